@@ -1,0 +1,1 @@
+"""Pure-Python core of spotcheck: no Django imports allowed in this package."""
