@@ -1,0 +1,13 @@
+"""The JSON API under /api/v1/ (OpenAPI schema at /api/v1/openapi.json, docs at /api/v1/docs)."""
+
+from ninja import NinjaAPI
+
+from spotcheck.plans.api import router as plans_router
+
+api = NinjaAPI(
+    title="spotcheck API",
+    version="1",
+    description="双随机、一公开抽查系统接口。公众可读已公开内容；其余需登录并具相应角色。",
+    urls_namespace="api",
+)
+api.add_router("/", plans_router)

@@ -1,0 +1,182 @@
+"""Plan workflows: import (all or nothing), publish, export."""
+
+import hashlib
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from spotcheck.accounts.models import Agency
+from spotcheck.accounts.orgs import get_or_create_agency, get_or_create_unit
+from spotcheck.audit.models import record
+from spotcheck.lib import planfile
+from spotcheck.plans.models import Plan, PlanItem
+
+
+class PlanImportError(Exception):
+    """A plan file that cannot be imported as asked; the message names the reason."""
+
+
+def read_plan_upload(*, data: bytes, filename: str) -> planfile.ParsedPlan:
+    try:
+        return planfile.read_plan_bytes(data, filename)
+    except planfile.PlanFileError as exc:
+        raise PlanImportError(str(exc)) from exc
+
+
+@transaction.atomic
+def import_plan(
+    *,
+    parsed: planfile.ParsedPlan,
+    actor: Any,
+    agency_name: str | None = None,
+    year: int | None = None,
+    replace: bool = False,
+    source_filename: str = "",
+    source_bytes: bytes = b"",
+) -> Plan:
+    """Create a draft plan and its items from a parsed file; nothing is written on error."""
+    agency_name = agency_name or parsed.agency
+    year = year or parsed.year
+    if not agency_name:
+        raise PlanImportError("无法从标题识别制定机构，请指定机构（--agency）")
+    if not year:
+        raise PlanImportError("无法从标题识别年度，请指定年度（--year）")
+    if not parsed.items:
+        raise PlanImportError("文件中没有抽查事项")
+    agency, _ = get_or_create_agency(agency_name)
+    existing = Plan.objects.select_for_update().filter(agency=agency, year=year).first()
+    replaced_id = None
+    if existing is not None:
+        if not replace:
+            raise PlanImportError(
+                f"{agency.name}{year}年度计划已存在（“{existing.title}”），如需替换请使用 --replace"
+            )
+        if existing.is_published:
+            raise PlanImportError(f"“{existing.title}”已公开，不能替换")
+        replaced_id = existing.pk
+        existing.delete()
+    plan = Plan.objects.create(
+        agency=agency,
+        year=year,
+        title=parsed.title or f"{agency.name}{year}年度“双随机、一公开”抽查工作计划",
+        source_filename=source_filename,
+        source_sha256=hashlib.sha256(source_bytes).hexdigest() if source_bytes else "",
+        imported_by=actor if getattr(actor, "pk", None) else None,
+    )
+    for position, data in enumerate(parsed.items, start=1):
+        _create_item(plan=plan, agency=agency, position=position, data=data)
+    flags = sum(len(i.review_flags) for i in parsed.items)
+    record(
+        actor=actor,
+        action="plan.replace" if replaced_id else "plan.import",
+        obj=plan,
+        details={
+            "items": len(parsed.items),
+            "review_flags": flags,
+            "source_filename": source_filename,
+            "source_sha256": plan.source_sha256,
+            "replaced_plan_id": replaced_id,
+        },
+    )
+    return plan
+
+
+def _create_item(*, plan: Plan, agency: Agency, position: int, data: planfile.PlanItemData) -> None:
+    unit = get_or_create_unit(agency, data.responsible_unit)[0] if data.responsible_unit else None
+    risk = data.estimated_risk
+    item = PlanItem.objects.create(
+        plan=plan,
+        position=position,
+        number=data.number,
+        mode=data.mode or "",
+        domain=data.domain,
+        name=data.name,
+        content=data.content,
+        checkpoints=list(data.checkpoints),
+        target_type=data.target_type,
+        category=data.category or "",
+        ratio_percent=data.ratio_percent,
+        times_per_year=data.times_per_year,
+        event_driven=data.event_driven,
+        initiating_department=data.initiating_department,
+        cooperating_departments=list(data.cooperating_departments),
+        inspection_body=data.inspection_body,
+        window_start_month=data.window_start_month,
+        window_end_month=data.window_end_month,
+        responsible_unit_name=data.responsible_unit,
+        responsible_unit=unit,
+        estimated_targets=data.estimated_targets,
+        estimated_low=risk.low,
+        estimated_medium_low=risk.medium_low,
+        estimated_medium=risk.medium,
+        estimated_high=risk.high,
+        legal_basis=data.legal_basis,
+        method=data.method,
+        original=dict(data.original),
+        extra=dict(data.extra),
+        review_flags=list(data.review_flags),
+        source=data.source,
+    )
+    if data.cooperating_departments:
+        item.cooperating_agencies.set(
+            [get_or_create_agency(name)[0] for name in data.cooperating_departments]
+        )
+
+
+@transaction.atomic
+def publish_plan(*, plan: Plan, actor: Any) -> Plan:
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    if plan.is_published:
+        raise PlanImportError(f"“{plan.title}”已经公开")
+    plan.status = Plan.Status.PUBLISHED
+    plan.published_at = timezone.now()
+    plan.save(update_fields=["status", "published_at"])
+    record(actor=actor, action="plan.publish", obj=plan, details={"items": plan.items.count()})
+    return plan
+
+
+def item_data(item: PlanItem) -> planfile.PlanItemData:
+    """The parser's view of a stored item, for the writers and the JSON export."""
+    return planfile.PlanItemData(
+        mode=item.mode or None,
+        number=item.number,
+        domain=item.domain,
+        name=item.name,
+        content=item.content,
+        checkpoints=list(item.checkpoints),
+        target_type=item.target_type,
+        category=item.category or None,
+        ratio_percent=Decimal(item.ratio_percent) if item.ratio_percent is not None else None,
+        times_per_year=item.times_per_year,
+        event_driven=item.event_driven,
+        initiating_department=item.initiating_department,
+        cooperating_departments=list(item.cooperating_departments),
+        inspection_body=item.inspection_body,
+        window_start_month=item.window_start_month,
+        window_end_month=item.window_end_month,
+        responsible_unit=item.responsible_unit_name,
+        estimated_targets=item.estimated_targets,
+        estimated_risk=planfile.RiskMix(
+            low=item.estimated_low,
+            medium_low=item.estimated_medium_low,
+            medium=item.estimated_medium,
+            high=item.estimated_high,
+        ),
+        legal_basis=item.legal_basis,
+        method=item.method,
+        original=dict(item.original),
+        extra=dict(item.extra),
+        review_flags=list(item.review_flags),
+        source=item.source,
+    )
+
+
+def plan_data(plan: Plan) -> planfile.ParsedPlan:
+    return planfile.ParsedPlan(
+        title=plan.title,
+        agency=plan.agency.name,
+        year=plan.year,
+        items=[item_data(i) for i in plan.items.order_by("position")],
+    )

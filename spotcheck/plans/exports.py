@@ -1,0 +1,43 @@
+"""Plan lookups and exports shared by the CLI, the web and the API."""
+
+import io
+import json
+
+from django.core.exceptions import ObjectDoesNotExist
+
+from spotcheck.lib import planfile
+from spotcheck.plans.actions import plan_data
+from spotcheck.plans.models import Plan
+
+EXPORT_TYPES = {
+    "json": "application/json",
+    "tsv": "text/tab-separated-values; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def find_plan(ref: str) -> Plan:
+    """A plan by id, or by "AGENCY:YEAR"/"YEAR" when unambiguous."""
+    plans = Plan.objects.select_related("agency")
+    if ref.isdigit() and plans.filter(pk=int(ref)).exists():
+        return plans.get(pk=int(ref))
+    agency, _, year = ref.rpartition(":")
+    if year.isdigit():
+        found = plans.filter(year=int(year))
+        if agency:
+            found = found.filter(agency__name=agency)
+        if found.count() == 1:
+            return found.get()
+    raise ObjectDoesNotExist(f"找不到计划“{ref}”：请使用计划编号，或“机构:年度”")
+
+
+def export_plan_bytes(plan: Plan, fmt: str) -> bytes:
+    data = plan_data(plan)
+    if fmt == "json":
+        items = [planfile.item_to_json(i) for i in data.items]
+        return (json.dumps(items, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    if fmt == "tsv":
+        return planfile.write_plan_tsv(data).encode("utf-8")
+    stream = io.BytesIO()
+    planfile.write_plan_xlsx(data, stream)
+    return stream.getvalue()

@@ -1,0 +1,150 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from spotcheck.accounts.models import Agency, Unit
+
+RISK_LEVELS = (
+    ("low", "低风险"),
+    ("medium_low", "中低风险"),
+    ("medium", "中风险"),
+    ("high", "高风险"),
+)
+
+
+class Plan(models.Model):
+    """An agency's annual spot-check plan (年度抽查工作计划) and its items."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        PUBLISHED = "published", "已公开"
+
+    agency = models.ForeignKey(Agency, verbose_name="制定机构", on_delete=models.PROTECT)
+    year = models.PositiveSmallIntegerField("年度")
+    title = models.CharField("标题", max_length=300)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
+    source_filename = models.CharField("来源文件", max_length=300, blank=True)
+    source_sha256 = models.CharField("来源文件SHA-256", max_length=64, blank=True)
+    imported_at = models.DateTimeField("导入时间", auto_now_add=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField("公开时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "抽查计划"
+        verbose_name_plural = "抽查计划"
+        ordering = ["-year", "agency__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "year"], name="one_plan_per_agency_year")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("plans:detail", args=[self.pk])
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class PlanItem(models.Model):
+    """One inspection item of a plan: every column of the published table, structured
+    where the text allows, with the original text of each cell kept beside it."""
+
+    class Mode(models.TextChoices):
+        JOINT = "joint", "部门联合"
+        INTERNAL = "internal", "公安内部"
+
+    class Category(models.TextChoices):
+        GENERAL = "general", "一般检查事项"
+        KEY = "key", "重点检查事项"
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="items")
+    number = models.PositiveIntegerField("编号", null=True)
+    position = models.PositiveIntegerField("顺序")
+    mode = models.CharField("抽查方式", max_length=20, choices=Mode.choices, blank=True)
+    domain = models.CharField("抽查领域", max_length=300, blank=True)
+    name = models.CharField("抽查事项", max_length=300)
+    content = models.TextField("抽查内容", blank=True)
+    checkpoints = models.JSONField("检查要点", default=list)
+    target_type = models.CharField("检查对象", max_length=200, blank=True)
+    category = models.CharField("事项类别", max_length=20, choices=Category.choices, blank=True)
+    ratio_percent = models.DecimalField(
+        "最低抽查比例（%）", max_digits=6, decimal_places=3, null=True, blank=True
+    )
+    times_per_year = models.PositiveSmallIntegerField("每年抽查次数", null=True, blank=True)
+    event_driven = models.BooleanField("按实际执行", default=False)
+    initiating_department = models.CharField("发起部门", max_length=200, blank=True)
+    cooperating_departments = models.JSONField("配合部门", default=list)
+    cooperating_agencies = models.ManyToManyField(
+        Agency, verbose_name="配合机构", blank=True, related_name="cooperating_items"
+    )
+    inspection_body = models.CharField("检查主体", max_length=200, blank=True)
+    window_start_month = models.PositiveSmallIntegerField("检查开始月份", null=True, blank=True)
+    window_end_month = models.PositiveSmallIntegerField("检查结束月份", null=True, blank=True)
+    responsible_unit_name = models.CharField("责任单位", max_length=200, blank=True)
+    responsible_unit = models.ForeignKey(
+        Unit, verbose_name="责任单位", null=True, blank=True, on_delete=models.PROTECT
+    )
+    estimated_targets = models.PositiveIntegerField("预估抽查对象数", null=True, blank=True)
+    estimated_low = models.PositiveIntegerField("预估低风险", null=True, blank=True)
+    estimated_medium_low = models.PositiveIntegerField("预估中低风险", null=True, blank=True)
+    estimated_medium = models.PositiveIntegerField("预估中风险", null=True, blank=True)
+    estimated_high = models.PositiveIntegerField("预估高风险", null=True, blank=True)
+    legal_basis = models.TextField("检查依据", blank=True)
+    method = models.TextField("检查方式", blank=True)
+    original = models.JSONField("原文", default=dict)
+    extra = models.JSONField("其他列", default=dict)
+    review_flags = models.JSONField("待复核", default=list)
+    source = models.CharField("来源位置", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "抽查事项"
+        verbose_name_plural = "抽查事项"
+        ordering = ["plan", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="item_number_unique_in_plan")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.name}" if self.number is not None else self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("plans:item", args=[self.plan_id, self.pk])
+
+    @property
+    def estimated_risk(self) -> dict[str, int | None]:
+        return {
+            "low": self.estimated_low,
+            "medium_low": self.estimated_medium_low,
+            "medium": self.estimated_medium,
+            "high": self.estimated_high,
+        }
+
+    @property
+    def has_estimated_risk(self) -> bool:
+        return any(v is not None for v in self.estimated_risk.values())
+
+    @property
+    def is_joint(self) -> bool:
+        return self.mode == self.Mode.JOINT
+
+    @property
+    def rule_summary(self) -> str:
+        if self.event_driven:
+            return "按实际执行"
+        parts = []
+        if self.ratio_percent is not None:
+            parts.append(f"不低于{self.ratio_percent.normalize():f}%")
+        if self.times_per_year:
+            parts.append(f"每年{self.times_per_year}次")
+        return "，".join(parts) or self.original.get("sampling_rule", "")
+
+    @property
+    def window_summary(self) -> str:
+        if self.window_start_month and self.window_end_month:
+            return f"{self.window_start_month}月—{self.window_end_month}月"
+        return self.original.get("window", "")

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PublicConfig(AppConfig):
+    name = "spotcheck.public"
+    label = "public"
+    verbose_name = "信息公开"

@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from spotcheck.api import api
+from spotcheck.public import views as public_views
+
+admin.site.site_header = "spotcheck 管理后台"
+admin.site.site_title = "spotcheck"
+
+urlpatterns = [
+    path("", public_views.home, name="home"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(template_name="accounts/login.html"),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("plans/", include("spotcheck.plans.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,86 @@
+"""Shared fixtures: one user per role, organisations, the bundled 2022 plan."""
+
+from importlib import resources
+
+import pytest
+
+from spotcheck.accounts.models import Agency, Role, Unit, User
+
+PASSWORD = "test-password-123"
+
+
+@pytest.fixture
+def agency(db) -> Agency:
+    return Agency.objects.create(name="沂源县公安局")
+
+
+@pytest.fixture
+def unit(agency) -> Unit:
+    return Unit.objects.create(agency=agency, name="治安大队")
+
+
+def _make_user(username: str, role: str, agency: Agency, unit: Unit | None = None) -> User:
+    return User.objects.create_user(
+        username=username, password=PASSWORD, role=role, agency=agency, unit=unit
+    )
+
+
+@pytest.fixture
+def coordinator(agency) -> User:
+    return _make_user("coord", Role.COORDINATOR, agency)
+
+
+@pytest.fixture
+def unit_leader(agency, unit) -> User:
+    return _make_user("leader", Role.UNIT_LEADER, agency, unit)
+
+
+@pytest.fixture
+def inspector_user(agency, unit) -> User:
+    return _make_user("insp", Role.INSPECTOR, agency, unit)
+
+
+@pytest.fixture
+def supervisor(agency) -> User:
+    return _make_user("super", Role.SUPERVISOR, agency)
+
+
+@pytest.fixture
+def administrator(agency) -> User:
+    return _make_user("admin1", Role.ADMINISTRATOR, agency)
+
+
+@pytest.fixture
+def users_by_role(coordinator, unit_leader, inspector_user, supervisor, administrator):
+    return {
+        Role.COORDINATOR: coordinator,
+        Role.UNIT_LEADER: unit_leader,
+        Role.INSPECTOR: inspector_user,
+        Role.SUPERVISOR: supervisor,
+        Role.ADMINISTRATOR: administrator,
+    }
+
+
+@pytest.fixture
+def seed_plan_bytes() -> bytes:
+    return resources.files("spotcheck.data").joinpath("2022-county-police-plan.txt").read_bytes()
+
+
+@pytest.fixture
+def seed_plan(db, seed_plan_bytes, coordinator):
+    from spotcheck.plans.actions import import_plan, read_plan_upload
+
+    parsed = read_plan_upload(data=seed_plan_bytes, filename="2022-county-police-plan.txt")
+    return import_plan(
+        parsed=parsed,
+        actor=coordinator,
+        source_filename="2022-county-police-plan.txt",
+        source_bytes=seed_plan_bytes,
+    )
+
+
+@pytest.fixture
+def published_plan(seed_plan, coordinator):
+    from spotcheck.plans.actions import publish_plan
+
+    return publish_plan(plan=seed_plan, actor=coordinator)
