@@ -25,7 +25,9 @@ def user_has_role(user: Any, roles: tuple[str, ...]) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and user.has_role(*roles)
 
 
-def role_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def role_required(
+    *roles: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Anonymous users go to the login page; signed-in users without the role get 403."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -165,5 +165,3 @@ def verify_chain(batch_size: int = 2000) -> ChainReport:
             f"链尾不符：应有{last_seq}条记录，实际可验证{checked}条（末尾记录被删除或改动）",
         )
     return ChainReport(checked, None, "")
-
-

@@ -25,5 +25,5 @@ def seed_hash(seed: str) -> str:
 
 def ticket(seed: str, entity_id: str) -> str:
     """The full ticket string of one id, exactly as `consistent-sampler` prints it."""
-    digits = "{:064d}".format(int(sha256_hex(seed_hash(seed) + entity_id), 16))
+    digits = f"{int(sha256_hex(seed_hash(seed) + entity_id), 16):064d}"
     return "0." + digits[::-1]

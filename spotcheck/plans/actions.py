@@ -12,6 +12,7 @@ from spotcheck.accounts.orgs import get_or_create_agency, get_or_create_unit
 from spotcheck.audit.models import record
 from spotcheck.lib import planfile
 from spotcheck.plans.models import Plan, PlanItem
+from spotcheck.registry.models import TargetType
 
 
 class PlanImportError(Exception):
@@ -96,6 +97,7 @@ def _create_item(*, plan: Plan, agency: Agency, position: int, data: planfile.Pl
         content=data.content,
         checkpoints=list(data.checkpoints),
         target_type=data.target_type,
+        entity_type=TargetType.resolve(data.target_type) if data.target_type else None,
         category=data.category or "",
         ratio_percent=data.ratio_percent,
         times_per_year=data.times_per_year,

@@ -71,6 +71,15 @@ class PlanItem(models.Model):
     content = models.TextField("抽查内容", blank=True)
     checkpoints = models.JSONField("检查要点", default=list)
     target_type = models.CharField("检查对象", max_length=200, blank=True)
+    entity_type = models.ForeignKey(
+        "registry.TargetType",
+        verbose_name="对象类型（名录）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="plan_items",
+        help_text="抽取时从名录中取此类型的检查对象",
+    )
     category = models.CharField("事项类别", max_length=20, choices=Category.choices, blank=True)
     ratio_percent = models.DecimalField(
         "最低抽查比例（%）", max_digits=6, decimal_places=3, null=True, blank=True

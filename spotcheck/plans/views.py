@@ -29,7 +29,10 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     items = list(plan.items.select_related("responsible_unit"))
     groups: dict[tuple[str, str], list[PlanItem]] = {}
     for item in items:
-        key = (item.get_mode_display() or "未注明抽查方式", item.responsible_unit_name or "未注明责任单位")
+        key = (
+            item.get_mode_display() or "未注明抽查方式",
+            item.responsible_unit_name or "未注明责任单位",
+        )
         groups.setdefault(key, []).append(item)
     context = {
         "plan": plan,
@@ -67,9 +70,7 @@ def item_detail(request: HttpRequest, plan_id: int, item_id: int) -> HttpRespons
         for label, value, key in parsed_fields
         if value not in ("", None) or item.original.get(key)
     ]
-    return render(
-        request, "plans/item_detail.html", {"plan": plan, "item": item, "rows": rows}
-    )
+    return render(request, "plans/item_detail.html", {"plan": plan, "item": item, "rows": rows})
 
 
 def _risk_text(item: PlanItem) -> str:

@@ -19,7 +19,9 @@ def test_setup_demo_is_idempotent_and_prints_the_login(capsys):
 
 def test_demo_login_works(client):
     call_command("setup_demo")
-    response = client.post("/accounts/login/", {"username": "coordinator", "password": "spotcheck-demo"})
+    response = client.post(
+        "/accounts/login/", {"username": "coordinator", "password": "spotcheck-demo"}
+    )
     assert response.status_code == 302
     assert "导入计划文件" in client.get("/plans/").content.decode()
 
@@ -28,5 +30,7 @@ def test_repeated_failed_logins_lock_the_account(client):
     call_command("setup_demo")
     for _ in range(5):
         client.post("/accounts/login/", {"username": "coordinator", "password": "wrong"})
-    response = client.post("/accounts/login/", {"username": "coordinator", "password": "spotcheck-demo"})
+    response = client.post(
+        "/accounts/login/", {"username": "coordinator", "password": "spotcheck-demo"}
+    )
     assert response.status_code == 429

@@ -12,7 +12,9 @@ def _append(n: int) -> list[AuditEntry]:
     for i in range(n):
         with transaction.atomic():
             agency = Agency.objects.create(name=f"机构{i}")
-            entries.append(record(actor="tester", action="agency.create", obj=agency, details={"i": i}))
+            entries.append(
+                record(actor="tester", action="agency.create", obj=agency, details={"i": i})
+            )
     return entries
 
 
@@ -47,7 +49,12 @@ def test_entries_cannot_be_changed_through_the_model():
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "field,value",
-    [("action", "plan.delete"), ("actor", "someone-else"), ("details", {"i": 99}), ("object_repr", "x")],
+    [
+        ("action", "plan.delete"),
+        ("actor", "someone-else"),
+        ("details", {"i": 99}),
+        ("object_repr", "x"),
+    ],
 )
 def test_direct_edit_of_a_row_is_detected_at_that_row(field, value):
     _append(5)

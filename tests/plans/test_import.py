@@ -34,7 +34,9 @@ def test_seed_item_fields_as_the_issue_states(seed_plan):
     assert second.estimated_targets == 5
     assert second.estimated_risk == {"low": 4, "medium_low": 1, "medium": 0, "high": 0}
     assert {n for n, i in items.items() if i.event_driven} == {5, 6, 7, 12}
-    assert all((items[n].window_start_month, items[n].window_end_month) == (1, 12) for n in range(8, 13))
+    assert all(
+        (items[n].window_start_month, items[n].window_end_month) == (1, 12) for n in range(8, 13)
+    )
     assert len(items[11].checkpoints) == 13
     assert len(items[12].checkpoints) == 5
     assert not any(i.review_flags for i in items.values())
@@ -121,7 +123,12 @@ def test_cli_import_and_json_export(tmp_path, seed_plan_bytes, capsysbinary):
     }  # fmt: skip
     assert first["ratio_percent"] == 5 and first["times_per_year"] == 1
     assert items[1]["estimated_risk"] == {"low": 4, "medium_low": 1, "medium": 0, "high": 0}
-    assert first["estimated_risk"] == {"low": None, "medium_low": None, "medium": None, "high": None}
+    assert first["estimated_risk"] == {
+        "low": None,
+        "medium_low": None,
+        "medium": None,
+        "high": None,
+    }
 
 
 def test_cli_reimport_without_replace_fails_loudly(tmp_path, seed_plan_bytes):

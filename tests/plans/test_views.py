@@ -64,7 +64,9 @@ def test_upload_error_is_shown_and_nothing_written(client, coordinator):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client.force_login(coordinator)
-    upload = SimpleUploadedFile("bad.xlsx", b"not a zip at all", content_type="application/octet-stream")
+    upload = SimpleUploadedFile(
+        "bad.xlsx", b"not a zip at all", content_type="application/octet-stream"
+    )
     response = client.post(reverse("plans:upload"), {"file": upload})
     assert response.status_code == 200
     assert "xlsx" in response.content.decode().lower() or "Excel" in response.content.decode()

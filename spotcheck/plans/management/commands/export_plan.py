@@ -1,9 +1,8 @@
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
-
 from django.core.exceptions import ObjectDoesNotExist
+from django.core.management.base import BaseCommand, CommandError
 
 from spotcheck.plans.exports import export_plan_bytes, find_plan
 
