@@ -24,6 +24,9 @@ class AuditHead(models.Model):
     last_seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
 
+    def __str__(self) -> str:
+        return f"audit head #{self.last_seq}"
+
 
 class AuditEntry(models.Model):
     seq = models.PositiveBigIntegerField("序号", unique=True)
@@ -46,6 +49,14 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_repr}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("audit entries are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("audit entries are append-only")
+
     def canonical_text(self) -> str:
         created = self.created_at.astimezone(UTC).isoformat(timespec="microseconds")
         payload = {
@@ -63,14 +74,6 @@ class AuditEntry(models.Model):
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.canonical_text().encode("utf-8")).hexdigest()
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("audit entries are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise ValueError("audit entries are append-only")
 
 
 def _lock_head() -> AuditHead:

@@ -173,6 +173,9 @@ class EntityHistory(models.Model):
         verbose_name_plural = "检查对象变更记录"
         ordering = ["entity", "changed_at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.changed_at:%Y-%m-%d %H:%M} {self.actor} {self.action}"
+
 
 class Inspector(models.Model):
     agency = models.ForeignKey(
@@ -250,6 +253,9 @@ class InspectorHistory(models.Model):
     class Meta:
         ordering = ["inspector", "changed_at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.changed_at:%Y-%m-%d %H:%M} {self.actor} {self.action}"
+
 
 class Recusal(models.Model):
     """An inspector must not inspect an entity (回避) while this relation is valid."""
@@ -296,3 +302,6 @@ class InspectionRecord(models.Model):
         verbose_name = "检查记录"
         verbose_name_plural = "检查记录"
         indexes = [models.Index(fields=["entity", "item_name", "inspected_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.item_name} {self.inspected_on}"
