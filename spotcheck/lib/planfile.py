@@ -1,0 +1,1037 @@
+"""Read and write annual 双随机、一公开 plan files (text, .xlsx, .docx).
+
+Real plans arrive as Word tables, spreadsheets or text pasted out of them: several tables with
+different header rows, merged cells, a group header above sub-headers, "same as above" cells left
+empty. Every format is first turned into rows of `_Cell`s (text plus merge marks); one engine then
+finds header rows by meaning, maps columns to fields and structures each row into a
+`PlanItemData`. Cell texts are kept in `original` (and unknown columns in `extra`) so that nothing
+is lost; phrases that cannot be structured are kept and flagged for review, never guessed.
+
+The writers produce "the published layout": the title, then one table whose columns are the union
+of the 2022 plan's columns. They write each cell's original text whenever it still means what the
+item's fields say, so a written plan reads back to the same items.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import docx
+import openpyxl
+from docx.table import Table
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from spotcheck.lib import plantext
+from spotcheck.lib.plantext import RiskMix, SamplingRule, UnstructuredPhrase
+
+__all__ = [
+    "ParsedPlan",
+    "PlanFileError",
+    "PlanItemData",
+    "RiskMix",
+    "item_to_json",
+    "parse_title",
+    "published_columns",
+    "read_plan",
+    "read_plan_bytes",
+    "write_plan_tsv",
+    "write_plan_xlsx",
+]
+
+
+class PlanFileError(ValueError):
+    """A plan file that cannot be read; the message (Chinese) starts with the location."""
+
+    def __init__(self, detail: str, location: str = "") -> None:
+        super().__init__(f"{location}：{detail}" if location else detail)
+        self.detail = detail
+        self.location = location
+
+
+@dataclass
+class PlanItemData:
+    """One row of a plan: structured fields, plus the texts they were read from."""
+
+    mode: str | None = None  # "joint" (部门联合) / "internal" (公安内部)
+    number: int | None = None
+    domain: str = ""
+    name: str = ""
+    content: str = ""
+    checkpoints: list[str] = field(default_factory=list)
+    target_type: str = ""
+    category: str | None = None  # "general" (一般检查事项) / "key" (重点检查事项)
+    ratio_percent: Decimal | None = None
+    times_per_year: int | None = None
+    event_driven: bool = False
+    initiating_department: str = ""
+    cooperating_departments: list[str] = field(default_factory=list)
+    inspection_body: str = ""
+    window_start_month: int | None = None
+    window_end_month: int | None = None
+    responsible_unit: str = ""
+    estimated_targets: int | None = None
+    estimated_risk: RiskMix = field(default_factory=RiskMix)
+    legal_basis: str = ""
+    method: str = ""
+    # Field key -> the cell's text exactly as read, for every non-empty cell of a known column.
+    original: dict[str, str] = field(default_factory=dict)
+    # Unknown column's header -> the cell's text (non-empty cells only).
+    extra: dict[str, str] = field(default_factory=dict)
+    review_flags: list[str] = field(default_factory=list)
+    source: str = ""  # "第7行" / "工作表“Sheet1”第5行" / "表格2第3行"
+
+
+@dataclass
+class ParsedPlan:
+    title: str = ""
+    agency: str | None = None
+    year: int | None = None
+    items: list[PlanItemData] = field(default_factory=list)
+
+
+# --- columns -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Column:
+    key: str
+    header: str  # the published layout's header
+    synonyms: tuple[str, ...]
+    xlsx_width: int
+
+
+_COLUMNS = (
+    _Column("mode", "抽查方式", ("抽查方式", "抽查形式", "抽查类型"), 10),
+    _Column("number", "编号", ("编号", "序号"), 6),
+    _Column("domain", "抽查领域", ("抽查领域", "领域"), 18),
+    _Column("name", "抽查事项", ("抽查事项", "事项名称", "抽查事项名称", "检查事项"), 24),
+    _Column("content", "抽查内容", ("抽查内容", "检查内容"), 48),
+    _Column("target_type", "检查对象", ("检查对象", "抽查对象"), 18),
+    _Column("category", "事项类别", ("事项类别", "类别", "事项类型"), 12),
+    _Column(
+        "sampling_rule",
+        "抽查比例和频次",
+        ("抽查比例和频次", "抽查比例", "抽查比例及频次", "比例和频次", "抽查比例和频率"),
+        20,
+    ),
+    _Column("initiating_department", "发起部门", ("发起部门",), 12),
+    _Column("cooperating_departments", "配合部门", ("配合部门",), 16),
+    _Column("estimated_targets", "预估抽查对象数", ("预估抽查对象数", "预估抽查对象数量"), 10),
+    _Column("estimated_risk", "预估抽查对象风险等级", ("预估抽查对象风险等级",), 26),
+    _Column("inspection_body", "检查主体", ("检查主体", "实施主体"), 12),
+    _Column("window", "检查时间", ("检查时间", "抽查时间"), 12),
+    _Column("responsible_unit", "责任单位", ("责任单位", "责任部门"), 12),
+    _Column("legal_basis", "检查依据", ("检查依据", "抽查依据", "法律依据"), 30),
+    # 检查方式 is how a target is checked; 抽查方式 above is joint/internal. Do not mix them up.
+    _Column("method", "检查方式", ("检查方式",), 16),
+)
+_COLUMN_BY_KEY = {column.key: column for column in _COLUMNS}
+_OPTIONAL_KEYS = ("legal_basis", "method")  # published only when some item has them
+_EXTRA_WIDTH = 16
+_HEADER_MIN_MATCHES = 3
+
+
+def _header_key(text: str) -> str:
+    """Headers are compared without whitespace, width variants or "*"/":" decorations."""
+    return plantext.squash(text).strip("*:")
+
+
+_KEY_BY_HEADER = {_header_key(name): c.key for c in _COLUMNS for name in c.synonyms}
+
+
+def _known_key(header: str) -> str | None:
+    return _KEY_BY_HEADER.get(_header_key(header))
+
+
+def _needs_column(item: PlanItemData, key: str) -> bool:
+    if getattr(item, key) or item.original.get(key, "").strip():
+        return True
+    # An extra column named like this field (a duplicated header) would be read back as the
+    # field itself unless the field's own column comes first.
+    return any(_known_key(name) == key for name in item.extra)
+
+
+def published_columns(plan: ParsedPlan) -> list[tuple[str | None, str]]:
+    """(field key or None for an extra column, header) of the published layout for this plan."""
+    optional_wanted = {
+        key for key in _OPTIONAL_KEYS if any(_needs_column(item, key) for item in plan.items)
+    }
+    columns: list[tuple[str | None, str]] = [
+        (c.key, c.header)
+        for c in _COLUMNS
+        if c.key not in _OPTIONAL_KEYS or c.key in optional_wanted
+    ]
+    seen_extra: dict[str, None] = {}
+    for item in plan.items:
+        seen_extra.update(dict.fromkeys(item.extra))
+    columns.extend((None, name) for name in seen_extra)
+    return columns
+
+
+# --- titles --------------------------------------------------------------------------------
+
+_YEAR_IN_TITLE = re.compile(
+    r"([12][0-9]{3}|[１２][０-９]{3}|[〇零○一二][〇零○一二三四五六七八九]{3})\s*年"
+)
+_TITLE_TOPIC = re.compile(r"[“\"《「]|双随机|抽查|检查|工作计划")
+_TITLE_EDGES = ' \t\r\n\u3000，,。:：“”"《》「」'
+
+
+def parse_title(title: str) -> tuple[str | None, int | None]:
+    """ "沂源县公安局2022年度“双随机、一公开”抽查工作计划" -> ("沂源县公安局", 2022)."""
+    text = title.strip()
+    match = _YEAR_IN_TITLE.search(text)
+    year: int | None = None
+    if match:
+        year = plantext.parse_chinese_number(unicodedata.normalize("NFKC", match[1]))
+        before, after = text[: match.start()], text[match.end() :].removeprefix("度")
+    else:
+        before, after = "", text
+    agency = _clean_agency(before)
+    if not agency:
+        topic = _TITLE_TOPIC.search(after)
+        agency = _clean_agency(after[: topic.start()] if topic else "")
+    return agency or None, year
+
+
+def _clean_agency(text: str) -> str:
+    text = text.strip(_TITLE_EDGES)
+    for prefix in ("关于印发", "关于", "印发"):
+        text = text.removeprefix(prefix)
+    return text.strip(_TITLE_EDGES)
+
+
+def _choose_title(candidates: Sequence[str]) -> str:
+    """The first line naming an agency or a year (a leading "附件1" is skipped), else the first."""
+    for text in candidates:
+        if "计划" in text or parse_title(text) != (None, None):
+            return text
+    return candidates[0] if candidates else ""
+
+
+# --- the rows every format is turned into ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Cell:
+    text: str
+    merged_left: bool = False  # continues a horizontal merge: its text is "" (it is the same cell)
+    merged_above: bool = False  # continues a vertical merge: its text repeats the cell above
+
+
+_EMPTY_CELL = _Cell("")
+
+
+@dataclass
+class _Row:
+    cells: list[_Cell]
+    where: str  # "第7行" / "工作表“Sheet1”第5行" / "表格2第3行"
+    cell_name: Callable[[int], str]  # column index -> "第14列" / "N7"
+    strict_width: bool = False  # text rows: a missing tab shifts every later column
+
+    def text(self, index: int) -> str:
+        return self.cells[index].text if index < len(self.cells) else ""
+
+    def is_blank(self) -> bool:
+        return all(not cell.text.strip() for cell in self.cells)
+
+    def used_width(self) -> int:
+        return max((i + 1 for i, cell in enumerate(self.cells) if cell.text.strip()), default=0)
+
+
+@dataclass
+class _Block:
+    """One table (a text file, a worksheet, a Word table)."""
+
+    rows: list[_Row]
+    column_count: int
+
+
+@dataclass
+class _Source:
+    blocks: list[_Block]
+    title_candidates: list[str] = field(default_factory=list)  # e.g. paragraphs before a table
+
+
+def _clean_text(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _nth_column(index: int) -> str:
+    return f"第{index + 1}列"
+
+
+def _xlsx_cell_names(row: int) -> Callable[[int], str]:
+    def cell_name(index: int) -> str:
+        return f"单元格 {get_column_letter(index + 1)}{row}"
+
+    return cell_name
+
+
+# --- headers -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _HeaderColumn:
+    index: int
+    key: str | None  # field key; None: the text goes to `extra` under `label`
+    label: str
+    flag: str = ""  # review flag template for non-empty cells of an extra column ({text})
+
+
+@dataclass
+class _Header:
+    columns: list[_HeaderColumn]
+    width: int  # cells beyond this are an error
+    required_width: int  # text rows shorter than this lost a tab somewhere
+    column_count: int
+    where: str
+
+    def has(self, key: str) -> bool:
+        return any(column.key == key for column in self.columns)
+
+
+def _count_known(row: _Row) -> int:
+    return len({key for cell in row.cells if (key := _known_key(cell.text)) is not None})
+
+
+def _is_header_row(row: _Row) -> bool:
+    return _count_known(row) >= _HEADER_MIN_MATCHES
+
+
+def _span_owner(row: _Row) -> list[int]:
+    """For each column, the first column of the horizontal merge it belongs to."""
+    owners: list[int] = []
+    for index, cell in enumerate(row.cells):
+        owners.append(owners[-1] if cell.merged_left and owners else index)
+    return owners
+
+
+def _two_line_header_texts(top: _Row, below: _Row | None) -> list[str] | None:
+    """Header texts when `below` holds sub-headers of group headers merged across `top`.
+
+    E.g. "预估抽查对象" merged over "数量" | "风险等级" gives "预估抽查对象数量" and
+    "预估抽查对象风险等级"; a header merged down over both lines keeps its own text.
+    """
+    if below is None:
+        return None
+    owners = _span_owner(top)
+    group_columns: dict[int, list[int]] = {}
+    for index, owner in enumerate(owners):
+        group_columns.setdefault(owner, []).append(index)
+    grouped = {i for columns in group_columns.values() if len(columns) > 1 for i in columns}
+    if not grouped:
+        return None
+    sub_texts: dict[int, str] = {}
+    for index, cell in enumerate(below.cells):
+        if not cell.text.strip() or cell.merged_above:
+            continue
+        if index not in grouped:
+            return None  # a data row: it has values outside the groups
+        sub_texts[index] = cell.text.strip()
+    # Every column of a group that has sub-headers must have one ("抽查事项" merged over a
+    # name column and an empty column, above a data row, is not a two-line header).
+    for columns in group_columns.values():
+        named = [i for i in columns if i in sub_texts]
+        if named and len(named) != len(columns):
+            return None
+    if not sub_texts:
+        return None
+    texts = []
+    for index, cell in enumerate(top.cells):
+        sub = sub_texts.get(index)
+        texts.append(cell.text.strip() if sub is None else _join_header(top, owners[index], sub))
+    return texts
+
+
+def _join_header(top: _Row, owner: int, sub: str) -> str:
+    group = top.cells[owner].text.strip()
+    combined = sub if sub.startswith(group) else group + sub
+    if _known_key(combined) is None and _known_key(sub) is not None:
+        return sub  # e.g. "检查信息" over "检查主体": the sub-header alone says it
+    return combined
+
+
+def _build_header(texts: list[str], cells: list[_Cell], row: _Row, column_count: int) -> _Header:
+    last_named = max(i for i, text in enumerate(texts) if text)
+    width = last_named + 1
+    while width < len(cells) and cells[width].merged_left:
+        width += 1  # the last header is merged across further columns
+    columns: list[_HeaderColumn] = []
+    used_keys: set[str] = set()
+    previous_label = ""
+    for index in range(width):
+        text = texts[index] if index < len(texts) else ""
+        key = _known_key(text) if text else None
+        if key is not None and key not in used_keys:
+            used_keys.add(key)
+            columns.append(_HeaderColumn(index, key, text))
+            previous_label = text
+        elif key is not None:
+            flag = f"重复的列“{text}”：内容“{{text}}”已原样保留在附加字段中"
+            columns.append(_HeaderColumn(index, None, text, flag))
+            previous_label = text
+        elif text:
+            flag = f"未识别的列“{text}”：内容“{{text}}”已原样保留在附加字段中"
+            columns.append(_HeaderColumn(index, None, text, flag))
+            previous_label = text
+        elif previous_label and (texts[index - 1] or cells[index].merged_left):
+            # A merged header cell leaves an empty header after it (the 2022 plan's 抽查事项).
+            label = f"{previous_label}（续）"
+            flag = f"合并表头“{previous_label}”下的空白列有内容“{{text}}”，已原样保留在附加字段中"
+            columns.append(_HeaderColumn(index, None, label, flag))
+        else:
+            label = f"第{index + 1}列"
+            flag = f"没有表头的第{index + 1}列有内容“{{text}}”，已原样保留在附加字段中"
+            columns.append(_HeaderColumn(index, None, label, flag))
+    if "name" not in used_keys:
+        raise PlanFileError("表头中没有“抽查事项”列（也可写作“事项名称”“抽查事项名称”）", row.where)
+    return _Header(columns, width, last_named + 1, column_count, row.where)
+
+
+# --- rows -> items -------------------------------------------------------------------------
+
+
+@dataclass
+class _ReadState:
+    header: _Header | None = None
+    header_seen: bool = False
+    last_mode_text: str = ""  # an empty 抽查方式 cell means "same as above"
+    number_rows: dict[int, str] = field(default_factory=dict)
+    title_candidates: list[str] = field(default_factory=list)
+    items: list[PlanItemData] = field(default_factory=list)
+
+
+def _parse_source(source: _Source) -> ParsedPlan:
+    state = _ReadState(title_candidates=list(source.title_candidates))
+    for block_index, block in enumerate(source.blocks):
+        has_own_header = any(_is_header_row(row) for row in block.rows)
+        if block_index > 0 and not has_own_header:
+            # A table split in two without repeating its header continues the previous one;
+            # any other header-less table (a signature block, notes) is not part of the plan.
+            previous = state.header
+            if previous is None or previous.column_count != block.column_count:
+                continue
+        else:
+            state.header = None
+        _parse_block(block, state)
+    if not state.header_seen:
+        expected = "、".join(c.header for c in _COLUMNS[:7])
+        raise PlanFileError(
+            f"未找到表头：需要有一行至少包含{_HEADER_MIN_MATCHES}个已知列名（如{expected}等）"
+        )
+    title = _choose_title(state.title_candidates)
+    agency, year = parse_title(title)
+    return ParsedPlan(title=title, agency=agency, year=year, items=state.items)
+
+
+def _parse_block(block: _Block, state: _ReadState) -> None:
+    rows = block.rows
+    index = 0
+    while index < len(rows):
+        row = rows[index]
+        index += 1
+        if row.is_blank():
+            continue
+        if _is_header_row(row):
+            below = rows[index] if index < len(rows) else None
+            texts = _two_line_header_texts(row, below)
+            if texts is None:
+                texts = [cell.text.strip() for cell in row.cells]
+            else:
+                index += 1  # the sub-header line is part of the header
+            state.header = _build_header(texts, row.cells, row, block.column_count)
+            state.header_seen = True
+            continue
+        if state.header is None:
+            if not state.header_seen:
+                line = " ".join(text for cell in row.cells if (text := cell.text.strip()))
+                state.title_candidates.append(line)
+            continue
+        state.items.append(_read_item(row, state.header, state))
+
+
+def _short(text: str, limit: int = 40) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _flag(key: str, text: str, reason: str) -> str:
+    return f"{_COLUMN_BY_KEY[key].header}“{_short(text)}”{reason}，已原样保留"
+
+
+def _read_item(row: _Row, header: _Header, state: _ReadState) -> PlanItemData:
+    used = row.used_width()
+    if used > header.width:
+        raise PlanFileError(
+            f"有{used}列，表头只有{header.width}列（{row.cell_name(used - 1)}超出表头）", row.where
+        )
+    if row.strict_width and len(row.cells) < header.required_width:
+        raise PlanFileError(f"只有{len(row.cells)}列，表头有{header.required_width}列", row.where)
+    original: dict[str, str] = {}
+    extra: dict[str, str] = {}
+    flags: list[str] = []
+    for column in header.columns:
+        text = row.text(column.index)
+        if not text.strip():
+            continue
+        if column.key is not None:
+            original[column.key] = text
+        else:
+            extra[column.label] = text
+            flags.append(column.flag.format(text=_short(text)))
+    if header.has("mode"):
+        if original.get("mode", "").strip():
+            state.last_mode_text = original["mode"]
+        mode_text = state.last_mode_text
+    else:
+        state.last_mode_text = mode_text = ""
+    item = _structure(original, mode_text, flags)
+    if not item.name:
+        raise PlanFileError("缺少抽查事项", row.where)
+    if item.number is not None:
+        first = state.number_rows.setdefault(item.number, row.where)
+        if first != row.where:
+            raise PlanFileError(f"编号{item.number}与{first}重复", row.where)
+    item.extra = extra
+    item.source = row.where
+    return item
+
+
+def _structure(original: dict[str, str], mode_text: str, flags: list[str]) -> PlanItemData:
+    """Structured fields from a row's texts; unparseable phrases are flagged, never guessed."""
+
+    def text(key: str) -> str:
+        return original.get(key, "").strip()
+
+    mode, mode_flag = _read_mode(mode_text)
+    number, number_flag = _read_number(text("number"))
+    category, category_flag = _read_category(text("category"))
+    rule, rule_flag = _read_sampling_rule(text("sampling_rule"))
+    targets, targets_flag = _read_estimated_targets(text("estimated_targets"))
+    risk, risk_flag = _read_risk_mix(text("estimated_risk"))
+    window, window_flag = _read_window(text("window"))
+    for problem in (
+        mode_flag,
+        number_flag,
+        category_flag,
+        rule_flag,
+        targets_flag,
+        risk_flag,
+        window_flag,
+    ):
+        if problem:
+            flags.append(problem)
+    total = risk.known_total()
+    if targets is not None and (total > targets or (risk.is_complete() and total != targets)):
+        flags.append(f"预估抽查对象风险等级合计{total}家，与预估抽查对象数{targets}家不一致")
+    content = text("content")
+    return PlanItemData(
+        mode=mode,
+        number=number,
+        domain=text("domain"),
+        name=text("name"),
+        content=content,
+        checkpoints=plantext.split_checkpoints(content),
+        target_type=text("target_type"),
+        category=category,
+        ratio_percent=rule.ratio_percent,
+        times_per_year=rule.times_per_year,
+        event_driven=rule.event_driven,
+        initiating_department=text("initiating_department"),
+        cooperating_departments=plantext.split_departments(text("cooperating_departments")),
+        inspection_body=text("inspection_body"),
+        window_start_month=window[0] if window else None,
+        window_end_month=window[1] if window else None,
+        responsible_unit=text("responsible_unit"),
+        estimated_targets=targets,
+        estimated_risk=risk,
+        legal_basis=text("legal_basis"),
+        method=text("method"),
+        original=dict(original),
+        review_flags=flags,
+    )
+
+
+# Each _read_* never raises: it returns the structured value, or the "unknown" value and a flag.
+
+
+def _read_mode(text: str) -> tuple[str | None, str | None]:
+    try:
+        return plantext.parse_mode(text), None
+    except UnstructuredPhrase as problem:
+        return None, _flag("mode", text, problem.reason)
+
+
+def _read_number(text: str) -> tuple[int | None, str | None]:
+    try:
+        return plantext.parse_item_number(text), None
+    except UnstructuredPhrase as problem:
+        return None, _flag("number", text, problem.reason)
+
+
+def _read_category(text: str) -> tuple[str | None, str | None]:
+    try:
+        return plantext.parse_category(text), None
+    except UnstructuredPhrase as problem:
+        return None, _flag("category", text, problem.reason)
+
+
+def _read_sampling_rule(text: str) -> tuple[SamplingRule, str | None]:
+    try:
+        return plantext.parse_sampling_rule(text), None
+    except UnstructuredPhrase as problem:
+        return SamplingRule(), _flag("sampling_rule", text, problem.reason)
+
+
+def _read_estimated_targets(text: str) -> tuple[int | None, str | None]:
+    try:
+        return plantext.parse_estimated_targets(text), None
+    except UnstructuredPhrase as problem:
+        return None, _flag("estimated_targets", text, problem.reason)
+
+
+def _read_risk_mix(text: str) -> tuple[RiskMix, str | None]:
+    try:
+        return plantext.parse_risk_mix(text), None
+    except UnstructuredPhrase as problem:
+        return RiskMix(), _flag("estimated_risk", text, problem.reason)
+
+
+def _read_window(text: str) -> tuple[tuple[int, int] | None, str | None]:
+    try:
+        return plantext.parse_window(text), None
+    except UnstructuredPhrase as problem:
+        return None, _flag("window", text, problem.reason)
+
+
+# --- text files ----------------------------------------------------------------------------
+
+
+def _byte_location(data: bytes, offset: int) -> str:
+    line = data.count(b"\n", 0, offset) + 1
+    return f"第{line}行（字节偏移{offset}）"
+
+
+def _decode_text(data: bytes) -> str:
+    """UTF-8 (BOM or not), UTF-16 with a BOM (Excel's "Unicode text"), else GB18030."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as problem:
+            raise PlanFileError(
+                "文件以UTF-16标记开头，但内容无法按UTF-16解码", _byte_location(data, problem.start)
+            ) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as problem:
+        valid_prefix = data[: problem.start].decode("utf-8-sig")
+        # Several Chinese characters decoded fine: this is UTF-8 with damage, not GB18030
+        # (GB18030 text fails as UTF-8 within its first characters).
+        if sum(not ch.isascii() for ch in valid_prefix) >= 3:
+            raise PlanFileError(
+                "文件是UTF-8编码，但此处有无法解码的字节（文件可能已损坏）",
+                _byte_location(data, problem.start),
+            ) from None
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError as problem:
+        raise PlanFileError(
+            "无法识别文件编码：既不是UTF-8，也不是GB18030/GBK", _byte_location(data, problem.start)
+        ) from None
+
+
+def _split_records(text: str, delimiter: str, quoted: bool) -> list[tuple[int, list[str]]]:
+    """(first line number, cells) of each record; quoted cells may span lines (Excel's export)."""
+    reader = csv.reader(
+        io.StringIO(text, newline=""),
+        delimiter=delimiter,
+        quoting=csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE,
+        strict=quoted,
+    )
+    records: list[tuple[int, list[str]]] = []
+    line = 1
+    for cells in reader:
+        records.append((line, cells))
+        line = reader.line_num + 1
+    return records
+
+
+def _read_text(data: bytes, delimiter: str) -> _Source:
+    text = _decode_text(data)
+    try:
+        records = _split_records(text, delimiter, quoted=True)
+    except csv.Error:
+        # Not quoted the way Excel quotes (e.g. a cell starting with a bare "): take every
+        # character literally rather than dropping quotes.
+        try:
+            records = _split_records(text, delimiter, quoted=False)
+        except csv.Error as problem:
+            raise PlanFileError(f"无法按分隔符拆分文本：{problem}") from None
+    rows = [
+        _Row(
+            [_Cell(_clean_text(cell)) for cell in cells],
+            f"第{line}行",
+            _nth_column,
+            strict_width=True,
+        )
+        for line, cells in records
+        if cells
+    ]
+    return _Source([_Block(rows, column_count=max((len(r.cells) for r in rows), default=0))])
+
+
+# --- xlsx ----------------------------------------------------------------------------------
+
+
+def _xlsx_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 编号 typed as a number
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return _clean_text(str(value))
+
+
+def _read_xlsx(data: bytes) -> _Source:
+    try:
+        # Not read-only: merged ranges are only available on normal worksheets.
+        workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    except Exception:  # openpyxl raises zipfile, KeyError, lxml and its own errors alike
+        raise PlanFileError("无法读取Excel文件：文件已损坏，或不是.xlsx格式") from None
+    blocks: list[_Block] = []
+    try:
+        for sheet in workbook.worksheets:
+            # (row, column) of a merged range's other cells -> its top-left cell.
+            anchors: dict[tuple[int, int], tuple[int, int]] = {}
+            for merged in sheet.merged_cells.ranges:
+                for r in range(merged.min_row, merged.max_row + 1):
+                    for c in range(merged.min_col, merged.max_col + 1):
+                        if (r, c) != (merged.min_row, merged.min_col):
+                            anchors[(r, c)] = (merged.min_row, merged.min_col)
+            values = [list(row) for row in sheet.iter_rows(values_only=True)]
+            rows = []
+            for r, row_values in enumerate(values, start=1):
+                cells = []
+                for c, value in enumerate(row_values, start=1):
+                    anchor = anchors.get((r, c))
+                    if anchor is None:
+                        cells.append(_Cell(_xlsx_text(value)))
+                    elif anchor[1] != c:
+                        cells.append(_Cell("", merged_left=True))
+                    else:  # vertically merged: every row shows the top cell's text
+                        top = values[anchor[0] - 1][anchor[1] - 1]
+                        cells.append(_Cell(_xlsx_text(top), merged_above=True))
+                rows.append(
+                    _Row(
+                        cells,
+                        f"工作表“{sheet.title}”第{r}行",
+                        _xlsx_cell_names(r),
+                    )
+                )
+            blocks.append(_Block(rows, column_count=sheet.max_column))
+    except Exception:
+        raise PlanFileError("无法读取Excel文件：文件内容已损坏") from None
+    return _Source(blocks)
+
+
+# --- docx ----------------------------------------------------------------------------------
+
+
+def _read_docx(data: bytes) -> _Source:
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception:  # python-docx raises zipfile, KeyError, lxml and its own errors alike
+        raise PlanFileError("无法读取Word文件：文件已损坏，或不是.docx格式") from None
+    paragraphs_before: list[str] = []
+    blocks: list[_Block] = []
+    try:
+        for part in document.iter_inner_content():
+            if isinstance(part, Table):
+                blocks.append(_docx_block(part, len(blocks) + 1))
+            elif not blocks and (text := part.text.strip()):
+                paragraphs_before.append(text)
+    except Exception:
+        raise PlanFileError("无法读取Word文件：表格结构已损坏") from None
+    return _Source(blocks, title_candidates=paragraphs_before)
+
+
+def _docx_block(table: Any, number: int) -> _Block:
+    rows: list[_Row] = []
+    above: list[object] = []  # the w:tc element at each grid column of the previous row
+    for row_number, row in enumerate(table.rows, start=1):
+        # python-docx repeats a horizontally merged cell for each grid column it spans and
+        # gives the top cell for vertically merged ones; the underlying w:tc tells them apart.
+        tcs: list[object] = [None] * row.grid_cols_before
+        cells: list[_Cell] = [_EMPTY_CELL] * row.grid_cols_before
+        for cell in row.cells:
+            tc = cell._tc
+            position = len(tcs)
+            if position > 0 and tcs[position - 1] is tc:
+                cells.append(_Cell("", merged_left=True))
+            elif position < len(above) and above[position] is tc:
+                cells.append(_Cell(_clean_text(cell.text), merged_above=True))
+            else:
+                cells.append(_Cell(_clean_text(cell.text)))
+            tcs.append(tc)
+        above = tcs
+        rows.append(_Row(cells, f"表格{number}第{row_number}行", _nth_column))
+    return _Block(rows, column_count=len(table.columns))
+
+
+# --- entry points --------------------------------------------------------------------------
+
+_TEXT_DELIMITERS = {".txt": "\t", ".tsv": "\t", ".csv": ","}
+_OLD_FORMATS = {".xls": ".xlsx", ".et": ".xlsx", ".doc": ".docx", ".wps": ".docx"}
+
+
+def read_plan_bytes(data: bytes, filename: str) -> ParsedPlan:
+    """Parse an uploaded plan; the file type comes from the name's suffix."""
+    suffix = Path(filename).suffix.lower()
+    if suffix in _TEXT_DELIMITERS:
+        source = _read_text(data, _TEXT_DELIMITERS[suffix])
+    elif suffix in (".xlsx", ".xlsm"):
+        source = _read_xlsx(data)
+    elif suffix == ".docx":
+        source = _read_docx(data)
+    elif suffix in _OLD_FORMATS:
+        raise PlanFileError(f"不支持旧的{suffix}格式，请另存为{_OLD_FORMATS[suffix]}后再导入")
+    else:
+        raise PlanFileError(
+            f"不支持的文件类型“{suffix or filename}”：请使用.xlsx、.docx、.txt、.tsv或.csv"
+        )
+    return _parse_source(source)
+
+
+def read_plan(path: str | Path) -> ParsedPlan:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as problem:
+        raise PlanFileError(f"无法读取文件“{path}”：{problem.strerror or problem}") from None
+    return read_plan_bytes(data, path.name)
+
+
+# --- JSON ----------------------------------------------------------------------------------
+
+
+def _json_number(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def item_to_json(item: PlanItemData) -> dict[str, Any]:
+    risk = item.estimated_risk
+    return {
+        "mode": item.mode,
+        "number": item.number,
+        "domain": item.domain,
+        "name": item.name,
+        "content": item.content,
+        "checkpoints": list(item.checkpoints),
+        "target_type": item.target_type,
+        "category": item.category,
+        "ratio_percent": _json_number(item.ratio_percent),
+        "times_per_year": item.times_per_year,
+        "event_driven": item.event_driven,
+        "initiating_department": item.initiating_department,
+        "cooperating_departments": list(item.cooperating_departments),
+        "inspection_body": item.inspection_body,
+        "window_start_month": item.window_start_month,
+        "window_end_month": item.window_end_month,
+        "responsible_unit": item.responsible_unit,
+        "estimated_targets": item.estimated_targets,
+        "estimated_risk": {
+            "low": risk.low,
+            "medium_low": risk.medium_low,
+            "medium": risk.medium,
+            "high": risk.high,
+        },
+        "legal_basis": item.legal_basis,
+        "method": item.method,
+    }
+
+
+# --- writers -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Meaning:
+    """How the writer checks that an original text still says what the item's fields say."""
+
+    read: Callable[[str], object]
+    current: Callable[[PlanItemData], object]
+    render: Callable[[PlanItemData], str]
+
+
+def _plain_text(key: str) -> _Meaning:
+    return _Meaning(
+        read=str.strip,
+        current=lambda item: getattr(item, key),
+        render=lambda item: str(getattr(item, key)),
+    )
+
+
+def _render_content(item: PlanItemData) -> str:
+    if item.content or not item.checkpoints:
+        return item.content
+    return " ".join(f"{n}. {point}" for n, point in enumerate(item.checkpoints, start=1))
+
+
+def _rule_of(item: PlanItemData) -> SamplingRule:
+    return SamplingRule(item.ratio_percent, item.times_per_year, item.event_driven)
+
+
+def _risk_tuple(risk: RiskMix) -> tuple[int | None, ...]:
+    return (risk.low, risk.medium_low, risk.medium, risk.high)
+
+
+_MEANINGS: dict[str, _Meaning] = {
+    "number": _Meaning(
+        read=lambda text: _read_number(text.strip())[0],
+        current=lambda item: item.number,
+        render=lambda item: "" if item.number is None else str(item.number),
+    ),
+    "content": _Meaning(read=str.strip, current=lambda item: item.content, render=_render_content),
+    "category": _Meaning(
+        read=lambda text: _read_category(text)[0],
+        current=lambda item: item.category,
+        render=lambda item: plantext.format_category(item.category),
+    ),
+    "sampling_rule": _Meaning(
+        read=lambda text: _read_sampling_rule(text)[0],
+        current=_rule_of,
+        render=lambda item: plantext.format_sampling_rule(_rule_of(item)),
+    ),
+    "cooperating_departments": _Meaning(
+        read=plantext.split_departments,
+        current=lambda item: list(item.cooperating_departments),
+        render=lambda item: "、".join(item.cooperating_departments),
+    ),
+    "estimated_targets": _Meaning(
+        read=lambda text: _read_estimated_targets(text)[0],
+        current=lambda item: item.estimated_targets,
+        render=lambda item: plantext.format_estimated_targets(item.estimated_targets),
+    ),
+    "estimated_risk": _Meaning(
+        read=lambda text: _risk_tuple(_read_risk_mix(text)[0]),
+        current=lambda item: _risk_tuple(item.estimated_risk),
+        render=lambda item: plantext.format_risk_mix(item.estimated_risk),
+    ),
+    "window": _Meaning(
+        read=lambda text: _read_window(text)[0],
+        current=lambda item: (
+            None
+            if item.window_start_month is None or item.window_end_month is None
+            else (item.window_start_month, item.window_end_month)
+        ),
+        render=lambda item: plantext.format_window(item.window_start_month, item.window_end_month),
+    ),
+}
+for _key in (
+    "domain",
+    "name",
+    "target_type",
+    "initiating_department",
+    "inspection_body",
+    "responsible_unit",
+    "legal_basis",
+    "method",
+):
+    _MEANINGS[_key] = _plain_text(_key)
+
+
+def _published_rows(plan: ParsedPlan, columns: list[tuple[str | None, str]]) -> list[list[str]]:
+    rows = []
+    shown_mode = ""  # the 抽查方式 a reader carries down to the next row
+    for item in plan.items:
+        cells = []
+        for key, header in columns:
+            if key is None:
+                cells.append(item.extra.get(header, ""))
+            elif key == "mode":
+                text = item.original.get("mode", "")
+                # An empty cell means "same as above": keep it empty only while that holds.
+                shown = text if text.strip() else shown_mode
+                if _read_mode(shown)[0] != item.mode:
+                    text = plantext.format_mode(item.mode)
+                if text.strip():
+                    shown_mode = text
+                cells.append(text)
+            else:
+                meaning = _MEANINGS[key]
+                text = item.original.get(key, "")
+                if meaning.read(text) != meaning.current(item):
+                    text = meaning.render(item)
+                cells.append(text)
+        rows.append(cells)
+    return rows
+
+
+def write_plan_tsv(plan: ParsedPlan) -> str:
+    """The published layout as tab-separated text (cells with tabs or line breaks are quoted)."""
+    columns = published_columns(plan)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    if plan.title:
+        writer.writerow([plan.title])
+    writer.writerow([header for _, header in columns])
+    writer.writerows(_published_rows(plan, columns))
+    return out.getvalue()
+
+
+def write_plan_xlsx(plan: ParsedPlan, stream: BinaryIO) -> None:
+    """The published layout as a worksheet: merged title, bold header, wrapped text."""
+    columns = published_columns(plan)
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "抽查工作计划"
+    row_number = 1
+    if plan.title:
+        title = _put_text(sheet, 1, 1, plan.title)
+        title.font = Font(bold=True, size=14)
+        title.alignment = Alignment(horizontal="center", vertical="center")
+        if len(columns) > 1:
+            sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
+        sheet.row_dimensions[1].height = 30
+        row_number = 2
+    for index, (_, header) in enumerate(columns, start=1):
+        cell = _put_text(sheet, row_number, index, header)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    sheet.freeze_panes = sheet.cell(row=row_number + 1, column=1)
+    body_alignment = Alignment(vertical="top", wrap_text=True)
+    for cells in _published_rows(plan, columns):
+        row_number += 1
+        for index, ((key, _), text) in enumerate(zip(columns, cells, strict=True), start=1):
+            if key == "number" and re.fullmatch(r"[1-9][0-9]{0,8}", text):
+                # A number, so that Excel sorts it and shows no "number stored as text".
+                cell = sheet.cell(row=row_number, column=index, value=int(text))
+            else:
+                cell = _put_text(sheet, row_number, index, text)
+            cell.alignment = body_alignment
+    for index, (key, _) in enumerate(columns, start=1):
+        width = _COLUMN_BY_KEY[key].xlsx_width if key else _EXTRA_WIDTH
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    workbook.save(stream)
+
+
+def _put_text(sheet: Any, row: int, column: int, text: str) -> Any:
+    # Control characters cannot be stored in an xlsx file at all.
+    cell = sheet.cell(row=row, column=column, value=ILLEGAL_CHARACTERS_RE.sub("", text))
+    cell.data_type = "s"  # text starting with "=" stays text, not a formula
+    return cell
