@@ -89,6 +89,7 @@ def test_failed_import_writes_nothing(coordinator, seed_plan_bytes, monkeypatch)
     from spotcheck.plans import actions
 
     parsed = read_plan_upload(data=seed_plan_bytes, filename="plan.txt")
+    agencies_before = set(Agency.objects.values_list("name", flat=True))
     calls = {"n": 0}
     original = actions._create_item
 
@@ -103,7 +104,8 @@ def test_failed_import_writes_nothing(coordinator, seed_plan_bytes, monkeypatch)
         import_plan(parsed=parsed, actor=coordinator)
     assert not Plan.objects.exists() and not PlanItem.objects.exists()
     assert not AuditEntry.objects.exists()
-    assert not Agency.objects.exists()
+    assert set(Agency.objects.values_list("name", flat=True)) == agencies_before
+    assert not Unit.objects.exists()
 
 
 def test_cli_import_and_json_export(tmp_path, seed_plan_bytes, capsysbinary):
