@@ -71,45 +71,11 @@ REGISTRATION_AUTHORITIES: Mapping[str, tuple[str, Mapping[str, str]]] = {
 }
 
 # First two digits of a GB/T 2260 division code; "10" is used by offices of the central government.
-PROVINCE_PREFIXES: frozenset[str] = frozenset(
-    [
-        "10",
-        "11",
-        "12",
-        "13",
-        "14",
-        "15",
-        "21",
-        "22",
-        "23",
-        "31",
-        "32",
-        "33",
-        "34",
-        "35",
-        "36",
-        "37",
-        "41",
-        "42",
-        "43",
-        "44",
-        "45",
-        "46",
-        "50",
-        "51",
-        "52",
-        "53",
-        "54",
-        "61",
-        "62",
-        "63",
-        "64",
-        "65",
-        "71",
-        "81",
-        "82",
-    ]
+_PROVINCE_PREFIX_LIST = (
+    "10 11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
+    "50 51 52 53 54 61 62 63 64 65 71 81 82"
 )
+PROVINCE_PREFIXES: frozenset[str] = frozenset(_PROVINCE_PREFIX_LIST.split())
 
 # Letters a credit code leaves out, with the character a clerk most likely meant.
 _EXCLUDED_LETTER_HINTS: Mapping[str, str] = {"I": "1", "O": "0", "Z": "2", "S": "5", "V": "U"}
