@@ -1,9 +1,12 @@
 """Streaming CSV and Excel readers and writers for directory imports and exports.
 
-Readers keep memory flat in the file size: CSV is decoded incrementally line by line and xlsx is
-parsed with openpyxl's read-only mode, which streams the sheet XML. (python-calamine reads a whole
-sheet into memory before its `iter_rows` yields anything, so it is used only for legacy .xls files,
-whose format caps a sheet at 65,536 rows.)
+Readers keep memory (nearly) flat in the file size. CSV is decoded incrementally, line by line:
+flat. xlsx is parsed with openpyxl's read-only mode, which streams the sheet XML; two caveats
+measured with tracemalloc: the shared-string table (every distinct text Excel stored) is held in
+memory, and each parsed row leaves an emptied XML element behind (~80 bytes a row, so 100,000
+rows cost about 8 MB). python-calamine is not used for xlsx because it reads the whole sheet
+into memory before its `iter_rows` yields anything; it reads only legacy .xls files, whose
+format caps a sheet at 65,536 rows.
 
 Every cell comes back as a stripped `str`; row numbers are the ones a person sees in Excel, so the
 header is row 1 and blank rows still count. Problems with the file itself raise `TabularError`
@@ -361,8 +364,9 @@ def _cell_text(value: object) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
-        # Phone numbers and codes typed into General cells arrive as 13800000000.0.
-        return str(int(value)) if value.is_integer() else repr(value)
+        # Phone numbers and codes typed into General cells arrive as 13800000000.0; other numbers
+        # are shown with Excel's 15 significant digits, so 0.1 + 0.2 reads "0.3".
+        return str(int(value)) if value.is_integer() else f"{value:.15g}"
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == time() else value.isoformat(" ")
     if isinstance(value, date | time):
