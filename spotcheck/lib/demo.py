@@ -543,7 +543,8 @@ def entity_rows(county: DemoCounty) -> list[list[CellValue]]:
     return [
         [
             entity.name,
-            entity.code,
+            entity.code if len(entity.code) != 15 else "",
+            entity.code if len(entity.code) == 15 else "",
             "、".join(entity.target_types),
             entity.town,
             entity.address,

@@ -27,9 +27,8 @@ OPEN_ENDED = date.max
 
 EARLIEST_DATE = date(1949, 10, 1)
 LATEST_DATE = date(2099, 12, 31)
-_EXCEL_EPOCH = date(
-    1899, 12, 30
-)  # serial 1 = 1900-01-01 once Excel's 1900 leap-year bug is absorbed
+# Day 0 of Excel serial dates; counting from here absorbs Excel's fictitious 1900-02-29.
+_EXCEL_EPOCH = date(1899, 12, 30)
 
 T = TypeVar("T")
 
@@ -269,15 +268,15 @@ ENTITY_COLUMNS: tuple[ColumnSpec, ...] = (
         "code",
         "统一社会信用代码",
         False,
-        (
-            "社会信用代码",
-            "信用代码",
-            "统一代码",
-            "注册号",
-            "营业执照注册号",
-            "统一社会信用代码/注册号",
-        ),
-        "18位统一社会信用代码或15位注册号；可空（导入时提示未填写）",
+        ("社会信用代码", "信用代码", "统一代码", "统一社会信用代码/注册号"),
+        "18位统一社会信用代码，也可填15位注册号；可空（导入时提示未填写）",
+    ),
+    ColumnSpec(
+        "registration_number",
+        "注册号",
+        False,
+        ("营业执照注册号", "工商注册号"),
+        "15位注册号；仅在统一社会信用代码为空时使用",
     ),
     ColumnSpec(
         "target_types",
@@ -498,7 +497,8 @@ class _RowChecker:
             return None
 
     def choice(self, key: str, vocabulary: Vocabulary[T], default: T) -> T:
-        return self.optional_choice(key, vocabulary) or default
+        parsed = self.optional_choice(key, vocabulary)
+        return default if parsed is None else parsed
 
     def optional_choice(
         self, key: str, vocabulary: Vocabulary[T], *, required: bool = False
@@ -583,10 +583,17 @@ def validate_entity_row(
     check = _RowChecker(row, ENTITY_COLUMNS, values)
     name = check.text("name")
 
+    # Platforms export the credit code and the old registration number as separate columns;
+    # the credit code wins, the registration number stands in only when there is none.
     entity_code = classify_entity_code(check.raw("code"))
     for problem in entity_code.errors:
         check.error("code", problem)
+    registration = classify_entity_code(check.raw("registration_number"))
+    for problem in registration.errors:
+        check.error("registration_number", problem)
     if entity_code.kind == "none" and not entity_code.errors:
+        entity_code = registration
+    if entity_code.kind == "none" and not check.errors:
         check.warnings.append("未填写统一社会信用代码或注册号")
     elif entity_code.kind == "registration_number":
         check.warnings.append("使用旧版15位注册号，建议更新为统一社会信用代码")

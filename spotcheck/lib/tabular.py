@@ -102,6 +102,7 @@ def _split_header(rows: Iterator[list[str]]) -> tuple[list[str], RowIterator]:
         if any(cells):
             header = _trim_trailing_blanks(cells)
             if len(header) > MAX_COLUMNS:
+                _close(rows)
                 raise TabularError(
                     f"第{row_number}行表头有{len(header)}列，超过上限{MAX_COLUMNS}列",
                     row=row_number,

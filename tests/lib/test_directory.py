@@ -94,6 +94,16 @@ def test_registration_number_is_marked() -> None:
     assert "使用旧版15位注册号，建议更新为统一社会信用代码" in record.warnings
 
 
+def test_separate_registration_number_column() -> None:
+    record = entity(code="", registration_number="520000000005018")
+    assert (record.code, record.code_kind) == ("520000000005018", "registration_number")
+    both = entity(registration_number="520000000005018")
+    assert both.code_kind == "credit_code"
+    (error,) = entity_errors(code="", registration_number="520000000005019")
+    assert error.column == "注册号"
+    assert error.reason == "第15位校验码应为8，实际为9"
+
+
 def test_target_types() -> None:
     assert entity(target_types="各类宾馆").target_types == ("宾馆旅店",)
     assert entity(target_types="宾馆;旅馆 ; 酒店").target_types == ("宾馆旅店",)
@@ -380,12 +390,13 @@ def test_column_vocabularies_are_unambiguous(columns: tuple) -> None:  # type: i
 def test_entity_header_synonyms() -> None:
     header = [
         "企业名称*",
-        "注册号",
+        "信用代码",
         "行业类别",
         "乡镇（街道）",
         "住所（经营场所）",
         "风险分类",
         "登记状态",
+        "工商注册号",
     ]
     mapping = HeaderMap.match(header, ENTITY_COLUMNS)
     assert mapping.ok, mapping.errors()
@@ -397,6 +408,7 @@ def test_entity_header_synonyms() -> None:
         "address",
         "risk_level",
         "status",
+        "registration_number",
     ]
 
 
