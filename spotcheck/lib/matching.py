@@ -681,10 +681,11 @@ def _solve(
     fallback_pools = []
     for pool, pool_cap in caps.items():
         pool_slots = [slot for slot in slots if slot.pool == pool]
-        picks = _greedy(pool_slots, pool_cap.cap)
-        if picks is None:
+        greedy = _greedy(pool_slots, pool_cap.cap)
+        picks: list[str] | None = greedy
+        if len(greedy) < len(pool_slots):
             fallback_pools.append(pool)
-            picks = _lookahead(pool_slots, pool_cap.cap)
+            picks = _lookahead(pool_slots, pool_cap.cap, greedy)
         if picks is None:
             raise _cap_blocks(pool_slots, pool_cap)
         for slot, inspector_id in zip(pool_slots, picks, strict=True):
@@ -703,13 +704,14 @@ class _CapBlocks(Exception):
 
 def _cap_blocks(pool_slots: Sequence[_Slot], pool_cap: PoolCap) -> _CapBlocks:
     """Name the first visit (in fill order) that cannot be staffed under the cap together with
-    the visits served before it."""
-    visit_ids = list(dict.fromkeys(slot.visit_id for slot in pool_slots))
-    for count in range(1, len(visit_ids) + 1):
-        served = set(visit_ids[:count])
-        prefix = [slot for slot in pool_slots if slot.visit_id in served]
-        if _complete(prefix, 0, Counter(), {}, pool_cap.cap) is None:
-            return _CapBlocks(visit_ids[count - 1], pool_cap)
+    the visits served before it. Slots are grouped by visit, so each prefix ends at a visit."""
+    witness: dict[int, str] | None = {}
+    for end, slot in enumerate(pool_slots, start=1):
+        if end < len(pool_slots) and pool_slots[end].visit_id == slot.visit_id:
+            continue
+        witness = _complete(pool_slots[:end], 0, Counter(), {}, pool_cap.cap, hint=witness)
+        if witness is None:
+            return _CapBlocks(slot.visit_id, pool_cap)
     raise AssertionError("the whole pool was infeasible, so some prefix is")
 
 
@@ -733,25 +735,27 @@ def _untake(slot: _Slot, inspector_id: str, loads: Counter[str], teams: Teams) -
     teams[slot.visit_id].discard(inspector_id)
 
 
-def _greedy(slots: Sequence[_Slot], cap: int) -> list[str] | None:
+def _greedy(slots: Sequence[_Slot], cap: int) -> list[str]:
+    """Picks seat by seat without looking ahead; stops at the first seat left with no option."""
     loads: Counter[str] = Counter()
     teams: Teams = {}
     picks = []
     for slot in slots:
         options = _options(slot, loads, teams, cap)
         if not options:
-            return None
+            break
         _take(slot, options[0], loads, teams)
         picks.append(options[0])
     return picks
 
 
-def _lookahead(slots: Sequence[_Slot], cap: int) -> list[str] | None:
+def _lookahead(slots: Sequence[_Slot], cap: int, greedy: Sequence[str]) -> list[str] | None:
     """The greedy rule restricted to choices after which every later seat can still be filled
-    (checked by max flow). When the greedy pass succeeds this picks exactly the same."""
+    (checked by max flow). When the greedy pass succeeds this picks exactly the same. The
+    stuck greedy pass's picks only seed the first flow (see `_complete`)."""
     loads: Counter[str] = Counter()
     teams: Teams = {}
-    witness = _complete(slots, 0, loads, teams, cap)
+    witness = _complete(slots, 0, loads, teams, cap, hint=dict(enumerate(greedy)))
     if witness is None:
         return None
     picks = []
@@ -760,7 +764,7 @@ def _lookahead(slots: Sequence[_Slot], cap: int) -> list[str] | None:
             _take(slot, option, loads, teams)
             if witness[index] == option:  # the known completion already proves it feasible
                 break
-            trial = _complete(slots, index + 1, loads, teams, cap)
+            trial = _complete(slots, index + 1, loads, teams, cap, hint=witness)
             if trial is not None:
                 witness = trial
                 break
@@ -775,12 +779,19 @@ Node = tuple[str, ...]
 
 
 def _complete(
-    slots: Sequence[_Slot], start: int, loads: Counter[str], teams: Teams, cap: int
+    slots: Sequence[_Slot],
+    start: int,
+    loads: Counter[str],
+    teams: Teams,
+    cap: int,
+    hint: Mapping[int, str] | None = None,
 ) -> dict[int, str] | None:
     """Fill slots[start:] given the loads and teams so far, or None if impossible.
 
     Max flow: source -> seat (1) -> (visit, inspector) (1) -> inspector (cap - load) -> sink.
-    The middle layer keeps one inspector to one seat per visit.
+    The middle layer keeps one inspector to one seat per visit. The answer does not depend on
+    `hint` (a previous completion): its still-valid picks only seed the flow, so that a small
+    change needs a few augmenting paths instead of a whole new flow.
     """
     source, sink = ("source",), ("sink",)
     residual: dict[Node, dict[Node, int]] = {source: {}, sink: {}}
@@ -789,29 +800,47 @@ def _complete(
         residual.setdefault(tail, {})[head] = capacity
         residual.setdefault(head, {}).setdefault(tail, 0)
 
+    def seat_node(index: int) -> Node:
+        return ("seat", str(index))
+
     for index in range(start, len(slots)):
         slot = slots[index]
-        seat = ("seat", str(index))
-        edge(source, seat, 1)
+        edge(source, seat_node(index), 1)
         for i in slot.candidates:
             if loads[i] < cap and i not in teams.get(slot.visit_id, ()):
-                edge(seat, ("pair", slot.visit_id, i), 1)
+                edge(seat_node(index), ("pair", slot.visit_id, i), 1)
                 edge(("pair", slot.visit_id, i), ("inspector", i), 1)
                 edge(("inspector", i), sink, cap - loads[i])
-    if _max_flow(residual, source, sink) < len(slots) - start:
+    flow = 0
+    for index, i in (hint or {}).items():
+        if index >= start:
+            pair = ("pair", slots[index].visit_id, i)
+            flow += _push(residual, [source, seat_node(index), pair, ("inspector", i), sink])
+    if flow + _max_flow(residual, source, sink) < len(slots) - start:
         return None
     return {
         index: next(
             head[2]
-            for head, left in residual[("seat", str(index))].items()
+            for head, left in residual[seat_node(index)].items()
             if head[0] == "pair" and left == 0
         )
         for index in range(start, len(slots))
     }
 
 
+def _push(residual: dict[Node, dict[Node, int]], path: Sequence[Node]) -> bool:
+    """Send one unit along the path if every edge on it has room."""
+    edges = list(zip(path, path[1:], strict=False))
+    if not all(residual.get(tail, {}).get(head, 0) > 0 for tail, head in edges):
+        return False
+    for tail, head in edges:
+        residual[tail][head] -= 1
+        residual[head][tail] += 1
+    return True
+
+
 def _max_flow(residual: dict[Node, dict[Node, int]], source: Node, sink: Node) -> int:
-    """Edmonds-Karp; every augmenting path carries 1 because source edges have capacity 1."""
+    """Edmonds-Karp from the current flow; each augmenting path carries 1 (seat edges are 1)."""
     flow = 0
     while True:
         parent = {source: source}
@@ -824,12 +853,10 @@ def _max_flow(residual: dict[Node, dict[Node, int]], source: Node, sink: Node) -
                     queue.append(head)
         if sink not in parent:
             return flow
-        node = sink
-        while node != source:
-            tail = parent[node]
-            residual[tail][node] -= 1
-            residual[node][tail] += 1
-            node = tail
+        path = [sink]
+        while path[-1] != source:
+            path.append(parent[path[-1]])
+        _push(residual, path[::-1])
         flow += 1
 
 
