@@ -519,10 +519,14 @@ def _screen(
         eligible[pool] = tuple(i for i, reason in reasons.items() if reason is None)
         excluded_by_pool[pool] = Counter(r for r in reasons.values() if r is not None)
         pool_sizes[pool] = len(members)
-        required = {seat.qualification for seat in seats if seat.pool == pool} - {None}
+        required = {
+            seat.qualification
+            for seat in seats
+            if seat.pool == pool and seat.qualification is not None
+        }
         qualified[pool] = {
             q: tuple(i for i in eligible[pool] if q in roster[i].qualifications)
-            for q in sorted(q for q in required if q is not None)
+            for q in sorted(required)
         }
         unqualified += sum(1 for i in eligible[pool] if required - roster[i].qualifications)
     total = sum(excluded_by_pool.values(), Counter[str]())

@@ -182,10 +182,10 @@ def _overlapping_clusters(groups: list[_Group]) -> list[list[_Group]]:
     return [members for _, members in clusters]
 
 
-def _visit(group: _Group, *, unit: str | None = None) -> Visit:
+def _visit(group: _Group) -> Visit:
     window, targets = group
     first = min(targets, key=lambda target: (target.ticket, item_order(target.item_key)))
-    responsible = unit if unit is not None else first.unit
+    responsible = first.unit
     item_keys = tuple(sorted((target.item_key for target in targets), key=item_order))
     pools = {target.unit for target in targets}
     pools.update(pool for target in targets for pool in target.cooperating)
@@ -223,8 +223,7 @@ def _proposal(singles: list[Visit]) -> JointProposal:
 
 
 def _joint_visit(cluster: list[_Group], singles: list[Visit], window: Window) -> Visit:
-    """The unit of the visit drawn first (lowest ticket) leads; the other units cooperate."""
-    lead = min(singles, key=lambda visit: (visit.ticket, visit.visit_id))
+    """The unit of the target drawn first (lowest ticket) leads; the other units cooperate."""
     targets = [target for _, members in cluster for target in members]
-    joint = _visit((window, targets), unit=lead.unit)
+    joint = _visit((window, targets))
     return replace(joint, merged_from=tuple(sorted(visit.visit_id for visit in singles)))

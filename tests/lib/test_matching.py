@@ -599,3 +599,24 @@ def test_previous_inspector_of_any_item_is_excluded() -> None:
         previous_inspectors=previous_of({("E1", "9"): {"z1"}}),
     )
     assert set(result.teams[0].by_seat()) == {"z2", "z3"}
+
+
+def test_worked_example_of_the_spec() -> None:
+    """docs/matching.md §11, kept true by this test."""
+    visits = [
+        visit("E1", "8", "9", unit="网安大队", ticket="0.27"),
+        visit("E2", "8", unit="网安大队", ticket="0.44"),
+    ]
+    inspectors = [officer(i, unit="网安大队") for i in ("w1", "w2", "w3")]
+    result = match_teams(
+        visits,
+        inspectors,
+        seed="20220315",
+        days={v.visit_id: DAYS for v in visits},
+        recusals=[Recusal(inspector_id="w3", entity_id="E2")],
+    )
+    assert team_ticket("20220315", "2022/E1/8+9", "w1").startswith("0.649653657551")
+    assert team_ticket("20220315", "2022/E2/8", "w2").startswith("0.029520592728")
+    assert result.caps["网安大队"].cap == 2
+    assert seat_ids(result) == {"2022/E1/8+9": ("w2", "w1"), "2022/E2/8": ("w2", "w1")}
+    assert result.fallback_pools == ()
