@@ -21,7 +21,7 @@ import calendar
 import math
 from collections import Counter, deque
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
@@ -108,7 +108,7 @@ class ExclusionCounts:
     capped: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return dict(self.__dict__)
+        return asdict(self)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,24 +130,32 @@ class Replacement:
 
 
 @dataclass(frozen=True, kw_only=True)
-class VisitTeam:
-    visit: Visit
-    days: DateRange
-    seats: tuple[Seat, ...]
-    members: tuple[TeamMember, ...]  # leader first, then by ticket
-    eligible: Mapping[str, tuple[str, ...]]  # pool -> eligible inspector ids, sorted
-    qualified: Mapping[str, Mapping[str, tuple[str, ...]]]  # pool -> qualification -> ids
-    excluded: ExclusionCounts
+class SeatListing:
+    """What is published about one visit's seats: the plan and who may fill each seat."""
 
-    def seat_candidates(self, seat: Seat) -> tuple[str, ...]:
+    visit_id: str
+    seats: tuple[Seat, ...]
+    eligible: Mapping[str, tuple[str, ...]]  # pool -> ids eligible for the visit, sorted
+    qualified: Mapping[str, Mapping[str, tuple[str, ...]]]  # pool -> qualification -> ids
+
+    def candidates(self, seat: Seat) -> tuple[str, ...]:
         if seat.qualification is None:
             return self.eligible[seat.pool]
         return self.qualified[seat.pool][seat.qualification]
 
+
+@dataclass(frozen=True, kw_only=True)
+class VisitTeam:
+    visit: Visit
+    days: DateRange
+    listing: SeatListing
+    members: tuple[TeamMember, ...]  # leader first, then by ticket
+    excluded: ExclusionCounts
+
     def by_seat(self) -> tuple[str, ...]:
         """Inspector ids in seat-plan order."""
         holders = {member.seat: member.inspector_id for member in self.members}
-        return tuple(holders[index] for index in range(len(self.seats)))
+        return tuple(holders[index] for index in range(len(self.listing.seats)))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -254,12 +262,10 @@ def match_teams(
             VisitTeam(
                 visit=screening.visit,
                 days=screening.days,
-                seats=listing.seats,
+                listing=listing,
                 members=_members(
                     screening.visit, screening.days, listing.seats, team, seed, roster
                 ),
-                eligible=listing.eligible,
-                qualified=listing.qualified,
                 excluded=replace(screening.excluded, capped=len(capped)),
             )
         )
@@ -284,14 +290,14 @@ def replace_member(
     removed = next((m for m in team.members if m.inspector_id == inspector_id), None)
     if removed is None:
         raise ValueError(f"{inspector_id} is not on the team of {visit_id}")
-    seat = team.seats[removed.seat]
+    seat = team.listing.seats[removed.seat]
     loads = result.loads()
     loads[inspector_id] -= 1
     never_again = {r.removed for r in result.replacements if r.visit_id == visit_id}
     pick = _pick_replacement(
         result.seed,
         visit_id,
-        team.seat_candidates(seat),
+        team.listing.candidates(seat),
         exclude={m.inspector_id for m in team.members} | never_again,
         loads=loads,
         cap=result.caps[seat.pool].cap,
@@ -310,7 +316,7 @@ def replace_member(
     new_team = replace(
         team,
         members=_members(
-            team.visit, team.days, team.seats, by_seat, result.seed, result.inspectors
+            team.visit, team.days, team.listing.seats, by_seat, result.seed, result.inspectors
         ),
     )
     record = Replacement(
@@ -348,12 +354,15 @@ def matching_document(result: MatchingResult) -> dict[str, Any]:
                 "cooperating": list(team.visit.cooperating),
                 "days": [team.days[0].isoformat(), team.days[1].isoformat()],
                 "seats": [
-                    {"pool": seat.pool, "qualification": seat.qualification} for seat in team.seats
+                    {"pool": seat.pool, "qualification": seat.qualification}
+                    for seat in team.listing.seats
                 ],
-                "eligible": {pool: list(ids) for pool, ids in sorted(team.eligible.items())},
+                "eligible": {
+                    pool: list(ids) for pool, ids in sorted(team.listing.eligible.items())
+                },
                 "qualified": {
                     pool: {q: list(ids) for q, ids in sorted(by_q.items())}
-                    for pool, by_q in sorted(team.qualified.items())
+                    for pool, by_q in sorted(team.listing.qualified.items())
                 },
                 "excluded": team.excluded.as_dict(),
                 "team": [
@@ -368,7 +377,7 @@ def matching_document(result: MatchingResult) -> dict[str, Any]:
             }
             for team in result.teams
         ],
-        "replacements": [dict(record.__dict__) for record in result.replacements],
+        "replacements": [asdict(record) for record in result.replacements],
     }
 
 
@@ -380,7 +389,7 @@ def teams_from_document(document: Mapping[str, Any]) -> dict[str, tuple[str, ...
     seed = str(document["seed"])
     visits = sorted(document["visits"], key=lambda visit: (visit["ticket"], visit["visit_id"]))
     listings = [
-        _Listing(
+        SeatListing(
             visit_id=visit["visit_id"],
             seats=tuple(Seat(seat["pool"], seat["qualification"]) for seat in visit["seats"]),
             eligible={pool: tuple(sorted(ids)) for pool, ids in visit["eligible"].items()},
@@ -428,25 +437,10 @@ def teams_from_document(document: Mapping[str, Any]) -> dict[str, tuple[str, ...
 
 
 @dataclass(frozen=True, kw_only=True)
-class _Listing:
-    """What the published document says about one visit: all the solver needs."""
-
-    visit_id: str
-    seats: tuple[Seat, ...]
-    eligible: Mapping[str, tuple[str, ...]]
-    qualified: Mapping[str, Mapping[str, tuple[str, ...]]]
-
-    def candidates(self, seat: Seat) -> tuple[str, ...]:
-        if seat.qualification is None:
-            return self.eligible[seat.pool]
-        return self.qualified[seat.pool][seat.qualification]
-
-
-@dataclass(frozen=True, kw_only=True)
 class _Screening:
     visit: Visit
     days: DateRange
-    listing: _Listing
+    listing: SeatListing
     excluded: ExclusionCounts
     excluded_by_pool: Mapping[str, Counter[str]]
     pool_sizes: Mapping[str, int]
@@ -533,7 +527,7 @@ def _screen(
     return _Screening(
         visit=visit,
         days=days,
-        listing=_Listing(
+        listing=SeatListing(
             visit_id=visit.visit_id, seats=seats, eligible=eligible, qualified=qualified
         ),
         excluded=ExclusionCounts(**total, unqualified=unqualified),
@@ -644,7 +638,7 @@ class _Slot:
     candidates: tuple[str, ...]
 
 
-def _slots(seed: str, listings: Sequence[_Listing]) -> list[_Slot]:
+def _slots(seed: str, listings: Sequence[SeatListing]) -> list[_Slot]:
     slots = []
     for listing in listings:
         tickets: dict[str, str] = {}
@@ -677,7 +671,7 @@ def _caps(slots: Sequence[_Slot]) -> dict[str, PoolCap]:
 
 
 def _solve(
-    slots: Sequence[_Slot], caps: Mapping[str, PoolCap], listings: Sequence[_Listing]
+    slots: Sequence[_Slot], caps: Mapping[str, PoolCap], listings: Sequence[SeatListing]
 ) -> tuple[dict[str, list[str]], tuple[str, ...]]:
     """Pools never share inspectors, so each pool is solved on its own (same result as
     interleaving them in fill order)."""

@@ -203,8 +203,8 @@ def assert_rules_hold(inst: Instance, result: MatchingResult) -> None:
     roster = {i.inspector_id: i for i in inst.inspectors}
     for team in result.teams:
         v = team.visit
-        assert list(team.seats) == oracle_seats(v)
-        assert len(team.members) == len(team.seats) >= v.team_size
+        assert list(team.listing.seats) == oracle_seats(v)
+        assert len(team.members) == len(team.listing.seats) >= v.team_size
         ids = [m.inspector_id for m in team.members]
         assert len(set(ids)) == len(ids)
         for pool in v.cooperating:
@@ -491,7 +491,7 @@ def test_exclusions_are_counted_not_named() -> None:
         "unqualified": 2,  # z2 and z3 lack A; the one who holds it takes the seat
         "capped": 0,
     }
-    assert team.eligible == {"治安大队": ("z1", "z2", "z3")}
+    assert team.listing.eligible == {"治安大队": ("z1", "z2", "z3")}
     assert team.by_seat()[0] == "z1"
     assert "持有“A”资格" in next(m.eligibility for m in team.members if m.inspector_id == "z1")
     document = json.dumps(matching_document(result), ensure_ascii=False)
