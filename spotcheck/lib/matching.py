@@ -546,18 +546,15 @@ def _check_alone(screening: _Screening, seed: str) -> None:
             scope = "每组" if pool == visit.unit else "本次联合检查"
             detail = f"{pool}：可参与的执法人员只有{len(eligible)}名，{scope}至少需要{needed}名"
             excluded = screening.excluded_by_pool[pool]
+            reasons = "、".join(
+                f"{label}排除了{excluded[reason]}名"
+                for reason, label in EXCLUSION_LABELS.items()
+                if excluded[reason]
+            )
             if screening.pool_sizes[pool] == 0:
                 detail += "（执法人员名录库中没有该单位的人员）"
-            elif excluded:
-                detail += (
-                    "（"
-                    + "、".join(
-                        f"{label}排除了{excluded[reason]}名"
-                        for reason, label in EXCLUSION_LABELS.items()
-                        if excluded[reason]
-                    )
-                    + "）"
-                )
+            elif reasons:
+                detail += f"（{reasons}）"
             raise MatchingImpossible(visit, pool, RULE_TOO_FEW, detail)
         for qualification, holders in listing.qualified[pool].items():
             if not holders:
