@@ -12,7 +12,7 @@ import json
 import math
 import random
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -587,16 +587,12 @@ def test_document_lists_eligibility_caps_and_teams() -> None:
     assert entry["team"][0]["inspector_id"] in {"z1", "z2"}
 
 
-def previous_of(mapping: Mapping[tuple[str, str], set[str]]) -> Mapping[tuple[str, str], set[str]]:
-    return mapping
-
-
 def test_previous_inspector_of_any_item_is_excluded() -> None:
     v = visit("E1", "8", "9")
     result = run(
         [v],
         [officer("z1"), officer("z2"), officer("z3")],
-        previous_inspectors=previous_of({("E1", "9"): {"z1"}}),
+        previous_inspectors={("E1", "9"): {"z1"}},
     )
     assert set(result.teams[0].by_seat()) == {"z2", "z3"}
 
