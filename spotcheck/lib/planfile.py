@@ -309,8 +309,7 @@ class _Header:
     columns: list[_HeaderColumn]
     width: int  # cells beyond this are an error
     required_width: int  # text rows shorter than this lost a tab somewhere
-    column_count: int
-    where: str
+    column_count: int  # of the table it heads: a header-less next table of this width continues it
 
     def has(self, key: str) -> bool:
         return any(column.key == key for column in self.columns)
@@ -410,7 +409,7 @@ def _build_header(texts: list[str], cells: list[_Cell], row: _Row, column_count:
             previous_label = text
     if "name" not in used_keys:
         raise PlanFileError("表头中没有“抽查事项”列（也可写作“事项名称”“抽查事项名称”）", row.where)
-    return _Header(columns, width, last_named + 1, column_count, row.where)
+    return _Header(columns, width, last_named + 1, column_count)
 
 
 # --- rows -> items -------------------------------------------------------------------------
@@ -728,11 +727,16 @@ def _read_text(data: bytes, delimiter: str) -> _Source:
 # --- xlsx ----------------------------------------------------------------------------------
 
 
-def _xlsx_text(value: object) -> str:
+def _xlsx_text(value: object, number_format: str) -> str:
+    """A cell's text as Excel shows it, for the values plans hold."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
+    if isinstance(value, int | float) and "%" in number_format:
+        # "5%" typed into a percent cell is stored as 0.05.
+        percent = Decimal(str(value)) * 100
+        return f"{format(percent.normalize(), 'f')}%"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # 编号 typed as a number
     if hasattr(value, "isoformat"):
@@ -756,19 +760,21 @@ def _read_xlsx(data: bytes) -> _Source:
                     for c in range(merged.min_col, merged.max_col + 1):
                         if (r, c) != (merged.min_row, merged.min_col):
                             anchors[(r, c)] = (merged.min_row, merged.min_col)
-            values = [list(row) for row in sheet.iter_rows(values_only=True)]
+            texts = [
+                [_xlsx_text(cell.value, getattr(cell, "number_format", "")) for cell in row]
+                for row in sheet.iter_rows()
+            ]
             rows = []
-            for r, row_values in enumerate(values, start=1):
+            for r, row_texts in enumerate(texts, start=1):
                 cells = []
-                for c, value in enumerate(row_values, start=1):
+                for c, text in enumerate(row_texts, start=1):
                     anchor = anchors.get((r, c))
                     if anchor is None:
-                        cells.append(_Cell(_xlsx_text(value)))
+                        cells.append(_Cell(text))
                     elif anchor[1] != c:
                         cells.append(_Cell("", merged_left=True))
                     else:  # vertically merged: every row shows the top cell's text
-                        top = values[anchor[0] - 1][anchor[1] - 1]
-                        cells.append(_Cell(_xlsx_text(top), merged_above=True))
+                        cells.append(_Cell(texts[anchor[0] - 1][c - 1], merged_above=True))
                 rows.append(
                     _Row(
                         cells,

@@ -426,6 +426,8 @@ def test_xlsx_with_merged_cells_two_line_header_and_line_breaks() -> None:
     sheet.append([None, 2.0, "对保安公司的检查", "甲；乙；丙", "1家", "中风险抽查对象1家", "全年"])
     sheet.merge_cells("A4:A5")
     sheet.merge_cells("H4:H5")
+    sheet["I2"], sheet["I4"] = "抽查比例", 0.05
+    sheet["I4"].number_format = "0%"  # "5%" typed into a percent cell
     stream = io.BytesIO()
     workbook.save(stream)
 
@@ -443,6 +445,7 @@ def test_xlsx_with_merged_cells_two_line_header_and_line_breaks() -> None:
     assert second.responsible_unit == "治安大队"
     assert (second.window_start_month, second.window_end_month) == (1, 12)
     assert second.estimated_risk == RiskMix(None, None, 1, None)
+    assert (first.original["sampling_rule"], first.ratio_percent) == ("5%", Decimal(5))
     assert first.review_flags == second.review_flags == []
     again = read_plan_bytes(xlsx_bytes(plan), "again.xlsx")
     assert comparable(again) == comparable(plan)
