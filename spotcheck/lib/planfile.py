@@ -150,7 +150,15 @@ _KEY_BY_HEADER = {_header_key(name): c.key for c in _COLUMNS for name in c.synon
 
 
 def _known_key(header: str) -> str | None:
-    return _KEY_BY_HEADER.get(_header_key(header))
+    key = _header_key(header)
+    if key in _KEY_BY_HEADER:
+        return _KEY_BY_HEADER[key]
+    # "检查时间（月份）", "预估抽查对象数(家)": a unit or a remark after the name. Not "（续）"
+    # or "（2）", which name extra columns.
+    remark = re.fullmatch(r"(.+?)\((.*)\)", key)
+    if remark and remark[2] != "续" and not remark[2].isdigit():
+        return _KEY_BY_HEADER.get(remark[1])
+    return None
 
 
 def _needs_column(item: PlanItemData, key: str) -> bool:
@@ -171,10 +179,17 @@ def published_columns(plan: ParsedPlan) -> list[tuple[str | None, str]]:
         for c in _COLUMNS
         if c.key not in _OPTIONAL_KEYS or c.key in optional_wanted
     ]
-    seen_extra: dict[str, None] = {}
+    extra_names: list[str] = []
     for item in plan.items:
-        seen_extra.update(dict.fromkeys(item.extra))
-    columns.extend((None, name) for name in seen_extra)
+        # Merge each item's column order into one, so flags keep their order on re-import.
+        cursor = 0
+        for name in item.extra:
+            if name in extra_names:
+                cursor = extra_names.index(name) + 1
+            else:
+                extra_names.insert(cursor, name)
+                cursor += 1
+    columns.extend((None, name) for name in extra_names)
     return columns
 
 
@@ -286,7 +301,7 @@ class _HeaderColumn:
     index: int
     key: str | None  # field key; None: the text goes to `extra` under `label`
     label: str
-    flag: str = ""  # review flag template for non-empty cells of an extra column ({text})
+    duplicate: bool = False  # a second column for a field already mapped
 
 
 @dataclass
@@ -294,8 +309,7 @@ class _Header:
     columns: list[_HeaderColumn]
     width: int  # cells beyond this are an error
     required_width: int  # text rows shorter than this lost a tab somewhere
-    column_count: int
-    where: str
+    column_count: int  # of the table it heads: a header-less next table of this width continues it
 
     def has(self, key: str) -> bool:
         return any(column.key == key for column in self.columns)
@@ -369,6 +383,7 @@ def _build_header(texts: list[str], cells: list[_Cell], row: _Row, column_count:
         width += 1  # the last header is merged across further columns
     columns: list[_HeaderColumn] = []
     used_keys: set[str] = set()
+    used_labels: set[str] = set()
     previous_label = ""
     for index in range(width):
         text = texts[index] if index < len(texts) else ""
@@ -376,27 +391,25 @@ def _build_header(texts: list[str], cells: list[_Cell], row: _Row, column_count:
         if key is not None and key not in used_keys:
             used_keys.add(key)
             columns.append(_HeaderColumn(index, key, text))
-            previous_label = text
-        elif key is not None:
-            flag = f"重复的列“{text}”：内容“{{text}}”已原样保留在附加字段中"
-            columns.append(_HeaderColumn(index, None, text, flag))
-            previous_label = text
-        elif text:
-            flag = f"未识别的列“{text}”：内容“{{text}}”已原样保留在附加字段中"
-            columns.append(_HeaderColumn(index, None, text, flag))
-            previous_label = text
-        elif previous_label and (texts[index - 1] or cells[index].merged_left):
-            # A merged header cell leaves an empty header after it (the 2022 plan's 抽查事项).
-            label = f"{previous_label}（续）"
-            flag = f"合并表头“{previous_label}”下的空白列有内容“{{text}}”，已原样保留在附加字段中"
-            columns.append(_HeaderColumn(index, None, label, flag))
         else:
-            label = f"第{index + 1}列"
-            flag = f"没有表头的第{index + 1}列有内容“{{text}}”，已原样保留在附加字段中"
-            columns.append(_HeaderColumn(index, None, label, flag))
+            if text:
+                label = text
+            elif previous_label and (texts[index - 1] or cells[index].merged_left):
+                # A merged header cell leaves an empty header after it (the 2022 plan's 抽查事项).
+                label = f"{previous_label}（续）"
+            else:
+                label = f"第{index + 1}列"
+            unique_label, copy = label, 1
+            while unique_label in used_labels:  # two "备注" columns must not share one key
+                copy += 1
+                unique_label = f"{label}（{copy}）"
+            used_labels.add(unique_label)
+            columns.append(_HeaderColumn(index, None, unique_label, duplicate=key is not None))
+        if text:
+            previous_label = text
     if "name" not in used_keys:
         raise PlanFileError("表头中没有“抽查事项”列（也可写作“事项名称”“抽查事项名称”）", row.where)
-    return _Header(columns, width, last_named + 1, column_count, row.where)
+    return _Header(columns, width, last_named + 1, column_count)
 
 
 # --- rows -> items -------------------------------------------------------------------------
@@ -489,7 +502,8 @@ def _read_item(row: _Row, header: _Header, state: _ReadState) -> PlanItemData:
             original[column.key] = text
         else:
             extra[column.label] = text
-            flags.append(column.flag.format(text=_short(text)))
+            kind = "重复的列" if column.duplicate else "未识别的列"
+            flags.append(f"{kind}“{column.label}”：内容“{_short(text)}”已原样保留在附加字段中")
     if header.has("mode"):
         if original.get("mode", "").strip():
             state.last_mode_text = original["mode"]
@@ -512,7 +526,7 @@ def _structure(original: dict[str, str], mode_text: str, flags: list[str]) -> Pl
     """Structured fields from a row's texts; unparseable phrases are flagged, never guessed."""
 
     def text(key: str) -> str:
-        return original.get(key, "").strip()
+        return _field_text(key, original.get(key, ""))
 
     mode, mode_flag = _read_mode(mode_text)
     number, number_flag = _read_number(text("number"))
@@ -561,6 +575,23 @@ def _structure(original: dict[str, str], mode_text: str, flags: list[str]) -> Pl
         original=dict(original),
         review_flags=flags,
     )
+
+
+# Titles and organisation names: a line break in these is layout (a narrow column), never
+# meaning. (检查对象 may list several kinds of target, one per line, so it keeps its breaks.)
+_SINGLE_LINE_KEYS = frozenset(
+    ("domain", "name", "initiating_department", "inspection_body", "responsible_unit")
+)
+
+
+def _field_text(key: str, text: str) -> str:
+    """The value of a text field: trimmed; names are joined onto one line."""
+    text = text.strip()
+    if key in _SINGLE_LINE_KEYS:
+        # Chinese wraps without spaces: "治安\n大队" is 治安大队; other text gets a space.
+        text = re.sub(r"(?<=[^\x00-\x7f])\s*\n\s*(?=[^\x00-\x7f])", "", text)
+        text = re.sub(r"\s*\n\s*", " ", text)
+    return text
 
 
 # Each _read_* never raises: it returns the structured value, or the "unknown" value and a flag.
@@ -676,8 +707,10 @@ def _read_text(data: bytes, delimiter: str) -> _Source:
         # character literally rather than dropping quotes.
         try:
             records = _split_records(text, delimiter, quoted=False)
-        except csv.Error as problem:
-            raise PlanFileError(f"无法按分隔符拆分文本：{problem}") from None
+        except csv.Error:
+            raise PlanFileError(
+                "无法拆分文本的单元格：单元格过长（超过13万字）或格式错误"
+            ) from None
     rows = [
         _Row(
             [_Cell(_clean_text(cell)) for cell in cells],
@@ -694,11 +727,16 @@ def _read_text(data: bytes, delimiter: str) -> _Source:
 # --- xlsx ----------------------------------------------------------------------------------
 
 
-def _xlsx_text(value: object) -> str:
+def _xlsx_text(value: object, number_format: str) -> str:
+    """A cell's text as Excel shows it, for the values plans hold."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
+    if isinstance(value, int | float) and "%" in number_format:
+        # "5%" typed into a percent cell is stored as 0.05.
+        percent = Decimal(str(value)) * 100
+        return f"{format(percent.normalize(), 'f')}%"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # 编号 typed as a number
     if hasattr(value, "isoformat"):
@@ -722,19 +760,21 @@ def _read_xlsx(data: bytes) -> _Source:
                     for c in range(merged.min_col, merged.max_col + 1):
                         if (r, c) != (merged.min_row, merged.min_col):
                             anchors[(r, c)] = (merged.min_row, merged.min_col)
-            values = [list(row) for row in sheet.iter_rows(values_only=True)]
+            texts = [
+                [_xlsx_text(cell.value, getattr(cell, "number_format", "")) for cell in row]
+                for row in sheet.iter_rows()
+            ]
             rows = []
-            for r, row_values in enumerate(values, start=1):
+            for r, row_texts in enumerate(texts, start=1):
                 cells = []
-                for c, value in enumerate(row_values, start=1):
+                for c, text in enumerate(row_texts, start=1):
                     anchor = anchors.get((r, c))
                     if anchor is None:
-                        cells.append(_Cell(_xlsx_text(value)))
+                        cells.append(_Cell(text))
                     elif anchor[1] != c:
                         cells.append(_Cell("", merged_left=True))
                     else:  # vertically merged: every row shows the top cell's text
-                        top = values[anchor[0] - 1][anchor[1] - 1]
-                        cells.append(_Cell(_xlsx_text(top), merged_above=True))
+                        cells.append(_Cell(texts[anchor[0] - 1][c - 1], merged_above=True))
                 rows.append(
                     _Row(
                         cells,
@@ -880,7 +920,7 @@ class _Meaning:
 
 def _plain_text(key: str) -> _Meaning:
     return _Meaning(
-        read=str.strip,
+        read=lambda text: _field_text(key, text),
         current=lambda item: getattr(item, key),
         render=lambda item: str(getattr(item, key)),
     )
@@ -968,7 +1008,8 @@ def _published_rows(plan: ParsedPlan, columns: list[tuple[str | None, str]]) -> 
                 # An empty cell means "same as above": keep it empty only while that holds.
                 shown = text if text.strip() else shown_mode
                 if _read_mode(shown)[0] != item.mode:
-                    text = plantext.format_mode(item.mode)
+                    # No mode after a row with one: "/" stops the carry ("" would not).
+                    text = plantext.format_mode(item.mode) or "/"
                 if text.strip():
                     shown_mode = text
                 cells.append(text)

@@ -27,6 +27,7 @@ __all__ = [
     "format_sampling_rule",
     "format_window",
     "is_event_driven",
+    "is_not_applicable",
     "parse_category",
     "parse_chinese_number",
     "parse_estimated_targets",
@@ -76,6 +77,16 @@ class SamplingRule:
 def squash(text: str) -> str:
     """NFKC and no whitespace at all: the form phrases are matched in."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+# Plans mark "not applicable" with a slash or a dash rather than leaving a cell empty.
+_NOT_APPLICABLE = {"/", "-", "—", "——", "–", "无", "不适用", "暂无"}
+
+
+def is_not_applicable(text: str) -> bool:
+    """ "/", "—", "无": the cell says there is no value. Unlike an empty cell, which in the
+    抽查方式 column means "same as above"."""
+    return squash(text) in _NOT_APPLICABLE
 
 
 # --- numbers -------------------------------------------------------------------------------
@@ -175,7 +186,7 @@ def _chinese_decimal(text: str) -> Decimal | None:
 def parse_sampling_rule(text: str) -> SamplingRule:
     """ "全年抽查比例不低于5%，每年抽查1次" -> ratio 5, once a year; "按…实际执行" -> event driven."""
     phrase = squash(text)
-    if not phrase:
+    if not phrase or is_not_applicable(phrase):
         return SamplingRule()
     if is_event_driven(phrase):
         return SamplingRule(event_driven=True)
@@ -230,7 +241,7 @@ _NAMED_PERIODS = {
 def parse_window(text: str) -> tuple[int, int] | None:
     """ "5月-11月", "5-11月", "5月至11月", "5月～11月" -> (5, 11); "全年" -> (1, 12); "" -> None."""
     phrase = squash(text)
-    if not phrase:
+    if not phrase or is_not_applicable(phrase):
         return None
     if phrase in _NAMED_PERIODS:
         return _NAMED_PERIODS[phrase]
@@ -260,7 +271,7 @@ _ESTIMATED_TARGETS = re.compile(rf"(?P<count>{_NUMBER}){_UNIT}?")
 def parse_estimated_targets(text: str) -> int | None:
     """ "5家" / "5" / "5个" -> 5; "按…实际执行" or "" -> None."""
     phrase = squash(text)
-    if not phrase or is_event_driven(phrase):
+    if not phrase or is_not_applicable(phrase) or is_event_driven(phrase):
         return None
     match = _ESTIMATED_TARGETS.fullmatch(phrase)
     if match is None:
@@ -284,7 +295,7 @@ _RISK_PART = re.compile(
 def parse_risk_mix(text: str) -> RiskMix:
     """ "低风险抽查对象4家；中低风险抽查对象1家；…" -> RiskMix(4, 1, …); missing levels stay None."""
     normalised = unicodedata.normalize("NFKC", text)
-    if not squash(normalised) or is_event_driven(normalised):
+    if not squash(normalised) or is_not_applicable(normalised) or is_event_driven(normalised):
         return RiskMix()
     mix = RiskMix()
     for part in re.split(r"[,;、。\s]+", normalised):
@@ -378,15 +389,17 @@ def split_checkpoints(content: str) -> list[str]:
 
 
 def split_departments(text: str) -> list[str]:
-    """ "公安、住建；消防" -> three names; "住房城乡建设等相关部门" stays one."""
+    """ "公安、住建；消防" -> three names; "住房城乡建设等相关部门" stays one; "无" -> none."""
+    if is_not_applicable(text):
+        return []
     parts = (part.strip(_POINT_EDGES) for part in re.split(r"[、，,；;\r\n]+", text))
     return [part for part in parts if part]
 
 
 def parse_mode(text: str) -> str | None:
-    """部门联合/联合 -> "joint"; 公安内部/内部/本部门 -> "internal"; "" -> None."""
+    """部门联合/联合 -> "joint"; 公安内部/内部/本部门 -> "internal"; "" or "/" -> None."""
     phrase = squash(text)
-    if not phrase:
+    if not phrase or is_not_applicable(phrase):
         return None
     if "联合" in phrase:
         return "joint"
@@ -400,9 +413,9 @@ def format_mode(mode: str | None) -> str:
 
 
 def parse_category(text: str) -> str | None:
-    """一般检查事项 -> "general"; 重点检查事项 -> "key"; "" -> None."""
+    """一般检查事项 -> "general"; 重点检查事项 -> "key"; "" or "/" -> None."""
     phrase = squash(text)
-    if not phrase:
+    if not phrase or is_not_applicable(phrase):
         return None
     if "重点" in phrase:
         return "key"
