@@ -93,9 +93,11 @@ def draw_lowest(
     """The k lowest (ticket, id) pairs, lowest first; equal to sorting all tickets and cutting.
 
     `processes`: None uses every available core for inputs of at least PARALLEL_THRESHOLD ids and
-    stays in-process below it; an explicit number is used as given (1 = in-process). Worker processes are forked (POSIX only; elsewhere the draw
-    stays in-process), so call this from a process that holds no locks in other threads.
-    Ids must be distinct; a duplicate that could affect the result raises ValueError.
+    stays in-process below it; an explicit number is used as given (1 = in-process). Workers are
+    forked (POSIX only; elsewhere the draw stays in-process) and run only this module's hashing
+    loop, but as with any fork, avoid calling it while other threads hold locks the loop needs.
+    Ids must be distinct; a duplicate among the ids that pass the prefix filter (which always
+    includes the winners) raises ValueError. Callers that need a full check do it themselves.
     """
     if k < 0:
         raise ValueError(f"k must not be negative, got {k}")
