@@ -2,12 +2,56 @@
 
 S = sha256_hex(str(seed)); ticket(id) = "0." + reversed("{:064d}".format(int(sha256_hex(S + id), 16))).
 Lower tickets are drawn first. A ticket depends only on the seed and the id.
+
+Ids are hashed exactly as given (like the reference). Public identifiers are NFC-normalised where
+they enter the system (see `normalize_id` and `spotcheck.lib.drawdoc`), not here, so that anyone can
+feed the very same strings to `consistent_sampler.sampler(ids, seed=SEED, digits=78)` and compare.
+
+Ticket strings have a variable length: the decimal form of a 256-bit number has up to 78 digits and
+`{:064d}` only pads, never truncates. Strings are compared as Python compares them (code point by
+code point), which is what the reference's heap does; equal tickets would break by id.
+
+Why `draw_lowest` is fast
+-------------------------
+Reversing the decimal digits means the first q digits of a ticket are the q lowest decimal digits of
+the hash value h, read from the units digit upwards: they depend only on ``h mod 10**q``. So "the
+ticket starts with a q-digit prefix below j" is a table look-up on ``h mod 10**q``; no ticket string
+is needed to decide that an id cannot win. We pick j from the expected share k/n plus a wide safety
+margin, keep the ids that pass (about k of them), and build full ticket strings only for those.
+
+Exactness: let C be the kept ids. Any id x outside C has a q-digit prefix >= j, greater than the
+prefix of every member of C, hence a strictly greater ticket than all of them. If |C| >= k, x is
+beaten by at least k ids and cannot be among the lowest k, so the lowest k of C are the lowest k of
+all. If |C| < k (astronomically rare with the margin used) we retry with a larger j, and j = 10**q
+keeps everything. The result never depends on the margin, only the running time does.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import math
+import multiprocessing
+import os
 import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
+from itertools import islice, pairwise
+from operator import eq, itemgetter
+
+Seed = str | int
+"""A seed is hashed through `str(seed)`, so an int seed and its decimal string are the same seed."""
+
+TicketAndId = tuple[str, str]
+
+PARALLEL_THRESHOLD = 300_000
+"""Below this many ids, starting worker processes costs more than it saves."""
+
+BATCH_BYTES = 1 << 20
+"""Workers split their joined ids about this many bytes at a time."""
+
+MAX_PREFIX_DIGITS = 5
+"""Digits of the ticket prefix used to pre-filter; the look-up table has 10**q entries."""
 
 
 def sha256_hex(text: str) -> str:
@@ -19,11 +63,208 @@ def normalize_id(entity_id: str) -> str:
     return unicodedata.normalize("NFC", entity_id)
 
 
-def seed_hash(seed: str) -> str:
+def seed_hash(seed: Seed) -> str:
     return sha256_hex(str(seed))
 
 
-def ticket(seed: str, entity_id: str) -> str:
+def ticket(seed: Seed, entity_id: str) -> str:
     """The full ticket string of one id, exactly as `consistent-sampler` prints it."""
-    digits = f"{int(sha256_hex(seed_hash(seed) + entity_id), 16):064d}"
-    return "0." + digits[::-1]
+    return ticket_from_hash_value(int(sha256_hex(seed_hash(seed) + entity_id), 16))
+
+
+def ticket_from_hash_value(hash_value: int) -> str:
+    """The ticket string for a SHA-256 value already converted to an int."""
+    return "0." + format(hash_value, "064d")[::-1]
+
+
+def iter_sample(seed: Seed, ids: Iterable[str], take: int | None = None) -> Iterator[TicketAndId]:
+    """(ticket, id) pairs in drawing order: all ids when `take` is None, else the lowest `take`."""
+    if take is not None:
+        yield from draw_lowest(seed, ids, take)
+        return
+    prefix = seed_hash(seed)
+    pairs = [(ticket_from_hash_value(int(sha256_hex(prefix + i), 16)), i) for i in ids]
+    yield from _sorted_without_duplicates(pairs)
+
+
+def draw_lowest(
+    seed: Seed, ids: Iterable[str], k: int, *, processes: int | None = None
+) -> list[TicketAndId]:
+    """The k lowest (ticket, id) pairs, lowest first; equal to sorting all tickets and cutting.
+
+    `processes`: None uses every available core for inputs of at least PARALLEL_THRESHOLD ids and
+    stays in-process below it; an explicit number is used as given (1 = in-process). Workers are
+    forked (POSIX only; elsewhere the draw stays in-process) and run only this module's hashing
+    loop, but as with any fork, avoid calling it while other threads hold locks the loop needs.
+    Ids must be distinct; a duplicate among the ids that pass the prefix filter (which always
+    includes the winners) raises ValueError. Callers that need a full check do it themselves.
+    """
+    if k < 0:
+        raise ValueError(f"k must not be negative, got {k}")
+    population = ids if isinstance(ids, list | tuple) else list(ids)
+    if k == 0 or not population:
+        return []
+    workers = _worker_count(len(population), processes)
+    target = _candidate_target(len(population), k)
+    while True:
+        prefix_digits, prefix_limit = _prefix_cut(len(population), target)
+        if workers > 1:
+            candidates = _scan_in_workers(
+                population, seed_hash(seed), prefix_digits, prefix_limit, k, workers
+            )
+        else:
+            batches = [map(str.encode, population)]
+            candidates = _scan(batches, seed_hash(seed), prefix_digits, prefix_limit, k)
+        if len(candidates) >= k or prefix_limit >= 10**prefix_digits:
+            return _sorted_without_duplicates(candidates)[:k]
+        target *= 2  # too few passed the prefix filter: widen it (exactness never depends on it)
+
+
+def _candidate_target(population_size: int, k: int) -> int:
+    """How many ids the prefix filter should let through: k plus ~10 standard deviations."""
+    return k + 10 * math.isqrt(k) + 32 if k < population_size else population_size
+
+
+def _prefix_cut(population_size: int, target: int) -> tuple[int, int]:
+    """(q, j): keep ids whose first q ticket digits, as a number, are below j."""
+    if target >= population_size // 2:
+        return 0, 1  # a filter would save little: keep everything (10**0 == 1)
+    prefix_digits = max(1, min(MAX_PREFIX_DIGITS, len(str(population_size)) - 1))
+    scale = 10**prefix_digits
+    # ceil(scale * target / size): expected survivors are at least `target`.
+    return prefix_digits, min(scale, -(-scale * target // population_size))
+
+
+@lru_cache(maxsize=8)
+def _reversed_prefixes(prefix_digits: int) -> tuple[int, ...]:
+    """For each residue r = h mod 10**q, the first q ticket digits as a number (r's digits reversed)."""
+    return tuple(int(format(r, f"0{prefix_digits}d")[::-1]) for r in range(10**prefix_digits))
+
+
+@lru_cache(maxsize=8)
+def _prefix_filter(prefix_digits: int, prefix_limit: int) -> bytes:
+    """Byte r is 1 when an id with h mod 10**q == r has a ticket prefix below the limit."""
+    return bytes(p < prefix_limit for p in _reversed_prefixes(prefix_digits))
+
+
+def _scan(
+    batches: Iterable[Iterable[bytes]], seed_hex: str, prefix_digits: int, prefix_limit: int, k: int
+) -> list[TicketAndId]:
+    """Hash every UTF-8 id once; the lowest k + 1 (ticket, id) among those passing the filter."""
+    # Hashing from a copy of the state after the seed hash skips the costly per-id constructor;
+    # the digest is the same as sha256((S + id).encode()) because S is ASCII.
+    copy_seeded = hashlib.sha256(seed_hex.encode("ascii")).copy
+    from_bytes = int.from_bytes
+    kept_values: list[int] = []
+    kept_ids: list[bytes] = []
+    keep_value, keep_id = kept_values.append, kept_ids.append
+    keep_all = prefix_limit >= 10**prefix_digits
+    modulus = 10**prefix_digits
+    passes = b"" if keep_all else _prefix_filter(prefix_digits, prefix_limit)
+    for batch in batches:
+        if keep_all:
+            for encoded_id in batch:
+                state = copy_seeded()
+                state.update(encoded_id)
+                keep_value(from_bytes(state.digest(), "big"))
+                keep_id(encoded_id)
+            continue
+        for encoded_id in batch:
+            state = copy_seeded()
+            state.update(encoded_id)
+            hash_value = from_bytes(state.digest(), "big")
+            if passes[hash_value % modulus]:
+                keep_value(hash_value)
+                keep_id(encoded_id)
+    tickets = map(ticket_from_hash_value, kept_values)
+    pairs = _sorted_without_duplicates(list(zip(tickets, map(bytes.decode, kept_ids), strict=True)))
+    # One more than k, so that a duplicate id straddling the cut is still detected after a merge.
+    return pairs[: k + 1]
+
+
+def _encoded_batches(ids: Sequence[str]) -> Iterator[Iterable[bytes]]:
+    """The ids as UTF-8 bytes, in windows of about BATCH_BYTES, read without touching the strs.
+
+    Why: in a forked worker, merely iterating the inherited strs writes their reference counts,
+    which copies every memory page they live on. `str.join` reads them in place instead, and
+    splitting window by window keeps the worker's own memory small and reused.
+    """
+    joined = "\n".join(ids).encode("utf-8")
+    if joined.count(b"\n") != len(ids) - 1:  # some id contains a newline (or no ids at all)
+        yield map(str.encode, ids)
+        return
+    start = 0
+    while start <= len(joined):
+        end = joined.find(b"\n", start + BATCH_BYTES)
+        if end < 0:
+            end = len(joined)
+        yield joined[start:end].split(b"\n")
+        start = end + 1
+
+
+# Set in the parent just before forking: workers inherit the chunks instead of a pickled copy.
+_forked_chunks: list[Sequence[str]] = []
+
+
+def _scan_forked_chunk(task: tuple[int, str, int, int, int]) -> list[TicketAndId]:
+    chunk_index, seed_hex, prefix_digits, prefix_limit, k = task
+    chunk = _forked_chunks[chunk_index]
+    return _scan(_encoded_batches(chunk), seed_hex, prefix_digits, prefix_limit, k)
+
+
+def _scan_in_workers(
+    ids: Sequence[str], seed_hex: str, prefix_digits: int, prefix_limit: int, k: int, workers: int
+) -> list[TicketAndId]:
+    """Scan one chunk here and the others in forked worker processes, then merge."""
+    global _forked_chunks
+    bounds = [len(ids) * w // workers for w in range(workers + 1)]
+    _forked_chunks = [ids[bounds[w] : bounds[w + 1]] for w in range(workers)]
+    tasks = [(w, seed_hex, prefix_digits, prefix_limit, k) for w in range(1, workers)]
+    if not prefix_limit >= 10**prefix_digits:
+        _prefix_filter(prefix_digits, prefix_limit)  # build the table once, before forking
+    gc.freeze()  # the workers' garbage collector then leaves the inherited objects (and pages) alone
+    try:
+        with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
+            pending = pool.map_async(_scan_forked_chunk, tasks)
+            parts = [_scan_forked_chunk((0, seed_hex, prefix_digits, prefix_limit, k))]
+            parts.extend(pending.get())
+    finally:
+        gc.unfreeze()
+        _forked_chunks = []
+    # Each part is sorted; sorting the concatenation merges the runs in C.
+    return _sorted_without_duplicates([pair for part in parts for pair in part])[: k + 1]
+
+
+def _worker_count(population_size: int, processes: int | None) -> int:
+    if processes is None:
+        if population_size < PARALLEL_THRESHOLD:
+            return 1
+        processes = available_cores()
+    if processes < 1:
+        raise ValueError(f"processes must be at least 1, got {processes}")
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return min(processes, population_size)
+
+
+def available_cores() -> int:
+    """Cores this process may run on (respects CPU affinity, e.g. in containers)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _sorted_without_duplicates(pairs: list[TicketAndId]) -> list[TicketAndId]:
+    """Sort in place by ticket, break (practically impossible) equal tickets by id.
+
+    Equal tickets with equal ids are a duplicate id: ValueError.
+    """
+    pairs.sort(key=itemgetter(0))
+    tickets = [t for t, _ in pairs]
+    if not any(map(eq, tickets, islice(tickets, 1, None))):
+        return pairs
+    pairs.sort()  # rare path: equal tickets, order those by id
+    for (t1, id1), (t2, id2) in pairwise(pairs):
+        if t1 == t2 and id1 == id2:
+            raise ValueError(f"duplicate id in population: {id1!r}")
+    return pairs

@@ -1,0 +1,581 @@
+"""The draw document (`draw.json`): everything needed to re-check a stratified draw by hand.
+
+Pipeline: fix the population (per risk stratum) and publish its hash -> witnesses roll dice ->
+compose the seed -> allocate per stratum -> draw the lowest consistent-sampling tickets per stratum
+-> record replacements of out-of-scope targets (next ticket of the same stratum).
+
+Strata (信用风险分类) in their fixed order: low 低, medium_low 中低, medium 中, high 高, and unknown
+未分级 for entities with no risk level.
+
+Population canonical text ("spotcheck-population/1")
+----------------------------------------------------
+For every non-empty stratum, in the fixed order above:
+
+    stratum<TAB><key><TAB><count><LF>
+    <id><LF>                      (one line per id)
+
+Ids are NFC-normalised and sorted by Unicode code point (Python's `sorted`). Every line ends with
+LF, including the last one; an empty population is the empty text. The population hash is the
+lowercase hex SHA-256 of this text encoded as UTF-8. Ids must be non-empty, distinct across all
+strata, free of control/line-separator characters and of leading/trailing whitespace.
+
+Seed (compose_seed)
+-------------------
+Each witness rolls decimal dice and writes down the digits (0-9 only). seed = the witnesses' digit
+strings concatenated in the order they were entered, then "|" + beacon if a public beacon value is
+used. At least two witnesses and at least 20 digits in total.
+
+Allocation (allocate)
+---------------------
+n_h = min(N_h, ceil(r_h * N_h / 100)) with r_h = max(r, policy_h): the published ratio r (percent)
+is a floor, a per-stratum policy ratio may only raise it. Exact arithmetic, no floats.
+
+Selection (select)
+------------------
+In each stratum, the n_h ids with the lowest tickets (spotcheck.lib.sampling), ranked 1..n_h.
+A target found out of scope is replaced by the next-lowest ticket of its stratum that has not been
+taken yet (next_in_stratum / add_replacement), so replacements are as verifiable as the draw.
+
+Document layout (format "spotcheck-draw", version 1), JSON object keys:
+    format, format_version
+    item        plan_title, year, item_number, item_name, target_type
+    options     exclude_recently_inspected, exclusion_months, excluded_count
+                (the population is the pool after the exclusion)
+    population  canonical_format, hash, counts {stratum: N_h}, strata {stratum: [ids]}
+    allocation  ratio_percent, stratum_ratio_percent, effective_ratio_percent, formula, sizes
+    seed        value, witnesses [{name, digits}], beacon (string or null), rule
+    sampling    method, ticket, reference (how to re-check with consistent-sampler)
+    selection   [{stratum, rank, ticket, id}] grouped by stratum in the fixed order, rank order
+    replacements [{original_id, replacement_id, stratum, rank, ticket, reason}] in the order made
+    teams       OPTIONAL, reserved for inspector team matching. It is not covered by the checks of
+                format version 1: verifiers report "teams: not present" when it is absent and
+                "teams: present, not checked" otherwise. The matching module fills it in and
+                extends `verify_draw_document` (see TEAMS_KEY).
+Ratios are decimal strings (exact); counts, sizes and ranks are integers.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import unicodedata
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+
+from spotcheck.lib.sampling import Seed, draw_lowest, normalize_id
+
+FORMAT_NAME = "spotcheck-draw"
+FORMAT_VERSION = 1
+POPULATION_FORMAT = "spotcheck-population/1"
+TEAMS_KEY = "teams"
+"""Hook for team matching: an optional top-level section, absent until teams are matched."""
+
+STRATA: tuple[str, ...] = ("low", "medium_low", "medium", "high", "unknown")
+STRATUM_NAMES: dict[str, str] = {
+    "low": "低",
+    "medium_low": "中低",
+    "medium": "中",
+    "high": "高",
+    "unknown": "未分级",
+}
+MIN_WITNESSES = 2
+MIN_SEED_DIGITS = 20
+ALLOCATION_FORMULA = "n_h = min(N_h, ceil(r_h * N_h / 100)), r_h = max(r, policy_h)"
+SEED_RULE = "seed = witnesses' digit strings concatenated in entry order, then '|' + beacon if any"
+TICKET_RULE = (
+    "S = sha256_hex(seed); ticket(id) = '0.' + reversed('{:064d}'.format(int(sha256_hex(S + id),"
+    " 16))); lowest tickets first within each stratum"
+)
+REFERENCE_RULE = "consistent_sampler.sampler(ids_of_stratum, seed=SEED, take=n_h, digits=78)"
+
+_FORBIDDEN_ID_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
+
+
+@dataclass(frozen=True)
+class Selection:
+    stratum: str
+    rank: int
+    """1-based position of the ticket within its stratum."""
+    ticket: str
+    entity_id: str
+
+
+@dataclass(frozen=True)
+class Witness:
+    name: str
+    digits: str
+
+
+@dataclass(frozen=True)
+class DrawItem:
+    plan_title: str
+    year: int
+    item_number: str
+    item_name: str
+    target_type: str
+
+
+@dataclass(frozen=True)
+class DrawOptions:
+    exclude_recently_inspected: bool = False
+    exclusion_months: int | None = None
+    excluded_count: int = 0
+
+
+CheckStatus = Literal["ok", "mismatch", "info"]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    status: CheckStatus
+    detail: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "mismatch"
+
+
+# --- seed -------------------------------------------------------------------------------------
+
+
+def compose_seed(dice_digits: list[str], beacon: str | None) -> str:
+    """Concatenate the witnesses' digit strings in entry order, then "|" + beacon if given."""
+    if len(dice_digits) < MIN_WITNESSES:
+        raise ValueError(
+            f"种子须由至少 {MIN_WITNESSES} 名见证人分别掷骰产生，当前只有 {len(dice_digits)} 名"
+        )
+    for position, digits in enumerate(dice_digits, start=1):
+        if not _is_ascii_digits(digits):
+            raise ValueError(f"第 {position} 名见证人的骰子结果只能包含数字 0–9，且不能为空")
+    total = sum(len(digits) for digits in dice_digits)
+    if total < MIN_SEED_DIGITS:
+        raise ValueError(f"骰子数字合计至少 {MIN_SEED_DIGITS} 位，当前只有 {total} 位")
+    seed = "".join(dice_digits)
+    if beacon is not None:
+        if not beacon.strip() or any(unicodedata.category(c) == "Cc" for c in beacon):
+            raise ValueError("公共随机信标值不能为空，也不能包含控制字符")
+        seed += "|" + beacon
+    return seed
+
+
+def _is_ascii_digits(text: str) -> bool:
+    # str.isdigit() also accepts full-width and superscript digits; dice only give 0-9.
+    return bool(text) and text.isascii() and text.isdigit()
+
+
+# --- population -------------------------------------------------------------------------------
+
+
+def canonical_strata(strata: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """Non-empty strata in the fixed order, ids NFC and sorted; rejects bad or duplicate ids."""
+    unknown = [key for key in strata if key not in STRATA]
+    if unknown:
+        raise ValueError(
+            f"未知的风险分层：{', '.join(map(str, unknown))}（可用：{', '.join(STRATA)}）"
+        )
+    seen: dict[str, str] = {}
+    result: dict[str, list[str]] = {}
+    for stratum in STRATA:
+        ids = [normalize_id(entity_id) for entity_id in strata.get(stratum, ())]
+        for entity_id in ids:
+            _check_id(entity_id)
+            if entity_id in seen:
+                raise ValueError(
+                    f"对象标识重复：{entity_id}（{seen[entity_id]} 与 {stratum} 分层）"
+                )
+            seen[entity_id] = stratum
+        if ids:
+            result[stratum] = sorted(ids)
+    return result
+
+
+def _check_id(entity_id: str) -> None:
+    if not entity_id:
+        raise ValueError("对象标识不能为空")
+    if entity_id != entity_id.strip():
+        raise ValueError(f"对象标识首尾不能有空白：{entity_id!r}")
+    if any(unicodedata.category(c) in _FORBIDDEN_ID_CATEGORIES for c in entity_id):
+        raise ValueError(f"对象标识不能包含控制字符或换行：{entity_id!r}")
+
+
+def population_canonical_text(strata: Mapping[str, Sequence[str]]) -> str:
+    """The canonical text described in the module docstring."""
+    lines: list[str] = []
+    for stratum, ids in canonical_strata(strata).items():
+        lines.append(f"stratum\t{stratum}\t{len(ids)}")
+        lines.extend(ids)
+    return "".join(line + "\n" for line in lines)
+
+
+def population_hash(strata: Mapping[str, Sequence[str]]) -> str:
+    """SHA-256 (lowercase hex) of the UTF-8 canonical text: publish it before the dice are rolled."""
+    return hashlib.sha256(population_canonical_text(strata).encode("utf-8")).hexdigest()
+
+
+# --- allocation -------------------------------------------------------------------------------
+
+
+def effective_ratios(
+    strata: Iterable[str],
+    ratio_percent: Decimal,
+    stratum_ratio_percent: Mapping[str, Decimal] | None = None,
+) -> dict[str, Decimal]:
+    """r_h = max(r, policy_h): the published ratio is a floor that a policy can only raise."""
+    floor = _checked_ratio(ratio_percent, "最低抽查比例", allow_zero=False)
+    policies = dict(stratum_ratio_percent or {})
+    unknown = [key for key in policies if key not in STRATA]
+    if unknown:
+        raise ValueError(f"未知的风险分层：{', '.join(map(str, unknown))}")
+    result: dict[str, Decimal] = {}
+    for stratum in strata:
+        if stratum not in STRATA:
+            raise ValueError(f"未知的风险分层：{stratum}")
+        policy = policies.get(stratum)
+        if policy is None:
+            result[stratum] = floor
+        else:
+            label = f"{STRATUM_NAMES[stratum]}风险分层的抽查比例"
+            result[stratum] = max(floor, _checked_ratio(policy, label, allow_zero=True))
+    return result
+
+
+def allocate(
+    stratum_sizes: Mapping[str, int],
+    ratio_percent: Decimal,
+    stratum_ratio_percent: Mapping[str, Decimal] | None = None,
+) -> dict[str, int]:
+    """n_h = min(N_h, ceil(r_h × N_h / 100)) per stratum, in exact rational arithmetic."""
+    ordered = [s for s in STRATA if s in stratum_sizes]
+    ratios = effective_ratios(stratum_sizes, ratio_percent, stratum_ratio_percent)
+    sizes: dict[str, int] = {}
+    for stratum in ordered:
+        population = stratum_sizes[stratum]
+        if isinstance(population, bool) or not isinstance(population, int) or population < 0:
+            raise ValueError(f"{stratum} 分层的对象数必须是非负整数")
+        numerator, denominator = ratios[stratum].as_integer_ratio()
+        # ceil(a / b) == -((-a) // b) for integers; no rounding anywhere.
+        wanted = -((-population * numerator) // (100 * denominator))
+        sizes[stratum] = min(population, wanted)
+    return sizes
+
+
+def _checked_ratio(value: Decimal, label: str, *, allow_zero: bool) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise TypeError(f"{label}必须是 Decimal（不接受浮点数），收到 {type(value).__name__}")
+    ratio = Decimal(value)
+    if not ratio.is_finite() or ratio > 100 or ratio < 0 or (ratio == 0 and not allow_zero):
+        bounds = "0–100" if allow_zero else "大于 0 且不超过 100"
+        raise ValueError(f"{label}必须在 {bounds} 之间（百分比），收到 {value}")
+    return ratio
+
+
+# --- selection --------------------------------------------------------------------------------
+
+
+def select(
+    seed: Seed, strata: Mapping[str, Sequence[str]], allocation: Mapping[str, int]
+) -> list[Selection]:
+    """The allocation[h] lowest tickets of every stratum h, in stratum order then rank order."""
+    population = canonical_strata(strata)
+    for stratum, size in allocation.items():
+        available = len(population.get(stratum, ()))
+        if stratum not in STRATA or not 0 <= size <= available:
+            raise ValueError(f"{stratum} 分层的抽取数 {size} 超出范围（该层共 {available} 户）")
+    selections: list[Selection] = []
+    for stratum, ids in population.items():
+        drawn = draw_lowest(seed, ids, allocation.get(stratum, 0))
+        selections.extend(
+            Selection(stratum, rank, ticket, entity_id)
+            for rank, (ticket, entity_id) in enumerate(drawn, start=1)
+        )
+    return selections
+
+
+def next_in_stratum(
+    seed: Seed,
+    strata: Mapping[str, Sequence[str]],
+    stratum: str,
+    already_taken: Collection[str],
+) -> Selection | None:
+    """The lowest ticket of `stratum` not in `already_taken` (None if the stratum is exhausted)."""
+    ids = canonical_strata(strata).get(stratum, [])
+    taken = {normalize_id(entity_id) for entity_id in already_taken}
+    # The answer is among the lowest (number of taken ids in this stratum + 1) tickets.
+    depth = len(taken.intersection(ids)) + 1
+    for rank, (ticket, entity_id) in enumerate(draw_lowest(seed, ids, depth), start=1):
+        if entity_id not in taken:
+            return Selection(stratum, rank, ticket, entity_id)
+    return None
+
+
+# --- the document -----------------------------------------------------------------------------
+
+
+def build_draw_document(
+    *,
+    item: DrawItem,
+    strata: Mapping[str, Sequence[str]],
+    ratio_percent: Decimal,
+    witnesses: Sequence[Witness],
+    beacon: str | None = None,
+    stratum_ratio_percent: Mapping[str, Decimal] | None = None,
+    options: DrawOptions | None = None,
+) -> dict[str, Any]:
+    """Draw and return the JSON-ready document; replacements are appended by add_replacement."""
+    options = options or DrawOptions()
+    _check_options(options)
+    for position, witness in enumerate(witnesses, start=1):
+        if not witness.name.strip():
+            raise ValueError(f"第 {position} 名见证人的姓名不能为空")
+    seed = compose_seed([w.digits for w in witnesses], beacon)
+    population = canonical_strata(strata)
+    if not population:
+        raise ValueError("抽查对象名录为空，不能摇号")
+    counts = {stratum: len(ids) for stratum, ids in population.items()}
+    ratios = effective_ratios(counts, ratio_percent, stratum_ratio_percent)
+    sizes = allocate(counts, ratio_percent, stratum_ratio_percent)
+    policies = stratum_ratio_percent or {}
+    return {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "item": {
+            "plan_title": item.plan_title,
+            "year": item.year,
+            "item_number": item.item_number,
+            "item_name": item.item_name,
+            "target_type": item.target_type,
+        },
+        "options": {
+            "exclude_recently_inspected": options.exclude_recently_inspected,
+            "exclusion_months": options.exclusion_months,
+            "excluded_count": options.excluded_count,
+        },
+        "population": {
+            "canonical_format": POPULATION_FORMAT,
+            "hash": population_hash(population),
+            "counts": counts,
+            "strata": population,
+        },
+        "allocation": {
+            "ratio_percent": _ratio_text(ratio_percent),
+            "stratum_ratio_percent": {s: _ratio_text(policies[s]) for s in STRATA if s in policies},
+            "effective_ratio_percent": {s: _ratio_text(r) for s, r in ratios.items()},
+            "formula": ALLOCATION_FORMULA,
+            "sizes": sizes,
+        },
+        "seed": {
+            "value": seed,
+            "witnesses": [{"name": w.name, "digits": w.digits} for w in witnesses],
+            "beacon": beacon,
+            "rule": SEED_RULE,
+        },
+        "sampling": {
+            "method": "consistent sampling (Rivest), stratified",
+            "ticket": TICKET_RULE,
+            "reference": REFERENCE_RULE,
+        },
+        "selection": [_selection_json(s) for s in select(seed, population, sizes)],
+        "replacements": [],
+    }
+
+
+def add_replacement(document: Mapping[str, Any], original_id: str, reason: str) -> dict[str, Any]:
+    """A copy of the document with `original_id` replaced by the next ticket of its stratum."""
+    if not reason.strip():
+        raise ValueError("替换须写明原因")
+    original_id = normalize_id(original_id)
+    updated = copy.deepcopy(dict(document))
+    strata: dict[str, list[str]] = updated["population"]["strata"]
+    stratum = next((s for s, ids in strata.items() if original_id in ids), None)
+    if stratum is None:
+        raise ValueError(f"{original_id} 不在本次抽查对象名录中")
+    active, taken = _active_targets(updated)
+    if original_id not in active:
+        raise ValueError(f"{original_id} 不是当前的抽中对象，不能替换")
+    successor = next_in_stratum(updated["seed"]["value"], strata, stratum, taken[stratum])
+    if successor is None:
+        raise ValueError(f"{STRATUM_NAMES[stratum]}风险分层已无可替补的对象")
+    updated["replacements"].append(
+        {
+            "original_id": original_id,
+            "replacement_id": successor.entity_id,
+            "stratum": stratum,
+            "rank": successor.rank,
+            "ticket": successor.ticket,
+            "reason": reason,
+        }
+    )
+    return updated
+
+
+def active_targets(document: Mapping[str, Any]) -> list[str]:
+    """Ids to inspect now: the selection with every replaced target swapped for its successor."""
+    active, _ = _active_targets(document)
+    return active
+
+
+def _active_targets(document: Mapping[str, Any]) -> tuple[list[str], dict[str, set[str]]]:
+    active = [entry["id"] for entry in document["selection"]]
+    taken: dict[str, set[str]] = {stratum: set() for stratum in STRATA}
+    for entry in document["selection"]:
+        taken[entry["stratum"]].add(entry["id"])
+    for replacement in document["replacements"]:
+        position = active.index(replacement["original_id"])
+        active[position] = replacement["replacement_id"]
+        taken[replacement["stratum"]].add(replacement["replacement_id"])
+    return active, taken
+
+
+def _selection_json(selection: Selection) -> dict[str, Any]:
+    return {
+        "stratum": selection.stratum,
+        "rank": selection.rank,
+        "ticket": selection.ticket,
+        "id": selection.entity_id,
+    }
+
+
+def _ratio_text(value: Decimal) -> str:
+    return format(Decimal(value), "f")
+
+
+def _check_options(options: DrawOptions) -> None:
+    if options.excluded_count < 0:
+        raise ValueError("排除的对象数不能为负数")
+    if options.exclude_recently_inspected:
+        if options.exclusion_months is None or options.exclusion_months < 1:
+            raise ValueError("排除近期已检查对象时须给出月数（至少 1 个月）")
+    elif options.exclusion_months is not None or options.excluded_count:
+        raise ValueError("未选择排除近期已检查对象时，不应填写排除月数或排除数")
+
+
+# --- verification (library side; tools/verify_draw.py re-implements this independently) -------
+
+
+def verify_draw_document(
+    document: Mapping[str, Any], *, published_population_hash: str | None = None
+) -> list[CheckResult]:
+    """Recompute every derived part of the document; one CheckResult per check."""
+    results: list[CheckResult] = []
+
+    def run(name: str, check: Callable[[], CheckResult | list[CheckResult]]) -> None:
+        try:
+            outcome = check()
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+            results.append(CheckResult(name, "mismatch", f"malformed or invalid: {error!r}"))
+            return
+        if isinstance(outcome, list):
+            results.extend(outcome)
+        else:
+            results.append(outcome)
+
+    run("format", lambda: _check_format(document))
+    run("population", lambda: _check_population(document, published_population_hash))
+    run("allocation", lambda: _check_allocation(document))
+    run("seed", lambda: _check_seed(document))
+    run("selection", lambda: _check_selection(document))
+    run("replacements", lambda: _check_replacements(document))
+    present = TEAMS_KEY in document
+    results.append(
+        CheckResult(
+            "teams",
+            "info",
+            "present, not checked by format version 1" if present else "not present",
+        )
+    )
+    return results
+
+
+def _check_format(document: Mapping[str, Any]) -> CheckResult:
+    if document.get("format") == FORMAT_NAME and document.get("format_version") == FORMAT_VERSION:
+        return CheckResult("format", "ok", f"{FORMAT_NAME} version {FORMAT_VERSION}")
+    found = f"{document.get('format')!r} version {document.get('format_version')!r}"
+    return CheckResult("format", "mismatch", f"unsupported format {found}")
+
+
+def _check_population(document: Mapping[str, Any], published_hash: str | None) -> list[CheckResult]:
+    population = document["population"]
+    strata = population["strata"]
+    canonical = canonical_strata(strata)
+    results: list[CheckResult] = []
+    counts = {stratum: len(ids) for stratum, ids in canonical.items()}
+    listed_as_canonical = {s: list(ids) for s, ids in strata.items() if ids} == canonical
+    if population["counts"] != counts or not listed_as_canonical:
+        results.append(
+            CheckResult("population ids", "mismatch", "counts or id order differ from the ids")
+        )
+    else:
+        results.append(CheckResult("population ids", "ok", f"{sum(counts.values())} ids"))
+    recomputed = population_hash(canonical)
+    if recomputed != population["hash"]:
+        detail = f"recomputed {recomputed}, document says {population['hash']}"
+        results.append(CheckResult("population hash", "mismatch", detail))
+    else:
+        results.append(CheckResult("population hash", "ok", recomputed))
+    if published_hash is not None:
+        status: CheckStatus = "ok" if published_hash.lower() == recomputed else "mismatch"
+        results.append(CheckResult("published hash", status, f"published {published_hash}"))
+    return results
+
+
+def _check_allocation(document: Mapping[str, Any]) -> CheckResult:
+    allocation = document["allocation"]
+    counts = {s: len(ids) for s, ids in canonical_strata(document["population"]["strata"]).items()}
+    ratio = Decimal(allocation["ratio_percent"])
+    policies = {s: Decimal(v) for s, v in allocation["stratum_ratio_percent"].items()}
+    expected_sizes = allocate(counts, ratio, policies)
+    expected_ratios = effective_ratios(counts, ratio, policies)
+    stated_ratios = {s: Decimal(v) for s, v in allocation["effective_ratio_percent"].items()}
+    if allocation["sizes"] != expected_sizes or stated_ratios != expected_ratios:
+        return CheckResult("allocation", "mismatch", f"expected sizes {expected_sizes}")
+    total = sum(expected_sizes.values())
+    return CheckResult("allocation", "ok", f"{total} targets, floor {allocation['ratio_percent']}%")
+
+
+def _check_seed(document: Mapping[str, Any]) -> CheckResult:
+    seed = document["seed"]
+    composed = compose_seed([w["digits"] for w in seed["witnesses"]], seed["beacon"])
+    if composed != seed["value"]:
+        return CheckResult("seed", "mismatch", "seed value is not composed from the dice")
+    beacon = " and a beacon" if seed["beacon"] is not None else ""
+    return CheckResult("seed", "ok", f"composed from {len(seed['witnesses'])} witnesses{beacon}")
+
+
+def _check_selection(document: Mapping[str, Any]) -> list[CheckResult]:
+    strata = canonical_strata(document["population"]["strata"])
+    sizes = document["allocation"]["sizes"]
+    expected = select(document["seed"]["value"], strata, sizes)
+    stated = document["selection"]
+    results: list[CheckResult] = []
+    for stratum in strata:
+        want = [_selection_json(s) for s in expected if s.stratum == stratum]
+        got = [entry for entry in stated if entry.get("stratum") == stratum]
+        name = f"selection (stratum {stratum})"
+        status: CheckStatus = "ok" if got == want else "mismatch"
+        results.append(CheckResult(name, status, f"{len(want)} of {len(strata[stratum])}"))
+    if len(stated) != len(expected) or any(e.get("stratum") not in strata for e in stated):
+        results.append(CheckResult("selection", "mismatch", "entries outside the population"))
+    return results
+
+
+def _check_replacements(document: Mapping[str, Any]) -> list[CheckResult]:
+    replayed = {key: value for key, value in document.items() if key != "replacements"}
+    replayed["replacements"] = []
+    results: list[CheckResult] = []
+    for number, stated in enumerate(document["replacements"], start=1):
+        name = f"replacement {number}"
+        try:
+            replayed = add_replacement(replayed, stated["original_id"], stated["reason"])
+        except ValueError as error:
+            results.append(CheckResult(name, "mismatch", str(error)))
+            return results
+        recomputed = replayed["replacements"][-1]
+        status: CheckStatus = "ok" if recomputed == stated else "mismatch"
+        detail = f"{stated['original_id']} -> {recomputed['replacement_id']}"
+        results.append(CheckResult(name, status, detail))
+    if not results:
+        results.append(CheckResult("replacements", "info", "none"))
+    return results
