@@ -564,12 +564,13 @@ def shape_problems(visit: dict, year: str) -> list[str]:
     seats = [(seat["pool"], seat["qualification"]) for seat in visit["seats"]]
     if not is_sorted_set(cooperating) or unit in cooperating:
         problems.append("cooperating pools are not sorted, distinct and other than the unit")
-    wanted = [(unit, q) for q in sorted(q for p, q in seats if p == unit and q is not None)]
+    unit_quals = sorted(q for p, q in seats if p == unit and q is not None)
+    wanted = [(unit, q) for q in unit_quals]
     for pool in cooperating:
         quals = sorted(q for p, q in seats if p == pool and q is not None)
         wanted += [(pool, q) for q in quals] if quals else [(pool, None)]
-    if len(wanted) == len([q for p, q in seats if p == unit and q is not None]):
-        wanted.append((unit, None))  # the unit has no qualification seat: one open seat at least
+    if not unit_quals:
+        wanted.append((unit, None))  # the unit supplies the leader: one open seat at least
     wanted += [(unit, None)] * (len(seats) - len(wanted))
     if seats != wanted:
         problems.append("seats do not have the shape of a seat plan")
@@ -620,7 +621,10 @@ def check_teams(doc: dict) -> list[Outcome]:
     if not all(passed for passed, _ in lists):
         return out  # the recomputation needs well-formed lists
     out += check_team_targets(doc, section)
-    out += check_team_matching(doc, section)
+    try:
+        out += check_team_matching(doc, section)
+    except Mismatch as error:  # the published lists cannot give the published teams at all
+        out.append(fail(str(error)))
     return out
 
 
@@ -650,34 +654,35 @@ def check_team_lists(doc: dict, section: dict) -> list[Outcome]:
 
 
 def check_team_targets(doc: dict, section: dict) -> list[Outcome]:
-    """The visits of this draw's item: one per active target, none for anything else, and a
-    visit ticket that is this draw's ticket (or lower, if other items joined the visit)."""
+    """The visits of this draw's item: one per active target, none for anything else. Every
+    draw of the round has this seed (the section is the same in all of them), so a visit's
+    ticket, the lowest of its targets' tickets, is its entity's ticket under this seed."""
     item_key = str(doc["item"]["item_number"])
     active = [entry["id"] for entry in doc["selection"]]
-    tickets = {entry["id"]: entry["ticket"] for entry in doc["selection"]}
     for replacement in doc["replacements"]:
         if replacement["original_id"] in active:
             active[active.index(replacement["original_id"])] = replacement["replacement_id"]
-        tickets[replacement["replacement_id"]] = replacement["ticket"]
-    mine = [v for v in section["visits"] if item_key in v["items"]]
+    seed_hex = sha256_hex(doc["seed"]["value"])
     out: list[Outcome] = []
-    for visit in mine:
-        visit_id, entity_id = visit["visit_id"], visit["entity_id"]
-        if entity_id not in active:
+    for visit in section["visits"]:
+        expected = ticket(seed_hex, visit["entity_id"])
+        if visit["ticket"] != expected:
             out.append(
                 fail(
-                    f"teams: visit {visit_id}: {entity_id} is not an active target of item {item_key}"
+                    f"teams: visit {visit['visit_id']}: ticket expected {expected}, "
+                    f"found {visit['ticket']}"
                 )
             )
-            continue
-        drawn = tickets[entity_id]
-        alone = len(visit["items"]) == 1
-        wrong = visit["ticket"] != drawn if alone else visit["ticket"] > drawn
-        if wrong:
-            bound = "" if alone else "at most "
+    if not out:
+        out.append(ok(f"teams: the {len(section['visits'])} visit tickets follow from the seed"))
+    mine = [v for v in section["visits"] if item_key in v["items"]]
+    wrong = len(out)
+    for visit in mine:
+        if visit["entity_id"] not in active:
             out.append(
                 fail(
-                    f"teams: visit {visit_id}: ticket expected {bound}{drawn}, found {visit['ticket']}"
+                    f"teams: visit {visit['visit_id']}: {visit['entity_id']} is not an active "
+                    f"target of item {item_key}"
                 )
             )
     for entity_id in active:
@@ -688,7 +693,7 @@ def check_team_targets(doc: dict, section: dict) -> list[Outcome]:
                     f"teams: target {entity_id} of item {item_key}: expected 1 visit, found {found}"
                 )
             )
-    if not out:
+    if len(out) == wrong:
         out.append(
             ok(f"teams: each of the {len(active)} active targets of item {item_key} has one visit")
         )
@@ -755,10 +760,17 @@ def team_problems(seed: str, visit: dict, redone: dict) -> list[str]:
     want = expected_members(seed, visit, by_seat)
     got = visit["team"]
     failures: list[str] = []
-    got_seats = sorted(m.get("seat") for m in got if isinstance(m.get("seat"), int))
-    if len(got) != len(want) or got_seats != list(range(len(want))):
-        failures.append(f"seats expected 0..{len(want) - 1}, found {[m.get('seat') for m in got]}")
-    found_at = {m.get("seat"): m for m in got}
+    found_at: dict[Any, dict] = {}
+    for member in got:
+        seat = member.get("seat")
+        if seat in found_at:
+            failures.append(f"seat {seat} expected one member, found two or more")
+        elif isinstance(seat, bool) or not isinstance(seat, int) or not 0 <= seat < len(want):
+            failures.append(
+                f"seat {seat!r} expected no member (seats 0..{len(want) - 1}), "
+                f"found {member.get('inspector_id')}"
+            )
+        found_at[seat] = member
     for index, expected_id in enumerate(by_seat):
         member = found_at.get(index, {})
         found_id = member.get("inspector_id")

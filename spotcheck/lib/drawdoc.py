@@ -53,7 +53,8 @@ Document layout (format "spotcheck-draw", version 1), JSON object keys:
                 seed, pools {seats, eligible, cap}, visits in fill order with their published
                 eligibility lists and teams, replacements. Its seed must be this draw's seed; the
                 visits whose items include this draw's item_number must be exactly one per
-                active target, and their tickets cannot exceed the target's ticket here.
+                active target. So every draw of a round shares the seed, and each visit's ticket
+                is ticket(seed, entity_id).
 Ratios are decimal strings (exact); counts, sizes and ranks are integers.
 """
 
@@ -71,6 +72,7 @@ from typing import Any, Literal
 from spotcheck.lib.matching import DOCUMENT_FORMAT as MATCHING_FORMAT
 from spotcheck.lib.matching import Seat, recompute_document, seats_follow_the_plan
 from spotcheck.lib.sampling import Seed, draw_lowest, normalize_id
+from spotcheck.lib.sampling import ticket as entity_ticket
 from spotcheck.lib.visits import item_order
 
 FORMAT_NAME = "spotcheck-draw"
@@ -616,15 +618,23 @@ def _check_teams_link(document: Mapping[str, Any]) -> list[CheckResult]:
         results.append(CheckResult("teams seed", "ok", "the seed of this draw"))
     else:
         results.append(CheckResult("teams seed", "mismatch", "differs from the seed of this draw"))
+    # Every draw of the round has this seed, so a visit's ticket (the lowest of its targets'
+    # tickets) is its entity's ticket under the seed.
+    seed = document["seed"]["value"]
+    stray = [
+        v["visit_id"] for v in teams["visits"] if v["ticket"] != entity_ticket(seed, v["entity_id"])
+    ]
+    if stray:
+        detail = "not the entity's ticket under this seed: " + ", ".join(stray)
+        results.append(CheckResult("teams tickets", "mismatch", detail))
+    else:
+        results.append(CheckResult("teams tickets", "ok", "visit tickets follow from the seed"))
     item_key = str(document["item"]["item_number"])
-    tickets = {entry["id"]: entry["ticket"] for entry in document["selection"]}
-    tickets.update({r["replacement_id"]: r["ticket"] for r in document["replacements"]})
     active = active_targets(document)
     problems: list[str] = []
     covered: dict[str, int] = {}
     for visit in teams["visits"]:
-        items = list(visit["items"])
-        if item_key not in items:
+        if item_key not in visit["items"]:
             continue
         visit_id, entity_id = visit["visit_id"], visit["entity_id"]
         covered[entity_id] = covered.get(entity_id, 0) + 1
@@ -632,10 +642,6 @@ def _check_teams_link(document: Mapping[str, Any]) -> list[CheckResult]:
             problems.append(
                 f"visit {visit_id}: {entity_id} is not an active target of item {item_key}"
             )
-            continue
-        draw_ticket = tickets[entity_id]
-        if visit["ticket"] > draw_ticket or (len(items) == 1 and visit["ticket"] != draw_ticket):
-            problems.append(f"visit {visit_id}: ticket {visit['ticket']} does not fit this draw")
     for entity_id in active:
         if covered.get(entity_id, 0) != 1:
             problems.append(
@@ -660,7 +666,11 @@ def _check_teams(document: Mapping[str, Any]) -> list[CheckResult]:
         results.append(CheckResult("teams lists", "mismatch", "; ".join(problems)))
         return results
     results.append(CheckResult("teams lists", "ok", "well-formed"))
-    recomputed = recompute_document(teams)
+    try:
+        recomputed = recompute_document(teams)
+    except ValueError as error:
+        results.append(CheckResult("teams matching", "mismatch", str(error)))
+        return results
     for pool in sorted(set(recomputed["pools"]) | set(teams["pools"])):
         want, got = recomputed["pools"].get(pool), teams["pools"].get(pool)
         if want is None:
