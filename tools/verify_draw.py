@@ -321,7 +321,7 @@ class Filler:
                 self.take(slot, option, loads, teams)
                 if witness.get(index) == option:  # the known completion proves it feasible
                     break
-                trial = self.completion(index + 1, loads, teams)
+                trial = self.completion(index + 1, loads, teams, hint=witness)
                 if trial is not None:
                     witness = trial
                     break
@@ -361,27 +361,45 @@ class Filler:
         loads: dict[str, int],
         teams: dict[str, set[str]],
         end: int | None = None,
+        hint: dict[int, str] | None = None,
     ) -> dict[int, str] | None:
         """A filling of slots[start:end] given the choices so far, or None. Flow network:
         source -> slot (1) -> (visit, inspector) (1) -> inspector (cap - load) -> sink;
-        maximum flow by depth-first augmenting paths."""
+        maximum flow by depth-first augmenting paths. `hint` (an earlier filling) only starts
+        the flow from its picks that still fit: the answer does not depend on it."""
+        # graph[tail][head] = room left; every edge has its reverse (room 0 at first).
         graph: dict[Any, dict[Any, int]] = {"s": {}, "t": {}}
-
-        def edge(tail: Any, head: Any, capacity: int) -> None:
-            graph.setdefault(tail, {})[head] = capacity
-            graph.setdefault(head, {}).setdefault(tail, 0)
-
         end = len(self.slots) if end is None else end
         for index in range(start, end):
             slot = self.slots[index]
-            edge("s", ("slot", index), 1)
+            seat: dict[Any, int] = {"s": 0}
+            graph["s"][("slot", index)] = 1
+            graph[("slot", index)] = seat
+            on_team = teams.get(slot.visit_id, set())
             for i in slot.candidates:
-                if loads.get(i, 0) < self.cap and i not in teams.get(slot.visit_id, set()):
-                    edge(("slot", index), ("pair", slot.visit_id, i), 1)
-                    edge(("pair", slot.visit_id, i), ("inspector", i), 1)
-                    edge(("inspector", i), "t", self.cap - loads.get(i, 0))
+                if loads.get(i, 0) >= self.cap or i in on_team:
+                    continue
+                pair, person = ("pair", slot.visit_id, i), ("inspector", i)
+                seat[pair] = 1
+                if pair not in graph:
+                    graph[pair] = {person: 1}
+                    if person not in graph:
+                        graph[person] = {"t": self.cap - loads.get(i, 0)}
+                        graph["t"][person] = 0
+                    graph[person][pair] = 0
+                graph[pair][("slot", index)] = 0
         needed = end - start
         flow = 0
+        for index, i in sorted((hint or {}).items()):
+            if start <= index < end:
+                path = ["s", ("slot", index), ("pair", self.slots[index].visit_id, i)]
+                path += [("inspector", i), "t"]
+                steps = [(path[k], path[k + 1]) for k in range(len(path) - 1)]
+                if all(graph.get(tail, {}).get(head, 0) > 0 for tail, head in steps):
+                    for tail, head in steps:
+                        graph[tail][head] -= 1
+                        graph[head][tail] += 1
+                    flow += 1
         while flow < needed:
             parent: dict[Any, Any] = {"s": None}
             stack: list[Any] = ["s"]
