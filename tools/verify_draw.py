@@ -633,7 +633,8 @@ def check_teams(doc: dict) -> list[Outcome]:
     if section["seed"] == doc["seed"]["value"]:
         out.append(ok("teams: seed is the seed of this draw"))
     else:
-        out.append(fail("teams: seed expected the seed of this draw, found another"))
+        seed, found = doc["seed"]["value"], section["seed"]
+        out.append(fail(f"teams: seed expected {seed} (this draw's), found {found}"))
     lists = check_team_lists(doc, section)
     out += lists
     if not all(passed for passed, _ in lists):

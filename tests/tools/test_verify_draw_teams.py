@@ -184,7 +184,7 @@ def alter(doc: dict[str, Any], change: str) -> str:
         return "网安大队: eligibility list not sorted or qualifications differ"
     if change == "teams seed altered":
         teams["seed"] = seed[:-1] + ("1" if seed[-1] != "1" else "2")
-        return "teams: seed expected the seed of this draw, found another"
+        return f"teams: seed expected {seed} (this draw's), found {teams['seed']}"
     if change == "visits reordered":
         teams["visits"].reverse()
         return "teams: visits expected in fill order (visit ticket, visit id)"
