@@ -121,8 +121,8 @@ def draw_lowest(
 
 
 def _candidate_target(population_size: int, k: int) -> int:
-    """How many ids the prefix filter should let through: k plus ~10 standard deviations."""
-    return k + 10 * math.isqrt(k) + 32 if k < population_size else population_size
+    """How many ids the prefix filter should let through: k plus ~7 standard deviations."""
+    return k + 7 * math.isqrt(k) + 32 if k < population_size else population_size
 
 
 def _prefix_cut(population_size: int, target: int) -> tuple[int, int]:
@@ -166,20 +166,20 @@ def _scan(
             for encoded_id in batch:
                 state = copy_seeded()
                 state.update(encoded_id)
-                keep_value(from_bytes(state.digest(), "big"))
+                keep_value(from_bytes(state.digest()))
                 keep_id(encoded_id)
             continue
         for encoded_id in batch:
             state = copy_seeded()
             state.update(encoded_id)
-            hash_value = from_bytes(state.digest(), "big")
+            hash_value = from_bytes(state.digest())  # big-endian by default (3.11+)
             if passes[hash_value % modulus]:
                 keep_value(hash_value)
                 keep_id(encoded_id)
-    tickets = map(ticket_from_hash_value, kept_values)
-    pairs = _sorted_without_duplicates(list(zip(tickets, map(bytes.decode, kept_ids), strict=True)))
+    tickets = list(map(ticket_from_hash_value, kept_values))
+    ids = list(map(bytes.decode, kept_ids))
     # One more than k, so that a duplicate id straddling the cut is still detected after a merge.
-    return pairs[: k + 1]
+    return _lowest_pairs(tickets, ids, k + 1)
 
 
 def _encoded_batches(ids: Sequence[str]) -> Iterator[Iterable[bytes]]:
@@ -231,8 +231,9 @@ def _scan_in_workers(
     finally:
         gc.unfreeze()
         _forked_chunks = []
-    # Each part is sorted; sorting the concatenation merges the runs in C.
-    return _sorted_without_duplicates([pair for part in parts for pair in part])[: k + 1]
+    tickets = [ticket for part in parts for ticket, _ in part]
+    ids_of_tickets = [entity_id for part in parts for _, entity_id in part]
+    return _lowest_pairs(tickets, ids_of_tickets, k + 1)
 
 
 def _worker_count(population_size: int, processes: int | None) -> int:
@@ -252,6 +253,17 @@ def available_cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
+
+
+def _lowest_pairs(tickets: list[str], ids: Sequence[str], limit: int) -> list[TicketAndId]:
+    """The `limit` lowest (ticket, id) pairs of the parallel lists `tickets` and `ids`."""
+    # Sorting bare ticket strings and looking ids up afterwards avoids building and comparing a
+    # tuple per candidate. Equal tickets (duplicate ids) shrink the dict: take the careful path.
+    id_of_ticket = dict(zip(tickets, ids, strict=True))
+    if len(id_of_ticket) < len(tickets):
+        return _sorted_without_duplicates(list(zip(tickets, ids, strict=True)))[:limit]
+    tickets.sort()
+    return [(t, id_of_ticket[t]) for t in islice(tickets, limit)]
 
 
 def _sorted_without_duplicates(pairs: list[TicketAndId]) -> list[TicketAndId]:
