@@ -37,6 +37,8 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from itertools import islice, pairwise
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from operator import eq, itemgetter
 
 Seed = str | int
@@ -44,8 +46,8 @@ Seed = str | int
 
 TicketAndId = tuple[str, str]
 
-PARALLEL_THRESHOLD = 300_000
-"""Below this many ids, starting worker processes costs more than it saves."""
+PARALLEL_THRESHOLD = 500_000
+"""Below this many ids, forking workers saves too little to be worth it."""
 
 BATCH_BYTES = 1 << 20
 """Workers split their joined ids about this many bytes at a time."""
@@ -92,8 +94,9 @@ def draw_lowest(
 ) -> list[TicketAndId]:
     """The k lowest (ticket, id) pairs, lowest first; equal to sorting all tickets and cutting.
 
-    `processes`: None uses every available core for inputs of at least PARALLEL_THRESHOLD ids and
-    stays in-process below it; an explicit number is used as given (1 = in-process). Workers are
+    `processes`: None uses the idle cores (see idle_cores) for inputs of at least
+    PARALLEL_THRESHOLD ids and stays in-process below it; an explicit number is used as given
+    (1 = in-process). Workers are
     forked (POSIX only; elsewhere the draw stays in-process) and run only this module's hashing
     loop, but as with any fork, avoid calling it while other threads hold locks the loop needs.
     Ids must be distinct; a duplicate among the ids that pass the prefix filter (which always
@@ -116,7 +119,7 @@ def draw_lowest(
             batches = [map(str.encode, population)]
             candidates = _scan(batches, seed_hash(seed), prefix_digits, prefix_limit, k)
         if len(candidates) >= k or prefix_limit >= 10**prefix_digits:
-            return _sorted_without_duplicates(candidates)[:k]
+            return candidates[:k]  # already sorted and checked for duplicates
         target *= 2  # too few passed the prefix filter: widen it (exactness never depends on it)
 
 
@@ -147,6 +150,20 @@ def _prefix_filter(prefix_digits: int, prefix_limit: int) -> bytes:
     return bytes(p < prefix_limit for p in _reversed_prefixes(prefix_digits))
 
 
+@lru_cache(maxsize=8)
+def _last_byte_filter(prefix_digits: int, prefix_limit: int) -> bytes:
+    """Byte b is 0 when no id whose digest ends in byte b can pass `_prefix_filter`.
+
+    2**p divides 10**q for p <= q, so h mod 2**p (the low p bits of the digest's last byte, p <= 8)
+    is determined by h mod 10**q. E.g. a share below 10 % needs ticket digit 1 == h mod 10 == 0,
+    so h is even: half of all ids are rejected by their last byte alone. Exact, never lossy.
+    """
+    low_bits = 2 ** min(prefix_digits, 8)
+    passes = _prefix_filter(prefix_digits, prefix_limit)
+    possible = {residue % low_bits for residue, ok in enumerate(passes) if ok}
+    return bytes(byte % low_bits in possible for byte in range(256))
+
+
 def _scan(
     batches: Iterable[Iterable[bytes]], seed_hex: str, prefix_digits: int, prefix_limit: int, k: int
 ) -> list[TicketAndId]:
@@ -161,6 +178,7 @@ def _scan(
     keep_all = prefix_limit >= 10**prefix_digits
     modulus = 10**prefix_digits
     passes = b"" if keep_all else _prefix_filter(prefix_digits, prefix_limit)
+    last_byte_may_pass = b"" if keep_all else _last_byte_filter(prefix_digits, prefix_limit)
     for batch in batches:
         if keep_all:
             for encoded_id in batch:
@@ -172,10 +190,13 @@ def _scan(
         for encoded_id in batch:
             state = copy_seeded()
             state.update(encoded_id)
-            hash_value = from_bytes(state.digest())  # big-endian by default (3.11+)
-            if passes[hash_value % modulus]:
-                keep_value(hash_value)
-                keep_id(encoded_id)
+            digest = state.digest()
+            # A one-byte look-up rejects many ids before the costlier integer conversion.
+            if last_byte_may_pass[digest[-1]]:
+                hash_value = from_bytes(digest)  # big-endian by default (3.11+)
+                if passes[hash_value % modulus]:
+                    keep_value(hash_value)
+                    keep_id(encoded_id)
     tickets = list(map(ticket_from_hash_value, kept_values))
     ids = list(map(bytes.decode, kept_ids))
     # One more than k, so that a duplicate id straddling the cut is still detected after a merge.
@@ -206,10 +227,22 @@ def _encoded_batches(ids: Sequence[str]) -> Iterator[Iterable[bytes]]:
 _forked_chunks: list[Sequence[str]] = []
 
 
-def _scan_forked_chunk(task: tuple[int, str, int, int, int]) -> list[TicketAndId]:
-    chunk_index, seed_hex, prefix_digits, prefix_limit, k = task
-    chunk = _forked_chunks[chunk_index]
-    return _scan(_encoded_batches(chunk), seed_hex, prefix_digits, prefix_limit, k)
+def _scan_forked_chunk(
+    chunk_index: int, seed_hex: str, cut: tuple[int, int], k: int
+) -> list[TicketAndId]:
+    return _scan(_encoded_batches(_forked_chunks[chunk_index]), seed_hex, *cut, k)
+
+
+def _worker_main(
+    chunk_index: int, seed_hex: str, cut: tuple[int, int], k: int, connection: Connection
+) -> None:
+    """Body of a forked worker: scan one chunk, send back its lowest pairs or the exception."""
+    try:
+        connection.send(("ok", _scan_forked_chunk(chunk_index, seed_hex, cut, k)))
+    except BaseException as error:  # every failure, even KeyboardInterrupt, must reach the parent
+        connection.send(("error", error))
+    finally:
+        connection.close()
 
 
 def _scan_in_workers(
@@ -217,20 +250,40 @@ def _scan_in_workers(
 ) -> list[TicketAndId]:
     """Scan one chunk here and the others in forked worker processes, then merge."""
     global _forked_chunks
+    cut = (prefix_digits, prefix_limit)
     bounds = [len(ids) * w // workers for w in range(workers + 1)]
     _forked_chunks = [ids[bounds[w] : bounds[w + 1]] for w in range(workers)]
-    tasks = [(w, seed_hex, prefix_digits, prefix_limit, k) for w in range(1, workers)]
-    if not prefix_limit >= 10**prefix_digits:
+    if prefix_limit < 10**prefix_digits:
         _prefix_filter(prefix_digits, prefix_limit)  # build the table once, before forking
+    context = multiprocessing.get_context("fork")
+    running: list[tuple[BaseProcess, Connection]] = []
     gc.freeze()  # the workers' garbage collector then leaves the inherited objects (and pages) alone
     try:
-        with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
-            pending = pool.map_async(_scan_forked_chunk, tasks)
-            parts = [_scan_forked_chunk((0, seed_hex, prefix_digits, prefix_limit, k))]
-            parts.extend(pending.get())
+        for chunk_index in range(1, workers):
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(
+                target=_worker_main, args=(chunk_index, seed_hex, cut, k, sender), daemon=True
+            )
+            process.start()
+            sender.close()
+            running.append((process, receiver))
+        parts = [_scan_forked_chunk(0, seed_hex, cut, k)]
+        for worker, receiver in running:
+            try:
+                status, payload = receiver.recv()
+            except EOFError:
+                raise RuntimeError(f"draw worker {worker.pid} exited without a result") from None
+            if status != "ok":
+                raise payload
+            parts.append(payload)
     finally:
         gc.unfreeze()
         _forked_chunks = []
+        for worker, receiver in running:
+            receiver.close()
+            if worker.is_alive():
+                worker.terminate()
+            worker.join()
     tickets = [ticket for part in parts for ticket, _ in part]
     ids_of_tickets = [entity_id for part in parts for _, entity_id in part]
     return _lowest_pairs(tickets, ids_of_tickets, k + 1)
@@ -240,7 +293,7 @@ def _worker_count(population_size: int, processes: int | None) -> int:
     if processes is None:
         if population_size < PARALLEL_THRESHOLD:
             return 1
-        processes = available_cores()
+        processes = idle_cores()
     if processes < 1:
         raise ValueError(f"processes must be at least 1, got {processes}")
     if "fork" not in multiprocessing.get_all_start_methods():
@@ -253,6 +306,19 @@ def available_cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
+
+
+def idle_cores() -> int:
+    """Available cores minus other runnable work (1-minute load average, less our own process).
+
+    Why: a worker forked onto a core that is already busy only adds fork and merge overhead.
+    """
+    cores = available_cores()
+    try:
+        others = max(0.0, os.getloadavg()[0] - 1.0)
+    except (AttributeError, OSError):  # no load average on this platform
+        return cores
+    return max(1, min(cores, round(cores - others)))
 
 
 def _lowest_pairs(tickets: list[str], ids: Sequence[str], limit: int) -> list[TicketAndId]:

@@ -214,8 +214,17 @@ def test_automatic_parallelism_above_the_threshold(monkeypatch: pytest.MonkeyPat
     ids = credit_codes(3_000)
     expected = draw_lowest("99", ids, 150, processes=1)
     monkeypatch.setattr(sampling, "PARALLEL_THRESHOLD", 1_000)
-    assert sampling._worker_count(len(ids), None) == min(sampling.available_cores(), len(ids))
+    monkeypatch.setattr(sampling, "idle_cores", lambda: 2)
+    assert sampling._worker_count(len(ids), None) == 2
+    assert sampling._worker_count(999, None) == 1
     assert draw_lowest("99", ids, 150) == expected
+
+
+def test_idle_cores_discounts_other_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sampling, "available_cores", lambda: 2)
+    for load, expected in [(0.0, 2), (1.0, 2), (1.6, 1), (2.0, 1), (9.0, 1)]:
+        monkeypatch.setattr(sampling.os, "getloadavg", lambda load=load: (load, load, load))
+        assert sampling.idle_cores() == expected
 
 
 def test_duplicates_are_caught_across_workers() -> None:
@@ -223,3 +232,12 @@ def test_duplicates_are_caught_across_workers() -> None:
     winner = draw_lowest("3", ids, 1)[0][1]
     with pytest.raises(ValueError, match="duplicate"):
         draw_lowest("3", [winner, *ids], 5, processes=2)
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_unencodable_ids_fail_like_the_reference(processes: int) -> None:
+    ids = ["a", "b", "lone surrogate \ud800"]  # the surrogate lands in the worker's chunk
+    with pytest.raises(UnicodeEncodeError):
+        list(consistent_sampler.sampler(ids, seed="1", take=1))
+    with pytest.raises(UnicodeEncodeError):
+        draw_lowest("1", ids, 1, processes=processes)
