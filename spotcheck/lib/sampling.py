@@ -36,7 +36,7 @@ import os
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
-from itertools import islice, pairwise
+from itertools import compress, islice, pairwise
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from operator import eq, itemgetter
@@ -132,22 +132,27 @@ def _prefix_cut(population_size: int, target: int) -> tuple[int, int]:
     """(q, j): keep ids whose first q ticket digits, as a number, are below j."""
     if target >= population_size // 2:
         return 0, 1  # a filter would save little: keep everything (10**0 == 1)
-    prefix_digits = max(1, min(MAX_PREFIX_DIGITS, len(str(population_size)) - 1))
+    # About size / 100 table entries: the prefix granularity then adds at most ~100 candidates.
+    prefix_digits = max(1, min(MAX_PREFIX_DIGITS, len(str(population_size)) - 2))
     scale = 10**prefix_digits
     # ceil(scale * target / size): expected survivors are at least `target`.
     return prefix_digits, min(scale, -(-scale * target // population_size))
 
 
-@lru_cache(maxsize=8)
-def _reversed_prefixes(prefix_digits: int) -> tuple[int, ...]:
+@lru_cache(maxsize=MAX_PREFIX_DIGITS + 1)
+def _reversed_prefixes(prefix_digits: int) -> list[int]:
     """For each residue r = h mod 10**q, the first q ticket digits as a number (r's digits reversed)."""
-    return tuple(int(format(r, f"0{prefix_digits}d")[::-1]) for r in range(10**prefix_digits))
+    if prefix_digits == 0:
+        return [0]
+    # r = 10 m + d: its first ticket digit is d, followed by the q - 1 reversed digits of m.
+    shorter, lead = _reversed_prefixes(prefix_digits - 1), 10 ** (prefix_digits - 1)
+    return [d * lead + rest for rest in shorter for d in range(10)]
 
 
 @lru_cache(maxsize=8)
 def _prefix_filter(prefix_digits: int, prefix_limit: int) -> bytes:
     """Byte r is 1 when an id with h mod 10**q == r has a ticket prefix below the limit."""
-    return bytes(p < prefix_limit for p in _reversed_prefixes(prefix_digits))
+    return bytes(map(prefix_limit.__gt__, _reversed_prefixes(prefix_digits)))
 
 
 @lru_cache(maxsize=8)
@@ -160,7 +165,7 @@ def _last_byte_filter(prefix_digits: int, prefix_limit: int) -> bytes:
     """
     low_bits = 2 ** min(prefix_digits, 8)
     passes = _prefix_filter(prefix_digits, prefix_limit)
-    possible = {residue % low_bits for residue, ok in enumerate(passes) if ok}
+    possible = {residue % low_bits for residue in compress(range(len(passes)), passes)}
     return bytes(byte % low_bits in possible for byte in range(256))
 
 

@@ -147,12 +147,16 @@ def test_ticket_prefix_is_the_low_digits_reversed(hash_value: int) -> None:
 
 def test_prefix_filter_agrees_with_ticket_strings() -> None:
     rng = random.Random(11)
-    for prefix_digits, limit in [(1, 1), (2, 37), (3, 52), (5, 5072)]:
+    for prefix_digits, limit in [(1, 1), (1, 7), (2, 37), (3, 52), (4, 9), (5, 5072)]:
         table = sampling._prefix_filter(prefix_digits, limit)
+        by_last_byte = sampling._last_byte_filter(prefix_digits, limit)
         for _ in range(2_000):
             value = rng.getrandbits(256)
             expected = int(ticket_from_hash_value(value)[2 : 2 + prefix_digits]) < limit
             assert bool(table[value % 10**prefix_digits]) == expected
+            # The last-byte pre-filter may only reject ids that the full filter rejects too.
+            assert by_last_byte[value.to_bytes(32, "big")[-1]] or not expected
+    assert sum(sampling._last_byte_filter(5, 5072)) == 128  # share < 10 %: only even hashes
 
 
 def test_a_too_narrow_filter_is_widened_and_stays_exact(monkeypatch: pytest.MonkeyPatch) -> None:
