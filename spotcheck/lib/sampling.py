@@ -50,7 +50,7 @@ PARALLEL_THRESHOLD = 500_000
 """Below this many ids, forking workers saves too little to be worth it."""
 
 BATCH_BYTES = 1 << 20
-"""Workers split their joined ids about this many bytes at a time."""
+"""Worker processes split the joined ids about this many bytes at a time."""
 
 MAX_PREFIX_DIGITS = 5
 """Digits of the ticket prefix used to pre-filter; the look-up table has 10**q entries."""
@@ -208,42 +208,36 @@ def _scan(
     return _lowest_pairs(tickets, ids, k + 1)
 
 
-def _encoded_batches(ids: Sequence[str]) -> Iterator[Iterable[bytes]]:
-    """The ids as UTF-8 bytes, in windows of about BATCH_BYTES, read without touching the strs.
+def _joined_lines(joined: bytes, start: int, stop: int) -> Iterator[list[bytes]]:
+    """The LF-separated items of joined[start:stop], split about BATCH_BYTES at a time.
 
-    Why: in a forked worker, merely iterating the inherited strs writes their reference counts,
-    which copies every memory page they live on. `str.join` reads them in place instead, and
-    splitting window by window keeps the worker's own memory small and reused.
+    Splitting window by window keeps a worker's own memory small and reused.
     """
-    joined = "\n".join(ids).encode("utf-8")
-    if joined.count(b"\n") != len(ids) - 1:  # some id contains a newline (or no ids at all)
-        yield map(str.encode, ids)
-        return
-    start = 0
-    while start <= len(joined):
-        end = joined.find(b"\n", start + BATCH_BYTES)
+    while True:
+        end = joined.find(b"\n", start + BATCH_BYTES, stop)
         if end < 0:
-            end = len(joined)
+            yield joined[start:stop].split(b"\n")
+            return
         yield joined[start:end].split(b"\n")
         start = end + 1
 
 
-# Set in the parent just before forking: workers inherit the chunks instead of a pickled copy.
-_forked_chunks: list[Sequence[str]] = []
+# Set in the parent just before forking: workers inherit it instead of receiving a pickled copy.
+_forked_joined_ids = b""
 
 
-def _scan_forked_chunk(
-    chunk_index: int, seed_hex: str, cut: tuple[int, int], k: int
+def _scan_forked_range(
+    byte_range: tuple[int, int], seed_hex: str, cut: tuple[int, int], k: int
 ) -> list[TicketAndId]:
-    return _scan(_encoded_batches(_forked_chunks[chunk_index]), seed_hex, *cut, k)
+    return _scan(_joined_lines(_forked_joined_ids, *byte_range), seed_hex, *cut, k)
 
 
 def _worker_main(
-    chunk_index: int, seed_hex: str, cut: tuple[int, int], k: int, connection: Connection
+    byte_range: tuple[int, int], seed_hex: str, cut: tuple[int, int], k: int, connection: Connection
 ) -> None:
-    """Body of a forked worker: scan one chunk, send back its lowest pairs or the exception."""
+    """Body of a forked worker: scan one range, send back its lowest pairs or the exception."""
     try:
-        connection.send(("ok", _scan_forked_chunk(chunk_index, seed_hex, cut, k)))
+        connection.send(("ok", _scan_forked_range(byte_range, seed_hex, cut, k)))
     except BaseException as error:  # every failure, even KeyboardInterrupt, must reach the parent
         connection.send(("error", error))
     finally:
@@ -253,26 +247,38 @@ def _worker_main(
 def _scan_in_workers(
     ids: Sequence[str], seed_hex: str, prefix_digits: int, prefix_limit: int, k: int, workers: int
 ) -> list[TicketAndId]:
-    """Scan one chunk here and the others in forked worker processes, then merge."""
-    global _forked_chunks
+    """Scan one part of the ids here and the others in forked worker processes, then merge.
+
+    The ids are joined into one LF-separated UTF-8 buffer first, and every process reads its byte
+    range of that buffer. Why: merely iterating or slicing the list of strs writes their reference
+    counts, and after a fork every such write copies a memory page; the buffer is only read.
+    """
+    global _forked_joined_ids
     cut = (prefix_digits, prefix_limit)
-    bounds = [len(ids) * w // workers for w in range(workers + 1)]
-    _forked_chunks = [ids[bounds[w] : bounds[w + 1]] for w in range(workers)]
+    joined = "\n".join(ids).encode("utf-8")
+    if joined.count(b"\n") != len(ids) - 1:  # an id contains a newline: stay in-process
+        return _scan([map(str.encode, ids)], seed_hex, prefix_digits, prefix_limit, k)
+    # Cut at separators near equal byte offsets; each range then holds whole ids only.
+    cuts = sorted(
+        {joined.find(b"\n", len(joined) * w // workers) for w in range(1, workers)} - {-1}
+    )
+    ranges = list(zip([0] + [c + 1 for c in cuts], cuts + [len(joined)], strict=True))
     if prefix_limit < 10**prefix_digits:
-        _prefix_filter(prefix_digits, prefix_limit)  # build the table once, before forking
+        _last_byte_filter(prefix_digits, prefix_limit)  # build the tables once, before forking
     context = multiprocessing.get_context("fork")
     running: list[tuple[BaseProcess, Connection]] = []
+    _forked_joined_ids = joined
     gc.freeze()  # the workers' garbage collector then leaves the inherited objects (and pages) alone
     try:
-        for chunk_index in range(1, workers):
+        for byte_range in ranges[1:]:
             receiver, sender = context.Pipe(duplex=False)
             process = context.Process(
-                target=_worker_main, args=(chunk_index, seed_hex, cut, k, sender), daemon=True
+                target=_worker_main, args=(byte_range, seed_hex, cut, k, sender), daemon=True
             )
             process.start()
             sender.close()
             running.append((process, receiver))
-        parts = [_scan_forked_chunk(0, seed_hex, cut, k)]
+        parts = [_scan_forked_range(ranges[0], seed_hex, cut, k)]
         for worker, receiver in running:
             try:
                 status, payload = receiver.recv()
@@ -283,7 +289,7 @@ def _scan_in_workers(
             parts.append(payload)
     finally:
         gc.unfreeze()
-        _forked_chunks = []
+        _forked_joined_ids = b""
         for worker, receiver in running:
             receiver.close()
             if worker.is_alive():
