@@ -50,7 +50,9 @@ def test_file_input_matches_the_reference(seed, ids, take):
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "ids.txt"
         path.write_bytes("".join(i + "\n" for i in ids).encode("utf-8"))
-        assert run_sample(str(path), seed=str(seed), take=take) == reference_lines(seed, ids, take)
+        # --seed=VALUE: a seed may begin with "-" (argparse would read "--seed -x" as an option).
+        output = run_sample(f"--seed={seed}", str(path), take=take)
+        assert output == reference_lines(seed, ids, take)
 
 
 @settings(max_examples=40, deadline=None)
@@ -60,7 +62,7 @@ def test_stdin_input_matches_the_reference(seed, ids, take):
     original = sys.stdin
     sys.stdin = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
     try:
-        assert run_sample(seed=str(seed), take=take) == reference_lines(seed, ids, take)
+        assert run_sample(f"--seed={seed}", take=take) == reference_lines(seed, ids, take)
     finally:
         sys.stdin = original
 
