@@ -6,12 +6,12 @@ from importlib import resources
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from spotcheck.accounts.models import Agency, Role, Unit, User
+
 # CI must not fail on an example it happened to draw this time: fixed examples, no deadline.
 hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 hypothesis_settings.register_profile("dev", deadline=None)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
-
-from spotcheck.accounts.models import Agency, Role, Unit, User
 
 PASSWORD = "test-password-123"
 
