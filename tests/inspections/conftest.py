@@ -1,0 +1,110 @@
+"""A generated county directory in the database and the 2022 plan's draws, for the inspections
+tests. The directory is spotcheck.lib.demo's county generated as of early 2022, so that some
+certificates have expired before or run out during the plan's windows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+import pytest
+
+from spotcheck.accounts.models import Agency
+from spotcheck.accounts.orgs import get_or_create_unit
+from spotcheck.inspections import sources
+from spotcheck.lib import demo, drawdoc
+from spotcheck.registry.models import Entity, Inspector, Recusal, TargetType
+
+RECUSAL_REASONS = {
+    "relative": Recusal.Reason.KIN,
+    "former_employment": Recusal.Reason.FORMER_EMPLOYER,
+    "declared_interest": Recusal.Reason.DECLARED_INTEREST,
+    "recent_case": Recusal.Reason.RECENT_CASE,
+}
+# One ceremony for the plan's draws (draws of the same population with the same seed pick the
+# same entities, as items 8-11 of the 2022 plan do).
+DICE = [("张三", "3141592653"), ("李四", "5897932384")]
+SEED = drawdoc.compose_seed([d for _, d in DICE], None)
+
+
+@pytest.fixture
+def county() -> demo.DemoCounty:
+    return demo.generate_county(2022, as_of=date(2022, 3, 1))
+
+
+@pytest.fixture
+def housing(published_plan) -> Agency:
+    """The cooperating department item 1 names (住房城乡建设等相关部门)."""
+    return published_plan.items.get(number=1).cooperating_agencies.get()
+
+
+@pytest.fixture
+def directory(published_plan, county, housing):
+    """The demo county in the registry: entities, inspectors (police units of the plan's
+    agency; the housing bureau's officers under the agency item 1 names) and recusals."""
+    police = published_plan.agency
+    types: dict[str, TargetType] = {}
+    entities: dict[str, Entity] = {}
+    for index, row in enumerate(county.entities, start=1):
+        entity = Entity.objects.create(
+            agency=police,
+            public_id=row.code or f"YY{index:05d}",
+            credit_code=row.code,
+            name=row.name,
+            town=row.town,
+            risk_level=row.risk_level.value,
+            status=row.status.value,
+        )
+        for name in row.target_types:
+            if name not in types:
+                types[name] = TargetType.resolve(name)
+        entity.target_types.set([types[n] for n in row.target_types])
+        entities[row.code or row.name] = entity
+    inspectors: dict[str, Inspector] = {}
+    for row in county.inspectors:
+        agency = police if row.unit == demo.POLICE_AGENCY else housing
+        inspectors[row.certificate_number] = Inspector.objects.create(
+            agency=agency,
+            unit=get_or_create_unit(agency, row.department)[0],
+            name=row.name,
+            badge_number=row.badge_number,
+            certificate_number=row.certificate_number,
+            certificate_valid_until=row.certificate_valid_until,
+            post=row.post,
+            qualifications=list(row.qualifications),
+            is_active=row.status.value == "active",
+        )
+    for row in county.recusals:
+        Recusal.objects.create(
+            inspector=inspectors[row.certificate_number],
+            entity=entities[row.entity_code or row.entity_name],
+            reason=RECUSAL_REASONS[row.reason.value],
+            valid_from=row.valid_from,
+            valid_until=row.valid_until,
+        )
+    return {"entities": entities, "inspectors": inspectors}
+
+
+def draw_item(item, seed: str = SEED) -> sources.RoundDraw:
+    """A stratified draw of the item's active entities, as the draws app makes it."""
+    strata: dict[str, list[str]] = defaultdict(list)
+    by_id = {}
+    for entity in Entity.objects.filter(target_types=item.entity_type, status="active"):
+        strata[entity.risk_level or "unknown"].append(entity.public_id)
+        by_id[entity.public_id] = entity
+    sizes = drawdoc.allocate({s: len(ids) for s, ids in strata.items()}, item.ratio_percent)
+    selection = drawdoc.select(seed, strata, sizes)
+    return sources.RoundDraw(
+        item=item,
+        seed=seed,
+        targets=tuple(sources.DrawnEntity(by_id[s.entity_id], s.ticket) for s in selection),
+    )
+
+
+@pytest.fixture
+def executed_draws(published_plan, directory, monkeypatch):
+    """Every ratio-based item of the 2022 plan drawn, round 1."""
+    items = published_plan.items.filter(event_driven=False).order_by("number")
+    draws = {item.number: draw_item(item) for item in items}
+    monkeypatch.setattr(sources, "round_draws", lambda plan, round: list(draws.values()))
+    return draws
