@@ -8,7 +8,7 @@ that names the rule; nothing is saved when one is raised.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import date
 from typing import Any
 
@@ -620,6 +620,9 @@ def match_event_team(
 # --- replacement -------------------------------------------------------------------------------
 
 
+_REPLACEMENT_FIELDS = {f.name for f in fields(matching.Replacement)}
+
+
 def result_from_document(match: TeamMatching) -> matching.MatchingResult:
     """Rebuild the matching result from the stored (published) document and the directory,
     so that the library's replacement rule runs on exactly what was published."""
@@ -687,7 +690,10 @@ def result_from_document(match: TeamMatching) -> matching.MatchingResult:
         },
         fallback_pools=(),
         inspectors=roster,
-        replacements=tuple(matching.Replacement(**r) for r in document["replacements"]),
+        replacements=tuple(
+            matching.Replacement(**{k: v for k, v in r.items() if k in _REPLACEMENT_FIELDS})
+            for r in document["replacements"]
+        ),
     )
 
 
