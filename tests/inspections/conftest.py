@@ -43,23 +43,32 @@ def directory(published_plan, county, housing):
     """The demo county in the registry: entities, inspectors (police units of the plan's
     agency; the housing bureau's officers under the agency item 1 names) and recusals."""
     police = published_plan.agency
-    types: dict[str, TargetType] = {}
-    entities: dict[str, Entity] = {}
-    for index, row in enumerate(county.entities, start=1):
-        entity = Entity.objects.create(
-            agency=police,
-            public_id=row.code or f"YY{index:05d}",
-            credit_code=row.code,
-            name=row.name,
-            town=row.town,
-            risk_level=row.risk_level.value,
-            status=row.status.value,
-        )
-        for name in row.target_types:
-            if name not in types:
-                types[name] = TargetType.resolve(name)
-        entity.target_types.set([types[n] for n in row.target_types])
-        entities[row.code or row.name] = entity
+    types = {name: TargetType.resolve(name) for name in county.target_types}
+    rows = list(county.entities)
+    created = Entity.objects.bulk_create(
+        [
+            Entity(
+                agency=police,
+                public_id=row.code or f"YY{index:05d}",
+                credit_code=row.code,
+                name=row.name,
+                town=row.town,
+                risk_level=row.risk_level.value,
+                status=row.status.value,
+            )
+            for index, row in enumerate(rows, start=1)
+        ]
+    )
+    created = list(Entity.objects.filter(agency=police).order_by("pk"))
+    through = Entity.target_types.through
+    through.objects.bulk_create(
+        [
+            through(entity_id=entity.pk, targettype_id=types[name].pk)
+            for entity, row in zip(created, rows, strict=True)
+            for name in row.target_types
+        ]
+    )
+    entities = {row.code or row.name: entity for entity, row in zip(created, rows, strict=True)}
     inspectors: dict[str, Inspector] = {}
     for row in county.inspectors:
         agency = police if row.unit == demo.POLICE_AGENCY else housing
