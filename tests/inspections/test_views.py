@@ -1,0 +1,170 @@
+"""Pages: who may see and do what; the leader's month view and print list; my visits first;
+the visit page; the public matching record shows counts, never names or certificate dates."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from spotcheck.accounts.models import Role
+from spotcheck.inspections.actions import build_visits, match_teams_for_round
+from spotcheck.inspections.models import JointProposal, TeamMatching, TeamMember, Visit
+from spotcheck.registry.models import Inspector
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def matched(published_plan, executed_draws, coordinator):
+    build_visits(plan=published_plan, round=1, actor=coordinator)
+    return match_teams_for_round(plan=published_plan, round=1, actor=coordinator)
+
+
+@pytest.mark.parametrize(
+    "role,allowed",
+    [
+        (Role.COORDINATOR, True),
+        (Role.ADMINISTRATOR, True),
+        (Role.UNIT_LEADER, False),
+        (Role.INSPECTOR, False),
+        (Role.SUPERVISOR, False),
+    ],
+)
+def test_only_coordinators_run_the_round(
+    client, users_by_role, published_plan, executed_draws, role, allowed
+):
+    client.force_login(users_by_role[role])
+    page = client.get(reverse("inspections:round", args=[published_plan.pk, 1]))
+    assert page.status_code == (200 if allowed else 403)
+    response = client.post(reverse("inspections:build", args=[published_plan.pk, 1]))
+    assert response.status_code == (302 if allowed else 403)
+    assert Visit.objects.exists() is allowed
+    response = client.post(reverse("inspections:match", args=[published_plan.pk, 1]))
+    assert TeamMatching.objects.exists() is allowed
+
+
+def test_anonymous_users_are_sent_to_login(client, published_plan):
+    for url in (
+        reverse("inspections:list"),
+        reverse("inspections:print"),
+        reverse("inspections:round", args=[published_plan.pk, 1]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_coordinator_flow_through_the_pages(client, coordinator, published_plan, executed_draws):
+    client.force_login(coordinator)
+    round_url = reverse("inspections:round", args=[published_plan.pk, 1])
+    client.post(reverse("inspections:build", args=[published_plan.pk, 1]))
+    page = client.get(round_url).content.decode()
+    assert "联合检查建议" in page and "匹配检查组" in page
+    proposal = JointProposal.objects.get()
+    client.post(reverse("inspections:accept", args=[proposal.pk]))
+    assert JointProposal.objects.get().is_accepted
+    response = client.post(reverse("inspections:match", args=[published_plan.pk, 1]), follow=True)
+    assert "已为" in response.content.decode()
+    member = TeamMember.objects.filter(role="leader").first()
+    response = client.post(
+        reverse("inspections:replace", args=[member.pk]), {"reason": "因病"}, follow=True
+    )
+    assert "递补" in response.content.decode()
+    member.refresh_from_db()
+    assert member.replaced_reason == "因病"
+    # Events: register, then the seed ceremony.
+    item = published_plan.items.get(number=7)
+    client.post(
+        reverse("inspections:event_register", args=[published_plan.pk]),
+        {
+            "item": item.pk,
+            "organiser": "某建筑公司",
+            "place": "南麻街道",
+            "date": "2022-06-01",
+            "scale": "夜间施工",
+        },
+    )
+    event = item.events.get()
+    response = client.post(
+        reverse("inspections:event_match", args=[event.pk]),
+        {"witnesses": "王五 1234567890\n赵六 0987654321", "beacon": ""},
+        follow=True,
+    )
+    assert "已为活动" in response.content.decode()
+    assert event.visit.current_members().count() == 2
+
+
+def test_impossible_matching_shows_the_rule_on_the_page(
+    client, coordinator, published_plan, executed_draws
+):
+    client.force_login(coordinator)
+    client.post(reverse("inspections:build", args=[published_plan.pk, 1]))
+    Inspector.objects.filter(unit__name="网安大队").exclude(
+        pk=Inspector.objects.filter(unit__name="网安大队").first().pk
+    ).update(is_active=False)
+    response = client.post(reverse("inspections:match", args=[published_plan.pk, 1]), follow=True)
+    body = response.content.decode()
+    assert "网安大队" in body and "每组至少需要2名" in body
+    assert not TeamMatching.objects.exists()
+
+
+def test_unit_leader_sees_the_units_visits_by_month_and_prints(client, unit_leader, matched):
+    client.force_login(unit_leader)
+    body = client.get(reverse("inspections:list")).content.decode()
+    zhian = Visit.objects.filter(responsible_unit=unit_leader.unit)
+    other = Visit.objects.exclude(responsible_unit=unit_leader.unit).first()
+    assert zhian.exists()
+    for visit in zhian:
+        assert visit.entity_name in body
+    assert other.entity_name not in body
+    assert "事项1" in body and "5月—11月" in body and "12月" in body
+    printed = client.get(reverse("inspections:print")).content.decode()
+    leader = zhian.first().current_members().get(role="leader").inspector
+    assert leader.name in printed and leader.certificate_number in printed
+    assert other.entity_name not in printed
+    # A visit of another unit is not theirs to open.
+    assert client.get(other.get_absolute_url()).status_code == 403
+    assert client.get(zhian.first().get_absolute_url()).status_code == 200
+
+
+def test_inspector_sees_own_visits_first(client, inspector_user, matched):
+    member = TeamMember.objects.filter(pool="网安大队").first()
+    officer = member.inspector
+    officer.user = inspector_user
+    officer.save()
+    client.force_login(inspector_user)
+    body = client.get(reverse("inspections:list")).content.decode()
+    assert "我的检查任务" in body
+    mine = body.index("我的检查任务")
+    assert body.index(member.visit.entity_name) > mine
+    assert body.index(member.visit.entity_name) < body.index("的检查任务（按月")
+    assert client.get(member.visit.get_absolute_url()).status_code == 200
+
+
+def test_visit_page_shows_items_checkpoints_team_eligibility_and_draw(client, supervisor, matched):
+    client.force_login(supervisor)
+    visit = Visit.objects.filter(visit_key__endswith="/8+9+10+11").first()
+    body = client.get(visit.get_absolute_url()).content.decode()
+    for vi in visit.visit_items.all():
+        assert vi.item.name in body
+    assert "是否办理联网单位备案手续" in body  # a checkpoint of item 11
+    for member in visit.current_members():
+        assert member.inspector.name in body
+    assert "执法证有效期至" in body and "与检查对象无回避关系" in body
+    assert "组长" in body and matched.get_absolute_url() in body
+    assert "事项1、" in body or "事项1" in body
+
+
+def test_public_matching_record_has_counts_but_no_names(client, matched, published_plan):
+    body = client.get(matched.get_absolute_url()).content.decode()
+    assert "回避关系" in body and "可参与人数" in body
+    visit_days = {day for v in matched.document["visits"] for day in v["days"]}
+    for officer in Inspector.objects.all():
+        assert officer.name not in body
+        day = officer.certificate_valid_until.isoformat()
+        assert day in visit_days or day not in body
+    data = json.loads(client.get(reverse("inspections:matching_json", args=[matched.pk])).content)
+    assert data["format"] == "spotcheck.matching/1" and data["seed"] == matched.seed
+    assert date(2022, 1, 1).isoformat() in json.dumps(data)
