@@ -93,9 +93,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SPOTCHECK_TEST_SQLITE", "")}
-    if not DATABASES["default"]["TEST"]["NAME"]:
-        del DATABASES["default"]["TEST"]
+    # The test database is a file, not Django's default in-memory database: tests that run
+    # concurrent draws in real threads need separate connections to one database with WAL and
+    # IMMEDIATE transactions. pytest-xdist workers get their own file (name + "_gw0", …).
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get("SPOTCHECK_TEST_SQLITE") or str(VAR_DIR / "test.sqlite3")
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

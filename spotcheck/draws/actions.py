@@ -1,0 +1,690 @@
+"""Draw workflows: prepare → seed → execute (then locked), replace, cancel, export.
+
+Every action runs in one transaction, locks the draw row (and the plan item when preparing),
+writes one audit entry and raises DrawError with a Chinese message naming the rule it enforces.
+On SQLite the settings make every transaction IMMEDIATE, so two concurrent actions serialise on
+the database write lock; on PostgreSQL the row locks (SELECT … FOR UPDATE) do it. Either way the
+second of two simultaneous requests sees the first one's result and is refused with a message.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from spotcheck.audit.models import actor_label, record
+from spotcheck.draws.models import (
+    Draw,
+    DrawError,
+    DrawLocked,
+    DrawReplacement,
+    DrawSelection,
+    compress_text,
+)
+from spotcheck.lib import drawdoc
+from spotcheck.lib.drawdoc import STRATA, STRATUM_NAMES, DrawItem, DrawOptions, Witness
+from spotcheck.plans.models import PlanItem
+from spotcheck.registry.models import Entity, EntityStatus, InspectionRecord
+
+Progress = Callable[[int], None]
+"""Called with the number of directory rows read since the last call (for progress bars)."""
+
+STATUS_REASONS = {
+    DrawReplacement.Reason.DEREGISTERED: EntityStatus.DEREGISTERED,
+    DrawReplacement.Reason.REVOKED: EntityStatus.REVOKED,
+    DrawReplacement.Reason.CANCELLED: EntityStatus.CANCELLED,
+    DrawReplacement.Reason.MOVED_OUT: EntityStatus.MOVED_OUT,
+}
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` months earlier (clamped to the month's end: 3-31 → 2-28)."""
+    total = day.year * 12 + day.month - 1 - months
+    year, month = divmod(total, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def stratum_of(risk_level: str) -> str:
+    return risk_level if risk_level in STRATA else "unknown"
+
+
+def parse_risk_policy(raw: Mapping[str, Any] | None) -> dict[str, Decimal]:
+    """Per-stratum ratios from keys like "high" or "高"/"高风险" and values like "100" or "100%"."""
+    by_name = {name: key for key, name in STRATUM_NAMES.items()}
+    by_name.update({f"{name}风险": key for key, name in STRATUM_NAMES.items()})
+    policy: dict[str, Decimal] = {}
+    for raw_key, raw_value in (raw or {}).items():
+        key = str(raw_key).strip()
+        stratum = key if key in STRATA else by_name.get(key)
+        if stratum is None:
+            raise DrawError(f"未知的风险分层“{raw_key}”（可用：低、中低、中、高、未分级）")
+        if raw_value in (None, ""):
+            continue
+        try:
+            value = Decimal(str(raw_value).strip().removesuffix("%"))
+        except InvalidOperation:
+            raise DrawError(
+                f"{STRATUM_NAMES[stratum]}风险分层的比例“{raw_value}”不是数字"
+            ) from None
+        if not value.is_finite() or not 0 < value <= 100:
+            raise DrawError(f"{STRATUM_NAMES[stratum]}风险分层的比例须大于0且不超过100%")
+        policy[stratum] = value
+    return policy
+
+
+def _ratio(value: Decimal) -> Decimal:
+    """5.000 → 5, 100.000 → 100 (without the exponent form normalize() would give)."""
+    normalized = Decimal(value).normalize()
+    return normalized.quantize(Decimal(1)) if normalized == normalized.to_integral() else normalized
+
+
+def ratio_text(value: Decimal | str) -> str:
+    return format(_ratio(Decimal(value)), "f")
+
+
+def _lock_draw(draw: Draw | int) -> Draw:
+    pk = draw.pk if isinstance(draw, Draw) else draw
+    found = (
+        Draw.objects.select_for_update()
+        .select_related("item", "item__plan", "item__plan__agency", "item__entity_type")
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise DrawError(f"找不到编号为 {pk} 的抽取")
+    return found
+
+
+def _refuse_unless(draw: Draw, wanted: str, doing: str) -> None:
+    if draw.status == wanted:
+        return
+    if draw.status == Draw.Status.CANCELLED:
+        raise DrawError(f"抽取已作废（{draw.cancel_reason}），不能{doing}")
+    if draw.status == Draw.Status.EXECUTED:
+        raise DrawLocked(
+            f"该事项第{draw.round_number}轮已有执行完毕的抽取（编号 {draw.pk}），"
+            f"抽取已锁定，不能{doing}"
+        )
+    if draw.status == Draw.Status.SEEDED:
+        raise DrawError(
+            f"种子已于{timezone.localtime(draw.seeded_at):%Y-%m-%d %H:%M}录入，不能{doing}"
+        )
+    raise DrawError(f"尚未在抽取仪式上录入种子，不能{doing}")
+
+
+# --- the population ------------------------------------------------------------------------
+
+
+@dataclass
+class Population:
+    strata: dict[str, list[str]]
+    excluded: list[str] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {s: len(self.strata[s]) for s in STRATA if self.strata.get(s)}
+
+
+def check_item_drawable(item: PlanItem) -> None:
+    if not item.plan.is_published:
+        raise DrawError("计划未公开，不能抽取")
+    if item.event_driven:
+        raise DrawError("按实际执行的事项没有抽取")
+    if item.ratio_percent is None:
+        raise DrawError("该事项没有抽查比例，不能按比例抽取")
+    if item.entity_type_id is None:
+        raise DrawError("该事项未关联名录中的检查对象类型，不能确定抽取范围")
+
+
+def pool_queryset(item: PlanItem) -> Any:
+    """Operating entities of the item's target type in the plan agency's directory."""
+    return Entity.objects.filter(
+        agency_id=item.plan.agency_id,
+        status=EntityStatus.ACTIVE,
+        target_types=item.entity_type_id,
+    )
+
+
+def recently_inspected(item: PlanItem, on: date, months: int) -> set[int]:
+    """Pool entities whose latest inspection for this item in the `months` before `on`
+    found no problem (an inspection exactly `months` ago is no longer recent)."""
+    since = months_before(on, months)
+    records = (
+        InspectionRecord.objects.filter(
+            entity__in=pool_queryset(item),
+            item_name=item.name,
+            inspected_on__gt=since,
+            inspected_on__lte=on,
+        )
+        .order_by("entity_id", "inspected_on", "pk")
+        .values_list("entity_id", "problem_found")
+    )
+    latest: dict[int, bool] = {}
+    for entity_id, problem_found in records:
+        latest[entity_id] = problem_found
+    return {entity_id for entity_id, problem in latest.items() if not problem}
+
+
+def freeze_population(
+    item: PlanItem,
+    *,
+    on: date,
+    exclude_recently_inspected: bool,
+    months: int,
+    progress: Progress | None = None,
+) -> Population:
+    excluded_pks = recently_inspected(item, on, months) if exclude_recently_inspected else set()
+    strata: dict[str, list[str]] = {s: [] for s in STRATA}
+    excluded: list[str] = []
+    rows = pool_queryset(item).values_list("pk", "public_id", "risk_level", "name")
+    pending = 0
+    for pk, public_id, risk_level, name in rows.iterator(chunk_size=20_000):
+        if not unicodedata.is_normalized("NFC", public_id):
+            raise DrawError(f"对象“{name}”的公开标识不是 NFC 规范形式，请先在名录中更正")
+        if pk in excluded_pks:
+            excluded.append(public_id)
+        else:
+            strata[stratum_of(risk_level)].append(public_id)
+        pending += 1
+        if progress is not None and pending >= 10_000:
+            progress(pending)
+            pending = 0
+    if progress is not None and pending:
+        progress(pending)
+    return Population({s: ids for s, ids in strata.items() if ids}, sorted(excluded))
+
+
+def plan_estimates(item: PlanItem) -> dict[str, int | None]:
+    return {"total": item.estimated_targets, **item.estimated_risk}
+
+
+def allocation_warnings(
+    item: PlanItem, counts: Mapping[str, int], sizes: Mapping[str, int]
+) -> list[str]:
+    """Where the allocation differs from the plan's estimated targets and risk mix."""
+    warnings: list[str] = []
+    total = sum(sizes.values())
+    population = sum(counts.values())
+    if item.estimated_targets is not None and item.estimated_targets != total:
+        warnings.append(
+            f"计划预估抽查{item.estimated_targets}家，按名录现有{population}户和比例应抽{total}家"
+        )
+    for stratum, estimate in item.estimated_risk.items():
+        if estimate is not None and estimate != sizes.get(stratum, 0):
+            warnings.append(
+                f"{STRATUM_NAMES[stratum]}风险：计划预估{estimate}家，"
+                f"名录中{counts.get(stratum, 0)}户，应抽{sizes.get(stratum, 0)}家"
+            )
+    if counts.get("unknown"):
+        warnings.append(
+            f"有{counts['unknown']}户未评定风险等级，单独作为“未分级”层抽取{sizes.get('unknown', 0)}家"
+        )
+    return warnings
+
+
+# --- prepare ---------------------------------------------------------------------------------
+
+
+def prepare_draw(
+    *,
+    item: PlanItem,
+    round: int = 1,  # noqa: A002 - the issue's name for the round number
+    actor: Any,
+    exclude_recently_inspected: bool = False,
+    risk_policy: Mapping[str, Any] | None = None,
+    on: date | None = None,
+    progress: Progress | None = None,
+) -> Draw:
+    """Freeze and publish the population, its hash, the allocation and the options."""
+    on = on or timezone.localdate()
+    policy = parse_risk_policy(risk_policy)
+    months = settings.SPOTCHECK_RECENT_INSPECTION_MONTHS
+    with transaction.atomic():
+        item = (
+            PlanItem.objects.select_for_update()
+            .select_related("plan", "plan__agency", "entity_type")
+            .get(pk=item.pk)
+        )
+        check_item_drawable(item)
+        if isinstance(round, bool) or not isinstance(round, int) or round < 1:
+            raise DrawError("轮次须为正整数")
+        if item.times_per_year and round > item.times_per_year:
+            raise DrawError(f"该事项每年抽查{item.times_per_year}次，不能抽取第{round}轮")
+        existing = (
+            Draw.objects.filter(item=item, round_number=round)
+            .exclude(status=Draw.Status.CANCELLED)
+            .first()
+        )
+        if existing is not None:
+            raise _already_drawn(existing)
+        floor = _ratio(item.ratio_percent)
+        for stratum, value in policy.items():
+            if value < floor:
+                raise DrawError(
+                    f"{STRATUM_NAMES[stratum]}风险分层的比例{ratio_text(value)}%低于事项的最低比例"
+                    f"{ratio_text(floor)}%：公布的比例是每一层的下限，分层比例只能提高"
+                )
+        population = freeze_population(
+            item,
+            on=on,
+            exclude_recently_inspected=exclude_recently_inspected,
+            months=months,
+            progress=progress,
+        )
+        try:
+            text = drawdoc.population_canonical_text(population.strata)
+        except ValueError as error:
+            raise DrawError(f"名录中的对象标识无效：{error}") from error
+        if not text:
+            raise DrawError(
+                f"名录中没有可抽取的对象（{item.plan.agency.name}、{item.entity_type.name}、在营）"
+            )
+        counts = population.counts
+        sizes = drawdoc.allocate(counts, floor, policy)
+        ratios = drawdoc.effective_ratios(counts, floor, policy)
+        options = {
+            "exclude_recently_inspected": exclude_recently_inspected,
+            "exclusion_months": months if exclude_recently_inspected else None,
+            "excluded_count": len(population.excluded),
+            "risk_policy": {s: ratio_text(v) for s, v in policy.items()},
+            "plan_estimates": plan_estimates(item),
+        }
+        now = timezone.now()
+        draw = Draw(
+            item=item,
+            round_number=round,
+            status=Draw.Status.PREPARED,
+            population_date=on,
+            options=options,
+            ratio_percent=floor,
+            stratum_ratio_percent={s: ratio_text(v) for s, v in policy.items()},
+            effective_ratio_percent={s: ratio_text(v) for s, v in ratios.items()},
+            population_hash=drawdoc.population_hash(population.strata),
+            population_counts=counts,
+            population_size=sum(counts.values()),
+            population_gz=compress_text(text),
+            excluded_gz=compress_text("\n".join(population.excluded)),
+            allocation=sizes,
+            warnings=allocation_warnings(item, counts, sizes),
+            prepared_at=now,
+            prepared_by=actor_label(actor),
+        )
+        try:
+            with transaction.atomic():
+                draw.save()
+        except IntegrityError:
+            raise DrawError(f"该事项第{round}轮已有抽取，不能重复准备") from None
+        record(
+            actor=actor,
+            action="draw.prepare",
+            obj=draw,
+            details={
+                "item": item.pk,
+                "round": round,
+                "population_hash": draw.population_hash,
+                "population_counts": counts,
+                "allocation": sizes,
+                "options": {k: v for k, v in options.items() if k != "plan_estimates"},
+            },
+        )
+    return draw
+
+
+def _already_drawn(existing: Draw) -> DrawError:
+    if existing.status == Draw.Status.EXECUTED:
+        return DrawLocked(
+            f"该事项第{existing.round_number}轮已有执行完毕的抽取（编号 {existing.pk}）"
+        )
+    return DrawError(
+        f"该事项第{existing.round_number}轮已有抽取（编号 {existing.pk}，"
+        f"{existing.get_status_display()}）；未掷骰的抽取可先作废再重新准备"
+    )
+
+
+# --- cancel ----------------------------------------------------------------------------------
+
+
+def cancel_draw(*, draw: Draw | int, reason: str, actor: Any) -> Draw:
+    """Cancel a prepared draw before its seed exists; it stays published as cancelled."""
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        draw = _lock_draw(draw)
+        if draw.status == Draw.Status.SEEDED:
+            raise DrawError("种子已录入，结果已经确定，不能作废；请执行抽取")
+        _refuse_unless(draw, Draw.Status.PREPARED, "作废")
+        if not reason:
+            raise DrawError("作废须写明原因")
+        draw.status = Draw.Status.CANCELLED
+        draw.cancelled_at = timezone.now()
+        draw.cancelled_by = actor_label(actor)
+        draw.cancel_reason = reason[:300]
+        draw.save()
+        record(actor=actor, action="draw.cancel", obj=draw, details={"reason": reason})
+    return draw
+
+
+# --- seed ------------------------------------------------------------------------------------
+
+
+def seed_draw(
+    *,
+    draw: Draw | int,
+    witnesses: Sequence[tuple[str, str]],
+    beacon: str | None = None,
+    actor: Any,
+) -> Draw:
+    """Record the seed rolled at the public ceremony: each witness's dice digits, then a beacon."""
+    parts = [(name.strip(), "".join(digits.split())) for name, digits in witnesses]
+    beacon = beacon.strip() if beacon and beacon.strip() else None
+    min_witnesses = max(settings.SPOTCHECK_MIN_WITNESSES, drawdoc.MIN_WITNESSES)
+    min_digits = max(settings.SPOTCHECK_MIN_SEED_DIGITS, drawdoc.MIN_SEED_DIGITS)
+    with transaction.atomic():
+        draw = _lock_draw(draw)
+        _refuse_unless(draw, Draw.Status.PREPARED, "录入种子")
+        if len(parts) < min_witnesses:
+            raise DrawError(f"至少需要{min_witnesses}名见证人（当前{len(parts)}名）")
+        names = [name for name, _ in parts]
+        if not all(names):
+            raise DrawError("每名见证人都须填写姓名")
+        if len(set(names)) != len(names):
+            raise DrawError("见证人姓名不能重复：每名见证人各掷一次骰子")
+        for name, digits in parts:
+            if not (digits and digits.isascii() and digits.isdigit()):
+                raise DrawError(f"见证人{name}的骰子结果只能包含数字0–9，且不能为空")
+        total = sum(len(digits) for _, digits in parts)
+        if total < min_digits:
+            raise DrawError(f"种子至少需要{min_digits}位数字（当前{total}位）")
+        try:
+            seed = drawdoc.compose_seed([digits for _, digits in parts], beacon)
+        except ValueError as error:
+            raise DrawError(str(error)) from error
+        draw.status = Draw.Status.SEEDED
+        draw.seed = seed
+        draw.witnesses = [{"name": name, "digits": digits} for name, digits in parts]
+        draw.beacon = beacon or ""
+        draw.seeded_at = timezone.now()
+        draw.seeded_by = actor_label(actor)
+        draw.save()
+        record(
+            actor=actor,
+            action="draw.seed",
+            obj=draw,
+            details={"seed": seed, "witnesses": draw.witnesses, "beacon": beacon},
+        )
+    return draw
+
+
+# --- execute ---------------------------------------------------------------------------------
+
+
+def draw_item(draw: Draw) -> DrawItem:
+    item = draw.item
+    return DrawItem(
+        plan_title=item.plan.title,
+        year=item.plan.year,
+        item_number=str(item.number if item.number is not None else item.position),
+        item_name=item.name,
+        target_type=item.entity_type.name if item.entity_type else item.target_type,
+    )
+
+
+def entities_by_public_id(public_ids: Sequence[str]) -> dict[str, Entity]:
+    """Look entities up in slices (SQLite limits the number of query parameters)."""
+    found: dict[str, Entity] = {}
+    for start in range(0, len(public_ids), 2_000):
+        chunk = public_ids[start : start + 2_000]
+        found.update((e.public_id, e) for e in Entity.objects.filter(public_id__in=chunk))
+    return found
+
+
+def _entity_info(entities: Mapping[str, Entity]) -> dict[str, dict[str, str]]:
+    return {
+        public_id: {"name": e.name, "credit_code": e.credit_code}
+        for public_id, e in sorted(entities.items())
+    }
+
+
+def execute_draw(*, draw: Draw | int, actor: Any) -> Draw:
+    """Compute and store the selection; the draw is locked afterwards."""
+    with transaction.atomic():
+        draw = _lock_draw(draw)
+        _refuse_unless(draw, Draw.Status.SEEDED, "执行抽取")
+        strata = draw.population_strata()
+        options = draw.options
+        document = drawdoc.build_draw_document(
+            item=draw_item(draw),
+            strata=strata,
+            ratio_percent=Decimal(draw.ratio_percent),
+            stratum_ratio_percent={s: Decimal(v) for s, v in draw.stratum_ratio_percent.items()},
+            witnesses=[Witness(w["name"], w["digits"]) for w in draw.witnesses],
+            beacon=draw.beacon or None,
+            options=DrawOptions(
+                exclude_recently_inspected=options["exclude_recently_inspected"],
+                exclusion_months=options["exclusion_months"],
+                excluded_count=options["excluded_count"],
+            ),
+        )
+        if (
+            document["population"]["hash"] != draw.population_hash
+            or document["allocation"]["sizes"] != draw.allocation
+        ):
+            raise DrawError("重新计算的名录哈希或抽取数与公布的不符，抽取中止")
+        selected = [entry["id"] for entry in document["selection"]]
+        entities = entities_by_public_id(selected)
+        missing = [i for i in selected if i not in entities]
+        if missing:
+            raise DrawError(f"名录中找不到抽中的对象：{'、'.join(missing[:5])}")
+        now = timezone.now()
+        document["draw"] = _draw_section(draw, executed_at=now)
+        document["entities"] = _entity_info(entities)
+        DrawSelection.objects.bulk_create(
+            DrawSelection(
+                draw=draw,
+                entity=entities[entry["id"]],
+                kind=DrawSelection.Kind.DRAWN,
+                public_id=entry["id"],
+                name=entities[entry["id"]].name,
+                credit_code=entities[entry["id"]].credit_code,
+                stratum=entry["stratum"],
+                rank=entry["rank"],
+                ticket=entry["ticket"],
+                position=position,
+            )
+            for position, entry in enumerate(document["selection"], start=1)
+        )
+        draw.status = Draw.Status.EXECUTED
+        draw.executed_at = now
+        draw.executed_by = actor_label(actor)
+        draw.document_gz = compress_text(json.dumps(document, ensure_ascii=False))
+        draw.save()
+        record(
+            actor=actor,
+            action="draw.execute",
+            obj=draw,
+            details={
+                "population_hash": draw.population_hash,
+                "seed": draw.seed,
+                "selection": [
+                    [e["stratum"], e["rank"], e["ticket"], e["id"]] for e in document["selection"]
+                ],
+            },
+        )
+    return draw
+
+
+def _draw_section(draw: Draw, *, executed_at: Any) -> dict[str, Any]:
+    """Informative metadata (not part of the checks of format version 1)."""
+
+    def stamp(moment: Any) -> str | None:
+        return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
+
+    return {
+        "id": draw.pk,
+        "agency": draw.item.plan.agency.name,
+        "round": draw.round_number,
+        "population_date": draw.population_date.isoformat(),
+        "prepared_at": stamp(draw.prepared_at),
+        "seeded_at": stamp(draw.seeded_at),
+        "executed_at": stamp(executed_at),
+    }
+
+
+# --- replace ---------------------------------------------------------------------------------
+
+
+def replace_target(
+    *,
+    draw: Draw | int,
+    entity: Entity,
+    reason_code: str,
+    out_of_scope_since: date,
+    reason: str,
+    actor: Any,
+) -> DrawReplacement:
+    """Replace an out-of-scope target by the next ticket of its stratum (never a chosen one).
+
+    Allowed only when the directory records the target as out of scope — deregistered, revoked,
+    cancelled or moved out (its status says so), or no longer of the item's target type — since
+    a date on or before the draw date. A target that went out of scope after the draw is
+    inspected as drawn and its result recorded (注销, 被吊销, …) instead.
+    """
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        draw = _lock_draw(draw)
+        if draw.status != Draw.Status.EXECUTED:
+            raise DrawError("只有执行完毕的抽取才能替补检查对象")
+        entity = Entity.objects.get(pk=entity.pk)
+        active = active_selections(draw)
+        target = next((s for s in active if s.entity_id == entity.pk), None)
+        if target is None:
+            raise DrawError(f"“{entity.name}”不是本次抽取当前的检查对象，不能替换")
+        if reason_code not in DrawReplacement.Reason.values:
+            raise DrawError("请选择不在检查范围的情形（注销、吊销、撤销、迁出或不属于该类型）")
+        code = DrawReplacement.Reason(reason_code)
+        if not reason:
+            raise DrawError("替换须写明原因")
+        if code in STATUS_REASONS:
+            if entity.status != STATUS_REASONS[code]:
+                raise DrawError(
+                    f"名录记载“{entity.name}”的经营状态为“{entity.get_status_display()}”，"
+                    f"不是“{code.label}”：请先在名录中更正，不能凭手工选择替换"
+                )
+        elif entity.target_types.filter(pk=draw.item.entity_type_id).exists():
+            raise DrawError(
+                f"名录记载“{entity.name}”仍属于“{draw.item.entity_type}”，不能以不属于该类型为由替换"
+            )
+        draw_date = timezone.localdate(draw.executed_at)
+        if out_of_scope_since > draw_date:
+            raise DrawError(
+                f"该对象于抽取日期（{draw_date:%Y-%m-%d}）之后才不在检查范围内，"
+                "应照常检查并如实录入检查结果，不能替换"
+            )
+        text = f"{code.label}（{out_of_scope_since:%Y-%m-%d}）：{reason}"
+        document = export_draw_document(draw)
+        try:
+            updated = drawdoc.add_replacement(document, target.public_id, text)
+        except ValueError as error:
+            raise DrawError(str(error)) from error
+        entry = updated["replacements"][-1]
+        successor = Entity.objects.filter(public_id=entry["replacement_id"]).first()
+        if successor is None:
+            raise DrawError(f"名录中找不到替补对象 {entry['replacement_id']}")
+        position = draw.selections.count() + 1
+        replacement = DrawSelection(
+            draw=draw,
+            entity=successor,
+            kind=DrawSelection.Kind.REPLACEMENT,
+            public_id=entry["replacement_id"],
+            name=successor.name,
+            credit_code=successor.credit_code,
+            stratum=entry["stratum"],
+            rank=entry["rank"],
+            ticket=entry["ticket"],
+            position=position,
+        )
+        replacement.save()
+        record_row = DrawReplacement(
+            draw=draw,
+            sequence=draw.replacements.count() + 1,
+            original=target,
+            replacement=replacement,
+            reason_code=code,
+            out_of_scope_since=out_of_scope_since,
+            reason=reason[:300],
+            entity_status=entity.status,
+            document_entry=entry,
+            created_at=timezone.now(),
+            created_by=actor_label(actor),
+        )
+        record_row.save()
+        record(
+            actor=actor,
+            action="draw.replace",
+            obj=draw,
+            details={"replacement": entry, "entity_status": entity.status},
+        )
+    return record_row
+
+
+def active_selections(draw: Draw) -> list[DrawSelection]:
+    """The targets to inspect now: drawn ones, each replaced one swapped for its successor."""
+    selections = list(draw.selections.select_related("entity").order_by("position"))
+    replaced = set(draw.replacements.values_list("original_id", flat=True))
+    return [s for s in selections if s.pk not in replaced]
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+def export_draw_document(draw: Draw) -> dict[str, Any]:
+    """draw.json: the stored document plus the replacements made since, in order."""
+    document = draw.document()
+    if document is None:
+        raise DrawError("抽取尚未执行，还没有抽取文档（draw.json）")
+    replacements = list(draw.replacements.select_related("replacement").order_by("sequence"))
+    document["replacements"] = [r.document_entry for r in replacements]
+    entities = document.setdefault("entities", {})
+    for row in replacements:
+        entities[row.replacement.public_id] = {
+            "name": row.replacement.name,
+            "credit_code": row.replacement.credit_code,
+        }
+    document["entities"] = dict(sorted(entities.items()))
+    return document
+
+
+def draw_document_bytes(draw: Draw) -> bytes:
+    document = export_draw_document(draw)
+    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def population_preview(item: PlanItem, on: date | None = None) -> dict[str, Any]:
+    """Counts for the prepare form: the pool per stratum and how many the exclusion removes."""
+    on = on or timezone.localdate()
+    months = settings.SPOTCHECK_RECENT_INSPECTION_MONTHS
+    counts: dict[str, int] = {}
+    for risk_level in pool_queryset(item).values_list("risk_level", flat=True).iterator():
+        key = stratum_of(risk_level)
+        counts[key] = counts.get(key, 0) + 1
+    return {
+        "counts": [(STRATUM_NAMES[s], counts[s]) for s in STRATA if s in counts],
+        "total": sum(counts.values()),
+        "recent": len(recently_inspected(item, on, months)),
+        "months": months,
+        "since": months_before(on, months) + timedelta(days=1),
+        "on": on,
+    }
