@@ -197,8 +197,8 @@ def _rebuild(plan: Plan, round: int) -> BuildResult:
     JointProposal.objects.filter(plan=plan, round=round, accepted_at__isnull=True).delete()
 
     entities = {e.public_id: e for draw in draws for e in (drawn.entity for drawn in draw.targets)}
-    tickets = {
-        (drawn.entity.public_id, _item_key(draw.item)): drawn.ticket
+    drawn_by_key = {
+        (drawn.entity.public_id, _item_key(draw.item)): drawn
         for draw in draws
         for drawn in draw.targets
     }
@@ -236,8 +236,9 @@ def _rebuild(plan: Plan, round: int) -> BuildResult:
             [agencies[p] for p in lib_visit.cooperating if p in agencies]
         )
         for key in lib_visit.item_keys:
+            drawn = drawn_by_key[(lib_visit.entity_id, key)]
             VisitItem.objects.create(
-                visit=visit, item=items[key], ticket=tickets[(lib_visit.entity_id, key)]
+                visit=visit, item=items[key], ticket=drawn.ticket, selection=drawn.selection
             )
         if len(lib_visit.item_keys) > 1:
             merged_items += len(lib_visit.item_keys)

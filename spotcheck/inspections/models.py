@@ -171,6 +171,15 @@ class VisitItem(models.Model):
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="visit_items")
     item = models.ForeignKey(PlanItem, on_delete=models.PROTECT, related_name="visit_items")
     ticket = models.CharField("抽取号", max_length=100, blank=True)
+    selection = models.ForeignKey(
+        "draws.DrawSelection",
+        verbose_name="抽中记录",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="visit_items",
+        help_text="按实际执行的事项（活动）没有抽取",
+    )
 
     class Meta:
         verbose_name = "检查任务事项"

@@ -1,4 +1,4 @@
-"""Where visits come from: the executed draws of a plan's round.
+"""Where visits come from: the executed draws of a plan's round (the draws app).
 
 This is the only place that reads the draws app; actions work on `RoundDraw` values.
 """
@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from spotcheck.draws.actions import active_selections
+from spotcheck.draws.models import Draw
 from spotcheck.plans.models import Plan, PlanItem
 from spotcheck.registry.models import Entity
 
@@ -16,12 +18,13 @@ from spotcheck.registry.models import Entity
 class DrawnEntity:
     entity: Entity
     ticket: str
-    selection: Any = None  # the draws app's selection row, when there is one
+    selection: Any = None  # the draws app's DrawSelection, when there is one
 
 
 @dataclass(frozen=True)
 class RoundDraw:
-    """An executed draw of one plan item in one round, with its active selection."""
+    """An executed draw of one plan item in one round, with its active selection (drawn
+    targets, each replaced one swapped for its replacement)."""
 
     item: PlanItem
     seed: str
@@ -30,5 +33,19 @@ class RoundDraw:
 
 
 def round_draws(plan: Plan, round: int) -> list[RoundDraw]:
-    """The executed draws of the round, in item-number order."""
-    raise NotImplementedError("抽取模块尚未接入：无法读取本轮的抽取结果")
+    """The executed draws of the round."""
+    draws = Draw.objects.filter(
+        item__plan=plan, round_number=round, status=Draw.Status.EXECUTED
+    ).select_related("item", "item__responsible_unit", "item__plan")
+    return [
+        RoundDraw(
+            item=draw.item,
+            seed=draw.seed,
+            draw=draw,
+            targets=tuple(
+                DrawnEntity(entity=s.entity, ticket=s.ticket, selection=s)
+                for s in active_selections(draw)
+            ),
+        )
+        for draw in draws
+    ]

@@ -4,13 +4,13 @@ certificates have expired before or run out during the plan's windows."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 
 import pytest
 
 from spotcheck.accounts.models import Agency
 from spotcheck.accounts.orgs import get_or_create_unit
+from spotcheck.draws import actions as draws
 from spotcheck.inspections import sources
 from spotcheck.lib import demo, drawdoc
 from spotcheck.registry.models import Entity, Inspector, Recusal, TargetType
@@ -25,6 +25,7 @@ RECUSAL_REASONS = {
 # same entities, as items 8-11 of the 2022 plan do).
 DICE = [("张三", "3141592653"), ("李四", "5897932384")]
 SEED = drawdoc.compose_seed([d for _, d in DICE], None)
+POPULATION_DAY = date(2022, 3, 1)
 
 
 @pytest.fixture
@@ -94,26 +95,24 @@ def directory(published_plan, county, housing):
     return {"entities": entities, "inspectors": inspectors}
 
 
-def draw_item(item, seed: str = SEED) -> sources.RoundDraw:
-    """A stratified draw of the item's active entities, as the draws app makes it."""
-    strata: dict[str, list[str]] = defaultdict(list)
-    by_id = {}
-    for entity in Entity.objects.filter(target_types=item.entity_type, status="active"):
-        strata[entity.risk_level or "unknown"].append(entity.public_id)
-        by_id[entity.public_id] = entity
-    sizes = drawdoc.allocate({s: len(ids) for s, ids in strata.items()}, item.ratio_percent)
-    selection = drawdoc.select(seed, strata, sizes)
-    return sources.RoundDraw(
-        item=item,
-        seed=seed,
-        targets=tuple(sources.DrawnEntity(by_id[s.entity_id], s.ticket) for s in selection),
-    )
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Fixture users need no PBKDF2 strength; this keeps the tests fast."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def run_draw(item, actor, witnesses=DICE, round: int = 1):
+    """prepare -> seed -> execute with the draws app's actions."""
+    draw = draws.prepare_draw(item=item, round=round, actor=actor, on=POPULATION_DAY)
+    draws.seed_draw(draw=draw, witnesses=witnesses, actor=actor)
+    return draws.execute_draw(draw=draw, actor=actor)
 
 
 @pytest.fixture
-def executed_draws(published_plan, directory, monkeypatch):
-    """Every ratio-based item of the 2022 plan drawn, round 1."""
+def executed_draws(published_plan, directory, coordinator):
+    """Every ratio-based item of the 2022 plan drawn in round 1, at one ceremony (one seed)."""
     items = published_plan.items.filter(event_driven=False).order_by("number")
-    draws = {item.number: draw_item(item) for item in items}
-    monkeypatch.setattr(sources, "round_draws", lambda plan, round: list(draws.values()))
-    return draws
+    run = {item.number: run_draw(item, coordinator) for item in items}
+    return {
+        d.item.number: d for d in sources.round_draws(published_plan, 1) if d.draw in run.values()
+    }

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from spotcheck.audit.models import AuditEntry
-from spotcheck.inspections import actions
+from spotcheck.draws import actions as draws
 from spotcheck.inspections.actions import (
     InspectionError,
     accept_joint_visit,
@@ -25,7 +25,8 @@ from spotcheck.inspections.models import (
     Visit,
 )
 from spotcheck.lib import matching
-from spotcheck.registry.models import InspectionRecord, Inspector, Recusal
+from spotcheck.registry.models import Entity, InspectionRecord, Inspector, Recusal
+from tests.inspections.conftest import POPULATION_DAY, run_draw
 
 pytestmark = pytest.mark.django_db
 
@@ -251,15 +252,18 @@ def test_unknown_qualification_is_reported(built, coordinator):
         match_teams_for_round(plan=built, round=1, actor=coordinator)
 
 
-def test_matching_refuses_until_every_draw_is_executed(
-    published_plan, executed_draws, coordinator, monkeypatch
-):
-    partial = [d for n, d in executed_draws.items() if n != 4]
-    monkeypatch.setattr(actions.sources, "round_draws", lambda plan, round: partial)
+def test_matching_refuses_until_every_draw_is_executed(published_plan, directory, coordinator):
+    for item in published_plan.items.filter(event_driven=False).exclude(number=4):
+        run_draw(item, coordinator)
+    # Item 4's draw is prepared but not executed: visits and teams wait for it.
+    draws.prepare_draw(
+        item=published_plan.items.get(number=4), actor=coordinator, on=POPULATION_DAY
+    )
     with pytest.raises(InspectionError, match="事项4"):
         build_visits(plan=published_plan, round=1, actor=coordinator)
     with pytest.raises(InspectionError, match="事项4"):
         match_teams_for_round(plan=published_plan, round=1, actor=coordinator)
+    assert not Visit.objects.exists()
 
 
 def test_teams_are_locked(built, coordinator):
@@ -361,3 +365,24 @@ def test_replacement_skips_a_pick_that_is_no_longer_eligible(built, coordinator)
     assert [r["reason"] for r in match.document["replacements"]][0] == "回避"
     assert len(match.document["replacements"]) == 2
     assert "回避" in match.document["replacements"][1]["reason"]
+
+
+def test_a_target_replaced_in_the_draw_needs_visits_rebuilt(built, executed_draws, coordinator):
+    draw = executed_draws[3].draw
+    gone = executed_draws[3].targets[0].entity
+    Entity.objects.filter(pk=gone.pk).update(status="deregistered")
+    replacement = draws.replace_target(
+        draw=draw,
+        entity=gone,
+        reason_code="deregistered",
+        out_of_scope_since=date(2022, 1, 10),
+        reason="已注销",
+        actor=coordinator,
+    )
+    with pytest.raises(InspectionError, match="重新生成"):
+        match_teams_for_round(plan=built, round=1, actor=coordinator)
+    build_visits(plan=built, round=1, actor=coordinator)
+    assert not Visit.objects.filter(entity=gone, visit_items__item__number=3).exists()
+    visit = Visit.objects.get(entity=replacement.replacement.entity, visit_items__item__number=3)
+    assert visit.visit_items.get().selection == replacement.replacement
+    match_teams_for_round(plan=built, round=1, actor=coordinator)
