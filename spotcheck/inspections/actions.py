@@ -38,8 +38,9 @@ from spotcheck.plans.models import Plan, PlanItem
 from spotcheck.registry.models import Entity, InspectionRecord, Inspector, Recusal
 
 ROUND_SEED_RULE = (
-    "round seed = the executed draws' published seeds, one line each in item-number order, "
-    "each line '<item number>:<draw seed>', lines joined by '\\n' (LF)"
+    "round seed = the distinct published seeds of the round's executed draws, in item-number "
+    "order of first use, joined by LF ('\\n'); one ceremony for the round (one seed) gives "
+    "that seed unchanged"
 )
 EVENT_SEED_RULE = drawdoc.SEED_RULE
 RULE_LABELS = {
@@ -99,9 +100,12 @@ def _required_items(plan: Plan, round: int) -> list[PlanItem]:
 
 
 def round_seed(draws: Sequence[sources.RoundDraw]) -> str:
-    """The round's matching seed, composed (never typed) from the draws' published seeds."""
+    """The round's matching seed, composed (never typed) from the draws' published seeds:
+    the distinct seeds in item-number order of first use, joined by LF. Draw seeds contain no
+    line breaks (digits, then '|' and a beacon without control characters), so the
+    composition is unambiguous; a round drawn at one ceremony keeps its one seed."""
     ordered = sorted(draws, key=lambda d: item_order(_item_key(d.item)))
-    return "\n".join(f"{_item_key(d.item)}:{d.seed}" for d in ordered)
+    return "\n".join(dict.fromkeys(d.seed for d in ordered))
 
 
 def _executed_draws(plan: Plan, round: int) -> list[sources.RoundDraw]:

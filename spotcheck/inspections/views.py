@@ -23,6 +23,7 @@ from spotcheck.accounts.permissions import (
     role_required,
     user_has_role,
 )
+from spotcheck.draws.models import Draw
 from spotcheck.inspections.actions import (
     InspectionError,
     accept_joint_visit,
@@ -32,6 +33,7 @@ from spotcheck.inspections.actions import (
     register_event,
     replace_team_member,
 )
+from spotcheck.inspections.exports import draw_document_with_teams_bytes
 from spotcheck.inspections.forms import CeremonyForm, EventForm, ReplaceForm
 from spotcheck.inspections.models import (
     Event,
@@ -340,6 +342,20 @@ def matching_detail(request: HttpRequest, matching_id: int) -> HttpResponse:
         "inspections/matching_detail.html",
         {"match": match, "visits": visits, "pools": match.document.get("pools", {})},
     )
+
+
+def draw_json(request: HttpRequest, draw_id: int) -> HttpResponse:
+    """draw.json of a draw with the round's teams attached (once matched)."""
+    draw = get_object_or_404(Draw.objects.select_related("item__plan"), pk=draw_id)
+    if not draw.item.plan.is_published and not user_has_role(request.user, STAFF_ROLES):
+        raise Http404("抽取尚未公开")
+    if draw.status != Draw.Status.EXECUTED:
+        raise Http404("抽取尚未执行")
+    response = HttpResponse(
+        draw_document_with_teams_bytes(draw), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="draw-{draw.pk}-teams.json"'
+    return response
 
 
 def matching_json(request: HttpRequest, matching_id: int) -> HttpResponse:

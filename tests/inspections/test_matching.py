@@ -10,6 +10,7 @@ import pytest
 
 from spotcheck.audit.models import AuditEntry
 from spotcheck.draws import actions as draws
+from spotcheck.inspections import actions, sources
 from spotcheck.inspections.actions import (
     InspectionError,
     accept_joint_visit,
@@ -25,6 +26,7 @@ from spotcheck.inspections.models import (
     Visit,
 )
 from spotcheck.lib import matching
+from spotcheck.plans.models import PlanItem
 from spotcheck.registry.models import Entity, InspectionRecord, Inspector, Recusal
 from tests.inspections.conftest import POPULATION_DAY, run_draw
 
@@ -201,20 +203,23 @@ def test_same_seed_gives_the_same_teams(built, coordinator, published_plan):
 
 def test_round_seed_is_composed_from_the_draw_seeds(built, executed_draws, coordinator):
     match = match_teams_for_round(plan=built, round=1, actor=coordinator)
-    lines = match.seed.split("\n")
-    assert [line.split(":", 1)[0] for line in lines] == ["1", "2", "3", "4", "8", "9", "10", "11"]
-    assert all(line.split(":", 1)[1] == executed_draws[1].seed for line in lines)
+    # One ceremony for the round: the round seed is that seed, unchanged.
+    assert match.seed == executed_draws[1].seed == executed_draws[8].seed
     assert match.document["seed"] == match.seed
-    assert [d["item"] for d in match.seed_source["draws"]] == [
-        "1",
-        "2",
-        "3",
-        "4",
-        "8",
-        "9",
-        "10",
-        "11",
-    ]
+    numbers = [d["item"] for d in match.seed_source["draws"]]
+    assert numbers == ["1", "2", "3", "4", "8", "9", "10", "11"]
+    assert all(d["draw_id"] and d["seed"] == match.seed for d in match.seed_source["draws"])
+
+
+def test_round_seed_of_several_ceremonies_joins_the_distinct_seeds():
+    def draw(number: int, seed: str) -> sources.RoundDraw:
+        return sources.RoundDraw(
+            item=PlanItem(number=number, position=number), seed=seed, targets=()
+        )
+
+    draws_ = [draw(10, "222"), draw(2, "111|beacon"), draw(9, "222"), draw(1, "111|beacon")]
+    assert actions.round_seed(draws_) == "111|beacon\n222"
+    assert actions.round_seed([draw(3, "5" * 20)]) == "5" * 20
 
 
 def test_impossible_setting_names_the_unit_and_the_rule_and_saves_nothing(built, coordinator):
