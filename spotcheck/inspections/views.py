@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from spotcheck.accounts.models import Role
@@ -171,7 +171,10 @@ def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
     context = {
         "visit": visit,
         "items": [vi.item for vi in visit.visit_items.all()],
-        "visit_items": list(visit.visit_items.all()),
+        "visit_items": [
+            {"vi": vi, **_draw_links(vi)}
+            for vi in visit.visit_items.select_related("selection__draw")
+        ],
         "team": sorted(visit.team, key=lambda m: (m.role != "leader", m.ticket)),
         "history": history,
         "match": match,
@@ -182,6 +185,25 @@ def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
         "replace_form": ReplaceForm(),
     }
     return render(request, "inspections/visit_detail.html", context)
+
+
+def _draw_links(visit_item: VisitItem) -> dict[str, Any]:
+    """The draw a visit item came from: its page and public bulletin if the draws app serves
+    them, and draw.json with the round's teams."""
+    if visit_item.selection is None:
+        return {"draw": None}
+    draw = visit_item.selection.draw
+    links: dict[str, Any] = {"draw": draw, "selection": visit_item.selection}
+    for name, method in (
+        ("draw_url", draw.get_absolute_url),
+        ("bulletin_url", draw.get_public_url),
+    ):
+        try:
+            links[name] = method()
+        except NoReverseMatch:
+            links[name] = ""
+    links["json_url"] = reverse("inspections:draw_json", args=[draw.pk])
+    return links
 
 
 @require_POST

@@ -168,3 +168,13 @@ def test_public_matching_record_has_counts_but_no_names(client, matched, publish
     data = json.loads(client.get(reverse("inspections:matching_json", args=[matched.pk])).content)
     assert data["format"] == "spotcheck.matching/1" and data["seed"] == matched.seed
     assert date(2022, 1, 1).isoformat() in json.dumps(data)
+
+
+def test_visit_page_names_the_draw_it_came_from(client, coordinator, matched, executed_draws):
+    client.force_login(coordinator)
+    visit = Visit.objects.filter(visit_items__item__number=3).first()
+    body = client.get(visit.get_absolute_url()).content.decode()
+    draw = executed_draws[3].draw
+    assert str(draw) in body
+    assert reverse("inspections:draw_json", args=[draw.pk]) in body
+    assert "风险层第" in body
