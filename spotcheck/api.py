@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from spotcheck.inspections.api import router as inspections_router
 from spotcheck.plans.api import router as plans_router
 
 api = NinjaAPI(
@@ -11,3 +12,4 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/", plans_router)
+api.add_router("/", inspections_router)

@@ -567,7 +567,9 @@ def match_event_team(
     *, event: Event, witnesses: Sequence[tuple[str, str]], beacon: str | None, actor: Any
 ) -> TeamMatching:
     """Match the team of an event's visit from a seed rolled at a ceremony (no draw exists)."""
-    event = Event.objects.select_for_update(of=("self",)).select_related("item__plan").get(pk=event.pk)
+    event = (
+        Event.objects.select_for_update(of=("self",)).select_related("item__plan").get(pk=event.pk)
+    )
     if TeamMatching.objects.filter(event=event).exists():
         raise InspectionError("该活动的检查组已经匹配，结果已锁定")
     names = [name.strip() for name, _ in witnesses]

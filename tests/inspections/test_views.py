@@ -178,3 +178,23 @@ def test_visit_page_names_the_draw_it_came_from(client, coordinator, matched, ex
     assert str(draw) in body
     assert reverse("inspections:draw_json", args=[draw.pk]) in body
     assert "风险层第" in body
+
+
+def test_api_publishes_matchings_of_published_plans(client, matched):
+    listed = client.get("/api/v1/matchings").json()
+    assert [m["id"] for m in listed] == [matched.pk]
+    one = client.get(f"/api/v1/matchings/{matched.pk}").json()
+    assert one["document"]["seed"] == matched.seed
+    for officer in Inspector.objects.all():
+        assert officer.name not in json.dumps(one, ensure_ascii=False)
+
+
+def test_admin_cannot_edit_teams(client, administrator, matched):
+    administrator.is_staff = administrator.is_superuser = True
+    administrator.save()
+    client.force_login(administrator)
+    member = TeamMember.objects.first()
+    assert client.get(reverse("admin:inspections_teammember_changelist")).status_code == 200
+    response = client.post(reverse("admin:inspections_teammember_delete", args=[member.pk]))
+    assert response.status_code == 403
+    assert TeamMember.objects.filter(pk=member.pk).exists()
