@@ -330,7 +330,8 @@ def register_event(
     visit = Visit.objects.create(
         plan=item.plan,
         round=1,
-        visit_key=visit_id_for(item.plan.year, event.entity_key, [key]),
+        # The key names the event, not the organiser: one organiser may hold several events.
+        visit_key=visit_id_for(item.plan.year, f"event-{event.pk}", [key]),
         entity=entity,
         event=event,
         entity_key=event.entity_key,

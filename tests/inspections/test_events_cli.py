@@ -44,6 +44,8 @@ def test_event_gets_a_visit_and_a_team_matched_at_random(published_plan, organis
         valid_from=date(2020, 1, 1),
     )
     match = match_event_team(event=event, witnesses=WITNESSES, beacon=None, actor=coordinator)
+    assert match.document["visits"][0]["entity_id"] == organiser.public_id  # recusals apply
+    assert visit.visit_key == f"2022/event-{event.pk}/5"
     team = list(visit.current_members())
     assert len(team) == 2 and {m.role for m in team} == {"leader", "member"}
     assert recused.inspector not in {m.inspector for m in team}
@@ -53,6 +55,16 @@ def test_event_gets_a_visit_and_a_team_matched_at_random(published_plan, organis
     assert visit.status == Visit.Status.MATCHED
     with pytest.raises(InspectionError, match="已锁定"):
         match_event_team(event=event, witnesses=WITNESSES, beacon=None, actor=coordinator)
+    # The same organiser's next event is a visit of its own.
+    second = register_event(
+        item=item,
+        organiser=organiser.name,
+        place="沂源县体育中心",
+        date=date(2022, 9, 10),
+        scale="约2000人",
+        actor=coordinator,
+    )
+    assert second.visit.visit_key != visit.visit_key
 
 
 def test_event_seed_follows_the_ceremony_rules(published_plan, directory, coordinator):
