@@ -196,6 +196,7 @@ def _rebuild(plan: Plan, round: int) -> BuildResult:
         raise InspectionError(f"已接受的联合检查建议与当前抽取结果不符：{exc}") from exc
 
     old = Visit.objects.filter(plan=plan, round=round, event__isnull=True)
+    schedules = {v.visit_key: (v.planned_start, v.planned_end) for v in old}
     VisitItem.objects.filter(visit__in=old).delete()
     old.delete()
     JointProposal.objects.filter(plan=plan, round=round, accepted_at__isnull=True).delete()
@@ -218,6 +219,9 @@ def _rebuild(plan: Plan, round: int) -> BuildResult:
     merged_items = 0
     for lib_visit in grouped.visits:
         first, last = window_days(plan.year, *lib_visit.window)
+        kept = schedules.get(lib_visit.visit_id)
+        if kept is not None and first <= kept[0] and kept[1] <= last:
+            first, last = kept  # a schedule set before the rebuild still fits the window
         visit = Visit.objects.create(
             plan=plan,
             round=round,
@@ -286,6 +290,34 @@ def accept_joint_visit(*, proposal: JointProposal, actor: Any) -> Visit:
         action="inspections.accept_joint_visit",
         obj=visit,
         details={"proposal": proposal.key, "units": proposal.units},
+    )
+    return visit
+
+
+@transaction.atomic
+def schedule_visit(*, visit: Visit, start: date, end: date, actor: Any) -> Visit:
+    """Set a visit's planned days inside its window, before its team is matched (matching
+    checks certificates and recusals against these days)."""
+    visit = Visit.objects.select_for_update().select_related("plan").get(pk=visit.pk)
+    if visit.status != Visit.Status.PLANNED:
+        raise InspectionError(
+            "检查组已匹配，检查日期已锁定（匹配时据此判断执法证有效期和回避关系）"
+        )
+    if start > end:
+        raise InspectionError("开始日期不能晚于结束日期")
+    first, last = window_days(visit.plan.year, visit.window_start_month, visit.window_end_month)
+    if start < first or end > last:
+        raise InspectionError(
+            f"检查日期须在检查时间{visit.window_summary}内（{first:%Y-%m-%d}至{last:%Y-%m-%d}）"
+        )
+    before = [visit.planned_start.isoformat(), visit.planned_end.isoformat()]
+    visit.planned_start, visit.planned_end = start, end
+    visit.save(update_fields=["planned_start", "planned_end"])
+    record(
+        actor=actor,
+        action="inspections.schedule_visit",
+        obj=visit,
+        details={"before": before, "after": [start.isoformat(), end.isoformat()]},
     )
     return visit
 

@@ -43,3 +43,8 @@ class ReplaceForm(forms.Form):
         max_length=200,
         help_text="将公开：写“因病”“出差”“回避”等，不写诊断或隐私细节。递补人员按匹配号顺序产生，不能指定",
     )
+
+
+class ScheduleForm(forms.Form):
+    start = forms.DateField(label="开始日期", help_text="YYYY-MM-DD")
+    end = forms.DateField(label="结束日期", help_text="YYYY-MM-DD")

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.visit_list, name="list"),
     path("print/", views.team_print, name="print"),
     path("visits/<int:visit_id>/", views.visit_detail, name="visit"),
+    path("visits/<int:visit_id>/schedule/", views.visit_schedule, name="schedule"),
     path("members/<int:member_id>/replace/", views.member_replace, name="replace"),
     path("plans/<int:plan_id>/rounds/<int:round>/", views.round_detail, name="round"),
     path("plans/<int:plan_id>/rounds/<int:round>/build/", views.round_build, name="build"),

@@ -32,9 +32,10 @@ from spotcheck.inspections.actions import (
     match_teams_for_round,
     register_event,
     replace_team_member,
+    schedule_visit,
 )
 from spotcheck.inspections.exports import draw_document_with_teams_bytes
-from spotcheck.inspections.forms import CeremonyForm, EventForm, ReplaceForm
+from spotcheck.inspections.forms import CeremonyForm, EventForm, ReplaceForm, ScheduleForm
 from spotcheck.inspections.models import (
     Event,
     JointProposal,
@@ -182,9 +183,40 @@ def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
             (EXCLUDED_LABELS.get(k, k), n) for k, n in (entry or {}).get("excluded", {}).items()
         ],
         "can_manage": user_has_role(request.user, PLAN_MANAGERS),
+        "can_schedule": visit.status == Visit.Status.PLANNED and _can_schedule(request.user, visit),
         "replace_form": ReplaceForm(),
     }
     return render(request, "inspections/visit_detail.html", context)
+
+
+def _can_schedule(user: Any, visit: Visit) -> bool:
+    if user_has_role(user, PLAN_MANAGERS):
+        return True
+    return user.role == Role.UNIT_LEADER and user.unit_id == visit.responsible_unit_id
+
+
+@require_POST
+@role_required(*PLAN_MANAGERS, Role.UNIT_LEADER)
+def visit_schedule(request: HttpRequest, visit_id: int) -> HttpResponse:
+    visit = get_object_or_404(Visit, pk=visit_id)
+    if not _can_schedule(request.user, visit):
+        raise PermissionDenied("只能安排本单位的检查任务")
+    form = ScheduleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写开始和结束日期（YYYY-MM-DD）")
+        return redirect(visit)
+    try:
+        schedule_visit(
+            visit=visit,
+            start=form.cleaned_data["start"],
+            end=form.cleaned_data["end"],
+            actor=request.user,
+        )
+    except InspectionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "已更新检查日期")
+    return redirect(visit)
 
 
 def _draw_links(visit_item: VisitItem) -> dict[str, Any]:

@@ -198,3 +198,39 @@ def test_admin_cannot_edit_teams(client, administrator, matched):
     response = client.post(reverse("admin:inspections_teammember_delete", args=[member.pk]))
     assert response.status_code == 403
     assert TeamMember.objects.filter(pk=member.pk).exists()
+
+
+def test_unit_leader_schedules_own_visits_inside_the_window_before_matching(
+    client, unit_leader, published_plan, executed_draws, coordinator
+):
+    build_visits(plan=published_plan, round=1, actor=coordinator)
+    client.force_login(unit_leader)
+    # The last days of the window: certificates are checked against the same last day, so the
+    # round's eligibility (and with it the load cap) does not change.
+    own = Visit.objects.filter(responsible_unit=unit_leader.unit, window_end_month=10).first()
+    other = Visit.objects.exclude(responsible_unit=unit_leader.unit).first()
+    url = reverse("inspections:schedule", args=[own.pk])
+    client.post(url, {"start": "2022-10-26", "end": "2022-10-31"})
+    own.refresh_from_db()
+    assert (own.planned_start, own.planned_end) == (date(2022, 10, 26), date(2022, 10, 31))
+    response = client.post(url, {"start": "2022-01-06", "end": "2022-01-08"}, follow=True)
+    assert "须在检查时间" in response.content.decode()
+    assert (
+        client.post(
+            reverse("inspections:schedule", args=[other.pk]),
+            {"start": "2022-06-06", "end": "2022-06-08"},
+        ).status_code
+        == 403
+    )
+    # Rebuilding keeps the schedule; the month view shows June only.
+    build_visits(plan=published_plan, round=1, actor=coordinator)
+    own = Visit.objects.get(visit_key=own.visit_key)
+    assert own.planned_start == date(2022, 10, 26)
+    match_teams_for_round(plan=published_plan, round=1, actor=coordinator)
+    entry = next(
+        v for v in TeamMatching.objects.get().document["visits"] if v["visit_id"] == own.visit_key
+    )
+    assert entry["days"] == ["2022-10-26", "2022-10-31"]
+    url = reverse("inspections:schedule", args=[own.pk])
+    response = client.post(url, {"start": "2022-10-27", "end": "2022-10-31"}, follow=True)
+    assert "已锁定" in response.content.decode()
