@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from spotcheck.draws.api import router as draws_router
 from spotcheck.inspections.api import router as inspections_router
 from spotcheck.plans.api import router as plans_router
 
@@ -12,4 +13,5 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/", plans_router)
+api.add_router("/", draws_router)
 api.add_router("/", inspections_router)

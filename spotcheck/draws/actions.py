@@ -99,7 +99,7 @@ def ratio_text(value: Decimal | str) -> str:
 def _lock_draw(draw: Draw | int) -> Draw:
     pk = draw.pk if isinstance(draw, Draw) else draw
     found = (
-        Draw.objects.select_for_update()
+        Draw.objects.select_for_update(of=("self",))
         .select_related("item", "item__plan", "item__plan__agency", "item__entity_type")
         .filter(pk=pk)
         .first()
@@ -255,7 +255,7 @@ def prepare_draw(
     months = settings.SPOTCHECK_RECENT_INSPECTION_MONTHS
     with transaction.atomic():
         item = (
-            PlanItem.objects.select_for_update()
+            PlanItem.objects.select_for_update(of=("self",))
             .select_related("plan", "plan__agency", "entity_type")
             .get(pk=item.pk)
         )

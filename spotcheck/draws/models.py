@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
@@ -274,6 +275,20 @@ class Draw(models.Model):
                 }
             )
         return rows
+
+    @property
+    def floor_text(self) -> str:
+        """The item's minimum ratio as published, e.g. "5" or "100" (percent)."""
+        return format(Decimal(self.ratio_percent).normalize(), "f")
+
+    @property
+    def policy_summary(self) -> str:
+        """The raised strata, e.g. "高风险层 100%"."""
+        return "；".join(
+            f"{STRATUM_NAMES[s]}风险层 {self.stratum_ratio_percent[s]}%"
+            for s in STRATA
+            if s in self.stratum_ratio_percent
+        )
 
     @property
     def total_allocation(self) -> int:

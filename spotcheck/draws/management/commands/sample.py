@@ -27,7 +27,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--seed", required=True, help="种子（与 consistent-sampler 的 seed 相同）"
+            "--seed",
+            required=True,
+            help="种子（与 consistent-sampler 的 seed 相同；以“-”开头的种子请写成 --seed=值）",
         )
         parser.add_argument("--take", type=int, help="只输出号签最小的 K 个")
         parser.add_argument("file", nargs="?", help="每行一个标识的文件（默认读标准输入）")

@@ -1,0 +1,111 @@
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+from spotcheck.draws.models import DrawReplacement, DrawSelection
+from spotcheck.lib.drawdoc import STRATA, STRATUM_NAMES
+
+WITNESS_ROWS = 4
+
+
+class PrepareForm(forms.Form):
+    round = forms.IntegerField(label="轮次", min_value=1, initial=1)
+    on = forms.DateField(
+        label="名录日期",
+        help_text="取这一天在营的对象，并据此计算近期检查的排除期",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    exclude_recently_inspected = forms.BooleanField(
+        label="排除近期已检查且未发现问题的对象",
+        required=False,
+        help_text=f"排除本事项{settings.SPOTCHECK_RECENT_INSPECTION_MONTHS}个月内检查过且"
+        "最近一次未发现问题的对象；排除的户数将与名录一并公布",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["on"].initial = timezone.localdate()
+        for stratum in STRATA:
+            self.fields[f"risk_{stratum}"] = forms.DecimalField(
+                label=f"{STRATUM_NAMES[stratum]}风险层比例（%）",
+                required=False,
+                min_value=0,
+                max_value=100,
+                decimal_places=3,
+                help_text="留空即按事项的最低比例；只能提高，如高风险 100",
+            )
+
+    def risk_policy(self) -> dict[str, str]:
+        return {
+            stratum: str(self.cleaned_data[f"risk_{stratum}"])
+            for stratum in STRATA
+            if self.cleaned_data.get(f"risk_{stratum}") is not None
+        }
+
+    def main_fields(self):
+        return [self["round"], self["on"], self["exclude_recently_inspected"]]
+
+    def risk_fields(self):
+        return [self[f"risk_{stratum}"] for stratum in STRATA]
+
+
+class SeedForm(forms.Form):
+    beacon = forms.CharField(
+        label="公共随机信标值（可选）",
+        required=False,
+        max_length=500,
+        help_text="如使用公共随机信标，在掷骰后照录其数值；种子 = 各见证人骰子数字依次相连 + “|” + 信标值",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for row in range(1, WITNESS_ROWS + 1):
+            self.fields[f"witness_{row}"] = forms.CharField(
+                label=f"见证人{row}姓名", required=False, max_length=50
+            )
+            self.fields[f"digits_{row}"] = forms.CharField(
+                label=f"见证人{row}掷出的数字",
+                required=False,
+                max_length=200,
+                widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+            )
+
+    def rows(self):
+        return [
+            (row, self[f"witness_{row}"], self[f"digits_{row}"])
+            for row in range(1, WITNESS_ROWS + 1)
+        ]
+
+    def witnesses(self) -> list[tuple[str, str]]:
+        pairs = []
+        for row in range(1, WITNESS_ROWS + 1):
+            name = self.cleaned_data.get(f"witness_{row}", "").strip()
+            digits = self.cleaned_data.get(f"digits_{row}", "").strip()
+            if name or digits:
+                pairs.append((name, digits))
+        return pairs
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label="作废原因", max_length=300)
+
+
+class ReplaceForm(forms.Form):
+    selection = forms.ModelChoiceField(
+        label="不在检查范围的对象", queryset=DrawSelection.objects.none()
+    )
+    reason_code = forms.ChoiceField(label="情形", choices=DrawReplacement.Reason.choices)
+    out_of_scope_since = forms.DateField(
+        label="发生日期",
+        help_text="如注销核准日期；须不晚于抽取日期，之后发生的应照常检查并录入结果",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    reason = forms.CharField(label="原因说明", max_length=300)
+
+    def __init__(self, *args, selections=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["selection"]
+        field.queryset = DrawSelection.objects.filter(pk__in=[s.pk for s in selections])
+        field.label_from_instance = lambda s: (
+            f"{s.name}（{s.public_id}，{s.stratum_name}风险层第{s.rank}号）"
+        )
