@@ -401,7 +401,7 @@ def register_event(
 
 
 def lib_visit(visit: Visit) -> LibVisit:
-    items = list(visit.visit_items.select_related("item"))
+    items = list(visit.visit_items.all())  # callers prefetch visit_items__item
     keys = tuple(sorted((_item_key(vi.item) for vi in items), key=item_order))
     return LibVisit(
         visit_id=visit.visit_key,
@@ -469,19 +469,25 @@ def _inputs(plan: Plan, visits: Sequence[Visit]) -> _Inputs:
             entity_id__in=entity_ids, inspector__in=list(inspectors.values())
         )
     ]
+    # The last inspection of each (entity, item) before the visit: one query for the round.
+    names = {vi.item.name for v in visits for vi in v.visit_items.all()}
+    records: dict[tuple[int, str], list[InspectionRecord]] = {}
+    for row in InspectionRecord.objects.filter(
+        entity_id__in=entity_ids, item_name__in=names
+    ).order_by("-inspected_on", "-pk"):
+        records.setdefault((row.entity_id, row.item_name), []).append(row)
     previous: dict[tuple[str, str], set[str]] = {}
     for visit in visits:
         if visit.entity_id is None:
             continue
-        for vi in visit.visit_items.select_related("item"):
-            last = (
-                InspectionRecord.objects.filter(
-                    entity_id=visit.entity_id,
-                    item_name=vi.item.name,
-                    inspected_on__lt=visit.planned_start,
-                )
-                .order_by("-inspected_on", "-pk")
-                .first()
+        for vi in visit.visit_items.all():
+            last = next(
+                (
+                    r
+                    for r in records.get((visit.entity_id, vi.item.name), [])
+                    if r.inspected_on < visit.planned_start
+                ),
+                None,
             )
             if last is not None and last.inspector_ids:
                 previous[(visit.entity_key, _item_key(vi.item))] = set(last.inspector_ids)
@@ -535,7 +541,7 @@ def match_teams_for_round(*, plan: Plan, round: int, actor: Any) -> TeamMatching
     visits = list(
         Visit.objects.filter(plan=plan, round=round, event__isnull=True)
         .select_related("plan", "responsible_unit", "entity")
-        .prefetch_related("cooperating_agencies")
+        .prefetch_related("cooperating_agencies", "visit_items__item")
     )
     if not visits:
         raise InspectionError(f"第{round}轮还没有检查任务，请先生成检查任务")
@@ -619,7 +625,7 @@ def match_event_team(
         raise InspectionError(str(exc)) from exc
     visit = (
         Visit.objects.select_related("plan", "responsible_unit", "entity")
-        .prefetch_related("cooperating_agencies")
+        .prefetch_related("cooperating_agencies", "visit_items__item")
         .get(event=event)
     )
     inputs = _inputs(visit.plan, [visit])
@@ -672,6 +678,7 @@ def result_from_document(match: TeamMatching) -> matching.MatchingResult:
         for v in Visit.objects.filter(visit_key__in=[d["visit_id"] for d in document["visits"]])
         .filter(plan=match.plan)
         .select_related("plan", "responsible_unit")
+        .prefetch_related("visit_items__item")
     }
     ids = {i for d in document["visits"] for ids in d["eligible"].values() for i in ids}
     rows = Inspector.objects.filter(certificate_number__in=ids)

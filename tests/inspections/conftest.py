@@ -5,6 +5,7 @@ certificates have expired before or run out during the plan's windows."""
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 import pytest
 
@@ -28,9 +29,14 @@ SEED = drawdoc.compose_seed([d for _, d in DICE], None)
 POPULATION_DAY = date(2022, 3, 1)
 
 
+@lru_cache(maxsize=1)
+def demo_county() -> demo.DemoCounty:
+    return demo.generate_county(2022, as_of=date(2022, 3, 1))
+
+
 @pytest.fixture
 def county() -> demo.DemoCounty:
-    return demo.generate_county(2022, as_of=date(2022, 3, 1))
+    return demo_county()
 
 
 @pytest.fixture
