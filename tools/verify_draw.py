@@ -6,6 +6,8 @@
 This file is deliberately self-contained (Python 3.8+, no spotcheck import): it re-implements the
 population hash, the seed composition, the allocation and the consistent-sampling selection from
 their published definitions (see docs/verification.md), so it can be read and run on its own.
+When the document carries the round's inspector teams (`teams`), it also re-runs the team
+matching of docs/matching.md from the published eligibility lists and compares every team.
 
 Prints one line per check, then VERIFIED (exit 0) or MISMATCH: <what> (exit 1).
 An unreadable file or one that is not a spotcheck draw document exits with status 2.
@@ -15,9 +17,11 @@ An unreadable file or one that is not a spotcheck draw document exits with statu
 from __future__ import annotations
 
 import argparse
+import datetime
 import hashlib
 import heapq
 import json
+import re
 import sys
 import unicodedata
 from collections.abc import Callable
@@ -29,6 +33,7 @@ FORMAT_VERSION = 1
 STRATA = ("low", "medium_low", "medium", "high", "unknown")
 MIN_WITNESSES = 2
 MIN_SEED_DIGITS = 20
+MATCHING_FORMAT = "spotcheck.matching/1"
 
 
 class Mismatch(Exception):
@@ -232,6 +237,602 @@ def check_replacements(doc: dict[str, Any]) -> list[str]:
     return lines or ["replacements: none"]
 
 
+# --- inspector teams (docs/matching.md) -----------------------------------------------------------
+#
+# Everything below starts from the published `teams` section alone: the eligibility lists per
+# visit and pool are taken as published (whether they are right is a matter for the directories,
+# not the seed); caps, fill order, every seat, leaders, tickets, the `capped`/`unqualified` counts
+# and the replacements are recomputed and compared.
+
+
+def team_ticket(seed: str, visit_id: str, inspector_id: str) -> str:
+    """ticket(seed + "|team|" + visit_id, inspector_id)."""
+    return ticket(sha256_hex(seed + "|team|" + visit_id), inspector_id)
+
+
+def item_order(key: str) -> tuple:
+    """Natural order of item keys: digit runs as numbers, before text; the raw key breaks ties."""
+    parts = re.split(r"(\d+)", key)
+    natural = tuple(
+        (0, int(part), "") if place % 2 else (1, 0, part)
+        for place, part in enumerate(parts)
+        if part
+    )
+    return natural, key
+
+
+class Slot:
+    """One seat of one visit, in fill order, with the inspectors who may take it."""
+
+    def __init__(self, visit_id: str, seat: int, pool: str, candidates: list[str]) -> None:
+        self.visit_id = visit_id
+        self.seat = seat
+        self.pool = pool
+        self.candidates = candidates
+
+
+def seat_candidates(visit: dict, seat: dict) -> list[str]:
+    """qualified[pool][q] for a qualification seat, else eligible[pool]."""
+    if seat["qualification"] is None:
+        return list(visit["eligible"][seat["pool"]])
+    return list(visit["qualified"][seat["pool"]][seat["qualification"]])
+
+
+class Filler:
+    """The fill rule of one pool: slots in fill order; each takes the first option, by
+    (load, team ticket, id), after which every later slot of the pool can still be filled."""
+
+    def __init__(self, seed: str, slots: list[Slot], cap: int) -> None:
+        self.slots = slots
+        self.cap = cap
+        self.tickets: dict[tuple[str, str], str] = {}
+        for slot in slots:
+            for inspector_id in slot.candidates:
+                key = (slot.visit_id, inspector_id)
+                if key not in self.tickets:
+                    self.tickets[key] = team_ticket(seed, slot.visit_id, inspector_id)
+
+    def options(self, slot: Slot, loads: dict[str, int], teams: dict[str, set[str]]) -> list[str]:
+        on_team = teams.get(slot.visit_id, set())
+        free = [i for i in slot.candidates if loads.get(i, 0) < self.cap and i not in on_team]
+        return sorted(free, key=lambda i: (loads.get(i, 0), self.tickets[(slot.visit_id, i)], i))
+
+    def fill(self) -> list[str] | None:
+        """The picks, or None if the slots cannot all be filled under the cap."""
+        loads: dict[str, int] = {}
+        teams: dict[str, set[str]] = {}
+        picks: list[str] = []
+        # First option everywhere: if that never gets stuck, each pick had a completion (the
+        # rest of this very pass), so it is the result.
+        for slot in self.slots:
+            options = self.options(slot, loads, teams)
+            if not options:
+                break
+            self.take(slot, options[0], loads, teams)
+            picks.append(options[0])
+        else:
+            return picks
+        loads, teams, picks = {}, {}, []
+        witness = self.completion(0, loads, teams)
+        if witness is None:
+            return None
+        for index, slot in enumerate(self.slots):
+            for option in self.options(slot, loads, teams):
+                self.take(slot, option, loads, teams)
+                if witness.get(index) == option:  # the known completion proves it feasible
+                    break
+                trial = self.completion(index + 1, loads, teams, hint=witness)
+                if trial is not None:
+                    witness = trial
+                    break
+                self.untake(slot, option, loads, teams)
+            else:
+                raise AssertionError("a completion exists, so some option is feasible")
+            picks.append(option)
+        return picks
+
+    def first_blocked_visit(self) -> str:
+        """The first visit (fill order) that cannot be staffed together with those before it."""
+        slots = self.slots
+        for end in range(1, len(slots) + 1):
+            if end < len(slots) and slots[end].visit_id == slots[end - 1].visit_id:
+                continue
+            if self.completion(0, {}, {}, end) is None:
+                return slots[end - 1].visit_id
+        return slots[-1].visit_id
+
+    @staticmethod
+    def take(
+        slot: Slot, inspector_id: str, loads: dict[str, int], teams: dict[str, set[str]]
+    ) -> None:
+        loads[inspector_id] = loads.get(inspector_id, 0) + 1
+        teams.setdefault(slot.visit_id, set()).add(inspector_id)
+
+    @staticmethod
+    def untake(
+        slot: Slot, inspector_id: str, loads: dict[str, int], teams: dict[str, set[str]]
+    ) -> None:
+        loads[inspector_id] -= 1
+        teams[slot.visit_id].discard(inspector_id)
+
+    def completion(
+        self,
+        start: int,
+        loads: dict[str, int],
+        teams: dict[str, set[str]],
+        end: int | None = None,
+        hint: dict[int, str] | None = None,
+    ) -> dict[int, str] | None:
+        """A filling of slots[start:end] given the choices so far, or None. Flow network:
+        source -> slot (1) -> (visit, inspector) (1) -> inspector (cap - load) -> sink;
+        maximum flow by depth-first augmenting paths. `hint` (an earlier filling) only starts
+        the flow from its picks that still fit: the answer does not depend on it."""
+        # graph[tail][head] = room left; every edge has its reverse (room 0 at first).
+        graph: dict[Any, dict[Any, int]] = {"s": {}, "t": {}}
+        end = len(self.slots) if end is None else end
+        for index in range(start, end):
+            slot = self.slots[index]
+            seat: dict[Any, int] = {"s": 0}
+            graph["s"][("slot", index)] = 1
+            graph[("slot", index)] = seat
+            on_team = teams.get(slot.visit_id, set())
+            for i in slot.candidates:
+                if loads.get(i, 0) >= self.cap or i in on_team:
+                    continue
+                pair, person = ("pair", slot.visit_id, i), ("inspector", i)
+                seat[pair] = 1
+                if pair not in graph:
+                    graph[pair] = {person: 1}
+                    if person not in graph:
+                        graph[person] = {"t": self.cap - loads.get(i, 0)}
+                        graph["t"][person] = 0
+                    graph[person][pair] = 0
+                graph[pair][("slot", index)] = 0
+        needed = end - start
+        flow = 0
+        for index, i in sorted((hint or {}).items()):
+            if start <= index < end:
+                path = ["s", ("slot", index), ("pair", self.slots[index].visit_id, i)]
+                path += [("inspector", i), "t"]
+                steps = [(path[k], path[k + 1]) for k in range(len(path) - 1)]
+                if all(graph.get(tail, {}).get(head, 0) > 0 for tail, head in steps):
+                    for tail, head in steps:
+                        graph[tail][head] -= 1
+                        graph[head][tail] += 1
+                    flow += 1
+        while flow < needed:
+            parent: dict[Any, Any] = {"s": None}
+            stack: list[Any] = ["s"]
+            while stack and "t" not in parent:
+                node = stack.pop()
+                for head, room in graph[node].items():
+                    if room > 0 and head not in parent:
+                        parent[head] = node
+                        stack.append(head)
+            if "t" not in parent:
+                return None
+            node = "t"
+            while parent[node] is not None:
+                graph[parent[node]][node] -= 1
+                graph[node][parent[node]] += 1
+                node = parent[node]
+            flow += 1
+        result: dict[int, str] = {}
+        for index in range(start, end):
+            for head, room in graph[("slot", index)].items():
+                if head[0] == "pair" and room == 0:
+                    result[index] = head[2]
+        return result
+
+
+def recompute_teams(section: dict) -> dict:
+    """Re-run the matching of a `teams` section from its published lists.
+
+    Returns {"order": visit ids in fill order, "caps": {pool: (seats, eligible, cap)},
+    "matched": {visit: ids by seat} before replacements, "capped"/"unqualified": {visit: n},
+    "replacements": [recomputed records], "teams": {visit: ids by seat} now,
+    "problems": [replacement records that do not follow the rule]}.
+    Raises Mismatch if the published lists cannot staff the round."""
+    seed = section["seed"]
+    visits = sorted(section["visits"], key=lambda v: (v["ticket"], v["visit_id"]))
+    by_id = {v["visit_id"]: v for v in visits}
+    slots = [
+        Slot(v["visit_id"], index, seat["pool"], seat_candidates(v, seat))
+        for v in visits
+        for index, seat in enumerate(v["seats"])
+    ]
+    caps: dict[str, tuple[int, int, int]] = {}
+    for pool in sorted(set(slot.pool for slot in slots)):
+        pool_slots = [slot for slot in slots if slot.pool == pool]
+        eligible = set(i for slot in pool_slots for i in slot.candidates)
+        seats = len(pool_slots)
+        # cap = ceil(seats / eligible), in integers
+        caps[pool] = (seats, len(eligible), -(-seats // len(eligible)) if eligible else 0)
+    matched = {v["visit_id"]: [""] * len(v["seats"]) for v in visits}
+    for pool, (_, _, cap) in caps.items():
+        filler = Filler(seed, [slot for slot in slots if slot.pool == pool], cap)
+        picks = filler.fill()
+        if picks is None:
+            blocked = filler.first_blocked_visit()
+            raise Mismatch(
+                f"teams: the published lists cannot staff visit {blocked} ({pool}, cap {cap})"
+            )
+        for index, slot in enumerate(filler.slots):
+            matched[slot.visit_id][slot.seat] = picks[index]
+
+    loads: dict[str, int] = {}
+    capped: dict[str, int] = {}
+    unqualified: dict[str, int] = {}
+    for v in visits:
+        team = matched[v["visit_id"]]
+        capped[v["visit_id"]] = len(
+            set(
+                i
+                for pool, ids in v["eligible"].items()
+                for i in ids
+                if i not in team and loads.get(i, 0) >= caps[pool][2]
+            )
+        )
+        unqualified[v["visit_id"]] = sum(
+            1
+            for pool, ids in v["eligible"].items()
+            for i in ids
+            if any(i not in holders for holders in v["qualified"].get(pool, {}).values())
+        )
+        for i in team:
+            loads[i] = loads.get(i, 0) + 1
+
+    current = {visit_id: list(team) for visit_id, team in matched.items()}
+    removed_from: dict[str, set[str]] = {}
+    records: list[dict] = []
+    problems: list[str] = []
+    for number, stated in enumerate(section["replacements"], start=1):
+        name = f"team replacement {number}"
+        visit_id, seat = stated["visit_id"], stated["seat"]
+        if visit_id not in by_id:
+            raise Mismatch(f"{name}: no visit {visit_id}")
+        team = current[visit_id]
+        if isinstance(seat, bool) or not isinstance(seat, int) or not 0 <= seat < len(team):
+            raise Mismatch(f"{name}: {visit_id} has no seat {seat!r}")
+        if not str(stated.get("reason", "")).strip():
+            problems.append(f"{name}: no reason given")
+        leaving = team[seat]
+        loads[leaving] -= 1
+        removed_from.setdefault(visit_id, set()).add(leaving)
+        seat_spec = by_id[visit_id]["seats"][seat]
+        cap = caps[seat_spec["pool"]][2]
+        ranked = sorted(
+            (team_ticket(seed, visit_id, i), i)
+            for i in seat_candidates(by_id[visit_id], seat_spec)
+            if i not in team and i not in removed_from[visit_id]
+        )
+        under = [(t, i) for t, i in ranked if loads.get(i, 0) < cap]
+        if not ranked:
+            raise Mismatch(f"{name}: nobody is left to take seat {seat} of {visit_id}")
+        added_ticket, added = under[0] if under else ranked[0]
+        record = {
+            "visit_id": visit_id,
+            "seat": seat,
+            "removed": leaving,
+            "added": added,
+            "over_cap": not under,
+            "ticket": added_ticket,
+        }
+        for key in ("removed", "added", "over_cap", "ticket"):
+            if stated.get(key) != record[key]:
+                problems.append(
+                    f"{name}: {visit_id} seat {seat} {key} expected {record[key]}, "
+                    f"found {stated.get(key)}"
+                )
+        records.append(record)
+        team[seat] = added
+        loads[added] = loads.get(added, 0) + 1
+    return {
+        "order": [v["visit_id"] for v in visits],
+        "caps": caps,
+        "matched": matched,
+        "capped": capped,
+        "unqualified": unqualified,
+        "replacements": records,
+        "teams": current,
+        "problems": problems,
+    }
+
+
+def expected_members(seed: str, visit: dict, by_seat: list[str]) -> list[dict]:
+    """Leader = the responsible unit's member with the lowest team ticket (then id); the list is
+    the leader, then the others by team ticket and id."""
+    members = [
+        {
+            "inspector_id": i,
+            "role": "member",
+            "seat": index,
+            "ticket": team_ticket(seed, visit["visit_id"], i),
+        }
+        for index, i in enumerate(by_seat)
+    ]
+    unit_members = [m for m in members if visit["seats"][m["seat"]]["pool"] == visit["unit"]]
+    leader = min(unit_members, key=lambda m: (m["ticket"], m["inspector_id"]))
+    leader["role"] = "leader"
+    members.sort(key=lambda m: (m["role"] != "leader", m["ticket"], m["inspector_id"]))
+    return members
+
+
+def is_sorted_set(ids: Any) -> bool:
+    return (
+        isinstance(ids, list) and all(isinstance(i, str) for i in ids) and ids == sorted(set(ids))
+    )
+
+
+def shape_problems(visit: dict, year: str) -> list[str]:
+    """The published lists of one visit are well-formed and its seats have the shape of a seat
+    plan: the unit's qualification seats (sorted), then per cooperating pool (sorted) its
+    qualification seats (sorted) or one open seat, then open seats of the unit (at least one if
+    the unit has no qualification seat)."""
+    visit_id, unit, cooperating = visit["visit_id"], visit["unit"], visit["cooperating"]
+    problems = []
+    items = visit["items"]
+    if not items or items != sorted(set(items), key=item_order):
+        problems.append("items are not distinct and in item order")
+    if visit_id != f"{year}/{visit['entity_id']}/" + "+".join(items):
+        problems.append("visit id is not year/entity/items")
+    first, last = (datetime.date.fromisoformat(day) for day in visit["days"])
+    if not (first <= last and str(first.year) == str(last.year) == year):
+        problems.append("days are not an ordered pair within the plan year")
+    seats = [(seat["pool"], seat["qualification"]) for seat in visit["seats"]]
+    if not is_sorted_set(cooperating) or unit in cooperating:
+        problems.append("cooperating pools are not sorted, distinct and other than the unit")
+    unit_quals = sorted(q for p, q in seats if p == unit and q is not None)
+    wanted = [(unit, q) for q in unit_quals]
+    for pool in cooperating:
+        quals = sorted(q for p, q in seats if p == pool and q is not None)
+        wanted += [(pool, q) for q in quals] if quals else [(pool, None)]
+    if not unit_quals:
+        wanted.append((unit, None))  # the unit supplies the leader: one open seat at least
+    wanted += [(unit, None)] * (len(seats) - len(wanted))
+    if seats != wanted:
+        problems.append("seats do not have the shape of a seat plan")
+    pools = set(p for p, _ in seats)
+    if set(visit["eligible"]) != pools or set(visit["qualified"]) != pools:
+        problems.append("eligibility lists are not given for exactly the seat pools")
+    else:
+        for pool in sorted(pools):
+            eligible = visit["eligible"][pool]
+            quals = set(q for p, q in seats if p == pool and q is not None)
+            if not is_sorted_set(eligible) or set(visit["qualified"][pool]) != quals:
+                problems.append(f"{pool}: eligibility list not sorted or qualifications differ")
+                continue
+            for q, holders in visit["qualified"][pool].items():
+                if not is_sorted_set(holders) or not set(holders) <= set(eligible):
+                    problems.append(f"{pool}: holders of {q} not sorted or not eligible")
+    return [f"visit {visit_id}: {problem}" for problem in problems]
+
+
+Outcome = tuple  # (passed: bool, line: str)
+
+
+def ok(line: str) -> Outcome:
+    return (True, line)
+
+
+def fail(line: str) -> Outcome:
+    return (False, line)
+
+
+def check_teams(doc: dict) -> list[Outcome]:
+    """(passed, line) per check of the `teams` section."""
+    section = doc["teams"]
+    if not isinstance(section, dict) or section.get("format") != MATCHING_FORMAT:
+        found = section.get("format") if isinstance(section, dict) else type(section).__name__
+        return [fail(f"teams: not a {MATCHING_FORMAT} section (format {found!r})")]
+    visits, records = section["visits"], section["replacements"]
+    plural = "" if len(records) == 1 else "s"
+    out = [
+        ok(f"teams: {MATCHING_FORMAT}, {len(visits)} visits, {len(records)} replacement{plural}")
+    ]
+    if section["seed"] == doc["seed"]["value"]:
+        out.append(ok("teams: seed is the seed of this draw"))
+    else:
+        seed, found = doc["seed"]["value"], section["seed"]
+        out.append(fail(f"teams: seed expected {seed} (this draw's), found {found}"))
+    lists = check_team_lists(doc, section)
+    out += lists
+    if not all(passed for passed, _ in lists):
+        return out  # the recomputation needs well-formed lists
+    out += check_team_targets(doc, section)
+    try:
+        out += check_team_matching(doc, section)
+    except Mismatch as error:  # the published lists cannot give the published teams at all
+        out.append(fail(str(error)))
+    return out
+
+
+def check_team_lists(doc: dict, section: dict) -> list[Outcome]:
+    """Well-formed published lists; pools share no inspectors."""
+    visits = section["visits"]
+    item_key, year = str(doc["item"]["item_number"]), str(doc["item"]["year"])
+    problems: list[str] = []
+    ids = [v["visit_id"] for v in visits]
+    if len(set(ids)) != len(ids):
+        problems.append("duplicate visit ids")
+    pool_of: dict[str, str] = {}
+    for visit in visits:
+        plan_year = year if item_key in visit["items"] else visit["visit_id"].split("/")[0]
+        problems += shape_problems(visit, plan_year)
+        for pool, eligible in visit["eligible"].items():
+            for i in eligible:
+                if pool_of.setdefault(i, pool) != pool:
+                    problems.append(f"{i} is listed in two pools ({pool_of[i]}, {pool})")
+    if problems:
+        return [fail("teams: " + problem) for problem in problems]
+    seats = sum(len(v["seats"]) for v in visits)
+    pools = len(set(pool_of.values()))
+    return [
+        ok(f"teams: lists well-formed ({seats} seats; {len(pool_of)} inspectors, {pools} pools)")
+    ]
+
+
+def check_team_targets(doc: dict, section: dict) -> list[Outcome]:
+    """The visits of this draw's item: one per active target, none for anything else. Every
+    draw of the round has this seed (the section is the same in all of them), so a visit's
+    ticket, the lowest of its targets' tickets, is its entity's ticket under this seed."""
+    item_key = str(doc["item"]["item_number"])
+    active = [entry["id"] for entry in doc["selection"]]
+    for replacement in doc["replacements"]:
+        if replacement["original_id"] in active:
+            active[active.index(replacement["original_id"])] = replacement["replacement_id"]
+    seed_hex = sha256_hex(doc["seed"]["value"])
+    out: list[Outcome] = []
+    for visit in section["visits"]:
+        expected = ticket(seed_hex, visit["entity_id"])
+        if visit["ticket"] != expected:
+            out.append(
+                fail(
+                    f"teams: visit {visit['visit_id']}: ticket expected {expected}, "
+                    f"found {visit['ticket']}"
+                )
+            )
+    if not out:
+        out.append(ok(f"teams: the {len(section['visits'])} visit tickets follow from the seed"))
+    mine = [v for v in section["visits"] if item_key in v["items"]]
+    wrong = len(out)
+    for visit in mine:
+        if visit["entity_id"] not in active:
+            out.append(
+                fail(
+                    f"teams: visit {visit['visit_id']}: {visit['entity_id']} is not an active "
+                    f"target of item {item_key}"
+                )
+            )
+    for entity_id in active:
+        found = sum(1 for v in mine if v["entity_id"] == entity_id)
+        if found != 1:
+            out.append(
+                fail(
+                    f"teams: target {entity_id} of item {item_key}: expected 1 visit, found {found}"
+                )
+            )
+    if len(out) == wrong:
+        out.append(
+            ok(f"teams: each of the {len(active)} active targets of item {item_key} has one visit")
+        )
+    return out
+
+
+def check_team_matching(doc: dict, section: dict) -> list[Outcome]:
+    """Caps, fill order, every seat, leaders, tickets, counts and replacements, recomputed."""
+    item_key, seed = str(doc["item"]["item_number"]), section["seed"]
+    redone = recompute_teams(section)
+    out: list[Outcome] = []
+    stated_pools = section["pools"]
+    for pool in sorted(set(redone["caps"]) | set(stated_pools)):
+        if pool not in redone["caps"]:
+            out.append(fail(f"teams: cap {pool}: expected no such pool (it has no seats)"))
+            continue
+        seats, eligible, cap = redone["caps"][pool]
+        text = f"{seats} seats / {eligible} eligible -> cap {cap}"
+        got = stated_pools.get(pool)
+        if got == {"seats": seats, "eligible": eligible, "cap": cap}:
+            out.append(ok(f"teams: cap {pool} {text}"))
+        else:
+            found = "nothing"
+            if isinstance(got, dict):
+                found = f"{got.get('seats')} seats / {got.get('eligible')} eligible -> cap {got.get('cap')}"
+            out.append(fail(f"teams: cap {pool} expected {text}, found {found}"))
+    if [v["visit_id"] for v in section["visits"]] == redone["order"]:
+        out.append(ok("teams: visits listed in fill order (visit ticket, visit id)"))
+    else:
+        out.append(fail("teams: visits expected in fill order (visit ticket, visit id)"))
+
+    others = 0
+    for visit in section["visits"]:
+        visit_id = visit["visit_id"]
+        failures = team_problems(seed, visit, redone)
+        if failures:
+            out += [fail(f"team {visit_id}: {failure}") for failure in failures]
+        elif item_key in visit["items"]:
+            count, leader = len(visit["team"]), visit["team"][0]["inspector_id"]
+            out.append(ok(f"team {visit_id}: {count} members recomputed, leader {leader}"))
+        else:
+            others += 1
+    if others:
+        out.append(ok(f"teams: the other {others} visits of the round recomputed"))
+
+    out += [fail(problem) for problem in redone["problems"]]
+    for number, record in enumerate(redone["replacements"], start=1):
+        name = f"team replacement {number}:"
+        if not any(problem.startswith(name) for problem in redone["problems"]):
+            over = " (over the cap: nobody under it was left)" if record["over_cap"] else ""
+            out.append(
+                ok(
+                    f"{name} {record['visit_id']} seat {record['seat']} "
+                    f"{record['removed']} -> {record['added']}{over}"
+                )
+            )
+    return out
+
+
+def team_problems(seed: str, visit: dict, redone: dict) -> list[str]:
+    """What differs between one published team and the recomputed one."""
+    visit_id = visit["visit_id"]
+    by_seat = redone["teams"][visit_id]
+    want = expected_members(seed, visit, by_seat)
+    got = visit["team"]
+    failures: list[str] = []
+    found_at: dict[Any, dict] = {}
+    for member in got:
+        seat = member.get("seat")
+        if seat in found_at:
+            failures.append(f"seat {seat} expected one member, found two or more")
+        elif isinstance(seat, bool) or not isinstance(seat, int) or not 0 <= seat < len(want):
+            failures.append(
+                f"seat {seat!r} expected no member (seats 0..{len(want) - 1}), "
+                f"found {member.get('inspector_id')}"
+            )
+        found_at[seat] = member
+    for index, expected_id in enumerate(by_seat):
+        member = found_at.get(index, {})
+        found_id = member.get("inspector_id")
+        if found_id != expected_id:
+            note = ""
+            if found_id not in seat_candidates(visit, visit["seats"][index]):
+                note = " (not in the published list for this seat)"
+            failures.append(f"seat {index} member expected {expected_id}, found {found_id}{note}")
+        elif member.get("ticket") != want_ticket(want, expected_id):
+            failures.append(
+                f"member {found_id} ticket expected {want_ticket(want, expected_id)}, "
+                f"found {member.get('ticket')}"
+            )
+    leaders = [m.get("inspector_id") for m in got if m.get("role") == "leader"]
+    roles_known = all(m.get("role") in ("leader", "member") for m in got)
+    if leaders != [want[0]["inspector_id"]] or not roles_known:
+        found = ", ".join(map(str, leaders)) or "none"
+        failures.append(f"leader expected {want[0]['inspector_id']}, found {found}")
+    if not failures and [m.get("inspector_id") for m in got] != [m["inspector_id"] for m in want]:
+        failures.append("members expected leader first, then by team ticket")
+    excluded = visit["excluded"]
+    for key in ("capped", "unqualified"):
+        if excluded.get(key) != redone[key][visit_id]:
+            failures.append(
+                f"excluded {key} expected {redone[key][visit_id]}, found {excluded.get(key)}"
+            )
+    for key in ("inactive", "certificate_expired", "recused", "previous_inspector"):
+        value = excluded.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            failures.append(f"excluded {key} expected a count, found {value!r}")
+    return failures
+
+
+def want_ticket(members: list[dict], inspector_id: str) -> str:
+    return next(m["ticket"] for m in members if m["inspector_id"] == inspector_id)
+
+
+def teams_digest(section: Any) -> str:
+    """SHA-256 of the section as canonical JSON (sorted keys, no spaces, UTF-8)."""
+    text = json.dumps(section, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return sha256_hex(text)
+
+
 # --- driver ---------------------------------------------------------------------------------------
 
 
@@ -293,12 +894,21 @@ def main(argv: list[str] | None = None) -> int:
         ) as error:
             print(f"FAIL {name}: malformed section ({error!r})")
             failed.append(f"{name}: malformed section")
-    # Reserved for inspector team matching; format version 1 does not define its checks.
-    print(
-        "INFO teams: present, not checked by this version"
-        if "teams" in doc
-        else "INFO teams: not present"
-    )
+    if "teams" in doc:
+        try:
+            for passed, line in check_teams(doc):
+                print(("OK   " if passed else "FAIL ") + line)
+                if not passed:
+                    failed.append(line)
+            print(f"INFO teams: section sha256 {teams_digest(doc['teams'])}")
+        except Mismatch as error:
+            print("FAIL " + str(error))
+            failed.append(str(error))
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+            print(f"FAIL teams: malformed section ({error!r})")
+            failed.append("teams: malformed section")
+    else:
+        print("INFO teams: not present")
     if failed:
         print("MISMATCH: " + "; ".join(failed))
         return 1

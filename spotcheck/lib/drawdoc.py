@@ -47,10 +47,14 @@ Document layout (format "spotcheck-draw", version 1), JSON object keys:
     sampling    method, ticket, reference (how to re-check with consistent-sampler)
     selection   [{stratum, rank, ticket, id}] grouped by stratum in the fixed order, rank order
     replacements [{original_id, replacement_id, stratum, rank, ticket, reason}] in the order made
-    teams       OPTIONAL, reserved for inspector team matching. It is not covered by the checks of
-                format version 1: verifiers report "teams: not present" when it is absent and
-                "teams: present, not checked" otherwise. The matching module fills it in and
-                extends `verify_draw_document` (see TEAMS_KEY).
+    teams       OPTIONAL: the inspector teams of the round (attach_teams). Absent = "not present".
+                It is the round's matching document (spotcheck.lib.matching.matching_document,
+                format "spotcheck.matching/1"), identical in every draw document of the round:
+                seed, pools {seats, eligible, cap}, visits in fill order with their published
+                eligibility lists and teams, replacements. Its seed must be this draw's seed; the
+                visits whose items include this draw's item_number must be exactly one per
+                active target. So every draw of a round shares the seed, and each visit's ticket
+                is ticket(seed, entity_id).
 Ratios are decimal strings (exact); counts, sizes and ranks are integers.
 """
 
@@ -61,16 +65,21 @@ import hashlib
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
+from spotcheck.lib.matching import DOCUMENT_FORMAT as MATCHING_FORMAT
+from spotcheck.lib.matching import Seat, recompute_document, seats_follow_the_plan
 from spotcheck.lib.sampling import Seed, draw_lowest, normalize_id
+from spotcheck.lib.sampling import ticket as entity_ticket
+from spotcheck.lib.visits import item_order
 
 FORMAT_NAME = "spotcheck-draw"
 FORMAT_VERSION = 1
 POPULATION_FORMAT = "spotcheck-population/1"
 TEAMS_KEY = "teams"
-"""Hook for team matching: an optional top-level section, absent until teams are matched."""
+"""The optional top-level section holding the round's matching document (attach_teams)."""
 
 STRATA: tuple[str, ...] = ("low", "medium_low", "medium", "high", "unknown")
 STRATUM_NAMES: dict[str, str] = {
@@ -417,6 +426,25 @@ def active_targets(document: Mapping[str, Any]) -> list[str]:
     return active
 
 
+def attach_teams(document: Mapping[str, Any], matching_doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of the draw document with the round's matching document as its `teams` section.
+
+    The same matching document goes into every draw document of the round. Refuses one that
+    would not verify: another seed, a visit of this item for an entity that is not an active
+    target, an active target without exactly one visit of this item, or teams that do not
+    follow from the published lists.
+    """
+    updated = copy.deepcopy(dict(document))
+    updated[TEAMS_KEY] = copy.deepcopy(dict(matching_doc))
+    try:
+        problems = [r.detail for r in _check_teams(updated) if not r.ok]
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+        problems = [f"malformed or invalid: {error!r}"]
+    if problems:
+        raise ValueError("检查组与本次摇号不符：" + "；".join(problems))
+    return updated
+
+
 def _active_targets(document: Mapping[str, Any]) -> tuple[list[str], dict[str, set[str]]]:
     active = [entry["id"] for entry in document["selection"]]
     taken: dict[str, set[str]] = {stratum: set() for stratum in STRATA}
@@ -478,14 +506,10 @@ def verify_draw_document(
     run("seed", lambda: _check_seed(document))
     run("selection", lambda: _check_selection(document))
     run("replacements", lambda: _check_replacements(document))
-    present = TEAMS_KEY in document
-    results.append(
-        CheckResult(
-            "teams",
-            "info",
-            "present, not checked by format version 1" if present else "not present",
-        )
-    )
+    if TEAMS_KEY in document:
+        run("teams", lambda: _check_teams(document))
+    else:
+        results.append(CheckResult("teams", "info", "not present"))
     return results
 
 
@@ -579,3 +603,163 @@ def _check_replacements(document: Mapping[str, Any]) -> list[CheckResult]:
     if not results:
         results.append(CheckResult("replacements", "info", "none"))
     return results
+
+
+def _check_teams_link(document: Mapping[str, Any]) -> list[CheckResult]:
+    """The teams section belongs to this draw: format, seed, and one visit per active target."""
+    teams = document[TEAMS_KEY]
+    if not isinstance(teams, Mapping) or teams.get("format") != MATCHING_FORMAT:
+        found = teams.get("format") if isinstance(teams, Mapping) else type(teams).__name__
+        return [
+            CheckResult("teams format", "mismatch", f"not a {MATCHING_FORMAT} section: {found!r}")
+        ]
+    results = [CheckResult("teams format", "ok", MATCHING_FORMAT)]
+    if teams["seed"] == document["seed"]["value"]:
+        results.append(CheckResult("teams seed", "ok", "the seed of this draw"))
+    else:
+        results.append(CheckResult("teams seed", "mismatch", "differs from the seed of this draw"))
+    # Every draw of the round has this seed, so a visit's ticket (the lowest of its targets'
+    # tickets) is its entity's ticket under the seed.
+    seed = document["seed"]["value"]
+    stray = [
+        v["visit_id"] for v in teams["visits"] if v["ticket"] != entity_ticket(seed, v["entity_id"])
+    ]
+    if stray:
+        detail = "not the entity's ticket under this seed: " + ", ".join(stray)
+        results.append(CheckResult("teams tickets", "mismatch", detail))
+    else:
+        results.append(CheckResult("teams tickets", "ok", "visit tickets follow from the seed"))
+    item_key = str(document["item"]["item_number"])
+    active = active_targets(document)
+    problems: list[str] = []
+    covered: dict[str, int] = {}
+    for visit in teams["visits"]:
+        if item_key not in visit["items"]:
+            continue
+        visit_id, entity_id = visit["visit_id"], visit["entity_id"]
+        covered[entity_id] = covered.get(entity_id, 0) + 1
+        if entity_id not in active:
+            problems.append(
+                f"visit {visit_id}: {entity_id} is not an active target of item {item_key}"
+            )
+    for entity_id in active:
+        if covered.get(entity_id, 0) != 1:
+            problems.append(
+                f"target {entity_id} of item {item_key} is in {covered.get(entity_id, 0)} visits"
+            )
+    if problems:
+        results.append(CheckResult("teams targets", "mismatch", "; ".join(problems)))
+    else:
+        detail = f"{len(active)} targets of item {item_key}, one visit each"
+        results.append(CheckResult("teams targets", "ok", detail))
+    return results
+
+
+def _check_teams(document: Mapping[str, Any]) -> list[CheckResult]:
+    """Recompute the round's teams from the published eligibility lists (docs/matching.md)."""
+    results = _check_teams_link(document)
+    if results[0].status == "mismatch":
+        return results
+    teams = document[TEAMS_KEY]
+    problems = _team_list_problems(document)
+    if problems:
+        results.append(CheckResult("teams lists", "mismatch", "; ".join(problems)))
+        return results
+    results.append(CheckResult("teams lists", "ok", "well-formed"))
+    try:
+        recomputed = recompute_document(teams)
+    except ValueError as error:
+        results.append(CheckResult("teams matching", "mismatch", str(error)))
+        return results
+    for pool in sorted(set(recomputed["pools"]) | set(teams["pools"])):
+        want, got = recomputed["pools"].get(pool), teams["pools"].get(pool)
+        if want is None:
+            results.append(CheckResult(f"teams cap {pool}", "mismatch", "pool without seats"))
+            continue
+        status: CheckStatus = "ok" if want == got else "mismatch"
+        detail = f"{want['seats']} seats / {want['eligible']} eligible -> cap {want['cap']}"
+        results.append(CheckResult(f"teams cap {pool}", status, detail))
+    order = [visit["visit_id"] for visit in recomputed["visits"]]
+    if [visit["visit_id"] for visit in teams["visits"]] != order:
+        results.append(CheckResult("teams order", "mismatch", "visits are not in fill order"))
+    published = {visit["visit_id"]: visit for visit in teams["visits"]}
+    for visit in recomputed["visits"]:
+        name = f"team {visit['visit_id']}"
+        stated = published[visit["visit_id"]]
+        if stated["team"] != visit["team"]:
+            want = {m["seat"]: m["inspector_id"] for m in visit["team"]}
+            got = {m.get("seat"): m.get("inspector_id") for m in stated["team"]}
+            seats = sorted(set(want) | set(got), key=str)
+            detail = next(
+                (
+                    f"seat {seat}: expected {want.get(seat)}, found {got.get(seat)}"
+                    for seat in seats
+                    if want.get(seat) != got.get(seat)
+                ),
+                "roles, tickets or member order differ",
+            )
+            results.append(CheckResult(name, "mismatch", detail))
+        elif stated["excluded"] != visit["excluded"]:
+            results.append(CheckResult(name, "mismatch", "unqualified or capped counts differ"))
+        else:
+            results.append(CheckResult(name, "ok", f"{len(visit['team'])} members recomputed"))
+    stated_records = teams["replacements"]
+    for number, want in enumerate(recomputed["replacements"], start=1):
+        status = "ok" if stated_records[number - 1] == want else "mismatch"
+        detail = f"{want['visit_id']} seat {want['seat']}: {want['removed']} -> {want['added']}"
+        results.append(CheckResult(f"team replacement {number}", status, detail))
+    return results
+
+
+def _team_list_problems(document: Mapping[str, Any]) -> list[str]:
+    """The published lists are well-formed: visit ids year/entity/items, days in the plan year,
+    seats shaped like a seat plan, eligibility lists sorted and distinct, holders of each seat
+    qualification among the eligible, and no inspector in two pools."""
+    teams = document[TEAMS_KEY]
+    item_key, year = str(document["item"]["item_number"]), str(document["item"]["year"])
+    problems: list[str] = []
+    ids = [visit["visit_id"] for visit in teams["visits"]]
+    if len(set(ids)) != len(ids):
+        problems.append("duplicate visit ids")
+    pool_of: dict[str, str] = {}
+    for visit in teams["visits"]:
+        visit_id, items = visit["visit_id"], list(visit["items"])
+        prefix = year if item_key in items else visit_id.split("/")[0]
+        ordered = sorted(set(items), key=item_order)
+        if (
+            not items
+            or items != ordered
+            or visit_id != f"{prefix}/{visit['entity_id']}/" + "+".join(items)
+        ):
+            problems.append(f"visit {visit_id}: id is not year/entity/items")
+        first, last = (date.fromisoformat(day) for day in visit["days"])
+        if not first <= last or not str(first.year) == str(last.year) == prefix:
+            problems.append(f"visit {visit_id}: days are not within the plan year")
+        seats = [Seat(seat["pool"], seat["qualification"]) for seat in visit["seats"]]
+        if not seats_follow_the_plan(visit["unit"], visit["cooperating"], seats):
+            problems.append(f"visit {visit_id}: seats are not shaped like a seat plan")
+        pools = {seat.pool for seat in seats}
+        if set(visit["eligible"]) != pools or set(visit["qualified"]) != pools:
+            problems.append(f"visit {visit_id}: lists are not given for exactly the seat pools")
+            continue
+        for pool in sorted(pools):
+            eligible = visit["eligible"][pool]
+            required = {seat.qualification for seat in seats if seat.pool == pool}
+            required.discard(None)
+            holders = visit["qualified"][pool]
+            if (
+                not _sorted_distinct(eligible)
+                or set(holders) != required
+                or not all(
+                    _sorted_distinct(h) and set(h) <= set(eligible) for h in holders.values()
+                )
+            ):
+                problems.append(f"visit {visit_id}: lists of {pool} are not sorted or consistent")
+            for inspector_id in eligible:
+                if pool_of.setdefault(inspector_id, pool) != pool:
+                    problems.append(f"{inspector_id} is listed in two pools")
+    return problems
+
+
+def _sorted_distinct(ids: Any) -> bool:
+    return isinstance(ids, list) and ids == sorted(set(ids))

@@ -377,13 +377,35 @@ def matching_document(result: MatchingResult) -> dict[str, Any]:
             }
             for team in result.teams
         ],
-        "replacements": [asdict(record) for record in result.replacements],
+        "replacements": [
+            {**asdict(record), "ticket": team_ticket(result.seed, record.visit_id, record.added)}
+            for record in result.replacements
+        ],
     }
 
 
 def teams_from_document(document: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
     """Recompute every current team (ids in seat order) from a published document alone:
     the matching, then the recorded replacements replayed by the replacement rule."""
+    recomputed = recompute_document(document)
+    return {
+        visit["visit_id"]: tuple(
+            member["inspector_id"] for member in sorted(visit["team"], key=lambda m: m["seat"])
+        )
+        for visit in recomputed["visits"]
+    }
+
+
+def recompute_document(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The document with every derived field recomputed from its published inputs (docs §11).
+
+    Inputs, kept as published: the seed, each visit's id, ticket, entity, items, unit,
+    cooperating pools, days, seats, eligibility lists and the four screening counts, and each
+    replacement's visit, seat and reason. Recomputed: `pools`, the visits' order (fill order),
+    each team with roles and tickets, the `unqualified` and `capped` counts, and each
+    replacement's removed/added ids, `over_cap` and ticket. The document is consistent iff the
+    result equals it. Raises ValueError if the inputs admit no teams or a replacement is void.
+    """
     if document.get("format") != DOCUMENT_FORMAT:
         raise ValueError(f"not a {DOCUMENT_FORMAT} document")
     seed = str(document["seed"])
@@ -400,19 +422,44 @@ def teams_from_document(document: Mapping[str, Any]) -> dict[str, tuple[str, ...
         )
         for visit in visits
     ]
+    if len({listing.visit_id for listing in listings}) != len(listings):
+        raise ValueError("duplicate visit ids")
     slots = _slots(seed, listings)
     caps = _caps(slots)
     try:
         chosen, _ = _solve(slots, caps, listings)
     except _CapBlocks as blocked:
         raise ValueError(f"the document's visit {blocked.visit_id} cannot be staffed") from None
-    teams = {listing.visit_id: list(chosen[listing.visit_id]) for listing in listings}
+
+    loads: Counter[str] = Counter()
+    counts: dict[str, dict[str, int]] = {}
+    for listing in listings:
+        team = chosen[listing.visit_id]
+        capped = {
+            i
+            for pool, ids in listing.eligible.items()
+            for i in ids
+            if i not in team and loads[i] >= caps[pool].cap
+        }
+        unqualified = sum(
+            1
+            for pool, ids in listing.eligible.items()
+            for i in ids
+            if any(i not in holders for holders in listing.qualified.get(pool, {}).values())
+        )
+        counts[listing.visit_id] = {"unqualified": unqualified, "capped": len(capped)}
+        loads.update(team)
+
     by_id = {listing.visit_id: listing for listing in listings}
-    loads = Counter(inspector_id for team in teams.values() for inspector_id in team)
     removed_from: dict[str, set[str]] = {}
+    records = []
     for record in document["replacements"]:
-        visit_id, seat_index = record["visit_id"], record["seat"]
-        team, listing = teams[visit_id], by_id[visit_id]
+        visit_id, seat_index, reason = record["visit_id"], record["seat"], record["reason"]
+        if not str(reason).strip():
+            raise ValueError(f"a replacement on {visit_id} has no reason")
+        team, listing = chosen[visit_id], by_id[visit_id]
+        if not isinstance(seat_index, int) or not 0 <= seat_index < len(team):
+            raise ValueError(f"a replacement on {visit_id} names no seat of its plan")
         leaving = team[seat_index]
         loads[leaving] -= 1
         removed_from.setdefault(visit_id, set()).add(leaving)
@@ -427,9 +474,68 @@ def teams_from_document(document: Mapping[str, Any]) -> dict[str, tuple[str, ...
         )
         if pick is None:
             raise ValueError(f"replacement on {visit_id} has no candidate")
-        team[seat_index] = pick[0]
-        loads[pick[0]] += 1
-    return {visit_id: tuple(team) for visit_id, team in teams.items()}
+        added, over_cap = pick
+        team[seat_index] = added
+        loads[added] += 1
+        records.append(
+            {
+                "visit_id": visit_id,
+                "seat": seat_index,
+                "removed": leaving,
+                "added": added,
+                "reason": reason,
+                "over_cap": over_cap,
+                "ticket": team_ticket(seed, visit_id, added),
+            }
+        )
+
+    return {
+        **document,
+        "pools": {
+            pool: {"seats": cap.seats, "eligible": cap.eligible, "cap": cap.cap}
+            for pool, cap in sorted(caps.items())
+        },
+        "visits": [
+            {
+                **visit,
+                "excluded": {**visit["excluded"], **counts[visit["visit_id"]]},
+                "team": [
+                    {"inspector_id": i, "role": role, "seat": seat, "ticket": ticket_}
+                    for i, role, seat, ticket_ in _roles(
+                        seed,
+                        visit["visit_id"],
+                        visit["unit"],
+                        by_id[visit["visit_id"]].seats,
+                        chosen[visit["visit_id"]],
+                    )
+                ],
+            }
+            for visit in visits
+        ],
+        "replacements": records,
+    }
+
+
+def seats_follow_the_plan(unit: str, cooperating: Sequence[str], seats: Sequence[Seat]) -> bool:
+    """Whether a published seat list has the shape of a seat plan (docs §3) for some team size:
+    the unit's qualification seats, each cooperating pool's seats, then open seats of the unit."""
+    if any(seat.pool != unit and seat.pool not in cooperating for seat in seats):
+        return False
+    requirements = tuple(sorted({(s.pool, s.qualification) for s in seats if s.qualification}))
+    shape = Visit(
+        visit_id="",
+        plan_year=0,
+        entity_id="",
+        entity_name="",
+        item_keys=(),
+        unit=unit,
+        cooperating=tuple(cooperating),
+        window=(1, 12),
+        ticket="",
+        team_size=len(seats),
+        requirements=requirements,
+    )
+    return list(seats) == list(seat_plan(shape)) and list(cooperating) == sorted(set(cooperating))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -602,23 +708,35 @@ def _members(
     seed: str,
     roster: Mapping[str, Inspector],
 ) -> tuple[TeamMember, ...]:
-    """Leader = the responsible unit's member with the lowest team ticket; leader first."""
-    tickets = {i: team_ticket(seed, visit.visit_id, i) for i in by_seat}
-    unit_members = [i for seat, i in zip(seats, by_seat, strict=True) if seat.pool == visit.unit]
-    leader = min(unit_members, key=lambda i: (tickets[i], i))
-    members = [
+    return tuple(
         TeamMember(
             inspector_id=i,
-            role="leader" if i == leader else "member",
+            role=role,
             seat=index,
             pool=seats[index].pool,
-            ticket=tickets[i],
+            ticket=member_ticket,
             eligibility=_explain(roster[i], seats[index], days),
         )
+        for i, role, index, member_ticket in _roles(
+            seed, visit.visit_id, visit.unit, seats, by_seat
+        )
+    )
+
+
+def _roles(
+    seed: str, visit_id: str, unit: str, seats: Sequence[Seat], by_seat: Sequence[str]
+) -> list[tuple[str, Role, int, str]]:
+    """(id, role, seat, team ticket) of each member, leader first, then by ticket and id.
+    Leader = the responsible unit's member with the lowest team ticket (then id)."""
+    tickets = {i: team_ticket(seed, visit_id, i) for i in by_seat}
+    unit_members = [i for seat, i in zip(seats, by_seat, strict=True) if seat.pool == unit]
+    leader = min(unit_members, key=lambda i: (tickets[i], i))
+    members: list[tuple[str, Role, int, str]] = [
+        (i, "leader" if i == leader else "member", index, tickets[i])
         for index, i in enumerate(by_seat)
     ]
-    members.sort(key=lambda m: (m.role != "leader", m.ticket, m.inspector_id))
-    return tuple(members)
+    members.sort(key=lambda m: (m[1] != "leader", m[3], m[0]))
+    return members
 
 
 # ---------------------------------------------------------------------------------------------

@@ -289,13 +289,14 @@ def test_replacements_follow_the_stratum_order_and_verify(document: dict[str, An
         add_replacement(twice, ranked[1], " ")
 
 
-def test_teams_section_is_reported_but_not_checked(document: dict[str, Any]) -> None:
+def test_a_teams_section_that_is_not_a_matching_document_is_a_mismatch(
+    document: dict[str, Any],
+) -> None:
     document[drawdoc.TEAMS_KEY] = {"method": "future"}
     results = verify_draw_document(document)
-    assert ("teams", "info", "present, not checked by format version 1") in {
-        (r.name, r.status, r.detail) for r in results
-    }
-    assert all(r.ok for r in results)
+    [teams] = [r for r in results if r.name.startswith("teams")]
+    assert (teams.name, teams.status) == ("teams format", "mismatch")
+    assert all(r.ok for r in results if not r.name.startswith("teams"))
 
 
 def tamper(document: dict[str, Any], change: str) -> dict[str, Any]:

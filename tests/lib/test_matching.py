@@ -33,8 +33,10 @@ from spotcheck.lib.matching import (
     Seat,
     match_teams,
     matching_document,
+    recompute_document,
     replace_member,
     seat_plan,
+    seats_follow_the_plan,
     team_ticket,
     teams_from_document,
 )
@@ -314,6 +316,7 @@ def test_matches_the_oracle_and_every_rule_holds(inst: Instance) -> None:
     document = matching_document(result)
     assert json.loads(json.dumps(document)) == document
     assert teams_from_document(document) == expected
+    assert recompute_document(document) == document
 
 
 @settings(max_examples=100, deadline=None)
@@ -543,7 +546,14 @@ def test_replacement_takes_the_next_ticket_and_records_why() -> None:
     )
     twice = replace_member(after, v.visit_id, order[2], "生病")
     assert set(twice.team(v.visit_id).by_seat()) == {order[1], order[3]}  # order[0] never returns
-    assert teams_from_document(matching_document(twice)) == seat_ids(twice)
+    document = matching_document(twice)
+    assert teams_from_document(document) == seat_ids(twice)
+    assert recompute_document(document) == document
+    assert [r["ticket"] for r in document["replacements"]] == [
+        team_ticket("20220315", v.visit_id, r.added) for r in twice.replacements
+    ]
+    forged = {**document, "replacements": [{**document["replacements"][0], "added": order[4]}]}
+    assert recompute_document(forged) != forged
 
     thrice = replace_member(twice, v.visit_id, order[3], "回避")
     with pytest.raises(MatchingImpossible) as raised:
@@ -616,3 +626,13 @@ def test_worked_example_of_the_spec() -> None:
     assert result.caps["网安大队"].cap == 2
     assert seat_ids(result) == {"2022/E1/8+9": ("w2", "w1"), "2022/E2/8": ("w2", "w1")}
     assert result.fallback_pools == ()
+
+
+def test_published_seat_lists_must_have_the_shape_of_a_seat_plan() -> None:
+    v = visit("E1", "1", team_size=3, cooperating=("住建局",), requirements=(("治安大队", "A"),))
+    seats = seat_plan(v)
+    assert seats_follow_the_plan(v.unit, v.cooperating, seats)
+    assert seats_follow_the_plan(v.unit, v.cooperating, seats[:-1])  # a smaller team size
+    assert not seats_follow_the_plan(v.unit, v.cooperating, seats[::-1])
+    assert not seats_follow_the_plan(v.unit, (), seats)  # a pool that is not cooperating
+    assert not seats_follow_the_plan(v.unit, v.cooperating, (Seat("住建局"),))  # no unit seat

@@ -161,12 +161,16 @@ def test_a_consistently_rewritten_population_fails_against_the_published_hash(
     assert "population hash differs from the published" in result.stdout
 
 
-def test_teams_section_is_reported_not_checked(tmp_path: Path, document: dict[str, Any]) -> None:
+def test_a_teams_section_that_is_not_a_matching_document_is_a_mismatch(
+    tmp_path: Path, document: dict[str, Any]
+) -> None:
     doc = copy.deepcopy(document)
     doc[drawdoc.TEAMS_KEY] = {"method": "to be defined"}
     result = run_verifier(tmp_path, doc)
-    assert result.returncode == 0
-    assert "INFO teams: present, not checked by this version" in result.stdout.splitlines()
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert "FAIL teams: not a spotcheck.matching/1 section (format None)" in lines
+    assert lines[-1] == "MISMATCH: teams: not a spotcheck.matching/1 section (format None)"
 
 
 @pytest.mark.parametrize(
