@@ -272,6 +272,13 @@ def round_detail(request: HttpRequest, plan_id: int, round: int) -> HttpResponse
         "events": Event.objects.filter(item__plan=plan)
         .select_related("item", "visit")
         .prefetch_related("matching"),
+        "seeds": sorted(
+            set(
+                Draw.objects.filter(
+                    item__plan=plan, round_number=round, status=Draw.Status.EXECUTED
+                ).values_list("seed", flat=True)
+            )
+        ),
         "event_form": EventForm(plan=plan),
         "ceremony_form": CeremonyForm(),
     }
@@ -405,9 +412,11 @@ def draw_json(request: HttpRequest, draw_id: int) -> HttpResponse:
         raise Http404("抽取尚未公开")
     if draw.status != Draw.Status.EXECUTED:
         raise Http404("抽取尚未执行")
-    response = HttpResponse(
-        draw_document_with_teams_bytes(draw), content_type="application/json; charset=utf-8"
-    )
+    try:
+        data = draw_document_with_teams_bytes(draw)
+    except ValueError as exc:  # attach_teams refuses teams that would not verify for this draw
+        return HttpResponse(str(exc), status=409, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(data, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="draw-{draw.pk}-teams.json"'
     return response
 
