@@ -15,7 +15,8 @@ from django.urls import reverse
 from spotcheck.inspections.actions import build_visits, match_teams_for_round, replace_team_member
 from spotcheck.inspections.exports import draw_document_with_teams
 from spotcheck.inspections.models import Visit
-from spotcheck.lib import drawdoc
+from spotcheck.lib import drawdoc, matching
+from tests.inspections.conftest import DICE
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +75,24 @@ def test_verifier_recomputes_the_teams(matched, executed_draws, tmp_path, client
     tampered.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     result = verify(tampered)
     assert result.returncode == 1 and "MISMATCH" in result.stdout
+
+
+def test_a_round_of_several_ceremonies_matches_but_its_draw_json_says_why_no_teams(
+    published_plan, directory, coordinator, client
+):
+    from tests.inspections.conftest import run_draw
+
+    other = [("王五", "2718281828"), ("赵六", "4590452353")]
+    for item in published_plan.items.filter(event_driven=False):
+        run_draw(item, coordinator, witnesses=other if item.number == 2 else DICE)
+    build_visits(plan=published_plan, round=1, actor=coordinator)
+    match = match_teams_for_round(plan=published_plan, round=1, actor=coordinator)
+    assert match.seed == "31415926535897932384\n27182818284590452353"
+    # The matching document alone still recomputes.
+    assert matching.recompute_document(match.document) == match.document
+    client.force_login(coordinator)
+    page = client.get(reverse("inspections:round", args=[published_plan.pk, 1]))
+    assert "2个不同的种子" in page.content.decode()
+    draw = published_plan.items.get(number=8).draws.get()
+    response = client.get(reverse("inspections:draw_json", args=[draw.pk]))
+    assert response.status_code == 409 and "检查组与本次摇号不符" in response.content.decode()
