@@ -377,6 +377,14 @@ def event_match(request: HttpRequest, event_id: int) -> HttpResponse:
     return redirect(_round_url(event.item.plan, 1))
 
 
+def matching_list(request: HttpRequest) -> HttpResponse:
+    """Public: every matching of a published plan (staff also see drafts' matchings)."""
+    matchings = TeamMatching.objects.select_related("plan", "event").order_by("-matched_at")
+    if not user_has_role(request.user, STAFF_ROLES):
+        matchings = matchings.filter(plan__status=Plan.Status.PUBLISHED)
+    return render(request, "inspections/matching_list.html", {"matchings": matchings})
+
+
 def _public_matching(request: HttpRequest, matching_id: int) -> TeamMatching:
     match = get_object_or_404(TeamMatching.objects.select_related("plan", "event"), pk=matching_id)
     if not match.plan.is_published and not user_has_role(request.user, STAFF_ROLES):

@@ -158,6 +158,8 @@ def test_visit_page_shows_items_checkpoints_team_eligibility_and_draw(client, su
 
 
 def test_public_matching_record_has_counts_but_no_names(client, matched, published_plan):
+    listed = client.get(reverse("inspections:matchings")).content.decode()
+    assert matched.get_absolute_url() in listed
     body = client.get(matched.get_absolute_url()).content.decode()
     assert "回避关系" in body and "可参与人数" in body
     visit_days = {day for v in matched.document["visits"] for day in v["days"]}
