@@ -20,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from spotcheck.audit.models import actor_label, record
@@ -677,9 +678,9 @@ def population_preview(item: PlanItem, on: date | None = None) -> dict[str, Any]
     on = on or timezone.localdate()
     months = settings.SPOTCHECK_RECENT_INSPECTION_MONTHS
     counts: dict[str, int] = {}
-    for risk_level in pool_queryset(item).values_list("risk_level", flat=True).iterator():
-        key = stratum_of(risk_level)
-        counts[key] = counts.get(key, 0) + 1
+    for row in pool_queryset(item).values("risk_level").annotate(n=Count("pk")).order_by():
+        key = stratum_of(row["risk_level"])
+        counts[key] = counts.get(key, 0) + row["n"]
     return {
         "counts": [(STRATUM_NAMES[s], counts[s]) for s in STRATA if s in counts],
         "total": sum(counts.values()),

@@ -159,6 +159,8 @@ class Draw(models.Model):
         "prepared_by",
     )
     FROZEN_AT_SEED = ("seed", "witnesses", "beacon", "seeded_at", "seeded_by")
+    EXECUTION_FIELDS = ("document_gz", "executed_at", "executed_by")
+    CANCEL_FIELDS = ("cancelled_at", "cancelled_by", "cancel_reason")
     NEXT_STATUS = {
         Status.PREPARED: {Status.PREPARED, Status.SEEDED, Status.CANCELLED},
         Status.SEEDED: {Status.SEEDED, Status.EXECUTED},
@@ -217,14 +219,22 @@ class Draw(models.Model):
             raise DrawError(
                 f"抽取不能从“{stored.get_status_display()}”变为“{self.get_status_display()}”"
             )
+        # Each group of fields is written by exactly one transition and never again.
+        step = (stored.status, self.status)
         frozen = list(self.FROZEN_AT_PREPARE)
-        if stored.status == self.Status.SEEDED:
+        if step != (self.Status.PREPARED, self.Status.SEEDED):
             frozen += self.FROZEN_AT_SEED
+        if step != (self.Status.SEEDED, self.Status.EXECUTED):
+            frozen += self.EXECUTION_FIELDS
+        if step != (self.Status.PREPARED, self.Status.CANCELLED):
+            frozen += self.CANCEL_FIELDS
         changed = [
             f for f in frozen if _comparable(getattr(self, f)) != _comparable(getattr(stored, f))
         ]
         if changed:
-            raise DrawLocked(f"名录公布后不能修改已公布的内容：{', '.join(changed)}")
+            raise DrawLocked(
+                f"抽取的这些内容只能由相应步骤写入一次，不能修改：{', '.join(changed)}"
+            )
 
     # --- reading -----------------------------------------------------------------------------
 

@@ -135,6 +135,14 @@ def test_published_commitments_cannot_be_edited_before_the_draw(hotel_item, hote
     with pytest.raises(DrawLocked, match="allocation"):
         draw.save()
     draw.refresh_from_db()
+    draw.seed = "12345678901234567890"  # a seed without the seeding step
+    with pytest.raises(DrawLocked, match="seed"):
+        draw.save()
+    draw.refresh_from_db()
+    draw.cancel_reason = "悄悄作废"
+    with pytest.raises(DrawLocked, match="cancel_reason"):
+        draw.save()
+    draw.refresh_from_db()
     draw.status = Draw.Status.EXECUTED  # skipping the seed
     with pytest.raises(DrawError, match="不能从"):
         draw.save()
