@@ -195,10 +195,12 @@ def _rebuild(plan: Plan, round: int) -> BuildResult:
     except ValueError as exc:
         raise InspectionError(f"已接受的联合检查建议与当前抽取结果不符：{exc}") from exc
 
-    old = Visit.objects.filter(plan=plan, round=round, event__isnull=True)
-    schedules = {v.visit_key: (v.planned_start, v.planned_end) for v in old}
-    VisitItem.objects.filter(visit__in=old).delete()
-    old.delete()
+    # Visits whose key survives keep their row (and so their address and schedule); the
+    # others go. Unmatched visits have no team yet, so nothing else refers to them.
+    old = {v.visit_key: v for v in Visit.objects.filter(plan=plan, round=round, event__isnull=True)}
+    keep = {v.visit_id for v in grouped.visits}
+    VisitItem.objects.filter(visit__in=list(old.values())).delete()
+    Visit.objects.filter(pk__in=[v.pk for k, v in old.items() if k not in keep]).delete()
     JointProposal.objects.filter(plan=plan, round=round, accepted_at__isnull=True).delete()
 
     entities = {e.public_id: e for draw in draws for e in (drawn.entity for drawn in draw.targets)}
@@ -219,13 +221,12 @@ def _rebuild(plan: Plan, round: int) -> BuildResult:
     merged_items = 0
     for lib_visit in grouped.visits:
         first, last = window_days(plan.year, *lib_visit.window)
-        kept = schedules.get(lib_visit.visit_id)
-        if kept is not None and first <= kept[0] and kept[1] <= last:
-            first, last = kept  # a schedule set before the rebuild still fits the window
-        visit = Visit.objects.create(
-            plan=plan,
-            round=round,
-            visit_key=lib_visit.visit_id,
+        visit = old.get(lib_visit.visit_id) or Visit(
+            plan=plan, round=round, visit_key=lib_visit.visit_id
+        )
+        if visit.pk is not None and first <= visit.planned_start and visit.planned_end <= last:
+            first, last = visit.planned_start, visit.planned_end  # the schedule still fits
+        fields = dict(
             entity=entities[lib_visit.entity_id],
             entity_key=lib_visit.entity_id,
             entity_name=lib_visit.entity_name or entities[lib_visit.entity_id].name,
@@ -240,6 +241,9 @@ def _rebuild(plan: Plan, round: int) -> BuildResult:
             requirements=[list(r) for r in lib_visit.requirements],
             merged_from=list(lib_visit.merged_from),
         )
+        for name, value in fields.items():
+            setattr(visit, name, value)
+        visit.save()
         visit.cooperating_agencies.set(
             [agencies[p] for p in lib_visit.cooperating if p in agencies]
         )

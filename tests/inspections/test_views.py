@@ -226,7 +226,9 @@ def test_unit_leader_schedules_own_visits_inside_the_window_before_matching(
     )
     # Rebuilding keeps the schedule; the month view shows June only.
     build_visits(plan=published_plan, round=1, actor=coordinator)
-    own = Visit.objects.get(visit_key=own.visit_key)
+    rebuilt = Visit.objects.get(visit_key=own.visit_key)
+    assert rebuilt.pk == own.pk  # same address after a rebuild
+    own = rebuilt
     assert own.planned_start == date(2022, 10, 26)
     match_teams_for_round(plan=published_plan, round=1, actor=coordinator)
     entry = next(
