@@ -22,6 +22,7 @@ from spotcheck.audit.models import record
 from spotcheck.inspections import sources
 from spotcheck.inspections.models import (
     Event,
+    ItemSetting,
     JointProposal,
     TeamMatching,
     TeamMember,
@@ -154,6 +155,31 @@ def _round_locked(plan: Plan, round: int) -> bool:
 
 def _lock_plan(plan: Plan) -> Plan:
     return Plan.objects.select_for_update().get(pk=plan.pk)
+
+
+# --- item settings -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_item_setting(
+    *, item: PlanItem, team_size: int, qualifications: Sequence[str], actor: Any
+) -> ItemSetting:
+    """Team size and required qualifications of an item; read when visits are (re)built, so
+    they apply to rounds whose teams are not matched yet."""
+    if team_size < 1:
+        raise InspectionError("每组人数至少为1")
+    wanted = sorted({q.strip() for q in qualifications if q.strip()})
+    setting, _ = ItemSetting.objects.select_for_update().get_or_create(item=item)
+    before = {"team_size": setting.team_size, "qualifications": list(setting.qualifications)}
+    setting.team_size, setting.qualifications = team_size, wanted
+    setting.save()
+    record(
+        actor=actor,
+        action="inspections.item_setting",
+        obj=item,
+        details={"before": before, "after": {"team_size": team_size, "qualifications": wanted}},
+    )
+    return setting
 
 
 # --- visits ------------------------------------------------------------------------------------

@@ -48,3 +48,22 @@ class ReplaceForm(forms.Form):
 class ScheduleForm(forms.Form):
     start = forms.DateField(label="开始日期", help_text="YYYY-MM-DD")
     end = forms.DateField(label="结束日期", help_text="YYYY-MM-DD")
+
+
+class ItemSettingForm(forms.Form):
+    item = forms.ModelChoiceField(label="事项", queryset=PlanItem.objects.none())
+    team_size = forms.IntegerField(label="每组人数", min_value=1, max_value=20)
+    qualifications = forms.CharField(
+        label="资格要求",
+        required=False,
+        help_text="责任单位至少一名组员须持有的资格，多项用顿号或逗号分隔；留空为不要求",
+    )
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = plan.items.order_by("number")
+
+    def clean_qualifications(self):
+        import re
+
+        return [q for q in re.split(r"[、,，;；\s]+", self.cleaned_data["qualifications"]) if q]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("plans/<int:plan_id>/rounds/<int:round>/", views.round_detail, name="round"),
     path("plans/<int:plan_id>/rounds/<int:round>/build/", views.round_build, name="build"),
     path("plans/<int:plan_id>/rounds/<int:round>/match/", views.round_match, name="match"),
+    path("plans/<int:plan_id>/settings/", views.item_setting, name="item_setting"),
     path("plans/<int:plan_id>/events/", views.event_register, name="event_register"),
     path("proposals/<int:proposal_id>/accept/", views.proposal_accept, name="accept"),
     path("events/<int:event_id>/match/", views.event_match, name="event_match"),

@@ -33,9 +33,16 @@ from spotcheck.inspections.actions import (
     register_event,
     replace_team_member,
     schedule_visit,
+    set_item_setting,
 )
 from spotcheck.inspections.exports import draw_document_with_teams_bytes
-from spotcheck.inspections.forms import CeremonyForm, EventForm, ReplaceForm, ScheduleForm
+from spotcheck.inspections.forms import (
+    CeremonyForm,
+    EventForm,
+    ItemSettingForm,
+    ReplaceForm,
+    ScheduleForm,
+)
 from spotcheck.inspections.models import (
     Event,
     JointProposal,
@@ -43,6 +50,8 @@ from spotcheck.inspections.models import (
     TeamMember,
     Visit,
     VisitItem,
+    item_qualifications,
+    item_team_size,
 )
 from spotcheck.lib.matching import EXCLUSION_LABELS
 from spotcheck.plans.models import Plan
@@ -280,6 +289,15 @@ def round_detail(request: HttpRequest, plan_id: int, round: int) -> HttpResponse
             )
         ),
         "event_form": EventForm(plan=plan),
+        "setting_form": ItemSettingForm(plan=plan),
+        "settings": [
+            {
+                "item": item,
+                "team_size": item_team_size(item),
+                "qualifications": item_qualifications(item),
+            }
+            for item in plan.items.order_by("number")
+        ],
         "ceremony_form": CeremonyForm(),
     }
     return render(request, "inspections/round_detail.html", context)
@@ -352,6 +370,23 @@ def event_register(request: HttpRequest, plan_id: int) -> HttpResponse:
                 for f, e in form.errors.items()
             ),
         )
+    return redirect(_round_url(plan, 1))
+
+
+@require_POST
+@role_required(*PLAN_MANAGERS)
+def item_setting(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = get_object_or_404(Plan, pk=plan_id)
+    form = ItemSettingForm(request.POST, plan=plan)
+    if form.is_valid():
+        try:
+            set_item_setting(actor=request.user, **form.cleaned_data)
+        except InspectionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "已保存事项检查组设置（生成或重新生成检查任务时生效）")
+    else:
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
     return redirect(_round_url(plan, 1))
 
 

@@ -238,3 +238,24 @@ def test_unit_leader_schedules_own_visits_inside_the_window_before_matching(
     url = reverse("inspections:schedule", args=[own.pk])
     response = client.post(url, {"start": "2022-10-27", "end": "2022-10-31"}, follow=True)
     assert "已锁定" in response.content.decode()
+
+
+def test_coordinator_sets_team_size_and_qualifications(
+    client, coordinator, unit_leader, published_plan, executed_draws
+):
+    item = published_plan.items.get(number=3)
+    client.force_login(unit_leader)
+    url = reverse("inspections:item_setting", args=[published_plan.pk])
+    data = {"item": item.pk, "team_size": 3, "qualifications": "保安服务管理"}
+    assert client.post(url, data).status_code == 403
+    client.force_login(coordinator)
+    client.post(url, data)
+    page = client.get(reverse("inspections:round", args=[published_plan.pk, 1])).content.decode()
+    assert "保安服务管理" in page
+    build_visits(plan=published_plan, round=1, actor=coordinator)
+    match_teams_for_round(plan=published_plan, round=1, actor=coordinator)
+    for visit in Visit.objects.filter(visit_items__item=item):
+        team = list(visit.current_members())
+        assert len(team) == 3
+        assert any(m.qualification == "保安服务管理" for m in team)
+        assert any("保安服务管理" in m.inspector.qualifications for m in team)
