@@ -10,6 +10,7 @@ second of two simultaneous requests sees the first one's result and is refused w
 from __future__ import annotations
 
 import calendar
+import hashlib
 import json
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -250,51 +251,41 @@ def prepare_draw(
     on: date | None = None,
     progress: Progress | None = None,
 ) -> Draw:
-    """Freeze and publish the population, its hash, the allocation and the options."""
+    """Freeze and publish the population, its hash, the allocation and the options.
+
+    The directory is read before the transaction (a million rows take seconds, and SQLite would
+    hold its write lock all that time); every rule is checked again under the item's lock.
+    """
     on = on or timezone.localdate()
     policy = parse_risk_policy(risk_policy)
     months = settings.SPOTCHECK_RECENT_INSPECTION_MONTHS
+    item = PlanItem.objects.select_related("plan", "plan__agency", "entity_type").get(pk=item.pk)
+    _check_prepare(item, round, policy)
+    population = freeze_population(
+        item,
+        on=on,
+        exclude_recently_inspected=exclude_recently_inspected,
+        months=months,
+        progress=progress,
+    )
+    try:
+        text = drawdoc.population_canonical_text(population.strata)
+    except ValueError as error:
+        raise DrawError(f"名录中的对象标识无效：{error}") from error
+    if not text:
+        raise DrawError(
+            f"名录中没有可抽取的对象（{item.plan.agency.name}、{item.entity_type.name}、在营）"
+        )
+    population_gz = compress_text(text)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    counts = population.counts
     with transaction.atomic():
         item = (
             PlanItem.objects.select_for_update(of=("self",))
             .select_related("plan", "plan__agency", "entity_type")
             .get(pk=item.pk)
         )
-        check_item_drawable(item)
-        if isinstance(round, bool) or not isinstance(round, int) or round < 1:
-            raise DrawError("轮次须为正整数")
-        if item.times_per_year and round > item.times_per_year:
-            raise DrawError(f"该事项每年抽查{item.times_per_year}次，不能抽取第{round}轮")
-        existing = (
-            Draw.objects.filter(item=item, round_number=round)
-            .exclude(status=Draw.Status.CANCELLED)
-            .first()
-        )
-        if existing is not None:
-            raise _already_drawn(existing)
-        floor = _ratio(item.ratio_percent)
-        for stratum, value in policy.items():
-            if value < floor:
-                raise DrawError(
-                    f"{STRATUM_NAMES[stratum]}风险分层的比例{ratio_text(value)}%低于事项的最低比例"
-                    f"{ratio_text(floor)}%：公布的比例是每一层的下限，分层比例只能提高"
-                )
-        population = freeze_population(
-            item,
-            on=on,
-            exclude_recently_inspected=exclude_recently_inspected,
-            months=months,
-            progress=progress,
-        )
-        try:
-            text = drawdoc.population_canonical_text(population.strata)
-        except ValueError as error:
-            raise DrawError(f"名录中的对象标识无效：{error}") from error
-        if not text:
-            raise DrawError(
-                f"名录中没有可抽取的对象（{item.plan.agency.name}、{item.entity_type.name}、在营）"
-            )
-        counts = population.counts
+        floor = _check_prepare(item, round, policy)
         sizes = drawdoc.allocate(counts, floor, policy)
         ratios = drawdoc.effective_ratios(counts, floor, policy)
         options = {
@@ -304,7 +295,6 @@ def prepare_draw(
             "risk_policy": {s: ratio_text(v) for s, v in policy.items()},
             "plan_estimates": plan_estimates(item),
         }
-        now = timezone.now()
         draw = Draw(
             item=item,
             round_number=round,
@@ -314,14 +304,14 @@ def prepare_draw(
             ratio_percent=floor,
             stratum_ratio_percent={s: ratio_text(v) for s, v in policy.items()},
             effective_ratio_percent={s: ratio_text(v) for s, v in ratios.items()},
-            population_hash=drawdoc.population_hash(population.strata),
+            population_hash=digest,
             population_counts=counts,
             population_size=sum(counts.values()),
-            population_gz=compress_text(text),
+            population_gz=population_gz,
             excluded_gz=compress_text("\n".join(population.excluded)),
             allocation=sizes,
             warnings=allocation_warnings(item, counts, sizes),
-            prepared_at=now,
+            prepared_at=timezone.now(),
             prepared_by=actor_label(actor),
         )
         try:
@@ -343,6 +333,30 @@ def prepare_draw(
             },
         )
     return draw
+
+
+def _check_prepare(item: PlanItem, round: int, policy: Mapping[str, Decimal]) -> Decimal:  # noqa: A002
+    """The rules of prepare; returns the item's minimum ratio (the floor of every stratum)."""
+    check_item_drawable(item)
+    if isinstance(round, bool) or not isinstance(round, int) or round < 1:
+        raise DrawError("轮次须为正整数")
+    if item.times_per_year and round > item.times_per_year:
+        raise DrawError(f"该事项每年抽查{item.times_per_year}次，不能抽取第{round}轮")
+    existing = (
+        Draw.objects.filter(item=item, round_number=round)
+        .exclude(status=Draw.Status.CANCELLED)
+        .first()
+    )
+    if existing is not None:
+        raise _already_drawn(existing)
+    floor = _ratio(item.ratio_percent)
+    for stratum, value in policy.items():
+        if value < floor:
+            raise DrawError(
+                f"{STRATUM_NAMES[stratum]}风险分层的比例{ratio_text(value)}%低于事项的最低比例"
+                f"{ratio_text(floor)}%：公布的比例是每一层的下限，分层比例只能提高"
+            )
+    return floor
 
 
 def _already_drawn(existing: Draw) -> DrawError:
@@ -460,30 +474,26 @@ def _entity_info(entities: Mapping[str, Entity]) -> dict[str, dict[str, str]]:
 
 
 def execute_draw(*, draw: Draw | int, actor: Any) -> Draw:
-    """Compute and store the selection; the draw is locked afterwards."""
+    """Compute and store the selection; the draw is locked afterwards.
+
+    The selection is computed before the transaction (it can take seconds for a big population)
+    and stored under the draw's lock after checking that the draw is still seeded, unchanged.
+    """
+    pk = draw.pk if isinstance(draw, Draw) else draw
+    current = (
+        Draw.objects.select_related("item", "item__plan", "item__plan__agency", "item__entity_type")
+        .filter(pk=pk)
+        .first()
+    )
+    if current is None:
+        raise DrawError(f"找不到编号为 {pk} 的抽取")
+    _refuse_unless(current, Draw.Status.SEEDED, "执行抽取")
+    document = compute_document(current)
     with transaction.atomic():
-        draw = _lock_draw(draw)
+        draw = _lock_draw(pk)
         _refuse_unless(draw, Draw.Status.SEEDED, "执行抽取")
-        strata = draw.population_strata()
-        options = draw.options
-        document = drawdoc.build_draw_document(
-            item=draw_item(draw),
-            strata=strata,
-            ratio_percent=Decimal(draw.ratio_percent),
-            stratum_ratio_percent={s: Decimal(v) for s, v in draw.stratum_ratio_percent.items()},
-            witnesses=[Witness(w["name"], w["digits"]) for w in draw.witnesses],
-            beacon=draw.beacon or None,
-            options=DrawOptions(
-                exclude_recently_inspected=options["exclude_recently_inspected"],
-                exclusion_months=options["exclusion_months"],
-                excluded_count=options["excluded_count"],
-            ),
-        )
-        if (
-            document["population"]["hash"] != draw.population_hash
-            or document["allocation"]["sizes"] != draw.allocation
-        ):
-            raise DrawError("重新计算的名录哈希或抽取数与公布的不符，抽取中止")
+        if (draw.seed, draw.population_hash) != (current.seed, current.population_hash):
+            raise DrawError("抽取在计算期间被改动，抽取中止")
         selected = [entry["id"] for entry in document["selection"]]
         entities = entities_by_public_id(selected)
         missing = [i for i in selected if i not in entities]
@@ -512,6 +522,7 @@ def execute_draw(*, draw: Draw | int, actor: Any) -> Draw:
         draw.executed_by = actor_label(actor)
         draw.document_gz = compress_text(json.dumps(document, ensure_ascii=False))
         draw.save()
+        selection_json = json.dumps(document["selection"], ensure_ascii=False, sort_keys=True)
         record(
             actor=actor,
             action="draw.execute",
@@ -519,12 +530,36 @@ def execute_draw(*, draw: Draw | int, actor: Any) -> Draw:
             details={
                 "population_hash": draw.population_hash,
                 "seed": draw.seed,
-                "selection": [
-                    [e["stratum"], e["rank"], e["ticket"], e["id"]] for e in document["selection"]
-                ],
+                "selected": len(selected),
+                "selection_sha256": hashlib.sha256(selection_json.encode("utf-8")).hexdigest(),
+                "first": document["selection"][:20],
             },
         )
     return draw
+
+
+def compute_document(draw: Draw) -> dict[str, Any]:
+    """The draw document recomputed from the frozen population and the recorded seed."""
+    options = draw.options
+    document = drawdoc.build_draw_document(
+        item=draw_item(draw),
+        strata=draw.population_strata(),
+        ratio_percent=Decimal(draw.ratio_percent),
+        stratum_ratio_percent={s: Decimal(v) for s, v in draw.stratum_ratio_percent.items()},
+        witnesses=[Witness(w["name"], w["digits"]) for w in draw.witnesses],
+        beacon=draw.beacon or None,
+        options=DrawOptions(
+            exclude_recently_inspected=options["exclude_recently_inspected"],
+            exclusion_months=options["exclusion_months"],
+            excluded_count=options["excluded_count"],
+        ),
+    )
+    if (
+        document["population"]["hash"] != draw.population_hash
+        or document["allocation"]["sizes"] != draw.allocation
+    ):
+        raise DrawError("重新计算的名录哈希或抽取数与公布的不符，抽取中止")
+    return document
 
 
 def _draw_section(draw: Draw, *, executed_at: Any) -> dict[str, Any]:

@@ -11,9 +11,9 @@ WITNESS_ROWS = 4
 class PrepareForm(forms.Form):
     round = forms.IntegerField(label="轮次", min_value=1, initial=1)
     on = forms.DateField(
-        label="名录日期",
-        help_text="取这一天在营的对象，并据此计算近期检查的排除期",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        label="基准日期",
+        help_text="近期检查的排除期由这一天往前计算；名录取提交时名录中在营的对象",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     exclude_recently_inspected = forms.BooleanField(
         label="排除近期已检查且未发现问题的对象",
@@ -98,7 +98,7 @@ class ReplaceForm(forms.Form):
     out_of_scope_since = forms.DateField(
         label="发生日期",
         help_text="如注销核准日期；须不晚于抽取日期，之后发生的应照常检查并录入结果",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     reason = forms.CharField(label="原因说明", max_length=300)
 

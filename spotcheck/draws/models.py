@@ -105,7 +105,9 @@ class Draw(models.Model):
     status = models.CharField(
         "状态", max_length=20, choices=Status.choices, default=Status.PREPARED, db_index=True
     )
-    population_date = models.DateField("名录日期", help_text="取此日在营的对象，并据此计算排除期")
+    population_date = models.DateField(
+        "基准日期", help_text="近期检查的排除期由此往前计算；名录取冻结时在营的对象"
+    )
 
     # Frozen at prepare (published before the seed exists).
     options = models.JSONField("选项", default=dict)

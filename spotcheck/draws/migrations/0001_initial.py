@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('round_number', models.PositiveSmallIntegerField(default=1, verbose_name='轮次')),
                 ('status', models.CharField(choices=[('prepared', '已公布名录，待掷骰'), ('seeded', '已录入种子，待执行'), ('executed', '已执行（锁定）'), ('cancelled', '已作废')], db_index=True, default='prepared', max_length=20, verbose_name='状态')),
-                ('population_date', models.DateField(help_text='取此日在营的对象，并据此计算排除期', verbose_name='名录日期')),
+                ('population_date', models.DateField(help_text='近期检查的排除期由此往前计算；名录取冻结时在营的对象', verbose_name='基准日期')),
                 ('options', models.JSONField(default=dict, verbose_name='选项')),
                 ('ratio_percent', models.DecimalField(decimal_places=3, max_digits=6, verbose_name='最低抽查比例（%）')),
                 ('stratum_ratio_percent', models.JSONField(default=dict, verbose_name='风险分层比例（%）')),

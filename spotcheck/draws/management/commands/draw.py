@@ -110,7 +110,9 @@ class Command(BaseCommand):
         prepare.add_argument(
             "--risk", action="append", metavar="等级=比例", help="提高某一风险层的比例，如 高=100"
         )
-        prepare.add_argument("--on", help="名录日期 YYYY-MM-DD（默认今天）")
+        prepare.add_argument(
+            "--on", help="基准日期 YYYY-MM-DD（默认今天）：近期检查的排除期由此往前计算"
+        )
 
         seed = sub.add_parser("seed", help="录入抽取仪式上产生的种子")
         seed.add_argument("draw", help="抽取编号")
@@ -255,7 +257,7 @@ class Command(BaseCommand):
         out(
             f"抽取 {draw.pk}：{draw.item.plan.title} 事项{draw.item.number}“{draw.item.name}” 第{draw.round_number}轮"
         )
-        out(f"状态：{draw.get_status_display()}；名录日期 {draw.population_date}")
+        out(f"状态：{draw.get_status_display()}；基准日期 {draw.population_date}")
         out(f"名录哈希：{draw.population_hash}")
         options = draw.options
         if options.get("exclude_recently_inspected"):
