@@ -1,8 +1,15 @@
 """Shared fixtures: one user per role, organisations, the bundled 2022 plan."""
 
+import os
 from importlib import resources
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# CI must not fail on an example it happened to draw this time: fixed examples, no deadline.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 from spotcheck.accounts.models import Agency, Role, Unit, User
 

@@ -108,7 +108,8 @@ class Selection:
     rank: int
     """1-based position of the ticket within its stratum."""
     ticket: str
-    entity_id: str
+    id: str
+    """The NFC public identifier (e.g. the unified social credit code)."""
 
 
 @dataclass(frozen=True)
@@ -410,7 +411,7 @@ def add_replacement(document: Mapping[str, Any], original_id: str, reason: str) 
     updated["replacements"].append(
         {
             "original_id": original_id,
-            "replacement_id": successor.entity_id,
+            "replacement_id": successor.id,
             "stratum": stratum,
             "rank": successor.rank,
             "ticket": successor.ticket,
@@ -462,7 +463,7 @@ def _selection_json(selection: Selection) -> dict[str, Any]:
         "stratum": selection.stratum,
         "rank": selection.rank,
         "ticket": selection.ticket,
-        "id": selection.entity_id,
+        "id": selection.id,
     }
 
 

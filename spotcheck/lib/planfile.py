@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -179,18 +180,41 @@ def published_columns(plan: ParsedPlan) -> list[tuple[str | None, str]]:
         for c in _COLUMNS
         if c.key not in _OPTIONAL_KEYS or c.key in optional_wanted
     ]
-    extra_names: list[str] = []
-    for item in plan.items:
-        # Merge each item's column order into one, so flags keep their order on re-import.
-        cursor = 0
-        for name in item.extra:
-            if name in extra_names:
-                cursor = extra_names.index(name) + 1
-            else:
-                extra_names.insert(cursor, name)
-                cursor += 1
-    columns.extend((None, name) for name in extra_names)
+    columns.extend((None, name) for name in _merged_extra_order(plan.items))
     return columns
+
+
+def _merged_extra_order(items: Sequence[PlanItemData]) -> list[str]:
+    """One order of the extra columns that keeps each item's own order of its extra columns.
+
+    A re-import flags an item's extra cells in column order, so every item's `extra` names
+    must appear in the same relative order as in the item. (Items of one table always agree;
+    a merge that only looks at names already placed does not: [备注], [联系人], [备注, 联系人]
+    must not become 联系人, 备注.) Ties keep first appearance; should items of different tables
+    disagree, the earliest-seen name goes first and no order can satisfy them all.
+    """
+    seen: dict[str, None] = {}  # names in order of first appearance
+    after: dict[str, set[str]] = {}  # name -> names that must come later
+    before_count: dict[str, int] = {}  # name -> how many names must come earlier
+    for item in items:
+        names = list(item.extra)
+        for name in names:
+            seen.setdefault(name, None)
+            after.setdefault(name, set())
+            before_count.setdefault(name, 0)
+        for earlier, later in pairwise(names):
+            if later not in after[earlier]:
+                after[earlier].add(later)
+                before_count[later] += 1
+    order: list[str] = []
+    remaining = list(seen)
+    while remaining:
+        ready = next((name for name in remaining if before_count[name] == 0), remaining[0])
+        remaining.remove(ready)
+        order.append(ready)
+        for later in after[ready]:
+            before_count[later] -= 1
+    return order
 
 
 # --- titles --------------------------------------------------------------------------------

@@ -24,6 +24,14 @@ prefix of every member of C, hence a strictly greater ticket than all of them. I
 beaten by at least k ids and cannot be among the lowest k, so the lowest k of C are the lowest k of
 all. If |C| < k (astronomically rare with the margin used) we retry with a larger j, and j = 10**q
 keeps everything. The result never depends on the margin, only the running time does.
+
+Two more exact shortcuts: ids are hashed from a copy of the SHA-256 state after the seed hash (the
+same digest as hashing S + id), and since 2**p divides 10**q, the last digest byte alone already
+rules out ids whose h mod 2**p no passing residue has (half of all ids for shares below 10 %).
+
+Large inputs use the idle cores: the ids are joined once into a UTF-8 buffer, forked workers scan
+byte ranges of it and return their lowest k + 1, and the parent merges. Per-part bottom-k merged
+is the overall bottom-k because a ticket depends only on its own id.
 """
 
 from __future__ import annotations
@@ -36,7 +44,9 @@ import os
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
-from itertools import islice, pairwise
+from itertools import compress, islice, pairwise
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from operator import eq, itemgetter
 
 Seed = str | int
@@ -44,11 +54,11 @@ Seed = str | int
 
 TicketAndId = tuple[str, str]
 
-PARALLEL_THRESHOLD = 300_000
-"""Below this many ids, starting worker processes costs more than it saves."""
+PARALLEL_THRESHOLD = 500_000
+"""Below this many ids, forking workers saves too little to be worth it."""
 
 BATCH_BYTES = 1 << 20
-"""Workers split their joined ids about this many bytes at a time."""
+"""Worker processes split the joined ids about this many bytes at a time."""
 
 MAX_PREFIX_DIGITS = 5
 """Digits of the ticket prefix used to pre-filter; the look-up table has 10**q entries."""
@@ -92,8 +102,9 @@ def draw_lowest(
 ) -> list[TicketAndId]:
     """The k lowest (ticket, id) pairs, lowest first; equal to sorting all tickets and cutting.
 
-    `processes`: None uses every available core for inputs of at least PARALLEL_THRESHOLD ids and
-    stays in-process below it; an explicit number is used as given (1 = in-process). Workers are
+    `processes`: None uses the idle cores (see idle_cores) for inputs of at least
+    PARALLEL_THRESHOLD ids and stays in-process below it; an explicit number is used as given
+    (1 = in-process). Workers are
     forked (POSIX only; elsewhere the draw stays in-process) and run only this module's hashing
     loop, but as with any fork, avoid calling it while other threads hold locks the loop needs.
     Ids must be distinct; a duplicate among the ids that pass the prefix filter (which always
@@ -116,35 +127,54 @@ def draw_lowest(
             batches = [map(str.encode, population)]
             candidates = _scan(batches, seed_hash(seed), prefix_digits, prefix_limit, k)
         if len(candidates) >= k or prefix_limit >= 10**prefix_digits:
-            return _sorted_without_duplicates(candidates)[:k]
+            return candidates[:k]  # already sorted and checked for duplicates
         target *= 2  # too few passed the prefix filter: widen it (exactness never depends on it)
 
 
 def _candidate_target(population_size: int, k: int) -> int:
-    """How many ids the prefix filter should let through: k plus ~10 standard deviations."""
-    return k + 10 * math.isqrt(k) + 32 if k < population_size else population_size
+    """How many ids the prefix filter should let through: k plus ~7 standard deviations."""
+    return k + 7 * math.isqrt(k) + 32 if k < population_size else population_size
 
 
 def _prefix_cut(population_size: int, target: int) -> tuple[int, int]:
     """(q, j): keep ids whose first q ticket digits, as a number, are below j."""
     if target >= population_size // 2:
         return 0, 1  # a filter would save little: keep everything (10**0 == 1)
-    prefix_digits = max(1, min(MAX_PREFIX_DIGITS, len(str(population_size)) - 1))
+    # About size / 100 table entries: the prefix granularity then adds at most ~100 candidates.
+    prefix_digits = max(1, min(MAX_PREFIX_DIGITS, len(str(population_size)) - 2))
     scale = 10**prefix_digits
     # ceil(scale * target / size): expected survivors are at least `target`.
     return prefix_digits, min(scale, -(-scale * target // population_size))
 
 
-@lru_cache(maxsize=8)
-def _reversed_prefixes(prefix_digits: int) -> tuple[int, ...]:
+@lru_cache(maxsize=MAX_PREFIX_DIGITS + 1)
+def _reversed_prefixes(prefix_digits: int) -> list[int]:
     """For each residue r = h mod 10**q, the first q ticket digits as a number (r's digits reversed)."""
-    return tuple(int(format(r, f"0{prefix_digits}d")[::-1]) for r in range(10**prefix_digits))
+    if prefix_digits == 0:
+        return [0]
+    # r = 10 m + d: its first ticket digit is d, followed by the q - 1 reversed digits of m.
+    shorter, lead = _reversed_prefixes(prefix_digits - 1), 10 ** (prefix_digits - 1)
+    return [d * lead + rest for rest in shorter for d in range(10)]
 
 
 @lru_cache(maxsize=8)
 def _prefix_filter(prefix_digits: int, prefix_limit: int) -> bytes:
     """Byte r is 1 when an id with h mod 10**q == r has a ticket prefix below the limit."""
-    return bytes(p < prefix_limit for p in _reversed_prefixes(prefix_digits))
+    return bytes(map(prefix_limit.__gt__, _reversed_prefixes(prefix_digits)))
+
+
+@lru_cache(maxsize=8)
+def _last_byte_filter(prefix_digits: int, prefix_limit: int) -> bytes:
+    """Byte b is 0 when no id whose digest ends in byte b can pass `_prefix_filter`.
+
+    2**p divides 10**q for p <= q, so h mod 2**p (the low p bits of the digest's last byte, p <= 8)
+    is determined by h mod 10**q. E.g. a share below 10 % needs ticket digit 1 == h mod 10 == 0,
+    so h is even: half of all ids are rejected by their last byte alone. Exact, never lossy.
+    """
+    low_bits = 2 ** min(prefix_digits, 8)
+    passes = _prefix_filter(prefix_digits, prefix_limit)
+    possible = {residue % low_bits for residue in compress(range(len(passes)), passes)}
+    return bytes(byte % low_bits in possible for byte in range(256))
 
 
 def _scan(
@@ -161,85 +191,128 @@ def _scan(
     keep_all = prefix_limit >= 10**prefix_digits
     modulus = 10**prefix_digits
     passes = b"" if keep_all else _prefix_filter(prefix_digits, prefix_limit)
+    last_byte_may_pass = b"" if keep_all else _last_byte_filter(prefix_digits, prefix_limit)
     for batch in batches:
         if keep_all:
             for encoded_id in batch:
                 state = copy_seeded()
                 state.update(encoded_id)
-                keep_value(from_bytes(state.digest(), "big"))
+                keep_value(from_bytes(state.digest()))
                 keep_id(encoded_id)
             continue
         for encoded_id in batch:
             state = copy_seeded()
             state.update(encoded_id)
-            hash_value = from_bytes(state.digest(), "big")
-            if passes[hash_value % modulus]:
-                keep_value(hash_value)
-                keep_id(encoded_id)
-    tickets = map(ticket_from_hash_value, kept_values)
-    pairs = _sorted_without_duplicates(list(zip(tickets, map(bytes.decode, kept_ids), strict=True)))
+            digest = state.digest()
+            # A one-byte look-up rejects many ids before the costlier integer conversion.
+            if last_byte_may_pass[digest[-1]]:
+                hash_value = from_bytes(digest)  # big-endian by default (3.11+)
+                if passes[hash_value % modulus]:
+                    keep_value(hash_value)
+                    keep_id(encoded_id)
+    tickets = list(map(ticket_from_hash_value, kept_values))
+    ids = list(map(bytes.decode, kept_ids))
     # One more than k, so that a duplicate id straddling the cut is still detected after a merge.
-    return pairs[: k + 1]
+    return _lowest_pairs(tickets, ids, k + 1)
 
 
-def _encoded_batches(ids: Sequence[str]) -> Iterator[Iterable[bytes]]:
-    """The ids as UTF-8 bytes, in windows of about BATCH_BYTES, read without touching the strs.
+def _joined_lines(joined: bytes, start: int, stop: int) -> Iterator[list[bytes]]:
+    """The LF-separated items of joined[start:stop], split about BATCH_BYTES at a time.
 
-    Why: in a forked worker, merely iterating the inherited strs writes their reference counts,
-    which copies every memory page they live on. `str.join` reads them in place instead, and
-    splitting window by window keeps the worker's own memory small and reused.
+    Splitting window by window keeps a worker's own memory small and reused.
     """
-    joined = "\n".join(ids).encode("utf-8")
-    if joined.count(b"\n") != len(ids) - 1:  # some id contains a newline (or no ids at all)
-        yield map(str.encode, ids)
-        return
-    start = 0
-    while start <= len(joined):
-        end = joined.find(b"\n", start + BATCH_BYTES)
+    while True:
+        end = joined.find(b"\n", start + BATCH_BYTES, stop)
         if end < 0:
-            end = len(joined)
+            yield joined[start:stop].split(b"\n")
+            return
         yield joined[start:end].split(b"\n")
         start = end + 1
 
 
-# Set in the parent just before forking: workers inherit the chunks instead of a pickled copy.
-_forked_chunks: list[Sequence[str]] = []
+# Set in the parent just before forking: workers inherit it instead of receiving a pickled copy.
+_forked_joined_ids = b""
 
 
-def _scan_forked_chunk(task: tuple[int, str, int, int, int]) -> list[TicketAndId]:
-    chunk_index, seed_hex, prefix_digits, prefix_limit, k = task
-    chunk = _forked_chunks[chunk_index]
-    return _scan(_encoded_batches(chunk), seed_hex, prefix_digits, prefix_limit, k)
+def _scan_forked_range(
+    byte_range: tuple[int, int], seed_hex: str, cut: tuple[int, int], k: int
+) -> list[TicketAndId]:
+    return _scan(_joined_lines(_forked_joined_ids, *byte_range), seed_hex, *cut, k)
+
+
+def _worker_main(
+    byte_range: tuple[int, int], seed_hex: str, cut: tuple[int, int], k: int, connection: Connection
+) -> None:
+    """Body of a forked worker: scan one range, send back its lowest pairs or the exception."""
+    try:
+        connection.send(("ok", _scan_forked_range(byte_range, seed_hex, cut, k)))
+    except BaseException as error:  # every failure, even KeyboardInterrupt, must reach the parent
+        connection.send(("error", error))
+    finally:
+        connection.close()
 
 
 def _scan_in_workers(
     ids: Sequence[str], seed_hex: str, prefix_digits: int, prefix_limit: int, k: int, workers: int
 ) -> list[TicketAndId]:
-    """Scan one chunk here and the others in forked worker processes, then merge."""
-    global _forked_chunks
-    bounds = [len(ids) * w // workers for w in range(workers + 1)]
-    _forked_chunks = [ids[bounds[w] : bounds[w + 1]] for w in range(workers)]
-    tasks = [(w, seed_hex, prefix_digits, prefix_limit, k) for w in range(1, workers)]
-    if not prefix_limit >= 10**prefix_digits:
-        _prefix_filter(prefix_digits, prefix_limit)  # build the table once, before forking
+    """Scan one part of the ids here and the others in forked worker processes, then merge.
+
+    The ids are joined into one LF-separated UTF-8 buffer first, and every process reads its byte
+    range of that buffer. Why: merely iterating or slicing the list of strs writes their reference
+    counts, and after a fork every such write copies a memory page; the buffer is only read.
+    """
+    global _forked_joined_ids
+    cut = (prefix_digits, prefix_limit)
+    joined = "\n".join(ids).encode("utf-8")
+    if joined.count(b"\n") != len(ids) - 1:  # an id contains a newline: stay in-process
+        return _scan([map(str.encode, ids)], seed_hex, prefix_digits, prefix_limit, k)
+    # Cut at separators near equal byte offsets; each range then holds whole ids only.
+    cuts = sorted(
+        {joined.find(b"\n", len(joined) * w // workers) for w in range(1, workers)} - {-1}
+    )
+    ranges = list(zip([0] + [c + 1 for c in cuts], cuts + [len(joined)], strict=True))
+    if prefix_limit < 10**prefix_digits:
+        _last_byte_filter(prefix_digits, prefix_limit)  # build the tables once, before forking
+    context = multiprocessing.get_context("fork")
+    running: list[tuple[BaseProcess, Connection]] = []
+    _forked_joined_ids = joined
     gc.freeze()  # the workers' garbage collector then leaves the inherited objects (and pages) alone
     try:
-        with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
-            pending = pool.map_async(_scan_forked_chunk, tasks)
-            parts = [_scan_forked_chunk((0, seed_hex, prefix_digits, prefix_limit, k))]
-            parts.extend(pending.get())
+        for byte_range in ranges[1:]:
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(
+                target=_worker_main, args=(byte_range, seed_hex, cut, k, sender), daemon=True
+            )
+            process.start()
+            sender.close()
+            running.append((process, receiver))
+        parts = [_scan_forked_range(ranges[0], seed_hex, cut, k)]
+        for worker, receiver in running:
+            try:
+                status, payload = receiver.recv()
+            except EOFError:
+                raise RuntimeError(f"draw worker {worker.pid} exited without a result") from None
+            if status != "ok":
+                raise payload
+            parts.append(payload)
     finally:
         gc.unfreeze()
-        _forked_chunks = []
-    # Each part is sorted; sorting the concatenation merges the runs in C.
-    return _sorted_without_duplicates([pair for part in parts for pair in part])[: k + 1]
+        _forked_joined_ids = b""
+        for worker, receiver in running:
+            receiver.close()
+            if worker.is_alive():
+                worker.terminate()
+            worker.join()
+    tickets = [ticket for part in parts for ticket, _ in part]
+    ids_of_tickets = [entity_id for part in parts for _, entity_id in part]
+    return _lowest_pairs(tickets, ids_of_tickets, k + 1)
 
 
 def _worker_count(population_size: int, processes: int | None) -> int:
     if processes is None:
         if population_size < PARALLEL_THRESHOLD:
             return 1
-        processes = available_cores()
+        processes = idle_cores()
     if processes < 1:
         raise ValueError(f"processes must be at least 1, got {processes}")
     if "fork" not in multiprocessing.get_all_start_methods():
@@ -252,6 +325,30 @@ def available_cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
+
+
+def idle_cores() -> int:
+    """Available cores minus other runnable work (1-minute load average, less our own process).
+
+    Why: a worker forked onto a core that is already busy only adds fork and merge overhead.
+    """
+    cores = available_cores()
+    try:
+        others = max(0.0, os.getloadavg()[0] - 1.0)
+    except (AttributeError, OSError):  # no load average on this platform
+        return cores
+    return max(1, min(cores, round(cores - others)))
+
+
+def _lowest_pairs(tickets: list[str], ids: Sequence[str], limit: int) -> list[TicketAndId]:
+    """The `limit` lowest (ticket, id) pairs of the parallel lists `tickets` and `ids`."""
+    # Sorting bare ticket strings and looking ids up afterwards avoids building and comparing a
+    # tuple per candidate. Equal tickets (duplicate ids) shrink the dict: take the careful path.
+    id_of_ticket = dict(zip(tickets, ids, strict=True))
+    if len(id_of_ticket) < len(tickets):
+        return _sorted_without_duplicates(list(zip(tickets, ids, strict=True)))[:limit]
+    tickets.sort()
+    return [(t, id_of_ticket[t]) for t in islice(tickets, limit)]
 
 
 def _sorted_without_duplicates(pairs: list[TicketAndId]) -> list[TicketAndId]:

@@ -194,7 +194,7 @@ def test_selection_is_the_lowest_tickets_per_stratum() -> None:
     for stratum, size in allocation.items():
         ids = sorted(population_ids(strata, stratum))
         reference = consistent_sampler.sampler(ids, seed="20250101", take=size, digits=78)
-        got = [(s.ticket, s.entity_id) for s in selections if s.stratum == stratum]
+        got = [(s.ticket, s.id) for s in selections if s.stratum == stratum]
         assert got == [(t, i) for t, i, _ in reference]
         assert [s.rank for s in selections if s.stratum == stratum] == list(range(1, size + 1))
 
@@ -214,10 +214,10 @@ def test_next_in_stratum_is_the_next_untaken_ticket() -> None:
     strata = strata_example()
     ranked = [i for _, i in sorted((ticket("7", i), i) for i in population_ids(strata, "high"))]
     successor = next_in_stratum("7", strata, "high", ranked[:3])
-    assert successor is not None and (successor.entity_id, successor.rank) == (ranked[3], 4)
+    assert successor is not None and (successor.id, successor.rank) == (ranked[3], 4)
     # Taken ids from other strata do not count; gaps are filled from the lowest untaken ticket.
     gap = next_in_stratum("7", strata, "high", [ranked[0], ranked[2], "东方红饭店"])
-    assert gap is not None and (gap.entity_id, gap.rank) == (ranked[1], 2)
+    assert gap is not None and (gap.id, gap.rank) == (ranked[1], 2)
     assert next_in_stratum("7", strata, "high", ranked) is None
 
 

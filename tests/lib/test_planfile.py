@@ -24,6 +24,7 @@ from spotcheck.lib.planfile import (
     RiskMix,
     item_to_json,
     parse_title,
+    published_columns,
     read_plan,
     read_plan_bytes,
     write_plan_tsv,
@@ -568,6 +569,57 @@ def test_writers_follow_edited_fields(seed: ParsedPlan) -> None:
     # The next item was "same as above" (internal) and must stay internal.
     assert again.items[3].mode == "internal"
     assert [item_to_json(i) for i in again.items[4:]] == [item_to_json(i) for i in seed.items[4:]]
+
+
+def test_extra_columns_keep_every_items_order() -> None:
+    """Items 1 and 2 each fill one extra column; item 3 fills both, in the header's order.
+
+    Merging the items' orders greedily put 联系人 before 备注, so item 3's flags came back
+    reversed. (Hypothesis found this example.)
+    """
+    header = [
+        "责任单位", "抽查领域", "抽查方式", "抽查事项", "编号", "抽查内容", "检查主体", "检查时间",
+        "抽查比例和频次", "检查对象", "事项类别", "检查依据", "检查方式", "发起部门", "配合部门",
+        "备注", "联系人",
+    ]  # fmt: skip
+
+    def row(number: str, rule: str, remark: str, contact: str) -> list[str]:
+        return [
+            "", "", "部门联合", "0", number, "", "", "全年", rule, "", "一般检查事项",
+            "", "", "", "", remark, contact,
+        ]  # fmt: skip
+
+    table = [
+        header,
+        row("1", "按业实际执行", "0", ""),
+        row("2", "", "", "0"),
+        row("3", "", "0", "0"),
+    ]
+    plan = read_plan_bytes(to_tsv("", table), "source.tsv")
+    assert [i.extra for i in plan.items] == [
+        {"备注": "0"},
+        {"联系人": "0"},
+        {"备注": "0", "联系人": "0"},
+    ]
+    assert plan.items[2].review_flags == [
+        "未识别的列“备注”：内容“0”已原样保留在附加字段中",
+        "未识别的列“联系人”：内容“0”已原样保留在附加字段中",
+    ]
+    assert write_plan_tsv(plan).split("\n")[0].split("\t")[-2:] == ["备注", "联系人"]
+    expected = comparable(plan)
+    assert comparable(read_plan_bytes(write_plan_tsv(plan).encode(), "again.tsv")) == expected
+    assert comparable(read_plan_bytes(xlsx_bytes(plan), "again.xlsx")) == expected
+    assert comparable(read_plan_bytes(docx_bytes(plan), "again.docx")) == expected
+
+
+def test_extra_column_order_merges_items_orders() -> None:
+    """Each item's extra columns keep their relative order, whatever order items come in."""
+    orders = [["丙"], ["乙", "丁"], ["甲", "乙", "丙"], ["丙", "丁"]]
+    items = [PlanItemData(name="事项", extra=dict.fromkeys(order, "x")) for order in orders]
+    headers = [header for key, header in published_columns(ParsedPlan(items=items)) if key is None]
+    assert sorted(headers) == sorted({name for order in orders for name in order})
+    for order in orders:
+        assert [h for h in headers if h in order] == order
 
 
 def test_formula_like_and_control_text_in_xlsx() -> None:

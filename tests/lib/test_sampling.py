@@ -147,12 +147,16 @@ def test_ticket_prefix_is_the_low_digits_reversed(hash_value: int) -> None:
 
 def test_prefix_filter_agrees_with_ticket_strings() -> None:
     rng = random.Random(11)
-    for prefix_digits, limit in [(1, 1), (2, 37), (3, 52), (5, 5072)]:
+    for prefix_digits, limit in [(1, 1), (1, 7), (2, 37), (3, 52), (4, 9), (5, 5072)]:
         table = sampling._prefix_filter(prefix_digits, limit)
+        by_last_byte = sampling._last_byte_filter(prefix_digits, limit)
         for _ in range(2_000):
             value = rng.getrandbits(256)
             expected = int(ticket_from_hash_value(value)[2 : 2 + prefix_digits]) < limit
             assert bool(table[value % 10**prefix_digits]) == expected
+            # The last-byte pre-filter may only reject ids that the full filter rejects too.
+            assert by_last_byte[value.to_bytes(32, "big")[-1]] or not expected
+    assert sum(sampling._last_byte_filter(5, 5072)) == 128  # share < 10 %: only even hashes
 
 
 def test_a_too_narrow_filter_is_widened_and_stays_exact(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -214,8 +218,17 @@ def test_automatic_parallelism_above_the_threshold(monkeypatch: pytest.MonkeyPat
     ids = credit_codes(3_000)
     expected = draw_lowest("99", ids, 150, processes=1)
     monkeypatch.setattr(sampling, "PARALLEL_THRESHOLD", 1_000)
-    assert sampling._worker_count(len(ids), None) == min(sampling.available_cores(), len(ids))
+    monkeypatch.setattr(sampling, "idle_cores", lambda: 2)
+    assert sampling._worker_count(len(ids), None) == 2
+    assert sampling._worker_count(999, None) == 1
     assert draw_lowest("99", ids, 150) == expected
+
+
+def test_idle_cores_discounts_other_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sampling, "available_cores", lambda: 2)
+    for load, expected in [(0.0, 2), (1.0, 2), (1.6, 1), (2.0, 1), (9.0, 1)]:
+        monkeypatch.setattr(sampling.os, "getloadavg", lambda load=load: (load, load, load))
+        assert sampling.idle_cores() == expected
 
 
 def test_duplicates_are_caught_across_workers() -> None:
@@ -223,3 +236,12 @@ def test_duplicates_are_caught_across_workers() -> None:
     winner = draw_lowest("3", ids, 1)[0][1]
     with pytest.raises(ValueError, match="duplicate"):
         draw_lowest("3", [winner, *ids], 5, processes=2)
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_unencodable_ids_fail_like_the_reference(processes: int) -> None:
+    ids = ["a", "b", "lone surrogate \ud800"]  # the surrogate lands in the worker's chunk
+    with pytest.raises(UnicodeEncodeError):
+        list(consistent_sampler.sampler(ids, seed="1", take=1))
+    with pytest.raises(UnicodeEncodeError):
+        draw_lowest("1", ids, 1, processes=processes)
