@@ -11,7 +11,7 @@ hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, prin
 hypothesis_settings.register_profile("dev", deadline=None)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
-from spotcheck.accounts.models import Agency, Role, Unit, User
+from spotcheck.accounts.models import Agency, Role, Unit, User  # noqa: E402
 
 PASSWORD = "test-password-123"
 
