@@ -774,7 +774,7 @@ def result_from_document(match: TeamMatching) -> matching.MatchingResult:
     )
 
 
-def _still_eligible(inspector: Inspector, visit: Visit) -> str:
+def still_eligible(inspector: Inspector, visit: Visit) -> str:
     """Why an inspector picked from the published list can no longer serve ("" if they can)."""
     if not inspector.is_active:
         return "不在岗"
@@ -816,7 +816,7 @@ def replace_team_member(*, member: TeamMember, reason: str, actor: Any) -> TeamM
         made.append(result.replacements[-1])
         added_id = result.replacements[-1].added
         added = Inspector.objects.get(certificate_number=added_id)
-        blocked = _still_eligible(added, visit)
+        blocked = still_eligible(added, visit)
         team = result.team(visit.visit_key)
         new_member = next(m for m in team.members if m.inspector_id == added_id)
         seat = team.listing.seats[new_member.seat]

@@ -34,6 +34,7 @@ from spotcheck.inspections.actions import (
     replace_team_member,
     schedule_visit,
     set_item_setting,
+    still_eligible,
 )
 from spotcheck.inspections.exports import draw_document_with_teams_bytes
 from spotcheck.inspections.forms import (
@@ -185,7 +186,10 @@ def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
             {"vi": vi, **_draw_links(vi)}
             for vi in visit.visit_items.select_related("selection__draw")
         ],
-        "team": sorted(visit.team, key=lambda m: (m.role != "leader", m.ticket)),
+        "team": [
+            {"m": m, "problem": still_eligible(m.inspector, visit)}
+            for m in sorted(visit.team, key=lambda m: (m.role != "leader", m.ticket))
+        ],
         "history": history,
         "match": match,
         "excluded": [

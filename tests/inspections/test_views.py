@@ -259,3 +259,16 @@ def test_coordinator_sets_team_size_and_qualifications(
         assert len(team) == 3
         assert any(m.qualification == "保安服务管理" for m in team)
         assert any("保安服务管理" in m.inspector.qualifications for m in team)
+
+
+def test_visit_page_flags_a_member_recused_after_matching(client, coordinator, matched):
+    from spotcheck.registry.models import Recusal
+
+    visit = Visit.objects.filter(entity__isnull=False).first()
+    member = visit.current_members().first()
+    Recusal.objects.create(
+        inspector=member.inspector, entity=visit.entity, reason="kin", valid_from=date(2022, 1, 1)
+    )
+    client.force_login(coordinator)
+    body = client.get(visit.get_absolute_url()).content.decode()
+    assert "现已不符合条件：回避，请替换" in body
