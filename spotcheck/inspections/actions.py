@@ -1,13 +1,13 @@
 """Inspection workflows: visits from draws, joint proposals, events, team matching, replacement.
 
-Each action runs in one transaction and writes one audit entry (two when a replacement had to
-skip a candidate who is no longer eligible). Errors are `InspectionError` with a Chinese message
+Each action runs in one transaction and writes one audit entry (a replacement that had to skip a
+pick who is no longer eligible lists every step in its entry). Errors are `InspectionError` with a Chinese message
 that names the rule; nothing is saved when one is raised.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import date
 from typing import Any
@@ -94,8 +94,8 @@ def _item_key(item: PlanItem) -> str:
 
 
 def _required_items(plan: Plan, round: int) -> list[PlanItem]:
-    """Items whose targets are drawn: not event-driven, with a responsible unit, and drawn at
-    least `round` times a year."""
+    """Items whose targets are drawn: not event-driven and drawn at least `round` times a
+    year (an item without a responsible unit is refused once its draw is read)."""
     items = plan.items.filter(event_driven=False).select_related("responsible_unit")
     return [item for item in items if (item.times_per_year or 1) >= round]
 
@@ -855,11 +855,3 @@ def replace_team_member(*, member: TeamMember, reason: str, actor: Any) -> TeamM
         details={"replacements": [asdict(r) for r in made]},
     )
     return current
-
-
-def current_team(visit: Visit) -> list[TeamMember]:
-    return sorted(visit.current_members(), key=lambda m: (m.role != "leader", m.ticket))
-
-
-def months_of(visit: Visit) -> Iterable[int]:
-    return range(visit.window_start_month, visit.window_end_month + 1)
