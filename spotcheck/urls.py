@@ -19,6 +19,7 @@ urlpatterns = [
     path("plans/", include("spotcheck.plans.urls")),
     path("draws/", include("spotcheck.draws.urls")),
     path("public/", include("spotcheck.draws.public_urls")),
+    path("inspections/", include("spotcheck.inspections.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,54 @@
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+
+from spotcheck.accounts.permissions import STAFF_ROLES, user_has_role
+from spotcheck.inspections.models import TeamMatching
+
+router = Router(tags=["inspections"])
+
+
+class MatchingOut(Schema):
+    id: int
+    plan: int
+    round: int | None
+    event: int | None
+    matched_at: str
+    seed: str
+    seed_source: dict[str, Any]
+    document: dict[str, Any]
+
+
+def _visible(request: Any) -> Any:
+    matchings = TeamMatching.objects.select_related("plan")
+    if user_has_role(request.user, STAFF_ROLES):
+        return matchings
+    return matchings.filter(plan__status="published")
+
+
+def _out(match: TeamMatching) -> dict[str, Any]:
+    return {
+        "id": match.pk,
+        "plan": match.plan_id,
+        "round": match.round,
+        "event": match.event_id,
+        "matched_at": match.matched_at.isoformat(),
+        "seed": match.seed,
+        "seed_source": match.seed_source,
+        "document": match.document,
+    }
+
+
+@router.get(
+    "/matchings",
+    response=list[MatchingOut],
+    summary="检查人员匹配记录（公开；回避、证件只公布人数）",
+)
+def list_matchings(request: Any) -> list[dict[str, Any]]:
+    return [_out(m) for m in _visible(request)]
+
+
+@router.get("/matchings/{matching_id}", response=MatchingOut, summary="一次检查人员匹配的公开记录")
+def get_matching(request: Any, matching_id: int) -> dict[str, Any]:
+    return _out(get_object_or_404(_visible(request), pk=matching_id))

@@ -1,0 +1,333 @@
+"""Visits (进一次门、查多项事) and their inspector teams (the second random).
+
+A round's visits are built from its executed draws (spotcheck.lib.visits), then every visit gets
+a team matched at random under the rules of spotcheck.lib.matching (docs/matching.md). Teams are
+locked once matched: a member can only be replaced through `replace_team_member`, which records
+the reason and takes the next eligible inspector by ticket.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from spotcheck.accounts.models import Agency, Unit
+from spotcheck.plans.models import Plan, PlanItem
+from spotcheck.registry.models import Entity, Inspector
+
+
+def default_team_size() -> int:
+    return int(settings.SPOTCHECK_DEFAULT_TEAM_SIZE)
+
+
+class ItemSetting(models.Model):
+    """Inspections-side settings of a plan item: team size and required qualifications."""
+
+    item = models.OneToOneField(
+        PlanItem, on_delete=models.CASCADE, related_name="inspection_setting"
+    )
+    team_size = models.PositiveSmallIntegerField("每组人数", default=default_team_size)
+    qualifications = models.JSONField(
+        "资格要求",
+        default=list,
+        blank=True,
+        help_text="责任单位至少一名组员须持有的每项资格（专业领域）",
+    )
+
+    class Meta:
+        verbose_name = "事项检查组设置"
+        verbose_name_plural = "事项检查组设置"
+
+    def __str__(self) -> str:
+        return f"{self.item}：{self.team_size}人"
+
+
+def item_team_size(item: PlanItem) -> int:
+    setting = ItemSetting.objects.filter(item=item).first()
+    return setting.team_size if setting else default_team_size()
+
+
+def item_qualifications(item: PlanItem) -> list[str]:
+    setting = ItemSetting.objects.filter(item=item).first()
+    return sorted(setting.qualifications) if setting else []
+
+
+class Event(models.Model):
+    """An event-driven item's occurrence (大型活动、焰火燃放、噪声、重大安保任务): no draw,
+    every registered event is inspected."""
+
+    item = models.ForeignKey(PlanItem, on_delete=models.PROTECT, related_name="events")
+    organiser = models.CharField("主办/承办单位", max_length=200)
+    organiser_entity = models.ForeignKey(
+        Entity,
+        verbose_name="名录中的单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+    )
+    place = models.CharField("地点", max_length=300)
+    date = models.DateField("日期")
+    scale = models.CharField("规模", max_length=200)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    registered_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "活动登记"
+        verbose_name_plural = "活动登记"
+        ordering = ["date", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.organiser}（{self.date:%Y-%m-%d}，{self.place}）"
+
+    @property
+    def entity_key(self) -> str:
+        """The id used in the matching document: the directory id, or a stable event id."""
+        if self.organiser_entity is not None:
+            return self.organiser_entity.public_id
+        return f"event-{self.pk}"
+
+
+class Visit(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", "待匹配检查组"
+        MATCHED = "matched", "已匹配检查组"
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="visits")
+    round = models.PositiveSmallIntegerField("轮次", default=1)
+    visit_key = models.CharField("检查编号", max_length=300)
+    entity = models.ForeignKey(
+        Entity, null=True, blank=True, on_delete=models.PROTECT, related_name="visits"
+    )
+    event = models.OneToOneField(
+        Event, null=True, blank=True, on_delete=models.PROTECT, related_name="visit"
+    )
+    entity_key = models.CharField("对象标识", max_length=60)
+    entity_name = models.CharField("对象名称", max_length=200)
+    responsible_unit = models.ForeignKey(
+        Unit, verbose_name="责任单位", on_delete=models.PROTECT, related_name="visits"
+    )
+    cooperating_pools = models.JSONField("配合单位/部门", default=list)
+    cooperating_agencies = models.ManyToManyField(
+        Agency, verbose_name="配合机构", blank=True, related_name="cooperating_visits"
+    )
+    window_start_month = models.PositiveSmallIntegerField("窗口开始月份")
+    window_end_month = models.PositiveSmallIntegerField("窗口结束月份")
+    planned_start = models.DateField("计划开始日期")
+    planned_end = models.DateField("计划结束日期")
+    ticket = models.CharField("顺序号（最低抽取号）", max_length=100)
+    team_size = models.PositiveSmallIntegerField("每组人数")
+    requirements = models.JSONField("资格要求", default=list)
+    merged_from = models.JSONField("合并自", default=list, blank=True)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.PLANNED)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "检查任务"
+        verbose_name_plural = "检查任务"
+        ordering = ["plan", "round", "ticket", "visit_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "round", "visit_key"], name="visit_key_unique_per_round"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity_name}（{self.visit_key}）"
+
+    def get_absolute_url(self) -> str:
+        return reverse("inspections:visit", args=[self.pk])
+
+    @property
+    def is_joint(self) -> bool:
+        return bool(self.cooperating_pools)
+
+    @property
+    def window_summary(self) -> str:
+        return f"{self.window_start_month}月—{self.window_end_month}月"
+
+    def current_members(self) -> models.QuerySet[TeamMember]:
+        return self.members.filter(replaced_at__isnull=True).select_related(
+            "inspector", "inspector__unit", "inspector__agency"
+        )
+
+
+def window_days(year: int, start_month: int, end_month: int) -> tuple[date, date]:
+    """The first day of the first month and the last day of the last month of the window."""
+    last = calendar.monthrange(year, end_month)[1]
+    return date(year, start_month, 1), date(year, end_month, last)
+
+
+class VisitItem(models.Model):
+    """One plan item covered by a visit, and the target ticket it was drawn with."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="visit_items")
+    item = models.ForeignKey(PlanItem, on_delete=models.PROTECT, related_name="visit_items")
+    ticket = models.CharField("抽取号", max_length=100, blank=True)
+    selection = models.ForeignKey(
+        "draws.DrawSelection",
+        verbose_name="抽中记录",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="visit_items",
+        help_text="按实际执行的事项（活动）没有抽取",
+    )
+
+    class Meta:
+        verbose_name = "检查任务事项"
+        verbose_name_plural = "检查任务事项"
+        ordering = ["visit", "item__number"]
+        constraints = [
+            models.UniqueConstraint(fields=["visit", "item"], name="visit_item_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visit.visit_key}：{self.item}"
+
+
+class JointProposal(models.Model):
+    """Single-unit visits to one entity whose windows overlap: merged only once accepted."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="joint_proposals")
+    round = models.PositiveSmallIntegerField("轮次", default=1)
+    key = models.CharField("建议编号", max_length=1000)
+    visit_keys = models.JSONField("涉及的检查任务", default=list)
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
+    units = models.JSONField("涉及单位", default=list)
+    window_start_month = models.PositiveSmallIntegerField("共同窗口开始月份")
+    window_end_month = models.PositiveSmallIntegerField("共同窗口结束月份")
+    ticket = models.CharField(max_length=100)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accepted_at = models.DateTimeField("接受时间", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "联合检查建议"
+        verbose_name_plural = "联合检查建议"
+        ordering = ["plan", "round", "ticket"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "round", "key"], name="proposal_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity}：{'、'.join(self.units)}联合检查建议"
+
+    @staticmethod
+    def key_for(visit_keys: Any) -> str:
+        return " & ".join(sorted(visit_keys))
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.accepted_at is not None
+
+
+class TeamMatching(models.Model):
+    """One run of the second random: a round's visits, or one event's visit."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="team_matchings")
+    round = models.PositiveSmallIntegerField("轮次", null=True, blank=True)
+    event = models.OneToOneField(
+        Event, null=True, blank=True, on_delete=models.PROTECT, related_name="matching"
+    )
+    seed = models.CharField("种子", max_length=2000)
+    seed_source = models.JSONField("种子来源", default=dict)
+    document = models.JSONField("匹配记录（公开）", default=dict)
+    matched_at = models.DateTimeField("匹配时间", auto_now_add=True)
+    matched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "检查人员匹配"
+        verbose_name_plural = "检查人员匹配"
+        ordering = ["-matched_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "round"],
+                condition=models.Q(event__isnull=True),
+                name="one_matching_per_round",
+            )
+        ]
+
+    def __str__(self) -> str:
+        if self.event_id:
+            return f"{self.plan.year}年活动检查人员匹配：{self.event}"
+        return f"{self.plan}第{self.round}轮检查人员匹配"
+
+    def get_absolute_url(self) -> str:
+        return reverse("inspections:matching", args=[self.pk])
+
+
+class LockedQuerySet(models.QuerySet["TeamMember"]):
+    def delete(self) -> Any:
+        raise ValueError("检查组已锁定，不能删除成员（只能按规则替换）")
+
+    def update(self, **kwargs: Any) -> int:
+        raise ValueError("检查组已锁定，只能通过替换操作修改")
+
+
+class TeamMember(models.Model):
+    """A seat on a visit's team; locked once matched, replaced only by rule."""
+
+    class Role(models.TextChoices):
+        LEADER = "leader", "组长"
+        MEMBER = "member", "组员"
+
+    matching = models.ForeignKey(TeamMatching, on_delete=models.PROTECT, related_name="members")
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="members")
+    inspector = models.ForeignKey(Inspector, on_delete=models.PROTECT, related_name="team_seats")
+    role = models.CharField("角色", max_length=10, choices=Role.choices)
+    seat = models.PositiveSmallIntegerField("席位")
+    pool = models.CharField("所属单位/部门", max_length=200)
+    qualification = models.CharField("资格席位", max_length=100, blank=True)
+    ticket = models.CharField("匹配号", max_length=100)
+    eligibility = models.TextField("符合条件的说明")
+    replaced_at = models.DateTimeField("被替换时间", null=True, blank=True)
+    replaced_reason = models.CharField("替换原因", max_length=200, blank=True)
+    replacement = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaces"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LockedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "检查组成员"
+        verbose_name_plural = "检查组成员"
+        ordering = ["visit", "replaced_at", "-role", "ticket"]
+
+    def __str__(self) -> str:
+        return f"{self.visit.visit_key}：{self.inspector.name}（{self.get_role_display()}）"
+
+    _REPLACEMENT_FIELDS = frozenset({"replaced_at", "replaced_reason", "replacement"})
+    _ROLE_FIELDS = frozenset({"role"})
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            fields = set(kwargs.get("update_fields") or ())
+            # Only two changes are allowed after matching, both made by replace_team_member:
+            # recording a replacement once, and the leader role moving after a replacement.
+            if not fields or not (fields <= self._REPLACEMENT_FIELDS | self._ROLE_FIELDS):
+                raise ValueError("检查组已锁定，只能通过替换操作修改")
+            if fields & self._REPLACEMENT_FIELDS:
+                stored = TeamMember.objects.filter(pk=self.pk).values("replaced_at").get()
+                if stored["replaced_at"] is not None:
+                    raise ValueError("该成员已被替换，不能再次修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("检查组已锁定，不能删除成员（只能按规则替换）")
+
+    @property
+    def is_current(self) -> bool:
+        return self.replaced_at is None

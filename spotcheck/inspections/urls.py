@@ -1,0 +1,23 @@
+from django.urls import path
+
+from spotcheck.inspections import views
+
+app_name = "inspections"
+urlpatterns = [
+    path("", views.visit_list, name="list"),
+    path("print/", views.team_print, name="print"),
+    path("visits/<int:visit_id>/", views.visit_detail, name="visit"),
+    path("visits/<int:visit_id>/schedule/", views.visit_schedule, name="schedule"),
+    path("members/<int:member_id>/replace/", views.member_replace, name="replace"),
+    path("plans/<int:plan_id>/rounds/<int:round>/", views.round_detail, name="round"),
+    path("plans/<int:plan_id>/rounds/<int:round>/build/", views.round_build, name="build"),
+    path("plans/<int:plan_id>/rounds/<int:round>/match/", views.round_match, name="match"),
+    path("plans/<int:plan_id>/settings/", views.item_setting, name="item_setting"),
+    path("plans/<int:plan_id>/events/", views.event_register, name="event_register"),
+    path("proposals/<int:proposal_id>/accept/", views.proposal_accept, name="accept"),
+    path("events/<int:event_id>/match/", views.event_match, name="event_match"),
+    path("matchings/", views.matching_list, name="matchings"),
+    path("matchings/<int:matching_id>/", views.matching_detail, name="matching"),
+    path("draws/<int:draw_id>/draw.json", views.draw_json, name="draw_json"),
+    path("matchings/<int:matching_id>/teams.json", views.matching_json, name="matching_json"),
+]

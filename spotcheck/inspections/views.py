@@ -1,0 +1,478 @@
+"""Visits and teams: unit leaders' month view and printable team list, inspectors' own visits,
+the visit page, coordinators' round page (build, joint proposals, events, matching,
+replacement), and the public matching record (counts only)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_POST
+
+from spotcheck.accounts.models import Role
+from spotcheck.accounts.permissions import (
+    PLAN_MANAGERS,
+    STAFF_ROLES,
+    role_required,
+    user_has_role,
+)
+from spotcheck.draws.models import Draw
+from spotcheck.inspections.actions import (
+    InspectionError,
+    accept_joint_visit,
+    build_visits,
+    match_event_team,
+    match_teams_for_round,
+    register_event,
+    replace_team_member,
+    schedule_visit,
+    set_item_setting,
+    still_eligible,
+)
+from spotcheck.inspections.exports import draw_document_with_teams_bytes
+from spotcheck.inspections.forms import (
+    CeremonyForm,
+    EventForm,
+    ItemSettingForm,
+    ReplaceForm,
+    ScheduleForm,
+)
+from spotcheck.inspections.models import (
+    Event,
+    JointProposal,
+    TeamMatching,
+    TeamMember,
+    Visit,
+    VisitItem,
+    item_qualifications,
+    item_team_size,
+)
+from spotcheck.lib.matching import EXCLUSION_LABELS
+from spotcheck.plans.models import Plan
+
+MONTHS = list(range(1, 13))
+EXCLUDED_LABELS = {
+    **EXCLUSION_LABELS,
+    "unqualified": "缺少本单位须提供的资格",
+    "capped": "已达工作量上限",
+}
+
+
+def _visits() -> QuerySet[Visit]:
+    return (
+        Visit.objects.select_related("plan", "responsible_unit", "entity", "event")
+        .prefetch_related(
+            Prefetch("visit_items", queryset=VisitItem.objects.select_related("item")),
+            Prefetch(
+                "members",
+                queryset=TeamMember.objects.filter(replaced_at__isnull=True).select_related(
+                    "inspector"
+                ),
+                to_attr="team",
+            ),
+        )
+        .order_by("planned_start", "ticket", "visit_key")
+    )
+
+
+def _rows(visits: Iterable[Visit]) -> list[dict[str, Any]]:
+    rows = []
+    for visit in visits:
+        team = sorted(visit.team, key=lambda m: (m.role != "leader", m.ticket))
+        rows.append(
+            {
+                "visit": visit,
+                "team": team,
+                "months": [
+                    visit.planned_start.month <= month <= visit.planned_end.month
+                    for month in MONTHS
+                ],
+            }
+        )
+    return rows
+
+
+@role_required(*STAFF_ROLES)
+def visit_list(request: HttpRequest) -> HttpResponse:
+    """An inspector's own visits first; then the visits of the user's unit by month inside
+    each item's window (every visit for coordinators, supervisors and administrators)."""
+    user = request.user
+    inspector = getattr(user, "inspector", None)
+    mine = []
+    if inspector is not None:
+        mine = _rows(_visits().filter(members__inspector=inspector, members__replaced_at=None))
+    visits = _visits()
+    scope = "全部单位"
+    if user.role in (Role.UNIT_LEADER, Role.INSPECTOR):
+        if user.unit is None:
+            visits = visits.none()
+        else:
+            visits = visits.filter(responsible_unit=user.unit)
+            scope = user.unit.name
+    groups: dict[Any, dict[str, Any]] = {}
+    for row in _rows(visits.distinct()):
+        first = min(row["visit"].visit_items.all(), key=lambda vi: vi.item.position)
+        item = first.item
+        group = groups.setdefault(
+            (row["visit"].plan_id, item.position),
+            {
+                "item": item,
+                "plan": row["visit"].plan,
+                "window": [
+                    (item.window_start_month or 1) <= m <= (item.window_end_month or 12)
+                    for m in MONTHS
+                ],
+                "rows": [],
+            },
+        )
+        group["rows"].append(
+            {**row, "cells": list(zip(group["window"], row["months"], strict=True))}
+        )
+    context = {
+        "mine": mine,
+        "groups": [groups[key] for key in sorted(groups, key=lambda k: (k[0], k[1]))],
+        "scope": scope,
+        "months": MONTHS,
+        "can_manage": user_has_role(user, PLAN_MANAGERS),
+        "plans": Plan.objects.filter(status=Plan.Status.PUBLISHED),
+    }
+    return render(request, "inspections/visit_list.html", context)
+
+
+@role_required(*STAFF_ROLES)
+def team_print(request: HttpRequest) -> HttpResponse:
+    """A print-friendly list of the unit's teams (print CSS; one table)."""
+    user = request.user
+    visits = _visits().filter(status=Visit.Status.MATCHED)
+    if user.role in (Role.UNIT_LEADER, Role.INSPECTOR):
+        visits = visits.filter(responsible_unit=user.unit) if user.unit else visits.none()
+    unit = user.unit.name if user.unit and not user_has_role(user, PLAN_MANAGERS) else "全部单位"
+    return render(request, "inspections/team_print.html", {"rows": _rows(visits), "unit": unit})
+
+
+def _can_see_visit(user: Any, visit: Visit) -> bool:
+    if user.role in (Role.UNIT_LEADER, Role.INSPECTOR):
+        own = visit.members.filter(inspector__user=user).exists()
+        return own or (user.unit is not None and user.unit_id == visit.responsible_unit_id)
+    return True
+
+
+@role_required(*STAFF_ROLES)
+def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
+    visit = get_object_or_404(_visits(), pk=visit_id)
+    if not _can_see_visit(request.user, visit):
+        raise PermissionDenied("只能查看本单位或本人的检查任务")
+    match = TeamMatching.objects.filter(members__visit=visit).distinct().first()
+    history = visit.members.filter(replaced_at__isnull=False).select_related(
+        "inspector", "replacement__inspector"
+    )
+    entry = None
+    if match is not None:
+        entry = next(
+            (v for v in match.document.get("visits", []) if v["visit_id"] == visit.visit_key),
+            None,
+        )
+    context = {
+        "visit": visit,
+        "items": [vi.item for vi in visit.visit_items.all()],
+        "visit_items": [
+            {"vi": vi, **_draw_links(vi)}
+            for vi in visit.visit_items.select_related("selection__draw")
+        ],
+        "team": [
+            {"m": m, "problem": still_eligible(m.inspector, visit)}
+            for m in sorted(visit.team, key=lambda m: (m.role != "leader", m.ticket))
+        ],
+        "history": history,
+        "match": match,
+        "excluded": [
+            (EXCLUDED_LABELS.get(k, k), n) for k, n in (entry or {}).get("excluded", {}).items()
+        ],
+        "can_manage": user_has_role(request.user, PLAN_MANAGERS),
+        "can_schedule": visit.status == Visit.Status.PLANNED and _can_schedule(request.user, visit),
+        "replace_form": ReplaceForm(),
+    }
+    return render(request, "inspections/visit_detail.html", context)
+
+
+def _can_schedule(user: Any, visit: Visit) -> bool:
+    if user_has_role(user, PLAN_MANAGERS):
+        return True
+    return user.role == Role.UNIT_LEADER and user.unit_id == visit.responsible_unit_id
+
+
+@require_POST
+@role_required(*PLAN_MANAGERS, Role.UNIT_LEADER)
+def visit_schedule(request: HttpRequest, visit_id: int) -> HttpResponse:
+    visit = get_object_or_404(Visit, pk=visit_id)
+    if not _can_schedule(request.user, visit):
+        raise PermissionDenied("只能安排本单位的检查任务")
+    form = ScheduleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写开始和结束日期（YYYY-MM-DD）")
+        return redirect(visit)
+    try:
+        schedule_visit(
+            visit=visit,
+            start=form.cleaned_data["start"],
+            end=form.cleaned_data["end"],
+            actor=request.user,
+        )
+    except InspectionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "已更新检查日期")
+    return redirect(visit)
+
+
+def _draw_links(visit_item: VisitItem) -> dict[str, Any]:
+    """The draw a visit item came from: its page and public bulletin if the draws app serves
+    them, and draw.json with the round's teams."""
+    if visit_item.selection is None:
+        return {"draw": None}
+    draw = visit_item.selection.draw
+    links: dict[str, Any] = {"draw": draw, "selection": visit_item.selection}
+    for name, method in (
+        ("draw_url", draw.get_absolute_url),
+        ("bulletin_url", draw.get_public_url),
+    ):
+        try:
+            links[name] = method()
+        except NoReverseMatch:
+            links[name] = ""
+    links["json_url"] = reverse("inspections:draw_json", args=[draw.pk])
+    return links
+
+
+@require_POST
+@role_required(*PLAN_MANAGERS)
+def member_replace(request: HttpRequest, member_id: int) -> HttpResponse:
+    member = get_object_or_404(TeamMember.objects.select_related("visit"), pk=member_id)
+    form = ReplaceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "替换须写明原因")
+        return redirect(member.visit)
+    try:
+        new = replace_team_member(
+            member=member, reason=form.cleaned_data["reason"], actor=request.user
+        )
+    except InspectionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"已按匹配号顺序由{new.inspector.name}递补")
+    return redirect(member.visit)
+
+
+@role_required(*PLAN_MANAGERS)
+def round_detail(request: HttpRequest, plan_id: int, round: int) -> HttpResponse:
+    """Coordinators: build the round's visits, accept joint proposals, match teams; register
+    events and hold their seed ceremonies."""
+    plan = get_object_or_404(Plan, pk=plan_id)
+    visits = _visits().filter(plan=plan, round=round, event__isnull=True)
+    context = {
+        "plan": plan,
+        "round": round,
+        "rows": _rows(visits),
+        "proposals": JointProposal.objects.filter(plan=plan, round=round).select_related("entity"),
+        "matching": TeamMatching.objects.filter(plan=plan, round=round, event__isnull=True).first(),
+        "events": Event.objects.filter(item__plan=plan)
+        .select_related("item", "visit")
+        .prefetch_related("matching"),
+        "seeds": sorted(
+            set(
+                Draw.objects.filter(
+                    item__plan=plan, round_number=round, status=Draw.Status.EXECUTED
+                ).values_list("seed", flat=True)
+            )
+        ),
+        "event_form": EventForm(plan=plan),
+        "setting_form": ItemSettingForm(plan=plan),
+        "settings": [
+            {
+                "item": item,
+                "team_size": item_team_size(item),
+                "qualifications": item_qualifications(item),
+            }
+            for item in plan.items.order_by("number")
+        ],
+        "ceremony_form": CeremonyForm(),
+    }
+    return render(request, "inspections/round_detail.html", context)
+
+
+def _round_url(plan: Plan, round: int) -> str:
+    return reverse("inspections:round", args=[plan.pk, round])
+
+
+@require_POST
+@role_required(*PLAN_MANAGERS)
+def round_build(request: HttpRequest, plan_id: int, round: int) -> HttpResponse:
+    plan = get_object_or_404(Plan, pk=plan_id)
+    try:
+        result = build_visits(plan=plan, round=round, actor=request.user)
+    except InspectionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"已生成{result.visits}个检查任务，{result.proposals}条联合检查建议待确认",
+        )
+    return redirect(_round_url(plan, round))
+
+
+@require_POST
+@role_required(*PLAN_MANAGERS)
+def round_match(request: HttpRequest, plan_id: int, round: int) -> HttpResponse:
+    plan = get_object_or_404(Plan, pk=plan_id)
+    try:
+        match = match_teams_for_round(plan=plan, round=round, actor=request.user)
+    except InspectionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"已为{len(match.document['visits'])}个检查任务匹配检查组")
+    return redirect(_round_url(plan, round))
+
+
+@require_POST
+@role_required(*PLAN_MANAGERS)
+def proposal_accept(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    proposal = get_object_or_404(JointProposal.objects.select_related("plan"), pk=proposal_id)
+    try:
+        visit = accept_joint_visit(proposal=proposal, actor=request.user)
+    except InspectionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"已合并为联合检查 {visit.visit_key}")
+    return redirect(_round_url(proposal.plan, proposal.round))
+
+
+@require_POST
+@role_required(*PLAN_MANAGERS)
+def event_register(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = get_object_or_404(Plan, pk=plan_id)
+    form = EventForm(request.POST, plan=plan)
+    if form.is_valid():
+        try:
+            event = register_event(actor=request.user, **form.cleaned_data)
+        except InspectionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"已登记活动：{event}")
+    else:
+        messages.error(
+            request,
+            "活动登记信息不完整："
+            + "；".join(
+                f"{form.fields[f].label if f in form.fields else ''}{'，'.join(e)}"
+                for f, e in form.errors.items()
+            ),
+        )
+    return redirect(_round_url(plan, 1))
+
+
+@require_POST
+@role_required(*PLAN_MANAGERS)
+def item_setting(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = get_object_or_404(Plan, pk=plan_id)
+    form = ItemSettingForm(request.POST, plan=plan)
+    if form.is_valid():
+        try:
+            set_item_setting(actor=request.user, **form.cleaned_data)
+        except InspectionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "已保存事项检查组设置（生成或重新生成检查任务时生效）")
+    else:
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+    return redirect(_round_url(plan, 1))
+
+
+@require_POST
+@role_required(*PLAN_MANAGERS)
+def event_match(request: HttpRequest, event_id: int) -> HttpResponse:
+    event = get_object_or_404(Event.objects.select_related("item__plan"), pk=event_id)
+    form = CeremonyForm(request.POST)
+    if form.is_valid():
+        try:
+            match_event_team(
+                event=event,
+                witnesses=form.cleaned_data["witnesses"],
+                beacon=form.cleaned_data["beacon"] or None,
+                actor=request.user,
+            )
+        except InspectionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"已为活动“{event}”匹配检查组")
+    else:
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+    return redirect(_round_url(event.item.plan, 1))
+
+
+def matching_list(request: HttpRequest) -> HttpResponse:
+    """Public: every matching of a published plan (staff also see drafts' matchings)."""
+    matchings = TeamMatching.objects.select_related("plan", "event").order_by("-matched_at")
+    if not user_has_role(request.user, STAFF_ROLES):
+        matchings = matchings.filter(plan__status=Plan.Status.PUBLISHED)
+    return render(request, "inspections/matching_list.html", {"matchings": matchings})
+
+
+def _public_matching(request: HttpRequest, matching_id: int) -> TeamMatching:
+    match = get_object_or_404(TeamMatching.objects.select_related("plan", "event"), pk=matching_id)
+    if not match.plan.is_published and not user_has_role(request.user, STAFF_ROLES):
+        raise Http404("匹配记录尚未公开")
+    return match
+
+
+def matching_detail(request: HttpRequest, matching_id: int) -> HttpResponse:
+    """The public matching record: seed and how it was composed, pool numbers, and per visit
+    the seats, the team's tickets and the exclusion counts (never who was excluded or why)."""
+    match = _public_matching(request, matching_id)
+    visits = [
+        {
+            **entry,
+            "excluded_labels": [
+                (EXCLUDED_LABELS.get(k, k), n) for k, n in entry["excluded"].items()
+            ],
+            "eligible_count": sum(len(ids) for ids in entry["eligible"].values()),
+        }
+        for entry in match.document.get("visits", [])
+    ]
+    return render(
+        request,
+        "inspections/matching_detail.html",
+        {"match": match, "visits": visits, "pools": match.document.get("pools", {})},
+    )
+
+
+def draw_json(request: HttpRequest, draw_id: int) -> HttpResponse:
+    """draw.json of a draw with the round's teams attached (once matched)."""
+    draw = get_object_or_404(Draw.objects.select_related("item__plan"), pk=draw_id)
+    if not draw.item.plan.is_published and not user_has_role(request.user, STAFF_ROLES):
+        raise Http404("抽取尚未公开")
+    if draw.status != Draw.Status.EXECUTED:
+        raise Http404("抽取尚未执行")
+    try:
+        data = draw_document_with_teams_bytes(draw)
+    except ValueError as exc:  # attach_teams refuses teams that would not verify for this draw
+        return HttpResponse(str(exc), status=409, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(data, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="draw-{draw.pk}-teams.json"'
+    return response
+
+
+def matching_json(request: HttpRequest, matching_id: int) -> HttpResponse:
+    match = _public_matching(request, matching_id)
+    response = HttpResponse(
+        json.dumps(match.document, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="teams-{match.pk}.json"'
+    return response

@@ -1,0 +1,98 @@
+"""draw.json carries the round's teams; tools/verify_draw.py recomputes them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from spotcheck.inspections.actions import build_visits, match_teams_for_round, replace_team_member
+from spotcheck.inspections.exports import draw_document_with_teams
+from spotcheck.inspections.models import Visit
+from spotcheck.lib import drawdoc, matching
+from tests.inspections.conftest import DICE
+
+pytestmark = pytest.mark.django_db
+
+# SPOTCHECK_VERIFY_DRAW: try another copy of the verifier (e.g. from a branch not merged yet).
+VERIFIER = Path(
+    os.environ.get("SPOTCHECK_VERIFY_DRAW")
+    or Path(__file__).resolve().parents[2] / "tools" / "verify_draw.py"
+)
+
+
+@pytest.fixture
+def matched(published_plan, executed_draws, coordinator):
+    build_visits(plan=published_plan, round=1, actor=coordinator)
+    match = match_teams_for_round(plan=published_plan, round=1, actor=coordinator)
+    visit = Visit.objects.filter(responsible_unit__name="网安大队").first()
+    replace_team_member(member=visit.current_members().first(), reason="因病", actor=coordinator)
+    match.refresh_from_db()
+    return match
+
+
+def verify(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(VERIFIER), str(path)], capture_output=True, text=True, check=False
+    )
+
+
+def test_draw_document_has_the_round_teams(matched, executed_draws):
+    draw = executed_draws[8].draw
+    document = draw_document_with_teams(draw)
+    assert document[drawdoc.TEAMS_KEY]["seed"] == document["seed"]["value"]
+    assert document[drawdoc.TEAMS_KEY]["visits"] == matched.document["visits"]
+    assert document[drawdoc.TEAMS_KEY]["replacements"][0]["reason"] == "因病"
+    checks = drawdoc.verify_draw_document(document)
+    assert all(check.ok for check in checks), [c for c in checks if not c.ok]
+
+
+def test_verifier_recomputes_the_teams(matched, executed_draws, tmp_path, client):
+    draw = executed_draws[11].draw
+    genuine = tmp_path / "draw.json"
+    call_command("export_draw_teams", str(draw.pk), "-o", str(genuine))
+    served = client.get(reverse("inspections:draw_json", args=[draw.pk]))
+    assert json.loads(served.content) == json.loads(genuine.read_text(encoding="utf-8"))
+    result = verify(genuine)
+    assert result.returncode == 0 and "VERIFIED" in result.stdout, result.stdout + result.stderr
+    if "not checked" in result.stdout:
+        pytest.skip("this tools/verify_draw.py does not check teams yet (branch verifyteams)")
+    # Swap one member of a team for another eligible inspector of the same pool.
+    document = json.loads(genuine.read_text(encoding="utf-8"))
+    visit = document["teams"]["visits"][0]
+    member = visit["team"][0]
+    pool = visit["seats"][member["seat"]]["pool"]
+    on_team = {m["inspector_id"] for m in visit["team"]}
+    other = next(i for i in visit["eligible"][pool] if i not in on_team)
+    member["inspector_id"] = other
+    tampered = tmp_path / "tampered.json"
+    tampered.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    result = verify(tampered)
+    assert result.returncode == 1 and "MISMATCH" in result.stdout
+
+
+def test_a_round_of_several_ceremonies_matches_but_its_draw_json_says_why_no_teams(
+    published_plan, directory, coordinator, client
+):
+    from tests.inspections.conftest import run_draw
+
+    other = [("王五", "2718281828"), ("赵六", "4590452353")]
+    for item in published_plan.items.filter(event_driven=False):
+        run_draw(item, coordinator, witnesses=other if item.number == 2 else DICE)
+    build_visits(plan=published_plan, round=1, actor=coordinator)
+    match = match_teams_for_round(plan=published_plan, round=1, actor=coordinator)
+    assert match.seed == "31415926535897932384\n27182818284590452353"
+    # The matching document alone still recomputes.
+    assert matching.recompute_document(match.document) == match.document
+    client.force_login(coordinator)
+    page = client.get(reverse("inspections:round", args=[published_plan.pk, 1]))
+    assert "2个不同的种子" in page.content.decode()
+    draw = published_plan.items.get(number=8).draws.get()
+    response = client.get(reverse("inspections:draw_json", args=[draw.pk]))
+    assert response.status_code == 409 and "检查组与本次摇号不符" in response.content.decode()
