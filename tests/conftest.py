@@ -16,6 +16,12 @@ hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 PASSWORD = "test-password-123"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness would dominate the suite; tests need no key stretching.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def agency(db) -> Agency:
     return Agency.objects.create(name="沂源县公安局")
