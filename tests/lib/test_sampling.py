@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import unicodedata
 from fractions import Fraction
@@ -227,7 +228,7 @@ def test_automatic_parallelism_above_the_threshold(monkeypatch: pytest.MonkeyPat
 def test_idle_cores_discounts_other_work(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sampling, "available_cores", lambda: 2)
     for load, expected in [(0.0, 2), (1.0, 2), (1.6, 1), (2.0, 1), (9.0, 1)]:
-        monkeypatch.setattr(sampling.os, "getloadavg", lambda load=load: (load, load, load))
+        monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, load, load))
         assert sampling.idle_cores() == expected
 
 
