@@ -246,3 +246,13 @@ def test_unencodable_ids_fail_like_the_reference(processes: int) -> None:
         list(consistent_sampler.sampler(ids, seed="1", take=1))
     with pytest.raises(UnicodeEncodeError):
         draw_lowest("1", ids, 1, processes=processes)
+
+
+def test_batch_ticket_building_matches_the_single_one() -> None:
+    rng = random.Random(3)
+    values = [0, 5, 10**63 - 1, 10**63, 2**256 - 1, *(rng.getrandbits(256) for _ in range(50))]
+    assert sampling._tickets_from_hash_values(values) == [ticket_from_hash_value(v) for v in values]
+    big_only = values[4:]
+    assert sampling._tickets_from_hash_values(big_only) == list(
+        map(ticket_from_hash_value, big_only)
+    )
