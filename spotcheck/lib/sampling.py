@@ -210,7 +210,7 @@ def _scan(
                 if passes[hash_value % modulus]:
                     keep_value(hash_value)
                     keep_id(encoded_id)
-    tickets = list(map(ticket_from_hash_value, kept_values))
+    tickets = _tickets_from_hash_values(kept_values)
     ids = list(map(bytes.decode, kept_ids))
     # One more than k, so that a duplicate id straddling the cut is still detected after a merge.
     return _lowest_pairs(tickets, ids, k + 1)
@@ -341,14 +341,26 @@ def idle_cores() -> int:
 
 
 def _lowest_pairs(tickets: list[str], ids: Sequence[str], limit: int) -> list[TicketAndId]:
-    """The `limit` lowest (ticket, id) pairs of the parallel lists `tickets` and `ids`."""
+    """The `limit` lowest (ticket, id) pairs of the parallel lists `tickets` (reused) and `ids`."""
     # Sorting bare ticket strings and looking ids up afterwards avoids building and comparing a
     # tuple per candidate. Equal tickets (duplicate ids) shrink the dict: take the careful path.
     id_of_ticket = dict(zip(tickets, ids, strict=True))
     if len(id_of_ticket) < len(tickets):
         return _sorted_without_duplicates(list(zip(tickets, ids, strict=True)))[:limit]
     tickets.sort()
-    return [(t, id_of_ticket[t]) for t in islice(tickets, limit)]
+    del tickets[limit:]
+    return list(zip(tickets, map(id_of_ticket.__getitem__, tickets), strict=True))
+
+
+_reverse = itemgetter(slice(None, None, -1))
+
+
+def _tickets_from_hash_values(hash_values: list[int]) -> list[str]:
+    """ticket_from_hash_value for many values, with the per-item work done by C-level maps."""
+    digits = list(map(str, hash_values))
+    if digits and min(map(len, digits)) < 64:  # h < 10**63: pad like "{:064d}" (p ~ 1e-14 per id)
+        digits = [d.zfill(64) for d in digits]
+    return list(map("0.".__add__, map(_reverse, digits)))
 
 
 def _sorted_without_duplicates(pairs: list[TicketAndId]) -> list[TicketAndId]:

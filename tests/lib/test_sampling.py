@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import unicodedata
 from fractions import Fraction
@@ -227,7 +228,7 @@ def test_automatic_parallelism_above_the_threshold(monkeypatch: pytest.MonkeyPat
 def test_idle_cores_discounts_other_work(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sampling, "available_cores", lambda: 2)
     for load, expected in [(0.0, 2), (1.0, 2), (1.6, 1), (2.0, 1), (9.0, 1)]:
-        monkeypatch.setattr(sampling.os, "getloadavg", lambda load=load: (load, load, load))
+        monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, load, load))
         assert sampling.idle_cores() == expected
 
 
@@ -245,3 +246,13 @@ def test_unencodable_ids_fail_like_the_reference(processes: int) -> None:
         list(consistent_sampler.sampler(ids, seed="1", take=1))
     with pytest.raises(UnicodeEncodeError):
         draw_lowest("1", ids, 1, processes=processes)
+
+
+def test_batch_ticket_building_matches_the_single_one() -> None:
+    rng = random.Random(3)
+    values = [0, 5, 10**63 - 1, 10**63, 2**256 - 1, *(rng.getrandbits(256) for _ in range(50))]
+    assert sampling._tickets_from_hash_values(values) == [ticket_from_hash_value(v) for v in values]
+    big_only = values[4:]
+    assert sampling._tickets_from_hash_values(big_only) == list(
+        map(ticket_from_hash_value, big_only)
+    )
