@@ -443,6 +443,26 @@ def seed_draw(
     return draw
 
 
+def seed_draws(
+    *,
+    draws: Sequence[Draw | int],
+    witnesses: Sequence[tuple[str, str]],
+    beacon: str | None = None,
+    actor: Any,
+) -> list[Draw]:
+    """One ceremony for several prepared draws of a round: all get the same seed, or none does.
+
+    A shared seed is what lets items on the same target type select the same entities, so that
+    they become one visit, and lets the round's teams be verified inside every draw.json.
+    """
+    if not draws:
+        raise DrawError("请至少指定一个抽取")
+    with transaction.atomic():
+        return [
+            seed_draw(draw=draw, witnesses=witnesses, beacon=beacon, actor=actor) for draw in draws
+        ]
+
+
 # --- execute ---------------------------------------------------------------------------------
 
 

@@ -233,3 +233,44 @@ def test_cli_errors_name_the_rule(plan, demo_directory, tmp_path):
     assert hashlib.sha256(path.read_bytes()).hexdigest() == draw.population_hash
     draw_cli("cancel", str(draw.pk), "--reason", "演示")
     assert Draw.objects.get().status == Draw.Status.CANCELLED
+
+
+def test_one_ceremony_seeds_the_round_and_items_8_to_11_select_the_same_entities(
+    plan, demo_directory
+):
+    drawn = {}
+    for number in (8, 9, 10, 11):
+        draw_cli("prepare", f"{plan.pk}/{number}", "--on", DRAW_DAY.isoformat())
+        drawn[number] = Draw.objects.get(item__number=number)
+    ids = [str(d.pk) for d in drawn.values()]
+    output = draw_cli("seed", *ids, "--witness", "张三:31415926535", "--witness", "李四:8979323846")
+    assert "、".join(ids) in output
+    for draw in drawn.values():
+        draw_cli("execute", str(draw.pk))
+    seeds = set(Draw.objects.values_list("seed", flat=True))
+    assert len(seeds) == 1
+    selections = [
+        sorted(Draw.objects.get(pk=d.pk).selections.values_list("public_id", flat=True))
+        for d in drawn.values()
+    ]
+    # Same seed and same population: consistent sampling picks the same entities for all four.
+    assert all(s == selections[0] for s in selections)
+
+
+def test_a_round_ceremony_is_all_or_nothing(plan, demo_directory):
+    draw_cli("prepare", f"{plan.pk}/8", "--on", DRAW_DAY.isoformat())
+    draw_cli("prepare", f"{plan.pk}/9", "--on", DRAW_DAY.isoformat())
+    first, second = Draw.objects.order_by("pk")
+    draw_cli("seed", str(second.pk), "--witness", "甲:11111111111", "--witness", "乙:22222222222")
+    with pytest.raises(CommandError):
+        draw_cli(
+            "seed",
+            str(first.pk),
+            str(second.pk),
+            "--witness",
+            "张三:" + "3" * 11,
+            "--witness",
+            "李四:" + "4" * 11,
+        )
+    first.refresh_from_db()
+    assert first.status == Draw.Status.PREPARED and not first.seed

@@ -114,8 +114,10 @@ class Command(BaseCommand):
             "--on", help="基准日期 YYYY-MM-DD（默认今天）：近期检查的排除期由此往前计算"
         )
 
-        seed = sub.add_parser("seed", help="录入抽取仪式上产生的种子")
-        seed.add_argument("draw", help="抽取编号")
+        seed = sub.add_parser(
+            "seed", help="录入抽取仪式上产生的种子（可一次为同一轮的多个抽取录入同一种子）"
+        )
+        seed.add_argument("draw", nargs="+", help="抽取编号（一个或多个）")
         seed.add_argument(
             "--witness", action="append", help="见证人姓名（或 姓名:骰子数字），按顺序"
         )
@@ -185,13 +187,14 @@ class Command(BaseCommand):
         self.show(draw)
 
     def do_seed(self, *, actor, draw, witness, digits, beacon, **options):
-        seeded = actions.seed_draw(
-            draw=find_draw(draw),
+        seeded = actions.seed_draws(
+            draws=[find_draw(ref) for ref in draw],
             witnesses=witness_pairs(witness, digits),
             beacon=beacon,
             actor=actor,
         )
-        self.stdout.write(f"已录入种子：{seeded.seed}（抽取编号 {seeded.pk}）")
+        numbers = "、".join(str(one.pk) for one in seeded)
+        self.stdout.write(f"已录入种子：{seeded[0].seed}（抽取编号 {numbers}）")
 
     def do_execute(self, *, actor, draw, **options):
         executed = actions.execute_draw(draw=find_draw(draw), actor=actor)
