@@ -703,7 +703,7 @@ class EntityImport:
             if self.existing
             else ""
         )
-        self.progress.phase("写入", last or None)
+        self.progress.phase("写入", max(last - 1, 0) or None)
         created = 0
         for start in range(0, last, WRITE_CHUNK_ROWS):
             created += stage.execute(
@@ -722,7 +722,7 @@ class EntityImport:
                 f"AND e.created_batch_id = %s",
                 [start, start + WRITE_CHUNK_ROWS, batch.pk],
             )
-            self.progress.advance(min(WRITE_CHUNK_ROWS, last - start))
+            self.progress.advance(min(start + WRITE_CHUNK_ROWS, last) - max(start, 1))
         return created
 
     def rejected_rows(self) -> Iterator[tuple[int, list[str]]]:
