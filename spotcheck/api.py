@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from spotcheck.plans.api import router as plans_router
+from spotcheck.registry.api import router as registry_router
 
 api = NinjaAPI(
     title="spotcheck API",
@@ -11,3 +12,4 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/", plans_router)
+api.add_router("/", registry_router)

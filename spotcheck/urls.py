@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("plans/", include("spotcheck.plans.urls")),
+    path("registry/", include("spotcheck.registry.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
