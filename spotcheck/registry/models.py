@@ -197,7 +197,8 @@ class Entity(models.Model):
         not in the directory yet. Undoes, newest first, every change recorded after `moment`."""
         if self.created_at > moment:
             return None
-        state = self.snapshot()
+        # The stored state, not this instance's (which may be stale).
+        state = Entity.objects.prefetch_related("target_types").get(pk=self.pk).snapshot()
         later = self.history.filter(changed_at__gt=moment).order_by("-changed_at", "-pk")
         for change in later:
             for field, (old, _new) in change.changes.items():

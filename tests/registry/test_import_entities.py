@@ -102,9 +102,7 @@ def test_the_command_refuses_names_the_row_and_writes_rejects(tmp_path):
     path.write_bytes(csv_bytes(ENTITY_HEADER, rows, "gbk"))
     out = io.StringIO()
     with pytest.raises(CommandError, match="未写入任何内容"):
-        call_command(
-            "import_entities", str(path), "--agency", AGENCY, "--no-progress", stdout=out
-        )
+        call_command("import_entities", str(path), "--agency", AGENCY, "--no-progress", stdout=out)
     assert "第5行“统一社会信用代码”" in out.getvalue()
     assert Entity.objects.count() == 0
     assert (tmp_path / "名录.rejects.csv").exists()
