@@ -27,7 +27,8 @@ class EntityFilterForm(forms.Form):
     target_type = forms.ModelChoiceField(
         label="类型", queryset=TargetType.objects.all(), required=False, empty_label="全部"
     )
-    town = forms.ChoiceField(label="乡镇街道", required=False)
+    # Any town is accepted (the list of choices is cached and may lag an import).
+    town = forms.CharField(label="乡镇街道", required=False, widget=forms.Select)
     risk_level = forms.ChoiceField(
         label="风险",
         required=False,
@@ -39,7 +40,7 @@ class EntityFilterForm(forms.Form):
 
     def __init__(self, *args, towns=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["town"].choices = [("", "全部"), *((t, t) for t in towns)]
+        self.fields["town"].widget.choices = [("", "全部"), *((t, t) for t in towns)]
 
 
 class InspectorFilterForm(forms.Form):

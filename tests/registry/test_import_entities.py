@@ -107,6 +107,16 @@ def test_the_command_refuses_names_the_row_and_writes_rejects(tmp_path):
     assert "第5行“统一社会信用代码”" in out.getvalue()
     assert Entity.objects.count() == 0
     assert (tmp_path / "名录.rejects.csv").exists()
+    call_command(
+        "import_entities",
+        str(path),
+        "--agency",
+        AGENCY,
+        "--skip-invalid",
+        "--no-progress",
+        stdout=out,
+    )
+    assert Entity.objects.count() == 9 and "新增9" in out.getvalue()
 
 
 def test_skip_invalid_writes_the_rest_and_a_rejects_file(tmp_path):
