@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from spotcheck.draws.api import router as draws_router
 from spotcheck.inspections.api import router as inspections_router
 from spotcheck.plans.api import router as plans_router
+from spotcheck.registry.api import router as registry_router
 
 api = NinjaAPI(
     title="spotcheck API",
@@ -15,3 +16,4 @@ api = NinjaAPI(
 api.add_router("/", plans_router)
 api.add_router("/", draws_router)
 api.add_router("/", inspections_router)
+api.add_router("/", registry_router)

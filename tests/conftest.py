@@ -97,3 +97,17 @@ def published_plan(seed_plan, coordinator):
     from spotcheck.plans.actions import publish_plan
 
     return publish_plan(plan=seed_plan, actor=coordinator)
+
+
+DEMO_AS_OF = __import__("datetime").date(2024, 3, 1)
+
+
+@pytest.fixture
+def demo_directory(db, tmp_path):
+    """A small demo county directory imported through the real imports: 120 entities of
+    沂源县公安局, its officers and the housing department's, and recusals (as of 2024-03-01)."""
+    from spotcheck.registry.actions import load_demo_directory
+
+    return load_demo_directory(
+        seed=2022, entities=120, as_of=DEMO_AS_OF, directory=tmp_path / "demo"
+    )

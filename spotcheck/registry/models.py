@@ -1,16 +1,32 @@
 """The two directories (两库): inspected entities and law-enforcement inspectors.
 
-Every change to an entity or inspector keeps a history row with who, when, what changed and
-the full state after the change, so "was this hotel in the pool on the day of the draw?" has
-an answer.
+History (the directory is evidence: "was this hotel in the pool on the day of the draw?").
+What is kept, chosen to stay cheap at a million entities and still answer that question:
+
+- Creating an entity writes no history row. The entity row itself says when it entered the
+  directory (`created_at`) and, for imports, which `ImportBatch` brought it in
+  (`created_batch`: who, when, file name and SHA-256). A first import of a million rows is
+  therefore one insert per entity, not two.
+- Every later change (an import that changes a field, an edit on the web) writes one
+  `EntityHistory` row with who, when, the batch if any, the changed fields only as
+  ``{field: [old, new]}``, and the full state after the change.
+- `Entity.state_at(moment)` walks back from the current state, undoing the changes made after
+  the moment (their "old" values); before `created_at` the entity was not in the directory.
+  `entities_in_pool_at()` answers the same question for a whole draw population.
+
+Entities are never deleted by imports: an entity that leaves the market changes status (注销,
+吊销, …), which history records, so a past pool can always be rebuilt.
+
+Inspectors keep the same kind of history (`InspectorHistory`).
 """
 
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from spotcheck.accounts.models import Agency, Unit
 from spotcheck.lib.targettypes import (
@@ -58,6 +74,38 @@ class TargetType(models.Model):
             found, _ = cls.objects.get_or_create(name=standard, defaults={"aliases": aliases})
             return found
         return cls.objects.create(name=wanted)
+
+
+class ImportBatch(models.Model):
+    """One import of a directory file: who, when, which file (name and SHA-256), what it did."""
+
+    class Kind(models.TextChoices):
+        ENTITIES = "entities", "检查对象"
+        INSPECTORS = "inspectors", "执法检查人员"
+        RECUSALS = "recusals", "回避关系"
+
+    kind = models.CharField("名录", max_length=20, choices=Kind.choices)
+    agency = models.ForeignKey(
+        Agency, verbose_name="名录所属机构", null=True, blank=True, on_delete=models.PROTECT
+    )
+    filename = models.CharField("文件名", max_length=300)
+    sha256 = models.CharField("文件SHA-256", max_length=64)
+    actor = models.CharField("操作人", max_length=150)
+    created_at = models.DateTimeField("导入时间", default=timezone.now, db_index=True)
+    rows = models.PositiveIntegerField("数据行数", default=0)
+    created = models.PositiveIntegerField("新增", default=0)
+    updated = models.PositiveIntegerField("更新", default=0)
+    unchanged = models.PositiveIntegerField("未变", default=0)
+    invalid = models.PositiveIntegerField("有误未导入", default=0)
+    skip_invalid = models.BooleanField("跳过有误的行", default=False)
+
+    class Meta:
+        verbose_name = "名录导入批次"
+        verbose_name_plural = "名录导入批次"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.filename}（{self.created_at:%Y-%m-%d %H:%M}）"
 
 
 class EntityStatus(models.TextChoices):
@@ -116,6 +164,14 @@ class Entity(models.Model):
     pinyin_initials = models.CharField("拼音首字母", max_length=200, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    created_batch = models.ForeignKey(
+        ImportBatch,
+        verbose_name="导入批次",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="created_entities",
+    )
 
     class Meta:
         verbose_name = "检查对象"
@@ -135,6 +191,34 @@ class Entity(models.Model):
     @property
     def is_drawable(self) -> bool:
         return self.status == EntityStatus.ACTIVE
+
+    def state_at(self, moment: datetime) -> dict[str, Any] | None:
+        """The entity as the directory held it at `moment` (a snapshot), or None when it was
+        not in the directory yet. Undoes, newest first, every change recorded after `moment`."""
+        if self.created_at > moment:
+            return None
+        # The stored state, not this instance's (which may be stale).
+        state = Entity.objects.prefetch_related("target_types").get(pk=self.pk).snapshot()
+        later = self.history.filter(changed_at__gt=moment).order_by("-changed_at", "-pk")
+        for change in later:
+            for field, (old, _new) in change.changes.items():
+                state[field] = old
+        return state
+
+    def state_on(self, day: date) -> dict[str, Any] | None:
+        """The entity as it stood at the end of `day` (local time); see `state_at`."""
+        return self.state_at(end_of_day(day))
+
+    def was_drawable_on(self, day: date, target_type: "TargetType | str | None" = None) -> bool:
+        """Whether the entity was in the directory, operating (在营) and, when given, of that
+        target type at the end of `day`."""
+        state = self.state_on(day)
+        if state is None or state["status"] != EntityStatus.ACTIVE:
+            return False
+        if target_type is None:
+            return True
+        name = target_type.name if isinstance(target_type, TargetType) else target_type
+        return name in state["target_types"]
 
     def snapshot(self) -> dict[str, Any]:
         """The entity's state as history keeps it (JSON-safe)."""
@@ -160,18 +244,66 @@ class Entity(models.Model):
         }
 
 
+def end_of_day(day: date) -> datetime:
+    """The last instant of `day` in the project's time zone."""
+    return timezone.make_aware(datetime.combine(day, time.max))
+
+
+def entities_in_pool_at(
+    *, agency: Agency, target_type: "TargetType", moment: datetime
+) -> list[str]:
+    """Public ids of the entities of `agency` that were operating and of `target_type` at
+    `moment`, sorted: the draw population as the directory stood then.
+
+    Entities unchanged since `moment` are selected by the database from their current values;
+    only those changed afterwards are rebuilt from history.
+    """
+    entities = Entity.objects.filter(agency=agency, created_at__lte=moment)
+    changed_ids = set(
+        EntityHistory.objects.filter(entity__agency=agency, changed_at__gt=moment).values_list(
+            "entity_id", flat=True
+        )
+    )
+    pool = set(
+        entities.filter(status=EntityStatus.ACTIVE, target_types=target_type)
+        .exclude(pk__in=changed_ids)
+        .values_list("public_id", flat=True)
+    )
+    for entity in entities.filter(pk__in=changed_ids).prefetch_related("target_types"):
+        state = entity.state_at(moment)
+        if (
+            state is not None
+            and state["status"] == EntityStatus.ACTIVE
+            and target_type.name in state["target_types"]
+        ):
+            pool.add(state["public_id"])
+    return sorted(pool)
+
+
 class EntityHistory(models.Model):
+    """One change to an entity: who, when, the changed fields as {field: [old, new]}, and the
+    full state after the change (see the module docstring)."""
+
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="history")
     changed_at = models.DateTimeField("时间", db_index=True)
     actor = models.CharField("操作人", max_length=150)
     action = models.CharField("操作", max_length=50)
     changes = models.JSONField("变更", default=dict)
     state = models.JSONField("变更后状态", default=dict)
+    batch = models.ForeignKey(
+        ImportBatch,
+        verbose_name="导入批次",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entity_changes",
+    )
 
     class Meta:
         verbose_name = "检查对象变更记录"
         verbose_name_plural = "检查对象变更记录"
         ordering = ["entity", "changed_at", "pk"]
+        indexes = [models.Index(fields=["entity", "changed_at"])]
 
     def __str__(self) -> str:
         return f"{self.changed_at:%Y-%m-%d %H:%M} {self.actor} {self.action}"
@@ -196,6 +328,9 @@ class Inspector(models.Model):
     post = models.CharField("职务岗位", max_length=50, blank=True)
     qualifications = models.JSONField("专业领域", default=list, blank=True)
     is_active = models.BooleanField("在岗", default=True)
+    inactive_reason = models.CharField(
+        "不在岗原因", max_length=30, blank=True, help_text="离职、退休、停职等"
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name="系统账户",
@@ -208,6 +343,14 @@ class Inspector(models.Model):
     pinyin_initials = models.CharField("拼音首字母", max_length=50, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    created_batch = models.ForeignKey(
+        ImportBatch,
+        verbose_name="导入批次",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="created_inspectors",
+    )
 
     class Meta:
         verbose_name = "执法检查人员"
@@ -223,7 +366,7 @@ class Inspector(models.Model):
     def ineligibility_reason(self, on: date) -> str:
         """Why this officer cannot be drawn on that day ("" when drawable)."""
         if not self.is_active:
-            return "不在岗"
+            return f"不在岗（{self.inactive_reason}）" if self.inactive_reason else "不在岗"
         if self.certificate_valid_until < on:
             return f"执法证已于{self.certificate_valid_until:%Y-%m-%d}过期"
         return ""
@@ -239,7 +382,12 @@ class Inspector(models.Model):
             "post": self.post,
             "qualifications": list(self.qualifications),
             "is_active": self.is_active,
+            "inactive_reason": self.inactive_reason,
         }
+
+    @property
+    def certificate_is_open_ended(self) -> bool:
+        return self.certificate_valid_until == date.max
 
 
 class InspectorHistory(models.Model):
@@ -249,8 +397,18 @@ class InspectorHistory(models.Model):
     action = models.CharField("操作", max_length=50)
     changes = models.JSONField("变更", default=dict)
     state = models.JSONField("变更后状态", default=dict)
+    batch = models.ForeignKey(
+        ImportBatch,
+        verbose_name="导入批次",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="inspector_changes",
+    )
 
     class Meta:
+        verbose_name = "执法检查人员变更记录"
+        verbose_name_plural = "执法检查人员变更记录"
         ordering = ["inspector", "changed_at", "pk"]
 
     def __str__(self) -> str:

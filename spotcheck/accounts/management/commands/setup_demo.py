@@ -2,6 +2,7 @@
 
 from importlib import resources
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -10,9 +11,13 @@ from spotcheck.accounts.orgs import get_or_create_agency, get_or_create_unit
 from spotcheck.audit.models import record
 from spotcheck.plans.actions import import_plan, publish_plan, read_plan_upload
 from spotcheck.plans.models import Plan
+from spotcheck.registry.actions import load_demo_directory
+from spotcheck.registry.models import Entity, Inspector, Recusal
 
 DEMO_PASSWORD = "spotcheck-demo"
 BUNDLED_PLAN = "2022-county-police-plan.txt"
+DEMO_SEED = 2022
+DEMO_ENTITIES = 600
 DEMO_USERS = [
     ("coordinator", Role.COORDINATOR, "统筹", "协调员", None),
     ("leader", Role.UNIT_LEADER, "治安大队", "负责人", "治安大队"),
@@ -31,8 +36,11 @@ class Command(BaseCommand):
     def handle(self, *args, password, **options):
         plan = self.load_plan()
         self.create_users(password, plan.agency)
+        self.load_directory()
         self.stdout.write(
             f"演示计划：“{plan.title}”，{plan.items.count()}个抽查事项\n"
+            f"演示名录：{Entity.objects.count()}个检查对象，{Inspector.objects.count()}名执法检查人员，"
+            f"{Recusal.objects.count()}条回避关系\n"
             f"演示登录：用户名 coordinator，密码 {password}"
             "（另有 leader、inspector、supervisor、admin，密码相同）"
         )
@@ -48,6 +56,17 @@ class Command(BaseCommand):
             parsed=parsed, actor="setup-demo", source_filename=BUNDLED_PLAN, source_bytes=data
         )
         return publish_plan(plan=plan, actor="setup-demo")
+
+    def load_directory(self) -> None:
+        """The demo county's directory, once: skipped when entities exist."""
+        if Entity.objects.exists():
+            return
+        load_demo_directory(
+            seed=DEMO_SEED,
+            entities=DEMO_ENTITIES,
+            directory=settings.VAR_DIR / "demo" / f"seed-{DEMO_SEED}",
+            actor="setup-demo",
+        )
 
     @transaction.atomic
     def create_users(self, password, agency) -> None:

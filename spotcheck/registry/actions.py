@@ -1,0 +1,550 @@
+"""Directory workflows: imports (entities, inspectors, recusals), edits, recusals, demo data.
+
+Each verb writes in one transaction with one audit entry; an import writes a single entry with
+its counts, file name and SHA-256 (never one per row). See `imports.py` for how the imports
+validate, stage and write.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from spotcheck.accounts.models import Agency, Unit
+from spotcheck.accounts.orgs import get_or_create_agency, get_or_create_unit
+from spotcheck.audit.models import actor_label, record
+from spotcheck.lib import demo
+from spotcheck.registry.imports import (
+    DirectoryImportError,
+    EntityImport,
+    ImportReport,
+    InspectorImport,
+    Progress,
+    RecusalImport,
+    Source,
+    _SmallImport,
+    write_rejects,
+)
+from spotcheck.registry.models import (
+    Entity,
+    EntityHistory,
+    ImportBatch,
+    Inspector,
+    InspectorHistory,
+    Recusal,
+)
+from spotcheck.registry.search import search_keys
+
+__all__ = [
+    "DirectoryImportError",
+    "ImportReport",
+    "add_recusal",
+    "end_recusal",
+    "import_entities",
+    "import_inspectors",
+    "import_recusals",
+    "load_demo_directory",
+    "update_entity",
+    "update_inspector",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Imports
+
+
+def import_entities(
+    *,
+    source: Source,
+    filename: str,
+    agency_name: str,
+    actor: Any,
+    skip_invalid: bool = False,
+    dry_run: bool = False,
+    rejects_path: Path | None = None,
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> ImportReport:
+    """Import the entity directory of `agency_name` from a CSV or xlsx file, upserting by
+    public id (credit code). Nothing is written when a row is bad, unless `skip_invalid`; a
+    dry run only reports. The rejects file, when asked for, lists every bad row."""
+    if not agency_name.strip():
+        raise DirectoryImportError("请指定名录所属机构")
+    job = EntityImport(
+        source=source, filename=filename, agency_name=agency_name, today=today, progress=progress
+    )
+    try:
+        job.validate()
+        report = job.report
+        report.skip_invalid = skip_invalid
+        if dry_run or not (report.ok or skip_invalid):
+            job.compare()
+        else:
+            _write_entities(job=job, actor=actor)
+        if rejects_path is not None and report.invalid:
+            write_rejects(source, filename, job.rejected_rows(), rejects_path)
+            report.rejects_path = str(rejects_path)
+    finally:
+        job.close()
+    return report
+
+
+@transaction.atomic
+def _write_entities(*, job: EntityImport, actor: Any) -> None:
+    report = job.report
+    if job.agency is None:
+        job.agency = get_or_create_agency(job.agency_name)[0]
+    batch = _start_batch(report, actor=actor, agency=job.agency)
+    job.compare(batch=batch, actor=actor_label(actor))
+    report.created = job.insert_new(batch=batch)
+    _finish_batch(batch, report, actor=actor, action="registry.import_entities")
+
+
+def _start_batch(report: ImportReport, *, actor: Any, agency: Agency | None) -> ImportBatch:
+    return ImportBatch.objects.create(
+        kind=report.kind,
+        agency=agency,
+        filename=report.filename[:300],
+        sha256=report.sha256,
+        actor=actor_label(actor),
+        rows=report.rows,
+        skip_invalid=report.skip_invalid,
+    )
+
+
+def _finish_batch(batch: ImportBatch, report: ImportReport, *, actor: Any, action: str) -> None:
+    batch.created = report.created
+    batch.updated = report.updated
+    batch.unchanged = report.unchanged
+    batch.invalid = report.invalid
+    batch.save(update_fields=["created", "updated", "unchanged", "invalid"])
+    report.written = True
+    report.batch_id = batch.pk
+    record(
+        actor=actor,
+        action=action,
+        obj=batch,
+        details={
+            "filename": report.filename,
+            "sha256": report.sha256,
+            "agency": batch.agency.name if batch.agency else "",
+            "skip_invalid": report.skip_invalid,
+            **report.counts(),
+        },
+    )
+
+
+def _run_small(
+    job: _SmallImport,
+    *,
+    actor: Any,
+    skip_invalid: bool,
+    dry_run: bool,
+    rejects_path: Path | None,
+    write: Any,
+    action: str,
+) -> ImportReport:
+    job.validate()
+    report = job.report
+    report.skip_invalid = skip_invalid
+    if not dry_run and (report.ok or skip_invalid):
+        with transaction.atomic():
+            batch = _start_batch(report, actor=actor, agency=None)
+            write(job, batch, actor)
+            _finish_batch(batch, report, actor=actor, action=action)
+    if rejects_path is not None and report.invalid:
+        write_rejects(job.source, job.filename, job.rejected_rows(), rejects_path)
+        report.rejects_path = str(rejects_path)
+    return report
+
+
+def import_inspectors(
+    *,
+    source: Source,
+    filename: str,
+    actor: Any,
+    skip_invalid: bool = False,
+    dry_run: bool = False,
+    rejects_path: Path | None = None,
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> ImportReport:
+    """Import the inspector directory, upserting by certificate number (执法证号). The 单位
+    column names the agency (matched as `imports.find_agency` says, else created), 部门 the
+    unit inside it (the same Unit rows plan imports use)."""
+    job = InspectorImport(source=source, filename=filename, today=today, progress=progress)
+    return _run_small(
+        job,
+        actor=actor,
+        skip_invalid=skip_invalid,
+        dry_run=dry_run,
+        rejects_path=rejects_path,
+        write=_write_inspectors,
+        action="registry.import_inspectors",
+    )
+
+
+def _write_inspectors(job: InspectorImport, batch: ImportBatch, actor: Any) -> None:
+    now = timezone.now()
+    agencies: dict[str, Agency] = {}
+    units: dict[tuple[int, str], Unit | None] = {}
+
+    def placed(values: dict[str, Any]) -> tuple[Agency, Unit | None]:
+        name = values["agency"]
+        if name not in agencies:
+            agencies[name] = (
+                Agency.objects.filter(name=name).first() or get_or_create_agency(name)[0]
+            )
+        agency = agencies[name]
+        key = (agency.pk, values["unit"])
+        if key not in units:
+            units[key] = get_or_create_unit(agency, values["unit"])[0] if values["unit"] else None
+        return agency, units[key]
+
+    created, changed, history = [], [], []
+    for item in job.planned:
+        record_, values = item.record
+        agency, unit = placed(values)
+        if item.target is None:
+            full, initials = search_keys(values["name"])
+            created.append(
+                Inspector(
+                    agency=agency,
+                    unit=unit,
+                    name=values["name"],
+                    badge_number=values["badge_number"],
+                    certificate_number=values["certificate_number"],
+                    certificate_valid_until=record_.certificate_valid_until,
+                    post=values["post"],
+                    qualifications=values["qualifications"],
+                    is_active=values["is_active"],
+                    inactive_reason=values["inactive_reason"],
+                    pinyin=full[:200],
+                    pinyin_initials=initials[:50],
+                    created_batch=batch,
+                )
+            )
+        elif item.changes:
+            inspector = item.target
+            for name in item.changes:
+                if name == "agency":
+                    inspector.agency = agency
+                elif name == "unit":
+                    inspector.unit = unit
+                elif name == "certificate_valid_until":
+                    inspector.certificate_valid_until = record_.certificate_valid_until
+                else:
+                    setattr(inspector, name, values[name])
+            if "name" in item.changes:
+                full, initials = search_keys(inspector.name)
+                inspector.pinyin, inspector.pinyin_initials = full[:200], initials[:50]
+            inspector.updated_at = now
+            changed.append(inspector)
+            history.append(
+                InspectorHistory(
+                    inspector=inspector,
+                    changed_at=now,
+                    actor=actor_label(actor),
+                    action="import",
+                    changes=item.changes,
+                    state=inspector.snapshot(),
+                    batch=batch,
+                )
+            )
+    Inspector.objects.bulk_create(created, batch_size=500)
+    if changed:
+        fields = [
+            "agency",
+            "unit",
+            "name",
+            "badge_number",
+            "certificate_valid_until",
+            "post",
+            "qualifications",
+            "is_active",
+            "inactive_reason",
+            "pinyin",
+            "pinyin_initials",
+            "updated_at",
+        ]
+        Inspector.objects.bulk_update(changed, fields, batch_size=500)
+        InspectorHistory.objects.bulk_create(history, batch_size=500)
+
+
+def import_recusals(
+    *,
+    source: Source,
+    filename: str,
+    actor: Any,
+    skip_invalid: bool = False,
+    dry_run: bool = False,
+    rejects_path: Path | None = None,
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> ImportReport:
+    """Import recusal relations (回避关系); inspectors and entities must already be in the
+    directories."""
+    job = RecusalImport(source=source, filename=filename, today=today, progress=progress)
+    return _run_small(
+        job,
+        actor=actor,
+        skip_invalid=skip_invalid,
+        dry_run=dry_run,
+        rejects_path=rejects_path,
+        write=_write_recusals,
+        action="registry.import_recusals",
+    )
+
+
+def _write_recusals(job: RecusalImport, batch: ImportBatch, actor: Any) -> None:
+    created, changed = [], []
+    for item in job.planned:
+        if item.target is None:
+            created.append(Recusal(**item.record))
+        elif item.changes:
+            item.target.valid_until = item.record["valid_until"]
+            item.target.note = item.record["note"]
+            changed.append(item.target)
+    Recusal.objects.bulk_create(created, batch_size=500)
+    Recusal.objects.bulk_update(changed, ["valid_until", "note"], batch_size=500)
+
+
+# ---------------------------------------------------------------------------------------------
+# Edits
+
+
+ENTITY_EDITABLE = (
+    "name",
+    "town",
+    "address",
+    "legal_representative",
+    "contact",
+    "risk_level",
+    "risk_set_on",
+    "risk_reason",
+    "status",
+    "licence_number",
+    "licence_valid_until",
+    "tags",
+)
+
+
+@transaction.atomic
+def update_entity(
+    *, entity: Entity, actor: Any, values: dict[str, Any], note: str = ""
+) -> dict[str, list[Any]]:
+    """Change an entity by hand; returns the changes ({field: [old, new]}) also kept in its
+    history. `values` may hold any of ENTITY_EDITABLE and "target_types" (TargetType rows)."""
+    entity = Entity.objects.select_for_update().get(pk=entity.pk)
+    before = entity.snapshot()
+    for name in ENTITY_EDITABLE:
+        if name in values:
+            setattr(entity, name, values[name])
+    if entity.risk_level != before["risk_level"] and "risk_set_on" not in values:
+        entity.risk_set_on = timezone.localdate()
+    if entity.name != before["name"]:
+        entity.pinyin, entity.pinyin_initials = (
+            part[:limit] for part, limit in zip(search_keys(entity.name), (400, 200), strict=True)
+        )
+    entity.save()
+    if "target_types" in values:
+        entity.target_types.set(values["target_types"])
+    after = entity.snapshot()
+    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if changes:
+        EntityHistory.objects.create(
+            entity=entity,
+            changed_at=timezone.now(),
+            actor=actor_label(actor),
+            action="edit",
+            changes=changes,
+            state=after,
+        )
+        record(
+            actor=actor,
+            action="registry.entity.update",
+            obj=entity,
+            details={"changes": changes, "note": note},
+        )
+    return changes
+
+
+INSPECTOR_EDITABLE = (
+    "name",
+    "badge_number",
+    "certificate_valid_until",
+    "unit",
+    "post",
+    "qualifications",
+    "is_active",
+    "inactive_reason",
+)
+
+
+@transaction.atomic
+def update_inspector(
+    *, inspector: Inspector, actor: Any, values: dict[str, Any], note: str = ""
+) -> dict[str, list[Any]]:
+    """Change an officer's record by hand; returns the changes also kept in their history."""
+    inspector = Inspector.objects.select_for_update().get(pk=inspector.pk)
+    before = inspector.snapshot()
+    for name in INSPECTOR_EDITABLE:
+        if name in values:
+            setattr(inspector, name, values[name])
+    if inspector.is_active:
+        inspector.inactive_reason = ""
+    if inspector.name != before["name"]:
+        full, initials = search_keys(inspector.name)
+        inspector.pinyin, inspector.pinyin_initials = full[:200], initials[:50]
+    inspector.save()
+    after = inspector.snapshot()
+    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if changes:
+        InspectorHistory.objects.create(
+            inspector=inspector,
+            changed_at=timezone.now(),
+            actor=actor_label(actor),
+            action="edit",
+            changes=changes,
+            state=after,
+        )
+        record(
+            actor=actor,
+            action="registry.inspector.update",
+            obj=inspector,
+            details={"changes": changes, "note": note},
+        )
+    return changes
+
+
+@transaction.atomic
+def add_recusal(
+    *,
+    inspector: Inspector,
+    entity: Entity,
+    reason: str,
+    actor: Any,
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+    note: str = "",
+) -> Recusal:
+    """Record that `inspector` must not inspect `entity` (回避) for the given days."""
+    valid_from = valid_from or timezone.localdate()
+    if valid_until is not None and valid_until < valid_from:
+        raise ValueError("失效日期早于生效日期")
+    recusal = Recusal.objects.create(
+        inspector=inspector,
+        entity=entity,
+        reason=reason,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        note=note,
+    )
+    record(
+        actor=actor,
+        action="registry.recusal.add",
+        obj=recusal,
+        details={
+            "inspector": inspector.certificate_number,
+            "entity": entity.public_id,
+            "reason": reason,
+            "valid_from": valid_from,
+            "valid_until": valid_until,
+            "note": note,
+        },
+    )
+    return recusal
+
+
+@transaction.atomic
+def end_recusal(*, recusal: Recusal, actor: Any, on: date | None = None) -> Recusal:
+    """End a recusal on `on` (default today); the relation is kept as evidence."""
+    recusal = Recusal.objects.select_for_update().get(pk=recusal.pk)
+    on = on or timezone.localdate()
+    if on < recusal.valid_from:
+        raise ValueError("结束日期早于生效日期")
+    previous = recusal.valid_until
+    recusal.valid_until = on
+    recusal.save(update_fields=["valid_until"])
+    record(
+        actor=actor,
+        action="registry.recusal.end",
+        obj=recusal,
+        details={"valid_until": [previous, on]},
+    )
+    return recusal
+
+
+# ---------------------------------------------------------------------------------------------
+# Demo directory
+
+DEMO_MAX_ENTITIES = 2000
+# The plan names the housing department loosely; the demo's officers belong to that agency.
+PLAN_HOUSING_DEPARTMENT = "住房城乡建设等相关部门"
+
+
+@dataclass
+class DemoResult:
+    directory: Path
+    entities: ImportReport
+    inspectors: ImportReport
+    recusals: ImportReport
+
+
+def load_demo_directory(
+    *,
+    seed: int,
+    entities: int = 600,
+    as_of: date | None = None,
+    directory: Path | None = None,
+    actor: Any = "demo-data",
+    progress: Progress | None = None,
+) -> DemoResult:
+    """Generate the demo county (`spotcheck.lib.demo`), write its three CSV files and import
+    them through the real imports: entities of 沂源县公安局, officers of the bureau's units and of
+    the housing department (the agency the 2022 plan's joint item names), and recusals."""
+    if not 1 <= entities <= DEMO_MAX_ENTITIES:
+        raise ValueError(
+            f"演示名录的检查对象数应在1到{DEMO_MAX_ENTITIES}之间"
+            "（演示县的名称组合有限；更大的名录请用 bench/import_entities.py 生成）"
+        )
+    as_of = as_of or timezone.localdate()
+    county = demo.generate_county(seed, entities, as_of=as_of)
+    if directory is None:
+        directory = Path(tempfile.mkdtemp(prefix="spotcheck-demo-"))
+    paths = demo.write_demo_files(county, directory)
+    get_or_create_agency(PLAN_HOUSING_DEPARTMENT)
+    entity_report = import_entities(
+        source=paths["entities.csv"],
+        filename="entities.csv",
+        agency_name=demo.POLICE_AGENCY,
+        actor=actor,
+        progress=progress,
+        today=as_of,
+    )
+    inspector_report = import_inspectors(
+        source=paths["inspectors.csv"],
+        filename="inspectors.csv",
+        actor=actor,
+        progress=progress,
+        today=as_of,
+    )
+    recusal_report = import_recusals(
+        source=paths["recusals.csv"],
+        filename="recusals.csv",
+        actor=actor,
+        progress=progress,
+        today=as_of,
+    )
+    for report in (entity_report, inspector_report, recusal_report):
+        if not report.written:
+            raise DirectoryImportError(
+                f"演示文件{report.filename}未能导入：" + "；".join(str(e) for e in report.errors)
+            )
+    return DemoResult(directory, entity_report, inspector_report, recusal_report)

@@ -1,0 +1,49 @@
+"""Directory search: the query a search box turns into, and the pinyin keys it matches
+(computed by `rowwork.search_keys`, exactly as `spotcheck.lib.pinyin.search_keys` does)."""
+
+import re
+
+from django.db.models import Q
+
+from spotcheck.lib.codes import normalise_code
+from spotcheck.registry.rowwork import search_keys
+
+__all__ = ["search_keys", "search_query"]
+
+_CODE_LIKE = re.compile(r"(?=.*\d)[0-9A-Z]{4,18}")
+_LETTERS = re.compile(r"[a-z]+")
+
+
+def code_prefix(field: str, prefix: str) -> Q:
+    """`field` starts with `prefix`, as a range on the index (LIKE 'x%' cannot use a B-tree
+    index on SQLite, nor on PostgreSQL without a pattern-ops index)."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
+
+
+def search_query(text: str, *, code_fields: tuple[str, ...] = ("public_id",)) -> Q | None:
+    """The filter a search box means, or None for an empty box.
+
+    - letters and digits with at least one digit (4 to 18 of them): a code prefix
+      (统一社会信用代码, 注册号, 执法证号), matched as a range on the indexed column;
+    - Latin letters only: pinyin initials or full pinyin anywhere in the name
+      (``ylbg`` finds 沂源县悦来宾馆, ``yuelai`` too);
+    - anything else: part of the name.
+    """
+    cleaned = " ".join(text.split())
+    if not cleaned:
+        return None
+    code = normalise_code(cleaned)
+    if _CODE_LIKE.fullmatch(code):
+        query = Q()
+        for field in code_fields:
+            query |= code_prefix(field, code)
+        return query
+    letters = "".join(cleaned.lower().split())
+    if _LETTERS.fullmatch(letters):
+        return (
+            Q(pinyin_initials__contains=letters)
+            | Q(pinyin__contains=letters)
+            | Q(name__icontains=cleaned)
+        )
+    return Q(name__contains=cleaned)

@@ -1,0 +1,83 @@
+"""Uploaded directory files waiting for confirmation, kept on disk (never in the session).
+
+Each upload gets a directory VAR_DIR/uploads/<token>/ with the file, `meta.json` (who uploaded
+it, what kind, the validation report) and, once written, the rejects file. Uploads older than a
+day are removed when a new one arrives.
+"""
+
+import json
+import re
+import secrets
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+
+MAX_AGE_SECONDS = 24 * 3600
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
+
+
+def uploads_root() -> Path:
+    return Path(settings.VAR_DIR) / "uploads"
+
+
+@dataclass
+class StoredUpload:
+    token: str
+    directory: Path
+    meta: dict[str, Any]
+
+    @property
+    def path(self) -> Path:
+        return self.directory / self.meta["stored_name"]
+
+    @property
+    def rejects_path(self) -> Path:
+        return self.directory / "rejects.csv"
+
+    def save(self) -> None:
+        (self.directory / "meta.json").write_text(
+            json.dumps(self.meta, ensure_ascii=False, default=str), encoding="utf-8"
+        )
+
+    def owned_by(self, user: Any) -> bool:
+        return self.meta.get("user_id") == user.pk or user.has_role("administrator")
+
+
+def store(upload: UploadedFile, meta: dict[str, Any]) -> StoredUpload:
+    purge_old()
+    token = secrets.token_urlsafe(24)
+    directory = uploads_root() / token
+    directory.mkdir(parents=True)
+    suffix = Path(upload.name or "").suffix.lower()
+    stored = StoredUpload(token, directory, {**meta, "stored_name": "source" + suffix})
+    with stored.path.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    stored.save()
+    return stored
+
+
+def load(token: str) -> StoredUpload | None:
+    if not _TOKEN.fullmatch(token):
+        return None
+    directory = uploads_root() / token
+    try:
+        meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return StoredUpload(token, directory, meta)
+
+
+def purge_old(now: float | None = None) -> None:
+    root = uploads_root()
+    if not root.is_dir():
+        return
+    limit = (now or time.time()) - MAX_AGE_SECONDS
+    for directory in root.iterdir():
+        if directory.is_dir() and directory.stat().st_mtime < limit:
+            shutil.rmtree(directory, ignore_errors=True)
