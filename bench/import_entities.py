@@ -387,7 +387,7 @@ def driver(csv_path: str) -> None:
                 "created": report.created,
                 "peak_rss_mib": peak_kib / 1024,
                 "worker_peak_rss_mib": worker_kib / 1024,
-                "workers": imports.import_workers(report.rows),
+                "workers": imports.import_workers(report.rows + 1),
                 "reads_ms": reads,
             }
         )
@@ -426,7 +426,10 @@ def main() -> None:
         else:
             print("PostgreSQL not reachable: SQLite only")
         cpus = os.cpu_count() or 1
-        modes = [("serial", "0")] + ([(f"{min(cpus, 4)} worker processes", "")] if cpus > 1 else [])
+        workers = min(cpus, 4)
+        modes = [("serial", "0")] + (
+            [(f"{workers} worker processes", str(workers))] if cpus > 1 else []
+        )
         for label, pg in targets:
             var_dir = work / label
             var_dir.mkdir()

@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from spotcheck.registry.models import Entity, InspectionRecord, Inspector, Recusal, TargetType
+from spotcheck.registry.models import (
+    Entity,
+    ImportBatch,
+    InspectionRecord,
+    Inspector,
+    Recusal,
+    TargetType,
+)
 
 
 @admin.register(TargetType)
@@ -32,3 +39,21 @@ class RecusalAdmin(admin.ModelAdmin):
 @admin.register(InspectionRecord)
 class InspectionRecordAdmin(admin.ModelAdmin):
     list_display = ("entity", "item_name", "inspected_on", "problem_found")
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    """Import batches are evidence: readable here, never edited."""
+
+    list_display = ("created_at", "kind", "agency", "filename", "actor", "created", "updated")
+    list_filter = ("kind", "agency")
+    readonly_fields = [field.name for field in ImportBatch._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
