@@ -32,6 +32,7 @@ from spotcheck.registry.imports import (
     write_rejects,
 )
 from spotcheck.registry.models import (
+    ENTITY_EDITABLE_FIELDS,
     Entity,
     EntityHistory,
     ImportBatch,
@@ -319,31 +320,15 @@ def _write_recusals(job: RecusalImport, batch: ImportBatch, actor: Any) -> None:
 # Edits
 
 
-ENTITY_EDITABLE = (
-    "name",
-    "town",
-    "address",
-    "legal_representative",
-    "contact",
-    "risk_level",
-    "risk_set_on",
-    "risk_reason",
-    "status",
-    "licence_number",
-    "licence_valid_until",
-    "tags",
-)
-
-
 @transaction.atomic
 def update_entity(
     *, entity: Entity, actor: Any, values: dict[str, Any], note: str = ""
 ) -> dict[str, list[Any]]:
     """Change an entity by hand; returns the changes ({field: [old, new]}) also kept in its
-    history. `values` may hold any of ENTITY_EDITABLE and "target_types" (TargetType rows)."""
+    history. `values` may hold any of ENTITY_EDITABLE_FIELDS and "target_types" (TargetType rows)."""
     entity = Entity.objects.select_for_update().get(pk=entity.pk)
     before = entity.snapshot()
-    for name in ENTITY_EDITABLE:
+    for name in ENTITY_EDITABLE_FIELDS:
         if name in values:
             setattr(entity, name, values[name])
     if entity.risk_level != before["risk_level"] and "risk_set_on" not in values:

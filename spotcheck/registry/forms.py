@@ -3,6 +3,7 @@ from django import forms
 from spotcheck.accounts.models import Agency, Unit
 from spotcheck.lib.directory import split_list
 from spotcheck.registry.models import (
+    ENTITY_EDITABLE_FIELDS,
     RISK_LEVEL_CHOICES,
     Entity,
     EntityStatus,
@@ -80,21 +81,7 @@ class EntityForm(forms.ModelForm):
 
     class Meta:
         model = Entity
-        fields = [
-            "name",
-            "target_types",
-            "town",
-            "address",
-            "legal_representative",
-            "contact",
-            "risk_level",
-            "risk_set_on",
-            "risk_reason",
-            "status",
-            "licence_number",
-            "licence_valid_until",
-            "tags",
-        ]
+        fields = ["name", "target_types", *ENTITY_EDITABLE_FIELDS[1:]]
         widgets = {
             "risk_set_on": forms.DateInput(attrs={"type": "date"}),
             "licence_valid_until": forms.DateInput(attrs={"type": "date"}),

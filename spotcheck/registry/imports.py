@@ -61,7 +61,13 @@ from spotcheck.lib.directory import (
 )
 from spotcheck.lib.targettypes import STANDARD_TARGET_TYPES, standard_type_for
 from spotcheck.registry import rowwork
-from spotcheck.registry.models import Entity, EntityHistory, ImportBatch, TargetType
+from spotcheck.registry.models import (
+    ENTITY_EDITABLE_FIELDS,
+    Entity,
+    EntityHistory,
+    ImportBatch,
+    TargetType,
+)
 
 Source = Path | bytes
 REPORTED_ERRORS = 200
@@ -342,22 +348,7 @@ ENTITY_FIELD_SOURCES: dict[str, str] = {
 }
 _DATE_FIELDS = {"risk_set_on", "licence_valid_until"}
 # Column (stage and entity alike) order of the scalar fields the import writes.
-_SCALARS = (
-    "name",
-    "town",
-    "address",
-    "legal_representative",
-    "contact",
-    "risk_level",
-    "risk_set_on",
-    "risk_reason",
-    "status",
-    "licence_number",
-    "licence_valid_until",
-    "tags",
-    "pinyin",
-    "pinyin_initials",
-)
+_SCALARS = (*ENTITY_EDITABLE_FIELDS, "pinyin", "pinyin_initials")
 
 
 class EntityImport:

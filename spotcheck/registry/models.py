@@ -123,6 +123,23 @@ class CodeKind(models.TextChoices):
     NONE = "none", "无代码"
 
 
+# The fields a person or an import may change on an entity (identity fields never change).
+ENTITY_EDITABLE_FIELDS = (
+    "name",
+    "town",
+    "address",
+    "legal_representative",
+    "contact",
+    "risk_level",
+    "risk_set_on",
+    "risk_reason",
+    "status",
+    "licence_number",
+    "licence_valid_until",
+    "tags",
+)
+
+
 class Entity(models.Model):
     agency = models.ForeignKey(
         Agency, verbose_name="名录所属机构", on_delete=models.PROTECT, related_name="entities"
@@ -280,11 +297,10 @@ def entities_in_pool_at(
     return sorted(pool)
 
 
-class EntityHistory(models.Model):
-    """One change to an entity: who, when, the changed fields as {field: [old, new]}, and the
-    full state after the change (see the module docstring)."""
+class ChangeRecord(models.Model):
+    """One change to a directory record: who, when, the changed fields as {field: [old, new]},
+    and the full state after the change (see the module docstring)."""
 
-    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="history")
     changed_at = models.DateTimeField("时间", db_index=True)
     actor = models.CharField("操作人", max_length=150)
     action = models.CharField("操作", max_length=50)
@@ -296,17 +312,24 @@ class EntityHistory(models.Model):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="entity_changes",
+        related_name="%(class)s_set",
     )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.changed_at:%Y-%m-%d %H:%M} {self.actor} {self.action}"
+
+
+class EntityHistory(ChangeRecord):
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="history")
 
     class Meta:
         verbose_name = "检查对象变更记录"
         verbose_name_plural = "检查对象变更记录"
         ordering = ["entity", "changed_at", "pk"]
         indexes = [models.Index(fields=["entity", "changed_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.changed_at:%Y-%m-%d %H:%M} {self.actor} {self.action}"
 
 
 class Inspector(models.Model):
@@ -390,29 +413,13 @@ class Inspector(models.Model):
         return self.certificate_valid_until == date.max
 
 
-class InspectorHistory(models.Model):
+class InspectorHistory(ChangeRecord):
     inspector = models.ForeignKey(Inspector, on_delete=models.CASCADE, related_name="history")
-    changed_at = models.DateTimeField("时间", db_index=True)
-    actor = models.CharField("操作人", max_length=150)
-    action = models.CharField("操作", max_length=50)
-    changes = models.JSONField("变更", default=dict)
-    state = models.JSONField("变更后状态", default=dict)
-    batch = models.ForeignKey(
-        ImportBatch,
-        verbose_name="导入批次",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="inspector_changes",
-    )
 
     class Meta:
         verbose_name = "执法检查人员变更记录"
         verbose_name_plural = "执法检查人员变更记录"
         ordering = ["inspector", "changed_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.changed_at:%Y-%m-%d %H:%M} {self.actor} {self.action}"
 
 
 class Recusal(models.Model):

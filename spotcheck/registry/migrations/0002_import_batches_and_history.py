@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='entityhistory',
             name='batch',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='entity_changes', to='registry.importbatch', verbose_name='导入批次'),
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='%(class)s_set', to='registry.importbatch', verbose_name='导入批次'),
         ),
         migrations.AddField(
             model_name='inspector',
@@ -63,7 +63,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='inspectorhistory',
             name='batch',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='inspector_changes', to='registry.importbatch', verbose_name='导入批次'),
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='%(class)s_set', to='registry.importbatch', verbose_name='导入批次'),
         ),
         migrations.AddIndex(
             model_name='entityhistory',
