@@ -57,8 +57,17 @@ class SeedForm(forms.Form):
         help_text="如使用公共随机信标，在掷骰后照录其数值；种子 = 各见证人骰子数字依次相连 + “|” + 信标值",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, round_draws=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Other prepared draws of the same plan and round can share this ceremony's seed, so
+        # items on the same target type select the same entities and become one visit.
+        if round_draws:
+            self.fields["also"] = forms.ModelMultipleChoiceField(
+                label="同一仪式同时为以下抽取录入同一种子",
+                queryset=round_draws,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+            )
         for row in range(1, WITNESS_ROWS + 1):
             self.fields[f"witness_{row}"] = forms.CharField(
                 label=f"见证人{row}姓名", required=False, max_length=50

@@ -7,6 +7,7 @@ cancel and replace. The public pages are in `public_views.py`.
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -128,7 +129,19 @@ def selection_context(draw: Draw) -> dict[str, Any]:
 @role_required(*STAFF_ROLES)
 def ceremony(request: HttpRequest, draw_id: int) -> HttpResponse:
     draw = _draw(draw_id)
-    return _render_ceremony(request, draw, SeedForm())
+    return _render_ceremony(request, draw, SeedForm(round_draws=_round_partners(draw)))
+
+
+def _round_partners(draw: Draw) -> QuerySet[Draw]:
+    """The other draws of the same plan and round still waiting for their seed."""
+    return (
+        Draw.objects.filter(
+            item__plan=draw.item.plan, round_number=draw.round_number, status=Draw.Status.PREPARED
+        )
+        .exclude(pk=draw.pk)
+        .select_related("item")
+        .order_by("item__position")
+    )
 
 
 def _render_ceremony(
@@ -144,11 +157,11 @@ def _render_ceremony(
 @role_required(*PLAN_MANAGERS)
 def seed(request: HttpRequest, draw_id: int) -> HttpResponse:
     draw = _draw(draw_id)
-    form = SeedForm(request.POST)
+    form = SeedForm(request.POST, round_draws=_round_partners(draw))
     if form.is_valid():
         try:
-            actions.seed_draw(
-                draw=draw,
+            actions.seed_draws(
+                draws=[draw, *form.cleaned_data.get("also", [])],
                 witnesses=form.witnesses(),
                 beacon=form.cleaned_data["beacon"],
                 actor=request.user,

@@ -274,3 +274,25 @@ def test_a_round_ceremony_is_all_or_nothing(plan, demo_directory):
         )
     first.refresh_from_db()
     assert first.status == Draw.Status.PREPARED and not first.seed
+
+
+def test_the_web_ceremony_can_seed_the_rounds_other_prepared_draws(
+    client, coordinator, plan, demo_directory
+):
+    client.force_login(coordinator)
+    for number in (8, 9, 10, 11):
+        item = plan.items.get(number=number)
+        client.post(reverse("draws:item", args=[item.pk]), {"round": 1, "on": DRAW_DAY.isoformat()})
+    first, *others = Draw.objects.order_by("item__position")
+    page = client.get(reverse("draws:ceremony", args=[first.pk])).content.decode()
+    assert "同一仪式同时为以下抽取录入同一种子" in page
+    seed = {
+        "witness_1": "王五",
+        "digits_1": "31415926535",
+        "witness_2": "赵六",
+        "digits_2": "8459045235",
+        "also": [d.pk for d in others],
+    }
+    assert client.post(reverse("draws:seed", args=[first.pk]), seed).status_code == 302
+    assert set(Draw.objects.values_list("status", flat=True)) == {Draw.Status.SEEDED}
+    assert len(set(Draw.objects.values_list("seed", flat=True))) == 1
