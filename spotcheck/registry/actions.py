@@ -340,24 +340,14 @@ def update_entity(
     entity.save()
     if "target_types" in values:
         entity.target_types.set(values["target_types"])
-    after = entity.snapshot()
-    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
-    if changes:
-        EntityHistory.objects.create(
-            entity=entity,
-            changed_at=timezone.now(),
-            actor=actor_label(actor),
-            action="edit",
-            changes=changes,
-            state=after,
-        )
-        record(
-            actor=actor,
-            action="registry.entity.update",
-            obj=entity,
-            details={"changes": changes, "note": note},
-        )
-    return changes
+    return _keep_edit(
+        history=EntityHistory(entity=entity),
+        obj=entity,
+        before=before,
+        actor=actor,
+        action="registry.entity.update",
+        note=note,
+    )
 
 
 INSPECTOR_EDITABLE = (
@@ -388,23 +378,36 @@ def update_inspector(
         full, initials = search_keys(inspector.name)
         inspector.pinyin, inspector.pinyin_initials = full[:200], initials[:50]
     inspector.save()
-    after = inspector.snapshot()
+    return _keep_edit(
+        history=InspectorHistory(inspector=inspector),
+        obj=inspector,
+        before=before,
+        actor=actor,
+        action="registry.inspector.update",
+        note=note,
+    )
+
+
+def _keep_edit(
+    *,
+    history: EntityHistory | InspectorHistory,
+    obj: Entity | Inspector,
+    before: dict[str, Any],
+    actor: Any,
+    action: str,
+    note: str,
+) -> dict[str, list[Any]]:
+    """Write the history row and the audit entry of a hand edit; returns the changes."""
+    after = obj.snapshot()
     changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     if changes:
-        InspectorHistory.objects.create(
-            inspector=inspector,
-            changed_at=timezone.now(),
-            actor=actor_label(actor),
-            action="edit",
-            changes=changes,
-            state=after,
-        )
-        record(
-            actor=actor,
-            action="registry.inspector.update",
-            obj=inspector,
-            details={"changes": changes, "note": note},
-        )
+        history.changed_at = timezone.now()
+        history.actor = actor_label(actor)
+        history.action = "edit"
+        history.changes = changes
+        history.state = after
+        history.save()
+        record(actor=actor, action=action, obj=obj, details={"changes": changes, "note": note})
     return changes
 
 
