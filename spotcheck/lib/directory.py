@@ -11,6 +11,7 @@ Chinese synonyms are documented in docs/directory-columns.md, generated from the
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -81,8 +82,11 @@ _TERM_PUNCTUATION = re.compile(r"[、,;/|。.\-_]")
 _COLLECTIVE_PREFIXES = ("各类", "各种", "所有")
 
 
+@functools.lru_cache(maxsize=4096)
 def _term_key(text: str) -> str:
-    """Matching form of a vocabulary term: no spaces, notes, punctuation; fullwidth folded."""
+    """Matching form of a vocabulary term: no spaces, notes, punctuation; fullwidth folded.
+
+    Cached: a directory repeats a handful of terms (types, levels, statuses) on every row."""
     return _TERM_PUNCTUATION.sub("", normalise_header(text))
 
 
@@ -472,8 +476,7 @@ class _RowChecker:
 
     def text(self, key: str, *, max_length: int = 200) -> str:
         value = _clean_text(self.raw(key))
-        spec = next(spec for spec in self.columns if spec.key == key)
-        if spec.required and not value:
+        if not value and next(spec for spec in self.columns if spec.key == key).required:
             self.error(key, "必填，不能为空")
         elif len(value) > max_length:
             self.error(key, f"长度不能超过{max_length}个字，实际为{len(value)}个字")

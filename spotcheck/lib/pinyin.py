@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from pypinyin import Style, lazy_pinyin
 
+_NOT_KEY_CHAR = re.compile(r"[^a-z0-9]+")
+
 
 def _ascii_key(segments: list[str]) -> str:
-    # Keep letters and digits only: "A1", "(沂源)" and fullwidth forms all reduce to plain keys.
-    return "".join(char for char in "".join(segments).lower() if char.isascii() and char.isalnum())
+    # Keep ASCII letters and digits only: "A1", "(沂源)" and fullwidth forms reduce to plain keys.
+    # Filtering is per character, so the key of a joined text is the join of the parts' keys.
+    return _NOT_KEY_CHAR.sub("", "".join(segments).lower())
 
 
 def search_keys(name: str) -> tuple[str, str]:

@@ -48,11 +48,15 @@ def search_keys(name: str) -> tuple[str, str]:
         if keys is None:
             if len(_word_keys) >= _MAX_CACHED_WORDS:
                 _word_keys.clear()
-            keys = (_convert(word, Style.NORMAL), _convert(word, Style.FIRST_LETTER))
+            keys = (
+                _ascii_key([_convert(word, Style.NORMAL)]),
+                _ascii_key([_convert(word, Style.FIRST_LETTER)]),
+            )
             _word_keys[word] = keys
         full.append(keys[0])
         initials.append(keys[1])
-    return _ascii_key(full), _ascii_key(initials)
+    # Keys are filtered per word already (the filter works character by character).
+    return "".join(full), "".join(initials)
 
 
 def no_code_public_id(agency_name: str, name: str, address: str) -> str:
