@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
@@ -61,9 +62,9 @@ def list_plans(request: Any) -> list[dict[str, Any]]:
             "year": p.year,
             "title": p.title,
             "status": p.status,
-            "items": p.items.count(),
+            "items": p.item_count,
         }
-        for p in visible_plans(request)
+        for p in visible_plans(request).annotate(item_count=Count("items"))
     ]
 
 
