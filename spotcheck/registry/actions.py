@@ -74,37 +74,55 @@ def import_entities(
 ) -> ImportReport:
     """Import the entity directory of `agency_name` from a CSV or xlsx file, upserting by
     public id (credit code). Nothing is written when a row is bad, unless `skip_invalid`; a
-    dry run only reports. The rejects file, when asked for, lists every bad row."""
+    dry run only reports. The rejects file, when asked for, lists every bad row.
+
+    A dry run checks into temporary tables only. A real import streams the file inside its
+    write transaction, inserting new entities as their rows pass (the database works while the
+    next rows are checked); when a bad row turns up and bad rows are not to be skipped, the
+    counts and the rejects file are taken and the transaction is rolled back, so nothing is
+    written. On SQLite the database is locked for writing meanwhile (other writers wait)."""
     if not agency_name.strip():
         raise DirectoryImportError("请指定名录所属机构")
     job = EntityImport(
         source=source, filename=filename, agency_name=agency_name, today=today, progress=progress
     )
+    report = job.report
+    report.skip_invalid = skip_invalid
     try:
-        job.validate()
-        report = job.report
-        report.skip_invalid = skip_invalid
-        if dry_run or not (report.ok or skip_invalid):
+        if dry_run:
+            job.validate()
             job.compare()
+            _write_rejects(job, rejects_path)
         else:
-            _write_entities(job=job, actor=actor)
-        if rejects_path is not None and report.invalid:
-            write_rejects(source, filename, job.rejected_rows(), rejects_path)
-            report.rejects_path = str(rejects_path)
+            _write_entities(job=job, actor=actor, rejects_path=rejects_path)
     finally:
         job.close()
     return report
 
 
+def _write_rejects(job: EntityImport | _SmallImport, rejects_path: Path | None) -> None:
+    report = job.report
+    if rejects_path is not None and report.invalid:
+        write_rejects(job.source, job.filename, job.rejected_rows(), rejects_path)
+        report.rejects_path = str(rejects_path)
+
+
 @transaction.atomic
-def _write_entities(*, job: EntityImport, actor: Any) -> None:
+def _write_entities(*, job: EntityImport, actor: Any, rejects_path: Path | None) -> None:
     report = job.report
     if job.agency is None:
         job.agency = get_or_create_agency(job.agency_name)[0]
     batch = _start_batch(report, actor=actor, agency=job.agency)
+    job.validate(batch=batch)
+    if not (report.ok or report.skip_invalid):
+        job.compare(batch=batch, count_only=True)
+        _write_rejects(job, rejects_path)  # before the rollback takes the staging tables
+        transaction.set_rollback(True)
+        return
+    job.settle_new(batch=batch)
     job.compare(batch=batch, actor=actor_label(actor))
-    report.created = job.insert_new(batch=batch)
     _finish_batch(batch, report, actor=actor, action="registry.import_entities")
+    _write_rejects(job, rejects_path)
 
 
 def _start_batch(report: ImportReport, *, actor: Any, agency: Agency | None) -> ImportBatch:
@@ -120,11 +138,13 @@ def _start_batch(report: ImportReport, *, actor: Any, agency: Agency | None) -> 
 
 
 def _finish_batch(batch: ImportBatch, report: ImportReport, *, actor: Any, action: str) -> None:
+    batch.rows = report.rows
+    batch.sha256 = report.sha256
     batch.created = report.created
     batch.updated = report.updated
     batch.unchanged = report.unchanged
     batch.invalid = report.invalid
-    batch.save(update_fields=["created", "updated", "unchanged", "invalid"])
+    batch.save(update_fields=["rows", "sha256", "created", "updated", "unchanged", "invalid"])
     report.written = True
     report.batch_id = batch.pk
     record(
@@ -159,9 +179,7 @@ def _run_small(
             batch = _start_batch(report, actor=actor, agency=None)
             write(job, batch, actor)
             _finish_batch(batch, report, actor=actor, action=action)
-    if rejects_path is not None and report.invalid:
-        write_rejects(job.source, job.filename, job.rejected_rows(), rejects_path)
-        report.rejects_path = str(rejects_path)
+    _write_rejects(job, rejects_path)
     return report
 
 

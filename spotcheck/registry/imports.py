@@ -2,21 +2,26 @@
 
 Entities (a county has thousands, a province millions) are streamed and staged:
 
-1. **Validate** (no directory writes). Rows stream from `tabular.iter_rows`; each is checked by
-   `directory.validate_entity_row` plus the database's limits (column lengths), and the clean
-   record goes into a temporary staging table (per connection, written in autocommit so the
-   main database is not locked meanwhile; COPY on PostgreSQL). Errors go to a second temporary
-   table. Memory stays flat in the file size: nothing per row is kept in Python.
+1. **Check and stream.** Rows stream from `tabular.iter_rows`; each is checked by
+   `directory.validate_entity_row` plus the database's limits (column lengths) and gets its
+   pinyin keys (`rowwork`; in worker processes for large files on machines with spare cores).
+   Clean records go, a few thousand at a time, into a temporary staging table, errors into a
+   second one. The statements run in a writer thread on the same connection (`_Writer`), each
+   one call into C (SQLite parsing a JSON array, PostgreSQL COPY), so the database works while
+   Python checks the next rows. In a real import (not a dry run) this happens inside the write
+   transaction and the rows whose public id is new are inserted into the directory as they
+   pass (`_NewRows`); a dry run writes the staging tables only. Memory stays flat.
 2. **Cross-row and database checks** in SQL on the staging table: a code repeated inside the file
    (the later rows are rejected, naming the first), a code already in another agency's directory.
-3. **Compare** the valid rows whose public id exists with the stored entities, in chunks: only the
-   columns present in the file are compared (a missing column never erases stored data; a present
-   empty cell clears the value). Counts new / updated / unchanged.
-4. **Write**, only when no row is bad or when bad rows are to be skipped, in one transaction:
-   changed entities are updated with one history row each (changed fields only), new entities are
-   inserted by `INSERT … SELECT` from the staging table and their target types likewise; one
-   `ImportBatch` and one audit entry record the file name, SHA-256 and counts.
-5. The **rejects file** (original columns, row number, reasons) is written by re-reading the source
+   When a row is bad and bad rows are not to be skipped, the action takes the counts and the
+   rejects file and rolls the transaction back: nothing is written.
+3. **Compare** the valid rows whose public id was already in the directory with the stored
+   entities, in chunks: only the columns present in the file are compared (a missing column
+   never erases stored data; a present empty cell clears the value). Changed entities are
+   updated with one history row each (changed fields only). New entities carry their batch
+   (`created_batch`); one `ImportBatch` and one audit entry record the file name, SHA-256 and
+   counts.
+4. The **rejects file** (original columns, row number, reasons) is written by re-reading the source
    and picking the bad rows in a streaming merge with the error table.
 
 Public ids: the credit code; else the 15-digit registration number; else "NC-" and the first 16
@@ -37,8 +42,10 @@ import itertools
 import json
 import multiprocessing
 import os
+import queue
 import secrets
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -75,7 +82,7 @@ REPORTED_WARNINGS = 50
 BATCH_ROWS = 2000
 CHUNK_ROWS = 1000
 PARALLEL_MIN_ROWS = 20_000
-WRITE_CHUNK_ROWS = 50_000
+WRITE_ROWS = 4000
 
 
 class DirectoryImportError(Exception):
@@ -378,18 +385,23 @@ class EntityImport:
         self.present: set[str] = set()
         self.stage: _Stage | None = None
         self.existing = 0
+        self.duplicated_ids: set[str] = set()
         self._estimated_rows = 0
 
     # -- pass 1 ---------------------------------------------------------------------------
 
-    def validate(self) -> None:
+    def validate(self, *, batch: ImportBatch | None = None) -> None:
+        """Check every row into the staging table; with a batch (inside the write transaction),
+        also insert the rows whose public id is new, as they come."""
         self.report.sha256, self._estimated_rows = fingerprint(self.source)
         header, mapping, rows = open_rows(self.source, self.filename, ENTITY_COLUMNS)
         self.report.header_warnings = mapping.warnings()
         self.present = {key for key in ENTITY_FIELD_SOURCES.values() if mapping.has(key)}
         self.stage = _Stage(_ENTITY_STAGE_COLUMNS)
         stage = self.stage
-        self.progress.phase("校验", max(self._estimated_rows - 1, 0) or None)
+        self.progress.phase(
+            "校验并写入" if batch else "校验", max(self._estimated_rows - 1, 0) or None
+        )
         context = rowwork.EntityRowContext(
             positions=tuple((spec.key, mapping.positions.get(spec.key)) for spec in ENTITY_COLUMNS),
             vocabulary=self.vocabulary,
@@ -397,18 +409,53 @@ class EntityImport:
             today=self.today,
             agency_label=self.agency.name if self.agency else self.agency_name,
         )
+        new_rows = _NewRows(self, batch) if batch is not None else None
+        writer = _Writer()
+        pending: list[list[Any]] = []
+
+        def flush() -> None:
+            if not pending:
+                return
+            rows = list(pending)
+            payload = stage.payload(rows)
+            writer.submit(lambda cursor: stage.insert(cursor, stage.table, payload))
+            if new_rows is not None:
+                writer.submit(lambda cursor: new_rows.insert(cursor, rows))
+            pending.clear()
+
         count = 0
-        for rows_in_chunk, chunk in self._prepared_chunks(context, guarded(rows)):
-            count += rows_in_chunk
-            stage.errors(chunk.errors)
-            for staged in chunk.staged:
-                stage.add((*staged[:4], self._mask(staged[4]), *staged[5:]))
-            for row_number, warnings in chunk.warnings:
-                self.report.warning_count += len(warnings)
-                room = max(REPORTED_WARNINGS - len(self.report.warnings), 0)
-                self.report.warnings += [f"第{row_number}行：{w}" for w in warnings[:room]]
-            self.progress.advance(rows_in_chunk)
-        stage.flush()
+        try:
+            for rows_in_chunk, chunk in self._prepared_chunks(context, guarded(rows)):
+                count += rows_in_chunk
+                if chunk.errors:
+                    errors = stage.error_rows(chunk.errors)
+                    writer.submit(
+                        lambda cursor, errors=errors: stage.insert(
+                            cursor, stage.errors_table, errors
+                        )
+                    )
+                for staged in chunk.staged:
+                    names = staged[4]
+                    mask = self._masks.get(names)
+                    if mask is None:
+                        known = len(self.type_bits)
+                        mask = self._mask(names)
+                        if new_rows is not None and len(self.type_bits) > known:
+                            flush()
+                            writer.drain()  # the new types' rows are written on this thread
+                            new_rows.add_types(self.type_bits)
+                    pending.append([*staged[:4], mask, *staged[5:]])
+                if len(pending) >= WRITE_ROWS:
+                    flush()
+                for row_number, warnings in chunk.warnings:
+                    self.report.warning_count += len(warnings)
+                    room = max(REPORTED_WARNINGS - len(self.report.warnings), 0)
+                    self.report.warnings += [f"第{row_number}行：{w}" for w in warnings[:room]]
+                self.progress.advance(rows_in_chunk)
+            flush()
+            writer.drain()
+        finally:
+            writer.close()
         self.report.rows = count
         if count == 0:
             raise DirectoryImportError("文件中没有数据行")
@@ -474,6 +521,7 @@ class EntityImport:
             f"WHERE s.rownum > f.first_row ORDER BY s.rownum"
         )
         found = []
+        self.duplicated_ids = {public_id for _, public_id, _, _ in duplicates}
         for row, public_id, kind, first in duplicates:
             if kind == "none":
                 reason = f"名称和地址与第{first}行相同（无代码的检查对象按名称和地址识别）"
@@ -492,8 +540,8 @@ class EntityImport:
             reason = f"“{public_id}”已在{agency_name}的名录中，不能导入本机构名录"
             found.append(RowError(row, code_label, reason))
         if found:
-            stage.errors(found)
-            stage.flush()
+            with connection.cursor() as cursor:
+                stage.insert(cursor, stage.errors_table, stage.error_rows(found))
         stage.execute(
             f"UPDATE {stage.table} SET ok = 0 WHERE rownum IN "
             f"(SELECT rownum FROM {stage.errors_table})"
@@ -501,8 +549,11 @@ class EntityImport:
 
     # -- compare and write ----------------------------------------------------------------
 
-    def compare(self, *, batch: ImportBatch | None = None, actor: str = "") -> None:
-        """Count (and with a batch, apply) the changes to entities already in the directory."""
+    def compare(
+        self, *, batch: ImportBatch | None = None, actor: str = "", count_only: bool = False
+    ) -> None:
+        """Count (and with a batch, unless only counting, apply) the changes to entities
+        already in the directory; entities the batch created are new, not compared."""
         stage = self.stage
         assert stage is not None
         type_names = dict(TargetType.objects.values_list("pk", "name"))
@@ -518,9 +569,13 @@ class EntityImport:
         now = timezone.now()
         last_row = 0
         updated = unchanged = 0
+        # Entities this import created while streaming are new, not existing.
+        created_here = "AND (e.created_batch_id IS NULL OR e.created_batch_id <> %s)"
+        own_batch = [batch.pk if batch is not None else -1]
         self.existing = stage.scalar(
             f"SELECT COUNT(*) FROM {stage.table} s JOIN {entity} e ON e.public_id = s.public_id "
-            f"WHERE s.ok = 1"
+            f"WHERE s.ok = 1 {created_here}",
+            own_batch,
         )
         self.report.created = self.report.valid - self.existing
         if self.existing:
@@ -529,8 +584,8 @@ class EntityImport:
             chunk = stage.fetch(
                 f"SELECT s.rownum, {stage_columns}, {entity_columns} FROM {stage.table} s "
                 f"JOIN {entity} e ON e.public_id = s.public_id "
-                f"WHERE s.ok = 1 AND s.rownum > %s ORDER BY s.rownum LIMIT %s",
-                [last_row, BATCH_ROWS],
+                f"WHERE s.ok = 1 AND s.rownum > %s {created_here} ORDER BY s.rownum LIMIT %s",
+                [last_row, *own_batch, BATCH_ROWS],
             )
             if not chunk:
                 break
@@ -560,7 +615,7 @@ class EntityImport:
                     unchanged += 1
                     continue
                 updated += 1
-                if batch is None:
+                if batch is None or count_only:
                     continue
                 updates.append([state[f] for f in _SCALARS] + [now, entity_id])
                 if "target_types" in changes:
@@ -575,7 +630,8 @@ class EntityImport:
                     "target_types": state["target_types"],
                 }
                 history.append((entity_id, changes, snapshot))
-            if batch is not None and updates:
+            if updates:
+                assert batch is not None
                 self._apply(updates, history, type_adds, type_removes, batch, actor, now)
             self.progress.advance(len(chunk))
         self.report.updated = updated
@@ -660,59 +716,34 @@ class EntityImport:
                 ],
             )
 
-    def insert_new(self, *, batch: ImportBatch) -> int:
-        """Insert the valid rows not yet in the directory, and their target types."""
+    def settle_new(self, *, batch: ImportBatch) -> None:
+        """After the cross-row checks, when bad rows are skipped: an entity created from the
+        first row of a public id repeated in the file also got the target types of the later,
+        rejected rows (they were linked as they streamed by); link the first row's only."""
         stage = self.stage
-        assert stage is not None and self.agency is not None
-        ops = connection.ops
+        assert stage is not None
+        if not self.duplicated_ids:
+            return
         entity = Entity._meta.db_table
         through = Entity.target_types.through._meta.db_table
-        stage.execute(f"DELETE FROM {stage.types_table}")
-        stage.execute_many(
-            f"INSERT INTO {stage.types_table} (bit_value, type_id) VALUES (%s, %s)",
-            [(1 << bit, TargetType.resolve(name).pk) for name, bit in self.type_bits.items()],
-        )
-        now = ops.adapt_datetimefield_value(timezone.now())
-        today = ops.adapt_datefield_value(self.today)
-        columns = (
-            "agency_id, public_id, code_kind, credit_code, "
-            + ", ".join(_SCALARS)
-            + ", created_at, updated_at, created_batch_id"
-        )
-        selected = ", ".join(
-            "COALESCE(s.risk_set_on, CASE WHEN s.risk_level <> '' THEN %s END)"
-            if column == "risk_set_on"
-            else f"s.{column}"
-            for column in _SCALARS
-        )
-        last = stage.scalar(f"SELECT COALESCE(MAX(rownum), 0) FROM {stage.table}")
-        # compare() counted the rows already in the directory; none means no lookups needed.
-        only_new = (
-            f"AND NOT EXISTS (SELECT 1 FROM {entity} e WHERE e.public_id = s.public_id) "
-            if self.existing
-            else ""
-        )
-        self.progress.phase("写入", max(last - 1, 0) or None)
-        created = 0
-        for start in range(0, last, WRITE_CHUNK_ROWS):
-            created += stage.execute(
-                f"INSERT INTO {entity} ({columns}) "
-                f"SELECT %s, s.public_id, s.code_kind, s.credit_code, {selected}, %s, %s, %s "
-                f"FROM {stage.table} s WHERE s.ok = 1 AND s.rownum > %s AND s.rownum <= %s "
-                f"{only_new}ORDER BY s.rownum",
-                [self.agency.pk, today, now, now, batch.pk, start, start + WRITE_CHUNK_ROWS],
+        ids = sorted(self.duplicated_ids)
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            marks = ", ".join(["%s"] * len(part))
+            created = (
+                f"SELECT id FROM {entity} WHERE created_batch_id = %s AND public_id IN ({marks})"
+            )
+            stage.execute(
+                f"DELETE FROM {through} WHERE entity_id IN ({created})", [batch.pk, *part]
             )
             stage.execute(
                 f"INSERT INTO {through} (entity_id, targettype_id) "
                 f"SELECT e.id, t.type_id FROM {stage.table} s "
                 f"JOIN {entity} e ON e.public_id = s.public_id "
                 f"JOIN {stage.types_table} t ON (s.mask & t.bit_value) <> 0 "
-                f"WHERE s.ok = 1 AND s.rownum > %s AND s.rownum <= %s "
-                f"AND e.created_batch_id = %s",
-                [start, start + WRITE_CHUNK_ROWS, batch.pk],
+                f"WHERE s.ok = 1 AND e.created_batch_id = %s AND s.public_id IN ({marks})",
+                [batch.pk, *part],
             )
-            self.progress.advance(min(start + WRITE_CHUNK_ROWS, last) - max(start, 1))
-        return created
 
     def rejected_rows(self) -> Iterator[tuple[int, list[str]]]:
         assert self.stage is not None
@@ -772,6 +803,21 @@ _ENTITY_STAGE_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
+def _copy(cursor: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """COPY rows into a PostgreSQL table through a Django cursor."""
+    with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+_ERROR_COLUMNS = {
+    "seq": "integer PRIMARY KEY",
+    "rownum": "integer",
+    "col": "varchar(100)",
+    "reason": "text",
+}
+
+
 class _Stage:
     """Temporary tables of one import on the current connection: staged rows, row errors and
     the type bits. Buffered writes: executemany on SQLite, COPY on PostgreSQL."""
@@ -787,14 +833,11 @@ class _Stage:
         definitions = ", ".join(
             f"{name} {json_type if kind == 'json' else kind}" for name, kind in columns
         )
-        self._buffer: list[tuple[Any, ...]] = []
-        self._error_buffer: list[tuple[int, int, str, str]] = []
+        self.kinds = dict(columns)
         self._error_seq = 0
         self.execute(f"CREATE TEMPORARY TABLE {self.table} ({definitions})")
-        self.execute(
-            f"CREATE TEMPORARY TABLE {self.errors_table} "
-            "(seq integer PRIMARY KEY, rownum integer, col varchar(100), reason text)"
-        )
+        errors = ", ".join(f"{name} {kind}" for name, kind in _ERROR_COLUMNS.items())
+        self.execute(f"CREATE TEMPORARY TABLE {self.errors_table} ({errors})")
         self.execute(f"CREATE INDEX {self.errors_table}_row ON {self.errors_table} (rownum)")
         self.execute(
             f"CREATE TEMPORARY TABLE {self.types_table} (bit_value bigint, type_id bigint)"
@@ -818,43 +861,33 @@ class _Stage:
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> int:
         return int(self.fetch(sql, params)[0][0] or 0)
 
-    def add(self, row: tuple[Any, ...]) -> None:
-        self._buffer.append(row)
-        if len(self._buffer) >= BATCH_ROWS:
-            self._flush_rows()
-
-    def errors(self, errors: Sequence[RowError]) -> None:
+    def error_rows(self, errors: Sequence[RowError]) -> str:
+        """The errors as the rows of `insert` into the errors table."""
+        rows = []
         for error in errors:
             self._error_seq += 1
-            self._error_buffer.append((self._error_seq, error.row, error.column, error.reason))
-        if len(self._error_buffer) >= BATCH_ROWS:
-            self._flush_errors()
+            rows.append((self._error_seq, error.row, error.column, error.reason))
+        return self.payload(rows)
 
-    def flush(self) -> None:
-        self._flush_rows()
-        self._flush_errors()
+    def payload(self, rows: list[Any]) -> Any:
+        """Rows (dates as ISO text, JSON columns as JSON text) as `insert` takes them: on
+        SQLite one JSON text (made here, in the main thread), on PostgreSQL the rows."""
+        return rows if self.vendor == "postgresql" else json.dumps(rows, ensure_ascii=False)
 
-    def _flush_rows(self) -> None:
-        if self._buffer:
-            self._write(self.table, self.columns, self._buffer)
-            self._buffer = []
-
-    def _flush_errors(self) -> None:
-        if self._error_buffer:
-            self._write(self.errors_table, ["seq", "rownum", "col", "reason"], self._error_buffer)
-            self._error_buffer = []
-
-    def _write(self, table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
-        with connection.cursor() as cursor:
-            if self.vendor == "postgresql":
-                with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                marks = ", ".join(["%s"] * len(columns))
-                cursor.executemany(
-                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
-                )
+    def insert(self, cursor: Any, table: str, payload: Any) -> None:
+        """Insert rows in this table's column order with one statement whose work is done
+        outside the GIL, so that the main thread goes on meanwhile (see `_Writer`): on SQLite
+        a JSON array of arrays parsed by SQLite itself (`executemany` would take the GIL back
+        for every row), on PostgreSQL COPY (formatted in C, parsed by the server)."""
+        columns = self.columns if table == self.table else list(_ERROR_COLUMNS)
+        if self.vendor == "postgresql":
+            _copy(cursor, table, columns, payload)
+            return
+        selected = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {selected} FROM json_each(%s)",
+            [payload],
+        )
 
     def iter_errors(self, limit: int | None = None) -> Iterator[RowError]:
         """Errors in row order (then in the order found), streamed in chunks."""
@@ -884,6 +917,181 @@ class _Stage:
             # In a failed transaction the drop fails too: the tables go with the session.
             with contextlib.suppress(DatabaseError):
                 self.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+class _Writer:
+    """Runs the import's statements on the importing connection in a second thread.
+
+    Each statement inserts a few thousand rows passed as one JSON parameter, so the database's
+    own work (SQLite's B-trees, in C without the GIL; PostgreSQL's server process) goes on while
+    this process's main thread checks the next rows. The main thread hands statements over and
+    does not touch the connection until `drain` has returned; at most a few are queued, so
+    memory stays flat. The first error stops the writer and is raised in the main thread."""
+
+    def __init__(self) -> None:
+        self._cursor = connection.cursor()
+        self._queue: queue.Queue[Callable[[Any], None] | None] = queue.Queue(maxsize=4)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="import-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            job = self._queue.get()
+            try:
+                if job is None:
+                    return
+                if self._error is None:
+                    job(self._cursor)
+            except BaseException as error:  # handed to the main thread
+                self._error = error
+            finally:
+                self._queue.task_done()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def submit(self, job: Callable[[Any], None]) -> None:
+        self._raise()
+        self._queue.put(job)
+
+    def drain(self) -> None:
+        """Wait until every submitted statement has run; raise the first error."""
+        self._queue.join()
+        self._raise()
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        self._cursor.close()
+
+
+class _NewRows:
+    """Inserts streamed staged rows whose public id is in no directory yet, and their target
+    types. Runs inside the import's write transaction: when the file turns out to have bad rows
+    (and they are not to be skipped) the transaction is rolled back.
+
+    The first of repeated public ids is the one kept (the cross-row check rejects the later
+    ones); an id already taken is an entity of some directory (compared or rejected later).
+    SQLite: `INSERT … SELECT … ON CONFLICT DO NOTHING` from the staging table, all in C.
+    PostgreSQL: the taken ids are looked up, ids drawn from the sequence, and the new rows and
+    their types written with COPY (an `INSERT … SELECT` costs the server twice as much)."""
+
+    def __init__(self, job: EntityImport, batch: ImportBatch) -> None:
+        assert job.stage is not None and job.agency is not None
+        self.stage = job.stage
+        self.batch = batch
+        self.vendor = connection.vendor
+        ops = connection.ops
+        self.entity = Entity._meta.db_table
+        self.through = Entity.target_types.through._meta.db_table
+        self.now = ops.adapt_datetimefield_value(timezone.now())
+        self.today = ops.adapt_datefield_value(job.today)
+        self.agency_id = job.agency.pk
+        self.columns = [
+            "agency_id",
+            "public_id",
+            "code_kind",
+            "credit_code",
+            *_SCALARS,
+            "created_at",
+            "updated_at",
+            "created_batch_id",
+        ]
+        selected = ", ".join(
+            "COALESCE(s.risk_set_on, CASE WHEN s.risk_level <> '' THEN %s END)"
+            if column == "risk_set_on"
+            else f"s.{column}"
+            for column in _SCALARS
+        )
+        self.entity_sql = (
+            f"INSERT INTO {self.entity} ({', '.join(self.columns)}) "
+            f"SELECT %s, s.public_id, s.code_kind, s.credit_code, {selected}, %s, %s, %s "
+            f"FROM {self.stage.table} s WHERE s.rownum >= %s AND s.rownum <= %s "
+            f"ORDER BY s.rownum ON CONFLICT (public_id) DO NOTHING"
+        )
+        self.types_sql = (
+            f"INSERT INTO {self.through} (entity_id, targettype_id) "
+            f"SELECT e.id, t.type_id FROM {self.stage.table} s "
+            f"JOIN {self.entity} e ON e.public_id = s.public_id "
+            f"JOIN {self.stage.types_table} t ON (s.mask & t.bit_value) <> 0 "
+            # "+": look entities up by public id, not by batch (which grows with the import).
+            f"WHERE s.rownum >= %s AND s.rownum <= %s AND +e.created_batch_id = %s "
+            f"ON CONFLICT DO NOTHING"
+        )
+        self.type_ids: dict[int, int] = {}  # bit value -> TargetType id
+
+    def add_types(self, type_bits: dict[str, int]) -> None:
+        """Resolve newly seen type names to `TargetType` rows (the writer must be idle)."""
+        fresh = [
+            (1 << bit, name) for name, bit in type_bits.items() if 1 << bit not in self.type_ids
+        ]
+        for value, name in fresh:
+            self.type_ids[value] = TargetType.resolve(name).pk
+        self.stage.execute_many(
+            f"INSERT INTO {self.stage.types_table} (bit_value, type_id) VALUES (%s, %s)",
+            [(value, self.type_ids[value]) for value, _ in fresh],
+        )
+
+    def insert(self, cursor: Any, rows: list[list[Any]]) -> None:
+        """Insert the new ones of these staged rows (already in the staging table)."""
+        if self.vendor == "postgresql":
+            self._copy_new(cursor, rows)
+            return
+        first, last = rows[0][0], rows[-1][0]
+        cursor.execute(
+            self.entity_sql,
+            [self.agency_id, self.today, self.now, self.now, self.batch.pk, first, last],
+        )
+        cursor.execute(self.types_sql, [first, last, self.batch.pk])
+
+    def _copy_new(self, cursor: Any, rows: list[list[Any]]) -> None:
+        cursor.execute(
+            f"SELECT public_id FROM {self.entity} WHERE public_id = ANY(%s)",
+            [[row[1] for row in rows]],
+        )
+        taken = {public_id for (public_id,) in cursor.fetchall()}
+        new = []
+        for row in rows:
+            if row[1] not in taken:
+                taken.add(row[1])
+                new.append(row)
+        if not new:
+            return
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [self.entity, len(new)],
+        )
+        ids = [entity_id for (entity_id,) in cursor.fetchall()]
+        risk_level, risk_set_on = (
+            5 + _SCALARS.index("risk_level"),
+            5 + _SCALARS.index("risk_set_on"),
+        )
+        entities, links = [], []
+        type_ids = sorted(self.type_ids.items())
+        for entity_id, row in zip(ids, new, strict=True):
+            set_on = row[risk_set_on]
+            if set_on is None and row[risk_level]:
+                set_on = self.today
+            entities.append(
+                (
+                    entity_id,
+                    self.agency_id,
+                    *row[1:4],
+                    *row[5:risk_set_on],
+                    set_on,
+                    *row[risk_set_on + 1 : 5 + len(_SCALARS)],
+                    self.now,
+                    self.now,
+                    self.batch.pk,
+                )
+            )
+            mask = row[4]
+            links += [(entity_id, type_id) for value, type_id in type_ids if mask & value]
+        _copy(cursor, self.entity, ["id", *self.columns], entities)
+        _copy(cursor, self.through, ["entity_id", "targettype_id"], links)
 
 
 # ---------------------------------------------------------------------------------------------

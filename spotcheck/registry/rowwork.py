@@ -96,8 +96,9 @@ class PreparedChunk:
 def prepare_entity_rows(
     context: EntityRowContext, rows: Sequence[tuple[int, list[str]]]
 ) -> PreparedChunk:
-    """Check a chunk of rows. Each staged tuple is the staging-table row with the target type
-    names (a tuple) where the staging table has its type mask."""
+    """Check a chunk of rows. Each staged tuple is the staging-table row (dates as ISO text,
+    JSON-serialisable) with the target type names (a tuple) where the staging table has its
+    type mask."""
     chunk = PreparedChunk()
     positions = context.positions
     validate = directory.validate_entity_row
@@ -151,11 +152,11 @@ def prepare_entity_rows(
                 record.legal_representative,
                 record.phone,
                 record.risk_level.value if record.risk_level else "",
-                record.risk_assessed_on,
+                _iso(record.risk_assessed_on),
                 record.risk_basis,
                 record.status.value,
                 record.licence_number,
-                record.licence_valid_until,
+                _iso(record.licence_valid_until),
                 json.dumps(list(record.tags), ensure_ascii=False),
                 full[:400],
                 initials[:200],
@@ -163,6 +164,10 @@ def prepare_entity_rows(
             )
         )
     return chunk
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 # Worker-process side of the pool: the context is sent once, at start-up.

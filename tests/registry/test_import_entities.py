@@ -287,3 +287,74 @@ def test_worker_processes_give_the_same_result(monkeypatch, settings, tmp_path):
     assert parallel.warnings == serial.warnings
     assert (parallel.created, parallel.invalid) == (39, 2) == (serial.created, serial.invalid)
     assert Entity.objects.count() == 39
+
+
+@pytest.fixture
+def small_statements(monkeypatch):
+    """Stream in many small statements, as a large file does."""
+    from spotcheck.registry import imports
+
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(imports, "WRITE_ROWS", 5)
+
+
+def test_a_bad_row_late_in_the_file_leaves_the_directory_as_it_was(small_statements, tmp_path):
+    rows = county_rows(40)
+    first = run(csv_bytes(ENTITY_HEADER, rows[:20]))
+    assert first.created == 20
+    before = {e.public_id: (e.name, e.address) for e in Entity.objects.all()}
+    links = Entity.target_types.through.objects.count()
+    rows[3][column("地址")] = "沂源县历山街道新地址1号"
+    rows[-1][column("统一社会信用代码")] = break_check_character(rows[-1][1])
+    rejects = tmp_path / "rejects.csv"
+    report = run(csv_bytes(ENTITY_HEADER, rows), rejects_path=rejects)
+    assert not report.written and report.invalid == 1
+    assert report.errors[0].row == 41 and "校验码" in report.errors[0].reason
+    # The counts describe what the file would do, though the new rows had been streamed in.
+    assert (report.created, report.updated, report.unchanged) == (19, 1, 19)
+    assert {e.public_id: (e.name, e.address) for e in Entity.objects.all()} == before
+    assert Entity.target_types.through.objects.count() == links
+    assert ImportBatch.objects.count() == 1
+    assert AuditEntry.objects.filter(action="registry.import_entities").count() == 1
+    assert not EntityHistory.objects.exists()
+    with rejects.open(encoding="utf-8-sig") as stream:
+        assert [row[-2] for row in list(csv.reader(stream))[1:]] == ["41"]
+
+
+@pytest.mark.parametrize("write_rows", [2, 1000])
+def test_a_skipped_repeat_leaves_the_first_rows_values_and_types(monkeypatch, write_rows):
+    from spotcheck.registry import imports
+
+    monkeypatch.setattr(imports, "WRITE_ROWS", write_rows)
+    rows = county_rows(8)
+    rows[1][column("检查对象类型")] = "宾馆旅店"
+    repeat = list(rows[1])
+    repeat[column("名称")] = "另一个名字有限公司"
+    repeat[column("检查对象类型")] = "保安服务公司、互联网服务提供者和联网使用单位"
+    rows.append(repeat)
+    report = run(csv_bytes(ENTITY_HEADER, rows), skip_invalid=True)
+    assert report.written and (report.created, report.invalid) == (8, 1)
+    assert "与第3行重复" in report.errors[0].reason
+    entity = Entity.objects.get(public_id=rows[1][column("统一社会信用代码")])
+    assert entity.name == rows[1][0]
+    assert [t.name for t in entity.target_types.all()] == ["宾馆旅店"]
+    assert Entity.objects.filter(created_batch_id=report.batch_id).count() == 8
+
+
+def test_streamed_import_mixes_new_changed_and_unchanged_rows(small_statements):
+    rows = county_rows(30)
+    run(csv_bytes(ENTITY_HEADER, rows[:12]))
+    rows[0][column("经营状态")] = "注销"
+    rows[5][column("检查对象类型")] = "保安服务公司"
+    report = run(csv_bytes(ENTITY_HEADER, rows), actor="clerk")
+    assert (report.created, report.updated, report.unchanged) == (18, 2, 10)
+    batch = ImportBatch.objects.get(pk=report.batch_id)
+    assert (batch.rows, batch.created, batch.updated) == (30, 18, 2)
+    assert batch.sha256 == report.sha256
+    assert Entity.objects.filter(created_batch=batch).count() == 18
+    assert EntityHistory.objects.filter(batch=batch).count() == 2
+    assert [t.name for t in Entity.objects.get(name=rows[5][0]).target_types.all()] == [
+        "保安服务公司"
+    ]
+    for entity in Entity.objects.filter(created_batch=batch):
+        assert entity.target_types.exists() and entity.pinyin_initials
