@@ -217,11 +217,13 @@ class _LineTooLongError(Exception):
     pass
 
 
-def _bounded_lines(text: IO[str]) -> Iterator[str]:
+def _bounded_lines(text: IO[str], seen_nul: list[bool]) -> Iterator[str]:
     # readline with a limit keeps a file without line breaks from being read into memory at once.
     while line := text.readline(_MAX_LINE_CHARS):
         if len(line) >= _MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
             raise _LineTooLongError
+        if "\x00" in line:
+            seen_nul[0] = True  # the record being read holds it; checked cell by cell there
         yield line
 
 
@@ -246,7 +248,8 @@ def _decode_csv(stream: IO[bytes], owned: bool, encoding: str) -> Iterator[list[
     text = io.TextIOWrapper(stream, encoding=encoding, errors="strict", newline="")
     record_number = 0
     try:
-        lines = _bounded_lines(text)
+        seen_nul = [False]
+        lines = _bounded_lines(text, seen_nul)
         try:
             first_line = next(lines, "")
         except (UnicodeError, _LineTooLongError) as error:
@@ -262,7 +265,7 @@ def _decode_csv(stream: IO[bytes], owned: bool, encoding: str) -> Iterator[list[
             except (UnicodeError, _LineTooLongError, csv.Error) as error:
                 raise _csv_row_error(error, record_number + 1, label) from None
             record_number += 1
-            if any("\x00" in cell for cell in cells):
+            if seen_nul[0] and any("\x00" in cell for cell in cells):
                 # PostgreSQL text cannot hold NUL; it also betrays a binary or UTF-16 file.
                 raise TabularError(
                     f"第{record_number}行含有空字符（NUL），文件可能不是文本格式的CSV",

@@ -157,7 +157,7 @@ def prepare_entity_rows(
                 record.status.value,
                 record.licence_number,
                 _iso(record.licence_valid_until),
-                json.dumps(list(record.tags), ensure_ascii=False),
+                json.dumps(list(record.tags), ensure_ascii=False) if record.tags else "[]",
                 full[:400],
                 initials[:200],
                 1,
