@@ -174,22 +174,27 @@ def credit_check_char(first17: str) -> str:
 
 
 # Fast check of a well-formed credit code, the common case of an import: per-position tables of
-# character value x weight make each check character one sum over a map. A table has no entry for
-# a character not allowed at its position (positions 3-8 take digits only), so a KeyError sends
-# the code to the detailed checks, which say what is wrong.
+# character value x weight make both check characters one sum over a map. The terms of the
+# organisation code (positions 9-16) ride in the same sum, shifted above the largest credit-code
+# sum (17 x 30 x 30 < 2**14). A table has no entry for a character not allowed at its position
+# (positions 3-8 take digits only), so a KeyError sends the code to the detailed checks, which
+# say what is wrong.
+_ORG_SHIFT = 14
+_CREDIT_SUM_MASK = (1 << _ORG_SHIFT) - 1
 _CREDIT_TERMS: tuple[dict[str, int], ...] = tuple(
     {
         char: _CHAR_VALUE[char] * weight
+        + (
+            _org_char_value(char) * ORG_CODE_WEIGHTS[position - 8] << _ORG_SHIFT
+            if 8 <= position < 16
+            else 0
+        )
         for char in ("0123456789" if 2 <= position < 8 else CREDIT_CODE_ALPHABET)
     }
     for position, weight in enumerate(CREDIT_CODE_WEIGHTS)
 )
 _CREDIT_CHECK_BY_REMAINDER: tuple[str, ...] = tuple(
     CREDIT_CODE_ALPHABET[(31 - remainder) % 31] for remainder in range(31)
-)
-_ORG_TERMS: tuple[dict[str, int], ...] = tuple(
-    {char: _org_char_value(char) * weight for char in CREDIT_CODE_ALPHABET}
-    for weight in ORG_CODE_WEIGHTS
 )
 _ORG_CHECK_BY_REMAINDER: tuple[str, ...] = tuple(
     {10: "X", 11: "0"}.get(11 - remainder, str(11 - remainder)) for remainder in range(11)
@@ -212,12 +217,11 @@ def _is_valid_credit_code(code: str) -> bool:
         return False
     try:
         total = sum(map(getitem, _CREDIT_TERMS, code))  # the first 17 characters
-        org_total = sum(map(getitem, _ORG_TERMS, code[8:16]))
     except KeyError:
         return False
     return (
-        code[17] == _CREDIT_CHECK_BY_REMAINDER[total % 31]
-        and code[16] == _ORG_CHECK_BY_REMAINDER[org_total % 11]
+        code[17] == _CREDIT_CHECK_BY_REMAINDER[(total & _CREDIT_SUM_MASK) % 31]
+        and code[16] == _ORG_CHECK_BY_REMAINDER[(total >> _ORG_SHIFT) % 11]
     )
 
 
