@@ -92,14 +92,18 @@ def _term_key(text: str) -> str:
 
 def split_list(text: str) -> list[str]:
     """Split a multi-valued cell on 、，,；;／/| and line breaks; drop blanks and repeats."""
+    return list(_split_list(text)) if text else []
+
+
+@functools.lru_cache(maxsize=4096)
+def _split_list(text: str) -> tuple[str, ...]:
+    # Cached: the cells of a column (types, tags, qualifications) repeat from row to row.
     items: list[str] = []
-    if not text:
-        return items
     for item in _LIST_SEPARATORS.split(unicodedata.normalize("NFKC", text)):
         cleaned = " ".join(item.split())
         if cleaned and cleaned not in items:
             items.append(cleaned)
-    return items
+    return tuple(items)
 
 
 @dataclass(frozen=True)
@@ -235,6 +239,9 @@ class TargetTypeVocabulary:
 
     def resolve(self, term: str) -> str | None:
         key = _term_key(term)
+        found = self.lookup.get(key)
+        if found is not None:  # a known term is never stripped of a prefix
+            return found
         for prefix in _COLLECTIVE_PREFIXES:  # "各类宾馆" as the plan's 检查对象 column writes it
             if key.startswith(prefix) and key not in self.lookup:
                 key = key.removeprefix(prefix)
