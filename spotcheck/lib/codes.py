@@ -19,6 +19,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from operator import getitem
 from typing import Literal
 
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -90,6 +91,13 @@ def normalise_code(text: str) -> str:
     Codes are copied from PDFs, WeChat and Word, which bring fullwidth digits (ＭＡ３),
     non-breaking and ideographic spaces, and zero-width joiners along.
     """
+    if text.isascii() and text.isalnum():
+        # Fast path: ASCII letters and digits are their own NFKC form and hold no whitespace.
+        return text.upper()
+    return _normalise_code(text)
+
+
+def _normalise_code(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
     return "".join(folded.split()).upper()
 
@@ -165,6 +173,69 @@ def credit_check_char(first17: str) -> str:
     return CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
 
 
+# Fast check of a well-formed credit code, the common case of an import: per-position tables of
+# character value x weight make both check characters one sum over a map. The terms of the
+# organisation code (positions 9-16) ride in the same sum, shifted above the largest credit-code
+# sum (17 x 30 x 30 < 2**14). A table has no entry for a character not allowed at its position
+# (positions 3-8 take digits only), so a KeyError sends the code to the detailed checks, which
+# say what is wrong.
+_ORG_SHIFT = 14
+_CREDIT_SUM_MASK = (1 << _ORG_SHIFT) - 1
+_CREDIT_TERMS: tuple[dict[str, int], ...] = tuple(
+    {
+        char: _CHAR_VALUE[char] * weight
+        + (
+            _org_char_value(char) * ORG_CODE_WEIGHTS[position - 8] << _ORG_SHIFT
+            if 8 <= position < 16
+            else 0
+        )
+        for char in ("0123456789" if 2 <= position < 8 else CREDIT_CODE_ALPHABET)
+    }
+    for position, weight in enumerate(CREDIT_CODE_WEIGHTS)
+)
+_CREDIT_CHECK_BY_REMAINDER: tuple[str, ...] = tuple(
+    CREDIT_CODE_ALPHABET[(31 - remainder) % 31] for remainder in range(31)
+)
+_ORG_CHECK_BY_REMAINDER: tuple[str, ...] = tuple(
+    {10: "X", 11: "0"}.get(11 - remainder, str(11 - remainder)) for remainder in range(11)
+)
+# Positions 1-2 (authority and category) -> their names, for the allowed pairs only.
+_AUTHORITY_CATEGORIES: dict[str, tuple[str, str]] = {
+    authority + category: (authority_name, category_name)
+    for authority, (authority_name, categories) in REGISTRATION_AUTHORITIES.items()
+    for category, category_name in categories.items()
+}
+
+
+def _is_valid_credit_code(code: str) -> bool:
+    """Whether `validate_credit_code` finds nothing wrong with `code`, a normalised code."""
+    if (
+        len(code) != CREDIT_CODE_LENGTH
+        or code[:2] not in _AUTHORITY_CATEGORIES
+        or code[2:4] not in PROVINCE_PREFIXES
+    ):
+        return False
+    try:
+        total = sum(map(getitem, _CREDIT_TERMS, code))  # the first 17 characters
+    except KeyError:
+        return False
+    return (
+        code[17] == _CREDIT_CHECK_BY_REMAINDER[(total & _CREDIT_SUM_MASK) % 31]
+        and code[16] == _ORG_CHECK_BY_REMAINDER[(total >> _ORG_SHIFT) % 11]
+    )
+
+
+def _is_valid_registration_number(code: str) -> bool:
+    """Whether `validate_registration_number` finds nothing wrong with `code`, normalised."""
+    return (
+        len(code) == REGISTRATION_NUMBER_LENGTH
+        and code.isascii()
+        and code.isdigit()
+        and code[:2] in PROVINCE_PREFIXES
+        and code[14] == registration_check_digit(code[:14])
+    )
+
+
 def make_credit_code(authority: str, category: str, division: str, org_code8: str) -> str:
     """Assemble a credit code, computing both check characters (demo data and tests)."""
     categories = REGISTRATION_AUTHORITIES.get(authority, ("", {}))[1]
@@ -186,6 +257,21 @@ def _illegal_char_message(position: int, char: str) -> str:
 
 def validate_credit_code(text: str) -> CreditCodeResult:
     """Check every part of a credit code and say precisely, in Chinese, what is wrong."""
+    code = normalise_code(text)
+    if _is_valid_credit_code(code):
+        authority_name, category_name = _AUTHORITY_CATEGORIES[code[:2]]
+        return CreditCodeResult(
+            code,
+            (),
+            authority=authority_name,
+            category=category_name,
+            division=code[2:8],
+            org_code=code[8:17],
+        )
+    return _validate_credit_code(text)
+
+
+def _validate_credit_code(text: str) -> CreditCodeResult:
     code = normalise_code(text)
     if not code:
         return CreditCodeResult(code, ("统一社会信用代码为空",))
@@ -259,6 +345,13 @@ def make_registration_number(division: str, sequence8: str) -> str:
 def validate_registration_number(text: str) -> RegistrationNumberResult:
     """Check a legacy 15-digit 工商注册号 (GS 15-2006)."""
     code = normalise_code(text)
+    if _is_valid_registration_number(code):
+        return RegistrationNumberResult(code, (), division=code[:6])
+    return _validate_registration_number(text)
+
+
+def _validate_registration_number(text: str) -> RegistrationNumberResult:
+    code = normalise_code(text)
     if not code:
         return RegistrationNumberResult(code, ("注册号为空",))
     errors = [
@@ -279,20 +372,29 @@ def validate_registration_number(text: str) -> RegistrationNumberResult:
     return RegistrationNumberResult(code, tuple(errors), division=division)
 
 
+_NO_CODE = EntityCode("none", "", ())
+
+
 def classify_entity_code(text: str) -> EntityCode:
     """Decide whether a cell holds a credit code, a registration number or nothing, and check it.
 
     Fifteen characters that are all digits are a registration number; 17 to 19 characters are
     taken as a (possibly mistyped) credit code so that its errors are the useful ones.
     """
+    if not text:
+        return _NO_CODE
     code = normalise_code(text)
     if not code:
-        return EntityCode("none", code, ())
+        return _NO_CODE
+    if _is_valid_credit_code(code):  # fast path: the codes are already normalised
+        return EntityCode("credit_code", code, ())
     if len(code) == REGISTRATION_NUMBER_LENGTH and code.isdigit():
-        registration = validate_registration_number(code)
+        if _is_valid_registration_number(code):
+            return EntityCode("registration_number", code, ())
+        registration = _validate_registration_number(code)
         return EntityCode("registration_number", code, registration.errors)
     if CREDIT_CODE_LENGTH - 1 <= len(code) <= CREDIT_CODE_LENGTH + 1:
-        credit = validate_credit_code(code)
+        credit = _validate_credit_code(code)
         return EntityCode("credit_code", code, credit.errors)
     return EntityCode(
         "none",

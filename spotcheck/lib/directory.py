@@ -92,12 +92,18 @@ def _term_key(text: str) -> str:
 
 def split_list(text: str) -> list[str]:
     """Split a multi-valued cell on 、，,；;／/| and line breaks; drop blanks and repeats."""
+    return list(_split_list(text)) if text else []
+
+
+@functools.lru_cache(maxsize=4096)
+def _split_list(text: str) -> tuple[str, ...]:
+    # Cached: the cells of a column (types, tags, qualifications) repeat from row to row.
     items: list[str] = []
     for item in _LIST_SEPARATORS.split(unicodedata.normalize("NFKC", text)):
         cleaned = " ".join(item.split())
         if cleaned and cleaned not in items:
             items.append(cleaned)
-    return items
+    return tuple(items)
 
 
 @dataclass(frozen=True)
@@ -233,6 +239,9 @@ class TargetTypeVocabulary:
 
     def resolve(self, term: str) -> str | None:
         key = _term_key(term)
+        found = self.lookup.get(key)
+        if found is not None:  # a known term is never stripped of a prefix
+            return found
         for prefix in _COLLECTIVE_PREFIXES:  # "各类宾馆" as the plan's 检查对象 column writes it
             if key.startswith(prefix) and key not in self.lookup:
                 key = key.removeprefix(prefix)
@@ -419,6 +428,7 @@ _DATE_PATTERN = re.compile(
 )
 _COMPACT_DATE_PATTERN = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _SERIAL_PATTERN = re.compile(r"\d{1,6}(?:\.\d+)?")
+_ISO_DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def parse_date(text: str, *, allow_open_ended: bool = False) -> date:
@@ -427,6 +437,19 @@ def parse_date(text: str, *, allow_open_ended: bool = False) -> date:
     Accepts 2024-05-01, 2024/5/1, 2024.5.1, 2024年5月1日, 20240501, a trailing time, and Excel
     serial numbers (45413), which is what a date cell formatted as General turns into.
     """
+    if _ISO_DATE_PATTERN.fullmatch(text):
+        # Fast path for 2024-05-01; anything it rejects takes the full path for the message.
+        try:
+            parsed = date.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            if EARLIEST_DATE <= parsed <= LATEST_DATE:
+                return parsed
+    return _parse_date(text, allow_open_ended=allow_open_ended)
+
+
+def _parse_date(text: str, *, allow_open_ended: bool) -> date:
     cleaned = unicodedata.normalize("NFKC", text).strip()
     if allow_open_ended and _term_key(cleaned) in _OPEN_ENDED_TERMS:
         return OPEN_ENDED
@@ -453,6 +476,8 @@ def _clean_text(text: str) -> str:
 
 
 def _clean_identifier(text: str) -> str:
+    if not text:
+        return text
     return "".join(unicodedata.normalize("NFKC", text).split()).upper()
 
 
@@ -475,7 +500,8 @@ class _RowChecker:
         return "" if value in NO_VALUE_MARKERS else value
 
     def text(self, key: str, *, max_length: int = 200) -> str:
-        value = _clean_text(self.raw(key))
+        value = self.values.get(key, "").strip()  # self.raw and _clean_text, inlined
+        value = "" if value in NO_VALUE_MARKERS else " ".join(value.split())
         if not value and next(spec for spec in self.columns if spec.key == key).required:
             self.error(key, "必填，不能为空")
         elif len(value) > max_length:
@@ -567,7 +593,7 @@ def resolve_town(text: str, towns: Collection[str]) -> str | None:
 
 
 def _digit_count(text: str) -> int:
-    return sum(char.isdigit() for char in text)
+    return len(text) if text.isdigit() else sum(map(str.isdigit, text))
 
 
 def validate_entity_row(

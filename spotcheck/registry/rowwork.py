@@ -27,10 +27,12 @@ from pypinyin.core import _default_pinyin
 
 from spotcheck.lib import directory
 from spotcheck.lib.directory import ENTITY_COLUMNS, RowError, TargetTypeVocabulary
-from spotcheck.lib.pinyin import _ascii_key
+from spotcheck.lib.pinyin import _ascii_key, segment
 
 _MAX_CACHED_WORDS = 200_000
-_word_keys: dict[str, tuple[str, str]] = {}
+# Keys of each word pypinyin converts on its own, as `spotcheck.lib.pinyin._ascii_key` filters them.
+_full_keys: dict[str, str] = {}
+_initial_keys: dict[str, str] = {}
 
 
 def _convert(word: str, style: Style) -> str:
@@ -38,24 +40,35 @@ def _convert(word: str, style: Style) -> str:
     return "".join(item for items in converted for item in items)
 
 
+def _learn(word: str) -> None:
+    if len(_full_keys) >= _MAX_CACHED_WORDS:
+        _full_keys.clear()
+        _initial_keys.clear()
+    _full_keys[word] = _ascii_key([_convert(word, Style.NORMAL)])
+    _initial_keys[word] = _ascii_key([_convert(word, Style.FIRST_LETTER)])
+
+
 def search_keys(name: str) -> tuple[str, str]:
-    """Full pinyin and initials of a name, as `spotcheck.lib.pinyin.search_keys` computes them."""
-    text = unicodedata.normalize("NFKC", name)
+    """Full pinyin and initials of a name, as `spotcheck.lib.pinyin.search_keys` computes them.
+
+    The words are pypinyin's (`segment` cuts a text exactly as `_default_pinyin.seg` does).
+    Keys are filtered per word (the filter works character by character), so a name's keys are
+    the joins of its words' keys."""
+    words = segment(unicodedata.normalize("NFKC", name))
+    try:
+        return (
+            "".join(map(_full_keys.__getitem__, words)),
+            "".join(map(_initial_keys.__getitem__, words)),
+        )
+    except KeyError:  # a word not seen yet
+        pass
     full: list[str] = []
     initials: list[str] = []
-    for word in _default_pinyin.seg(text):
-        keys = _word_keys.get(word)
-        if keys is None:
-            if len(_word_keys) >= _MAX_CACHED_WORDS:
-                _word_keys.clear()
-            keys = (
-                _ascii_key([_convert(word, Style.NORMAL)]),
-                _ascii_key([_convert(word, Style.FIRST_LETTER)]),
-            )
-            _word_keys[word] = keys
-        full.append(keys[0])
-        initials.append(keys[1])
-    # Keys are filtered per word already (the filter works character by character).
+    for word in words:
+        if word not in _full_keys:
+            _learn(word)
+        full.append(_full_keys[word])
+        initials.append(_initial_keys[word])
     return "".join(full), "".join(initials)
 
 

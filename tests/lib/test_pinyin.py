@@ -1,8 +1,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pypinyin.constants import PHRASES_DICT
+from pypinyin.core import _default_pinyin
 
-from spotcheck.lib.pinyin import search_keys
+from spotcheck.lib.demo import generate_county
+from spotcheck.lib.pinyin import search_keys, segment
 
 
 @pytest.mark.parametrize(
@@ -23,3 +28,89 @@ from spotcheck.lib.pinyin import search_keys
 )
 def test_search_keys(name: str, full: str, initials: str) -> None:
     assert search_keys(name) == (full, initials)
+
+
+# ---------------------------------------------------------------------------------------------
+# `segment` against pypinyin's own segmentation
+
+
+_PHRASES = sorted(PHRASES_DICT)
+_PHRASE_CHARS = sorted({char for phrase in _PHRASES for char in phrase})
+_NAMES = sorted({entity.name for entity in generate_county(7, 600).entities})
+
+_phrases = st.sampled_from(_PHRASES)
+# A phrase cut short: the runs where forward maximum matching has to back off.
+_phrase_prefixes = _phrases.flatmap(
+    lambda phrase: st.integers(1, len(phrase)).map(lambda length: phrase[:length])
+)
+_han_chars = st.one_of(
+    st.sampled_from(_PHRASE_CHARS),
+    st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
+    st.characters(min_codepoint=0x3400, max_codepoint=0x4DBF),
+    st.characters(min_codepoint=0xF900, max_codepoint=0xFAFF),
+    st.characters(min_codepoint=0x20000, max_codepoint=0x323AF),
+    st.sampled_from("〇\ue815\ufa18"),
+)
+_other_chars = st.one_of(
+    st.sampled_from("abcXYZ0129 \t\n\u3000（）()、，,。.-_/·《》“”【】〔〕Ａ１ｋｔｖ"),
+    st.characters(codec="utf-8"),
+)
+_pieces = st.one_of(
+    _phrases,
+    _phrase_prefixes,
+    _han_chars,
+    _other_chars,
+    st.sampled_from(_NAMES),
+    st.text(_other_chars, max_size=4),
+)
+_texts = st.one_of(
+    st.lists(_pieces, max_size=12).map("".join),
+    st.text(st.one_of(_han_chars, _other_chars), max_size=30),
+    st.text(max_size=20),
+)
+
+
+def _pypinyin_seg(text: str) -> list[str]:
+    return list(_default_pinyin.seg(text))
+
+
+@given(_texts)
+@settings(max_examples=500)
+def test_segment_equals_pypinyin(text: str) -> None:
+    assert segment(text) == _pypinyin_seg(text)
+
+
+@given(st.sampled_from(_NAMES), st.sampled_from(_NAMES), st.integers(0, 40))
+def test_segment_equals_pypinyin_on_entity_names(first: str, second: str, cut: int) -> None:
+    for text in (first, first + second, first[:cut] + second[cut:], second[cut:] + first[:cut]):
+        assert segment(text) == _pypinyin_seg(text)
+
+
+def test_segment_covers_pypinyins_backtracking_cases() -> None:
+    # Phrases whose prefixes are not phrases: a text ending in such a prefix is a prefix of a
+    # phrase and holds none, which pypinyin cuts into single characters; followed by other
+    # characters, matching breaks off and goes on with the next character.
+    unfinished = [
+        phrase[:-1]
+        for phrase in _PHRASES
+        if len(phrase) >= 3 and not any(phrase[:end] in PHRASES_DICT for end in range(1, 3))
+    ][:200]
+    assert unfinished
+    for prefix in unfinished:
+        for text in (prefix, "沂源" + prefix, prefix + "宾馆", prefix + prefix, prefix + "A"):
+            assert segment(text) == _pypinyin_seg(text), text
+    for phrase in _PHRASES[::97]:
+        for text in (phrase, phrase + phrase[:-1], phrase[1:] + phrase, "（" + phrase + "）"):
+            assert segment(text) == _pypinyin_seg(text), text
+
+
+def test_segment_of_empty_text_is_one_empty_word() -> None:
+    assert segment("") == _pypinyin_seg("") == [""]
+
+
+def test_segment_examples() -> None:
+    assert segment("你好，我是中国人，我爱我的祖国") == [
+        "你好", "，", "我", "是", "中国人", "，", "我", "爱", "我", "的", "祖", "国"
+    ]  # fmt: skip
+    assert segment("重庆银行长安支行") == ["重庆", "银行", "长安", "支", "行"]
+    assert segment("张家坡镇KTV（沂源）") == ["张", "家", "坡", "镇", "KTV（", "沂", "源", "）"]
