@@ -444,7 +444,8 @@ class EntityImport:
                             flush()
                             writer.drain()  # the new types' rows are written on this thread
                             new_rows.add_types(self.type_bits)
-                    pending.append([*staged[:4], mask, *staged[5:]])
+                    staged[4] = mask
+                    pending.append(staged)
                 if len(pending) >= WRITE_ROWS:
                     flush()
                 for row_number, warnings in chunk.warnings:

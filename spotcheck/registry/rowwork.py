@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -86,6 +87,8 @@ FIELD_LIMITS = {
     "licence_number": ("licence_number", 60),
 }
 _LABELS = {spec.key: spec.label for spec in ENTITY_COLUMNS}
+_LIMITED = tuple(FIELD_LIMITS.values())
+_limited_values = operator.attrgetter(*(key for key, _ in _LIMITED))
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,7 @@ class EntityRowContext:
 
 @dataclass
 class PreparedChunk:
-    staged: list[tuple[Any, ...]] = field(default_factory=list)  # types as names, see below
+    staged: list[list[Any]] = field(default_factory=list)  # types as names, see below
     errors: list[RowError] = field(default_factory=list)
     warnings: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
 
@@ -109,7 +112,7 @@ class PreparedChunk:
 def prepare_entity_rows(
     context: EntityRowContext, rows: Sequence[tuple[int, list[str]]]
 ) -> PreparedChunk:
-    """Check a chunk of rows. Each staged tuple is the staging-table row (dates as ISO text,
+    """Check a chunk of rows. Each staged list is the staging-table row (dates as ISO text,
     JSON-serialisable) with the target type names (a tuple) where the staging table has its
     type mask."""
     chunk = PreparedChunk()
@@ -132,17 +135,16 @@ def prepare_entity_rows(
         if isinstance(record, list):
             chunk.errors += record
             continue
-        problems = [
-            RowError(
-                row_number,
-                _LABELS[key],
-                f"长度不能超过{limit}个字，实际为{len(getattr(record, key))}个字",
-            )
-            for key, limit in FIELD_LIMITS.values()
-            if len(getattr(record, key)) > limit
+        too_long = [
+            (key, limit, len(value))
+            for (key, limit), value in zip(_LIMITED, _limited_values(record), strict=True)
+            if len(value) > limit
         ]
-        if problems:
-            chunk.errors += problems
+        if too_long:
+            chunk.errors += [
+                RowError(row_number, _LABELS[key], f"长度不能超过{limit}个字，实际为{length}个字")
+                for key, limit, length in too_long
+            ]
             continue
         if record.warnings:
             chunk.warnings.append((row_number, record.warnings))
@@ -153,7 +155,7 @@ def prepare_entity_rows(
             public_id = credit_code = record.code
         full, initials = search_keys(record.name)
         chunk.staged.append(
-            (
+            [
                 row_number,
                 public_id,
                 record.code_kind,
@@ -174,7 +176,7 @@ def prepare_entity_rows(
                 full[:400],
                 initials[:200],
                 1,
-            )
+            ]
         )
     return chunk
 

@@ -358,3 +358,15 @@ def test_streamed_import_mixes_new_changed_and_unchanged_rows(small_statements):
     ]
     for entity in Entity.objects.filter(created_batch=batch):
         assert entity.target_types.exists() and entity.pinyin_initials
+
+
+def test_cells_longer_than_the_directory_holds_name_the_column():
+    rows = county_rows(4)
+    rows[2][column("风险评定依据")] = "长" * 301
+    rows[3][column("特种行业许可证号")] = "A" * 61
+    report = run(csv_bytes(ENTITY_HEADER, rows))
+    assert not report.written
+    assert [(e.row, e.column, e.reason) for e in report.errors] == [
+        (4, "风险评定依据", "长度不能超过300个字，实际为301个字"),
+        (5, "特种行业许可证号", "长度不能超过60个字，实际为61个字"),
+    ]
