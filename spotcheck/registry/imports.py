@@ -55,6 +55,7 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
+from psycopg import errors as psycopg_errors
 
 from spotcheck.accounts.models import Agency
 from spotcheck.accounts.orgs import canonical_agency_name
@@ -82,7 +83,7 @@ REPORTED_WARNINGS = 50
 BATCH_ROWS = 2000
 CHUNK_ROWS = 1000
 PARALLEL_MIN_ROWS = 20_000
-WRITE_ROWS = 4000
+WRITE_ROWS = 16_000
 
 
 class DirectoryImportError(Exception):
@@ -417,8 +418,9 @@ class EntityImport:
             if not pending:
                 return
             rows = list(pending)
-            payload = stage.payload(rows)
-            writer.submit(lambda cursor: stage.insert(cursor, stage.table, payload))
+            if new_rows is None or not new_rows.stages_rows:
+                payload = stage.payload(rows)
+                writer.submit(lambda cursor: stage.insert(cursor, stage.table, payload))
             if new_rows is not None:
                 writer.submit(lambda cursor: new_rows.insert(cursor, rows))
             pending.clear()
@@ -931,7 +933,7 @@ class _Writer:
 
     def __init__(self) -> None:
         self._cursor = connection.cursor()
-        self._queue: queue.Queue[Callable[[Any], None] | None] = queue.Queue(maxsize=4)
+        self._queue: queue.Queue[Callable[[Any], None] | None] = queue.Queue(maxsize=2)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="import-writer", daemon=True)
         self._thread.start()
@@ -1023,6 +1025,9 @@ class _NewRows:
             f"ON CONFLICT DO NOTHING"
         )
         self.type_ids: dict[int, int] = {}  # bit value -> TargetType id
+        # PostgreSQL: `insert` stages the rows too, without the values of the new ones (only
+        # the rows of entities already in a directory are compared later).
+        self.stages_rows = self.vendor == "postgresql"
 
     def add_types(self, type_bits: dict[str, int]) -> None:
         """Resolve newly seen type names to `TargetType` rows (the writer must be idle)."""
@@ -1037,7 +1042,8 @@ class _NewRows:
         )
 
     def insert(self, cursor: Any, rows: list[list[Any]]) -> None:
-        """Insert the new ones of these staged rows (already in the staging table)."""
+        """Insert the new ones of these staged rows (on SQLite already in the staging table;
+        on PostgreSQL staged here)."""
         if self.vendor == "postgresql":
             self._copy_new(cursor, rows)
             return
@@ -1049,30 +1055,45 @@ class _NewRows:
         cursor.execute(self.types_sql, [first, last, self.batch.pk])
 
     def _copy_new(self, cursor: Any, rows: list[list[Any]]) -> None:
-        cursor.execute(
-            f"SELECT public_id FROM {self.entity} WHERE public_id = ANY(%s)",
-            [[row[1] for row in rows]],
+        # Usually every id is new (a first import, or new rows of a large file): COPY them all
+        # under a savepoint; when one is taken, roll back to it and look the taken ones up.
+        cursor.execute("SAVEPOINT spotcheck_import_rows")
+        new = rows
+        try:
+            links = self._copy_entities(cursor, rows)
+        except psycopg_errors.UniqueViolation:
+            cursor.execute("ROLLBACK TO SAVEPOINT spotcheck_import_rows")
+            cursor.execute(
+                f"SELECT public_id FROM {self.entity} WHERE public_id = ANY(%s)",
+                [[row[1] for row in rows]],
+            )
+            taken = {public_id for (public_id,) in cursor.fetchall()}
+            new = []
+            for row in rows:
+                if row[1] not in taken:
+                    taken.add(row[1])
+                    new.append(row)
+            links = self._copy_entities(cursor, new) if new else []
+        cursor.execute("RELEASE SAVEPOINT spotcheck_import_rows")
+        _copy(cursor, self.through, ["entity_id", "targettype_id"], links)
+        created = {id(row) for row in new}
+        empty = [None] * len(_SCALARS)
+        self.stage.insert(
+            cursor,
+            self.stage.table,
+            [[*row[:5], *empty, row[-1]] if id(row) in created else row for row in rows],
         )
-        taken = {public_id for (public_id,) in cursor.fetchall()}
-        new = []
-        for row in rows:
-            if row[1] not in taken:
-                taken.add(row[1])
-                new.append(row)
-        if not new:
-            return
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [self.entity, len(new)],
-        )
-        ids = [entity_id for (entity_id,) in cursor.fetchall()]
+
+    def _copy_entities(self, cursor: Any, rows: list[list[Any]]) -> list[tuple[int, int]]:
+        """COPY rows into the directory with ids drawn from its sequence; their type links."""
+        ids = self._draw_ids(cursor, len(rows))
         risk_level, risk_set_on = (
             5 + _SCALARS.index("risk_level"),
             5 + _SCALARS.index("risk_set_on"),
         )
         entities, links = [], []
         type_ids = sorted(self.type_ids.items())
-        for entity_id, row in zip(ids, new, strict=True):
+        for entity_id, row in zip(ids, rows, strict=True):
             set_on = row[risk_set_on]
             if set_on is None and row[risk_level]:
                 set_on = self.today
@@ -1092,7 +1113,22 @@ class _NewRows:
             mask = row[4]
             links += [(entity_id, type_id) for value, type_id in type_ids if mask & value]
         _copy(cursor, self.entity, ["id", *self.columns], entities)
-        _copy(cursor, self.through, ["entity_id", "targettype_id"], links)
+        return links
+
+    def _draw_ids(self, cursor: Any, count: int) -> Sequence[int]:
+        """`count` new ids from the directory's sequence: as a range when they came out
+        consecutive (unless another session drew ids meanwhile), else drawn again as a list
+        (the first draw's ids are left unused, as sequences leave gaps anyway)."""
+        drawn = (
+            f"SELECT nextval(pg_get_serial_sequence('{self.entity}', 'id')) AS id "
+            "FROM generate_series(1, %s)"
+        )
+        cursor.execute(f"SELECT min(id), max(id) FROM ({drawn}) AS drawn", [count])
+        low, high = cursor.fetchone()
+        if high - low + 1 == count:
+            return range(low, high + 1)
+        cursor.execute(drawn, [count])
+        return [entity_id for (entity_id,) in cursor.fetchall()]
 
 
 # ---------------------------------------------------------------------------------------------
