@@ -417,12 +417,15 @@ class EntityImport:
         def flush() -> None:
             if not pending:
                 return
-            rows = list(pending)
-            if new_rows is None or not new_rows.stages_rows:
-                payload = stage.payload(rows)
-                writer.submit(lambda cursor: stage.insert(cursor, stage.table, payload))
-            if new_rows is not None:
+            if new_rows is not None and new_rows.stages_rows:
+                rows = list(pending)
                 writer.submit(lambda cursor: new_rows.insert(cursor, rows))
+            else:
+                # Only the JSON text is kept until the writer runs (memory).
+                payload, first, last = stage.payload(pending), pending[0][0], pending[-1][0]
+                writer.submit(lambda cursor: stage.insert(cursor, stage.table, payload))
+                if new_rows is not None:
+                    writer.submit(lambda cursor: new_rows.insert_staged(cursor, first, last))
             pending.clear()
 
         count = 0
@@ -874,8 +877,8 @@ class _Stage:
 
     def payload(self, rows: list[Any]) -> Any:
         """Rows (dates as ISO text, JSON columns as JSON text) as `insert` takes them: on
-        SQLite one JSON text (made here, in the main thread), on PostgreSQL the rows."""
-        return rows if self.vendor == "postgresql" else json.dumps(rows, ensure_ascii=False)
+        SQLite one JSON text (made here, in the main thread), on PostgreSQL a copy of the list."""
+        return list(rows) if self.vendor == "postgresql" else json.dumps(rows, ensure_ascii=False)
 
     def insert(self, cursor: Any, table: str, payload: Any) -> None:
         """Insert rows in this table's column order with one statement whose work is done
@@ -1041,20 +1044,16 @@ class _NewRows:
             [(value, self.type_ids[value]) for value, _ in fresh],
         )
 
-    def insert(self, cursor: Any, rows: list[list[Any]]) -> None:
-        """Insert the new ones of these staged rows (on SQLite already in the staging table;
-        on PostgreSQL staged here)."""
-        if self.vendor == "postgresql":
-            self._copy_new(cursor, rows)
-            return
-        first, last = rows[0][0], rows[-1][0]
+    def insert_staged(self, cursor: Any, first: int, last: int) -> None:
+        """SQLite: insert the new ones of the staged rows `first` to `last`."""
         cursor.execute(
             self.entity_sql,
             [self.agency_id, self.today, self.now, self.now, self.batch.pk, first, last],
         )
         cursor.execute(self.types_sql, [first, last, self.batch.pk])
 
-    def _copy_new(self, cursor: Any, rows: list[list[Any]]) -> None:
+    def insert(self, cursor: Any, rows: list[list[Any]]) -> None:
+        """PostgreSQL: insert the new ones of these rows, then stage them all."""
         # Usually every id is new (a first import, or new rows of a large file): COPY them all
         # under a savepoint; when one is taken, roll back to it and look the taken ones up.
         cursor.execute("SAVEPOINT spotcheck_import_rows")

@@ -1,15 +1,15 @@
 """Per-row work of the entity import, free of Django so that worker processes can run it.
 
-`prepare_entity_rows` takes a chunk of (row number, cells) and returns the staging tuples of the
+`prepare_entity_rows` takes a chunk of (row number, cells) and returns the staging rows of the
 good rows and the errors of the bad ones: the lib's `validate_entity_row`, the database's column
 limits, the public id, and the pinyin search keys. `EntityImport` runs it in the importing
-process for small files and in a pool of spawned processes for large ones (the pool needs no
-database connection; the importing process reads the file and writes the staging table).
+process, or in a pool of spawned processes for large files where cores are to spare (the pool
+needs no database connection; the importing process reads the file and writes).
 
 `search_keys` is the pinyin function of `spotcheck.lib.pinyin` with pypinyin's per-word
 conversion memoised (a test checks the two agree): pypinyin segments a name into words and
 converts each word on its own, and names in a directory share most words (沂源县, 有限公司,
-towns, trade names). About 230 µs a name for the library function, about 25 µs here.
+towns, trade names). About 230 µs a name for the library function, about 5 µs here.
 """
 
 from __future__ import annotations

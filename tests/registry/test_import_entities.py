@@ -3,6 +3,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from spotcheck.audit.models import AuditEntry
 from spotcheck.registry.actions import import_entities
@@ -370,3 +371,25 @@ def test_cells_longer_than_the_directory_holds_name_the_column():
         (4, "风险评定依据", "长度不能超过300个字，实际为301个字"),
         (5, "特种行业许可证号", "长度不能超过60个字，实际为61个字"),
     ]
+
+
+def test_a_database_error_while_streaming_writes_nothing(small_statements, monkeypatch):
+    """The writer thread's first error reaches the caller; the transaction is rolled back."""
+    from spotcheck.registry import imports
+
+    calls = []
+    method = "insert" if connection.vendor == "postgresql" else "insert_staged"
+    insert = getattr(imports._NewRows, method)
+
+    def failing(self, cursor, *rows):
+        calls.append(rows)
+        if len(calls) == 3:
+            raise imports.DatabaseError("disk full")
+        insert(self, cursor, *rows)
+
+    monkeypatch.setattr(imports._NewRows, method, failing)
+    with pytest.raises(imports.DatabaseError, match="disk full"):
+        run(csv_bytes(ENTITY_HEADER, county_rows(30)))
+    assert len(calls) == 3  # nothing more was handed to the database after the error
+    assert not Entity.objects.exists() and not ImportBatch.objects.exists()
+    assert not AuditEntry.objects.filter(action="registry.import_entities").exists()
