@@ -198,10 +198,10 @@ def import_workers(estimated_rows: int) -> int:
 
     Files under PARALLEL_MIN_ROWS rows are checked in the importing process. Otherwise
     SPOTCHECK_IMPORT_WORKERS (setting or environment) decides; by default one worker per CPU
-    (at most 4) on PostgreSQL, whose server writes in its own process, and on SQLite only from
-    4 CPUs, because there the importing process does the database's writing too. Measured with
-    bench/import_entities.py on 2 CPUs, 1,000,000 rows: PostgreSQL 120 s serial vs 97 s with
-    2 workers (twice); SQLite 117 s vs 132 s on a quiet machine, 215 s vs 178 s on a busy one.
+    (at most 4) from 4 CPUs. Below that the importing process's two threads (checking, and the
+    writer handing rows to the database) and the database already keep the cores busy.
+    Measured with bench/import_entities.py on 2 CPUs, 1,000,000 rows: SQLite 62 s serial vs
+    75 s with 2 workers; PostgreSQL 102 s vs 104 s.
     """
     if estimated_rows < PARALLEL_MIN_ROWS:
         return 0
@@ -211,9 +211,7 @@ def import_workers(estimated_rows: int) -> int:
     if str(configured).strip():
         return int(configured)
     cpus = os.cpu_count() or 1
-    if connection.vendor == "postgresql" or cpus >= 4:
-        return min(cpus, 4) if cpus > 1 else 0
-    return 0
+    return min(cpus, 4) if cpus >= 4 else 0
 
 
 def find_agency(text: str) -> Agency | None:
