@@ -94,7 +94,9 @@ def import_entities(
             job.compare()
             _write_rejects(job, rejects_path)
         else:
-            _write_entities(job=job, actor=actor, rejects_path=rejects_path)
+            job.fingerprint()  # before the write transaction: SQLite is locked during it
+            if _write_entities(job=job, actor=actor, rejects_path=rejects_path):
+                _write_rejects(job, rejects_path)  # the staging tables outlive the commit
     finally:
         job.close()
     return report
@@ -108,7 +110,8 @@ def _write_rejects(job: EntityImport | _SmallImport, rejects_path: Path | None) 
 
 
 @transaction.atomic
-def _write_entities(*, job: EntityImport, actor: Any, rejects_path: Path | None) -> None:
+def _write_entities(*, job: EntityImport, actor: Any, rejects_path: Path | None) -> bool:
+    """Stream the file into the directory; False when it was rolled back (a bad row)."""
     report = job.report
     if job.agency is None:
         job.agency = get_or_create_agency(job.agency_name)[0]
@@ -118,11 +121,12 @@ def _write_entities(*, job: EntityImport, actor: Any, rejects_path: Path | None)
         job.compare(batch=batch, count_only=True)
         _write_rejects(job, rejects_path)  # before the rollback takes the staging tables
         transaction.set_rollback(True)
-        return
+        return False
     job.settle_new(batch=batch)
     job.compare(batch=batch, actor=actor_label(actor))
+    job.check_created(batch=batch)
     _finish_batch(batch, report, actor=actor, action="registry.import_entities")
-    _write_rejects(job, rejects_path)
+    return True
 
 
 def _start_batch(report: ImportReport, *, actor: Any, agency: Agency | None) -> ImportBatch:

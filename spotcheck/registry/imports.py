@@ -55,7 +55,6 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
-from psycopg import errors as psycopg_errors
 
 from spotcheck.accounts.models import Agency
 from spotcheck.accounts.orgs import canonical_agency_name
@@ -389,10 +388,15 @@ class EntityImport:
 
     # -- pass 1 ---------------------------------------------------------------------------
 
+    def fingerprint(self) -> None:
+        """The file's SHA-256 and a row estimate (one read of the file)."""
+        self.report.sha256, self._estimated_rows = fingerprint(self.source)
+
     def validate(self, *, batch: ImportBatch | None = None) -> None:
         """Check every row into the staging table; with a batch (inside the write transaction),
         also insert the rows whose public id is new, as they come."""
-        self.report.sha256, self._estimated_rows = fingerprint(self.source)
+        if not self.report.sha256:
+            self.fingerprint()
         header, mapping, rows = open_rows(self.source, self.filename, ENTITY_COLUMNS)
         self.report.header_warnings = mapping.warnings()
         self.present = {key for key in ENTITY_FIELD_SOURCES.values() if mapping.has(key)}
@@ -458,8 +462,10 @@ class EntityImport:
                 self.progress.advance(rows_in_chunk)
             flush()
             writer.drain()
-        finally:
-            writer.close()
+        except BaseException:
+            writer.close(cancel=True)
+            raise
+        writer.close()
         self.report.rows = count
         if count == 0:
             raise DirectoryImportError("文件中没有数据行")
@@ -749,6 +755,16 @@ class EntityImport:
                 [batch.pk, *part],
             )
 
+    def check_created(self, *, batch: ImportBatch) -> None:
+        """The entities the batch created are the valid rows not already in the directory:
+        rows are inserted before the cross-row checks, which must reject only rows the insert
+        skipped (later repeats, codes of other agencies). Anything else is a bug: roll back."""
+        created = Entity.objects.filter(created_batch=batch).count()
+        if created != self.report.created:
+            raise RuntimeError(
+                f"导入内部错误：新增{created}个检查对象，而校验结果应为{self.report.created}个，已全部撤销"
+            )
+
     def rejected_rows(self) -> Iterator[tuple[int, list[str]]]:
         assert self.stage is not None
         return _group_errors(self.stage.iter_errors())
@@ -808,8 +824,11 @@ _ENTITY_STAGE_COLUMNS: tuple[tuple[str, str], ...] = (
 
 
 def _copy(cursor: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """COPY rows into a PostgreSQL table through a Django cursor."""
-    with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+    """COPY rows into a PostgreSQL table through a Django cursor (errors as Django's)."""
+    with (
+        cursor.db.wrap_database_errors,
+        cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
         for row in rows:
             copy.write_row(row)
 
@@ -824,7 +843,7 @@ _ERROR_COLUMNS = {
 
 class _Stage:
     """Temporary tables of one import on the current connection: staged rows, row errors and
-    the type bits. Buffered writes: executemany on SQLite, COPY on PostgreSQL."""
+    the type bits. Rows are written in bulk by `insert` (JSON on SQLite, COPY on PostgreSQL)."""
 
     def __init__(self, columns: Sequence[tuple[str, str]]) -> None:
         self.vendor = connection.vendor
@@ -837,7 +856,6 @@ class _Stage:
         definitions = ", ".join(
             f"{name} {json_type if kind == 'json' else kind}" for name, kind in columns
         )
-        self.kinds = dict(columns)
         self._error_seq = 0
         self.execute(f"CREATE TEMPORARY TABLE {self.table} ({definitions})")
         errors = ", ".join(f"{name} {kind}" for name, kind in _ERROR_COLUMNS.items())
@@ -926,16 +944,19 @@ class _Stage:
 class _Writer:
     """Runs the import's statements on the importing connection in a second thread.
 
-    Each statement inserts a few thousand rows passed as one JSON parameter, so the database's
-    own work (SQLite's B-trees, in C without the GIL; PostgreSQL's server process) goes on while
-    this process's main thread checks the next rows. The main thread hands statements over and
-    does not touch the connection until `drain` has returned; at most a few are queued, so
-    memory stays flat. The first error stops the writer and is raised in the main thread."""
+    Each statement writes thousands of rows in one call into C (SQLite parsing a JSON
+    parameter, without the GIL; PostgreSQL COPY, worked by the server process), so the
+    database's work goes on while this process's main thread checks the next rows. The main
+    thread hands statements over and does not touch the connection until `drain` or `close`
+    has returned; at most two wait in the queue, so memory stays flat. After the first error,
+    or once the main thread gives up (`close(cancel=True)`), queued statements are skipped;
+    the error is raised in the main thread."""
 
     def __init__(self) -> None:
         self._cursor = connection.cursor()
         self._queue: queue.Queue[Callable[[Any], None] | None] = queue.Queue(maxsize=2)
         self._error: BaseException | None = None
+        self._stopped = False  # set by the first error or a cancel; never cleared
         self._thread = threading.Thread(target=self._run, name="import-writer", daemon=True)
         self._thread.start()
 
@@ -945,10 +966,11 @@ class _Writer:
             try:
                 if job is None:
                     return
-                if self._error is None:
+                if not self._stopped:
                     job(self._cursor)
             except BaseException as error:  # handed to the main thread
                 self._error = error
+                self._stopped = True
             finally:
                 self._queue.task_done()
 
@@ -966,10 +988,26 @@ class _Writer:
         self._queue.join()
         self._raise()
 
-    def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
+    def close(self, *, cancel: bool = False) -> None:
+        """Stop the thread (skipping what is queued when cancelling) and wait for it: the
+        connection must be the main thread's alone again, even after a Ctrl-C."""
+        interrupted = False
+        if cancel:
+            self._stopped = True
+        while True:
+            try:
+                self._queue.put(None)
+                break
+            except KeyboardInterrupt:
+                interrupted = self._stopped = True
+        while self._thread.is_alive():
+            try:
+                self._thread.join()
+            except KeyboardInterrupt:
+                interrupted = self._stopped = True
         self._cursor.close()
+        if interrupted:
+            raise KeyboardInterrupt
 
 
 class _NewRows:
@@ -980,8 +1018,9 @@ class _NewRows:
     The first of repeated public ids is the one kept (the cross-row check rejects the later
     ones); an id already taken is an entity of some directory (compared or rejected later).
     SQLite: `INSERT … SELECT … ON CONFLICT DO NOTHING` from the staging table, all in C.
-    PostgreSQL: the taken ids are looked up, ids drawn from the sequence, and the new rows and
-    their types written with COPY (an `INSERT … SELECT` costs the server twice as much)."""
+    PostgreSQL: the taken ids are looked up, ids drawn from the sequence, the new rows and their
+    types written with COPY (an `INSERT … SELECT` costs the server twice as much), and all the
+    rows staged, the new ones without their values (only existing entities are compared)."""
 
     def __init__(self, job: EntityImport, batch: ImportBatch) -> None:
         assert job.stage is not None and job.agency is not None
@@ -1052,26 +1091,20 @@ class _NewRows:
 
     def insert(self, cursor: Any, rows: list[list[Any]]) -> None:
         """PostgreSQL: insert the new ones of these rows, then stage them all."""
-        # Usually every id is new (a first import, or new rows of a large file): COPY them all
-        # under a savepoint; when one is taken, roll back to it and look the taken ones up.
-        cursor.execute("SAVEPOINT spotcheck_import_rows")
-        new = rows
-        try:
-            links = self._copy_entities(cursor, rows)
-        except psycopg_errors.UniqueViolation:
-            cursor.execute("ROLLBACK TO SAVEPOINT spotcheck_import_rows")
-            cursor.execute(
-                f"SELECT public_id FROM {self.entity} WHERE public_id = ANY(%s)",
-                [[row[1] for row in rows]],
-            )
-            taken = {public_id for (public_id,) in cursor.fetchall()}
-            new = []
-            for row in rows:
-                if row[1] not in taken:
-                    taken.add(row[1])
-                    new.append(row)
-            links = self._copy_entities(cursor, new) if new else []
-        cursor.execute("RELEASE SAVEPOINT spotcheck_import_rows")
+        # Look the ids up first rather than COPY under a savepoint and retry: a savepoint per
+        # chunk would hold a subtransaction id each until commit, and past 64 of them every
+        # other session's snapshots get slower.
+        cursor.execute(
+            f"SELECT public_id FROM {self.entity} WHERE public_id = ANY(%s)",
+            [[row[1] for row in rows]],
+        )
+        taken = {public_id for (public_id,) in cursor.fetchall()}
+        new = []
+        for row in rows:
+            if row[1] not in taken:
+                taken.add(row[1])
+                new.append(row)
+        links = self._copy_entities(cursor, new) if new else []
         _copy(cursor, self.through, ["entity_id", "targettype_id"], links)
         created = {id(row) for row in new}
         empty = [None] * len(_SCALARS)

@@ -181,9 +181,6 @@ class Entity(models.Model):
     pinyin_initials = models.CharField("拼音首字母", max_length=200, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # No database-level constraint: the import writes this for every new row, and on
-    # PostgreSQL each such check costs as much as a tenth of the insert; batches are never
-    # deleted and PROTECT still guards them in the ORM.
     created_batch = models.ForeignKey(
         ImportBatch,
         verbose_name="导入批次",
@@ -191,7 +188,6 @@ class Entity(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="created_entities",
-        db_constraint=False,
     )
 
     class Meta:

@@ -324,8 +324,10 @@ def test_a_bad_row_late_in_the_file_leaves_the_directory_as_it_was(small_stateme
 
 @pytest.mark.parametrize("write_rows", [2, 1000])
 def test_a_skipped_repeat_leaves_the_first_rows_values_and_types(monkeypatch, write_rows):
+    """The repeat is written in a later statement than its first row (2) or the same (1000)."""
     from spotcheck.registry import imports
 
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 1)
     monkeypatch.setattr(imports, "WRITE_ROWS", write_rows)
     rows = county_rows(8)
     rows[1][column("检查对象类型")] = "宾馆旅店"
@@ -393,3 +395,18 @@ def test_a_database_error_while_streaming_writes_nothing(small_statements, monke
     assert len(calls) == 3  # nothing more was handed to the database after the error
     assert not Entity.objects.exists() and not ImportBatch.objects.exists()
     assert not AuditEntry.objects.filter(action="registry.import_entities").exists()
+
+
+def test_a_streamed_code_of_another_agency_is_skipped_untouched(small_statements):
+    rows = county_rows(12)
+    run(csv_bytes(ENTITY_HEADER, rows[:2]), agency_name="沂源县市场监督管理局")
+    theirs = {e.pk: (e.name, e.agency_id) for e in Entity.objects.all()}
+    links = Entity.target_types.through.objects.count()
+    report = run(csv_bytes(ENTITY_HEADER, rows), skip_invalid=True)
+    assert report.written and (report.created, report.invalid) == (10, 2)
+    assert all("已在沂源县市场监督管理局的名录中" in e.reason for e in report.errors)
+    assert {e.pk: (e.name, e.agency_id) for e in Entity.objects.filter(pk__in=theirs)} == theirs
+    assert Entity.target_types.through.objects.count() == links + sum(
+        e.target_types.count() for e in Entity.objects.filter(created_batch_id=report.batch_id)
+    )
+    assert Entity.objects.filter(created_batch_id=report.batch_id).count() == 10
