@@ -197,10 +197,10 @@ def import_workers(estimated_rows: int) -> int:
 
     Files under PARALLEL_MIN_ROWS rows are checked in the importing process. Otherwise
     SPOTCHECK_IMPORT_WORKERS (setting or environment) decides; by default one worker per CPU
-    (at most 4) from 4 CPUs. Below that the importing process's two threads (checking, and the
-    writer handing rows to the database) and the database already keep the cores busy.
-    Measured with bench/import_entities.py on 2 CPUs, 1,000,000 rows: SQLite 62 s serial vs
-    75 s with 2 workers; PostgreSQL 102 s vs 104 s.
+    (at most 4) on PostgreSQL, whose server does the writing in its own process, and on SQLite
+    only from 4 CPUs, because there the importing process's writer thread does it. Measured
+    with bench/import_entities.py on 2 CPUs, 1,000,000 rows, three runs: SQLite serial
+    62-69 s vs 68-80 s with 2 workers; PostgreSQL serial 101-122 s vs 93-104 s.
     """
     if estimated_rows < PARALLEL_MIN_ROWS:
         return 0
@@ -210,7 +210,9 @@ def import_workers(estimated_rows: int) -> int:
     if str(configured).strip():
         return int(configured)
     cpus = os.cpu_count() or 1
-    return min(cpus, 4) if cpus >= 4 else 0
+    if cpus > 1 and (connection.vendor == "postgresql" or cpus >= 4):
+        return min(cpus, 4)
+    return 0
 
 
 def find_agency(text: str) -> Agency | None:
