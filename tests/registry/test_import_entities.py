@@ -410,3 +410,31 @@ def test_a_streamed_code_of_another_agency_is_skipped_untouched(small_statements
         e.target_types.count() for e in Entity.objects.filter(created_batch_id=report.batch_id)
     )
     assert Entity.objects.filter(created_batch_id=report.batch_id).count() == 10
+
+
+def test_ids_drawn_with_gaps_are_drawn_again_as_a_list():
+    """PostgreSQL draws a chunk's ids as a range; when another session drew some meanwhile
+    the range has gaps, and the ids are drawn again one by one."""
+    from spotcheck.registry import imports
+
+    class Cursor:
+        def __init__(self, answers):
+            self.answers, self.statements = list(answers), []
+
+        def execute(self, sql, params):
+            self.statements.append((sql, params))
+
+        def fetchone(self):
+            return self.answers.pop(0)
+
+        def fetchall(self):
+            return self.answers.pop(0)
+
+    new_rows = imports._NewRows.__new__(imports._NewRows)
+    new_rows.entity = "registry_entity"
+    consecutive = Cursor([(11, 15)])
+    assert list(new_rows._draw_ids(consecutive, 5)) == [11, 12, 13, 14, 15]
+    assert len(consecutive.statements) == 1
+    gapped = Cursor([(11, 17), [(18,), (19,), (21,), (22,), (23,)]])
+    assert list(new_rows._draw_ids(gapped, 5)) == [18, 19, 21, 22, 23]
+    assert [params for _, params in gapped.statements] == [[5], [5]]
