@@ -459,6 +459,20 @@ class _Inputs:
     previous: dict[tuple[str, str], set[str]]
     days: dict[str, matching.DateRange]
 
+    def match(self, seed: str) -> matching.MatchingResult:
+        """Match teams for these visits; an impossible rule becomes an `InspectionError`."""
+        try:
+            return matching.match_teams(
+                self.lib_visits,
+                self.roster,
+                seed=seed,
+                days=self.days,
+                recusals=self.recusals,
+                previous_inspectors=self.previous,
+            )
+        except matching.MatchingImpossible as exc:
+            raise _impossible(exc) from exc
+
 
 def _inputs(plan: Plan, visits: Sequence[Visit]) -> _Inputs:
     pools = Pools(plan)
@@ -585,17 +599,7 @@ def match_teams_for_round(*, plan: Plan, round: int, actor: Any) -> TeamMatching
         )
     seed = round_seed(draws)
     inputs = _inputs(plan, visits)
-    try:
-        result = matching.match_teams(
-            inputs.lib_visits,
-            inputs.roster,
-            seed=seed,
-            days=inputs.days,
-            recusals=inputs.recusals,
-            previous_inspectors=inputs.previous,
-        )
-    except matching.MatchingImpossible as exc:
-        raise _impossible(exc) from exc
+    result = inputs.match(seed)
     document = matching.matching_document(result)
     match = TeamMatching.objects.create(
         plan=plan,
@@ -659,17 +663,7 @@ def match_event_team(
         .get(event=event)
     )
     inputs = _inputs(visit.plan, [visit])
-    try:
-        result = matching.match_teams(
-            inputs.lib_visits,
-            inputs.roster,
-            seed=seed,
-            days=inputs.days,
-            recusals=inputs.recusals,
-            previous_inspectors=inputs.previous,
-        )
-    except matching.MatchingImpossible as exc:
-        raise _impossible(exc) from exc
+    result = inputs.match(seed)
     match = TeamMatching.objects.create(
         plan=visit.plan,
         round=None,

@@ -33,6 +33,7 @@ from spotcheck.registry.imports import (
 )
 from spotcheck.registry.models import (
     ENTITY_EDITABLE_FIELDS,
+    INSPECTOR_EDITABLE_FIELDS,
     Entity,
     EntityHistory,
     ImportBatch,
@@ -372,18 +373,6 @@ def update_entity(
     )
 
 
-INSPECTOR_EDITABLE = (
-    "name",
-    "badge_number",
-    "certificate_valid_until",
-    "unit",
-    "post",
-    "qualifications",
-    "is_active",
-    "inactive_reason",
-)
-
-
 @transaction.atomic
 def update_inspector(
     *, inspector: Inspector, actor: Any, values: dict[str, Any], note: str = ""
@@ -391,7 +380,7 @@ def update_inspector(
     """Change an officer's record by hand; returns the changes also kept in their history."""
     inspector = Inspector.objects.select_for_update().get(pk=inspector.pk)
     before = inspector.snapshot()
-    for name in INSPECTOR_EDITABLE:
+    for name in INSPECTOR_EDITABLE_FIELDS:
         if name in values:
             setattr(inspector, name, values[name])
     if inspector.is_active:

@@ -4,6 +4,7 @@ from spotcheck.accounts.models import Agency, Unit
 from spotcheck.lib.directory import split_list
 from spotcheck.registry.models import (
     ENTITY_EDITABLE_FIELDS,
+    INSPECTOR_EDITABLE_FIELDS,
     RISK_LEVEL_CHOICES,
     Entity,
     EntityStatus,
@@ -97,16 +98,7 @@ class InspectorForm(forms.ModelForm):
 
     class Meta:
         model = Inspector
-        fields = [
-            "name",
-            "badge_number",
-            "certificate_valid_until",
-            "unit",
-            "post",
-            "qualifications",
-            "is_active",
-            "inactive_reason",
-        ]
+        fields = list(INSPECTOR_EDITABLE_FIELDS)
         widgets = {"certificate_valid_until": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args, **kwargs):

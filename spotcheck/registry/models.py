@@ -332,6 +332,19 @@ class EntityHistory(ChangeRecord):
         indexes = [models.Index(fields=["entity", "changed_at"])]
 
 
+# Fields a coordinator may edit by hand (the form and `actions.update_inspector` share them).
+INSPECTOR_EDITABLE_FIELDS = (
+    "name",
+    "badge_number",
+    "certificate_valid_until",
+    "unit",
+    "post",
+    "qualifications",
+    "is_active",
+    "inactive_reason",
+)
+
+
 class Inspector(models.Model):
     agency = models.ForeignKey(
         Agency, verbose_name="所属机构", on_delete=models.PROTECT, related_name="inspectors"
