@@ -21,7 +21,7 @@ run: install
 	$(BIN)/spotcheck runserver 127.0.0.1:8000
 
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 bench: install
 	$(BIN)/python bench/draw.py --quick
