@@ -98,6 +98,8 @@ class Category:
     kind: CategoryKind
     raises_risk: bool = False
     """An approved result in this category proposes a higher risk level for the entity."""
+    synonyms: tuple[str, ...] = ()
+    """Short forms seen on paper forms and in the issue text (无法联系 for the full label)."""
 
 
 CATEGORIES: tuple[Category, ...] = (
@@ -111,12 +113,17 @@ CATEGORIES: tuple[Category, ...] = (
         "violates_other_rules", "违反其他部门相关规定", CategoryKind.PROBLEM, raises_risk=True
     ),
     Category("no_relevant_activity", "未发现开展本次抽查涉及的经营活动", CategoryKind.ENDING),
-    Category("unreachable", "通过登记的住所（经营场所）无法联系", CategoryKind.ENDING),
+    Category(
+        "unreachable",
+        "通过登记的住所（经营场所）无法联系",
+        CategoryKind.ENDING,
+        synonyms=("无法联系",),
+    ),
     Category("obstructed", "不配合检查情节严重", CategoryKind.ENDING, raises_risk=True),
-    Category("closed", "已关闭停业或正在组织清算", CategoryKind.ENDING),
+    Category("closed", "已关闭停业或正在组织清算", CategoryKind.ENDING, synonyms=("已关闭停业",)),
     Category("deregistered", "注销", CategoryKind.ENDING),
-    Category("revoked", "被吊销", CategoryKind.ENDING),
-    Category("cancelled", "被撤销", CategoryKind.ENDING),
+    Category("revoked", "被吊销", CategoryKind.ENDING, synonyms=("吊销",)),
+    Category("cancelled", "被撤销", CategoryKind.ENDING, synonyms=("撤销",)),
     Category("moved_out", "迁出", CategoryKind.ENDING),
     Category("not_disclosed", "未按规定公示应当公示的信息", CategoryKind.PROBLEM, raises_risk=True),
     Category(
@@ -124,16 +131,7 @@ CATEGORIES: tuple[Category, ...] = (
     ),
 )
 _CATEGORY_BY_CODE = {c.code: c for c in CATEGORIES}
-_CATEGORY_BY_LABEL = {_key(c.label): c for c in CATEGORIES}
-# Short forms seen on paper forms and in the issue text.
-_CATEGORY_BY_LABEL.update(
-    {
-        _key("无法联系"): _CATEGORY_BY_CODE["unreachable"],
-        _key("已关闭停业"): _CATEGORY_BY_CODE["closed"],
-        _key("吊销"): _CATEGORY_BY_CODE["revoked"],
-        _key("撤销"): _CATEGORY_BY_CODE["cancelled"],
-    }
-)
+_CATEGORY_BY_LABEL = {_key(label): c for c in CATEGORIES for label in (c.label, *c.synonyms)}
 ENDINGS: tuple[Category, ...] = tuple(c for c in CATEGORIES if c.kind is CategoryKind.ENDING)
 
 
