@@ -598,7 +598,8 @@ def transition(
     step = _TRANSITION_BY_KEY.get((state, action))
     if step is None:
         possible = "、".join(t.label for t in TRANSITIONS if t.source is state) or "无"
-        raise ReviewError(f"“{state.label}”状态下不能执行“{action}”（可执行：{possible}）")
+        name = next((t.label for t in TRANSITIONS if t.action == action), action)
+        raise ReviewError(f"“{state.label}”状态下不能“{name}”（可执行：{possible}）")
     if not step.roles & set(roles):
         raise ReviewError(
             f"无权“{step.label}”：仅{'、'.join(_ROLE_LABELS[r] for r in sorted(step.roles))}可以执行"

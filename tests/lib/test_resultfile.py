@@ -5,6 +5,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from spotcheck.lib.resultfile import (
     VisitContext,
@@ -222,3 +224,46 @@ def test_check_sheet_points_at_the_rows_at_fault() -> None:
 def test_docs_match_the_code() -> None:
     docs = Path(__file__).resolve().parents[2] / "docs" / "results-columns.md"
     assert results_columns_markdown() in docs.read_text(encoding="utf-8")
+
+
+safe_text = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp", "Zs")),
+    min_size=1,
+    max_size=12,
+).filter(lambda s: s.strip() == s and s not in {"无", "暂无", "/", "-", "—", "——"})
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(list(Finding)), safe_text),
+        min_size=1,
+        max_size=8,
+    ),
+    st.sampled_from(["csv", "xlsx"]),
+)
+@settings(max_examples=40, deadline=None)
+def test_written_findings_read_back(points: list[tuple[Finding, str]], kind: str) -> None:
+    labels = {
+        Finding.CHECKED: "符合",
+        Finding.NOT_APPLICABLE: "不适用",
+        Finding.PROBLEM: "发现问题",
+    }
+    rows = [
+        row(
+            visit="V1",
+            item="11",
+            n=str(number),
+            finding=labels[finding],
+            problem=text if finding is Finding.PROBLEM else "",
+            reason=text if finding is Finding.NOT_APPLICABLE else "",
+        )
+        for number, (finding, text) in enumerate(points, start=1)
+    ]
+    buffer = io.BytesIO()
+    (write_csv if kind == "csv" else write_xlsx)(buffer, HEADER, rows)
+    sheet = read_results(buffer.getvalue(), f"r.{kind}")
+    assert sheet.errors == []
+    read = sheet.visits["V1"].items["11"].findings
+    assert [(f.finding, f.problem or f.reason) for f in read.values()] == [
+        (finding, "" if finding is Finding.CHECKED else text) for finding, text in points
+    ]

@@ -343,7 +343,9 @@ def test_the_platform_workflow() -> None:
 
 
 def test_illegal_steps_are_refused_with_reasons() -> None:
-    with pytest.raises(ReviewError, match="“待审核”状态下不能执行“submit”"):
+    with pytest.raises(
+        ReviewError, match="“待审核”状态下不能“提交审核”（可执行：审核通过、退回修改）"
+    ):
         transition(ReviewState.PENDING, "submit", roles={Role.MEMBER})
     with pytest.raises(ReviewError, match="无权“审核通过”：仅单位负责人可以执行"):
         transition(ReviewState.PENDING, "approve", roles={Role.MEMBER, Role.COORDINATOR})
@@ -351,8 +353,10 @@ def test_illegal_steps_are_refused_with_reasons() -> None:
         transition(ReviewState.PENDING, "return", roles={Role.LEADER}, opinion="  ")
     with pytest.raises(ReviewError, match="须填写理由"):
         transition(ReviewState.APPROVED, "amend", roles={Role.MEMBER})
-    with pytest.raises(ReviewError, match="不能执行"):
+    with pytest.raises(ReviewError, match="“未录入”状态下不能“审核通过”"):
         transition(ReviewState.NOT_ENTERED, "approve", roles={Role.LEADER})
+    with pytest.raises(ReviewError, match="不能“delete”"):
+        transition(ReviewState.APPROVED, "delete", roles={Role.LEADER})
 
 
 @given(
