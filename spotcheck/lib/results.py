@@ -27,7 +27,9 @@ from spotcheck.lib.directory import RiskLevel
 
 __all__ = [
     "CATEGORIES",
+    "DEFAULT_DUE_SOON_DAYS",
     "DEFAULT_MIN_PRESENT",
+    "DELIVERY_METHODS",
     "ENDINGS",
     "FINDING_LABELS",
     "MEASURE_KINDS",
@@ -36,6 +38,7 @@ __all__ = [
     "Category",
     "CategoryKind",
     "CheckpointFinding",
+    "DueStatus",
     "Finding",
     "ItemResult",
     "Measure",
@@ -51,12 +54,14 @@ __all__ = [
     "category",
     "category_after_measures",
     "category_by_label",
+    "due_status",
     "is_editable",
     "item_category",
     "measure_kind_by_label",
     "propose_risk",
     "risk_label",
     "transition",
+    "validate_delivery",
     "validate_measure",
     "validate_visit",
     "way_by_label",
@@ -626,6 +631,51 @@ def allowed_actions(state: ReviewState, roles: Collection[Role]) -> list[Transit
 def is_editable(state: ReviewState) -> bool:
     """Whether the recorded content may change: only before submission or after a return."""
     return state in (ReviewState.NOT_ENTERED, ReviewState.RETURNED)
+
+
+# --- notice delivery and deadlines ---------------------------------------------------------
+
+DELIVERY_METHODS: dict[str, str] = {
+    "in_person": "当场",
+    "post": "邮寄",
+    "phone": "电话",
+    "sms": "短信",
+    "unannounced": "不予通知",
+}
+"""How the 检查通知书 reached the entity; 不予通知 for unannounced checks (no notice at all)."""
+
+
+def validate_delivery(
+    method: str, delivered_on: date | None, inspected_on: date | None
+) -> list[str]:
+    """Problems with how and when the notice was delivered, in Chinese; empty when fine."""
+    if method not in DELIVERY_METHODS:
+        return [f"通知方式：“{method}”不是可选的通知方式（{'、'.join(DELIVERY_METHODS.values())}）"]
+    if method == "unannounced":
+        return [] if delivered_on is None else ["通知日期：不予通知的检查不应填写通知日期"]
+    if delivered_on is None:
+        return ["通知日期：未填写"]
+    if inspected_on is not None and delivered_on > inspected_on:
+        return [f"通知日期：{delivered_on}晚于检查日期{inspected_on}"]
+    return []
+
+
+class DueStatus(StrEnum):
+    OVERDUE = "overdue"
+    DUE_SOON = "due_soon"
+    ON_TIME = "on_time"
+
+
+DEFAULT_DUE_SOON_DAYS = 5
+
+
+def due_status(due: date, today: date, *, soon_days: int = DEFAULT_DUE_SOON_DAYS) -> DueStatus:
+    """Overdue after `due`; due soon from `soon_days` calendar days before it (a setting)."""
+    if today > due:
+        return DueStatus.OVERDUE
+    if (due - today).days <= soon_days:
+        return DueStatus.DUE_SOON
+    return DueStatus.ON_TIME
 
 
 # --- risk ----------------------------------------------------------------------------------

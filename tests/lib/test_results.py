@@ -11,10 +11,12 @@ from hypothesis import strategies as st
 from spotcheck.lib.directory import RiskLevel
 from spotcheck.lib.results import (
     CATEGORIES,
+    DELIVERY_METHODS,
     ENDINGS,
     TRANSITIONS,
     CategoryKind,
     CheckpointFinding,
+    DueStatus,
     Finding,
     ItemResult,
     Measure,
@@ -27,11 +29,13 @@ from spotcheck.lib.results import (
     category,
     category_after_measures,
     category_by_label,
+    due_status,
     is_editable,
     item_category,
     measure_kind_by_label,
     propose_risk,
     transition,
+    validate_delivery,
     validate_measure,
     validate_visit,
     way_by_label,
@@ -399,3 +403,80 @@ def test_risk_proposals() -> None:
     assert propose_risk(None, ["no_problem"], lower_when_clean=True) is None
     assert propose_risk(RiskLevel.MEDIUM, ["unreachable"], lower_when_clean=True) is None
     assert propose_risk(RiskLevel.MEDIUM, []) is None
+
+
+# --- delivery and due status -----------------------------------------------------------------
+
+
+def test_notice_delivery() -> None:
+    assert validate_delivery("post", DAY - timedelta(3), DAY) == []
+    assert validate_delivery("in_person", DAY, DAY) == []
+    assert validate_delivery("unannounced", None, DAY) == []
+    assert validate_delivery("unannounced", DAY, DAY) == [
+        "通知日期：不予通知的检查不应填写通知日期"
+    ]
+    assert validate_delivery("sms", None, DAY) == ["通知日期：未填写"]
+    assert validate_delivery("phone", DAY + timedelta(1), DAY) == [
+        f"通知日期：{DAY + timedelta(1)}晚于检查日期{DAY}"
+    ]
+    assert validate_delivery("fax", DAY, DAY)[0].startswith("通知方式：“fax”不是可选的通知方式")
+    assert list(DELIVERY_METHODS.values()) == ["当场", "邮寄", "电话", "短信", "不予通知"]
+
+
+def test_due_status() -> None:
+    due = date(2022, 10, 31)
+    assert due_status(due, date(2022, 11, 1)) is DueStatus.OVERDUE
+    assert due_status(due, due) is DueStatus.DUE_SOON
+    assert due_status(due, date(2022, 10, 26)) is DueStatus.DUE_SOON
+    assert due_status(due, date(2022, 10, 25)) is DueStatus.ON_TIME
+    assert due_status(due, date(2022, 10, 25), soon_days=6) is DueStatus.DUE_SOON
+
+
+# --- property: a complete record validates, and each gap is named -----------------------------
+
+point_findings = st.sampled_from(list(Finding))
+
+
+@st.composite
+def complete_records(draw: st.DrawFn) -> tuple[VisitRecord, dict[str, list[str]]]:
+    sizes = draw(st.lists(st.integers(min_value=1, max_value=13), min_size=1, max_size=4))
+    checkpoints = {
+        str(i + 1): [f"要点{i + 1}-{n}" for n in range(1, size + 1)] for i, size in enumerate(sizes)
+    }
+    items = []
+    for key, points in checkpoints.items():
+        findings = tuple(
+            CheckpointFinding(
+                number=n,
+                finding=(kind := draw(point_findings)),
+                reason="理由" if kind is Finding.NOT_APPLICABLE else "",
+                problem="问题" if kind is Finding.PROBLEM else "",
+            )
+            for n in range(1, len(points) + 1)
+        )
+        has_problem = any(f.finding is Finding.PROBLEM for f in findings)
+        measures = (correction(),) if has_problem else ()
+        items.append(ItemResult(item_key=key, findings=findings, measures=measures))
+    order = draw(st.permutations(items))
+    return good_record(items=tuple(order)), checkpoints
+
+
+@given(complete_records(), st.data())
+def test_complete_records_validate_and_gaps_are_named(
+    case: tuple[VisitRecord, dict[str, list[str]]], data: st.DataObject
+) -> None:
+    record, checkpoints = case
+    assert validate_visit(record, checkpoints) == []
+    index = data.draw(st.integers(min_value=0, max_value=len(record.items) - 1))
+    item = record.items[index]
+    dropped = data.draw(st.sampled_from(item.findings))
+    kept = tuple(f for f in item.findings if f is not dropped)
+    broken_item = replace(item, findings=kept, measures=item.measures)
+    broken = replace(
+        record, items=record.items[:index] + (broken_item,) + record.items[index + 1 :]
+    )
+    errors = validate_visit(broken, checkpoints)
+    text = checkpoints[item.item_key][dropped.number - 1]
+    assert f"事项{item.item_key}第{dropped.number}项检查要点“{text}”：未填写检查情况" in errors
+    if dropped.finding is not Finding.PROBLEM or any(f.finding is Finding.PROBLEM for f in kept):
+        assert len(errors) == 1, errors
