@@ -166,24 +166,22 @@ def _new_document() -> Any:
 
 
 def _field(paragraph: Any, instruction: str) -> None:
+    """A Word field (PAGE, NUMPAGES) that Word and WPS update when the file is opened or printed."""
     run = paragraph.add_run()
-    for kind, text in (("begin", None), (None, instruction), ("separate", None), (None, "1")):
-        if kind is not None:
-            element = OxmlElement("w:fldChar")
-            element.set(qn("w:fldCharType"), kind)
-            run._r.append(element)
-        elif text == instruction:
-            element = OxmlElement("w:instrText")
-            element.set(qn("xml:space"), "preserve")
-            element.text = f" {instruction} "
-            run._r.append(element)
-        else:
-            element = OxmlElement("w:t")
+
+    def append(tag: str, text: str | None = None, **attributes: str) -> None:
+        element = OxmlElement(tag)
+        for name, value in attributes.items():
+            element.set(qn(name), value)
+        if text is not None:
             element.text = text
-            run._r.append(element)
-    end = OxmlElement("w:fldChar")
-    end.set(qn("w:fldCharType"), "end")
-    run._r.append(end)
+        run._r.append(element)
+
+    append("w:fldChar", **{"w:fldCharType": "begin"})
+    append("w:instrText", f" {instruction} ", **{"xml:space": "preserve"})
+    append("w:fldChar", **{"w:fldCharType": "separate"})
+    append("w:t", "1")  # shown until the field is updated
+    append("w:fldChar", **{"w:fldCharType": "end"})
 
 
 def _page_numbers(section: Any) -> None:
