@@ -517,6 +517,17 @@ def neutralise_formula(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
+def unneutralise_formula(text: str) -> str:
+    """Undo `neutralise_formula` when a file we exported comes back for import.
+
+    Only an apostrophe followed by a formula character is dropped ("'=1" -> "=1", "'-5" -> "-5");
+    any other leading apostrophe is the person's own text and stays.
+    """
+    if text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS):
+        return text[1:]
+    return text
+
+
 class BinaryWriter(Protocol):
     def write(self, data: bytes, /) -> object: ...
 

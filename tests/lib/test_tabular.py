@@ -19,6 +19,7 @@ from spotcheck.lib.tabular import (
     iter_rows,
     neutralise_formula,
     normalise_header,
+    unneutralise_formula,
     write_csv,
     write_xlsx,
 )
@@ -298,6 +299,15 @@ def test_column_name() -> None:
 )
 def test_neutralise_formula(text: str, expected: str) -> None:
     assert neutralise_formula(text) == expected
+    assert unneutralise_formula(neutralise_formula(text)) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("'=1+1", "=1+1"), ("'－5", "－5"), ("'abc", "'abc"), ("''=x", "''=x"), ("", ""), ("'", "'")],
+)
+def test_unneutralise_formula_drops_only_our_mark(text: str, expected: str) -> None:
+    assert unneutralise_formula(text) == expected
 
 
 ROWS: list[list[object]] = [
