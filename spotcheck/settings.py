@@ -145,7 +145,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 if "STATIC_ROOT" not in os.environ:
     # Unset, static files are served from the app folders (WHITENOISE_USE_FINDERS) and
     # var/static exists only after `collectstatic`; WhiteNoise need not warn about it.
-    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise")
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
@@ -192,3 +192,7 @@ SPOTCHECK_RECENT_INSPECTION_MONTHS = int(os.environ.get("SPOTCHECK_RECENT_INSPEC
 SPOTCHECK_MIN_SEED_DIGITS = int(os.environ.get("SPOTCHECK_MIN_SEED_DIGITS", "20"))
 SPOTCHECK_MIN_WITNESSES = int(os.environ.get("SPOTCHECK_MIN_WITNESSES", "2"))
 SPOTCHECK_PUBLISH_RESULTS_WORKDAYS = int(os.environ.get("SPOTCHECK_PUBLISH_RESULTS_WORKDAYS", "20"))
+
+# Optional: with a key, the audit chain is HMAC-SHA256 under it, so nobody with database access
+# but without the key can re-hash an edited chain. Keep it outside the database and its backups.
+SPOTCHECK_AUDIT_KEY = os.environ.get("SPOTCHECK_AUDIT_KEY", "")
