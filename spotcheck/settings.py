@@ -126,11 +126,17 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-# django-axes: lock an account/IP pair after repeated failed logins.
+# django-axes: lock an account/IP pair after repeated failed logins, and (ThrottleHandler) an
+# IP address after SPOTCHECK_IP_FAILURE_LIMIT failures across all usernames (password spraying),
+# both for the cool-off. SPOTCHECK_TRUSTED_PROXIES: reverse proxies in front (X-Forwarded-For).
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_HANDLER = "spotcheck.accounts.throttle.ThrottleHandler"
+AXES_CLIENT_IP_CALLABLE = "spotcheck.accounts.throttle.client_ip"
+SPOTCHECK_IP_FAILURE_LIMIT = int(os.environ.get("SPOTCHECK_IP_FAILURE_LIMIT", "20"))
+SPOTCHECK_TRUSTED_PROXIES = int(os.environ.get("SPOTCHECK_TRUSTED_PROXIES", "0"))
 
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
