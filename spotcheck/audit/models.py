@@ -193,6 +193,7 @@ class ChainReport:
     checked: int
     broken_at: int | None
     problem: str
+    keyed_from: int | None = None  # the first entry chained with the key, if any
 
     @property
     def ok(self) -> bool:
@@ -210,7 +211,7 @@ def verify_chain(batch_size: int = 2000, head: Head | None = None) -> ChainRepor
     expected_prev = GENESIS_HASH
     expected_seq = 1
     checked = 0
-    seen_keyed = False
+    keyed_from: int | None = None
     for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=batch_size):
         if entry.seq != expected_seq:
             return ChainReport(
@@ -218,7 +219,7 @@ def verify_chain(batch_size: int = 2000, head: Head | None = None) -> ChainRepor
             )
         if entry.prev_hash != expected_prev:
             return ChainReport(checked, entry.seq, f"第{entry.seq}条记录的前序哈希与上一条不符")
-        if seen_keyed and not entry.keyed:
+        if keyed_from is not None and not entry.keyed:
             return ChainReport(
                 checked, entry.seq, f"第{entry.seq}条记录未用密钥链接，而此前的记录已用密钥链接"
             )
@@ -239,7 +240,8 @@ def verify_chain(batch_size: int = 2000, head: Head | None = None) -> ChainRepor
                 entry.seq,
                 f"第{entry.seq}条记录的哈希与保存的链头不符（该处及之前的记录被改写）",
             )
-        seen_keyed = seen_keyed or entry.keyed
+        if entry.keyed and keyed_from is None:
+            keyed_from = entry.seq
         expected_prev = entry.hash
         expected_seq += 1
         checked += 1
@@ -258,4 +260,4 @@ def verify_chain(batch_size: int = 2000, head: Head | None = None) -> ChainRepor
         )
     if head is not None and head.seq == 0 and head.hash != GENESIS_HASH:
         return ChainReport(checked, 0, "保存的链头第0条的哈希应为全零")
-    return ChainReport(checked, None, "")
+    return ChainReport(checked, None, "", keyed_from)

@@ -181,3 +181,12 @@ def test_a_user_added_in_the_admin_is_audited_without_the_password(admin_client,
     assert entry.object_repr == "newcoord"
     assert "a-long-secret-Passw0rd" not in str(entry.details)
     assert not admin.site._registry[User].has_delete_permission(None)
+
+
+def test_every_admin_page_renders_for_an_administrator(admin_client, seed_plan, demo_directory):
+    for model, _ in spotcheck_admins():
+        listing = admin_client.get(changelist_url(model))
+        assert listing.status_code == 200, model
+        obj = model._default_manager.order_by("pk").first()
+        if obj is not None:
+            assert admin_client.get(change_url(obj)).status_code == 200, model

@@ -155,10 +155,15 @@ def test_a_keyed_chain_needs_the_right_key(settings):
 
 
 @pytest.mark.django_db
-def test_a_chain_started_without_a_key_continues_keyed(settings):
+def test_a_chain_started_without_a_key_continues_keyed(settings, capsys):
     _append(2)
     settings.SPOTCHECK_AUDIT_KEY = "k" * 32
+    call_command("audit", "verify")
+    assert "没有一条记录以密钥链接" in capsys.readouterr().out
     entries = _append(2)
     assert [e.keyed for e in AuditEntry.objects.order_by("seq")] == [False, False, True, True]
     assert entries[0].prev_hash == AuditEntry.objects.get(seq=2).hash
-    assert verify_chain(head=current_head()).ok
+    report = verify_chain(head=current_head())
+    assert report.ok and report.keyed_from == 3
+    call_command("audit", "verify")
+    assert "第3条起以密钥" in capsys.readouterr().out

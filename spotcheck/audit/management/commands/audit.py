@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from spotcheck.audit.models import Head, current_head, verify_chain
+from spotcheck.audit.models import Head, audit_key, current_head, verify_chain
 
 
 class Command(BaseCommand):
@@ -31,5 +31,11 @@ class Command(BaseCommand):
         if not report.ok:
             raise CommandError(f"审计链断裂：{report.problem}（已校验{report.checked}条）")
         self.stdout.write(f"审计链完整：共{report.checked}条记录，哈希链校验通过")
+        if report.keyed_from is not None:
+            self.stdout.write(f"第{report.keyed_from}条起以密钥（HMAC-SHA256）链接")
+        elif audit_key():
+            # An attacker without the key can only write unkeyed entries: if the key was set
+            # before the last entries were written, they should be keyed.
+            self.stdout.write("已设置 SPOTCHECK_AUDIT_KEY，但没有一条记录以密钥链接")
         if head is not None:
             self.stdout.write(f"经过保存的链头：第{head.seq}条 {head.hash}")
