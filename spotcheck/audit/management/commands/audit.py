@@ -17,17 +17,6 @@ class Command(BaseCommand):
         )
         sub.add_parser("head", help="print the chain head as SEQ:HASH (序号:哈希)")
 
-    def handle(self, *args, verb, **options):
-        if verb == "head":
-            self.stdout.write(str(chain.current_head()))
-            return
-        head = self.saved_head(options.get("head"))
-        report = verify_chain(head=head)
-        self.describe(report, head)
-        if not report.ok:
-            raise CommandError(f"审计链断裂：{report.problem}（已校验{report.checked}条）")
-        self.stdout.write(f"审计链完整：共{report.checked}条记录，哈希链校验通过")
-
     def saved_head(self, text: str | None) -> chain.Head | None:
         try:
             return chain.Head.parse(text) if text is not None else None
@@ -46,3 +35,14 @@ class Command(BaseCommand):
             # Without the key only unkeyed entries can be written: entries appended since the
             # key was set must be keyed.
             self.stdout.write("已设置 SPOTCHECK_AUDIT_KEY，但没有一条记录以密钥链接")
+
+    def handle(self, *args, verb, **options):
+        if verb == "head":
+            self.stdout.write(str(chain.current_head()))
+            return
+        head = self.saved_head(options.get("head"))
+        report = verify_chain(head=head)
+        self.describe(report, head)
+        if not report.ok:
+            raise CommandError(f"审计链断裂：{report.problem}（已校验{report.checked}条）")
+        self.stdout.write(f"审计链完整：共{report.checked}条记录，哈希链校验通过")
