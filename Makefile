@@ -14,6 +14,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# A local development run: debug pages and a fixed local key (settings refuse to start
+# without SECRET_KEY otherwise). `make run DEBUG=0 SECRET_KEY=…` runs like production.
+run: export DEBUG ?= 1
 run: install
 	$(BIN)/spotcheck migrate --noinput
 	$(BIN)/spotcheck setup-demo

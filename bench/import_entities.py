@@ -155,6 +155,8 @@ def django_env(database_url: str, var_dir: Path) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="spotcheck.settings",
         PYTHONPATH=str(ROOT),
     )
+    # Settings refuse to start without a key unless DEBUG is on (which would slow the run).
+    env.setdefault("SECRET_KEY", "spotcheck-bench-only-" + "b" * 40)
     return env
 
 

@@ -1,16 +1,24 @@
 """spotcheck settings: one file, driven by environment variables.
 
 DATABASE_URL    database (default: embedded SQLite under ./var, WAL mode)
-SECRET_KEY      required when DEBUG is off
-DEBUG           "1" to enable debug pages
+SECRET_KEY      required unless DEBUG is on (start-up fails without it)
+DEBUG           "1" for a local development run (debug pages, a fixed local key)
 ALLOWED_HOSTS   comma-separated host names
+HTTPS           "1" when served over TLS (directly or behind a proxy that sets
+                X-Forwarded-Proto): secure cookies, HSTS, redirect to https
+SPOTCHECK_AUDIT_KEY  optional key: the audit chain is then an HMAC-SHA256 chain
 SPOTCHECK_*     domain defaults (see the bottom of this file)
+
+Importing this module creates no files or folders: the SQLite backend creates the database's
+folder when it first connects.
 """
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SPOTCHECK_VAR_DIR", BASE_DIR / "var"))
@@ -23,10 +31,13 @@ def env_bool(name: str, default: bool = False) -> bool:
 DEBUG = env_bool("DEBUG")
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and os.environ.get("SPOTCHECK_REQUIRE_SECRET") == "1":
-        raise RuntimeError("SECRET_KEY must be set in production")
-    # Local runs and tests only; production sets SPOTCHECK_REQUIRE_SECRET=1.
-    SECRET_KEY = "spotcheck-insecure-local-key"
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set SECRET_KEY in the environment (at least 50 random "
+            "characters), or DEBUG=1 for a local development run."
+        )
+    # Local development only (DEBUG=1, e.g. `make run`): a fixed key nobody may rely on.
+    SECRET_KEY = "spotcheck-insecure-local-development-key"
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 
 INSTALLED_APPS = [
@@ -85,7 +96,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # Django's SQLite backend, creating the database file's folder when it first connects.
+    DATABASES["default"]["ENGINE"] = "spotcheck.sqlite3"
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers work while a draw or import writes; IMMEDIATE takes the write
         # lock at BEGIN so two concurrent draws serialise instead of failing on upgrade.
@@ -114,11 +126,17 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-# django-axes: lock an account/IP pair after repeated failed logins.
+# django-axes: lock an account/IP pair after repeated failed logins, and (ThrottleHandler) an
+# IP address after SPOTCHECK_IP_FAILURE_LIMIT failures across all usernames (password spraying),
+# both for the cool-off. SPOTCHECK_TRUSTED_PROXIES: reverse proxies in front (X-Forwarded-For).
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_HANDLER = "spotcheck.accounts.throttle.ThrottleHandler"
+AXES_CLIENT_IP_CALLABLE = "spotcheck.accounts.throttle.client_ip"
+SPOTCHECK_IP_FAILURE_LIMIT = int(os.environ.get("SPOTCHECK_IP_FAILURE_LIMIT", "20"))
+SPOTCHECK_TRUSTED_PROXIES = int(os.environ.get("SPOTCHECK_TRUSTED_PROXIES", "0"))
 
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
@@ -131,15 +149,29 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 if "STATIC_ROOT" not in os.environ:
-    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+    # Unset, static files are served from the app folders (WHITENOISE_USE_FINDERS) and
+    # var/static exists only after `collectstatic`; WhiteNoise need not warn about it.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less header meta tag
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
-CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES")
 X_FRAME_OPTIONS = "DENY"
+
+# HTTPS=1: served over TLS, directly or behind a reverse proxy that terminates TLS and sets
+# X-Forwarded-Proto (the proxy must overwrite that header from clients). `manage.py check
+# --deploy` is then clean with SECRET_KEY, ALLOWED_HOSTS and HTTPS=1 set and DEBUG off.
+HTTPS = env_bool("HTTPS")
+SESSION_COOKIE_SECURE = HTTPS or env_bool("SECURE_COOKIES")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 # Everything is served from this host: intranet deployments have no CDN.
 CONTENT_SECURITY_POLICY = {
@@ -166,3 +198,7 @@ SPOTCHECK_RECENT_INSPECTION_MONTHS = int(os.environ.get("SPOTCHECK_RECENT_INSPEC
 SPOTCHECK_MIN_SEED_DIGITS = int(os.environ.get("SPOTCHECK_MIN_SEED_DIGITS", "20"))
 SPOTCHECK_MIN_WITNESSES = int(os.environ.get("SPOTCHECK_MIN_WITNESSES", "2"))
 SPOTCHECK_PUBLISH_RESULTS_WORKDAYS = int(os.environ.get("SPOTCHECK_PUBLISH_RESULTS_WORKDAYS", "20"))
+
+# Optional: with a key, the audit chain is HMAC-SHA256 under it, so nobody with database access
+# but without the key can re-hash an edited chain. Keep it outside the database and its backups.
+SPOTCHECK_AUDIT_KEY = os.environ.get("SPOTCHECK_AUDIT_KEY", "")

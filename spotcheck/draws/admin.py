@@ -2,18 +2,8 @@
 
 from django.contrib import admin
 
+from spotcheck.audit.admin import ReadOnlyAdmin
 from spotcheck.draws.models import Draw, DrawReplacement, DrawSelection
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Draw)

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from spotcheck.audit.admin import ReadOnlyAdmin
 from spotcheck.inspections.models import (
     Event,
     ItemSetting,
@@ -9,26 +10,16 @@ from spotcheck.inspections.models import (
     Visit,
 )
 
+# Visits, matchings, teams and item settings change only through the actions (audited,
+# locked); item settings are set on the round page (set_item_setting).
+
 
 @admin.register(ItemSetting)
-class ItemSettingAdmin(admin.ModelAdmin):
+class ItemSettingAdmin(ReadOnlyAdmin):
     """Team size and required qualifications of an item (read when visits are built)."""
 
     list_display = ("item", "team_size", "qualifications")
     list_select_related = ("item", "item__plan")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Visits, matchings and teams change only through the actions (audited, locked)."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Visit)

@@ -1,0 +1,11 @@
+"""Test settings: spotcheck.settings with a test-only SECRET_KEY.
+
+Set in the environment (not only here) so that the console scripts the tests start as
+subprocesses load spotcheck.settings with the same key.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "spotcheck-tests-only-" + "k" * 40)
+
+from spotcheck.settings import *  # noqa: E402, F403
