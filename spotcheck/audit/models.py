@@ -14,6 +14,8 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from spotcheck.accounts.actors import Actor
+
 GENESIS_HASH = "0" * 64
 
 
@@ -95,7 +97,7 @@ def _json_safe(value: Any) -> Any:
 
 def record(
     *,
-    actor: Any,
+    actor: Actor,
     action: str,
     obj: models.Model | None = None,
     details: dict[str, Any] | None = None,
@@ -121,7 +123,7 @@ def record(
     return entry
 
 
-def actor_label(actor: Any) -> str:
+def actor_label(actor: Actor) -> str:
     if actor is None:
         return "system"
     if isinstance(actor, str):

@@ -19,7 +19,8 @@ from spotcheck.accounts.permissions import PLAN_MANAGERS, user_has_role
 from spotcheck.draws import actions
 from spotcheck.draws.models import Draw, DrawError
 from spotcheck.draws.public_views import public_draws
-from spotcheck.plans.models import PlanItem
+from spotcheck.draws.selectors import get_draw_for_user
+from spotcheck.plans.selectors import get_item_for_user
 
 router = Router(tags=["draws"])
 
@@ -210,7 +211,7 @@ def get_draw_json(request: HttpRequest, draw_id: int) -> HttpResponse:
 )
 def prepare(request: HttpRequest, item_id: int, payload: PrepareIn) -> Status:
     _require_manager(request)
-    item = get_object_or_404(PlanItem, pk=item_id)
+    item = get_item_for_user(request.user, item_id)
     try:
         draw = actions.prepare_draw(
             item=item,
@@ -233,7 +234,7 @@ def prepare(request: HttpRequest, item_id: int, payload: PrepareIn) -> Status:
 )
 def seed(request: HttpRequest, draw_id: int, payload: SeedIn) -> dict[str, Any]:
     _require_manager(request)
-    draw = get_object_or_404(Draw, pk=draw_id)
+    draw = get_draw_for_user(request.user, draw_id)
     try:
         draw = actions.seed_draw(
             draw=draw,
@@ -254,7 +255,7 @@ def seed(request: HttpRequest, draw_id: int, payload: SeedIn) -> dict[str, Any]:
 )
 def execute(request: HttpRequest, draw_id: int) -> dict[str, Any]:
     _require_manager(request)
-    draw = get_object_or_404(Draw, pk=draw_id)
+    draw = get_draw_for_user(request.user, draw_id)
     try:
         draw = actions.execute_draw(draw=draw, actor=request.user)
     except DrawError as error:

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -17,16 +17,13 @@ from spotcheck.accounts.permissions import PLAN_MANAGERS, STAFF_ROLES, role_requ
 from spotcheck.draws import actions
 from spotcheck.draws.forms import CancelForm, PrepareForm, ReplaceForm, SeedForm
 from spotcheck.draws.models import Draw, DrawError
-from spotcheck.plans.models import Plan, PlanItem
+from spotcheck.draws.selectors import get_draw_for_user
+from spotcheck.plans.models import Plan
+from spotcheck.plans.selectors import get_item_for_user, items_for_user
 
 
-def _draw(draw_id: int) -> Draw:
-    return get_object_or_404(
-        Draw.objects.select_related(
-            "item", "item__plan", "item__plan__agency", "item__entity_type"
-        ),
-        pk=draw_id,
-    )
+def _draw(request: HttpRequest, draw_id: int) -> Draw:
+    return get_draw_for_user(request.user, draw_id)
 
 
 def _can_draw(request: HttpRequest) -> bool:
@@ -37,9 +34,8 @@ def _can_draw(request: HttpRequest) -> bool:
 def draw_list(request: HttpRequest) -> HttpResponse:
     """Every ratio-based item of the published plans, with its draws."""
     items = (
-        PlanItem.objects.filter(
-            plan__status=Plan.Status.PUBLISHED, event_driven=False, ratio_percent__isnull=False
-        )
+        items_for_user(request.user)
+        .filter(plan__status=Plan.Status.PUBLISHED, event_driven=False, ratio_percent__isnull=False)
         .select_related("plan", "entity_type")
         .prefetch_related("draws")
         .order_by("-plan__year", "plan__agency__name", "position")
@@ -52,7 +48,7 @@ def draw_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(*STAFF_ROLES)
 def item_draws(request: HttpRequest, item_id: int) -> HttpResponse:
-    item = get_object_or_404(PlanItem.objects.select_related("plan", "entity_type"), pk=item_id)
+    item = get_item_for_user(request.user, item_id)
     form = PrepareForm(request.POST or None)
     if request.method == "POST":
         if not _can_draw(request):
@@ -97,7 +93,7 @@ def item_draws(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @role_required(*STAFF_ROLES)
 def draw_detail(request: HttpRequest, draw_id: int) -> HttpResponse:
-    draw = _draw(draw_id)
+    draw = _draw(request, draw_id)
     context = _draw_context(request, draw)
     context["cancel_form"] = CancelForm()
     return render(request, "draws/draw_detail.html", context)
@@ -128,7 +124,7 @@ def selection_context(draw: Draw) -> dict[str, Any]:
 
 @role_required(*STAFF_ROLES)
 def ceremony(request: HttpRequest, draw_id: int) -> HttpResponse:
-    draw = _draw(draw_id)
+    draw = _draw(request, draw_id)
     return _render_ceremony(request, draw, SeedForm(round_draws=_round_partners(draw)))
 
 
@@ -156,7 +152,7 @@ def _render_ceremony(
 @require_POST
 @role_required(*PLAN_MANAGERS)
 def seed(request: HttpRequest, draw_id: int) -> HttpResponse:
-    draw = _draw(draw_id)
+    draw = _draw(request, draw_id)
     form = SeedForm(request.POST, round_draws=_round_partners(draw))
     if form.is_valid():
         try:
@@ -178,7 +174,7 @@ def seed(request: HttpRequest, draw_id: int) -> HttpResponse:
 @require_POST
 @role_required(*PLAN_MANAGERS)
 def execute(request: HttpRequest, draw_id: int) -> HttpResponse:
-    draw = _draw(draw_id)
+    draw = _draw(request, draw_id)
     try:
         actions.execute_draw(draw=draw, actor=request.user)
     except DrawError as error:
@@ -190,7 +186,7 @@ def execute(request: HttpRequest, draw_id: int) -> HttpResponse:
 @require_POST
 @role_required(*PLAN_MANAGERS)
 def cancel(request: HttpRequest, draw_id: int) -> HttpResponse:
-    draw = _draw(draw_id)
+    draw = _draw(request, draw_id)
     form = CancelForm(request.POST)
     if not form.is_valid():
         messages.error(request, "作废须写明原因")
@@ -206,7 +202,7 @@ def cancel(request: HttpRequest, draw_id: int) -> HttpResponse:
 
 @role_required(*PLAN_MANAGERS)
 def replace(request: HttpRequest, draw_id: int) -> HttpResponse:
-    draw = _draw(draw_id)
+    draw = _draw(request, draw_id)
     if draw.status != Draw.Status.EXECUTED:
         messages.error(request, "只有执行完毕的抽取才能替补检查对象")
         return redirect(draw)

@@ -11,12 +11,20 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from spotcheck.accounts.permissions import PLAN_MANAGERS, STAFF_ROLES, role_required, user_has_role
+from spotcheck.accounts.models import Agency
+from spotcheck.accounts.permissions import (
+    PLAN_MANAGERS,
+    STAFF_ROLES,
+    Actor,
+    narrow_to_agency,
+    role_required,
+    user_has_role,
+)
 from spotcheck.registry import uploads
 from spotcheck.registry.actions import (
     add_recusal,
@@ -38,8 +46,15 @@ from spotcheck.registry.forms import (
     RecusalForm,
 )
 from spotcheck.registry.imports import DirectoryImportError, ImportReport
-from spotcheck.registry.models import Entity, ImportBatch, Inspector, Recusal
+from spotcheck.registry.models import Entity, ImportBatch, Inspector
 from spotcheck.registry.search import search_query
+from spotcheck.registry.selectors import (
+    entities_for_user,
+    get_entity_for_user,
+    get_inspector_for_user,
+    get_recusal_for_user,
+    inspectors_for_user,
+)
 
 PAGE_SIZE = 50
 FIELD_LABELS = {
@@ -117,9 +132,10 @@ def _changes_display(changes: dict[str, list[Any]]) -> list[tuple[str, Any, Any]
 # Entities
 
 
-def filtered_entities(form: EntityFilterForm) -> tuple[QuerySet[Entity], bool]:
-    """The entities a filter form selects, and whether a text search is part of it."""
-    entities = Entity.objects.all()
+def filtered_entities(form: EntityFilterForm, user: Any) -> tuple[QuerySet[Entity], bool]:
+    """The entities of the user's directory a filter form selects, and whether a text search
+    is part of it."""
+    entities = entities_for_user(user)
     data = form.cleaned_data if form.is_valid() else {}
     if data.get("target_type"):
         entities = entities.filter(target_types=data["target_type"])
@@ -161,7 +177,7 @@ def _towns() -> list[str]:
 @role_required(*STAFF_ROLES)
 def entity_list(request: HttpRequest) -> HttpResponse:
     form = EntityFilterForm(request.GET or None, towns=_towns())
-    entities, searching = filtered_entities(form)
+    entities, searching = filtered_entities(form, request.user)
     page = Page(entities.prefetch_related("target_types"), request, count=not searching)
     context = {
         "form": form,
@@ -175,9 +191,10 @@ def entity_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(*STAFF_ROLES)
 def entity_detail(request: HttpRequest, entity_id: int) -> HttpResponse:
-    entity = get_object_or_404(
+    entity = get_entity_for_user(
+        request.user,
+        entity_id,
         Entity.objects.select_related("agency", "created_batch").prefetch_related("target_types"),
-        pk=entity_id,
     )
     today = timezone.localdate()
     history = [
@@ -207,7 +224,7 @@ def entity_detail(request: HttpRequest, entity_id: int) -> HttpResponse:
 
 @role_required(*PLAN_MANAGERS)
 def entity_edit(request: HttpRequest, entity_id: int) -> HttpResponse:
-    entity = get_object_or_404(Entity, pk=entity_id)
+    entity = get_entity_for_user(request.user, entity_id)
     form = EntityForm(request.POST or None, instance=entity)
     if request.method == "POST" and form.is_valid():
         values = {name: form.cleaned_data[name] for name in form.Meta.fields}
@@ -229,7 +246,8 @@ def entity_edit(request: HttpRequest, entity_id: int) -> HttpResponse:
 def entity_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in EXPORT_TYPES:
         raise Http404("未知的导出格式")
-    entities, _ = filtered_entities(EntityFilterForm(request.GET or None, towns=_towns()))
+    form = EntityFilterForm(request.GET or None, towns=_towns())
+    entities, _ = filtered_entities(form, request.user)
     return _file_response(lambda stream: export_entities(stream, fmt, entities), "entities", fmt)
 
 
@@ -249,8 +267,8 @@ def _file_response(write: Any, stem: str, fmt: str) -> HttpResponse:
 # Inspectors
 
 
-def filtered_inspectors(form: InspectorFilterForm) -> tuple[QuerySet[Inspector], bool]:
-    inspectors = Inspector.objects.select_related("agency", "unit")
+def filtered_inspectors(form: InspectorFilterForm, user: Any) -> tuple[QuerySet[Inspector], bool]:
+    inspectors = inspectors_for_user(user).select_related("agency", "unit")
     data = form.cleaned_data if form.is_valid() else {}
     if data.get("agency"):
         inspectors = inspectors.filter(agency=data["agency"])
@@ -272,7 +290,7 @@ def filtered_inspectors(form: InspectorFilterForm) -> tuple[QuerySet[Inspector],
 @role_required(*STAFF_ROLES)
 def inspector_list(request: HttpRequest) -> HttpResponse:
     form = InspectorFilterForm(request.GET or None)
-    inspectors, searching = filtered_inspectors(form)
+    inspectors, searching = filtered_inspectors(form, request.user)
     page = Page(inspectors, request, count=True)
     today = timezone.localdate()
     rows = [(inspector, inspector.ineligibility_reason(today)) for inspector in page.object_list]
@@ -289,8 +307,10 @@ def inspector_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(*STAFF_ROLES)
 def inspector_detail(request: HttpRequest, inspector_id: int) -> HttpResponse:
-    inspector = get_object_or_404(
-        Inspector.objects.select_related("agency", "unit", "created_batch"), pk=inspector_id
+    inspector = get_inspector_for_user(
+        request.user,
+        inspector_id,
+        Inspector.objects.select_related("agency", "unit", "created_batch"),
     )
     today = timezone.localdate()
     history = [
@@ -313,7 +333,9 @@ def inspector_detail(request: HttpRequest, inspector_id: int) -> HttpResponse:
 
 @role_required(*PLAN_MANAGERS)
 def inspector_edit(request: HttpRequest, inspector_id: int) -> HttpResponse:
-    inspector = get_object_or_404(Inspector.objects.select_related("agency"), pk=inspector_id)
+    inspector = get_inspector_for_user(
+        request.user, inspector_id, Inspector.objects.select_related("agency")
+    )
     form = InspectorForm(request.POST or None, instance=inspector)
     if request.method == "POST" and form.is_valid():
         values = {name: form.cleaned_data[name] for name in form.Meta.fields}
@@ -334,7 +356,7 @@ def inspector_edit(request: HttpRequest, inspector_id: int) -> HttpResponse:
 def inspector_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in EXPORT_TYPES:
         raise Http404("未知的导出格式")
-    inspectors, _ = filtered_inspectors(InspectorFilterForm(request.GET or None))
+    inspectors, _ = filtered_inspectors(InspectorFilterForm(request.GET or None), request.user)
     return _file_response(
         lambda stream: export_inspectors(stream, fmt, inspectors), "inspectors", fmt
     )
@@ -346,8 +368,11 @@ def inspector_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @role_required(*PLAN_MANAGERS)
 def recusal_add(request: HttpRequest, entity_id: int) -> HttpResponse:
-    entity = get_object_or_404(Entity, pk=entity_id)
+    entity = get_entity_for_user(request.user, entity_id)
     form = RecusalForm(request.POST or None)
+    form.fields["inspector"].queryset = inspectors_for_user(request.user).select_related(
+        "agency", "unit"
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         add_recusal(
@@ -367,7 +392,7 @@ def recusal_add(request: HttpRequest, entity_id: int) -> HttpResponse:
 @require_POST
 @role_required(*PLAN_MANAGERS)
 def recusal_end(request: HttpRequest, recusal_id: int) -> HttpResponse:
-    recusal = get_object_or_404(Recusal, pk=recusal_id)
+    recusal = get_recusal_for_user(request.user, recusal_id)
     try:
         end_recusal(recusal=recusal, actor=request.user)
     except ValueError as error:
@@ -385,6 +410,7 @@ def recusal_end(request: HttpRequest, recusal_id: int) -> HttpResponse:
 def import_upload(request: HttpRequest) -> HttpResponse:
     initial = {"agency": getattr(request.user, "agency_id", None)}
     form = ImportUploadForm(request.POST or None, request.FILES or None, initial=initial)
+    form.fields["agency"].queryset = narrow_to_agency(Agency.objects.all(), request.user, "pk")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         upload = data["file"]
@@ -407,11 +433,18 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             stored.meta["preview"] = report.to_json()
             stored.save()
             return redirect("registry:import_preview", stored.token)
-    batches = ImportBatch.objects.select_related("agency")[:10]
+    # The agency's directory imports, and the user's own (inspector and recusal files name no
+    # single agency).
+    batches = ImportBatch.objects.select_related("agency").filter(
+        Q(pk__in=narrow_to_agency(ImportBatch.objects.all(), request.user).values("pk"))
+        | Q(actor=request.user.get_username())
+    )[:10]
     return render(request, "registry/import_upload.html", {"form": form, "batches": batches})
 
 
-def _run_import(stored: uploads.StoredUpload, *, dry_run: bool, skip_invalid: bool, actor=None):
+def _run_import(
+    stored: uploads.StoredUpload, *, dry_run: bool, skip_invalid: bool, actor: Actor = None
+) -> ImportReport:
     importer = IMPORTERS[stored.meta["kind"]]
     kwargs: dict[str, Any] = {
         "source": stored.path,
