@@ -15,7 +15,7 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
-from spotcheck.accounts.permissions import PLAN_MANAGERS, user_has_role
+from spotcheck.accounts.permissions import has_right
 from spotcheck.draws import actions
 from spotcheck.draws.models import Draw, DrawError
 from spotcheck.draws.public_views import public_draws
@@ -177,7 +177,7 @@ def _detail(draw: Draw) -> dict[str, Any]:
 
 
 def _require_manager(request: HttpRequest) -> None:
-    if not user_has_role(request.user, PLAN_MANAGERS):
+    if not has_right(request.user, "draw.manage"):
         raise HttpError(403, "您的角色无权执行此操作")
 
 

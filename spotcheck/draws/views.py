@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from spotcheck.accounts.permissions import PLAN_MANAGERS, STAFF_ROLES, role_required, user_has_role
+from spotcheck.accounts.permissions import has_right, right_required
 from spotcheck.draws import actions
 from spotcheck.draws.forms import CancelForm, PrepareForm, ReplaceForm, SeedForm
 from spotcheck.draws.models import Draw, DrawError
@@ -27,10 +27,10 @@ def _draw(request: HttpRequest, draw_id: int) -> Draw:
 
 
 def _can_draw(request: HttpRequest) -> bool:
-    return user_has_role(request.user, PLAN_MANAGERS)
+    return has_right(request.user, "draw.manage")
 
 
-@role_required(*STAFF_ROLES)
+@right_required("draw.view")
 def draw_list(request: HttpRequest) -> HttpResponse:
     """Every ratio-based item of the published plans, with its draws."""
     items = (
@@ -46,7 +46,7 @@ def draw_list(request: HttpRequest) -> HttpResponse:
     return render(request, "draws/draw_list.html", {"rows": rows, "can_draw": _can_draw(request)})
 
 
-@role_required(*STAFF_ROLES)
+@right_required("draw.view")
 def item_draws(request: HttpRequest, item_id: int) -> HttpResponse:
     item = get_item_for_user(request.user, item_id)
     form = PrepareForm(request.POST or None)
@@ -91,7 +91,7 @@ def item_draws(request: HttpRequest, item_id: int) -> HttpResponse:
     return render(request, "draws/item_draws.html", context)
 
 
-@role_required(*STAFF_ROLES)
+@right_required("draw.view")
 def draw_detail(request: HttpRequest, draw_id: int) -> HttpResponse:
     draw = _draw(request, draw_id)
     context = _draw_context(request, draw)
@@ -122,7 +122,7 @@ def selection_context(draw: Draw) -> dict[str, Any]:
     }
 
 
-@role_required(*STAFF_ROLES)
+@right_required("draw.view")
 def ceremony(request: HttpRequest, draw_id: int) -> HttpResponse:
     draw = _draw(request, draw_id)
     return _render_ceremony(request, draw, SeedForm(round_draws=_round_partners(draw)))
@@ -150,7 +150,7 @@ def _render_ceremony(
 
 
 @require_POST
-@role_required(*PLAN_MANAGERS)
+@right_required("draw.manage")
 def seed(request: HttpRequest, draw_id: int) -> HttpResponse:
     draw = _draw(request, draw_id)
     form = SeedForm(request.POST, round_draws=_round_partners(draw))
@@ -172,7 +172,7 @@ def seed(request: HttpRequest, draw_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*PLAN_MANAGERS)
+@right_required("draw.manage")
 def execute(request: HttpRequest, draw_id: int) -> HttpResponse:
     draw = _draw(request, draw_id)
     try:
@@ -184,7 +184,7 @@ def execute(request: HttpRequest, draw_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*PLAN_MANAGERS)
+@right_required("draw.manage")
 def cancel(request: HttpRequest, draw_id: int) -> HttpResponse:
     draw = _draw(request, draw_id)
     form = CancelForm(request.POST)
@@ -200,7 +200,7 @@ def cancel(request: HttpRequest, draw_id: int) -> HttpResponse:
     return redirect(draw)
 
 
-@role_required(*PLAN_MANAGERS)
+@right_required("draw.manage")
 def replace(request: HttpRequest, draw_id: int) -> HttpResponse:
     draw = _draw(request, draw_id)
     if draw.status != Draw.Status.EXECUTED:

@@ -19,9 +19,8 @@ from django.views.decorators.http import require_POST
 from spotcheck.accounts.models import Role
 from spotcheck.accounts.permissions import (
     PLAN_MANAGERS,
-    STAFF_ROLES,
     Actor,
-    role_required,
+    right_required,
     user_has_role,
 )
 from spotcheck.draws.models import Draw
@@ -111,7 +110,7 @@ def _rows(visits: Iterable[Visit]) -> list[dict[str, Any]]:
     return rows
 
 
-@role_required(*STAFF_ROLES)
+@right_required("visit.view")
 def visit_list(request: HttpRequest) -> HttpResponse:
     """An inspector's own visits first; then the visits of the user's unit by month inside
     each item's window (every visit for coordinators, supervisors and administrators)."""
@@ -158,7 +157,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
     return render(request, "inspections/visit_list.html", context)
 
 
-@role_required(*STAFF_ROLES)
+@right_required("visit.view")
 def team_print(request: HttpRequest) -> HttpResponse:
     """A print-friendly list of the unit's teams (print CSS; one table)."""
     user = request.user
@@ -171,7 +170,7 @@ def team_print(request: HttpRequest) -> HttpResponse:
     return render(request, "inspections/team_print.html", {"rows": _rows(visits), "unit": unit})
 
 
-@role_required(*STAFF_ROLES)
+@right_required("visit.view")
 def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
     visit = get_visit_for_user(request.user, visit_id, _visits())
     match = TeamMatching.objects.filter(members__visit=visit).distinct().first()
@@ -212,7 +211,7 @@ def _can_schedule(user: Actor, visit: Visit) -> bool:
 
 
 @require_POST
-@role_required(*PLAN_MANAGERS, Role.UNIT_LEADER)
+@right_required("visit.schedule")
 def visit_schedule(request: HttpRequest, visit_id: int) -> HttpResponse:
     visit = get_visit_for_user(request.user, visit_id)
     if not _can_schedule(request.user, visit):
@@ -255,7 +254,7 @@ def _draw_links(visit_item: VisitItem) -> dict[str, Any]:
 
 
 @require_POST
-@role_required(*PLAN_MANAGERS)
+@right_required("round.manage")
 def member_replace(request: HttpRequest, member_id: int) -> HttpResponse:
     member = get_object_or_404(members_for_user(request.user).select_related("visit"), pk=member_id)
     form = ReplaceForm(request.POST)
@@ -273,7 +272,7 @@ def member_replace(request: HttpRequest, member_id: int) -> HttpResponse:
     return redirect(member.visit)
 
 
-@role_required(*PLAN_MANAGERS)
+@right_required("round.manage")
 def round_detail(request: HttpRequest, plan_id: int, round: int) -> HttpResponse:
     """Coordinators: build the round's visits, accept joint proposals, match teams; register
     events and hold their seed ceremonies."""
@@ -315,7 +314,7 @@ def _round_url(plan: Plan, round: int) -> str:
 
 
 @require_POST
-@role_required(*PLAN_MANAGERS)
+@right_required("round.manage")
 def round_build(request: HttpRequest, plan_id: int, round: int) -> HttpResponse:
     plan = get_managed_plan(request.user, plan_id)
     try:
@@ -331,7 +330,7 @@ def round_build(request: HttpRequest, plan_id: int, round: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*PLAN_MANAGERS)
+@right_required("round.manage")
 def round_match(request: HttpRequest, plan_id: int, round: int) -> HttpResponse:
     plan = get_managed_plan(request.user, plan_id)
     try:
@@ -344,7 +343,7 @@ def round_match(request: HttpRequest, plan_id: int, round: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*PLAN_MANAGERS)
+@right_required("round.manage")
 def proposal_accept(request: HttpRequest, proposal_id: int) -> HttpResponse:
     proposal = get_object_or_404(
         proposals_for_user(request.user).select_related("plan"), pk=proposal_id
@@ -359,7 +358,7 @@ def proposal_accept(request: HttpRequest, proposal_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*PLAN_MANAGERS)
+@right_required("round.manage")
 def event_register(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = get_managed_plan(request.user, plan_id)
     form = EventForm(request.POST, plan=plan)
@@ -383,7 +382,7 @@ def event_register(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*PLAN_MANAGERS)
+@right_required("round.manage")
 def item_setting(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = get_managed_plan(request.user, plan_id)
     form = ItemSettingForm(request.POST, plan=plan)
@@ -400,7 +399,7 @@ def item_setting(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*PLAN_MANAGERS)
+@right_required("round.manage")
 def event_match(request: HttpRequest, event_id: int) -> HttpResponse:
     event = get_object_or_404(
         events_for_user(request.user).select_related("item__plan"), pk=event_id

@@ -5,7 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from spotcheck.accounts.permissions import PLAN_MANAGERS, role_required, user_has_role
+from spotcheck.accounts.permissions import PLAN_MANAGERS, right_required, user_has_role
 from spotcheck.plans.actions import PlanImportError, import_plan, publish_plan, read_plan_upload
 from spotcheck.plans.exports import EXPORT_TYPES, export_plan_bytes
 from spotcheck.plans.forms import PlanUploadForm
@@ -91,7 +91,7 @@ def plan_export(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
     return response
 
 
-@role_required(*PLAN_MANAGERS)
+@right_required("plan.import")
 def plan_upload(request: HttpRequest) -> HttpResponse:
     form = PlanUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -117,7 +117,7 @@ def plan_upload(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(*PLAN_MANAGERS)
+@right_required("plan.publish")
 def plan_publish(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = get_managed_plan(request.user, plan_id)
     try:

@@ -13,7 +13,7 @@ from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.security import django_auth
 
-from spotcheck.accounts.permissions import STAFF_ROLES, user_has_role
+from spotcheck.accounts.permissions import has_right
 from spotcheck.registry.models import Entity, Inspector, Recusal
 from spotcheck.registry.search import search_query
 from spotcheck.registry.selectors import (
@@ -27,7 +27,7 @@ router = Router(tags=["registry"], auth=django_auth)
 
 
 def _require_staff(request: Any) -> None:
-    if not user_has_role(request.user, STAFF_ROLES):
+    if not has_right(request.user, "registry.view"):
         raise HttpError(403, "您的角色无权查看名录")
 
 

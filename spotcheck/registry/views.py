@@ -19,10 +19,9 @@ from django.views.decorators.http import require_POST
 from spotcheck.accounts.models import Agency
 from spotcheck.accounts.permissions import (
     PLAN_MANAGERS,
-    STAFF_ROLES,
     Actor,
     narrow_to_agency,
-    role_required,
+    right_required,
     user_has_role,
 )
 from spotcheck.registry import uploads
@@ -174,7 +173,7 @@ def _towns() -> list[str]:
     )
 
 
-@role_required(*STAFF_ROLES)
+@right_required("registry.view")
 def entity_list(request: HttpRequest) -> HttpResponse:
     form = EntityFilterForm(request.GET or None, towns=_towns())
     entities, searching = filtered_entities(form, request.user)
@@ -189,7 +188,7 @@ def entity_list(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/entity_list.html", context)
 
 
-@role_required(*STAFF_ROLES)
+@right_required("registry.view")
 def entity_detail(request: HttpRequest, entity_id: int) -> HttpResponse:
     entity = get_entity_for_user(
         request.user,
@@ -222,7 +221,7 @@ def entity_detail(request: HttpRequest, entity_id: int) -> HttpResponse:
     return render(request, "registry/entity_detail.html", context)
 
 
-@role_required(*PLAN_MANAGERS)
+@right_required("registry.edit")
 def entity_edit(request: HttpRequest, entity_id: int) -> HttpResponse:
     entity = get_entity_for_user(request.user, entity_id)
     form = EntityForm(request.POST or None, instance=entity)
@@ -242,7 +241,7 @@ def entity_edit(request: HttpRequest, entity_id: int) -> HttpResponse:
     return render(request, "registry/entity_form.html", {"form": form, "entity": entity})
 
 
-@role_required(*STAFF_ROLES)
+@right_required("registry.export")
 def entity_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in EXPORT_TYPES:
         raise Http404("未知的导出格式")
@@ -287,7 +286,7 @@ def filtered_inspectors(form: InspectorFilterForm, user: Any) -> tuple[QuerySet[
     return inspectors, query is not None
 
 
-@role_required(*STAFF_ROLES)
+@right_required("registry.view")
 def inspector_list(request: HttpRequest) -> HttpResponse:
     form = InspectorFilterForm(request.GET or None)
     inspectors, searching = filtered_inspectors(form, request.user)
@@ -305,7 +304,7 @@ def inspector_list(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/inspector_list.html", context)
 
 
-@role_required(*STAFF_ROLES)
+@right_required("registry.view")
 def inspector_detail(request: HttpRequest, inspector_id: int) -> HttpResponse:
     inspector = get_inspector_for_user(
         request.user,
@@ -331,7 +330,7 @@ def inspector_detail(request: HttpRequest, inspector_id: int) -> HttpResponse:
     return render(request, "registry/inspector_detail.html", context)
 
 
-@role_required(*PLAN_MANAGERS)
+@right_required("registry.edit")
 def inspector_edit(request: HttpRequest, inspector_id: int) -> HttpResponse:
     inspector = get_inspector_for_user(
         request.user, inspector_id, Inspector.objects.select_related("agency")
@@ -352,7 +351,7 @@ def inspector_edit(request: HttpRequest, inspector_id: int) -> HttpResponse:
     return render(request, "registry/inspector_form.html", {"form": form, "inspector": inspector})
 
 
-@role_required(*STAFF_ROLES)
+@right_required("registry.export")
 def inspector_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in EXPORT_TYPES:
         raise Http404("未知的导出格式")
@@ -366,7 +365,7 @@ def inspector_export(request: HttpRequest, fmt: str) -> HttpResponse:
 # Recusals
 
 
-@role_required(*PLAN_MANAGERS)
+@right_required("registry.edit")
 def recusal_add(request: HttpRequest, entity_id: int) -> HttpResponse:
     entity = get_entity_for_user(request.user, entity_id)
     form = RecusalForm(request.POST or None)
@@ -390,7 +389,7 @@ def recusal_add(request: HttpRequest, entity_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*PLAN_MANAGERS)
+@right_required("registry.edit")
 def recusal_end(request: HttpRequest, recusal_id: int) -> HttpResponse:
     recusal = get_recusal_for_user(request.user, recusal_id)
     try:
@@ -406,7 +405,7 @@ def recusal_end(request: HttpRequest, recusal_id: int) -> HttpResponse:
 # Imports from the web: upload -> preview (validation report) -> confirm
 
 
-@role_required(*PLAN_MANAGERS)
+@right_required("registry.import")
 def import_upload(request: HttpRequest) -> HttpResponse:
     initial = {"agency": getattr(request.user, "agency_id", None)}
     form = ImportUploadForm(request.POST or None, request.FILES or None, initial=initial)
@@ -468,7 +467,7 @@ def _stored_for(request: HttpRequest, token: str) -> uploads.StoredUpload:
     return stored
 
 
-@role_required(*PLAN_MANAGERS)
+@right_required("registry.import")
 def import_preview(request: HttpRequest, token: str) -> HttpResponse:
     stored = _stored_for(request, token)
     report = ImportReport.from_json(stored.meta.get("result") or stored.meta["preview"])
@@ -484,7 +483,7 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_POST
-@role_required(*PLAN_MANAGERS)
+@right_required("registry.import")
 def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
     stored = _stored_for(request, token)
     if "result" in stored.meta:
@@ -513,7 +512,7 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("registry:import_preview", token)
 
 
-@role_required(*PLAN_MANAGERS)
+@right_required("registry.import")
 def import_rejects(request: HttpRequest, token: str) -> HttpResponse:
     stored = _stored_for(request, token)
     if not stored.rejects_path.exists():
@@ -530,6 +529,6 @@ def _quote(name: str) -> str:
     return quote(name)
 
 
-@role_required(*STAFF_ROLES)
+@right_required("registry.view")
 def index(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("registry:entities"))
