@@ -380,10 +380,8 @@ def register_event(
         raise InspectionError("须填写主办/承办单位、地点和规模")
     if date.year != item.plan.year:
         raise InspectionError(f"活动日期须在计划年度{item.plan.year}年内")
-    entity = (
-        Entity.objects.filter(agency=item.plan.agency, name=organiser).first()
-        or Entity.objects.filter(name=organiser).first()
-    )
+    # Only the plan's agency's directory: another agency's entity is never linked.
+    entity = Entity.objects.filter(agency=item.plan.agency, name=organiser).first()
     event = Event.objects.create(
         item=item,
         organiser=organiser,

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from spotcheck.accounts.models import Agency
+from spotcheck.accounts.models import Agency, User
 from spotcheck.accounts.permissions import (
     PLAN_MANAGERS,
     Actor,
@@ -461,6 +461,11 @@ def _run_import(
 def _stored_for(request: HttpRequest, token: str) -> uploads.StoredUpload:
     stored = uploads.load(token)
     if stored is None:
+        raise Http404("上传的文件不存在或已过期，请重新上传")
+    uploader = narrow_to_agency(User.objects.all(), request.user).filter(
+        pk=stored.meta.get("user_id")
+    )
+    if not uploader.exists():  # another agency's upload: not found
         raise Http404("上传的文件不存在或已过期，请重新上传")
     if not stored.owned_by(request.user):
         raise PermissionDenied("只能查看自己上传的文件")

@@ -157,7 +157,10 @@ def test_web_import_with_a_bad_row_offers_rejects_and_skip(client, coordinator, 
 def test_uploads_belong_to_their_uploader(client, coordinator, administrator, agency, var_dir):
     from spotcheck.accounts.models import User
 
-    other = User.objects.create_user("coord2", password="x-password-1", role=Role.COORDINATOR)
+    other = User.objects.create_user(
+        "coord2", password="x-password-1", role=Role.COORDINATOR, agency=agency
+    )
+    stranger = User.objects.create_user("coord3", password="x-password-1", role=Role.COORDINATOR)
     client.force_login(coordinator)
     response = upload(
         client, csv_bytes(ENTITY_HEADER, county_rows(3)), kind="entities", agency=agency.pk
@@ -165,6 +168,8 @@ def test_uploads_belong_to_their_uploader(client, coordinator, administrator, ag
     location = response["Location"]
     client.force_login(other)
     assert client.get(location).status_code == 403
+    client.force_login(stranger)  # no agency, or another agency's: not found
+    assert client.get(location).status_code == 404
     client.force_login(administrator)
     assert client.get(location).status_code == 200
     assert client.get(reverse("registry:import_preview", args=["x" * 32])).status_code == 404
