@@ -58,6 +58,7 @@ from spotcheck.inspections.selectors import (
     draws_with_teams_for_user,
     events_for_user,
     get_visit_for_user,
+    managed_visits,
     matchings_for_user,
     members_for_user,
     proposals_for_user,
@@ -199,7 +200,8 @@ def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
         "excluded": [
             (EXCLUDED_LABELS.get(k, k), n) for k, n in (entry or {}).get("excluded", {}).items()
         ],
-        "can_manage": user_has_role(request.user, PLAN_MANAGERS),
+        "can_manage": user_has_role(request.user, PLAN_MANAGERS)
+        and managed_visits(request.user).filter(pk=visit.pk).exists(),
         "can_schedule": visit.status == Visit.Status.PLANNED and _can_schedule(request.user, visit),
         "replace_form": ReplaceForm(),
     }
