@@ -9,11 +9,10 @@ spotcheck.accounts.permissions).
 Only the initiating agency manages a plan's rounds, teams, proposals and events.
 """
 
-from typing import Any
-
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from spotcheck.accounts.actors import AnyUser
 from spotcheck.accounts.models import Role
 from spotcheck.accounts.permissions import (
     has_right,
@@ -26,7 +25,7 @@ from spotcheck.inspections.models import Event, JointProposal, TeamMatching, Tea
 from spotcheck.plans.models import Plan
 
 
-def visits_for_user(user: Any) -> QuerySet[Visit]:
+def visits_for_user(user: AnyUser) -> QuerySet[Visit]:
     visits = Visit.objects.all()
     if not has_right(user, "visit.view"):
         return visits.none()
@@ -49,19 +48,19 @@ def visits_for_user(user: Any) -> QuerySet[Visit]:
     return Visit.objects.filter(pk__in=visits.filter(scope).values("pk"))
 
 
-def get_visit_for_user(user: Any, pk: int, queryset: QuerySet[Visit] | None = None) -> Visit:
+def get_visit_for_user(user: AnyUser, pk: int, queryset: QuerySet[Visit] | None = None) -> Visit:
     scoped = (queryset if queryset is not None else Visit.objects.all()).filter(
         pk__in=visits_for_user(user).values("pk")
     )
     return get_object_or_404(scoped, pk=pk)
 
 
-def managed_visits(user: Any) -> QuerySet[Visit]:
+def managed_visits(user: AnyUser) -> QuerySet[Visit]:
     """The visits of the user's agency's plans (what its coordinators manage)."""
     return narrow_to_agency(Visit.objects.all(), user, "plan__agency")
 
 
-def schedulable_visits(user: Any) -> QuerySet[Visit]:
+def schedulable_visits(user: AnyUser) -> QuerySet[Visit]:
     """Coordinators and administrators: their agency's visits; unit leaders: their unit's."""
     if not has_right(user, "visit.schedule"):
         return Visit.objects.none()
@@ -72,20 +71,20 @@ def schedulable_visits(user: Any) -> QuerySet[Visit]:
     return managed_visits(user)
 
 
-def members_for_user(user: Any) -> QuerySet[TeamMember]:
+def members_for_user(user: AnyUser) -> QuerySet[TeamMember]:
     """Team seats of the visits the user's agency manages."""
     return narrow_to_agency(TeamMember.objects.all(), user, "visit__plan__agency")
 
 
-def proposals_for_user(user: Any) -> QuerySet[JointProposal]:
+def proposals_for_user(user: AnyUser) -> QuerySet[JointProposal]:
     return narrow_to_agency(JointProposal.objects.all(), user, "plan__agency")
 
 
-def events_for_user(user: Any) -> QuerySet[Event]:
+def events_for_user(user: AnyUser) -> QuerySet[Event]:
     return narrow_to_agency(Event.objects.all(), user, "item__plan__agency")
 
 
-def matchings_for_user(user: Any) -> QuerySet[TeamMatching]:
+def matchings_for_user(user: AnyUser) -> QuerySet[TeamMatching]:
     """Matchings of published plans (public records) and, for staff, their own agency's."""
     matchings = TeamMatching.objects.all()
     published = Q(plan__status=Plan.Status.PUBLISHED)
@@ -99,7 +98,7 @@ def matchings_for_user(user: Any) -> QuerySet[TeamMatching]:
     return matchings.filter(published | Q(plan__agency_id=agency_id))
 
 
-def draws_with_teams_for_user(user: Any) -> QuerySet[Draw]:
+def draws_with_teams_for_user(user: AnyUser) -> QuerySet[Draw]:
     """Draws whose draw.json (with teams) the user may download: published plans' draws, and
     for staff their own agency's."""
     draws = Draw.objects.all()

@@ -334,6 +334,8 @@ def import_recusals(
 def _write_recusals(job: RecusalImport, batch: ImportBatch, actor: Actor) -> None:
     created, changed = [], []
     for item in job.planned:
+        # Defence in depth: a user records recusals on their own agency's entities only.
+        ensure_actor_agency(actor, item.record["entity"].agency_id)
         if item.target is None:
             created.append(Recusal(**item.record))
         elif item.changes:

@@ -6,28 +6,27 @@ joint visits are matched from). Unit leaders and inspectors read their agency's 
 they inspect the entities and work beside the officers listed there.
 """
 
-from typing import Any
-
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from spotcheck.accounts.actors import AnyUser
 from spotcheck.accounts.permissions import is_deployment_wide, narrow_to_agency, user_agency_id
 from spotcheck.plans.models import PlanItem
 from spotcheck.registry.models import Entity, Inspector, Recusal
 
 
-def entities_for_user(user: Any) -> QuerySet[Entity]:
+def entities_for_user(user: AnyUser) -> QuerySet[Entity]:
     return narrow_to_agency(Entity.objects.all(), user)
 
 
-def get_entity_for_user(user: Any, pk: int, queryset: QuerySet[Entity] | None = None) -> Entity:
+def get_entity_for_user(user: AnyUser, pk: int, queryset: QuerySet[Entity] | None = None) -> Entity:
     scoped = entities_for_user(user)
     if queryset is not None:
         scoped = queryset & scoped
     return get_object_or_404(scoped, pk=pk)
 
 
-def inspectors_for_user(user: Any) -> QuerySet[Inspector]:
+def inspectors_for_user(user: AnyUser) -> QuerySet[Inspector]:
     inspectors = Inspector.objects.all()
     if is_deployment_wide(user):
         return inspectors
@@ -41,7 +40,7 @@ def inspectors_for_user(user: Any) -> QuerySet[Inspector]:
 
 
 def get_inspector_for_user(
-    user: Any, pk: int, queryset: QuerySet[Inspector] | None = None
+    user: AnyUser, pk: int, queryset: QuerySet[Inspector] | None = None
 ) -> Inspector:
     scoped = inspectors_for_user(user)
     if queryset is not None:
@@ -49,10 +48,10 @@ def get_inspector_for_user(
     return get_object_or_404(scoped, pk=pk)
 
 
-def recusals_for_user(user: Any) -> QuerySet[Recusal]:
+def recusals_for_user(user: AnyUser) -> QuerySet[Recusal]:
     """Recusals on the entities of the user's directory."""
     return Recusal.objects.filter(entity__in=entities_for_user(user))
 
 
-def get_recusal_for_user(user: Any, pk: int) -> Recusal:
+def get_recusal_for_user(user: AnyUser, pk: int) -> Recusal:
     return get_object_or_404(recusals_for_user(user).select_related("entity"), pk=pk)

@@ -95,3 +95,19 @@ def test_coordinator_imports_only_their_own_agencys_directory(tmp_path, other_us
             actor=other_users_by_role[Role.COORDINATOR],
         )
     assert not Entity.objects.exists()
+
+
+def test_recusal_import_refuses_another_agencys_entities(
+    coordinator, other_users_by_role, demo_directory
+):
+    from spotcheck.registry.actions import import_recusals
+
+    Recusal.objects.all().delete()
+    path = demo_directory.directory / "recusals.csv"
+    with pytest.raises(PermissionDenied):
+        import_recusals(
+            source=path, filename=path.name, actor=other_users_by_role[Role.COORDINATOR]
+        )
+    assert not Recusal.objects.exists()
+    report = import_recusals(source=path, filename=path.name, actor=coordinator)
+    assert report.written and Recusal.objects.count() == report.created
