@@ -240,6 +240,9 @@ def _write_inspectors(job: InspectorImport, batch: ImportBatch, actor: Actor) ->
     for item in job.planned:
         record_, values = item.record
         agency, unit = placed(values)
+        if item.target is not None and item.changes:
+            # Defence in depth: a user changes only the officers their directory lists.
+            _ensure_inspector_in_scope(actor, item.target)
         if item.target is None:
             full, initials = search_keys(values["name"])
             created.append(

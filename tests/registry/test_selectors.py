@@ -111,3 +111,31 @@ def test_recusal_import_refuses_another_agencys_entities(
     assert not Recusal.objects.exists()
     report = import_recusals(source=path, filename=path.name, actor=coordinator)
     assert report.written and Recusal.objects.count() == report.created
+
+
+def test_inspector_import_cannot_change_another_agencys_officers(coordinator, other_users_by_role):
+    from spotcheck.registry.actions import import_inspectors
+
+    from .helpers import AS_OF, INSPECTOR_HEADER
+
+    row = ["张伟", "123456", "鲁公执3703230001", "2027-12-31", "沂源县公安局", "治安大队"]
+    row += ["民警", "特种行业管理", "在职"]
+    import_inspectors(
+        source=csv_bytes(INSPECTOR_HEADER, [row]), filename="a.csv", actor=coordinator, today=AS_OF
+    )
+    retired = [*row[:-1], "退休"]
+    with pytest.raises(PermissionDenied):
+        import_inspectors(
+            source=csv_bytes(INSPECTOR_HEADER, [retired]),
+            filename="b.csv",
+            actor=other_users_by_role[Role.COORDINATOR],
+            today=AS_OF,
+        )
+    assert Inspector.objects.get().is_active
+    import_inspectors(
+        source=csv_bytes(INSPECTOR_HEADER, [retired]),
+        filename="c.csv",
+        actor=coordinator,
+        today=AS_OF,
+    )
+    assert not Inspector.objects.get().is_active
