@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from spotcheck.accounts.models import Agency, User
+from spotcheck.accounts.models import Agency, Unit, User
 from spotcheck.accounts.permissions import (
     PLAN_MANAGERS,
     Actor,
@@ -266,6 +266,17 @@ def _file_response(write: Any, stem: str, fmt: str) -> HttpResponse:
 # Inspectors
 
 
+def _inspector_filter_form(request: HttpRequest) -> InspectorFilterForm:
+    """The filter form offering only the agencies and units of the user's directory."""
+    form = InspectorFilterForm(request.GET or None)
+    listed = inspectors_for_user(request.user)
+    form.fields["agency"].queryset = Agency.objects.filter(pk__in=listed.values("agency"))
+    form.fields["unit"].queryset = Unit.objects.select_related("agency").filter(
+        pk__in=listed.values("unit")
+    )
+    return form
+
+
 def filtered_inspectors(form: InspectorFilterForm, user: Any) -> tuple[QuerySet[Inspector], bool]:
     inspectors = inspectors_for_user(user).select_related("agency", "unit")
     data = form.cleaned_data if form.is_valid() else {}
@@ -288,7 +299,7 @@ def filtered_inspectors(form: InspectorFilterForm, user: Any) -> tuple[QuerySet[
 
 @right_required("registry.view")
 def inspector_list(request: HttpRequest) -> HttpResponse:
-    form = InspectorFilterForm(request.GET or None)
+    form = _inspector_filter_form(request)
     inspectors, searching = filtered_inspectors(form, request.user)
     page = Page(inspectors, request, count=True)
     today = timezone.localdate()
@@ -355,7 +366,7 @@ def inspector_edit(request: HttpRequest, inspector_id: int) -> HttpResponse:
 def inspector_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in EXPORT_TYPES:
         raise Http404("未知的导出格式")
-    inspectors, _ = filtered_inspectors(InspectorFilterForm(request.GET or None), request.user)
+    inspectors, _ = filtered_inspectors(_inspector_filter_form(request), request.user)
     return _file_response(
         lambda stream: export_inspectors(stream, fmt, inspectors), "inspectors", fmt
     )

@@ -45,6 +45,9 @@ def test_other_agency_cannot_read_or_export_our_directory(client, other_users_by
     assert entity.name not in listing
     api = client.get("/api/v1/registry/entities", {"agency": entity.agency.name}).json()
     assert api["count"] == 0
+    officers_page = client.get(reverse("registry:inspectors")).content.decode()
+    assert inspector.name not in officers_page
+    assert inspector.agency.name not in officers_page  # not even as a filter choice
     officers = client.get(reverse("registry:inspector_export", args=["csv"]))
     body = b"".join(officers.streaming_content).decode("utf-8-sig")
     assert inspector.certificate_number not in body
