@@ -16,12 +16,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from spotcheck.accounts.actors import AnyUser
 from spotcheck.accounts.models import Agency, Unit, User
 from spotcheck.accounts.permissions import (
     PLAN_MANAGERS,
     Actor,
+    is_deployment_wide,
     narrow_to_agency,
     right_required,
+    user_agency_id,
     user_has_role,
 )
 from spotcheck.registry import uploads
@@ -155,16 +158,22 @@ def filtered_entities(form: EntityFilterForm, user: Any) -> tuple[QuerySet[Entit
 TOWNS_CACHE_KEY = "registry:towns"
 
 
-def _towns() -> list[str]:
-    """Towns for the filter: the configured list, else the directory's (a DISTINCT over the
-    town index, cached for five minutes: a million rows take a noticeable moment)."""
+def _towns_key(agency_id: int | None) -> str:
+    return f"{TOWNS_CACHE_KEY}:{agency_id if agency_id is not None else 'all'}"
+
+
+def _towns(user: AnyUser) -> list[str]:
+    """Towns for the filter: the configured list, else those of the user's directory (a
+    DISTINCT over the town index, cached for five minutes: a million rows take a noticeable
+    moment)."""
     configured = getattr(settings, "SPOTCHECK_TOWNS", None)
     if configured:
         return list(configured)
     return cache.get_or_set(
-        TOWNS_CACHE_KEY,
+        _towns_key(None if is_deployment_wide(user) else user_agency_id(user)),
         lambda: list(
-            Entity.objects.exclude(town="")
+            entities_for_user(user)
+            .exclude(town="")
             .order_by("town")
             .values_list("town", flat=True)
             .distinct()
@@ -175,7 +184,7 @@ def _towns() -> list[str]:
 
 @right_required("registry.view")
 def entity_list(request: HttpRequest) -> HttpResponse:
-    form = EntityFilterForm(request.GET or None, towns=_towns())
+    form = EntityFilterForm(request.GET or None, towns=_towns(request.user))
     entities, searching = filtered_entities(form, request.user)
     page = Page(entities.prefetch_related("target_types"), request, count=not searching)
     context = {
@@ -245,7 +254,7 @@ def entity_edit(request: HttpRequest, entity_id: int) -> HttpResponse:
 def entity_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in EXPORT_TYPES:
         raise Http404("未知的导出格式")
-    form = EntityFilterForm(request.GET or None, towns=_towns())
+    form = EntityFilterForm(request.GET or None, towns=_towns(request.user))
     entities, _ = filtered_entities(form, request.user)
     return _file_response(lambda stream: export_entities(stream, fmt, entities), "entities", fmt)
 
@@ -519,7 +528,8 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
         return redirect("registry:import_preview", token)
     stored.meta["result"] = report.to_json()
     stored.save()
-    cache.delete(TOWNS_CACHE_KEY)
+    agency = Agency.objects.filter(name=stored.meta.get("agency") or "").first()
+    cache.delete_many([_towns_key(None), _towns_key(agency.pk if agency else None)])
     messages.success(
         request,
         f"已导入{report.filename}：新增{report.created}，更新{report.updated}，"

@@ -43,6 +43,7 @@ def test_other_agency_cannot_read_or_export_our_directory(client, other_users_by
     assert len(body.strip().splitlines()) == 1  # the header only: their directory is empty
     listing = client.get(reverse("registry:entities")).content.decode()
     assert entity.name not in listing
+    assert entity.town and entity.town not in listing  # not even as a filter choice
     api = client.get("/api/v1/registry/entities", {"agency": entity.agency.name}).json()
     assert api["count"] == 0
     officers_page = client.get(reverse("registry:inspectors")).content.decode()
