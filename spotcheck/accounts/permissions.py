@@ -14,9 +14,10 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 
 from spotcheck.accounts.actors import Actor as Actor  # re-exported for actions
+from spotcheck.accounts.actors import AnyUser
 from spotcheck.accounts.models import Agency, Role, User
 
 STAFF_ROLES = (
@@ -52,24 +53,20 @@ RIGHTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def roles_for(right: str) -> tuple[str, ...]:
-    return RIGHTS[right]
-
-
-def user_has_role(user: Any, roles: tuple[str, ...]) -> bool:
+def user_has_role(user: AnyUser, roles: tuple[str, ...]) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and user.has_role(*roles)
 
 
-def has_right(user: Any, right: str) -> bool:
+def has_right(user: AnyUser, right: str) -> bool:
     return user_has_role(user, RIGHTS[right])
 
 
-def is_deployment_wide(user: Any) -> bool:
+def is_deployment_wide(user: AnyUser) -> bool:
     """Superusers (the deployment's own administrators) are not bound to one agency."""
     return bool(getattr(user, "is_authenticated", False) and user.is_superuser and user.is_active)
 
 
-def user_agency_id(user: Any) -> int | None:
+def user_agency_id(user: AnyUser) -> int | None:
     """The agency a signed-in user acts in (None: anonymous, or a user without an agency)."""
     if not getattr(user, "is_authenticated", False):
         return None
@@ -125,11 +122,7 @@ def right_required(
     return role_required(*RIGHTS[right])
 
 
-def not_found(what: str = "对象") -> Http404:
-    return Http404(f"找不到该{what}")
-
-
-def narrow_to_agency(queryset: Any, user: Any, field: str = "agency") -> Any:
+def narrow_to_agency(queryset: Any, user: AnyUser, field: str = "agency") -> Any:
     """`queryset` narrowed to the objects whose `field` is the user's agency (everything for a
     superuser, nothing for anonymous users and users without an agency)."""
     if is_deployment_wide(user):

@@ -134,7 +134,7 @@ def _changes_display(changes: dict[str, list[Any]]) -> list[tuple[str, Any, Any]
 # Entities
 
 
-def filtered_entities(form: EntityFilterForm, user: Any) -> tuple[QuerySet[Entity], bool]:
+def filtered_entities(form: EntityFilterForm, user: AnyUser) -> tuple[QuerySet[Entity], bool]:
     """The entities of the user's directory a filter form selects, and whether a text search
     is part of it."""
     entities = entities_for_user(user)
@@ -286,7 +286,9 @@ def _inspector_filter_form(request: HttpRequest) -> InspectorFilterForm:
     return form
 
 
-def filtered_inspectors(form: InspectorFilterForm, user: Any) -> tuple[QuerySet[Inspector], bool]:
+def filtered_inspectors(
+    form: InspectorFilterForm, user: AnyUser
+) -> tuple[QuerySet[Inspector], bool]:
     inspectors = inspectors_for_user(user).select_related("agency", "unit")
     data = form.cleaned_data if form.is_valid() else {}
     if data.get("agency"):

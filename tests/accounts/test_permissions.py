@@ -296,3 +296,30 @@ def test_permission_matrix(world, users_by_role, other_users_by_role):
             elif (right and user and not own and kind is None) and response.json()["count"]:
                 problems.append(f"{label} API {name} lists the first agency's objects")
     assert not problems, "\n".join(problems)
+
+
+def test_who_acts_for_which_agency(coordinator, other_users_by_role, agency, other_agency):
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.exceptions import PermissionDenied
+
+    from spotcheck.accounts.models import Agency, Role, User
+    from spotcheck.accounts.permissions import ensure_actor_agency, narrow_to_agency
+
+    stranger = other_users_by_role[Role.COORDINATOR]
+    ensure_actor_agency(coordinator, agency)
+    ensure_actor_agency(coordinator, agency.pk)
+    for actor in ("cli", None):  # the console acts for every agency
+        ensure_actor_agency(actor, agency)
+    with pytest.raises(PermissionDenied, match="不属于该对象所属机构"):
+        ensure_actor_agency(stranger, agency)
+    homeless = User.objects.create_user("homeless", password="x-password-1", role=Role.COORDINATOR)
+    with pytest.raises(PermissionDenied):
+        ensure_actor_agency(homeless, agency)
+    root = User.objects.create_superuser("root", password="x-password-1", agency=other_agency)
+    ensure_actor_agency(root, agency)
+    agencies = Agency.objects.all()
+    assert list(narrow_to_agency(agencies, coordinator, "pk")) == [agency]
+    assert list(narrow_to_agency(agencies, stranger, "pk")) == [other_agency]
+    assert set(narrow_to_agency(agencies, root, "pk")) == {agency, other_agency}
+    assert not narrow_to_agency(agencies, homeless, "pk").exists()
+    assert not narrow_to_agency(agencies, AnonymousUser(), "pk").exists()
