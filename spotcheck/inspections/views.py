@@ -16,10 +16,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
+from spotcheck.accounts.actors import AnyUser
 from spotcheck.accounts.models import Role
 from spotcheck.accounts.permissions import (
     PLAN_MANAGERS,
-    Actor,
     right_required,
     user_has_role,
 )
@@ -114,7 +114,8 @@ def _rows(visits: Iterable[Visit]) -> list[dict[str, Any]]:
 @right_required("visit.view")
 def visit_list(request: HttpRequest) -> HttpResponse:
     """An inspector's own visits first; then the visits of the user's unit by month inside
-    each item's window (every visit for coordinators, supervisors and administrators)."""
+    each item's window (for coordinators, supervisors and administrators: their agency's
+    visits and the joint visits it cooperates in; see inspections.selectors)."""
     user = request.user
     inspector = getattr(user, "inspector", None)
     mine = []
@@ -208,7 +209,7 @@ def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
     return render(request, "inspections/visit_detail.html", context)
 
 
-def _can_schedule(user: Actor, visit: Visit) -> bool:
+def _can_schedule(user: AnyUser, visit: Visit) -> bool:
     return schedulable_visits(user).filter(pk=visit.pk).exists()
 
 
