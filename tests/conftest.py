@@ -111,3 +111,47 @@ def demo_directory(db, tmp_path):
     return load_demo_directory(
         seed=2022, entities=120, as_of=DEMO_AS_OF, directory=tmp_path / "demo"
     )
+
+
+# A second agency on the same server, for agency-scoping tests: its users must never reach the
+# first agency's objects (another county's police bureau; the housing department the plan's
+# joint items name is the cooperating case, see tests/accounts/test_permissions.py).
+OTHER_AGENCY = "临朐县公安局"
+
+
+@pytest.fixture
+def other_agency(db) -> Agency:
+    return Agency.objects.create(name=OTHER_AGENCY)
+
+
+@pytest.fixture
+def other_unit(other_agency) -> Unit:
+    return Unit.objects.create(agency=other_agency, name="治安大队")
+
+
+@pytest.fixture
+def other_users_by_role(other_agency, other_unit):
+    return {
+        role: _make_user(
+            f"other-{role}",
+            role,
+            other_agency,
+            other_unit if role in (Role.UNIT_LEADER, Role.INSPECTOR) else None,
+        )
+        for role in Role.values
+    }
+
+
+@pytest.fixture
+def other_plan(db, seed_plan_bytes, other_agency):
+    """The other agency's draft plan (the bundled plan imported under its name)."""
+    from spotcheck.plans.actions import import_plan, read_plan_upload
+
+    parsed = read_plan_upload(data=seed_plan_bytes, filename="2022-county-police-plan.txt")
+    return import_plan(
+        parsed=parsed,
+        actor="cli",
+        agency_name=OTHER_AGENCY,
+        source_filename="2022-county-police-plan.txt",
+        source_bytes=seed_plan_bytes,
+    )

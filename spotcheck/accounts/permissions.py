@@ -1,4 +1,12 @@
-"""Role checks shared by views, the API and commands."""
+"""Who may do what: one table of rights by role, and the agency scope every lookup applies.
+
+`RIGHTS` maps each right to the roles that hold it; views (`role_required`), API operations
+(`require_right`) and tests read the same table, and `docs/permissions.md` prints it. A right
+says what a role may do *inside its own agency*: every object is reached through a selector
+(`selectors.py` of plans, registry, draws and inspections) narrowed to the user's agency, and for
+unit leaders and inspectors to their unit where the domain says so. Another agency's object is
+a 404, never a 403 (its existence is not disclosed).
+"""
 
 from collections.abc import Callable
 from functools import wraps
@@ -8,7 +16,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from spotcheck.accounts.models import Role
+from spotcheck.accounts.actors import Actor as Actor  # re-exported for actions
+from spotcheck.accounts.actors import AnyUser
+from spotcheck.accounts.models import Agency, Role, User
 
 STAFF_ROLES = (
     Role.COORDINATOR,
@@ -19,10 +29,71 @@ STAFF_ROLES = (
 )
 PLAN_MANAGERS = (Role.COORDINATOR, Role.ADMINISTRATOR)
 AUDITORS = (Role.SUPERVISOR, Role.COORDINATOR, Role.ADMINISTRATOR)
+LEADERS = (*PLAN_MANAGERS, Role.UNIT_LEADER)
+
+# right -> roles holding it (always within the user's own agency; see the module docstring)
+RIGHTS: dict[str, tuple[str, ...]] = {
+    # plans
+    "plan.view_draft": STAFF_ROLES,
+    "plan.import": PLAN_MANAGERS,
+    "plan.publish": PLAN_MANAGERS,
+    # draws
+    "draw.view": STAFF_ROLES,
+    "draw.manage": PLAN_MANAGERS,  # prepare, seed, execute, cancel, replace a target
+    # directories
+    "registry.view": STAFF_ROLES,
+    "registry.export": STAFF_ROLES,
+    "registry.edit": PLAN_MANAGERS,  # edit entities and inspectors, recusals
+    "registry.import": PLAN_MANAGERS,
+    # visits and teams
+    "visit.view": STAFF_ROLES,  # narrowed to unit / own seat for unit leaders and inspectors
+    "visit.schedule": LEADERS,  # unit leaders: their unit's visits only
+    "round.manage": PLAN_MANAGERS,  # build visits, accept joint visits, events, match, replace
+    "matching.view_draft": STAFF_ROLES,
+}
 
 
-def user_has_role(user: Any, roles: tuple[str, ...]) -> bool:
+def user_has_role(user: AnyUser, roles: tuple[str, ...]) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and user.has_role(*roles)
+
+
+def has_right(user: AnyUser, right: str) -> bool:
+    return user_has_role(user, RIGHTS[right])
+
+
+def is_deployment_wide(user: AnyUser) -> bool:
+    """Superusers (the deployment's own administrators) are not bound to one agency."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_superuser and user.is_active)
+
+
+def user_agency_id(user: AnyUser) -> int | None:
+    """The agency a signed-in user acts in (None: anonymous, or a user without an agency)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    agency_id = getattr(user, "agency_id", None)
+    return int(agency_id) if agency_id is not None else None
+
+
+def actor_may_act_for(actor: Actor, agency: Agency | int | None) -> bool:
+    """A user acts only for their own agency; console operators (a string or None) and
+    superusers act for the whole server."""
+    if not isinstance(actor, User) or is_deployment_wide(actor):
+        return True
+    agency_id = agency.pk if isinstance(agency, Agency) else agency
+    return agency_id is not None and actor.agency_id == agency_id
+
+
+class OtherAgencyError(PermissionDenied):
+    """An action was asked to change another agency's object."""
+
+
+def ensure_actor_agency(actor: Actor, agency: Agency | int | None) -> None:
+    """Defence in depth for actions: raises OtherAgencyError (a PermissionDenied) when a user
+    acts on another agency's object. Views and the API never get here: their selectors have
+    already answered 404."""
+    if not actor_may_act_for(actor, agency):
+        assert isinstance(actor, User)
+        raise OtherAgencyError(f"用户“{actor.get_username()}”不属于该对象所属机构，不能操作")
 
 
 def role_required(
@@ -42,3 +113,21 @@ def role_required(
         return wrapped
 
     return decorator
+
+
+def right_required(
+    right: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """`role_required` for the roles of one right of `RIGHTS`."""
+    return role_required(*RIGHTS[right])
+
+
+def narrow_to_agency(queryset: Any, user: AnyUser, field: str = "agency") -> Any:
+    """`queryset` narrowed to the objects whose `field` is the user's agency (everything for a
+    superuser, nothing for anonymous users and users without an agency)."""
+    if is_deployment_wide(user):
+        return queryset
+    agency_id = user_agency_id(user)
+    if agency_id is None:
+        return queryset.none()
+    return queryset.filter(**{field: agency_id})

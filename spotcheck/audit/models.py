@@ -27,6 +27,8 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from spotcheck.accounts.actors import Actor
+
 GENESIS_HASH = "0" * 64
 
 
@@ -151,7 +153,7 @@ def _json_safe(value: Any) -> Any:
 
 def record(
     *,
-    actor: Any,
+    actor: Actor,
     action: str,
     obj: models.Model | None = None,
     details: dict[str, Any] | None = None,
@@ -179,7 +181,7 @@ def record(
     return entry
 
 
-def actor_label(actor: Any) -> str:
+def actor_label(actor: Actor) -> str:
     if actor is None:
         return "system"
     if isinstance(actor, str):

@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from spotcheck.accounts.permissions import Actor, ensure_actor_agency
 from spotcheck.audit.models import actor_label, record
 from spotcheck.draws.models import (
     Draw,
@@ -245,7 +246,7 @@ def prepare_draw(
     *,
     item: PlanItem,
     round: int = 1,  # noqa: A002 - the issue's name for the round number
-    actor: Any,
+    actor: Actor,
     exclude_recently_inspected: bool = False,
     risk_policy: Mapping[str, Any] | None = None,
     on: date | None = None,
@@ -260,6 +261,7 @@ def prepare_draw(
     policy = parse_risk_policy(risk_policy)
     months = settings.SPOTCHECK_RECENT_INSPECTION_MONTHS
     item = PlanItem.objects.select_related("plan", "plan__agency", "entity_type").get(pk=item.pk)
+    ensure_actor_agency(actor, item.plan.agency_id)
     _check_prepare(item, round, policy)
     population = freeze_population(
         item,
@@ -373,11 +375,12 @@ def _already_drawn(existing: Draw) -> DrawError:
 # --- cancel ----------------------------------------------------------------------------------
 
 
-def cancel_draw(*, draw: Draw | int, reason: str, actor: Any) -> Draw:
+def cancel_draw(*, draw: Draw | int, reason: str, actor: Actor) -> Draw:
     """Cancel a prepared draw before its seed exists; it stays published as cancelled."""
     reason = (reason or "").strip()
     with transaction.atomic():
         draw = _lock_draw(draw)
+        ensure_actor_agency(actor, draw.item.plan.agency_id)
         if draw.status == Draw.Status.SEEDED:
             raise DrawError("种子已录入，结果已经确定，不能作废；请执行抽取")
         _refuse_unless(draw, Draw.Status.PREPARED, "作废")
@@ -400,7 +403,7 @@ def seed_draw(
     draw: Draw | int,
     witnesses: Sequence[tuple[str, str]],
     beacon: str | None = None,
-    actor: Any,
+    actor: Actor,
 ) -> Draw:
     """Record the seed rolled at the public ceremony: each witness's dice digits, then a beacon."""
     parts = [(name.strip(), "".join(digits.split())) for name, digits in witnesses]
@@ -409,6 +412,7 @@ def seed_draw(
     min_digits = max(settings.SPOTCHECK_MIN_SEED_DIGITS, drawdoc.MIN_SEED_DIGITS)
     with transaction.atomic():
         draw = _lock_draw(draw)
+        ensure_actor_agency(actor, draw.item.plan.agency_id)
         _refuse_unless(draw, Draw.Status.PREPARED, "录入种子")
         if len(parts) < min_witnesses:
             raise DrawError(f"至少需要{min_witnesses}名见证人（当前{len(parts)}名）")
@@ -448,7 +452,7 @@ def seed_draws(
     draws: Sequence[Draw | int],
     witnesses: Sequence[tuple[str, str]],
     beacon: str | None = None,
-    actor: Any,
+    actor: Actor,
 ) -> list[Draw]:
     """One ceremony for several prepared draws of a round: all get the same seed, or none does.
 
@@ -493,7 +497,7 @@ def _entity_info(entities: Mapping[str, Entity]) -> dict[str, dict[str, str]]:
     }
 
 
-def execute_draw(*, draw: Draw | int, actor: Any) -> Draw:
+def execute_draw(*, draw: Draw | int, actor: Actor) -> Draw:
     """Compute and store the selection; the draw is locked afterwards.
 
     The selection is computed before the transaction (it can take seconds for a big population)
@@ -507,6 +511,7 @@ def execute_draw(*, draw: Draw | int, actor: Any) -> Draw:
     )
     if current is None:
         raise DrawError(f"找不到编号为 {pk} 的抽取")
+    ensure_actor_agency(actor, current.item.plan.agency_id)
     _refuse_unless(current, Draw.Status.SEEDED, "执行抽取")
     document = compute_document(current)
     with transaction.atomic():
@@ -609,7 +614,7 @@ def replace_target(
     reason_code: str,
     out_of_scope_since: date,
     reason: str,
-    actor: Any,
+    actor: Actor,
 ) -> DrawReplacement:
     """Replace an out-of-scope target by the next ticket of its stratum (never a chosen one).
 
@@ -621,6 +626,7 @@ def replace_target(
     reason = (reason or "").strip()
     with transaction.atomic():
         draw = _lock_draw(draw)
+        ensure_actor_agency(actor, draw.item.plan.agency_id)
         if draw.status != Draw.Status.EXECUTED:
             raise DrawError("只有执行完毕的抽取才能替补检查对象")
         entity = Entity.objects.get(pk=entity.pk)

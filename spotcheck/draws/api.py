@@ -15,11 +15,12 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
-from spotcheck.accounts.permissions import PLAN_MANAGERS, user_has_role
+from spotcheck.accounts.permissions import has_right
 from spotcheck.draws import actions
 from spotcheck.draws.models import Draw, DrawError
 from spotcheck.draws.public_views import public_draws
-from spotcheck.plans.models import PlanItem
+from spotcheck.draws.selectors import get_draw_for_user
+from spotcheck.plans.selectors import get_item_for_user
 
 router = Router(tags=["draws"])
 
@@ -176,7 +177,7 @@ def _detail(draw: Draw) -> dict[str, Any]:
 
 
 def _require_manager(request: HttpRequest) -> None:
-    if not user_has_role(request.user, PLAN_MANAGERS):
+    if not has_right(request.user, "draw.manage"):
         raise HttpError(403, "您的角色无权执行此操作")
 
 
@@ -210,7 +211,7 @@ def get_draw_json(request: HttpRequest, draw_id: int) -> HttpResponse:
 )
 def prepare(request: HttpRequest, item_id: int, payload: PrepareIn) -> Status:
     _require_manager(request)
-    item = get_object_or_404(PlanItem, pk=item_id)
+    item = get_item_for_user(request.user, item_id)
     try:
         draw = actions.prepare_draw(
             item=item,
@@ -233,7 +234,7 @@ def prepare(request: HttpRequest, item_id: int, payload: PrepareIn) -> Status:
 )
 def seed(request: HttpRequest, draw_id: int, payload: SeedIn) -> dict[str, Any]:
     _require_manager(request)
-    draw = get_object_or_404(Draw, pk=draw_id)
+    draw = get_draw_for_user(request.user, draw_id)
     try:
         draw = actions.seed_draw(
             draw=draw,
@@ -254,7 +255,7 @@ def seed(request: HttpRequest, draw_id: int, payload: SeedIn) -> dict[str, Any]:
 )
 def execute(request: HttpRequest, draw_id: int) -> dict[str, Any]:
     _require_manager(request)
-    draw = get_object_or_404(Draw, pk=draw_id)
+    draw = get_draw_for_user(request.user, draw_id)
     try:
         draw = actions.execute_draw(draw=draw, actor=request.user)
     except DrawError as error:

@@ -9,37 +9,33 @@ from typing import Any
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from spotcheck.accounts.permissions import PLAN_MANAGERS, STAFF_ROLES, role_required, user_has_role
+from spotcheck.accounts.permissions import has_right, right_required
 from spotcheck.draws import actions
 from spotcheck.draws.forms import CancelForm, PrepareForm, ReplaceForm, SeedForm
 from spotcheck.draws.models import Draw, DrawError
-from spotcheck.plans.models import Plan, PlanItem
+from spotcheck.draws.selectors import get_draw_for_user
+from spotcheck.plans.models import Plan
+from spotcheck.plans.selectors import get_item_for_user, items_for_user
 
 
-def _draw(draw_id: int) -> Draw:
-    return get_object_or_404(
-        Draw.objects.select_related(
-            "item", "item__plan", "item__plan__agency", "item__entity_type"
-        ),
-        pk=draw_id,
-    )
+def _draw(request: HttpRequest, draw_id: int) -> Draw:
+    return get_draw_for_user(request.user, draw_id)
 
 
 def _can_draw(request: HttpRequest) -> bool:
-    return user_has_role(request.user, PLAN_MANAGERS)
+    return has_right(request.user, "draw.manage")
 
 
-@role_required(*STAFF_ROLES)
+@right_required("draw.view")
 def draw_list(request: HttpRequest) -> HttpResponse:
     """Every ratio-based item of the published plans, with its draws."""
     items = (
-        PlanItem.objects.filter(
-            plan__status=Plan.Status.PUBLISHED, event_driven=False, ratio_percent__isnull=False
-        )
+        items_for_user(request.user)
+        .filter(plan__status=Plan.Status.PUBLISHED, event_driven=False, ratio_percent__isnull=False)
         .select_related("plan", "entity_type")
         .prefetch_related("draws")
         .order_by("-plan__year", "plan__agency__name", "position")
@@ -50,9 +46,9 @@ def draw_list(request: HttpRequest) -> HttpResponse:
     return render(request, "draws/draw_list.html", {"rows": rows, "can_draw": _can_draw(request)})
 
 
-@role_required(*STAFF_ROLES)
+@right_required("draw.view")
 def item_draws(request: HttpRequest, item_id: int) -> HttpResponse:
-    item = get_object_or_404(PlanItem.objects.select_related("plan", "entity_type"), pk=item_id)
+    item = get_item_for_user(request.user, item_id)
     form = PrepareForm(request.POST or None)
     if request.method == "POST":
         if not _can_draw(request):
@@ -95,9 +91,9 @@ def item_draws(request: HttpRequest, item_id: int) -> HttpResponse:
     return render(request, "draws/item_draws.html", context)
 
 
-@role_required(*STAFF_ROLES)
+@right_required("draw.view")
 def draw_detail(request: HttpRequest, draw_id: int) -> HttpResponse:
-    draw = _draw(draw_id)
+    draw = _draw(request, draw_id)
     context = _draw_context(request, draw)
     context["cancel_form"] = CancelForm()
     return render(request, "draws/draw_detail.html", context)
@@ -126,9 +122,9 @@ def selection_context(draw: Draw) -> dict[str, Any]:
     }
 
 
-@role_required(*STAFF_ROLES)
+@right_required("draw.view")
 def ceremony(request: HttpRequest, draw_id: int) -> HttpResponse:
-    draw = _draw(draw_id)
+    draw = _draw(request, draw_id)
     return _render_ceremony(request, draw, SeedForm(round_draws=_round_partners(draw)))
 
 
@@ -154,9 +150,9 @@ def _render_ceremony(
 
 
 @require_POST
-@role_required(*PLAN_MANAGERS)
+@right_required("draw.manage")
 def seed(request: HttpRequest, draw_id: int) -> HttpResponse:
-    draw = _draw(draw_id)
+    draw = _draw(request, draw_id)
     form = SeedForm(request.POST, round_draws=_round_partners(draw))
     if form.is_valid():
         try:
@@ -176,9 +172,9 @@ def seed(request: HttpRequest, draw_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*PLAN_MANAGERS)
+@right_required("draw.manage")
 def execute(request: HttpRequest, draw_id: int) -> HttpResponse:
-    draw = _draw(draw_id)
+    draw = _draw(request, draw_id)
     try:
         actions.execute_draw(draw=draw, actor=request.user)
     except DrawError as error:
@@ -188,9 +184,9 @@ def execute(request: HttpRequest, draw_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*PLAN_MANAGERS)
+@right_required("draw.manage")
 def cancel(request: HttpRequest, draw_id: int) -> HttpResponse:
-    draw = _draw(draw_id)
+    draw = _draw(request, draw_id)
     form = CancelForm(request.POST)
     if not form.is_valid():
         messages.error(request, "作废须写明原因")
@@ -204,9 +200,9 @@ def cancel(request: HttpRequest, draw_id: int) -> HttpResponse:
     return redirect(draw)
 
 
-@role_required(*PLAN_MANAGERS)
+@right_required("draw.manage")
 def replace(request: HttpRequest, draw_id: int) -> HttpResponse:
-    draw = _draw(draw_id)
+    draw = _draw(request, draw_id)
     if draw.status != Draw.Status.EXECUTED:
         messages.error(request, "只有执行完毕的抽取才能替补检查对象")
         return redirect(draw)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import date
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -18,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from spotcheck.accounts.models import Agency, Unit
+from spotcheck.accounts.permissions import Actor, ensure_actor_agency
 from spotcheck.audit.models import record
 from spotcheck.inspections import sources
 from spotcheck.inspections.models import (
@@ -162,10 +162,11 @@ def _lock_plan(plan: Plan) -> Plan:
 
 @transaction.atomic
 def set_item_setting(
-    *, item: PlanItem, team_size: int, qualifications: Sequence[str], actor: Any
+    *, item: PlanItem, team_size: int, qualifications: Sequence[str], actor: Actor
 ) -> ItemSetting:
     """Team size and required qualifications of an item; read when visits are (re)built, so
     they apply to rounds whose teams are not matched yet."""
+    ensure_actor_agency(actor, item.plan.agency_id)
     if team_size < 1:
         raise InspectionError("每组人数至少为1")
     wanted = sorted({q.strip() for q in qualifications if q.strip()})
@@ -193,10 +194,11 @@ class BuildResult:
 
 
 @transaction.atomic
-def build_visits(*, plan: Plan, round: int, actor: Any) -> BuildResult:
+def build_visits(*, plan: Plan, round: int, actor: Actor) -> BuildResult:
     """(Re)build the round's visits from its executed draws; accepted joint proposals are
     merged, the others stored for coordinators. Refused once the round's teams are matched."""
     plan = _lock_plan(plan)
+    ensure_actor_agency(actor, plan.agency_id)
     result = _rebuild(plan, round)
     record(
         actor=actor,
@@ -298,9 +300,10 @@ def _rebuild(plan: Plan, round: int) -> BuildResult:
 
 
 @transaction.atomic
-def accept_joint_visit(*, proposal: JointProposal, actor: Any) -> Visit:
+def accept_joint_visit(*, proposal: JointProposal, actor: Actor) -> Visit:
     """Accept a proposed joint visit: its single-unit visits are merged into one."""
     plan = _lock_plan(proposal.plan)
+    ensure_actor_agency(actor, plan.agency_id)
     proposal = JointProposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.is_accepted:
         raise InspectionError("该联合检查建议已经接受")
@@ -325,10 +328,11 @@ def accept_joint_visit(*, proposal: JointProposal, actor: Any) -> Visit:
 
 
 @transaction.atomic
-def schedule_visit(*, visit: Visit, start: date, end: date, actor: Any) -> Visit:
+def schedule_visit(*, visit: Visit, start: date, end: date, actor: Actor) -> Visit:
     """Set a visit's planned days inside its window, before its team is matched (matching
     checks certificates and recusals against these days)."""
     visit = Visit.objects.select_for_update().select_related("plan").get(pk=visit.pk)
+    ensure_actor_agency(actor, visit.plan.agency_id)
     if visit.status != Visit.Status.PLANNED:
         raise InspectionError(
             "检查组已匹配，检查日期已锁定（匹配时据此判断执法证有效期和回避关系）"
@@ -363,9 +367,10 @@ def register_event(
     place: str,
     date: date,
     scale: str,
-    actor: Any,
+    actor: Actor,
 ) -> Event:
     """Register an event of an event-driven item; every registered event gets a visit."""
+    ensure_actor_agency(actor, item.plan.agency_id)
     if not item.event_driven:
         raise InspectionError(f"事项{_item_key(item)}不是按实际执行的事项，其检查对象须摇号抽取")
     if item.responsible_unit is None:
@@ -375,10 +380,8 @@ def register_event(
         raise InspectionError("须填写主办/承办单位、地点和规模")
     if date.year != item.plan.year:
         raise InspectionError(f"活动日期须在计划年度{item.plan.year}年内")
-    entity = (
-        Entity.objects.filter(agency=item.plan.agency, name=organiser).first()
-        or Entity.objects.filter(name=organiser).first()
-    )
+    # Only the plan's agency's directory: another agency's entity is never linked.
+    entity = Entity.objects.filter(agency=item.plan.agency, name=organiser).first()
     event = Event.objects.create(
         item=item,
         organiser=organiser,
@@ -576,9 +579,10 @@ def _save_teams(match: TeamMatching, inputs: _Inputs, result: matching.MatchingR
 
 
 @transaction.atomic
-def match_teams_for_round(*, plan: Plan, round: int, actor: Any) -> TeamMatching:
+def match_teams_for_round(*, plan: Plan, round: int, actor: Actor) -> TeamMatching:
     """Match a team to every visit of the round from the round seed; all or nothing."""
     plan = _lock_plan(plan)
+    ensure_actor_agency(actor, plan.agency_id)
     if _round_locked(plan, round):
         raise InspectionError(f"第{round}轮检查组已经匹配，结果已锁定")
     draws = _executed_draws(plan, round)
@@ -637,12 +641,13 @@ def match_teams_for_round(*, plan: Plan, round: int, actor: Any) -> TeamMatching
 
 @transaction.atomic
 def match_event_team(
-    *, event: Event, witnesses: Sequence[tuple[str, str]], beacon: str | None, actor: Any
+    *, event: Event, witnesses: Sequence[tuple[str, str]], beacon: str | None, actor: Actor
 ) -> TeamMatching:
     """Match the team of an event's visit from a seed rolled at a ceremony (no draw exists)."""
     event = (
         Event.objects.select_for_update(of=("self",)).select_related("item__plan").get(pk=event.pk)
     )
+    ensure_actor_agency(actor, event.item.plan.agency_id)
     if TeamMatching.objects.filter(event=event).exists():
         raise InspectionError("该活动的检查组已经匹配，结果已锁定")
     names = [name.strip() for name, _ in witnesses]
@@ -785,7 +790,7 @@ def still_eligible(inspector: Inspector, visit: Visit) -> str:
 
 
 @transaction.atomic
-def replace_team_member(*, member: TeamMember, reason: str, actor: Any) -> TeamMember:
+def replace_team_member(*, member: TeamMember, reason: str, actor: Actor) -> TeamMember:
     """Replace a member with the next eligible inspector by ticket; no free choice.
 
     If the inspector picked by the rule is no longer eligible (left, certificate expired, new
@@ -794,7 +799,10 @@ def replace_team_member(*, member: TeamMember, reason: str, actor: Any) -> TeamM
     if not reason:
         raise InspectionError("替换须写明原因（如：因病、出差、回避；不要写个人隐私细节）")
     match = TeamMatching.objects.select_for_update().get(pk=member.matching_id)
-    member = TeamMember.objects.select_related("visit", "inspector").get(pk=member.pk)
+    member = TeamMember.objects.select_related("visit", "visit__plan", "inspector").get(
+        pk=member.pk
+    )
+    ensure_actor_agency(actor, member.visit.plan.agency_id)
     if not member.is_current:
         raise InspectionError("该成员已被替换")
     visit = member.visit

@@ -3,8 +3,8 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
-from spotcheck.accounts.permissions import STAFF_ROLES, user_has_role
 from spotcheck.inspections.models import TeamMatching
+from spotcheck.inspections.selectors import matchings_for_user
 
 router = Router(tags=["inspections"])
 
@@ -21,10 +21,8 @@ class MatchingOut(Schema):
 
 
 def _visible(request: Any) -> Any:
-    matchings = TeamMatching.objects.select_related("plan")
-    if user_has_role(request.user, STAFF_ROLES):
-        return matchings
-    return matchings.filter(plan__status="published")
+    """Published plans' matchings; staff also their own agency's."""
+    return matchings_for_user(request.user).select_related("plan")
 
 
 def _out(match: TeamMatching) -> dict[str, Any]:

@@ -16,11 +16,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
+from spotcheck.accounts.actors import AnyUser
 from spotcheck.accounts.models import Role
 from spotcheck.accounts.permissions import (
     PLAN_MANAGERS,
-    STAFF_ROLES,
-    role_required,
+    right_required,
     user_has_role,
 )
 from spotcheck.draws.models import Draw
@@ -54,8 +54,20 @@ from spotcheck.inspections.models import (
     item_qualifications,
     item_team_size,
 )
+from spotcheck.inspections.selectors import (
+    draws_with_teams_for_user,
+    events_for_user,
+    get_visit_for_user,
+    managed_visits,
+    matchings_for_user,
+    members_for_user,
+    proposals_for_user,
+    schedulable_visits,
+    visits_for_user,
+)
 from spotcheck.lib.matching import EXCLUSION_LABELS
 from spotcheck.plans.models import Plan
+from spotcheck.plans.selectors import get_managed_plan, managed_plans
 
 MONTHS = list(range(1, 13))
 EXCLUDED_LABELS = {
@@ -99,16 +111,17 @@ def _rows(visits: Iterable[Visit]) -> list[dict[str, Any]]:
     return rows
 
 
-@role_required(*STAFF_ROLES)
+@right_required("visit.view")
 def visit_list(request: HttpRequest) -> HttpResponse:
     """An inspector's own visits first; then the visits of the user's unit by month inside
-    each item's window (every visit for coordinators, supervisors and administrators)."""
+    each item's window (for coordinators, supervisors and administrators: their agency's
+    visits and the joint visits it cooperates in; see inspections.selectors)."""
     user = request.user
     inspector = getattr(user, "inspector", None)
     mine = []
     if inspector is not None:
         mine = _rows(_visits().filter(members__inspector=inspector, members__replaced_at=None))
-    visits = _visits()
+    visits = _visits().filter(pk__in=visits_for_user(user).values("pk"))
     scope = "全部单位"
     if user.role in (Role.UNIT_LEADER, Role.INSPECTOR):
         if user.unit is None:
@@ -141,34 +154,27 @@ def visit_list(request: HttpRequest) -> HttpResponse:
         "scope": scope,
         "months": MONTHS,
         "can_manage": user_has_role(user, PLAN_MANAGERS),
-        "plans": Plan.objects.filter(status=Plan.Status.PUBLISHED),
+        "plans": managed_plans(user).filter(status=Plan.Status.PUBLISHED),
     }
     return render(request, "inspections/visit_list.html", context)
 
 
-@role_required(*STAFF_ROLES)
+@right_required("visit.view")
 def team_print(request: HttpRequest) -> HttpResponse:
     """A print-friendly list of the unit's teams (print CSS; one table)."""
     user = request.user
-    visits = _visits().filter(status=Visit.Status.MATCHED)
+    visits = _visits().filter(
+        status=Visit.Status.MATCHED, pk__in=visits_for_user(user).values("pk")
+    )
     if user.role in (Role.UNIT_LEADER, Role.INSPECTOR):
         visits = visits.filter(responsible_unit=user.unit) if user.unit else visits.none()
     unit = user.unit.name if user.unit and not user_has_role(user, PLAN_MANAGERS) else "全部单位"
     return render(request, "inspections/team_print.html", {"rows": _rows(visits), "unit": unit})
 
 
-def _can_see_visit(user: Any, visit: Visit) -> bool:
-    if user.role in (Role.UNIT_LEADER, Role.INSPECTOR):
-        own = visit.members.filter(inspector__user=user).exists()
-        return own or (user.unit is not None and user.unit_id == visit.responsible_unit_id)
-    return True
-
-
-@role_required(*STAFF_ROLES)
+@right_required("visit.view")
 def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
-    visit = get_object_or_404(_visits(), pk=visit_id)
-    if not _can_see_visit(request.user, visit):
-        raise PermissionDenied("只能查看本单位或本人的检查任务")
+    visit = get_visit_for_user(request.user, visit_id, _visits())
     match = TeamMatching.objects.filter(members__visit=visit).distinct().first()
     history = visit.members.filter(replaced_at__isnull=False).select_related(
         "inspector", "replacement__inspector"
@@ -195,23 +201,22 @@ def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
         "excluded": [
             (EXCLUDED_LABELS.get(k, k), n) for k, n in (entry or {}).get("excluded", {}).items()
         ],
-        "can_manage": user_has_role(request.user, PLAN_MANAGERS),
+        "can_manage": user_has_role(request.user, PLAN_MANAGERS)
+        and managed_visits(request.user).filter(pk=visit.pk).exists(),
         "can_schedule": visit.status == Visit.Status.PLANNED and _can_schedule(request.user, visit),
         "replace_form": ReplaceForm(),
     }
     return render(request, "inspections/visit_detail.html", context)
 
 
-def _can_schedule(user: Any, visit: Visit) -> bool:
-    if user_has_role(user, PLAN_MANAGERS):
-        return True
-    return user.role == Role.UNIT_LEADER and user.unit_id == visit.responsible_unit_id
+def _can_schedule(user: AnyUser, visit: Visit) -> bool:
+    return schedulable_visits(user).filter(pk=visit.pk).exists()
 
 
 @require_POST
-@role_required(*PLAN_MANAGERS, Role.UNIT_LEADER)
+@right_required("visit.schedule")
 def visit_schedule(request: HttpRequest, visit_id: int) -> HttpResponse:
-    visit = get_object_or_404(Visit, pk=visit_id)
+    visit = get_visit_for_user(request.user, visit_id)
     if not _can_schedule(request.user, visit):
         raise PermissionDenied("只能安排本单位的检查任务")
     form = ScheduleForm(request.POST)
@@ -252,9 +257,9 @@ def _draw_links(visit_item: VisitItem) -> dict[str, Any]:
 
 
 @require_POST
-@role_required(*PLAN_MANAGERS)
+@right_required("round.manage")
 def member_replace(request: HttpRequest, member_id: int) -> HttpResponse:
-    member = get_object_or_404(TeamMember.objects.select_related("visit"), pk=member_id)
+    member = get_object_or_404(members_for_user(request.user).select_related("visit"), pk=member_id)
     form = ReplaceForm(request.POST)
     if not form.is_valid():
         messages.error(request, "替换须写明原因")
@@ -270,11 +275,11 @@ def member_replace(request: HttpRequest, member_id: int) -> HttpResponse:
     return redirect(member.visit)
 
 
-@role_required(*PLAN_MANAGERS)
+@right_required("round.manage")
 def round_detail(request: HttpRequest, plan_id: int, round: int) -> HttpResponse:
     """Coordinators: build the round's visits, accept joint proposals, match teams; register
     events and hold their seed ceremonies."""
-    plan = get_object_or_404(Plan, pk=plan_id)
+    plan = get_managed_plan(request.user, plan_id)
     visits = _visits().filter(plan=plan, round=round, event__isnull=True)
     context = {
         "plan": plan,
@@ -312,9 +317,9 @@ def _round_url(plan: Plan, round: int) -> str:
 
 
 @require_POST
-@role_required(*PLAN_MANAGERS)
+@right_required("round.manage")
 def round_build(request: HttpRequest, plan_id: int, round: int) -> HttpResponse:
-    plan = get_object_or_404(Plan, pk=plan_id)
+    plan = get_managed_plan(request.user, plan_id)
     try:
         result = build_visits(plan=plan, round=round, actor=request.user)
     except InspectionError as exc:
@@ -328,9 +333,9 @@ def round_build(request: HttpRequest, plan_id: int, round: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*PLAN_MANAGERS)
+@right_required("round.manage")
 def round_match(request: HttpRequest, plan_id: int, round: int) -> HttpResponse:
-    plan = get_object_or_404(Plan, pk=plan_id)
+    plan = get_managed_plan(request.user, plan_id)
     try:
         match = match_teams_for_round(plan=plan, round=round, actor=request.user)
     except InspectionError as exc:
@@ -341,9 +346,11 @@ def round_match(request: HttpRequest, plan_id: int, round: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*PLAN_MANAGERS)
+@right_required("round.manage")
 def proposal_accept(request: HttpRequest, proposal_id: int) -> HttpResponse:
-    proposal = get_object_or_404(JointProposal.objects.select_related("plan"), pk=proposal_id)
+    proposal = get_object_or_404(
+        proposals_for_user(request.user).select_related("plan"), pk=proposal_id
+    )
     try:
         visit = accept_joint_visit(proposal=proposal, actor=request.user)
     except InspectionError as exc:
@@ -354,9 +361,9 @@ def proposal_accept(request: HttpRequest, proposal_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*PLAN_MANAGERS)
+@right_required("round.manage")
 def event_register(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan = get_object_or_404(Plan, pk=plan_id)
+    plan = get_managed_plan(request.user, plan_id)
     form = EventForm(request.POST, plan=plan)
     if form.is_valid():
         try:
@@ -378,9 +385,9 @@ def event_register(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*PLAN_MANAGERS)
+@right_required("round.manage")
 def item_setting(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan = get_object_or_404(Plan, pk=plan_id)
+    plan = get_managed_plan(request.user, plan_id)
     form = ItemSettingForm(request.POST, plan=plan)
     if form.is_valid():
         try:
@@ -395,9 +402,11 @@ def item_setting(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*PLAN_MANAGERS)
+@right_required("round.manage")
 def event_match(request: HttpRequest, event_id: int) -> HttpResponse:
-    event = get_object_or_404(Event.objects.select_related("item__plan"), pk=event_id)
+    event = get_object_or_404(
+        events_for_user(request.user).select_related("item__plan"), pk=event_id
+    )
     form = CeremonyForm(request.POST)
     if form.is_valid():
         try:
@@ -418,17 +427,16 @@ def event_match(request: HttpRequest, event_id: int) -> HttpResponse:
 
 def matching_list(request: HttpRequest) -> HttpResponse:
     """Public: every matching of a published plan (staff also see drafts' matchings)."""
-    matchings = TeamMatching.objects.select_related("plan", "event").order_by("-matched_at")
-    if not user_has_role(request.user, STAFF_ROLES):
-        matchings = matchings.filter(plan__status=Plan.Status.PUBLISHED)
+    matchings = (
+        matchings_for_user(request.user).select_related("plan", "event").order_by("-matched_at")
+    )
     return render(request, "inspections/matching_list.html", {"matchings": matchings})
 
 
 def _public_matching(request: HttpRequest, matching_id: int) -> TeamMatching:
-    match = get_object_or_404(TeamMatching.objects.select_related("plan", "event"), pk=matching_id)
-    if not match.plan.is_published and not user_has_role(request.user, STAFF_ROLES):
-        raise Http404("匹配记录尚未公开")
-    return match
+    return get_object_or_404(
+        matchings_for_user(request.user).select_related("plan", "event"), pk=matching_id
+    )
 
 
 def matching_detail(request: HttpRequest, matching_id: int) -> HttpResponse:
@@ -454,9 +462,9 @@ def matching_detail(request: HttpRequest, matching_id: int) -> HttpResponse:
 
 def draw_json(request: HttpRequest, draw_id: int) -> HttpResponse:
     """draw.json of a draw with the round's teams attached (once matched)."""
-    draw = get_object_or_404(Draw.objects.select_related("item__plan"), pk=draw_id)
-    if not draw.item.plan.is_published and not user_has_role(request.user, STAFF_ROLES):
-        raise Http404("抽取尚未公开")
+    draw = get_object_or_404(
+        draws_with_teams_for_user(request.user).select_related("item__plan"), pk=draw_id
+    )
     if draw.status != Draw.Status.EXECUTED:
         raise Http404("抽取尚未执行")
     try:

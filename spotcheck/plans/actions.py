@@ -2,13 +2,13 @@
 
 import hashlib
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from spotcheck.accounts.models import Agency
 from spotcheck.accounts.orgs import get_or_create_agency, get_or_create_unit
+from spotcheck.accounts.permissions import Actor, actor_may_act_for, ensure_actor_agency
 from spotcheck.audit.models import record
 from spotcheck.lib import planfile
 from spotcheck.plans.models import Plan, PlanItem
@@ -30,7 +30,7 @@ def read_plan_upload(*, data: bytes, filename: str) -> planfile.ParsedPlan:
 def import_plan(
     *,
     parsed: planfile.ParsedPlan,
-    actor: Any,
+    actor: Actor,
     agency_name: str | None = None,
     year: int | None = None,
     replace: bool = False,
@@ -47,6 +47,8 @@ def import_plan(
     if not parsed.items:
         raise PlanImportError("文件中没有抽查事项")
     agency, _ = get_or_create_agency(agency_name)
+    if not actor_may_act_for(actor, agency):
+        raise PlanImportError(f"只能导入本机构的计划，不能导入“{agency.name}”的计划")
     existing = Plan.objects.select_for_update().filter(agency=agency, year=year).first()
     replaced_id = None
     if existing is not None:
@@ -128,8 +130,9 @@ def _create_item(*, plan: Plan, agency: Agency, position: int, data: planfile.Pl
 
 
 @transaction.atomic
-def publish_plan(*, plan: Plan, actor: Any) -> Plan:
+def publish_plan(*, plan: Plan, actor: Actor) -> Plan:
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    ensure_actor_agency(actor, plan.agency_id)
     if plan.is_published:
         raise PlanImportError(f"“{plan.title}”已经公开")
     plan.status = Plan.Status.PUBLISHED

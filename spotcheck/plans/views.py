@@ -5,19 +5,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from spotcheck.accounts.permissions import PLAN_MANAGERS, STAFF_ROLES, role_required, user_has_role
+from spotcheck.accounts.permissions import PLAN_MANAGERS, right_required, user_has_role
 from spotcheck.plans.actions import PlanImportError, import_plan, publish_plan, read_plan_upload
 from spotcheck.plans.exports import EXPORT_TYPES, export_plan_bytes
 from spotcheck.plans.forms import PlanUploadForm
 from spotcheck.plans.models import Plan, PlanItem
+from spotcheck.plans.selectors import get_managed_plan, managed_plans, plans_for_user
 
 
 def visible_plans(request: HttpRequest) -> QuerySet[Plan]:
-    """Staff see drafts too; the public sees only published plans."""
-    plans = Plan.objects.select_related("agency")
-    if user_has_role(request.user, STAFF_ROLES):
-        return plans
-    return plans.filter(status=Plan.Status.PUBLISHED)
+    """Published plans; staff also see their own agency's drafts."""
+    return plans_for_user(request.user)
 
 
 def plan_list(request: HttpRequest) -> HttpResponse:
@@ -39,7 +37,8 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         "groups": [(mode, unit, group) for (mode, unit), group in groups.items()],
         "item_count": len(items),
         "flagged": sum(1 for i in items if i.review_flags),
-        "can_manage": user_has_role(request.user, PLAN_MANAGERS),
+        "can_manage": user_has_role(request.user, PLAN_MANAGERS)
+        and managed_plans(request.user).filter(pk=plan.pk).exists(),
     }
     return render(request, "plans/plan_detail.html", context)
 
@@ -92,7 +91,7 @@ def plan_export(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
     return response
 
 
-@role_required(*PLAN_MANAGERS)
+@right_required("plan.import")
 def plan_upload(request: HttpRequest) -> HttpResponse:
     form = PlanUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -118,9 +117,9 @@ def plan_upload(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(*PLAN_MANAGERS)
+@right_required("plan.publish")
 def plan_publish(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan = get_object_or_404(Plan, pk=plan_id)
+    plan = get_managed_plan(request.user, plan_id)
     try:
         publish_plan(plan=plan, actor=request.user)
     except (PlanImportError, ObjectDoesNotExist) as exc:

@@ -17,7 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from spotcheck.accounts.models import Agency, Unit
-from spotcheck.accounts.orgs import get_or_create_agency, get_or_create_unit
+from spotcheck.accounts.orgs import canonical_agency_name, get_or_create_agency, get_or_create_unit
+from spotcheck.accounts.permissions import Actor, actor_may_act_for, ensure_actor_agency
 from spotcheck.audit.models import actor_label, record
 from spotcheck.lib import demo
 from spotcheck.registry.imports import (
@@ -42,6 +43,7 @@ from spotcheck.registry.models import (
     Recusal,
 )
 from spotcheck.registry.search import search_keys
+from spotcheck.registry.selectors import inspectors_for_user
 
 __all__ = [
     "DirectoryImportError",
@@ -66,7 +68,7 @@ def import_entities(
     source: Source,
     filename: str,
     agency_name: str,
-    actor: Any,
+    actor: Actor,
     skip_invalid: bool = False,
     dry_run: bool = False,
     rejects_path: Path | None = None,
@@ -84,6 +86,9 @@ def import_entities(
     written. On SQLite the database is locked for writing meanwhile (other writers wait)."""
     if not agency_name.strip():
         raise DirectoryImportError("请指定名录所属机构")
+    named = Agency.objects.filter(name=canonical_agency_name(agency_name)).first()
+    if not actor_may_act_for(actor, named if named is not None else 0):
+        raise DirectoryImportError(f"只能导入本机构的检查对象名录，不能导入“{agency_name}”的名录")
     job = EntityImport(
         source=source, filename=filename, agency_name=agency_name, today=today, progress=progress
     )
@@ -111,7 +116,7 @@ def _write_rejects(job: EntityImport | _SmallImport, rejects_path: Path | None) 
 
 
 @transaction.atomic
-def _write_entities(*, job: EntityImport, actor: Any, rejects_path: Path | None) -> bool:
+def _write_entities(*, job: EntityImport, actor: Actor, rejects_path: Path | None) -> bool:
     """Stream the file into the directory; False when it was rolled back (a bad row)."""
     report = job.report
     if job.agency is None:
@@ -130,7 +135,7 @@ def _write_entities(*, job: EntityImport, actor: Any, rejects_path: Path | None)
     return True
 
 
-def _start_batch(report: ImportReport, *, actor: Any, agency: Agency | None) -> ImportBatch:
+def _start_batch(report: ImportReport, *, actor: Actor, agency: Agency | None) -> ImportBatch:
     return ImportBatch.objects.create(
         kind=report.kind,
         agency=agency,
@@ -142,7 +147,7 @@ def _start_batch(report: ImportReport, *, actor: Any, agency: Agency | None) -> 
     )
 
 
-def _finish_batch(batch: ImportBatch, report: ImportReport, *, actor: Any, action: str) -> None:
+def _finish_batch(batch: ImportBatch, report: ImportReport, *, actor: Actor, action: str) -> None:
     batch.rows = report.rows
     batch.sha256 = report.sha256
     batch.created = report.created
@@ -169,7 +174,7 @@ def _finish_batch(batch: ImportBatch, report: ImportReport, *, actor: Any, actio
 def _run_small(
     job: _SmallImport,
     *,
-    actor: Any,
+    actor: Actor,
     skip_invalid: bool,
     dry_run: bool,
     rejects_path: Path | None,
@@ -192,7 +197,7 @@ def import_inspectors(
     *,
     source: Source,
     filename: str,
-    actor: Any,
+    actor: Actor,
     skip_invalid: bool = False,
     dry_run: bool = False,
     rejects_path: Path | None = None,
@@ -214,7 +219,7 @@ def import_inspectors(
     )
 
 
-def _write_inspectors(job: InspectorImport, batch: ImportBatch, actor: Any) -> None:
+def _write_inspectors(job: InspectorImport, batch: ImportBatch, actor: Actor) -> None:
     now = timezone.now()
     agencies: dict[str, Agency] = {}
     units: dict[tuple[int, str], Unit | None] = {}
@@ -235,6 +240,9 @@ def _write_inspectors(job: InspectorImport, batch: ImportBatch, actor: Any) -> N
     for item in job.planned:
         record_, values = item.record
         agency, unit = placed(values)
+        if item.target is not None and item.changes:
+            # Defence in depth: a user changes only the officers their directory lists.
+            _ensure_inspector_in_scope(actor, item.target)
         if item.target is None:
             full, initials = search_keys(values["name"])
             created.append(
@@ -305,7 +313,7 @@ def import_recusals(
     *,
     source: Source,
     filename: str,
-    actor: Any,
+    actor: Actor,
     skip_invalid: bool = False,
     dry_run: bool = False,
     rejects_path: Path | None = None,
@@ -326,9 +334,11 @@ def import_recusals(
     )
 
 
-def _write_recusals(job: RecusalImport, batch: ImportBatch, actor: Any) -> None:
+def _write_recusals(job: RecusalImport, batch: ImportBatch, actor: Actor) -> None:
     created, changed = [], []
     for item in job.planned:
+        # Defence in depth: a user records recusals on their own agency's entities only.
+        ensure_actor_agency(actor, item.record["entity"].agency_id)
         if item.target is None:
             created.append(Recusal(**item.record))
         elif item.changes:
@@ -345,11 +355,12 @@ def _write_recusals(job: RecusalImport, batch: ImportBatch, actor: Any) -> None:
 
 @transaction.atomic
 def update_entity(
-    *, entity: Entity, actor: Any, values: dict[str, Any], note: str = ""
+    *, entity: Entity, actor: Actor, values: dict[str, Any], note: str = ""
 ) -> dict[str, list[Any]]:
     """Change an entity by hand; returns the changes ({field: [old, new]}) also kept in its
     history. `values` may hold any of ENTITY_EDITABLE_FIELDS and "target_types" (TargetType rows)."""
     entity = Entity.objects.select_for_update().get(pk=entity.pk)
+    ensure_actor_agency(actor, entity.agency_id)
     before = entity.snapshot()
     for name in ENTITY_EDITABLE_FIELDS:
         if name in values:
@@ -375,10 +386,11 @@ def update_entity(
 
 @transaction.atomic
 def update_inspector(
-    *, inspector: Inspector, actor: Any, values: dict[str, Any], note: str = ""
+    *, inspector: Inspector, actor: Actor, values: dict[str, Any], note: str = ""
 ) -> dict[str, list[Any]]:
     """Change an officer's record by hand; returns the changes also kept in their history."""
     inspector = Inspector.objects.select_for_update().get(pk=inspector.pk)
+    _ensure_inspector_in_scope(actor, inspector)
     before = inspector.snapshot()
     for name in INSPECTOR_EDITABLE_FIELDS:
         if name in values:
@@ -399,12 +411,22 @@ def update_inspector(
     )
 
 
+def _ensure_inspector_in_scope(actor: Actor, inspector: Inspector) -> None:
+    """A user edits only the officers their directory lists (see registry.selectors)."""
+    if actor_may_act_for(actor, inspector.agency_id):
+        return
+    if isinstance(actor, str) or actor is None:
+        return
+    if not inspectors_for_user(actor).filter(pk=inspector.pk).exists():
+        ensure_actor_agency(actor, inspector.agency_id)
+
+
 def _keep_edit(
     *,
     history: EntityHistory | InspectorHistory,
     obj: Entity | Inspector,
     before: dict[str, Any],
-    actor: Any,
+    actor: Actor,
     action: str,
     note: str,
 ) -> dict[str, list[Any]]:
@@ -428,12 +450,14 @@ def add_recusal(
     inspector: Inspector,
     entity: Entity,
     reason: str,
-    actor: Any,
+    actor: Actor,
     valid_from: date | None = None,
     valid_until: date | None = None,
     note: str = "",
 ) -> Recusal:
     """Record that `inspector` must not inspect `entity` (回避) for the given days."""
+    ensure_actor_agency(actor, entity.agency_id)
+    _ensure_inspector_in_scope(actor, inspector)
     valid_from = valid_from or timezone.localdate()
     if valid_until is not None and valid_until < valid_from:
         raise ValueError("失效日期早于生效日期")
@@ -462,9 +486,10 @@ def add_recusal(
 
 
 @transaction.atomic
-def end_recusal(*, recusal: Recusal, actor: Any, on: date | None = None) -> Recusal:
+def end_recusal(*, recusal: Recusal, actor: Actor, on: date | None = None) -> Recusal:
     """End a recusal on `on` (default today); the relation is kept as evidence."""
-    recusal = Recusal.objects.select_for_update().get(pk=recusal.pk)
+    recusal = Recusal.objects.select_for_update().select_related("entity").get(pk=recusal.pk)
+    ensure_actor_agency(actor, recusal.entity.agency_id)
     on = on or timezone.localdate()
     if on < recusal.valid_from:
         raise ValueError("结束日期早于生效日期")
@@ -502,7 +527,7 @@ def load_demo_directory(
     entities: int = 600,
     as_of: date | None = None,
     directory: Path | None = None,
-    actor: Any = "demo-data",
+    actor: Actor = "demo-data",
     progress: Progress | None = None,
 ) -> DemoResult:
     """Generate the demo county (`spotcheck.lib.demo`), write its three CSV files and import

@@ -7,22 +7,27 @@ the directories (entity names become public only through published draws).
 from datetime import date
 from typing import Any
 
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.security import django_auth
 
-from spotcheck.accounts.permissions import STAFF_ROLES, user_has_role
+from spotcheck.accounts.permissions import has_right
 from spotcheck.registry.models import Entity, Inspector, Recusal
 from spotcheck.registry.search import search_query
+from spotcheck.registry.selectors import (
+    entities_for_user,
+    get_entity_for_user,
+    get_inspector_for_user,
+    inspectors_for_user,
+)
 
 router = Router(tags=["registry"], auth=django_auth)
 
 
 def _require_staff(request: Any) -> None:
-    if not user_has_role(request.user, STAFF_ROLES):
+    if not has_right(request.user, "registry.view"):
         raise HttpError(403, "您的角色无权查看名录")
 
 
@@ -111,7 +116,9 @@ def _entity(entity: Entity) -> dict[str, Any]:
 @paginate(PageNumberPagination, page_size=50)
 def list_entities(request: Any, filters: Query[EntityFilters]) -> Any:
     _require_staff(request)
-    entities = Entity.objects.select_related("agency").prefetch_related("target_types")
+    entities = (
+        entities_for_user(request.user).select_related("agency").prefetch_related("target_types")
+    )
     if filters.target_type:
         entities = entities.filter(target_types__name=filters.target_type)
     for name in ("town", "risk_level", "status"):
@@ -128,8 +135,10 @@ def list_entities(request: Any, filters: Query[EntityFilters]) -> Any:
 @router.get("/registry/entities/{entity_id}", response=EntityDetailOut, summary="检查对象详情")
 def get_entity(request: Any, entity_id: int) -> dict[str, Any]:
     _require_staff(request)
-    entity = get_object_or_404(
-        Entity.objects.select_related("agency").prefetch_related("target_types"), pk=entity_id
+    entity = get_entity_for_user(
+        request.user,
+        entity_id,
+        Entity.objects.select_related("agency").prefetch_related("target_types"),
     )
     today = timezone.localdate()
     return {
@@ -187,7 +196,7 @@ def _inspector(inspector: Inspector, today: date) -> dict[str, Any]:
 def list_inspectors(request: Any, filters: Query[InspectorFilters]) -> Any:
     _require_staff(request)
     today = timezone.localdate()
-    inspectors = Inspector.objects.select_related("agency", "unit")
+    inspectors = inspectors_for_user(request.user).select_related("agency", "unit")
     if filters.agency:
         inspectors = inspectors.filter(agency__name=filters.agency)
     if filters.unit:
@@ -205,8 +214,8 @@ def list_inspectors(request: Any, filters: Query[InspectorFilters]) -> Any:
 @router.get("/registry/inspectors/{inspector_id}", response=InspectorOut, summary="人员详情")
 def get_inspector(request: Any, inspector_id: int) -> dict[str, Any]:
     _require_staff(request)
-    inspector = get_object_or_404(
-        Inspector.objects.select_related("agency", "unit"), pk=inspector_id
+    inspector = get_inspector_for_user(
+        request.user, inspector_id, Inspector.objects.select_related("agency", "unit")
     )
     return _inspector(inspector, timezone.localdate())
 

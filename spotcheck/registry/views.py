@@ -11,12 +11,22 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from spotcheck.accounts.permissions import PLAN_MANAGERS, STAFF_ROLES, role_required, user_has_role
+from spotcheck.accounts.actors import AnyUser
+from spotcheck.accounts.models import Agency, Unit, User
+from spotcheck.accounts.permissions import (
+    PLAN_MANAGERS,
+    Actor,
+    is_deployment_wide,
+    narrow_to_agency,
+    right_required,
+    user_agency_id,
+    user_has_role,
+)
 from spotcheck.registry import uploads
 from spotcheck.registry.actions import (
     add_recusal,
@@ -38,8 +48,15 @@ from spotcheck.registry.forms import (
     RecusalForm,
 )
 from spotcheck.registry.imports import DirectoryImportError, ImportReport
-from spotcheck.registry.models import Entity, ImportBatch, Inspector, Recusal
+from spotcheck.registry.models import Entity, ImportBatch, Inspector
 from spotcheck.registry.search import search_query
+from spotcheck.registry.selectors import (
+    entities_for_user,
+    get_entity_for_user,
+    get_inspector_for_user,
+    get_recusal_for_user,
+    inspectors_for_user,
+)
 
 PAGE_SIZE = 50
 FIELD_LABELS = {
@@ -117,9 +134,10 @@ def _changes_display(changes: dict[str, list[Any]]) -> list[tuple[str, Any, Any]
 # Entities
 
 
-def filtered_entities(form: EntityFilterForm) -> tuple[QuerySet[Entity], bool]:
-    """The entities a filter form selects, and whether a text search is part of it."""
-    entities = Entity.objects.all()
+def filtered_entities(form: EntityFilterForm, user: AnyUser) -> tuple[QuerySet[Entity], bool]:
+    """The entities of the user's directory a filter form selects, and whether a text search
+    is part of it."""
+    entities = entities_for_user(user)
     data = form.cleaned_data if form.is_valid() else {}
     if data.get("target_type"):
         entities = entities.filter(target_types=data["target_type"])
@@ -140,16 +158,22 @@ def filtered_entities(form: EntityFilterForm) -> tuple[QuerySet[Entity], bool]:
 TOWNS_CACHE_KEY = "registry:towns"
 
 
-def _towns() -> list[str]:
-    """Towns for the filter: the configured list, else the directory's (a DISTINCT over the
-    town index, cached for five minutes: a million rows take a noticeable moment)."""
+def _towns_key(agency_id: int | None) -> str:
+    return f"{TOWNS_CACHE_KEY}:{agency_id if agency_id is not None else 'all'}"
+
+
+def _towns(user: AnyUser) -> list[str]:
+    """Towns for the filter: the configured list, else those of the user's directory (a
+    DISTINCT over the town index, cached for five minutes: a million rows take a noticeable
+    moment)."""
     configured = getattr(settings, "SPOTCHECK_TOWNS", None)
     if configured:
         return list(configured)
     return cache.get_or_set(
-        TOWNS_CACHE_KEY,
+        _towns_key(None if is_deployment_wide(user) else user_agency_id(user)),
         lambda: list(
-            Entity.objects.exclude(town="")
+            entities_for_user(user)
+            .exclude(town="")
             .order_by("town")
             .values_list("town", flat=True)
             .distinct()
@@ -158,10 +182,10 @@ def _towns() -> list[str]:
     )
 
 
-@role_required(*STAFF_ROLES)
+@right_required("registry.view")
 def entity_list(request: HttpRequest) -> HttpResponse:
-    form = EntityFilterForm(request.GET or None, towns=_towns())
-    entities, searching = filtered_entities(form)
+    form = EntityFilterForm(request.GET or None, towns=_towns(request.user))
+    entities, searching = filtered_entities(form, request.user)
     page = Page(entities.prefetch_related("target_types"), request, count=not searching)
     context = {
         "form": form,
@@ -173,11 +197,12 @@ def entity_list(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/entity_list.html", context)
 
 
-@role_required(*STAFF_ROLES)
+@right_required("registry.view")
 def entity_detail(request: HttpRequest, entity_id: int) -> HttpResponse:
-    entity = get_object_or_404(
+    entity = get_entity_for_user(
+        request.user,
+        entity_id,
         Entity.objects.select_related("agency", "created_batch").prefetch_related("target_types"),
-        pk=entity_id,
     )
     today = timezone.localdate()
     history = [
@@ -205,9 +230,9 @@ def entity_detail(request: HttpRequest, entity_id: int) -> HttpResponse:
     return render(request, "registry/entity_detail.html", context)
 
 
-@role_required(*PLAN_MANAGERS)
+@right_required("registry.edit")
 def entity_edit(request: HttpRequest, entity_id: int) -> HttpResponse:
-    entity = get_object_or_404(Entity, pk=entity_id)
+    entity = get_entity_for_user(request.user, entity_id)
     form = EntityForm(request.POST or None, instance=entity)
     if request.method == "POST" and form.is_valid():
         values = {name: form.cleaned_data[name] for name in form.Meta.fields}
@@ -225,11 +250,12 @@ def entity_edit(request: HttpRequest, entity_id: int) -> HttpResponse:
     return render(request, "registry/entity_form.html", {"form": form, "entity": entity})
 
 
-@role_required(*STAFF_ROLES)
+@right_required("registry.export")
 def entity_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in EXPORT_TYPES:
         raise Http404("未知的导出格式")
-    entities, _ = filtered_entities(EntityFilterForm(request.GET or None, towns=_towns()))
+    form = EntityFilterForm(request.GET or None, towns=_towns(request.user))
+    entities, _ = filtered_entities(form, request.user)
     return _file_response(lambda stream: export_entities(stream, fmt, entities), "entities", fmt)
 
 
@@ -249,8 +275,21 @@ def _file_response(write: Any, stem: str, fmt: str) -> HttpResponse:
 # Inspectors
 
 
-def filtered_inspectors(form: InspectorFilterForm) -> tuple[QuerySet[Inspector], bool]:
-    inspectors = Inspector.objects.select_related("agency", "unit")
+def _inspector_filter_form(request: HttpRequest) -> InspectorFilterForm:
+    """The filter form offering only the agencies and units of the user's directory."""
+    form = InspectorFilterForm(request.GET or None)
+    listed = inspectors_for_user(request.user)
+    form.fields["agency"].queryset = Agency.objects.filter(pk__in=listed.values("agency"))
+    form.fields["unit"].queryset = Unit.objects.select_related("agency").filter(
+        pk__in=listed.values("unit")
+    )
+    return form
+
+
+def filtered_inspectors(
+    form: InspectorFilterForm, user: AnyUser
+) -> tuple[QuerySet[Inspector], bool]:
+    inspectors = inspectors_for_user(user).select_related("agency", "unit")
     data = form.cleaned_data if form.is_valid() else {}
     if data.get("agency"):
         inspectors = inspectors.filter(agency=data["agency"])
@@ -269,10 +308,10 @@ def filtered_inspectors(form: InspectorFilterForm) -> tuple[QuerySet[Inspector],
     return inspectors, query is not None
 
 
-@role_required(*STAFF_ROLES)
+@right_required("registry.view")
 def inspector_list(request: HttpRequest) -> HttpResponse:
-    form = InspectorFilterForm(request.GET or None)
-    inspectors, searching = filtered_inspectors(form)
+    form = _inspector_filter_form(request)
+    inspectors, searching = filtered_inspectors(form, request.user)
     page = Page(inspectors, request, count=True)
     today = timezone.localdate()
     rows = [(inspector, inspector.ineligibility_reason(today)) for inspector in page.object_list]
@@ -287,10 +326,12 @@ def inspector_list(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/inspector_list.html", context)
 
 
-@role_required(*STAFF_ROLES)
+@right_required("registry.view")
 def inspector_detail(request: HttpRequest, inspector_id: int) -> HttpResponse:
-    inspector = get_object_or_404(
-        Inspector.objects.select_related("agency", "unit", "created_batch"), pk=inspector_id
+    inspector = get_inspector_for_user(
+        request.user,
+        inspector_id,
+        Inspector.objects.select_related("agency", "unit", "created_batch"),
     )
     today = timezone.localdate()
     history = [
@@ -311,9 +352,11 @@ def inspector_detail(request: HttpRequest, inspector_id: int) -> HttpResponse:
     return render(request, "registry/inspector_detail.html", context)
 
 
-@role_required(*PLAN_MANAGERS)
+@right_required("registry.edit")
 def inspector_edit(request: HttpRequest, inspector_id: int) -> HttpResponse:
-    inspector = get_object_or_404(Inspector.objects.select_related("agency"), pk=inspector_id)
+    inspector = get_inspector_for_user(
+        request.user, inspector_id, Inspector.objects.select_related("agency")
+    )
     form = InspectorForm(request.POST or None, instance=inspector)
     if request.method == "POST" and form.is_valid():
         values = {name: form.cleaned_data[name] for name in form.Meta.fields}
@@ -330,11 +373,11 @@ def inspector_edit(request: HttpRequest, inspector_id: int) -> HttpResponse:
     return render(request, "registry/inspector_form.html", {"form": form, "inspector": inspector})
 
 
-@role_required(*STAFF_ROLES)
+@right_required("registry.export")
 def inspector_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in EXPORT_TYPES:
         raise Http404("未知的导出格式")
-    inspectors, _ = filtered_inspectors(InspectorFilterForm(request.GET or None))
+    inspectors, _ = filtered_inspectors(_inspector_filter_form(request), request.user)
     return _file_response(
         lambda stream: export_inspectors(stream, fmt, inspectors), "inspectors", fmt
     )
@@ -344,10 +387,13 @@ def inspector_export(request: HttpRequest, fmt: str) -> HttpResponse:
 # Recusals
 
 
-@role_required(*PLAN_MANAGERS)
+@right_required("registry.edit")
 def recusal_add(request: HttpRequest, entity_id: int) -> HttpResponse:
-    entity = get_object_or_404(Entity, pk=entity_id)
+    entity = get_entity_for_user(request.user, entity_id)
     form = RecusalForm(request.POST or None)
+    form.fields["inspector"].queryset = inspectors_for_user(request.user).select_related(
+        "agency", "unit"
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         add_recusal(
@@ -365,9 +411,9 @@ def recusal_add(request: HttpRequest, entity_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*PLAN_MANAGERS)
+@right_required("registry.edit")
 def recusal_end(request: HttpRequest, recusal_id: int) -> HttpResponse:
-    recusal = get_object_or_404(Recusal, pk=recusal_id)
+    recusal = get_recusal_for_user(request.user, recusal_id)
     try:
         end_recusal(recusal=recusal, actor=request.user)
     except ValueError as error:
@@ -381,10 +427,11 @@ def recusal_end(request: HttpRequest, recusal_id: int) -> HttpResponse:
 # Imports from the web: upload -> preview (validation report) -> confirm
 
 
-@role_required(*PLAN_MANAGERS)
+@right_required("registry.import")
 def import_upload(request: HttpRequest) -> HttpResponse:
     initial = {"agency": getattr(request.user, "agency_id", None)}
     form = ImportUploadForm(request.POST or None, request.FILES or None, initial=initial)
+    form.fields["agency"].queryset = narrow_to_agency(Agency.objects.all(), request.user, "pk")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         upload = data["file"]
@@ -407,11 +454,18 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             stored.meta["preview"] = report.to_json()
             stored.save()
             return redirect("registry:import_preview", stored.token)
-    batches = ImportBatch.objects.select_related("agency")[:10]
+    # The agency's directory imports, and the user's own (inspector and recusal files name no
+    # single agency).
+    batches = ImportBatch.objects.select_related("agency").filter(
+        Q(pk__in=narrow_to_agency(ImportBatch.objects.all(), request.user).values("pk"))
+        | Q(actor=request.user.get_username())
+    )[:10]
     return render(request, "registry/import_upload.html", {"form": form, "batches": batches})
 
 
-def _run_import(stored: uploads.StoredUpload, *, dry_run: bool, skip_invalid: bool, actor=None):
+def _run_import(
+    stored: uploads.StoredUpload, *, dry_run: bool, skip_invalid: bool, actor: Actor = None
+) -> ImportReport:
     importer = IMPORTERS[stored.meta["kind"]]
     kwargs: dict[str, Any] = {
         "source": stored.path,
@@ -430,12 +484,17 @@ def _stored_for(request: HttpRequest, token: str) -> uploads.StoredUpload:
     stored = uploads.load(token)
     if stored is None:
         raise Http404("上传的文件不存在或已过期，请重新上传")
+    uploader = narrow_to_agency(User.objects.all(), request.user).filter(
+        pk=stored.meta.get("user_id")
+    )
+    if not uploader.exists():  # another agency's upload: not found
+        raise Http404("上传的文件不存在或已过期，请重新上传")
     if not stored.owned_by(request.user):
         raise PermissionDenied("只能查看自己上传的文件")
     return stored
 
 
-@role_required(*PLAN_MANAGERS)
+@right_required("registry.import")
 def import_preview(request: HttpRequest, token: str) -> HttpResponse:
     stored = _stored_for(request, token)
     report = ImportReport.from_json(stored.meta.get("result") or stored.meta["preview"])
@@ -451,7 +510,7 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_POST
-@role_required(*PLAN_MANAGERS)
+@right_required("registry.import")
 def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
     stored = _stored_for(request, token)
     if "result" in stored.meta:
@@ -471,7 +530,8 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
         return redirect("registry:import_preview", token)
     stored.meta["result"] = report.to_json()
     stored.save()
-    cache.delete(TOWNS_CACHE_KEY)
+    agency = Agency.objects.filter(name=stored.meta.get("agency") or "").first()
+    cache.delete_many([_towns_key(None), _towns_key(agency.pk if agency else None)])
     messages.success(
         request,
         f"已导入{report.filename}：新增{report.created}，更新{report.updated}，"
@@ -480,7 +540,7 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("registry:import_preview", token)
 
 
-@role_required(*PLAN_MANAGERS)
+@right_required("registry.import")
 def import_rejects(request: HttpRequest, token: str) -> HttpResponse:
     stored = _stored_for(request, token)
     if not stored.rejects_path.exists():
@@ -497,6 +557,6 @@ def _quote(name: str) -> str:
     return quote(name)
 
 
-@role_required(*STAFF_ROLES)
+@right_required("registry.view")
 def index(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("registry:entities"))

@@ -124,8 +124,8 @@ def test_unit_leader_sees_the_units_visits_by_month_and_prints(client, unit_lead
     leader = zhian.first().current_members().get(role="leader").inspector
     assert leader.name in printed and leader.certificate_number in printed
     assert other.entity_name not in printed
-    # A visit of another unit is not theirs to open.
-    assert client.get(other.get_absolute_url()).status_code == 403
+    # A visit of another unit (no member of theirs in it) is not theirs to open: not found.
+    assert client.get(other.get_absolute_url()).status_code == 404
     assert client.get(zhian.first().get_absolute_url()).status_code == 200
 
 
@@ -222,7 +222,7 @@ def test_unit_leader_schedules_own_visits_inside_the_window_before_matching(
             reverse("inspections:schedule", args=[other.pk]),
             {"start": "2022-06-06", "end": "2022-06-08"},
         ).status_code
-        == 403
+        == 404  # another unit's visit is outside the unit leader's scope
     )
     # Rebuilding keeps the schedule; the month view shows June only.
     build_visits(plan=published_plan, round=1, actor=coordinator)

@@ -79,10 +79,19 @@ def test_published_plan_cannot_be_replaced(published_plan, seed_plan_bytes, coor
         import_plan(parsed=parsed, actor=coordinator, replace=True)
 
 
-def test_agency_and_year_options_override_the_title(seed_plan_bytes, coordinator):
+def test_agency_and_year_options_override_the_title(seed_plan_bytes, db):
     parsed = read_plan_upload(data=seed_plan_bytes, filename="plan.txt")
-    plan = import_plan(parsed=parsed, actor=coordinator, agency_name="某县公安局", year=2023)
+    # The console operator imports for any agency; a coordinator only for their own.
+    plan = import_plan(parsed=parsed, actor="cli", agency_name="某县公安局", year=2023)
     assert (plan.agency.name, plan.year) == ("某县公安局", 2023)
+
+
+def test_coordinator_cannot_import_another_agencys_plan(seed_plan_bytes, coordinator):
+    parsed = read_plan_upload(data=seed_plan_bytes, filename="plan.txt")
+    with pytest.raises(PlanImportError, match="只能导入本机构的计划"):
+        import_plan(parsed=parsed, actor=coordinator, agency_name="某县公安局", year=2023)
+    assert not Agency.objects.filter(name="某县公安局").exists()
+    assert not Plan.objects.exists()
 
 
 def test_failed_import_writes_nothing(coordinator, seed_plan_bytes, monkeypatch):

@@ -45,7 +45,9 @@ def test_the_public_sees_no_directory_page(client, demo_directory):
 @pytest.mark.parametrize("role", READERS)
 def test_every_staff_role_reads(client, users_by_role, demo_directory, role):
     client.force_login(users_by_role[role])
-    entity, inspector = Entity.objects.first(), Inspector.objects.first()
+    # The demo directory also lists the housing bureau's officers: another agency's, hidden.
+    police = users_by_role[role].agency
+    entity, inspector = Entity.objects.first(), Inspector.objects.filter(agency=police).first()
     for url in pages(entity, inspector):
         assert client.get(url).status_code == 200, url
     allowed = role in MANAGERS
@@ -155,7 +157,10 @@ def test_web_import_with_a_bad_row_offers_rejects_and_skip(client, coordinator, 
 def test_uploads_belong_to_their_uploader(client, coordinator, administrator, agency, var_dir):
     from spotcheck.accounts.models import User
 
-    other = User.objects.create_user("coord2", password="x-password-1", role=Role.COORDINATOR)
+    other = User.objects.create_user(
+        "coord2", password="x-password-1", role=Role.COORDINATOR, agency=agency
+    )
+    stranger = User.objects.create_user("coord3", password="x-password-1", role=Role.COORDINATOR)
     client.force_login(coordinator)
     response = upload(
         client, csv_bytes(ENTITY_HEADER, county_rows(3)), kind="entities", agency=agency.pk
@@ -163,6 +168,8 @@ def test_uploads_belong_to_their_uploader(client, coordinator, administrator, ag
     location = response["Location"]
     client.force_login(other)
     assert client.get(location).status_code == 403
+    client.force_login(stranger)  # no agency, or another agency's: not found
+    assert client.get(location).status_code == 404
     client.force_login(administrator)
     assert client.get(location).status_code == 200
     assert client.get(reverse("registry:import_preview", args=["x" * 32])).status_code == 404
@@ -182,7 +189,7 @@ def test_upload_form_errors(client, coordinator, var_dir):
 def test_recusal_add_and_end_from_the_web(client, coordinator, demo_directory):
     client.force_login(coordinator)
     entity = Entity.objects.first()
-    officer = Inspector.objects.first()
+    officer = Inspector.objects.filter(agency=coordinator.agency).first()
     response = client.post(
         reverse("registry:recusal_add", args=[entity.pk]),
         {"inspector": officer.pk, "reason": "kin", "valid_from": "2024-03-01", "note": "表兄"},

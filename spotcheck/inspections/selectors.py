@@ -1,0 +1,113 @@
+"""Visits, teams, proposals, events and matchings as a user may reach them (see
+spotcheck.accounts.permissions).
+
+- Coordinators, supervisors and administrators: the visits of their agency's plans, and the joint
+  visits their agency cooperates in (a cooperating department sees those and nothing else of the
+  initiating agency).
+- Unit leaders: the visits their unit is responsible for and those a member of their unit sits in.
+- Inspectors: their unit's visits and the visits they sit in.
+Only the initiating agency manages a plan's rounds, teams, proposals and events.
+"""
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from spotcheck.accounts.actors import AnyUser
+from spotcheck.accounts.models import Role
+from spotcheck.accounts.permissions import (
+    has_right,
+    is_deployment_wide,
+    narrow_to_agency,
+    user_agency_id,
+)
+from spotcheck.draws.models import Draw
+from spotcheck.inspections.models import Event, JointProposal, TeamMatching, TeamMember, Visit
+from spotcheck.plans.models import Plan
+
+
+def visits_for_user(user: AnyUser) -> QuerySet[Visit]:
+    visits = Visit.objects.all()
+    if not has_right(user, "visit.view"):
+        return visits.none()
+    if is_deployment_wide(user):
+        return visits
+    agency_id = user_agency_id(user)
+    if agency_id is None:
+        return visits.none()
+    seated = Q(members__inspector__user=user, members__replaced_at__isnull=True)
+    if user.role == Role.INSPECTOR:
+        scope = seated | Q(responsible_unit_id=user.unit_id) if user.unit_id else seated
+    elif user.role == Role.UNIT_LEADER:
+        scope = seated
+        if user.unit_id:
+            scope |= Q(responsible_unit_id=user.unit_id) | Q(
+                members__inspector__unit_id=user.unit_id, members__replaced_at__isnull=True
+            )
+    else:
+        scope = Q(plan__agency_id=agency_id) | Q(cooperating_agencies=agency_id)
+    return Visit.objects.filter(pk__in=visits.filter(scope).values("pk"))
+
+
+def get_visit_for_user(user: AnyUser, pk: int, queryset: QuerySet[Visit] | None = None) -> Visit:
+    scoped = (queryset if queryset is not None else Visit.objects.all()).filter(
+        pk__in=visits_for_user(user).values("pk")
+    )
+    return get_object_or_404(scoped, pk=pk)
+
+
+def managed_visits(user: AnyUser) -> QuerySet[Visit]:
+    """The visits of the user's agency's plans (what its coordinators manage)."""
+    return narrow_to_agency(Visit.objects.all(), user, "plan__agency")
+
+
+def schedulable_visits(user: AnyUser) -> QuerySet[Visit]:
+    """Coordinators and administrators: their agency's visits; unit leaders: their unit's."""
+    if not has_right(user, "visit.schedule"):
+        return Visit.objects.none()
+    if user.role == Role.UNIT_LEADER and not is_deployment_wide(user):
+        if user.unit_id is None:
+            return Visit.objects.none()
+        return Visit.objects.filter(responsible_unit_id=user.unit_id)
+    return managed_visits(user)
+
+
+def members_for_user(user: AnyUser) -> QuerySet[TeamMember]:
+    """Team seats of the visits the user's agency manages."""
+    return narrow_to_agency(TeamMember.objects.all(), user, "visit__plan__agency")
+
+
+def proposals_for_user(user: AnyUser) -> QuerySet[JointProposal]:
+    return narrow_to_agency(JointProposal.objects.all(), user, "plan__agency")
+
+
+def events_for_user(user: AnyUser) -> QuerySet[Event]:
+    return narrow_to_agency(Event.objects.all(), user, "item__plan__agency")
+
+
+def matchings_for_user(user: AnyUser) -> QuerySet[TeamMatching]:
+    """Matchings of published plans (public records) and, for staff, their own agency's."""
+    matchings = TeamMatching.objects.all()
+    published = Q(plan__status=Plan.Status.PUBLISHED)
+    if not has_right(user, "matching.view_draft"):
+        return matchings.filter(published)
+    if is_deployment_wide(user):
+        return matchings
+    agency_id = user_agency_id(user)
+    if agency_id is None:
+        return matchings.filter(published)
+    return matchings.filter(published | Q(plan__agency_id=agency_id))
+
+
+def draws_with_teams_for_user(user: AnyUser) -> QuerySet[Draw]:
+    """Draws whose draw.json (with teams) the user may download: published plans' draws, and
+    for staff their own agency's."""
+    draws = Draw.objects.all()
+    published = Q(item__plan__status=Plan.Status.PUBLISHED)
+    if not has_right(user, "matching.view_draft"):
+        return draws.filter(published)
+    if is_deployment_wide(user):
+        return draws
+    agency_id = user_agency_id(user)
+    if agency_id is None:
+        return draws.filter(published)
+    return draws.filter(published | Q(item__plan__agency_id=agency_id))
