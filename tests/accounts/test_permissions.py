@@ -61,6 +61,7 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "bulletins:population": (None, "GET", "draw"),
     "bulletins:verify": (None, "GET", None),
     "bulletins:verifier": (None, "GET", None),
+    "bulletins:feed": (None, "GET", None),
     # visits and teams
     "inspections:list": ("visit.view", "GET", None),
     "inspections:print": ("visit.view", "GET", None),
