@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from spotcheck.audit.models import AuditEntry
 from spotcheck.draws import actions as draws
@@ -27,7 +28,8 @@ from spotcheck.inspections.models import (
 )
 from spotcheck.lib import matching
 from spotcheck.plans.models import PlanItem
-from spotcheck.registry.models import Entity, InspectionRecord, Inspector, Recusal
+from spotcheck.registry.actions import update_entity
+from spotcheck.registry.models import InspectionRecord, Inspector, Recusal
 from tests.inspections.conftest import POPULATION_DAY, run_draw
 
 pytestmark = pytest.mark.django_db
@@ -375,12 +377,12 @@ def test_replacement_skips_a_pick_that_is_no_longer_eligible(built, coordinator)
 def test_a_target_replaced_in_the_draw_needs_visits_rebuilt(built, executed_draws, coordinator):
     draw = executed_draws[3].draw
     gone = executed_draws[3].targets[0].entity
-    Entity.objects.filter(pk=gone.pk).update(status="deregistered")
+    update_entity(entity=gone, actor=coordinator, values={"status": "deregistered"})
     replacement = draws.replace_target(
         draw=draw,
         entity=gone,
         reason_code="deregistered",
-        out_of_scope_since=date(2022, 1, 10),
+        out_of_scope_since=timezone.localdate(),
         reason="已注销",
         actor=coordinator,
     )
