@@ -95,6 +95,19 @@ class Event(models.Model):
         return f"event-{self.pk}"
 
 
+class NoBulkUpdateQuerySet(models.QuerySet[Any]):
+    """Visits and matchings are written row by row by the actions (each audited); a bulk
+    `.update()` would change published data behind the audit trail, as for draws."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise ValueError(f"{self.model._meta.verbose_name}只能通过相应操作修改（不允许批量更新）")
+
+
+class MatchingQuerySet(NoBulkUpdateQuerySet):
+    def delete(self) -> Any:
+        raise ValueError("检查人员匹配结果已锁定，不能删除")
+
+
 class Visit(models.Model):
     class Status(models.TextChoices):
         PLANNED = "planned", "待匹配检查组"
@@ -128,6 +141,8 @@ class Visit(models.Model):
     merged_from = models.JSONField("合并自", default=list, blank=True)
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.PLANNED)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = NoBulkUpdateQuerySet.as_manager()
 
     class Meta:
         verbose_name = "检查任务"
@@ -247,6 +262,8 @@ class TeamMatching(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    objects = MatchingQuerySet.as_manager()
+
     class Meta:
         verbose_name = "检查人员匹配"
         verbose_name_plural = "检查人员匹配"
@@ -266,6 +283,9 @@ class TeamMatching(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("inspections:matching", args=[self.pk])
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("检查人员匹配结果已锁定，不能删除")
 
 
 class LockedQuerySet(models.QuerySet["TeamMember"]):

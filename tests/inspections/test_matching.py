@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import date, timedelta
 
 import pytest
+from django.db import models
 from django.utils import timezone
 
 from spotcheck.audit.models import AuditEntry
@@ -188,8 +189,8 @@ def test_same_seed_gives_the_same_teams(built, coordinator, published_plan):
     document = first.document
     # Undo (test only: teams are locked for everyone else) and match again.
     TeamMember.objects.all()._raw_delete(TeamMember.objects.db)
-    TeamMatching.objects.all().delete()
-    Visit.objects.update(status=Visit.Status.PLANNED)
+    TeamMatching.objects.all()._raw_delete(TeamMatching.objects.db)
+    models.QuerySet(Visit).update(status=Visit.Status.PLANNED)
     again = match_teams_for_round(plan=built, round=1, actor=coordinator)
     assert again.document == document
     assert teams == {
@@ -285,6 +286,15 @@ def test_teams_are_locked(built, coordinator):
         TeamMember.objects.all().delete()
     with pytest.raises(ValueError):
         TeamMember.objects.update(role="member")
+    # Visits and matchings refuse bulk updates too (published data behind the audit trail).
+    with pytest.raises(ValueError, match="不允许批量更新"):
+        Visit.objects.filter(plan=built).update(entity_name="别的对象")
+    with pytest.raises(ValueError, match="不允许批量更新"):
+        TeamMatching.objects.update(seed="0")
+    with pytest.raises(ValueError, match="不能删除"):
+        TeamMatching.objects.all().delete()
+    with pytest.raises(ValueError, match="不能删除"):
+        TeamMatching.objects.first().delete()
     with pytest.raises(InspectionError, match="已锁定"):
         build_visits(plan=built, round=1, actor=coordinator)
     with pytest.raises(InspectionError, match="已经匹配"):
