@@ -23,6 +23,7 @@ from spotcheck.accounts.permissions import (
     role_required,
     user_has_role,
 )
+from spotcheck.draws.integrity import stored_rows_problems as draw_rows_problems
 from spotcheck.draws.models import Draw
 from spotcheck.inspections.actions import (
     InspectionError,
@@ -36,7 +37,7 @@ from spotcheck.inspections.actions import (
     set_item_setting,
     still_eligible,
 )
-from spotcheck.inspections.exports import draw_document_with_teams_bytes
+from spotcheck.inspections.exports import draw_document_with_teams_bytes, round_matching
 from spotcheck.inspections.forms import (
     CeremonyForm,
     EventForm,
@@ -44,6 +45,7 @@ from spotcheck.inspections.forms import (
     ReplaceForm,
     ScheduleForm,
 )
+from spotcheck.inspections.integrity import matching_problems
 from spotcheck.inspections.models import (
     Event,
     JointProposal,
@@ -435,6 +437,13 @@ def matching_detail(request: HttpRequest, matching_id: int) -> HttpResponse:
     """The public matching record: seed and how it was composed, pool numbers, and per visit
     the seats, the team's tickets and the exclusion counts (never who was excluded or why)."""
     match = _public_matching(request, matching_id)
+    problems = matching_problems(match)
+    if problems:  # never render teams that do not follow from the checked record
+        return render(
+            request,
+            "inspections/matching_detail.html",
+            {"match": match, "integrity_problems": problems},
+        )
     visits = [
         {
             **entry,
@@ -459,6 +468,10 @@ def draw_json(request: HttpRequest, draw_id: int) -> HttpResponse:
         raise Http404("抽取尚未公开")
     if draw.status != Draw.Status.EXECUTED:
         raise Http404("抽取尚未执行")
+    match = round_matching(draw)
+    problems = draw_rows_problems(draw) + (matching_problems(match) if match else [])
+    if problems:
+        return _integrity_refusal(problems)
     try:
         data = draw_document_with_teams_bytes(draw)
     except ValueError as exc:  # attach_teams refuses teams that would not verify for this draw
@@ -468,8 +481,16 @@ def draw_json(request: HttpRequest, draw_id: int) -> HttpResponse:
     return response
 
 
+def _integrity_refusal(problems: list[str]) -> HttpResponse:
+    text = "存储的记录与可核验的文档不一致，暂停提供下载：\n" + "\n".join(problems[:10])
+    return HttpResponse(text, status=409, content_type="text/plain; charset=utf-8")
+
+
 def matching_json(request: HttpRequest, matching_id: int) -> HttpResponse:
     match = _public_matching(request, matching_id)
+    problems = matching_problems(match)
+    if problems:
+        return _integrity_refusal(problems)
     response = HttpResponse(
         json.dumps(match.document, ensure_ascii=False, indent=2),
         content_type="application/json; charset=utf-8",
