@@ -29,6 +29,7 @@ from spotcheck.inspections.actions import (
     InspectionError,
     accept_joint_visit,
     build_visits,
+    issue_verification_kit,
     match_event_team,
     match_teams_for_round,
     register_event,
@@ -457,7 +458,12 @@ def matching_detail(request: HttpRequest, matching_id: int) -> HttpResponse:
     return render(
         request,
         "inspections/matching_detail.html",
-        {"match": match, "visits": visits, "pools": match.document.get("pools", {})},
+        {
+            "match": match,
+            "visits": visits,
+            "pools": match.document.get("pools", {}),
+            "can_download_kit": user_has_role(request.user, (Role.SUPERVISOR,)),
+        },
     )
 
 
@@ -492,8 +498,27 @@ def matching_json(request: HttpRequest, matching_id: int) -> HttpResponse:
     if problems:
         return _integrity_refusal(problems)
     response = HttpResponse(
-        json.dumps(match.document, ensure_ascii=False, indent=2),
+        json.dumps(match.public_document(), ensure_ascii=False, indent=2),
         content_type="application/json; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="teams-{match.pk}.json"'
+    return response
+
+
+@role_required(Role.SUPERVISOR)
+def matching_kit(request: HttpRequest, matching_id: int) -> HttpResponse:
+    """The supervisors' verification kit: the lists behind the public record's commitments."""
+    match = get_object_or_404(TeamMatching.objects.select_related("plan"), pk=matching_id)
+    if request.user.agency_id not in (None, match.plan.agency_id):
+        raise Http404("不是本机构的匹配记录")
+    try:
+        kit = issue_verification_kit(match=match, actor=request.user)
+    except InspectionError as exc:
+        raise Http404(str(exc)) from exc
+    response = HttpResponse(
+        json.dumps(kit, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="teams-{match.pk}-kit.json"'
+    response["Cache-Control"] = "no-store"
     return response
