@@ -69,6 +69,13 @@ def test_verifier_recomputes_the_teams(matched, executed_draws, tmp_path, client
     result = verify(genuine)
     assert result.returncode == 0 and "VERIFIED" in result.stdout, result.stdout + result.stderr
     assert "eligibility lists committed, not published" in result.stdout
+    # Without the kit the public still checks what follows from the seed: a ticket changed.
+    public = json.loads(genuine.read_text(encoding="utf-8"))
+    public["teams"]["visits"][0]["team"][0]["ticket"] = "0.5"
+    retouched = tmp_path / "retouched.json"
+    retouched.write_text(json.dumps(public, ensure_ascii=False), encoding="utf-8")
+    result = verify(retouched)
+    assert result.returncode == 1 and "ticket expected" in result.stdout, result.stdout
     kit = tmp_path / "kit.json"
     kit.write_text(json.dumps(matched.verification_kit(), ensure_ascii=False), encoding="utf-8")
     result = verify(genuine, "--kit", str(kit))
