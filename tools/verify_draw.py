@@ -786,6 +786,11 @@ def public_team_problems(section: dict) -> list[str]:
                     problems.append(f"visit {visit_id}: {pool} has {count!r} eligible for {needed}")
                 else:
                     most[pool] = max(most.get(pool, 0), count)
+        excluded = visit.get("excluded")
+        if not isinstance(excluded, dict) or not all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in excluded.values()
+        ):
+            problems.append(f"visit {visit_id}: excluded counts are not counts")
         members = visit["team"]
         by_seat = {m.get("seat"): str(m.get("inspector_id")) for m in members}
         if len(members) != len(pools) or set(by_seat) != set(range(len(pools))):

@@ -173,6 +173,11 @@ def public_problems(public: Mapping[str, Any]) -> list[str]:
                     problems.append(f"visit {visit_id}: {pool} has {count!r} eligible for {needed}")
                 else:
                     most_eligible[pool] = max(most_eligible[pool], count)
+        excluded = visit.get("excluded")
+        if not isinstance(excluded, Mapping) or not all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in excluded.values()
+        ):
+            problems.append(f"visit {visit_id}: excluded counts are not counts")
         by_seat = _team_by_seat(visit, problems)
         if by_seat is None:
             continue

@@ -58,6 +58,11 @@ def test_draw_document_has_the_round_teams(matched, executed_draws):
     assert document[drawdoc.TEAMS_KEY]["replacements"][0]["reason"] == "因病"
     checks = drawdoc.verify_draw_document(document)
     assert all(check.ok for check in checks), [c for c in checks if not c.ok]
+    assert any(c.name == "teams public" and c.ok for c in checks)
+    # The library's own checks of the public record catch a retouched ticket too.
+    document[drawdoc.TEAMS_KEY]["visits"][0]["team"][0]["ticket"] = "0.5"
+    failed = [c for c in drawdoc.verify_draw_document(document) if not c.ok]
+    assert [c.name for c in failed] == ["teams public"] and "ticket expected" in failed[0].detail
 
 
 def test_verifier_recomputes_the_teams(matched, executed_draws, tmp_path, client):

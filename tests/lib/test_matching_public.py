@@ -115,6 +115,11 @@ def test_the_public_checks_catch_what_follows_from_the_seed() -> None:
 
     assert any("ticket expected" in p for p in tamper(public, wrong_ticket))
 
+    def named_count(doc: dict[str, Any]) -> None:
+        doc["visits"][1]["excluded"]["recused"] = ["w3"]
+
+    assert any("not counts" in p for p in tamper(public, named_count))
+
     def no_commitment(doc: dict[str, Any]) -> None:
         del doc["visits"][0]["commitment"]
 
