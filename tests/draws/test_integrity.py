@@ -153,8 +153,8 @@ def test_audit_verify_reports_consistent_records(executed, capsys):
     assert "重新计算了1次抽取" in capsys.readouterr().out
 
 
-def test_the_page_check_is_cached_by_content(executed):
+def test_the_cached_page_check_still_sees_a_later_change(executed):
     assert integrity.stored_rows_problems(executed) == []
-    # A second call reads the rows again (they may have changed) but not the document.
+    # The cache is keyed by the document and the rows read, so a later change is not hidden.
     substitute_first_selection(executed)
     assert integrity.stored_rows_problems(executed)
