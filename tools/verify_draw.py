@@ -6,8 +6,15 @@
 This file is deliberately self-contained (Python 3.8+, no spotcheck import): it re-implements the
 population hash, the seed composition, the allocation and the consistent-sampling selection from
 their published definitions (see docs/verification.md), so it can be read and run on its own.
-When the document carries the round's inspector teams (`teams`), it also re-runs the team
-matching of docs/matching.md from the published eligibility lists and compares every team.
+When the document carries the round's inspector teams (`teams`), it also checks them
+(docs/matching.md): a public record (spotcheck.matching/2) commits to each visit's eligibility
+lists without disclosing them (they would reveal recusals), so alone it checks what follows from
+the seed (team tickets, leaders, pools, load caps, replacements); with the supervisors' kit
+
+    python3 verify_draw.py draw.json --kit teams-kit.json
+
+it opens every commitment and re-runs the whole team matching from the lists, as it does for an
+older record (spotcheck.matching/1) that published the lists in clear.
 
 Prints one line per check, then VERIFIED (exit 0) or MISMATCH: <what> (exit 1).
 An unreadable file or one that is not a spotcheck draw document exits with status 2.
@@ -20,6 +27,7 @@ import argparse
 import datetime
 import hashlib
 import heapq
+import hmac
 import json
 import re
 import sys
@@ -34,6 +42,22 @@ STRATA = ("low", "medium_low", "medium", "high", "unknown")
 MIN_WITNESSES = 2
 MIN_SEED_DIGITS = 20
 MATCHING_FORMAT = "spotcheck.matching/1"
+PUBLIC_MATCHING_FORMAT = "spotcheck.matching/2"
+KIT_FORMAT = "spotcheck.matching-kit/1"
+FULL_VISIT_KEYS = (
+    "visit_id",
+    "ticket",
+    "entity_id",
+    "items",
+    "unit",
+    "cooperating",
+    "days",
+    "seats",
+    "eligible",
+    "qualified",
+    "excluded",
+    "team",
+)
 
 
 class Mismatch(Exception):
@@ -619,17 +643,61 @@ def fail(line: str) -> Outcome:
     return (False, line)
 
 
-def check_teams(doc: dict) -> list[Outcome]:
+def commitment(salt: str, visit_id: str, eligible: Any, qualified: Any) -> str:
+    """hex HMAC-SHA256(salt, canonical JSON of the visit's lists)."""
+    data = {"eligible": eligible, "qualified": qualified, "visit_id": visit_id}
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hmac.new(salt.encode("utf-8"), text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def open_with_kit(section: dict, kit: dict) -> dict:
+    """The section with every visit's lists from the kit, after checking that each opens the
+    visit's published commitment; as a spotcheck.matching/1 section (lists in clear)."""
+    if kit.get("format") != KIT_FORMAT:
+        raise Mismatch(f"teams: the kit is not a {KIT_FORMAT} file")
+    if kit.get("seed") != section["seed"]:
+        raise Mismatch("teams: the kit is for another matching (its seed differs)")
+    lists = kit["visits"]
+    if set(lists) != set(v["visit_id"] for v in section["visits"]):
+        raise Mismatch("teams: the kit does not list exactly the published visits")
+    visits = []
+    for visit in section["visits"]:
+        visit_id = visit["visit_id"]
+        eligible, qualified = lists[visit_id]["eligible"], lists[visit_id]["qualified"]
+        want = commitment(str(kit["salt"]), visit_id, eligible, qualified)
+        if not hmac.compare_digest(want, str(visit.get("commitment", ""))):
+            raise Mismatch(f"teams: visit {visit_id}: the kit's lists do not open its commitment")
+        if visit.get("eligible_count") != {pool: len(ids) for pool, ids in eligible.items()}:
+            raise Mismatch(f"teams: visit {visit_id}: eligible counts differ from the kit's lists")
+        full = dict(visit, eligible=eligible, qualified=qualified)
+        visits.append({key: full[key] for key in FULL_VISIT_KEYS})
+    opened = {k: v for k, v in section.items() if k not in ("visits", "commitment")}
+    opened.update(format=MATCHING_FORMAT, visits=visits)
+    return opened
+
+
+def check_teams(doc: dict, kit: dict | None = None) -> list[Outcome]:
     """(passed, line) per check of the `teams` section."""
     section = doc["teams"]
-    if not isinstance(section, dict) or section.get("format") != MATCHING_FORMAT:
+    formats = (MATCHING_FORMAT, PUBLIC_MATCHING_FORMAT)
+    if not isinstance(section, dict) or section.get("format") not in formats:
         found = section.get("format") if isinstance(section, dict) else type(section).__name__
-        return [fail(f"teams: not a {MATCHING_FORMAT} section (format {found!r})")]
+        return [fail(f"teams: not a {' or '.join(formats)} section (format {found!r})")]
     visits, records = section["visits"], section["replacements"]
     plural = "" if len(records) == 1 else "s"
     out = [
-        ok(f"teams: {MATCHING_FORMAT}, {len(visits)} visits, {len(records)} replacement{plural}")
+        ok(f"teams: {section['format']}, {len(visits)} visits, {len(records)} replacement{plural}")
     ]
+    if section["format"] == PUBLIC_MATCHING_FORMAT:
+        if kit is None:
+            return out + check_public_teams(doc, section)
+        try:
+            section = open_with_kit(section, kit)
+        except Mismatch as error:
+            return out + [fail(str(error))]
+        out.append(ok(f"teams: the kit opens all {len(visits)} commitments"))
+    elif kit is not None:
+        out.append(ok("teams: lists published in clear (the kit is not needed)"))
     if section["seed"] == doc["seed"]["value"]:
         out.append(ok("teams: seed is the seed of this draw"))
     else:
@@ -645,6 +713,173 @@ def check_teams(doc: dict) -> list[Outcome]:
     except Mismatch as error:  # the published lists cannot give the published teams at all
         out.append(fail(str(error)))
     return out
+
+
+def check_public_teams(doc: dict, section: dict) -> list[Outcome]:
+    """What anyone can check without the lists (docs/matching.md §14)."""
+    out: list[Outcome] = []
+    if section["seed"] == doc["seed"]["value"]:
+        out.append(ok("teams: seed is the seed of this draw"))
+    else:
+        seed, found = doc["seed"]["value"], section["seed"]
+        out.append(fail(f"teams: seed expected {seed} (this draw's), found {found}"))
+    item_key, year = str(doc["item"]["item_number"]), str(doc["item"]["year"])
+    problems: list[str] = []
+    for visit in section["visits"]:
+        plan_year = year if item_key in visit["items"] else visit["visit_id"].split("/")[0]
+        problems += [
+            p
+            for p in shape_problems(dict(visit, eligible={}, qualified={}), plan_year)
+            if "eligibility lists" not in p
+        ]
+    if problems:
+        return out + [fail("teams: " + problem) for problem in problems]
+    out += check_team_targets(doc, section)
+    problems = public_team_problems(section)
+    if problems:
+        return out + [fail("teams: " + problem) for problem in problems]
+    seats = sum(len(v["seats"]) for v in section["visits"])
+    out.append(
+        ok(
+            f"teams: {seats} seats: team tickets, leaders, pools, caps and "
+            f"{len(section['replacements'])} replacements follow from the seed"
+        )
+    )
+    out.append(
+        ok(
+            "teams: eligibility lists committed, not published; "
+            "who was eligible (and so each choice) is checked with the supervisors' kit (--kit)"
+        )
+    )
+    return out
+
+
+def public_team_problems(section: dict) -> list[str]:
+    """Fill order; a commitment and eligible counts per visit; one member per seat, tickets,
+    leader and order; one pool per inspector; seats, caps and loads per pool; replacements."""
+    seed = section["seed"]
+    visits = section["visits"]
+    problems: list[str] = []
+    order = sorted(visits, key=lambda v: (v["ticket"], v["visit_id"]))
+    if [v["visit_id"] for v in visits] != [v["visit_id"] for v in order]:
+        problems.append("visits are not in fill order (visit ticket, visit id)")
+    pool_of: dict[str, str] = {}
+    seats_of: dict[str, int] = {}
+    most: dict[str, int] = {}
+    teams: dict[str, list[str]] = {}
+    seat_pools: dict[str, list[str]] = {}
+    for visit in visits:
+        visit_id = visit["visit_id"]
+        pools = [seat["pool"] for seat in visit["seats"]]
+        seat_pools[visit_id] = pools
+        for pool in pools:
+            seats_of[pool] = seats_of.get(pool, 0) + 1
+        if not re.fullmatch(r"[0-9a-f]{64}", str(visit.get("commitment", ""))):
+            problems.append(f"visit {visit_id}: no commitment to its eligibility lists")
+        counts = visit.get("eligible_count")
+        if not isinstance(counts, dict) or set(counts) != set(pools):
+            problems.append(f"visit {visit_id}: eligible counts not given for its seat pools")
+        else:
+            for pool in set(pools):
+                count, needed = counts[pool], pools.count(pool)
+                if isinstance(count, bool) or not isinstance(count, int) or count < needed:
+                    problems.append(f"visit {visit_id}: {pool} has {count!r} eligible for {needed}")
+                else:
+                    most[pool] = max(most.get(pool, 0), count)
+        excluded = visit.get("excluded")
+        if not isinstance(excluded, dict) or not all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in excluded.values()
+        ):
+            problems.append(f"visit {visit_id}: excluded counts are not counts")
+        members = visit["team"]
+        by_seat = {m.get("seat"): str(m.get("inspector_id")) for m in members}
+        if len(members) != len(pools) or set(by_seat) != set(range(len(pools))):
+            problems.append(
+                f"team {visit_id}: expected one member in each of its {len(pools)} seats"
+            )
+            continue
+        team = [by_seat[index] for index in range(len(pools))]
+        if len(set(team)) != len(team):
+            problems.append(f"team {visit_id}: an inspector holds two seats")
+            continue
+        teams[visit_id] = team
+        for index, inspector_id in enumerate(team):
+            if pool_of.setdefault(inspector_id, pools[index]) != pools[index]:
+                problems.append(f"{inspector_id} sits for two pools")
+        want = expected_members(seed, visit, team)
+        if members != want:
+            for member in want:
+                found = next(m for m in members if m["inspector_id"] == member["inspector_id"])
+                if found.get("ticket") != member["ticket"]:
+                    problems.append(
+                        f"team {visit_id}: member {member['inspector_id']} ticket expected "
+                        f"{member['ticket']}, found {found.get('ticket')}"
+                    )
+            problems.append(
+                f"team {visit_id}: expected leader {want[0]['inspector_id']}, then the others "
+                "by team ticket, with the published tickets"
+            )
+    caps: dict[str, int] = {}
+    for pool in sorted(set(seats_of) | set(section["pools"])):
+        stated = section["pools"].get(pool)
+        seats = seats_of.get(pool, 0)
+        if not isinstance(stated, dict) or stated.get("seats") != seats:
+            problems.append(f"cap {pool}: expected {seats} seats")
+            continue
+        eligible = stated.get("eligible")
+        if (
+            isinstance(eligible, bool)
+            or not isinstance(eligible, int)
+            or eligible < max(most.get(pool, 0), 1)
+        ):
+            problems.append(f"cap {pool}: {eligible!r} eligible, fewer than a visit lists")
+            continue
+        caps[pool] = -(-seats // eligible)
+        if stated.get("cap") != caps[pool]:
+            problems.append(f"cap {pool}: expected ceil({seats}/{eligible}) = {caps[pool]}")
+    if problems:
+        return problems
+    # Undo the replacements, newest first: the teams as matched; every load within its cap.
+    records = section["replacements"]
+    matched = {visit_id: list(team) for visit_id, team in teams.items()}
+    for number, record in reversed(list(enumerate(records, start=1))):
+        team = matched.get(record["visit_id"])
+        seat = record["seat"]
+        if team is None or isinstance(seat, bool) or not isinstance(seat, int):
+            return [f"team replacement {number}: names no seat of a published visit"]
+        if not 0 <= seat < len(team) or team[seat] != record["added"]:
+            return [f"team replacement {number}: {record['added']} is not in seat {seat} after it"]
+        team[seat] = record["removed"]
+    loads: dict[str, int] = {}
+    pool_at: dict[str, str] = {}
+    for visit_id, team in matched.items():
+        for index, inspector_id in enumerate(team):
+            loads[inspector_id] = loads.get(inspector_id, 0) + 1
+            pool_at[inspector_id] = seat_pools[visit_id][index]
+    for inspector_id in sorted(loads):
+        cap = caps[pool_at[inspector_id]]
+        if loads[inspector_id] > cap:
+            problems.append(f"{inspector_id} was matched {loads[inspector_id]} times, cap {cap}")
+    removed: dict[str, set[str]] = {}
+    for number, record in enumerate(records, start=1):
+        visit_id, seat, added = record["visit_id"], record["seat"], record["added"]
+        team, name = matched[visit_id], f"team replacement {number}"
+        cap = caps[seat_pools[visit_id][seat]]
+        leaving = team[seat]
+        removed.setdefault(visit_id, set()).add(leaving)
+        loads[leaving] -= 1
+        if added in team or added in removed[visit_id]:
+            problems.append(f"{name}: {added} was on the team or removed from it before")
+        if not str(record.get("reason", "")).strip():
+            problems.append(f"{name}: no reason given")
+        at_cap = loads.get(added, 0) >= cap
+        if record.get("over_cap") is not at_cap:
+            problems.append(f"{name}: over_cap expected {at_cap}")
+        if record.get("ticket") != team_ticket(seed, visit_id, added):
+            problems.append(f"{name}: ticket expected {team_ticket(seed, visit_id, added)}")
+        team[seat] = added
+        loads[added] = loads.get(added, 0) + 1
+    return problems
 
 
 def check_team_lists(doc: dict, section: dict) -> list[Outcome]:
@@ -856,15 +1091,30 @@ def load(path: str) -> dict[str, Any]:
     return doc
 
 
+def load_kit(path: str) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            kit = json.load(handle)
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise Unreadable(f"cannot read kit {path}: {error}") from error
+    if not isinstance(kit, dict) or kit.get("format") != KIT_FORMAT:
+        raise Unreadable(f"{path} is not a {KIT_FORMAT} file")
+    return kit
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Re-check a spotcheck draw document.")
     parser.add_argument("draw_json", help="the draw document (draw.json)")
     parser.add_argument("--population-hash", help="the population hash published before the draw")
+    parser.add_argument(
+        "--kit", help="the supervisors' verification kit (opens the teams' list commitments)"
+    )
     args = parser.parse_args(argv)
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")  # e.g. Chinese names on a narrow console
     try:
         doc = load(args.draw_json)
+        kit = load_kit(args.kit) if args.kit else None
     except Unreadable as error:
         print(f"ERROR {error}", file=sys.stderr)
         return 2
@@ -896,7 +1146,7 @@ def main(argv: list[str] | None = None) -> int:
             failed.append(f"{name}: malformed section")
     if "teams" in doc:
         try:
-            for passed, line in check_teams(doc):
+            for passed, line in check_teams(doc, kit):
                 print(("OK   " if passed else "FAIL ") + line)
                 if not passed:
                     failed.append(line)

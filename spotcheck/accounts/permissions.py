@@ -50,6 +50,8 @@ RIGHTS: dict[str, tuple[str, ...]] = {
     "visit.schedule": LEADERS,  # unit leaders: their unit's visits only
     "round.manage": PLAN_MANAGERS,  # build visits, accept joint visits, events, match, replace
     "matching.view_draft": STAFF_ROLES,
+    # the verification kit discloses recusals: supervisors of the plan's agency only
+    "matching.kit": (Role.SUPERVISOR,),
 }
 
 

@@ -655,6 +655,13 @@ def replace_target(
                 f"该对象于抽取日期（{draw_date:%Y-%m-%d}）之后才不在检查范围内，"
                 "应照常检查并如实录入检查结果，不能替换"
             )
+        _check_out_of_scope_history(
+            entity=entity,
+            code=code,
+            since=out_of_scope_since,
+            draw_date=draw_date,
+            target_type=draw.item.entity_type.name,
+        )
         text = f"{code.label}（{out_of_scope_since:%Y-%m-%d}）：{reason}"
         document = export_draw_document(draw)
         try:
@@ -700,6 +707,34 @@ def replace_target(
             details={"replacement": entry, "entity_status": entity.status},
         )
     return record_row
+
+
+def _check_out_of_scope_history(
+    *, entity: Entity, code: DrawReplacement.Reason, since: date, draw_date: date, target_type: str
+) -> None:
+    """The typed "out of scope since" date must agree with the directory's recorded history:
+    at the end of that day, and still at the end of the draw day, the entity was recorded as
+    out of scope for the stated reason. A date the history does not support is refused."""
+
+    def out_of_scope(day: date) -> tuple[bool, str]:
+        state = entity.state_on(day)
+        if state is None:
+            return False, "尚未录入名录"
+        if code in STATUS_REASONS:
+            status = EntityStatus(state["status"])
+            return status == STATUS_REASONS[code], f"经营状态为“{status.label}”"
+        if target_type in state["target_types"]:
+            return False, f"仍属于“{target_type}”"
+        return True, f"不属于“{target_type}”"
+
+    for day, label in ((since, "所填发生日期"), (draw_date, "抽取日期")):
+        ok, said = out_of_scope(day)
+        if not ok:
+            raise DrawError(
+                f"名录变更记录显示“{entity.name}”在{label}（{day:%Y-%m-%d}）{said}，"
+                f"与“{code.label}（{since:%Y-%m-%d}起）”不符：发生日期须是名录记载该情形之后的日期，"
+                "不能凭手工填写的日期替换"
+            )
 
 
 def active_selections(draw: Draw) -> list[DrawSelection]:

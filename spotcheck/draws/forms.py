@@ -106,7 +106,10 @@ class ReplaceForm(forms.Form):
     reason_code = forms.ChoiceField(label="情形", choices=DrawReplacement.Reason.choices)
     out_of_scope_since = forms.DateField(
         label="发生日期",
-        help_text="如注销核准日期；须不晚于抽取日期，之后发生的应照常检查并录入结果",
+        help_text=(
+            "如注销核准日期；须不晚于抽取日期，之后发生的应照常检查并录入结果；"
+            "名录变更记录须显示该日及抽取日该对象已属此情形（请先在名录中更正）"
+        ),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     reason = forms.CharField(label="原因说明", max_length=300)

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 
-from spotcheck.draws import actions
+from spotcheck.draws import actions, integrity
 from spotcheck.draws.markdown import render_markdown
 from spotcheck.draws.models import Draw
 from spotcheck.draws.views import selection_context
@@ -40,7 +40,12 @@ def bulletin(request: HttpRequest, draw_id: int) -> HttpResponse:
     draw = get_object_or_404(public_draws(), pk=draw_id)
     context = {"draw": draw, "item": draw.item, "plan": draw.item.plan}
     if draw.status == Draw.Status.EXECUTED:
-        context.update(selection_context(draw))
+        # Rendered only from rows that agree with the verified document (see integrity.py).
+        problems = integrity.stored_rows_problems(draw)
+        if problems:
+            context["integrity_problems"] = problems
+        else:
+            context.update(selection_context(draw))
     return render(request, "draws/bulletin.html", context)
 
 
@@ -48,6 +53,10 @@ def draw_json(request: HttpRequest, draw_id: int) -> HttpResponse:
     draw = get_object_or_404(public_draws(), pk=draw_id)
     if draw.status != Draw.Status.EXECUTED:
         raise Http404("抽取尚未执行，还没有抽取文档")
+    problems = integrity.stored_rows_problems(draw)
+    if problems:
+        text = "存储的抽中记录与抽取文档不一致，暂停提供下载：\n" + "\n".join(problems[:10])
+        return HttpResponse(text, status=409, content_type="text/plain; charset=utf-8")
     response = HttpResponse(
         actions.draw_document_bytes(draw), content_type="application/json; charset=utf-8"
     )

@@ -7,16 +7,19 @@ that names the rule; nothing is saved when one is raised.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from spotcheck.accounts.models import Agency, Unit
+from spotcheck.accounts.models import Agency, Role, Unit
 from spotcheck.accounts.permissions import Actor, ensure_actor_agency
 from spotcheck.audit.models import record
 from spotcheck.inspections import sources
@@ -32,7 +35,7 @@ from spotcheck.inspections.models import (
     item_team_size,
     window_days,
 )
-from spotcheck.lib import drawdoc, matching
+from spotcheck.lib import drawdoc, matching, matching_public
 from spotcheck.lib.visits import DrawnTarget, group_visits, item_order, visit_id_for
 from spotcheck.lib.visits import Visit as LibVisit
 from spotcheck.plans.models import Plan, PlanItem
@@ -621,6 +624,7 @@ def match_teams_for_round(*, plan: Plan, round: int, actor: Actor) -> TeamMatchi
             ],
         },
         document=document,
+        commitment_salt=matching_public.new_salt(),
         matched_by=actor if getattr(actor, "pk", None) else None,
     )
     members = _save_teams(match, inputs, result)
@@ -634,6 +638,7 @@ def match_teams_for_round(*, plan: Plan, round: int, actor: Actor) -> TeamMatchi
             "members": members,
             "pools": document["pools"],
             "fallback_pools": list(result.fallback_pools),
+            "public_sha256": public_digest(match),
         },
     )
     return match
@@ -680,6 +685,7 @@ def match_event_team(
             "beacon": beacon or None,
         },
         document=matching.matching_document(result),
+        commitment_salt=matching_public.new_salt(),
         matched_by=actor if getattr(actor, "pk", None) else None,
     )
     members = _save_teams(match, inputs, result)
@@ -687,7 +693,12 @@ def match_event_team(
         actor=actor,
         action="inspections.match_event_team",
         obj=match,
-        details={"event": event.pk, "visit": visit.visit_key, "members": members},
+        details={
+            "event": event.pk,
+            "visit": visit.visit_key,
+            "members": members,
+            "public_sha256": public_digest(match),
+        },
     )
     return match
 
@@ -854,6 +865,38 @@ def replace_team_member(*, member: TeamMember, reason: str, actor: Actor) -> Tea
         actor=actor,
         action="inspections.replace_member",
         obj=visit,
-        details={"replacements": [asdict(r) for r in made]},
+        details={"replacements": [asdict(r) for r in made], "public_sha256": public_digest(match)},
     )
     return current
+
+
+# --- the public record and the supervisors' kit -------------------------------------------------
+
+
+def public_digest(match: TeamMatching) -> str:
+    """SHA-256 of the published record (sorted keys, no spaces; the verifier's `section
+    sha256`), kept in the audit log so that its commitments cannot be swapped later."""
+    text = json.dumps(
+        match.public_document(), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def issue_verification_kit(*, match: TeamMatching, actor: Actor) -> dict[str, Any]:
+    """The supervisors' verification kit of a matching (docs/matching.md §14): the salt and
+    every visit's eligibility lists. It discloses recusals, so only supervisors receive it and
+    every issue is audited."""
+    if not getattr(actor, "is_authenticated", False) or not actor.has_role(Role.SUPERVISOR):
+        raise InspectionError("核验包含回避等信息，只提供给纪检监督员")
+    ensure_actor_agency(actor, match.plan.agency_id)
+    if not match.commitment_salt:
+        raise InspectionError("该匹配记录没有名单承诺，无需核验包")
+    kit = match.verification_kit()
+    record(
+        actor=actor,
+        action="inspections.verification_kit",
+        obj=match,
+        details={"visits": len(kit["visits"]), "public_sha256": public_digest(match)},
+    )
+    return kit

@@ -34,7 +34,7 @@ def _out(match: TeamMatching) -> dict[str, Any]:
         "matched_at": match.matched_at.isoformat(),
         "seed": match.seed,
         "seed_source": match.seed_source,
-        "document": match.document,
+        "document": match.public_document(),
     }
 
 

@@ -18,19 +18,17 @@ def round_matching(draw: Draw) -> TeamMatching | None:
 
 
 def draw_document_with_teams(draw: Draw) -> dict[str, Any]:
-    """The draw's document; once the round's teams are matched, with the round's matching
-    document under `teams` (the same in every draw document of the round), so that the
-    verifier recomputes the teams as well as the draw."""
+    """The draw's document; once the round's teams are matched, with the round's public
+    matching record under `teams` (the same in every draw document of the round), so that the
+    verifier checks the teams as well as the draw (fully with a supervisors' kit)."""
     document = export_draw_document(draw)
     match = round_matching(draw)
     if match is None:
         return document
-    attach = getattr(drawdoc, "attach_teams", None)
-    if attach is not None:  # drawdoc's own attach checks the teams against this draw
-        result: dict[str, Any] = attach(document, match.document)
-        return result
-    document[drawdoc.TEAMS_KEY] = match.document
-    return document
+    # The public record: eligibility lists committed, not disclosed (docs/matching.md §14).
+    # drawdoc's attach checks the teams against this draw.
+    result: dict[str, Any] = drawdoc.attach_teams(document, match.public_document())
+    return result
 
 
 def draw_document_with_teams_bytes(draw: Draw) -> bytes:

@@ -17,6 +17,7 @@ from django.db import models
 from django.urls import reverse
 
 from spotcheck.accounts.models import Agency, Unit
+from spotcheck.lib import matching_public
 from spotcheck.plans.models import Plan, PlanItem
 from spotcheck.registry.models import Entity, Inspector
 
@@ -95,6 +96,19 @@ class Event(models.Model):
         return f"event-{self.pk}"
 
 
+class NoBulkUpdateQuerySet(models.QuerySet[Any]):
+    """Visits and matchings are written row by row by the actions (each audited); a bulk
+    `.update()` would change published data behind the audit trail, as for draws."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise ValueError(f"{self.model._meta.verbose_name}只能通过相应操作修改（不允许批量更新）")
+
+
+class MatchingQuerySet(NoBulkUpdateQuerySet):
+    def delete(self) -> Any:
+        raise ValueError("检查人员匹配结果已锁定，不能删除")
+
+
 class Visit(models.Model):
     class Status(models.TextChoices):
         PLANNED = "planned", "待匹配检查组"
@@ -128,6 +142,8 @@ class Visit(models.Model):
     merged_from = models.JSONField("合并自", default=list, blank=True)
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.PLANNED)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = NoBulkUpdateQuerySet.as_manager()
 
     class Meta:
         verbose_name = "检查任务"
@@ -241,11 +257,23 @@ class TeamMatching(models.Model):
     )
     seed = models.CharField("种子", max_length=2000)
     seed_source = models.JSONField("种子来源", default=dict)
-    document = models.JSONField("匹配记录（公开）", default=dict)
+    document = models.JSONField(
+        "匹配记录（完整，含可参与名单）",
+        default=dict,
+        help_text="公开的是不含名单、只含名单承诺值的版本（public_document）；名单只在监督核验包中",
+    )
+    commitment_salt = models.CharField(
+        "名单承诺密钥",
+        max_length=64,
+        blank=True,
+        help_text="每次匹配随机生成；只出现在纪检监督员的核验包中",
+    )
     matched_at = models.DateTimeField("匹配时间", auto_now_add=True)
     matched_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = MatchingQuerySet.as_manager()
 
     class Meta:
         verbose_name = "检查人员匹配"
@@ -266,6 +294,18 @@ class TeamMatching(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("inspections:matching", args=[self.pk])
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("检查人员匹配结果已锁定，不能删除")
+
+    def public_document(self) -> dict[str, Any]:
+        """The published record (spotcheck.matching/2): each visit's eligibility lists are
+        replaced by a keyed commitment, so that recusals are not disclosed."""
+        return matching_public.public_document(self.document, self.commitment_salt)
+
+    def verification_kit(self) -> dict[str, Any]:
+        """The supervisors' kit: the salt and the lists that open the commitments (private)."""
+        return matching_public.verification_kit(self.document, self.commitment_salt)
 
 
 class LockedQuerySet(models.QuerySet["TeamMember"]):

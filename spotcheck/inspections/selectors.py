@@ -98,6 +98,14 @@ def matchings_for_user(user: AnyUser) -> QuerySet[TeamMatching]:
     return matchings.filter(published | Q(plan__agency_id=agency_id))
 
 
+def kit_matchings_for_user(user: AnyUser) -> QuerySet[TeamMatching]:
+    """Matchings whose verification kit the user may download: their own agency's only (a
+    user without an agency gets none)."""
+    if not has_right(user, "matching.kit"):
+        return TeamMatching.objects.none()
+    return narrow_to_agency(TeamMatching.objects.all(), user, "plan__agency")
+
+
 def draws_with_teams_for_user(user: AnyUser) -> QuerySet[Draw]:
     """Draws whose draw.json (with teams) the user may download: published plans' draws, and
     for staff their own agency's."""

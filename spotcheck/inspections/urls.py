@@ -20,4 +20,5 @@ urlpatterns = [
     path("matchings/<int:matching_id>/", views.matching_detail, name="matching"),
     path("draws/<int:draw_id>/draw.json", views.draw_json, name="draw_json"),
     path("matchings/<int:matching_id>/teams.json", views.matching_json, name="matching_json"),
+    path("matchings/<int:matching_id>/kit.json", views.matching_kit, name="matching_kit"),
 ]

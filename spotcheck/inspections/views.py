@@ -23,11 +23,13 @@ from spotcheck.accounts.permissions import (
     right_required,
     user_has_role,
 )
+from spotcheck.draws.integrity import stored_rows_problems as draw_rows_problems
 from spotcheck.draws.models import Draw
 from spotcheck.inspections.actions import (
     InspectionError,
     accept_joint_visit,
     build_visits,
+    issue_verification_kit,
     match_event_team,
     match_teams_for_round,
     register_event,
@@ -36,7 +38,7 @@ from spotcheck.inspections.actions import (
     set_item_setting,
     still_eligible,
 )
-from spotcheck.inspections.exports import draw_document_with_teams_bytes
+from spotcheck.inspections.exports import draw_document_with_teams_bytes, round_matching
 from spotcheck.inspections.forms import (
     CeremonyForm,
     EventForm,
@@ -44,6 +46,7 @@ from spotcheck.inspections.forms import (
     ReplaceForm,
     ScheduleForm,
 )
+from spotcheck.inspections.integrity import matching_problems
 from spotcheck.inspections.models import (
     Event,
     JointProposal,
@@ -58,6 +61,7 @@ from spotcheck.inspections.selectors import (
     draws_with_teams_for_user,
     events_for_user,
     get_visit_for_user,
+    kit_matchings_for_user,
     managed_visits,
     matchings_for_user,
     members_for_user,
@@ -443,6 +447,13 @@ def matching_detail(request: HttpRequest, matching_id: int) -> HttpResponse:
     """The public matching record: seed and how it was composed, pool numbers, and per visit
     the seats, the team's tickets and the exclusion counts (never who was excluded or why)."""
     match = _public_matching(request, matching_id)
+    problems = matching_problems(match)
+    if problems:  # never render teams that do not follow from the checked record
+        return render(
+            request,
+            "inspections/matching_detail.html",
+            {"match": match, "integrity_problems": problems},
+        )
     visits = [
         {
             **entry,
@@ -456,7 +467,12 @@ def matching_detail(request: HttpRequest, matching_id: int) -> HttpResponse:
     return render(
         request,
         "inspections/matching_detail.html",
-        {"match": match, "visits": visits, "pools": match.document.get("pools", {})},
+        {
+            "match": match,
+            "visits": visits,
+            "pools": match.document.get("pools", {}),
+            "can_download_kit": kit_matchings_for_user(request.user).filter(pk=match.pk).exists(),
+        },
     )
 
 
@@ -467,6 +483,10 @@ def draw_json(request: HttpRequest, draw_id: int) -> HttpResponse:
     )
     if draw.status != Draw.Status.EXECUTED:
         raise Http404("抽取尚未执行")
+    match = round_matching(draw)
+    problems = draw_rows_problems(draw) + (matching_problems(match) if match else [])
+    if problems:
+        return _integrity_refusal(problems)
     try:
         data = draw_document_with_teams_bytes(draw)
     except ValueError as exc:  # attach_teams refuses teams that would not verify for this draw
@@ -476,11 +496,38 @@ def draw_json(request: HttpRequest, draw_id: int) -> HttpResponse:
     return response
 
 
+def _integrity_refusal(problems: list[str]) -> HttpResponse:
+    text = "存储的记录与可核验的文档不一致，暂停提供下载：\n" + "\n".join(problems[:10])
+    return HttpResponse(text, status=409, content_type="text/plain; charset=utf-8")
+
+
 def matching_json(request: HttpRequest, matching_id: int) -> HttpResponse:
     match = _public_matching(request, matching_id)
+    problems = matching_problems(match)
+    if problems:
+        return _integrity_refusal(problems)
     response = HttpResponse(
-        json.dumps(match.document, ensure_ascii=False, indent=2),
+        json.dumps(match.public_document(), ensure_ascii=False, indent=2),
         content_type="application/json; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="teams-{match.pk}.json"'
+    return response
+
+
+@right_required("matching.kit")
+def matching_kit(request: HttpRequest, matching_id: int) -> HttpResponse:
+    """The supervisors' verification kit: the lists behind the public record's commitments."""
+    match = get_object_or_404(
+        kit_matchings_for_user(request.user).select_related("plan"), pk=matching_id
+    )
+    try:
+        kit = issue_verification_kit(match=match, actor=request.user)
+    except InspectionError as exc:
+        raise Http404(str(exc)) from exc
+    response = HttpResponse(
+        json.dumps(kit, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="teams-{match.pk}-kit.json"'
+    response["Cache-Control"] = "no-store"
     return response

@@ -71,6 +71,8 @@ from typing import Any, Literal
 
 from spotcheck.lib.matching import DOCUMENT_FORMAT as MATCHING_FORMAT
 from spotcheck.lib.matching import Seat, recompute_document, seats_follow_the_plan
+from spotcheck.lib.matching_public import PUBLIC_FORMAT as PUBLIC_MATCHING_FORMAT
+from spotcheck.lib.matching_public import public_problems
 from spotcheck.lib.sampling import Seed, draw_lowest, normalize_id
 from spotcheck.lib.sampling import ticket as entity_ticket
 from spotcheck.lib.visits import item_order
@@ -609,12 +611,13 @@ def _check_replacements(document: Mapping[str, Any]) -> list[CheckResult]:
 def _check_teams_link(document: Mapping[str, Any]) -> list[CheckResult]:
     """The teams section belongs to this draw: format, seed, and one visit per active target."""
     teams = document[TEAMS_KEY]
-    if not isinstance(teams, Mapping) or teams.get("format") != MATCHING_FORMAT:
+    formats = (PUBLIC_MATCHING_FORMAT, MATCHING_FORMAT)
+    if not isinstance(teams, Mapping) or teams.get("format") not in formats:
         found = teams.get("format") if isinstance(teams, Mapping) else type(teams).__name__
         return [
             CheckResult("teams format", "mismatch", f"not a {MATCHING_FORMAT} section: {found!r}")
         ]
-    results = [CheckResult("teams format", "ok", MATCHING_FORMAT)]
+    results = [CheckResult("teams format", "ok", str(teams["format"]))]
     if teams["seed"] == document["seed"]["value"]:
         results.append(CheckResult("teams seed", "ok", "the seed of this draw"))
     else:
@@ -662,6 +665,15 @@ def _check_teams(document: Mapping[str, Any]) -> list[CheckResult]:
     if results[0].status == "mismatch":
         return results
     teams = document[TEAMS_KEY]
+    if teams["format"] == PUBLIC_MATCHING_FORMAT:
+        # Lists committed, not published (docs/matching.md §14): what the public can check.
+        problems = _team_shape_problems(document, lists=False) + public_problems(teams)
+        if problems:
+            results.append(CheckResult("teams public", "mismatch", "; ".join(problems)))
+        else:
+            detail = "tickets, leaders, pools, caps and replacements follow (lists committed)"
+            results.append(CheckResult("teams public", "ok", detail))
+        return results
     problems = _team_list_problems(document)
     if problems:
         results.append(CheckResult("teams lists", "mismatch", "; ".join(problems)))
@@ -716,6 +728,10 @@ def _team_list_problems(document: Mapping[str, Any]) -> list[str]:
     """The published lists are well-formed: visit ids year/entity/items, days in the plan year,
     seats shaped like a seat plan, eligibility lists sorted and distinct, holders of each seat
     qualification among the eligible, and no inspector in two pools."""
+    return _team_shape_problems(document, lists=True)
+
+
+def _team_shape_problems(document: Mapping[str, Any], *, lists: bool) -> list[str]:
     teams = document[TEAMS_KEY]
     item_key, year = str(document["item"]["item_number"]), str(document["item"]["year"])
     problems: list[str] = []
@@ -740,6 +756,8 @@ def _team_list_problems(document: Mapping[str, Any]) -> list[str]:
         if not seats_follow_the_plan(visit["unit"], visit["cooperating"], seats):
             problems.append(f"visit {visit_id}: seats are not shaped like a seat plan")
         pools = {seat.pool for seat in seats}
+        if not lists:
+            continue
         if set(visit["eligible"]) != pools or set(visit["qualified"]) != pools:
             problems.append(f"visit {visit_id}: lists are not given for exactly the seat pools")
             continue

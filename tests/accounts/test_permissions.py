@@ -79,6 +79,7 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "inspections:matching": (None, "GET", "matching"),
     "inspections:draw_json": (None, "GET", "draw"),
     "inspections:matching_json": (None, "GET", "matching"),
+    "inspections:matching_kit": ("matching.kit", "GET", "matching"),
     # directories
     "registry:index": ("registry.view", "GET", None),
     "registry:entities": ("registry.view", "GET", None),

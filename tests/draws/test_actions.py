@@ -7,12 +7,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from spotcheck.audit.models import AuditEntry, verify_chain
 from spotcheck.draws import actions
 from spotcheck.draws.models import Draw, DrawError, DrawLocked, DrawSelection
 from spotcheck.lib import drawdoc
 from spotcheck.lib.sampling import ticket
+from spotcheck.registry import actions as registry_actions
 from spotcheck.registry.models import Entity, InspectionRecord
 
 from .conftest import DRAW_DAY, WITNESSES, hotel_rows, insert_entities
@@ -371,27 +373,41 @@ def test_cancel_then_prepare_again(hotel_item, hotels, coordinator):
 # --- replacements ----------------------------------------------------------------------------
 
 
+def deregister(entity, actor, status="deregistered"):
+    """The directory records the change (with its history), as the registry does."""
+    registry_actions.update_entity(entity=entity, actor=actor, values={"status": status})
+
+
 def test_replacement_takes_the_next_ticket_and_verifies(hotel_item, hotels, coordinator):
-    draw = run_draw(hotel_item, coordinator)
-    low = [s for s in draw.selections.order_by("position") if s.stratum == "low"]
-    target = low[0].entity
+    draw = prepare(hotel_item, coordinator)
+    draw = actions.seed_draw(draw=draw, witnesses=WITNESSES, actor=coordinator)
+    strata = draw.population_strata()
+    ranked = [i for _, i in sorted((ticket(draw.seed, i), i) for i in strata["low"])]
+    # Recorded in the directory after the population was frozen, before the draw executed.
+    target = Entity.objects.get(public_id=ranked[0])
+    deregister(target, coordinator)
+    registry_actions.update_entity(
+        entity=Entity.objects.get(public_id=ranked[3]),
+        actor=coordinator,
+        values={"target_types": []},
+    )
+    draw = actions.execute_draw(draw=draw, actor=coordinator)
+    today = timezone.localdate(draw.executed_at)
     with pytest.raises(DrawError, match="经营状态为“在营”"):
         actions.replace_target(
             draw=draw,
-            entity=target,
+            entity=Entity.objects.get(public_id=ranked[1]),
             reason_code="deregistered",
-            out_of_scope_since=DRAW_DAY,
+            out_of_scope_since=today,
             reason="据称已注销",
             actor=coordinator,
         )
-    Entity.objects.filter(pk=target.pk).update(status="deregistered")
-    executed_on = draw.executed_at.date()
     with pytest.raises(DrawError, match="之后才不在检查范围内"):
         actions.replace_target(
             draw=draw,
             entity=target,
             reason_code="deregistered",
-            out_of_scope_since=executed_on + timedelta(days=1),
+            out_of_scope_since=today + timedelta(days=1),
             reason="登记机关核准注销",
             actor=coordinator,
         )
@@ -400,34 +416,41 @@ def test_replacement_takes_the_next_ticket_and_verifies(hotel_item, hotels, coor
             draw=draw,
             entity=target,
             reason_code="not_of_type",
-            out_of_scope_since=DRAW_DAY,
+            out_of_scope_since=today,
             reason="不是宾馆",
+            actor=coordinator,
+        )
+    # A date before the directory recorded the deregistration is not believed.
+    with pytest.raises(DrawError, match="名录变更记录显示"):
+        actions.replace_target(
+            draw=draw,
+            entity=target,
+            reason_code="deregistered",
+            out_of_scope_since=today - timedelta(days=10),
+            reason="登记机关已核准注销",
             actor=coordinator,
         )
     row = actions.replace_target(
         draw=draw,
         entity=target,
         reason_code="deregistered",
-        out_of_scope_since=DRAW_DAY - timedelta(days=10),
+        out_of_scope_since=today,
         reason="登记机关已核准注销",
         actor=coordinator,
     )
-    strata = draw.population_strata()
-    ranked = [i for _, i in sorted((ticket(draw.seed, i), i) for i in strata["low"])]
     assert row.replacement.public_id == ranked[3] and row.replacement.rank == 4
     assert row.replacement.kind == DrawSelection.Kind.REPLACEMENT
-    assert row.document_entry["reason"] == "已注销（2024-02-20）：登记机关已核准注销"
+    assert row.document_entry["reason"] == f"已注销（{today:%Y-%m-%d}）：登记机关已核准注销"
     active = [s.public_id for s in actions.active_selections(draw)]
     assert target.public_id not in active and ranked[3] in active and len(active) == 7
 
     # The replacement itself leaves the type: the next one is rank 5.
     successor = row.replacement.entity
-    successor.target_types.clear()
     second = actions.replace_target(
         draw=draw,
         entity=successor,
         reason_code="not_of_type",
-        out_of_scope_since=DRAW_DAY,
+        out_of_scope_since=today,
         reason="已改为经营餐饮",
         actor=coordinator,
     )

@@ -182,10 +182,12 @@ def test_any_alteration_is_a_mismatch(exported, tmp_path, change):
 
 def test_a_replacement_keeps_the_export_verifiable(exported, tmp_path):
     document, draw = exported
-    from spotcheck.registry.models import Entity
+    from django.utils import timezone
+
+    from spotcheck.registry.actions import update_entity
 
     target = draw.selections.order_by("position").first()
-    Entity.objects.filter(pk=target.entity_id).update(status="moved_out")
+    update_entity(entity=target.entity, actor=None, values={"status": "moved_out"})
     output = draw_cli(
         "replace",
         str(draw.pk),
@@ -193,7 +195,7 @@ def test_a_replacement_keeps_the_export_verifiable(exported, tmp_path):
         "--reason-code",
         "moved_out",
         "--since",
-        DRAW_DAY.isoformat(),
+        timezone.localdate().isoformat(),
         "--reason",
         "已迁至外县",
     )

@@ -8,13 +8,14 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from spotcheck.accounts.models import Role
 from spotcheck.draws import actions
 from spotcheck.draws.models import Draw
 from spotcheck.draws.public_views import VERIFIER_PATH
 from spotcheck.lib import drawdoc
-from spotcheck.registry.models import Entity
+from spotcheck.registry.actions import update_entity
 
 from .conftest import DRAW_DAY, WITNESSES
 
@@ -164,12 +165,17 @@ def test_cancel_and_replace_through_the_web(client, coordinator, hotel_item, hot
     }
     response = client.post(reverse("draws:replace", args=[draw.pk]), form)
     assert "经营状态为“在营”" in text(response)
-    Entity.objects.filter(pk=target.entity_id).update(status="revoked")
+    update_entity(entity=target.entity, actor=coordinator, values={"status": "revoked"})
+    # The directory recorded the revocation today: an earlier typed date is refused.
+    response = client.post(reverse("draws:replace", args=[draw.pk]), form)
+    assert "名录变更记录显示" in text(response)
+    today = timezone.localdate()
+    form["out_of_scope_since"] = today.isoformat()
     response = client.post(reverse("draws:replace", args=[draw.pk]), form, follow=True)
     assert "已由同层下一号签" in text(response)
     assert draw.replacements.count() == 1
     bulletin = text(client.get(draw.get_public_url()))
-    assert "替补记录" in bulletin and "已吊销（2024-03-01）：许可证被吊销" in bulletin
+    assert "替补记录" in bulletin and f"已吊销（{today:%Y-%m-%d}）：许可证被吊销" in bulletin
 
 
 def test_the_verifier_and_its_explanation_are_served(client, coordinator, hotel_item, hotels):

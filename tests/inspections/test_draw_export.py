@@ -16,6 +16,7 @@ from spotcheck.inspections.actions import build_visits, match_teams_for_round, r
 from spotcheck.inspections.exports import draw_document_with_teams
 from spotcheck.inspections.models import Visit
 from spotcheck.lib import drawdoc, matching
+from spotcheck.lib.matching_public import open_document
 from tests.inspections.conftest import DICE
 
 pytestmark = pytest.mark.django_db
@@ -37,9 +38,12 @@ def matched(published_plan, executed_draws, coordinator):
     return match
 
 
-def verify(path: Path) -> subprocess.CompletedProcess[str]:
+def verify(path: Path, *options: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(VERIFIER), str(path)], capture_output=True, text=True, check=False
+        [sys.executable, str(VERIFIER), str(path), *options],
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -47,10 +51,18 @@ def test_draw_document_has_the_round_teams(matched, executed_draws):
     draw = executed_draws[8].draw
     document = draw_document_with_teams(draw)
     assert document[drawdoc.TEAMS_KEY]["seed"] == document["seed"]["value"]
-    assert document[drawdoc.TEAMS_KEY]["visits"] == matched.document["visits"]
+    assert document[drawdoc.TEAMS_KEY] == matched.public_document()
+    assert open_document(document[drawdoc.TEAMS_KEY], matched.verification_kit()) == (
+        matched.document
+    )
     assert document[drawdoc.TEAMS_KEY]["replacements"][0]["reason"] == "因病"
     checks = drawdoc.verify_draw_document(document)
     assert all(check.ok for check in checks), [c for c in checks if not c.ok]
+    assert any(c.name == "teams public" and c.ok for c in checks)
+    # The library's own checks of the public record catch a retouched ticket too.
+    document[drawdoc.TEAMS_KEY]["visits"][0]["team"][0]["ticket"] = "0.5"
+    failed = [c for c in drawdoc.verify_draw_document(document) if not c.ok]
+    assert [c.name for c in failed] == ["teams public"] and "ticket expected" in failed[0].detail
 
 
 def test_verifier_recomputes_the_teams(matched, executed_draws, tmp_path, client):
@@ -61,20 +73,47 @@ def test_verifier_recomputes_the_teams(matched, executed_draws, tmp_path, client
     assert json.loads(served.content) == json.loads(genuine.read_text(encoding="utf-8"))
     result = verify(genuine)
     assert result.returncode == 0 and "VERIFIED" in result.stdout, result.stdout + result.stderr
-    if "not checked" in result.stdout:
-        pytest.skip("this tools/verify_draw.py does not check teams yet (branch verifyteams)")
-    # Swap one member of a team for another eligible inspector of the same pool.
+    assert "eligibility lists committed, not published" in result.stdout
+    # Without the kit the public still checks what follows from the seed: a ticket changed.
+    public = json.loads(genuine.read_text(encoding="utf-8"))
+    public["teams"]["visits"][0]["team"][0]["ticket"] = "0.5"
+    retouched = tmp_path / "retouched.json"
+    retouched.write_text(json.dumps(public, ensure_ascii=False), encoding="utf-8")
+    result = verify(retouched)
+    assert result.returncode == 1 and "ticket expected" in result.stdout, result.stdout
+    kit = tmp_path / "kit.json"
+    kit.write_text(json.dumps(matched.verification_kit(), ensure_ascii=False), encoding="utf-8")
+    result = verify(genuine, "--kit", str(kit))
+    assert result.returncode == 0 and "VERIFIED" in result.stdout, result.stdout + result.stderr
+    assert "the kit opens all" in result.stdout and "members recomputed" in result.stdout
+    # Swap one member of a team for another eligible inspector of the same pool, with the
+    # ticket that inspector would have: the public checks cannot tell, the kit can.
     document = json.loads(genuine.read_text(encoding="utf-8"))
-    visit = document["teams"]["visits"][0]
-    member = visit["team"][0]
+    visit = next(v for v in document["teams"]["visits"] if "11" in v["items"])
+    member = next(m for m in visit["team"] if m["role"] == "member")
     pool = visit["seats"][member["seat"]]["pool"]
     on_team = {m["inspector_id"] for m in visit["team"]}
-    other = next(i for i in visit["eligible"][pool] if i not in on_team)
+    lists = matched.verification_kit()["visits"][visit["visit_id"]]
+    seed = document["teams"]["seed"]
+    leader_ticket = visit["team"][0]["ticket"]
+    other = next(
+        i
+        for i in lists["eligible"][pool]
+        if i not in on_team and matching.team_ticket(seed, visit["visit_id"], i) > leader_ticket
+    )
     member["inspector_id"] = other
+    member["ticket"] = matching.team_ticket(seed, visit["visit_id"], other)
+    visit["team"][1:] = sorted(visit["team"][1:], key=lambda m: (m["ticket"], m["inspector_id"]))
     tampered = tmp_path / "tampered.json"
     tampered.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-    result = verify(tampered)
-    assert result.returncode == 1 and "MISMATCH" in result.stdout
+    result = verify(tampered, "--kit", str(kit))
+    assert result.returncode == 1 and "MISMATCH" in result.stdout, result.stdout
+    # A kit whose lists differ from the committed ones does not open the commitment.
+    forged = matched.verification_kit()
+    forged["visits"][visit["visit_id"]]["eligible"][pool].append("鲁公执9999999999")
+    kit.write_text(json.dumps(forged, ensure_ascii=False), encoding="utf-8")
+    result = verify(genuine, "--kit", str(kit))
+    assert result.returncode == 1 and "do not open its commitment" in result.stdout
 
 
 def test_a_round_of_several_ceremonies_matches_but_its_draw_json_says_why_no_teams(

@@ -7,6 +7,8 @@ from collections import Counter
 from datetime import date, timedelta
 
 import pytest
+from django.db import models
+from django.utils import timezone
 
 from spotcheck.audit.models import AuditEntry
 from spotcheck.draws import actions as draws
@@ -27,7 +29,8 @@ from spotcheck.inspections.models import (
 )
 from spotcheck.lib import matching
 from spotcheck.plans.models import PlanItem
-from spotcheck.registry.models import Entity, InspectionRecord, Inspector, Recusal
+from spotcheck.registry.actions import update_entity
+from spotcheck.registry.models import InspectionRecord, Inspector, Recusal
 from tests.inspections.conftest import POPULATION_DAY, run_draw
 
 pytestmark = pytest.mark.django_db
@@ -186,8 +189,8 @@ def test_same_seed_gives_the_same_teams(built, coordinator, published_plan):
     document = first.document
     # Undo (test only: teams are locked for everyone else) and match again.
     TeamMember.objects.all()._raw_delete(TeamMember.objects.db)
-    TeamMatching.objects.all().delete()
-    Visit.objects.update(status=Visit.Status.PLANNED)
+    TeamMatching.objects.all()._raw_delete(TeamMatching.objects.db)
+    models.QuerySet(Visit).update(status=Visit.Status.PLANNED)
     again = match_teams_for_round(plan=built, round=1, actor=coordinator)
     assert again.document == document
     assert teams == {
@@ -283,6 +286,15 @@ def test_teams_are_locked(built, coordinator):
         TeamMember.objects.all().delete()
     with pytest.raises(ValueError):
         TeamMember.objects.update(role="member")
+    # Visits and matchings refuse bulk updates too (published data behind the audit trail).
+    with pytest.raises(ValueError, match="不允许批量更新"):
+        Visit.objects.filter(plan=built).update(entity_name="别的对象")
+    with pytest.raises(ValueError, match="不允许批量更新"):
+        TeamMatching.objects.update(seed="0")
+    with pytest.raises(ValueError, match="不能删除"):
+        TeamMatching.objects.all().delete()
+    with pytest.raises(ValueError, match="不能删除"):
+        TeamMatching.objects.first().delete()
     with pytest.raises(InspectionError, match="已锁定"):
         build_visits(plan=built, round=1, actor=coordinator)
     with pytest.raises(InspectionError, match="已经匹配"):
@@ -375,12 +387,12 @@ def test_replacement_skips_a_pick_that_is_no_longer_eligible(built, coordinator)
 def test_a_target_replaced_in_the_draw_needs_visits_rebuilt(built, executed_draws, coordinator):
     draw = executed_draws[3].draw
     gone = executed_draws[3].targets[0].entity
-    Entity.objects.filter(pk=gone.pk).update(status="deregistered")
+    update_entity(entity=gone, actor=coordinator, values={"status": "deregistered"})
     replacement = draws.replace_target(
         draw=draw,
         entity=gone,
         reason_code="deregistered",
-        out_of_scope_since=date(2022, 1, 10),
+        out_of_scope_since=timezone.localdate(),
         reason="已注销",
         actor=coordinator,
     )

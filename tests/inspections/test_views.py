@@ -168,7 +168,8 @@ def test_public_matching_record_has_counts_but_no_names(client, matched, publish
         day = officer.certificate_valid_until.isoformat()
         assert day in visit_days or day not in body
     data = json.loads(client.get(reverse("inspections:matching_json", args=[matched.pk])).content)
-    assert data["format"] == "spotcheck.matching/1" and data["seed"] == matched.seed
+    assert data["format"] == "spotcheck.matching/2" and data["seed"] == matched.seed
+    assert all("eligible" not in v and "qualified" not in v for v in data["visits"])
     assert date(2022, 1, 1).isoformat() in json.dumps(data)
 
 

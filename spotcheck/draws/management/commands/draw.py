@@ -153,7 +153,11 @@ class Command(BaseCommand):
         replace.add_argument(
             "--reason-code", required=True, choices=DrawReplacement.Reason.values, help="情形"
         )
-        replace.add_argument("--since", required=True, help="发生日期 YYYY-MM-DD（不晚于抽取日期）")
+        replace.add_argument(
+            "--since",
+            required=True,
+            help="发生日期 YYYY-MM-DD（不晚于抽取日期；名录变更记录须显示该日已属此情形）",
+        )
         replace.add_argument("--reason", required=True, help="原因说明")
 
         cancel = sub.add_parser("cancel", help="作废尚未录入种子的抽取（须写明原因）")

@@ -8,7 +8,7 @@ from spotcheck.inspections.models import TeamMatching
 
 
 class Command(BaseCommand):
-    help = "导出公开的检查人员匹配记录（JSON，只含人数统计，不含回避关系和证件日期）"
+    help = "导出公开的检查人员匹配记录（JSON，只含人数统计和名单承诺值，不含可参与名单、回避关系和证件日期）"
 
     def add_arguments(self, parser):
         parser.add_argument("matching", type=int, help="匹配记录编号")
@@ -21,7 +21,7 @@ class Command(BaseCommand):
             raise CommandError(f"找不到匹配记录{matching}") from exc
         except ObjectDoesNotExist as exc:  # pragma: no cover
             raise CommandError(str(exc)) from exc
-        text = json.dumps(match.document, ensure_ascii=False, indent=2)
+        text = json.dumps(match.public_document(), ensure_ascii=False, indent=2)
         if output:
             Path(output).write_text(text + "\n", encoding="utf-8")
         else:
