@@ -800,7 +800,9 @@ def _xlsx_text(value: object, number_format: str) -> str:
     return _clean_text(str(value))
 
 
-_MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Za-z]{1,3}[0-9]{1,7}):?([A-Za-z]{0,3}[0-9]{0,7})\"")
+_MERGE_REF = re.compile(
+    rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Za-z]{1,3}[0-9]{1,7}):?([A-Za-z]{0,3}[0-9]{0,7})\""
+)
 
 
 def _check_xlsx_parts(data: bytes) -> None:
@@ -834,9 +836,10 @@ def _check_xlsx_parts(data: bytes) -> None:
 
 def _merge_area(first: str, last: str) -> int:
     try:
-        min_col, min_row, max_col, max_row = range_boundaries(f"{first}:{last}")
+        bounds: tuple[int, int, int, int] = range_boundaries(f"{first}:{last}")
     except ValueError:
         return 0  # openpyxl reports a malformed range itself
+    min_col, min_row, max_col, max_row = bounds
     if max_row > MAX_ROWS or max_col > MAX_COLUMNS:
         raise PlanFileError(
             f"合并单元格{first}:{last}超出上限（{MAX_ROWS}行、{MAX_COLUMNS}列），"

@@ -118,9 +118,10 @@ def test_too_many_columns_names_the_column() -> None:
 
 def test_a_zip_bomb_is_refused_before_parsing() -> None:
     stream = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(saved(seed_workbook()))) as source, zipfile.ZipFile(
-        stream, "w", zipfile.ZIP_DEFLATED
-    ) as bomb:
+    with (
+        zipfile.ZipFile(io.BytesIO(saved(seed_workbook()))) as source,
+        zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as bomb,
+    ):
         for info in source.infolist():
             bomb.writestr(info, source.read(info))
         bomb.writestr("xl/padding.xml", b" " * (planfile.MAX_XLSX_UNPACKED_BYTES + 1))
