@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from spotcheck.accounts.permissions import PLAN_MANAGERS, STAFF_ROLES, role_required, user_has_role
+from spotcheck.paging import page_number
 from spotcheck.registry import uploads
 from spotcheck.registry.actions import (
     add_recusal,
@@ -81,10 +82,7 @@ class Page:
     row tells whether a next page exists; the total is counted only for indexed filters."""
 
     def __init__(self, queryset: QuerySet[Any], request: HttpRequest, *, count: bool) -> None:
-        try:
-            self.number = max(int(request.GET.get("page", "1")), 1)
-        except ValueError:
-            self.number = 1
+        self.number = page_number(request.GET.get("page"))
         start = (self.number - 1) * PAGE_SIZE
         rows = list(queryset[start : start + PAGE_SIZE + 1])
         self.has_next = len(rows) > PAGE_SIZE
