@@ -37,6 +37,7 @@ from openpyxl.utils.cell import range_boundaries
 from spotcheck.lib import plantext
 from spotcheck.lib import text as textrule
 from spotcheck.lib.plantext import RiskMix, SamplingRule, UnstructuredPhrase
+from spotcheck.lib.tabular import FORMULA_TRIGGERS, neutralise_formula
 
 __all__ = [
     "ParsedPlan",
@@ -738,6 +739,11 @@ def _decode_text(data: bytes) -> str:
         ) from None
 
 
+def _unmark_formula(text: str) -> str:
+    """The inverse of neutralise_formula, which every export applies: "'=x" reads as "=x"."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS) else text
+
+
 def _split_records(text: str, delimiter: str, quoted: bool) -> list[tuple[int, list[str]]]:
     """(first line number, cells) of each record; quoted cells may span lines (Excel's export)."""
     reader = csv.reader(
@@ -769,7 +775,7 @@ def _read_text(data: bytes, delimiter: str) -> _Source:
             ) from None
     rows = [
         _Row(
-            [_Cell(_clean_text(cell)) for cell in cells],
+            [_Cell(_unmark_formula(_clean_text(cell))) for cell in cells],
             f"第{line}行",
             _nth_column,
             strict_width=True,
@@ -1160,10 +1166,12 @@ def write_plan_tsv(plan: ParsedPlan) -> str:
     columns = published_columns(plan)
     out = io.StringIO()
     writer = csv.writer(out, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    # The export rule of every writer (tabular.neutralise_formula): a cell that a spreadsheet
+    # would run as a formula gets Excel's text mark; the text reader takes the mark off again.
     if plan.title:
-        writer.writerow([plan.title])
-    writer.writerow([header for _, header in columns])
-    writer.writerows(_published_rows(plan, columns))
+        writer.writerow([neutralise_formula(plan.title)])
+    writer.writerow([neutralise_formula(header) for _, header in columns])
+    writer.writerows([neutralise_formula(c) for c in row] for row in _published_rows(plan, columns))
     return out.getvalue()
 
 
