@@ -35,6 +35,7 @@ from spotcheck.inspections.models import (
 from spotcheck.lib import drawdoc, matching
 from spotcheck.lib.visits import DrawnTarget, group_visits, item_order, visit_id_for
 from spotcheck.lib.visits import Visit as LibVisit
+from spotcheck.limits import LimitError, check_fields
 from spotcheck.plans.models import Plan, PlanItem
 from spotcheck.registry.models import Entity, InspectionRecord, Inspector, Recusal
 
@@ -373,6 +374,10 @@ def register_event(
     organiser, place, scale = organiser.strip(), place.strip(), scale.strip()
     if not organiser or not place or not scale:
         raise InspectionError("须填写主办/承办单位、地点和规模")
+    try:
+        check_fields(Event, {"organiser": organiser, "place": place, "scale": scale})
+    except LimitError as exc:
+        raise InspectionError(str(exc)) from exc
     if date.year != item.plan.year:
         raise InspectionError(f"活动日期须在计划年度{item.plan.year}年内")
     entity = (
