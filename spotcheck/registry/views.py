@@ -455,6 +455,21 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
     if "result" in stored.meta:
         messages.error(request, "该文件已经导入过")
         return redirect("registry:import_preview", token)
+    if not stored.claim():
+        messages.error(request, "该文件正在导入，请勿重复提交；完成后本页显示结果")
+        return redirect("registry:import_preview", token)
+    try:
+        return _confirm_claimed(request, stored)
+    finally:
+        stored.release()
+
+
+def _confirm_claimed(request: HttpRequest, stored: uploads.StoredUpload) -> HttpResponse:
+    token = stored.token
+    stored = uploads.load(token) or stored  # the first click may have finished meanwhile
+    if "result" in stored.meta:
+        messages.error(request, "该文件已经导入过")
+        return redirect("registry:import_preview", token)
     form = ImportConfirmForm(request.POST)
     skip_invalid = form.is_valid() and form.cleaned_data["skip_invalid"]
     try:
