@@ -798,6 +798,10 @@ def replace_team_member(*, member: TeamMember, reason: str, actor: Any) -> TeamM
     reason = reason.strip()
     if not reason:
         raise InspectionError("替换须写明原因（如：因病、出差、回避；不要写个人隐私细节）")
+    try:
+        check_fields(TeamMember, {"replaced_reason": reason}, multi_line=["replaced_reason"])
+    except LimitError as exc:
+        raise InspectionError(str(exc)) from exc
     match = TeamMatching.objects.select_for_update().get(pk=member.matching_id)
     member = TeamMember.objects.select_related("visit", "inspector").get(pk=member.pk)
     if not member.is_current:

@@ -17,9 +17,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from spotcheck.accounts.models import Agency, Unit
-from spotcheck.accounts.orgs import get_or_create_agency, get_or_create_unit
+from spotcheck.accounts.orgs import canonical_agency_name, get_or_create_agency, get_or_create_unit
 from spotcheck.audit.models import actor_label, record
 from spotcheck.lib import demo
+from spotcheck.limits import LimitError, check_fields
 from spotcheck.registry.imports import (
     DirectoryImportError,
     EntityImport,
@@ -84,6 +85,10 @@ def import_entities(
     written. On SQLite the database is locked for writing meanwhile (other writers wait)."""
     if not agency_name.strip():
         raise DirectoryImportError("请指定名录所属机构")
+    try:
+        check_fields(Agency, {"name": canonical_agency_name(agency_name)}, where="名录所属机构：")
+    except LimitError as exc:
+        raise DirectoryImportError(str(exc)) from exc
     job = EntityImport(
         source=source, filename=filename, agency_name=agency_name, today=today, progress=progress
     )

@@ -455,3 +455,11 @@ def test_cells_beyond_the_header_are_warned_about(filename):
     assert f"第3行：有{width + 2}列，多于表头的{width}列，第{width + 1}列起的内容未导入" in "".join(
         report.warnings
     )
+
+
+def test_cli_agency_beyond_the_model_limit_is_a_command_error(tmp_path):
+    path = tmp_path / "entities.csv"
+    path.write_bytes(csv_bytes(ENTITY_HEADER, county_rows(3)))
+    with pytest.raises(CommandError, match="名录所属机构：机构名称最多100个字符，现有150个"):
+        call_command("import_entities", str(path), "--agency", "甲" * 150)
+    assert not Entity.objects.exists()
