@@ -12,10 +12,9 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
 from spotcheck.lib.text import describe_control, find_control
-from spotcheck.paging import is_valid_id
 
 API_PREFIX = "/api/"
 
@@ -90,24 +89,3 @@ class RefuseControlCharacters:
         self, request: HttpRequest, view: Any, args: Any, kwargs: Any
     ) -> HttpResponse | None:
         return refusal(request, kwargs)
-
-
-class RefuseOutOfRangeIds:
-    """An id in the URL beyond 64 bits names nothing: 404, before the database (SQLite raises
-    OverflowError, PostgreSQL "bigint out of range") turns it into a 500."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
-
-    def process_view(
-        self, request: HttpRequest, view: Any, args: Any, kwargs: dict[str, Any]
-    ) -> HttpResponse | None:
-        values = [*args, *(v for k, v in kwargs.items() if isinstance(v, int) or k.endswith("id"))]
-        if all(is_valid_id(value) for value in values):
-            return None
-        if request.path.startswith(API_PREFIX):
-            return JsonResponse({"detail": "Not Found"}, status=404)
-        raise Http404("没有这个编号")

@@ -1,4 +1,5 @@
-"""Bad input refused at the edge: control characters (400/422) and ids beyond 64 bits (404)."""
+"""Bad input refused at the edge: control characters (400 on pages, 422 on the API); ids
+beyond 64 bits stay an ordinary 404 (Django treats an out-of-range integer lookup as no match)."""
 
 import json
 
