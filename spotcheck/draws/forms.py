@@ -3,6 +3,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from spotcheck.draws.models import DrawReplacement, DrawSelection
+from spotcheck.lib import drawdoc
 from spotcheck.lib.drawdoc import STRATA, STRATUM_NAMES
 
 WITNESS_ROWS = 4
@@ -53,7 +54,7 @@ class SeedForm(forms.Form):
     beacon = forms.CharField(
         label="公共随机信标值（可选）",
         required=False,
-        max_length=500,
+        max_length=drawdoc.MAX_BEACON_CHARS,
         help_text="如使用公共随机信标，在掷骰后照录其数值；种子 = 各见证人骰子数字依次相连 + “|” + 信标值",
     )
 

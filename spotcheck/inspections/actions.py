@@ -38,6 +38,7 @@ from spotcheck.inspections.models import (
 from spotcheck.lib import drawdoc, matching, matching_public
 from spotcheck.lib.visits import DrawnTarget, group_visits, item_order, visit_id_for
 from spotcheck.lib.visits import Visit as LibVisit
+from spotcheck.limits import LimitError, check_fields
 from spotcheck.plans.models import Plan, PlanItem
 from spotcheck.registry.models import Entity, InspectionRecord, Inspector, Recusal
 
@@ -381,6 +382,10 @@ def register_event(
     organiser, place, scale = organiser.strip(), place.strip(), scale.strip()
     if not organiser or not place or not scale:
         raise InspectionError("须填写主办/承办单位、地点和规模")
+    try:
+        check_fields(Event, {"organiser": organiser, "place": place, "scale": scale})
+    except LimitError as exc:
+        raise InspectionError(str(exc)) from exc
     if date.year != item.plan.year:
         raise InspectionError(f"活动日期须在计划年度{item.plan.year}年内")
     # Only the plan's agency's directory: another agency's entity is never linked.
@@ -809,6 +814,10 @@ def replace_team_member(*, member: TeamMember, reason: str, actor: Actor) -> Tea
     reason = reason.strip()
     if not reason:
         raise InspectionError("替换须写明原因（如：因病、出差、回避；不要写个人隐私细节）")
+    try:
+        check_fields(TeamMember, {"replaced_reason": reason}, multi_line=["replaced_reason"])
+    except LimitError as exc:
+        raise InspectionError(str(exc)) from exc
     match = TeamMatching.objects.select_for_update().get(pk=member.matching_id)
     member = TeamMember.objects.select_related("visit", "visit__plan", "inspector").get(
         pk=member.pk

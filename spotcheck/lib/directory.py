@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Generic, TypeVar
 
+from spotcheck.lib import text as textrule
 from spotcheck.lib.codes import EntityCodeKind, classify_entity_code
 from spotcheck.lib.tabular import ColumnSpec, normalise_header
 
@@ -494,6 +495,13 @@ class _RowChecker:
         self.values = values
         self.errors: list[RowError] = []
         self.warnings: list[str] = []
+        for key, value in values.items():
+            # Line breaks inside a cell are collapsed by text(); other controls are refused
+            # (NUL cannot be stored by PostgreSQL, others make look-alike names).
+            position = textrule.find_control(value, multi_line=True)
+            if position is not None:
+                character = textrule.describe_control(value[position])
+                self.error(key, f"第{position + 1}个字符是控制字符{character}，请删除")
 
     def raw(self, key: str) -> str:
         value = self.values.get(key, "").strip()

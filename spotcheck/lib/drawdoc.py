@@ -93,6 +93,7 @@ STRATUM_NAMES: dict[str, str] = {
 }
 MIN_WITNESSES = 2
 MIN_SEED_DIGITS = 20
+MAX_BEACON_CHARS = 200  # a NIST beacon output is 128 hex digits
 ALLOCATION_FORMULA = "n_h = min(N_h, ceil(r_h * N_h / 100)), r_h = max(r, policy_h)"
 SEED_RULE = "seed = witnesses' digit strings concatenated in entry order, then '|' + beacon if any"
 TICKET_RULE = (
@@ -169,6 +170,11 @@ def compose_seed(dice_digits: list[str], beacon: str | None) -> str:
     if beacon is not None:
         if not beacon.strip() or any(unicodedata.category(c) == "Cc" for c in beacon):
             raise ValueError("公共随机信标值不能为空，也不能包含控制字符")
+        if len(beacon) > MAX_BEACON_CHARS:
+            raise ValueError(
+                f"公共随机信标值最多{MAX_BEACON_CHARS}个字符，现有{len(beacon)}个"
+                "（信标值通常是一串十六进制数字）"
+            )
         seed += "|" + beacon
     return seed
 

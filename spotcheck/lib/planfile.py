@@ -18,6 +18,7 @@ import csv
 import io
 import re
 import unicodedata
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -31,12 +32,18 @@ from docx.table import Table
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import range_boundaries
 
 from spotcheck.lib import plantext
+from spotcheck.lib import text as textrule
 from spotcheck.lib.plantext import RiskMix, SamplingRule, UnstructuredPhrase
+from spotcheck.lib.tabular import FORMULA_TRIGGERS, neutralise_formula
 
 __all__ = [
     "ParsedPlan",
+    "MAX_COLUMNS",
+    "MAX_ITEMS",
+    "MAX_ROWS",
     "PlanFileError",
     "PlanItemData",
     "RiskMix",
@@ -48,6 +55,15 @@ __all__ = [
     "write_plan_tsv",
     "write_plan_xlsx",
 ]
+
+
+# A county plan has tens of items, a provincial one a few hundred. The caps stop a damaged or
+# hostile file (a 5 KB xlsx can claim a used range up to XFD1048576) before it eats memory.
+MAX_ITEMS = 2_000
+MAX_ROWS = 10_000  # per worksheet or table, counting blank and header rows
+MAX_COLUMNS = 200
+MAX_MERGED_CELLS = 200_000
+MAX_XLSX_UNPACKED_BYTES = 32 * 1024 * 1024  # the sum of the unpacked parts (xlsx, docx)
 
 
 class PlanFileError(ValueError):
@@ -472,12 +488,25 @@ def _parse_source(source: _Source) -> ParsedPlan:
     return ParsedPlan(title=title, agency=agency, year=year, items=state.items)
 
 
+def _check_controls(row: _Row) -> None:
+    """Cells may be multi-line, but no other control character (NUL makes look-alike names)."""
+    for index, cell in enumerate(row.cells):
+        position = textrule.find_control(cell.text, multi_line=True)
+        if position is not None:
+            character = textrule.describe_control(cell.text[position])
+            raise PlanFileError(
+                f"{row.cell_name(index)}第{position + 1}个字符是控制字符{character}，请删除后再导入",
+                row.where,
+            )
+
+
 def _parse_block(block: _Block, state: _ReadState) -> None:
     rows = block.rows
     index = 0
     while index < len(rows):
         row = rows[index]
         index += 1
+        _check_controls(row)
         if row.is_blank():
             continue
         if _is_header_row(row):
@@ -495,6 +524,10 @@ def _parse_block(block: _Block, state: _ReadState) -> None:
                 line = " ".join(text for cell in row.cells if (text := cell.text.strip()))
                 state.title_candidates.append(line)
             continue
+        if len(state.items) >= MAX_ITEMS:
+            raise PlanFileError(
+                f"抽查事项超过上限{MAX_ITEMS}项，请检查文件是否为年度计划", row.where
+            )
         state.items.append(_read_item(row, state.header, state))
 
 
@@ -706,6 +739,11 @@ def _decode_text(data: bytes) -> str:
         ) from None
 
 
+def _unmark_formula(text: str) -> str:
+    """The inverse of neutralise_formula, which every export applies: "'=x" reads as "=x"."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS) else text
+
+
 def _split_records(text: str, delimiter: str, quoted: bool) -> list[tuple[int, list[str]]]:
     """(first line number, cells) of each record; quoted cells may span lines (Excel's export)."""
     reader = csv.reader(
@@ -737,7 +775,7 @@ def _read_text(data: bytes, delimiter: str) -> _Source:
             ) from None
     rows = [
         _Row(
-            [_Cell(_clean_text(cell)) for cell in cells],
+            [_Cell(_unmark_formula(_clean_text(cell))) for cell in cells],
             f"第{line}行",
             _nth_column,
             strict_width=True,
@@ -768,48 +806,124 @@ def _xlsx_text(value: object, number_format: str) -> str:
     return _clean_text(str(value))
 
 
-def _read_xlsx(data: bytes) -> _Source:
+_MERGE_REF = re.compile(
+    rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Za-z]{1,3}[0-9]{1,7}):?([A-Za-z]{0,3}[0-9]{0,7})\""
+)
+
+
+def _check_xlsx_parts(data: bytes) -> None:
+    """Bound the work before openpyxl sees the file. A zip bomb: zipfile never reads past a
+    member's declared size, so the declared sizes bound the unpacking. A merge over the grid:
+    openpyxl makes an object per merged cell while loading, so merges are read from the XML."""
     try:
-        # Not read-only: merged ranges are only available on normal worksheets.
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            unpacked = sum(info.file_size for info in infos)
+            if unpacked > MAX_XLSX_UNPACKED_BYTES:
+                raise PlanFileError(
+                    f"Excel文件解压后超过{MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)} MB，"
+                    "不像年度计划，请检查文件"
+                )
+            merged = 0
+            for info in infos:
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                    for match in _MERGE_REF.finditer(archive.read(info)):
+                        first, last = (g.decode("ascii") for g in match.groups())
+                        merged += _merge_area(first, last or first)
+            if merged > MAX_MERGED_CELLS:
+                raise PlanFileError(
+                    f"Excel文件的合并单元格共覆盖{merged}个单元格，超过上限{MAX_MERGED_CELLS}个"
+                )
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as problem:
+        if isinstance(problem, PlanFileError):
+            raise
+        raise PlanFileError("无法读取Excel文件：文件已损坏，或不是.xlsx格式") from None
+
+
+def _merge_area(first: str, last: str) -> int:
+    try:
+        bounds: tuple[int, int, int, int] = range_boundaries(f"{first}:{last}")
+    except ValueError:
+        return 0  # openpyxl reports a malformed range itself
+    min_col, min_row, max_col, max_row = bounds
+    if max_row > MAX_ROWS or max_col > MAX_COLUMNS:
+        raise PlanFileError(
+            f"合并单元格{first}:{last}超出上限（{MAX_ROWS}行、{MAX_COLUMNS}列），"
+            "请取消多余的合并后再导入"
+        )
+    return (max_row - min_row + 1) * (max_col - min_col + 1)
+
+
+def _sheet_extent(sheet: Any) -> tuple[int, int]:
+    """(rows, columns) really used: cells with a value and merged ranges, whatever the file's
+    <dimension> or a stray formatted cell at XFD1048576 claim. Refused beyond the caps."""
+    rows = columns = 0
+    for (row, column), cell in sheet._cells.items():  # only the cells the file holds
+        if cell.value is not None and cell.value != "":
+            rows, columns = max(rows, row), max(columns, column)
+    for merged in sheet.merged_cells.ranges:
+        rows, columns = max(rows, merged.max_row), max(columns, merged.max_col)
+    if rows > MAX_ROWS:
+        raise PlanFileError(
+            f"工作表“{sheet.title}”用到第{rows}行，超过上限{MAX_ROWS}行；"
+            "请删除表格下方的多余内容或格式后再导入"
+        )
+    if columns > MAX_COLUMNS:
+        raise PlanFileError(
+            f"工作表“{sheet.title}”用到第{columns}列（{get_column_letter(columns)}列），"
+            f"超过上限{MAX_COLUMNS}列；请删除表格右侧的多余内容或格式后再导入"
+        )
+    return rows, columns
+
+
+def _read_xlsx(data: bytes) -> _Source:
+    _check_xlsx_parts(data)
+    try:
+        # Not read-only: merged ranges are only available on normal worksheets. The unpacked
+        # size is capped above, so the cells the file holds fit in memory; the grid is never
+        # walked beyond the extent really used (see _sheet_extent).
         workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     except Exception:  # openpyxl raises zipfile, KeyError, lxml and its own errors alike
         raise PlanFileError("无法读取Excel文件：文件已损坏，或不是.xlsx格式") from None
     blocks: list[_Block] = []
-    try:
-        for sheet in workbook.worksheets:
-            # (row, column) of a merged range's other cells -> its top-left cell.
-            anchors: dict[tuple[int, int], tuple[int, int]] = {}
-            for merged in sheet.merged_cells.ranges:
-                for r in range(merged.min_row, merged.max_row + 1):
-                    for c in range(merged.min_col, merged.max_col + 1):
-                        if (r, c) != (merged.min_row, merged.min_col):
-                            anchors[(r, c)] = (merged.min_row, merged.min_col)
-            texts = [
-                [_xlsx_text(cell.value, getattr(cell, "number_format", "")) for cell in row]
-                for row in sheet.iter_rows()
-            ]
-            rows = []
-            for r, row_texts in enumerate(texts, start=1):
-                cells = []
-                for c, text in enumerate(row_texts, start=1):
-                    anchor = anchors.get((r, c))
-                    if anchor is None:
-                        cells.append(_Cell(text))
-                    elif anchor[1] != c:
-                        cells.append(_Cell("", merged_left=True))
-                    else:  # vertically merged: every row shows the top cell's text
-                        cells.append(_Cell(texts[anchor[0] - 1][c - 1], merged_above=True))
-                rows.append(
-                    _Row(
-                        cells,
-                        f"工作表“{sheet.title}”第{r}行",
-                        _xlsx_cell_names(r),
-                    )
-                )
-            blocks.append(_Block(rows, column_count=sheet.max_column))
-    except Exception:
-        raise PlanFileError("无法读取Excel文件：文件内容已损坏") from None
+    for sheet in workbook.worksheets:
+        max_row, max_column = _sheet_extent(sheet)
+        try:
+            blocks.append(_xlsx_block(sheet, max_row, max_column))
+        except Exception:
+            raise PlanFileError("无法读取Excel文件：文件内容已损坏") from None
     return _Source(blocks)
+
+
+def _xlsx_block(sheet: Any, max_row: int, max_column: int) -> _Block:
+    # (row, column) of a merged range's other cells -> its top-left cell.
+    anchors: dict[tuple[int, int], tuple[int, int]] = {}
+    for merged in sheet.merged_cells.ranges:
+        for r in range(merged.min_row, merged.max_row + 1):
+            for c in range(merged.min_col, merged.max_col + 1):
+                if (r, c) != (merged.min_row, merged.min_col):
+                    anchors[(r, c)] = (merged.min_row, merged.min_col)
+    texts = (
+        [
+            [_xlsx_text(cell.value, getattr(cell, "number_format", "")) for cell in row]
+            for row in sheet.iter_rows(min_row=1, max_row=max_row, max_col=max_column)
+        ]
+        if max_row and max_column
+        else []
+    )
+    rows = []
+    for r, row_texts in enumerate(texts, start=1):
+        cells = []
+        for c, text in enumerate(row_texts, start=1):
+            anchor = anchors.get((r, c))
+            if anchor is None:
+                cells.append(_Cell(text))
+            elif anchor[1] != c:
+                cells.append(_Cell("", merged_left=True))
+            else:  # vertically merged: every row shows the top cell's text
+                cells.append(_Cell(texts[anchor[0] - 1][c - 1], merged_above=True))
+        rows.append(_Row(cells, f"工作表“{sheet.title}”第{r}行", _xlsx_cell_names(r)))
+    return _Block(rows, column_count=max_column)
 
 
 # --- docx ----------------------------------------------------------------------------------
@@ -1052,10 +1166,12 @@ def write_plan_tsv(plan: ParsedPlan) -> str:
     columns = published_columns(plan)
     out = io.StringIO()
     writer = csv.writer(out, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    # The export rule of every writer (tabular.neutralise_formula): a cell that a spreadsheet
+    # would run as a formula gets Excel's text mark; the text reader takes the mark off again.
     if plan.title:
-        writer.writerow([plan.title])
-    writer.writerow([header for _, header in columns])
-    writer.writerows(_published_rows(plan, columns))
+        writer.writerow([neutralise_formula(plan.title)])
+    writer.writerow([neutralise_formula(header) for _, header in columns])
+    writer.writerows([neutralise_formula(c) for c in row] for row in _published_rows(plan, columns))
     return out.getvalue()
 
 

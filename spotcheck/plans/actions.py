@@ -4,19 +4,24 @@ import hashlib
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
-from spotcheck.accounts.models import Agency
-from spotcheck.accounts.orgs import get_or_create_agency, get_or_create_unit
+from spotcheck.accounts.models import Agency, Unit
+from spotcheck.accounts.orgs import canonical_agency_name, get_or_create_agency, get_or_create_unit
 from spotcheck.accounts.permissions import Actor, actor_may_act_for, ensure_actor_agency
 from spotcheck.audit.models import record
 from spotcheck.lib import planfile
+from spotcheck.limits import LimitError, check_fields
 from spotcheck.plans.models import Plan, PlanItem
 from spotcheck.registry.models import TargetType
 
 
 class PlanImportError(Exception):
     """A plan file that cannot be imported as asked; the message names the reason."""
+
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 def read_plan_upload(*, data: bytes, filename: str) -> planfile.ParsedPlan:
@@ -46,6 +51,13 @@ def import_plan(
         raise PlanImportError("无法从标题识别年度，请指定年度（--year）")
     if not parsed.items:
         raise PlanImportError("文件中没有抽查事项")
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise PlanImportError(f"年度须在{MIN_YEAR}至{MAX_YEAR}之间，现为{year}")
+    title = (
+        parsed.title
+        or f"{canonical_agency_name(agency_name)}{year}年度“双随机、一公开”抽查工作计划"
+    )
+    _check_limits(parsed, agency_name=agency_name, title=title, source_filename=source_filename)
     agency, _ = get_or_create_agency(agency_name)
     if not actor_may_act_for(actor, agency):
         raise PlanImportError(f"只能导入本机构的计划，不能导入“{agency.name}”的计划")
@@ -59,11 +71,15 @@ def import_plan(
         if existing.is_published:
             raise PlanImportError(f"“{existing.title}”已公开，不能替换")
         replaced_id = existing.pk
-        existing.delete()
+        try:
+            with transaction.atomic():
+                existing.delete()
+        except ProtectedError as exc:
+            raise PlanImportError(_protected_reason(existing, exc)) from exc
     plan = Plan.objects.create(
         agency=agency,
         year=year,
-        title=parsed.title or f"{agency.name}{year}年度“双随机、一公开”抽查工作计划",
+        title=title,
         source_filename=source_filename,
         source_sha256=hashlib.sha256(source_bytes).hexdigest() if source_bytes else "",
         imported_by=actor if getattr(actor, "pk", None) else None,
@@ -84,6 +100,54 @@ def import_plan(
         },
     )
     return plan
+
+
+def _protected_reason(plan: Plan, error: ProtectedError) -> str:
+    kinds = sorted({str(obj._meta.verbose_name) for obj in error.protected_objects})
+    if "活动登记" in kinds:
+        return f"该计划已登记活动，不能替换（“{plan.title}”已有{'、'.join(kinds)}）"
+    return f"“{plan.title}”已有{'、'.join(kinds)}，不能替换"
+
+
+_ITEM_TEXT_FIELDS = (
+    "domain",
+    "name",
+    "target_type",
+    "initiating_department",
+    "inspection_body",
+    "legal_basis",
+    "method",
+)
+_ITEM_NUMBER_FIELDS = ("number", "ratio_percent", "times_per_year", "estimated_targets")
+_ITEM_MULTI_LINE = ("name", "domain", "legal_basis", "method", "content")
+
+
+def _check_limits(
+    parsed: planfile.ParsedPlan, *, agency_name: str, title: str, source_filename: str
+) -> None:
+    """Every value against its field's limit before anything is written (PostgreSQL would
+    refuse it with a traceback, SQLite store it silently)."""
+    try:
+        check_fields(Agency, {"name": canonical_agency_name(agency_name)}, where="制定机构：")
+        check_fields(Plan, {"title": title, "source_filename": source_filename})
+        for data in parsed.items:
+            where = f"{data.source}：" if data.source else f"事项{data.number}："
+            values: dict[str, object] = {k: getattr(data, k) for k in _ITEM_TEXT_FIELDS}
+            values.update({k: getattr(data, k) for k in _ITEM_NUMBER_FIELDS})
+            values["responsible_unit_name"] = data.responsible_unit
+            values["estimated_low"] = data.estimated_risk.low
+            values["estimated_medium_low"] = data.estimated_risk.medium_low
+            values["estimated_medium"] = data.estimated_risk.medium
+            values["estimated_high"] = data.estimated_risk.high
+            check_fields(PlanItem, values, where=where, multi_line=_ITEM_MULTI_LINE)
+            if data.responsible_unit:
+                check_fields(Unit, {"name": data.responsible_unit}, where=where + "责任单位：")
+            for name in data.cooperating_departments:
+                check_fields(
+                    Agency, {"name": canonical_agency_name(name)}, where=where + "配合部门："
+                )
+    except LimitError as exc:
+        raise PlanImportError(str(exc)) from exc
 
 
 def _create_item(*, plan: Plan, agency: Agency, position: int, data: planfile.PlanItemData) -> None:

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from spotcheck.accounts.models import Agency, Unit
@@ -21,6 +21,7 @@ from spotcheck.accounts.orgs import canonical_agency_name, get_or_create_agency,
 from spotcheck.accounts.permissions import Actor, actor_may_act_for, ensure_actor_agency
 from spotcheck.audit.models import actor_label, record
 from spotcheck.lib import demo
+from spotcheck.limits import LimitError, check_fields
 from spotcheck.registry.imports import (
     DirectoryImportError,
     EntityImport,
@@ -86,6 +87,10 @@ def import_entities(
     written. On SQLite the database is locked for writing meanwhile (other writers wait)."""
     if not agency_name.strip():
         raise DirectoryImportError("请指定名录所属机构")
+    try:
+        check_fields(Agency, {"name": canonical_agency_name(agency_name)}, where="名录所属机构：")
+    except LimitError as exc:
+        raise DirectoryImportError(str(exc)) from exc
     named = Agency.objects.filter(name=canonical_agency_name(agency_name)).first()
     if not actor_may_act_for(actor, named if named is not None else 0):
         raise DirectoryImportError(f"只能导入本机构的检查对象名录，不能导入“{agency_name}”的名录")
@@ -101,7 +106,9 @@ def import_entities(
             _write_rejects(job, rejects_path)
         else:
             job.fingerprint()  # before the write transaction: SQLite is locked during it
-            if _write_entities(job=job, actor=actor, rejects_path=rejects_path):
+            with _refusing_races():
+                written = _write_entities(job=job, actor=actor, rejects_path=rejects_path)
+            if written:
                 _write_rejects(job, rejects_path)  # the staging tables outlive the commit
     finally:
         job.close()
@@ -115,9 +122,37 @@ def _write_rejects(job: EntityImport | _SmallImport, rejects_path: Path | None) 
         report.rejects_path = str(rejects_path)
 
 
+# Directory imports of one kind write one after the other: on PostgreSQL two imports with
+# overlapping new codes would both insert them (one dies on the unique constraint). SQLite's
+# IMMEDIATE transactions serialise writers already.
+_IMPORT_LOCKS = {"entities": 0x5C0E_0001, "inspectors": 0x5C0E_0002, "recusals": 0x5C0E_0003}
+RACE_MESSAGE = "另一项导入同时写入了相同的记录，本次未写入任何内容；请重新确认导入"
+
+
+def _lock_imports(kind: str) -> None:
+    """Wait for any other import of this kind to commit (inside the write transaction)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_IMPORT_LOCKS[kind]])
+
+
+class _refusing_races:
+    """A write that still meets a unique constraint (an edit or an import that validated
+    before another import committed) is refused with a clear message, never a traceback."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, error: Any, traceback: Any) -> bool:
+        if isinstance(error, IntegrityError):
+            raise DirectoryImportError(RACE_MESSAGE) from error
+        return False
+
+
 @transaction.atomic
 def _write_entities(*, job: EntityImport, actor: Actor, rejects_path: Path | None) -> bool:
     """Stream the file into the directory; False when it was rolled back (a bad row)."""
+    _lock_imports("entities")  # validation below then sees every committed import
     report = job.report
     if job.agency is None:
         job.agency = get_or_create_agency(job.agency_name)[0]
@@ -185,7 +220,8 @@ def _run_small(
     report = job.report
     report.skip_invalid = skip_invalid
     if not dry_run and (report.ok or skip_invalid):
-        with transaction.atomic():
+        with _refusing_races(), transaction.atomic():
+            _lock_imports(report.kind)
             batch = _start_batch(report, actor=actor, agency=None)
             write(job, batch, actor)
             _finish_batch(batch, report, actor=actor, action=action)

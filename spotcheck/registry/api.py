@@ -10,10 +10,11 @@ from typing import Any
 from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import django_auth
 
 from spotcheck.accounts.permissions import has_right
+from spotcheck.paging import BoundedPageNumberPagination
 from spotcheck.registry.models import Entity, Inspector, Recusal
 from spotcheck.registry.search import search_query
 from spotcheck.registry.selectors import (
@@ -113,7 +114,7 @@ def _entity(entity: Entity) -> dict[str, Any]:
     response=list[EntityOut],
     summary="检查对象名录（仅工作人员；分页、筛选、按名称/代码/拼音首字母搜索）",
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(BoundedPageNumberPagination, page_size=50)
 def list_entities(request: Any, filters: Query[EntityFilters]) -> Any:
     _require_staff(request)
     entities = (
@@ -192,7 +193,7 @@ def _inspector(inspector: Inspector, today: date) -> dict[str, Any]:
     response=list[InspectorOut],
     summary="执法检查人员名录（仅工作人员；分页、筛选）",
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(BoundedPageNumberPagination, page_size=50)
 def list_inspectors(request: Any, filters: Query[InspectorFilters]) -> Any:
     _require_staff(request)
     today = timezone.localdate()

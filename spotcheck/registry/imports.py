@@ -184,6 +184,22 @@ def open_rows(
     return header, mapping, rows
 
 
+def warn_extra_cells(
+    rows: Iterator[tuple[int, list[str]]], width: int, report: ImportReport
+) -> Iterator[tuple[int, list[str]]]:
+    """Rows, warning about each one with filled cells beyond the header: nothing reads them,
+    and silently dropping them would hide a shifted row."""
+    for row_number, cells in rows:
+        if len(cells) > width:  # trailing blank cells are trimmed by the reader
+            report.warning_count += 1
+            if len(report.warnings) < REPORTED_WARNINGS:
+                report.warnings.append(
+                    f"第{row_number}行：有{len(cells)}列，多于表头的{width}列，"
+                    f"第{width + 1}列起的内容未导入（请检查该行是否错位）"
+                )
+        yield row_number, cells
+
+
 def guarded(rows: tabular.RowIterator) -> Iterator[tuple[int, list[str]]]:
     """Rows, turning a file error met halfway (a CSV switching encoding) into an import error."""
     try:
@@ -434,7 +450,8 @@ class EntityImport:
 
         count = 0
         try:
-            for rows_in_chunk, chunk in self._prepared_chunks(context, guarded(rows)):
+            checked = warn_extra_cells(guarded(rows), len(header), self.report)
+            for rows_in_chunk, chunk in self._prepared_chunks(context, checked):
                 count += rows_in_chunk
                 if chunk.errors:
                     errors = stage.error_rows(chunk.errors)
@@ -1204,7 +1221,7 @@ class _SmallImport:
         self.report.header_warnings = mapping.warnings()
         self.progress.phase("校验", max(estimated - 1, 0) or None)
         records = []
-        for row_number, cells in guarded(rows):
+        for row_number, cells in warn_extra_cells(guarded(rows), len(header), self.report):
             self.report.rows += 1
             result = self.validate_row(row_number, mapping.pick(cells))
             if isinstance(result, list):

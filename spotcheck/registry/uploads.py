@@ -44,6 +44,18 @@ class StoredUpload:
             json.dumps(self.meta, ensure_ascii=False, default=str), encoding="utf-8"
         )
 
+    def claim(self) -> bool:
+        """Take the upload for writing; False when another request holds it (a second click on
+        「确认导入」 while the first runs). The claim is a file created exclusively."""
+        try:
+            (self.directory / "claimed").touch(exist_ok=False)
+        except FileExistsError:
+            return False
+        return True
+
+    def release(self) -> None:
+        (self.directory / "claimed").unlink(missing_ok=True)
+
     def owned_by(self, user: Any) -> bool:
         return self.meta.get("user_id") == user.pk or user.has_role("administrator")
 

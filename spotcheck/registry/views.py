@@ -27,6 +27,7 @@ from spotcheck.accounts.permissions import (
     user_agency_id,
     user_has_role,
 )
+from spotcheck.paging import page_number
 from spotcheck.registry import uploads
 from spotcheck.registry.actions import (
     add_recusal,
@@ -98,10 +99,7 @@ class Page:
     row tells whether a next page exists; the total is counted only for indexed filters."""
 
     def __init__(self, queryset: QuerySet[Any], request: HttpRequest, *, count: bool) -> None:
-        try:
-            self.number = max(int(request.GET.get("page", "1")), 1)
-        except ValueError:
-            self.number = 1
+        self.number = page_number(request.GET.get("page"))
         start = (self.number - 1) * PAGE_SIZE
         rows = list(queryset[start : start + PAGE_SIZE + 1])
         self.has_next = len(rows) > PAGE_SIZE
@@ -513,6 +511,21 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
 @right_required("registry.import")
 def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
     stored = _stored_for(request, token)
+    if "result" in stored.meta:
+        messages.error(request, "该文件已经导入过")
+        return redirect("registry:import_preview", token)
+    if not stored.claim():
+        messages.error(request, "该文件正在导入，请勿重复提交；完成后本页显示结果")
+        return redirect("registry:import_preview", token)
+    try:
+        return _confirm_claimed(request, stored)
+    finally:
+        stored.release()
+
+
+def _confirm_claimed(request: HttpRequest, stored: uploads.StoredUpload) -> HttpResponse:
+    token = stored.token
+    stored = uploads.load(token) or stored  # the first click may have finished meanwhile
     if "result" in stored.meta:
         messages.error(request, "该文件已经导入过")
         return redirect("registry:import_preview", token)

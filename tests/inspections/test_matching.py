@@ -355,6 +355,8 @@ def test_replacement_takes_the_next_by_ticket_with_reason(built, coordinator):
     )
     with pytest.raises(InspectionError, match="原因"):
         replace_team_member(member=new, reason=" ", actor=coordinator)
+    with pytest.raises(InspectionError, match="替换原因最多200个字符，现有201个"):
+        replace_team_member(member=new, reason="长" * 201, actor=coordinator)
     with pytest.raises(InspectionError, match="已被替换"):
         replace_team_member(member=leaver, reason="出差", actor=coordinator)
 

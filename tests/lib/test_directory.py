@@ -426,3 +426,16 @@ def test_default_vocabulary_covers_the_seed_plan() -> None:
 def test_docs_are_in_sync() -> None:
     docs = Path(__file__).resolve().parents[2] / "docs" / "directory-columns.md"
     assert directory_columns_markdown() in docs.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("character", ["\x01", "\x0b", "\x1b", "\x7f", "\x85"])
+def test_control_characters_in_a_cell_name_row_and_column(character: str) -> None:
+    errors = entity_errors(name=f"沂源县{character}悦来宾馆")
+    assert [str(e) for e in errors] == [
+        f"第7行“{errors[0].column}”：第4个字符是控制字符U+{ord(character):04X}，请删除"
+    ]
+    assert errors[0].column.startswith("单位名称") or "名称" in errors[0].column
+
+
+def test_line_breaks_inside_a_cell_are_still_collapsed() -> None:
+    assert entity(address="沂源县\n历山街道\t1号").address == "沂源县 历山街道 1号"

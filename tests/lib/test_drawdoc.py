@@ -359,3 +359,12 @@ def test_invalid_options_and_witnesses() -> None:
     assert build(beacon="2025-05-01 block 845210")["seed"]["value"].endswith(
         "|2025-05-01 block 845210"
     )
+
+
+def test_beacon_is_capped() -> None:
+    from spotcheck.lib.drawdoc import MAX_BEACON_CHARS
+
+    digits = ["1234567890", "0987654321"]
+    assert compose_seed(digits, "f" * MAX_BEACON_CHARS).endswith("|" + "f" * MAX_BEACON_CHARS)
+    with pytest.raises(ValueError, match=f"最多{MAX_BEACON_CHARS}个字符，现有100000个"):
+        compose_seed(digits, "f" * 100_000)

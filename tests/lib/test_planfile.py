@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import csv
 import io
 import os
@@ -37,6 +38,7 @@ from spotcheck.lib.plantext import (
     format_window,
     split_checkpoints,
 )
+from spotcheck.lib.tabular import FORMULA_TRIGGERS
 
 SEED_NAME = "2022-county-police-plan.txt"
 BUNDLED_SEED = Path(spotcheck.__file__).resolve().parent / "data" / SEED_NAME
@@ -74,7 +76,14 @@ def xlsx_bytes(plan: ParsedPlan) -> bytes:
 
 def docx_bytes(plan: ParsedPlan) -> bytes:
     """The published layout as a Word document (a title paragraph, then one table)."""
-    rows = list(csv.reader(io.StringIO(write_plan_tsv(plan), newline=""), delimiter="\t"))
+    rows = [
+        # The .tsv carries the export's formula mark; a Word table needs none.
+        [
+            cell[1:] if cell[:1] == "'" and cell[1:].startswith(FORMULA_TRIGGERS) else cell
+            for cell in row
+        ]
+        for row in csv.reader(io.StringIO(write_plan_tsv(plan), newline=""), delimiter="\t")
+    ]
     document = docx.Document()
     if plan.title:
         document.add_paragraph(rows.pop(0)[0])
@@ -810,3 +819,19 @@ def test_random_text_raises_only_plan_file_errors(rows: list[list[str]], header:
     for name in ("plan.txt", "plan.csv"):
         with contextlib.suppress(PlanFileError):
             read_plan_bytes("\n".join(lines).encode("utf-8"), name)
+
+
+@pytest.mark.parametrize(
+    "text", ['=HYPERLINK("http://x.example/","点击")', "+1", "-2", "@SUM(A1)", "＝1"]
+)
+def test_tsv_export_is_formula_safe_and_reads_back(seed: ParsedPlan, text: str) -> None:
+    seed = copy.deepcopy(seed)
+    item = seed.items[0]
+    item.name = text
+    item.original["name"] = text
+    item.extra["备注"] = text
+    written = write_plan_tsv(seed)
+    cells = [cell for row in csv.reader(io.StringIO(written), delimiter="\t") for cell in row]
+    assert text not in cells and cells.count("'" + text) == 2
+    again = read_plan_bytes(written.encode(), "again.tsv")
+    assert again.items[0].name == text and again.items[0].extra["备注"] == text

@@ -438,3 +438,28 @@ def test_ids_drawn_with_gaps_are_drawn_again_as_a_list():
     gapped = Cursor([(11, 17), [(18,), (19,), (21,), (22,), (23,)]])
     assert list(new_rows._draw_ids(gapped, 5)) == [18, 19, 21, 22, 23]
     assert [params for _, params in gapped.statements] == [[5], [5]]
+
+
+@pytest.mark.parametrize("filename", ["entities.csv", "entities.xlsx"])
+def test_cells_beyond_the_header_are_warned_about(filename):
+    rows = county_rows(5)
+    rows[1] = [*rows[1], "", "多出的内容"]
+    data = (
+        xlsx_bytes(ENTITY_HEADER, rows)
+        if filename.endswith("xlsx")
+        else csv_bytes(ENTITY_HEADER, rows)
+    )
+    report = run(data, filename)
+    width = len(ENTITY_HEADER)
+    assert report.written and report.created == 5
+    assert f"第3行：有{width + 2}列，多于表头的{width}列，第{width + 1}列起的内容未导入" in "".join(
+        report.warnings
+    )
+
+
+def test_cli_agency_beyond_the_model_limit_is_a_command_error(tmp_path):
+    path = tmp_path / "entities.csv"
+    path.write_bytes(csv_bytes(ENTITY_HEADER, county_rows(3)))
+    with pytest.raises(CommandError, match="名录所属机构：机构名称最多100个字符，现有150个"):
+        call_command("import_entities", str(path), "--agency", "甲" * 150)
+    assert not Entity.objects.exists()

@@ -125,3 +125,11 @@ def test_manual_edit_deactivates_with_a_reason():
     assert changes == {"is_active": [True, False], "inactive_reason": ["", "停职"]}
     officer.refresh_from_db()
     assert officer.ineligibility_reason(AS_OF + timedelta(days=1)) == "不在岗（停职）"
+
+
+def test_inspector_cells_beyond_the_header_are_warned_about():
+    rows = [list(row) for row in ROWS]
+    rows[0].append("多出的内容")
+    report = run(rows)
+    assert report.written
+    assert any(w.startswith("第2行：有10列，多于表头的9列") for w in report.warnings)
