@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -36,6 +36,7 @@ from spotcheck.draws.models import (
 )
 from spotcheck.lib import drawdoc
 from spotcheck.lib.drawdoc import STRATA, STRATUM_NAMES, DrawItem, DrawOptions, Witness
+from spotcheck.limits import LimitError, check_fields
 from spotcheck.plans.models import PlanItem
 from spotcheck.registry.models import Entity, EntityStatus, InspectionRecord
 
@@ -372,6 +373,14 @@ def _already_drawn(existing: Draw) -> DrawError:
     )
 
 
+def _check_reason(model: type[models.Model], field: str, reason: str) -> None:
+    """A reason longer than its column is refused, never cut (what is audited is what is kept)."""
+    try:
+        check_fields(model, {field: reason}, multi_line=[field])
+    except LimitError as exc:
+        raise DrawError(str(exc)) from exc
+
+
 # --- cancel ----------------------------------------------------------------------------------
 
 
@@ -386,10 +395,11 @@ def cancel_draw(*, draw: Draw | int, reason: str, actor: Actor) -> Draw:
         _refuse_unless(draw, Draw.Status.PREPARED, "作废")
         if not reason:
             raise DrawError("作废须写明原因")
+        _check_reason(Draw, "cancel_reason", reason)
         draw.status = Draw.Status.CANCELLED
         draw.cancelled_at = timezone.now()
         draw.cancelled_by = actor_label(actor)
-        draw.cancel_reason = reason[:300]
+        draw.cancel_reason = reason
         draw.save()
         record(actor=actor, action="draw.cancel", obj=draw, details={"reason": reason})
     return draw
@@ -639,6 +649,7 @@ def replace_target(
         code = DrawReplacement.Reason(reason_code)
         if not reason:
             raise DrawError("替换须写明原因")
+        _check_reason(DrawReplacement, "reason", reason)
         if code in STATUS_REASONS:
             if entity.status != STATUS_REASONS[code]:
                 raise DrawError(
@@ -693,7 +704,7 @@ def replace_target(
             replacement=replacement,
             reason_code=code,
             out_of_scope_since=out_of_scope_since,
-            reason=reason[:300],
+            reason=reason,
             entity_status=entity.status,
             document_entry=entry,
             created_at=timezone.now(),

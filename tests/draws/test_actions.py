@@ -359,6 +359,11 @@ def test_cancel_then_prepare_again(hotel_item, hotels, coordinator):
     first = prepare(hotel_item, coordinator)
     with pytest.raises(DrawError, match="作废须写明原因"):
         actions.cancel_draw(draw=first, reason=" ", actor=coordinator)
+    # An over-long reason is refused, not cut: what is audited is what is stored.
+    with pytest.raises(DrawError, match="作废原因最多300个字符，现有301个"):
+        actions.cancel_draw(draw=first, reason="原" * 301, actor=coordinator)
+    first.refresh_from_db()
+    assert first.status == Draw.Status.PREPARED
     actions.cancel_draw(draw=first, reason="名录有误，更正后重新公布", actor=coordinator)
     first.refresh_from_db()
     assert first.status == Draw.Status.CANCELLED and first.cancel_reason
@@ -409,6 +414,15 @@ def test_replacement_takes_the_next_ticket_and_verifies(hotel_item, hotels, coor
             reason_code="deregistered",
             out_of_scope_since=today + timedelta(days=1),
             reason="登记机关核准注销",
+            actor=coordinator,
+        )
+    with pytest.raises(DrawError, match="原因最多300个字符"):
+        actions.replace_target(
+            draw=draw,
+            entity=target,
+            reason_code="deregistered",
+            out_of_scope_since=today,
+            reason="注" * 301,
             actor=coordinator,
         )
     with pytest.raises(DrawError, match="不属于该类型"):
