@@ -126,7 +126,10 @@ def record_delivery(
         raise InspectionError(f"检查通知书{notice.number}已作废，不能登记送达")
     delivered_on = timezone.localtime(delivered_at).date() if delivered_at else None
     problems = validate_delivery(method, delivered_on, None)
-    if delivered_at is not None and delivered_at < notice.issued_at:
+    # times are entered to the minute: the minute of issue itself is fine
+    if delivered_at is not None and delivered_at < notice.issued_at.replace(
+        second=0, microsecond=0
+    ):
         problems.append("通知时间：早于通知书签发时间")
     if delivered_at is not None and delivered_at > timezone.now():
         problems.append("通知时间：不能晚于现在")
