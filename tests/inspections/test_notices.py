@@ -152,6 +152,10 @@ def test_delivery_is_recorded_and_audited(matched, unit, coordinator, inspector_
         record_delivery(
             notice=notice, method="sms", delivered_at=when + timedelta(days=2), actor=coordinator
         )
+    with pytest.raises(InspectionError, match="早于通知书签发时间"):
+        record_delivery(
+            notice=notice, method="post", delivered_at=when - timedelta(days=1), actor=coordinator
+        )
     with pytest.raises(InspectionError, match="不应填写通知日期"):
         record_delivery(notice=notice, method="unannounced", delivered_at=when, actor=coordinator)
     notice.refresh_from_db()
