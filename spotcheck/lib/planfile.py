@@ -1053,7 +1053,10 @@ _MERGE_REF = re.compile(
 )
 
 
-def _check_xlsx_parts(data: bytes) -> None:
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+
+
+def _check_xlsx_parts(data: bytes) -> bool:
     """Bound the work before openpyxl sees the file. A zip bomb: zipfile never reads past a
     member's declared size, so the declared sizes bound the unpacking. A merge over the grid:
     openpyxl makes an object per merged cell while loading, so merges are read from the XML."""
@@ -1067,15 +1070,19 @@ def _check_xlsx_parts(data: bytes) -> None:
                     "不像年度计划，请检查文件"
                 )
             merged = 0
+            has_formulas = False
             for info in infos:
                 if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-                    for match in _MERGE_REF.finditer(archive.read(info)):
+                    part = archive.read(info)
+                    has_formulas = has_formulas or _FORMULA_TAG.search(part) is not None
+                    for match in _MERGE_REF.finditer(part):
                         first, last = (g.decode("ascii") for g in match.groups())
                         merged += _merge_area(first, last or first)
             if merged > MAX_MERGED_CELLS:
                 raise PlanFileError(
                     f"Excel文件的合并单元格共覆盖{merged}个单元格，超过上限{MAX_MERGED_CELLS}个"
                 )
+            return has_formulas
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as problem:
         if isinstance(problem, PlanFileError):
             raise
@@ -1119,25 +1126,29 @@ def _sheet_extent(sheet: Any) -> tuple[int, int]:
 
 
 def _read_xlsx(data: bytes) -> _Source:
-    _check_xlsx_parts(data)
+    has_formulas = _check_xlsx_parts(data)
     try:
         # Not read-only: merged ranges are only available on normal worksheets. The unpacked
         # size is capped above, so the cells the file holds fit in memory; the grid is never
         # walked beyond the extent really used (see _sheet_extent).
         workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+        # A formula saved without its value (written by a program, never opened in Excel)
+        # reads as empty; its text ("=1") is kept instead, to be flagged like any phrase.
+        formulas = openpyxl.load_workbook(io.BytesIO(data)) if has_formulas else None
     except Exception:  # openpyxl raises zipfile, KeyError, lxml and its own errors alike
         raise PlanFileError("无法读取Excel文件：文件已损坏，或不是.xlsx格式") from None
     blocks: list[_Block] = []
-    for sheet in workbook.worksheets:
+    for index, sheet in enumerate(workbook.worksheets):
         max_row, max_column = _sheet_extent(sheet)
+        formula_sheet = formulas.worksheets[index] if formulas is not None else None
         try:
-            blocks.append(_xlsx_block(sheet, max_row, max_column))
+            blocks.append(_xlsx_block(sheet, max_row, max_column, formula_sheet))
         except Exception:
             raise PlanFileError("无法读取Excel文件：文件内容已损坏") from None
     return _Source(blocks)
 
 
-def _xlsx_block(sheet: Any, max_row: int, max_column: int) -> _Block:
+def _xlsx_block(sheet: Any, max_row: int, max_column: int, formula_sheet: Any = None) -> _Block:
     # (row, column) of a merged range's other cells -> its top-left cell.
     anchors: dict[tuple[int, int], tuple[int, int]] = {}
     for merged in sheet.merged_cells.ranges:
@@ -1153,6 +1164,12 @@ def _xlsx_block(sheet: Any, max_row: int, max_column: int) -> _Block:
         if max_row and max_column
         else []
     )
+    if formula_sheet is not None:
+        for r, row_texts in enumerate(texts, start=1):
+            for c, text in enumerate(row_texts, start=1):
+                formula = formula_sheet.cell(row=r, column=c).value if not text else None
+                if isinstance(formula, str) and formula.startswith("="):
+                    row_texts[c - 1] = _clean_text(formula)
     rows = []
     for r, row_texts in enumerate(texts, start=1):
         cells = []
