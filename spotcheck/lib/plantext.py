@@ -387,7 +387,10 @@ def format_sampling_rule(rule: SamplingRule) -> str:
             parts.append(f"抽查{rule.count_min}-{rule.count_max}家")
         else:
             parts.append(f"抽查{rule.count_min}家")
-    if rule.risk_ratios:
+    if len(rule.risk_ratios) == 1:
+        ((field, percent),) = rule.risk_ratios
+        parts.append(f"{_RISK_LABELS[field]}风险对象抽查比例不低于{_decimal_text(percent)}%")
+    elif rule.risk_ratios:
         levels = "、".join(f"{_RISK_LABELS[field]}风险" for field, _ in rule.risk_ratios)
         ratios = "、".join(f"{_decimal_text(percent)}%" for _, percent in rule.risk_ratios)
         parts.append(f"对{levels}对象分别按{ratios}比例抽查")
