@@ -667,15 +667,18 @@ def _parse_block(block: _Block, state: _ReadState) -> None:
 
 
 _NOTE_PREFIX = re.compile(r"(?:备注|附注|注|说明)\s*[:：]|(?:备注|附注)")
+_TOTAL_PREFIX = re.compile(r"(?:合计|小计|总计)")
 _SECTION_PREFIX = re.compile(
     r"[一二三四五六七八九十]+\s*[、.．]|第[一二三四五六七八九十]+[部类章节]"
 )
 
 
 def _note_text(row: _Row, header: _Header) -> str | None:
-    """The text of a notes row ("备注：…" merged across the table) or a section row ("一、部门
-    联合抽查"); None for an item row. Such a row has one cell and no item name."""
+    """The text of a notes row ("备注：…" merged across the table), a section row ("一、部门
+    联合抽查") or a total row ("合计 … 120家"); None for an item row."""
     filled = [(i, cell.text.strip()) for i, cell in enumerate(row.cells) if cell.text.strip()]
+    if filled and _TOTAL_PREFIX.match(plantext.squash(filled[0][1])):
+        return " ".join(dict.fromkeys(text for _, text in filled))  # a 合计 row: not an item
     texts = {text for _, text in filled}
     if len(texts) != 1:
         return None

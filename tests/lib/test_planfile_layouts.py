@@ -203,3 +203,10 @@ def test_a_file_that_is_not_a_plan_gets_one_sentence(data: bytes, filename: str)
         read_plan_bytes(data, filename)
     message = str(caught.value)
     assert message.startswith("这不是一份抽查计划：") and "\n" not in message
+
+
+def test_a_total_row_is_a_note_not_an_item() -> None:
+    text = "序号\t抽查事项\t检查对象\t预估抽查对象数\n1\t甲\t企业\t5家\n合计\t\t\t5家\n"
+    plan = read_plan_bytes(text.encode(), "total.tsv")
+    assert [item.name for item in plan.items] == ["甲"]
+    assert plan.notes == ["第3行：合计 5家"]
