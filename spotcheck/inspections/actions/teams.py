@@ -38,7 +38,7 @@ from spotcheck.inspections.models import (
     TeamMember,
     Visit,
 )
-from spotcheck.lib import drawdoc, matching, matching_public
+from spotcheck.lib import ceremony, drawdoc, matching, matching_public
 from spotcheck.lib.visits import Visit as LibVisit
 from spotcheck.lib.visits import item_order
 from spotcheck.limits import LimitError, check_fields
@@ -290,16 +290,14 @@ def match_event_team(
     ensure_actor_agency(actor, event.item.plan.agency_id)
     if TeamMatching.objects.filter(event=event).exists():
         raise InspectionError("该活动的检查组已经匹配，结果已锁定")
-    names = [name.strip() for name, _ in witnesses]
-    if any(not name for name in names):
-        raise InspectionError("每名见证人都须填写姓名")
-    if len(witnesses) < settings.SPOTCHECK_MIN_WITNESSES:
-        raise InspectionError(f"种子须由至少{settings.SPOTCHECK_MIN_WITNESSES}名见证人分别掷骰产生")
-    digits = [d.strip() for _, d in witnesses]
-    if sum(len(d) for d in digits) < settings.SPOTCHECK_MIN_SEED_DIGITS:
-        raise InspectionError(f"骰子数字合计至少{settings.SPOTCHECK_MIN_SEED_DIGITS}位")
     try:
-        seed = drawdoc.compose_seed(digits, beacon or None)
+        checked = ceremony.check_ceremony(
+            witnesses,
+            beacon,
+            min_witnesses=settings.SPOTCHECK_MIN_WITNESSES,
+            min_digits=settings.SPOTCHECK_MIN_SEED_DIGITS,
+        )
+        seed = checked.seed
     except ValueError as exc:
         raise InspectionError(str(exc)) from exc
     visit = (
@@ -316,8 +314,8 @@ def match_event_team(
         seed=seed,
         seed_source={
             "rule": EVENT_SEED_RULE,
-            "witnesses": [{"name": n, "digits": d} for n, d in zip(names, digits, strict=True)],
-            "beacon": beacon or None,
+            "witnesses": [{"name": w.name, "digits": w.digits} for w in checked.witnesses],
+            "beacon": checked.beacon,
         },
         document=matching.matching_document(result),
         commitment_salt=matching_public.new_salt(),
