@@ -34,7 +34,7 @@ from spotcheck.draws.models import (
     DrawSelection,
     compress_text,
 )
-from spotcheck.lib import drawdoc
+from spotcheck.lib import ceremony, drawdoc
 from spotcheck.lib.drawdoc import STRATA, STRATUM_NAMES, DrawItem, DrawOptions, Witness
 from spotcheck.limits import LimitError, check_fields
 from spotcheck.plans.models import PlanItem
@@ -415,35 +415,26 @@ def seed_draw(
     beacon: str | None = None,
     actor: Actor,
 ) -> Draw:
-    """Record the seed rolled at the public ceremony: each witness's dice digits, then a beacon."""
-    parts = [(name.strip(), "".join(digits.split())) for name, digits in witnesses]
-    beacon = beacon.strip() if beacon and beacon.strip() else None
-    min_witnesses = max(settings.SPOTCHECK_MIN_WITNESSES, drawdoc.MIN_WITNESSES)
-    min_digits = max(settings.SPOTCHECK_MIN_SEED_DIGITS, drawdoc.MIN_SEED_DIGITS)
+    """Record the seed rolled at the public ceremony: each witness's dice digits, then a beacon
+    (the ceremony rule is `lib.ceremony.check_ceremony`, shared with events' teams)."""
     with transaction.atomic():
         draw = _lock_draw(draw)
         ensure_actor_agency(actor, draw.item.plan.agency_id)
         _refuse_unless(draw, Draw.Status.PREPARED, "录入种子")
-        if len(parts) < min_witnesses:
-            raise DrawError(f"至少需要{min_witnesses}名见证人（当前{len(parts)}名）")
-        names = [name for name, _ in parts]
-        if not all(names):
-            raise DrawError("每名见证人都须填写姓名")
-        if len(set(names)) != len(names):
-            raise DrawError("见证人姓名不能重复：每名见证人各掷一次骰子")
-        for name, digits in parts:
-            if not (digits and digits.isascii() and digits.isdigit()):
-                raise DrawError(f"见证人{name}的骰子结果只能包含数字0–9，且不能为空")
-        total = sum(len(digits) for _, digits in parts)
-        if total < min_digits:
-            raise DrawError(f"种子至少需要{min_digits}位数字（当前{total}位）")
         try:
-            seed = drawdoc.compose_seed([digits for _, digits in parts], beacon)
+            checked = ceremony.check_ceremony(
+                witnesses,
+                beacon,
+                min_witnesses=settings.SPOTCHECK_MIN_WITNESSES,
+                min_digits=settings.SPOTCHECK_MIN_SEED_DIGITS,
+            )
+            seed = checked.seed
         except ValueError as error:
             raise DrawError(str(error)) from error
+        beacon = checked.beacon
         draw.status = Draw.Status.SEEDED
         draw.seed = seed
-        draw.witnesses = [{"name": name, "digits": digits} for name, digits in parts]
+        draw.witnesses = [{"name": w.name, "digits": w.digits} for w in checked.witnesses]
         draw.beacon = beacon or ""
         draw.seeded_at = timezone.now()
         draw.seeded_by = actor_label(actor)

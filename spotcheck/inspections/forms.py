@@ -1,5 +1,6 @@
 from django import forms
 
+from spotcheck.lib import drawdoc
 from spotcheck.lib.results import DELIVERY_METHODS
 from spotcheck.plans.models import PlanItem
 
@@ -24,7 +25,9 @@ class CeremonyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="每行一名见证人：姓名 空格 掷出的数字，按掷骰顺序；至少2名，数字合计至少20位",
     )
-    beacon = forms.CharField(label="公共随机信标值（可选）", required=False, max_length=500)
+    beacon = forms.CharField(
+        label="公共随机信标值（可选）", required=False, max_length=drawdoc.MAX_BEACON_CHARS
+    )
 
     def clean_witnesses(self):
         rows = []

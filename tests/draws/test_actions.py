@@ -195,6 +195,36 @@ def test_seed_rules(hotel_item, hotels, coordinator, witnesses, beacon, message)
     assert draw.status == Draw.Status.PREPARED and draw.seed == ""
 
 
+@pytest.mark.parametrize("second", ["张 三", "张\u3000三", " 张三\u200b"])
+def test_seed_refuses_names_that_differ_only_in_spaces_or_invisible_characters(
+    hotel_item, hotels, coordinator, second
+):
+    draw = prepare(hotel_item, coordinator)
+    with pytest.raises(DrawError, match="第2名见证人.*与第1名见证人姓名相同"):
+        actions.seed_draw(
+            draw=draw,
+            witnesses=[("张三", "1234567890"), (second, "1234567890")],
+            actor=coordinator,
+        )
+    draw.refresh_from_db()
+    assert draw.status == Draw.Status.PREPARED and draw.seed == ""
+
+
+def test_seed_is_recorded_normalised(hotel_item, hotels, coordinator):
+    draw = prepare(hotel_item, coordinator)
+    draw = actions.seed_draw(
+        draw=draw,
+        witnesses=[("\u3000欧阳  娜娜 ", "12345 67890"), ("李四", "1234567890")],
+        beacon=" abc ",
+        actor=coordinator,
+    )
+    assert draw.witnesses == [
+        {"name": "欧阳 娜娜", "digits": "1234567890"},
+        {"name": "李四", "digits": "1234567890"},
+    ]
+    assert draw.seed == "12345678901234567890|abc" and draw.beacon == "abc"
+
+
 def test_seed_minimums_come_from_settings(hotel_item, hotels, coordinator, settings):
     settings.SPOTCHECK_MIN_SEED_DIGITS = 24
     settings.SPOTCHECK_MIN_WITNESSES = 3

@@ -77,9 +77,9 @@ def test_event_seed_follows_the_ceremony_rules(published_plan, directory, coordi
         actor=coordinator,
     )
     assert event.organiser_entity is None and event.visit.entity is None
-    with pytest.raises(InspectionError, match="至少2名"):
+    with pytest.raises(InspectionError, match="至少需要2名见证人"):
         match_event_team(event=event, witnesses=WITNESSES[:1], beacon=None, actor=coordinator)
-    with pytest.raises(InspectionError, match="至少20位"):
+    with pytest.raises(InspectionError, match="种子至少需要20位数字"):
         match_event_team(
             event=event, witnesses=[("甲", "123"), ("乙", "456")], beacon=None, actor=coordinator
         )
@@ -91,6 +91,65 @@ def test_event_seed_follows_the_ceremony_rules(published_plan, directory, coordi
     match = match_event_team(event=event, witnesses=WITNESSES, beacon="beacon-1", actor=coordinator)
     assert match.seed.endswith("|beacon-1")
     assert match.document["visits"][0]["entity_id"] == f"event-{event.pk}"
+
+
+@pytest.fixture
+def fireworks(published_plan, directory, coordinator) -> Event:
+    return register_event(
+        item=published_plan.items.get(number=6),
+        organiser="某焰火晚会组委会",
+        place="螳螂河畔",
+        date=date(2022, 10, 1),
+        scale="焰火燃放30分钟",
+        actor=coordinator,
+    )
+
+
+@pytest.mark.parametrize("second", ["王五", " 王五 ", "王\u3000五", "王五\u200b"])
+def test_event_seed_refuses_one_witness_named_twice(fireworks, coordinator, second):
+    # The draw ceremony always refused this; the event path accepted it (issue 9).
+    with pytest.raises(InspectionError, match="第2名见证人.*与第1名见证人姓名相同"):
+        match_event_team(
+            event=fireworks,
+            witnesses=[("王五", "271828182845"), (second, "904523536028")],
+            beacon=None,
+            actor=coordinator,
+        )
+    assert not TeamMatching.objects.exists()
+
+
+def test_event_seed_is_recorded_normalised_like_a_draw_seed(fireworks, coordinator):
+    with pytest.raises(InspectionError, match="第2名见证人的骰子数字第3个字符是控制字符U\\+0009"):
+        match_event_team(
+            event=fireworks,
+            witnesses=[("王五", "2718281828"), ("赵六", "90\t4523536028")],
+            beacon=None,
+            actor=coordinator,
+        )
+    with pytest.raises(InspectionError, match="最多200个字符"):
+        match_event_team(event=fireworks, witnesses=WITNESSES, beacon="f" * 201, actor=coordinator)
+    match = match_event_team(
+        event=fireworks,
+        witnesses=[("\u3000王五 ", "2718 2818 2845"), ("赵六", "904523536028")],
+        beacon=" beacon-1\u3000",
+        actor=coordinator,
+    )
+    assert match.seed == "271828182845904523536028|beacon-1"
+    assert match.seed_source["witnesses"][0] == {"name": "王五", "digits": "271828182845"}
+    assert match.seed_source["beacon"] == "beacon-1"
+
+
+def test_event_command_refuses_one_witness_named_twice(fireworks):
+    with pytest.raises(CommandError, match="姓名相同"):
+        call_command(
+            "match_event_team",
+            str(fireworks.pk),
+            "--witness",
+            "王五:271828182845",
+            "--witness",
+            "王五:904523536028",
+        )
+    assert not TeamMatching.objects.exists()
 
 
 def test_only_event_driven_items_take_events(published_plan, directory, coordinator):

@@ -1,0 +1,55 @@
+"""Inspection workflows, one module per job (see each module's docstring):
+
+- `visits`: item settings, visits built from a round's draws, joint proposals, scheduling, events;
+- `teams`: team matching for a round or an event, member replacement, the verification kit;
+- `common`: what both share (the error, the pools, the round's executed draws).
+
+The public names are re-exported here, so `from spotcheck.inspections.actions import X` works.
+"""
+
+from spotcheck.inspections.actions.common import InspectionError, Pools
+from spotcheck.inspections.actions.teams import (
+    EVENT_SEED_RULE,
+    ROUND_SEED_RULE,
+    RULE_LABELS,
+    issue_verification_kit,
+    lib_visit,
+    match_event_team,
+    match_teams_for_round,
+    public_digest,
+    replace_team_member,
+    result_from_document,
+    round_seed,
+    still_eligible,
+)
+from spotcheck.inspections.actions.visits import (
+    BuildResult,
+    accept_joint_visit,
+    build_visits,
+    register_event,
+    schedule_visit,
+    set_item_setting,
+)
+
+__all__ = [
+    "EVENT_SEED_RULE",
+    "ROUND_SEED_RULE",
+    "RULE_LABELS",
+    "BuildResult",
+    "InspectionError",
+    "Pools",
+    "accept_joint_visit",
+    "build_visits",
+    "issue_verification_kit",
+    "lib_visit",
+    "match_event_team",
+    "match_teams_for_round",
+    "public_digest",
+    "register_event",
+    "replace_team_member",
+    "result_from_document",
+    "round_seed",
+    "schedule_visit",
+    "set_item_setting",
+    "still_eligible",
+]
