@@ -399,7 +399,7 @@ class NoticeCounter(models.Model):
 
 class Notice(models.Model):
     """A visit's 检查通知书: its number (per unit and year), who issued it, how it reached the
-    entity. Written only by the actions in spotcheck.inspections.notice_actions (audited)."""
+    entity. Written only by the actions in spotcheck.inspections.actions.notices (audited)."""
 
     UNANNOUNCED = "unannounced"
 

@@ -13,10 +13,9 @@ from django.views.decorators.http import require_POST
 
 from spotcheck.accounts.actors import AnyUser
 from spotcheck.accounts.permissions import right_required
-from spotcheck.inspections.actions import InspectionError
+from spotcheck.inspections.actions import InspectionError, issue_notice, record_delivery
 from spotcheck.inspections.forms import DeliveryForm
 from spotcheck.inspections.models import Visit
-from spotcheck.inspections.notice_actions import issue_notice, record_delivery
 from spotcheck.inspections.papers import PaperError, notice_bytes, record_form_bytes
 from spotcheck.inspections.selectors import get_visit_for_user, notice_visits
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from django.db import connections
 
-from spotcheck.inspections import notice_actions
 from spotcheck.inspections.actions import InspectionError, build_visits, match_teams_for_round
+from spotcheck.inspections.actions import notices as notice_actions
 from spotcheck.inspections.models import Notice, NoticeCounter, Visit
 
 pytestmark = pytest.mark.django_db(transaction=True)

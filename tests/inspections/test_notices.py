@@ -17,12 +17,13 @@ from spotcheck.audit.models import AuditEntry
 from spotcheck.inspections.actions import (
     InspectionError,
     build_visits,
+    issue_notice,
     match_event_team,
     match_teams_for_round,
+    record_delivery,
     register_event,
 )
 from spotcheck.inspections.models import Notice, NoticeCounter, Visit
-from spotcheck.inspections.notice_actions import issue_notice, record_delivery
 from spotcheck.inspections.papers import PaperError, notice_bytes, record_form_bytes
 
 pytestmark = pytest.mark.django_db

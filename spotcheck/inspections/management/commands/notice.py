@@ -3,9 +3,8 @@ from pathlib import Path
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.management.base import BaseCommand, CommandError
 
-from spotcheck.inspections.actions import InspectionError
+from spotcheck.inspections.actions import InspectionError, issue_notice
 from spotcheck.inspections.lookup import find_visit
-from spotcheck.inspections.notice_actions import issue_notice
 from spotcheck.inspections.papers import PaperError, notice_bytes
 
 

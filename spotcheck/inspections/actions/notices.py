@@ -19,7 +19,7 @@ from django.utils import timezone
 from spotcheck.accounts.models import Role, Unit, User
 from spotcheck.accounts.permissions import Actor, ensure_actor_agency, is_deployment_wide
 from spotcheck.audit.models import actor_label, record
-from spotcheck.inspections.actions import InspectionError
+from spotcheck.inspections.actions.common import InspectionError
 from spotcheck.inspections.models import Notice, NoticeCounter, Visit
 from spotcheck.lib.docnumber import DocumentNumberError, DocumentNumberPattern
 from spotcheck.lib.results import DELIVERY_METHODS, validate_delivery
