@@ -1,5 +1,18 @@
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from spotcheck.lib.docnumber import MAX_PATTERN_LENGTH, DocumentNumberError, DocumentNumberPattern
+
+DEFAULT_NOTICE_NUMBER_PATTERN = "检通字〔{year}〕第{n:04d}号"
+
+
+def validate_number_pattern(value: str) -> None:
+    """A document-number pattern that spotcheck.lib.docnumber accepts ({year} and {n})."""
+    try:
+        DocumentNumberPattern.parse_pattern(value)
+    except DocumentNumberError as error:
+        raise ValidationError(str(error)) from None
 
 
 class Agency(models.Model):
@@ -8,6 +21,16 @@ class Agency(models.Model):
     name = models.CharField("机构名称", max_length=100, unique=True)
     short_name = models.CharField("简称", max_length=50, blank=True)
     division_code = models.CharField("行政区划代码", max_length=6, blank=True)
+    notice_number_pattern = models.CharField(
+        "检查通知书编号格式",
+        max_length=MAX_PATTERN_LENGTH,
+        default=DEFAULT_NOTICE_NUMBER_PATTERN,
+        validators=[validate_number_pattern],
+        help_text=(
+            "{year}为年份，{n}为各单位当年的序号（{n:04d}补零到4位），"
+            "如“沂公检通字〔{year}〕第{n:04d}号”；字面的花括号写作{{ }}"
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -24,6 +47,9 @@ class Unit(models.Model):
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="units")
     name = models.CharField("单位名称", max_length=100)
+    contact_person = models.CharField("联系人", max_length=50, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=40, blank=True)
+    address = models.CharField("地址", max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -51,6 +51,9 @@ RIGHTS: dict[str, tuple[str, ...]] = {
     "visit.schedule": LEADERS,  # unit leaders: their unit's visits only
     "round.manage": PLAN_MANAGERS,  # build visits, accept joint visits, events, match, replace
     "matching.view_draft": STAFF_ROLES,
+    # before the visit: the 检查通知书 (unit leaders: their unit's visits only)
+    "notice.issue": LEADERS,  # issue a visit's notice (takes its number), record its delivery
+    "visit.papers": STAFF_ROLES,  # download notice.docx and record-form.docx of a visible visit
     # the verification kit discloses recusals: supervisors of the plan's agency only
     "matching.kit": (Role.SUPERVISOR,),
 }

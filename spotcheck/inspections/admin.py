@@ -5,6 +5,8 @@ from spotcheck.inspections.models import (
     Event,
     ItemSetting,
     JointProposal,
+    Notice,
+    NoticeCounter,
     TeamMatching,
     TeamMember,
     Visit,
@@ -35,4 +37,13 @@ class TeamMemberAdmin(ReadOnlyAdmin):
     list_filter = ("role", "pool")
 
 
-admin.site.register([Event, JointProposal, TeamMatching], ReadOnlyAdmin)
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyAdmin):
+    """Notices are issued and their delivery recorded on the visit page (audited actions)."""
+
+    list_display = ("number", "visit", "unit", "issued_at", "delivery_method", "delivered_at")
+    list_filter = ("unit", "year", "delivery_method")
+    search_fields = ("number", "visit__entity_name", "visit__visit_key")
+
+
+admin.site.register([Event, NoticeCounter, JointProposal, TeamMatching], ReadOnlyAdmin)

@@ -1,6 +1,7 @@
 from django import forms
 
 from spotcheck.lib import drawdoc
+from spotcheck.lib.results import DELIVERY_METHODS
 from spotcheck.plans.models import PlanItem
 
 
@@ -51,6 +52,17 @@ class ReplaceForm(forms.Form):
 class ScheduleForm(forms.Form):
     start = forms.DateField(label="开始日期", help_text="YYYY-MM-DD")
     end = forms.DateField(label="结束日期", help_text="YYYY-MM-DD")
+
+
+class DeliveryForm(forms.Form):
+    method = forms.ChoiceField(label="通知方式", choices=list(DELIVERY_METHODS.items()))
+    delivered_at = forms.DateTimeField(
+        label="通知时间",
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="不予通知的检查不填",
+    )
 
 
 class ItemSettingForm(forms.Form):

@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from spotcheck.accounts.models import Agency, Unit
 from spotcheck.lib import matching_public
+from spotcheck.lib.results import DELIVERY_METHODS
 from spotcheck.plans.models import Plan, PlanItem
 from spotcheck.registry.models import Entity, Inspector
 
@@ -168,6 +169,9 @@ class Visit(models.Model):
     @property
     def window_summary(self) -> str:
         return f"{self.window_start_month}月—{self.window_end_month}月"
+
+    def current_notice(self) -> Notice | None:
+        return self.notices.filter(voided_at__isnull=True).first()
 
     def current_members(self) -> models.QuerySet[TeamMember]:
         return self.members.filter(replaced_at__isnull=True).select_related(
@@ -371,3 +375,69 @@ class TeamMember(models.Model):
     @property
     def is_current(self) -> bool:
         return self.replaced_at is None
+
+
+class NoticeCounter(models.Model):
+    """The last 检查通知书 number given by a unit in a year. The issuing transaction locks this
+    row (select_for_update; on SQLite the IMMEDIATE transaction holds the write lock), so
+    numbers are unique and gap-free even when two people issue at once."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField("年份")
+    last = models.PositiveIntegerField("已用到的序号", default=0)
+
+    class Meta:
+        verbose_name = "通知书编号计数"
+        verbose_name_plural = "通知书编号计数"
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year"], name="notice_counter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit}{self.year}年：{self.last}"
+
+
+class Notice(models.Model):
+    """A visit's 检查通知书: its number (per unit and year), who issued it, how it reached the
+    entity. Written only by the actions in spotcheck.inspections.actions.notices (audited)."""
+
+    UNANNOUNCED = "unannounced"
+
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="notices")
+    unit = models.ForeignKey(Unit, verbose_name="编号单位", on_delete=models.PROTECT)
+    year = models.PositiveSmallIntegerField("编号年份")
+    n = models.PositiveIntegerField("序号")
+    number = models.CharField("通知书编号", max_length=200)
+    issued_at = models.DateTimeField("签发时间")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    issued_by_label = models.CharField("签发人", max_length=150)
+    delivery_method = models.CharField(
+        "通知方式", max_length=20, choices=list(DELIVERY_METHODS.items()), blank=True
+    )
+    delivered_at = models.DateTimeField("通知时间", null=True, blank=True)
+    delivery_recorded_by = models.CharField("通知登记人", max_length=150, blank=True)
+    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
+
+    objects = NoBulkUpdateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "检查通知书"
+        verbose_name_plural = "检查通知书"
+        ordering = ["-issued_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year", "n"], name="notice_number_unique"),
+            models.UniqueConstraint(
+                fields=["visit"],
+                condition=models.Q(voided_at__isnull=True),
+                name="one_current_notice_per_visit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}（{self.visit.entity_name}）"
+
+    @property
+    def is_unannounced(self) -> bool:
+        return self.delivery_method == self.UNANNOUNCED

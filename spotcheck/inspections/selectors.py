@@ -72,6 +72,18 @@ def schedulable_visits(user: AnyUser) -> QuerySet[Visit]:
     return managed_visits(user)
 
 
+def notice_visits(user: AnyUser) -> QuerySet[Visit]:
+    """Visits whose notice the user may issue and whose delivery they may record: coordinators
+    and administrators their agency's, unit leaders their unit's."""
+    if not has_right(user, "notice.issue"):
+        return Visit.objects.none()
+    if user.role == Role.UNIT_LEADER and not is_deployment_wide(user):
+        if user.unit_id is None:
+            return Visit.objects.none()
+        return Visit.objects.filter(responsible_unit_id=user.unit_id)
+    return managed_visits(user)
+
+
 def members_for_user(user: AnyUser) -> QuerySet[TeamMember]:
     """Team seats of the visits the user's agency manages."""
     return narrow_to_agency(TeamMember.objects.all(), user, "visit__plan__agency")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from spotcheck.inspections import views
+from spotcheck.inspections import notice_views, views
 
 app_name = "inspections"
 urlpatterns = [
@@ -8,6 +8,18 @@ urlpatterns = [
     path("print/", views.team_print, name="print"),
     path("visits/<int:visit_id>/", views.visit_detail, name="visit"),
     path("visits/<int:visit_id>/schedule/", views.visit_schedule, name="schedule"),
+    path("visits/<int:visit_id>/notice/", notice_views.notice_issue, name="notice_issue"),
+    path(
+        "visits/<int:visit_id>/notice/delivery/",
+        notice_views.notice_delivery,
+        name="notice_delivery",
+    ),
+    path("visits/<int:visit_id>/notice.docx", notice_views.notice_docx, name="notice_docx"),
+    path(
+        "visits/<int:visit_id>/record-form.docx",
+        notice_views.record_form_docx,
+        name="record_form_docx",
+    ),
     path("members/<int:member_id>/replace/", views.member_replace, name="replace"),
     path("plans/<int:plan_id>/rounds/<int:round>/", views.round_detail, name="round"),
     path("plans/<int:plan_id>/rounds/<int:round>/build/", views.round_build, name="build"),

@@ -58,6 +58,7 @@ from spotcheck.inspections.models import (
     item_qualifications,
     item_team_size,
 )
+from spotcheck.inspections.notice_views import notice_context
 from spotcheck.inspections.selectors import (
     draws_with_teams_for_user,
     events_for_user,
@@ -210,6 +211,7 @@ def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
         and managed_visits(request.user).filter(pk=visit.pk).exists(),
         "can_schedule": visit.status == Visit.Status.PLANNED and _can_schedule(request.user, visit),
         "replace_form": ReplaceForm(),
+        **notice_context(request.user, visit),
     }
     return render(request, "inspections/visit_detail.html", context)
 

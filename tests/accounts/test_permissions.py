@@ -67,6 +67,11 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "inspections:print": ("visit.view", "GET", None),
     "inspections:visit": ("visit.view", "GET", "visit"),
     "inspections:schedule": ("visit.schedule", "POST", "visit"),
+    # issue first: the downloads below then find the notice (409 before it is issued)
+    "inspections:notice_issue": ("notice.issue", "POST", "visit"),
+    "inspections:notice_delivery": ("notice.issue", "POST", "visit"),
+    "inspections:notice_docx": ("visit.papers", "GET", "visit"),
+    "inspections:record_form_docx": ("visit.papers", "GET", "visit"),
     "inspections:replace": ("round.manage", "POST", "member"),
     "inspections:round": ("round.manage", "GET", "plan"),
     "inspections:build": ("round.manage", "POST", "plan"),

@@ -151,6 +151,7 @@ def test_reference_data_edits_are_audited(admin_client, superuser, agency):
             "name": agency.name,
             "short_name": "沂源公安",
             "division_code": "370323",
+            "notice_number_pattern": agency.notice_number_pattern,
             "units-TOTAL_FORMS": "1",
             "units-INITIAL_FORMS": "0",
             "units-0-name": "户政大队",

@@ -8,6 +8,7 @@ The public names are re-exported here, so `from spotcheck.inspections.actions im
 """
 
 from spotcheck.inspections.actions.common import InspectionError, Pools
+from spotcheck.inspections.actions.notices import issue_notice, record_delivery
 from spotcheck.inspections.actions.teams import (
     EVENT_SEED_RULE,
     ROUND_SEED_RULE,
@@ -37,6 +38,8 @@ __all__ = [
     "RULE_LABELS",
     "BuildResult",
     "InspectionError",
+    "issue_notice",
+    "record_delivery",
     "Pools",
     "accept_joint_visit",
     "build_visits",
