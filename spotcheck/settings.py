@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "spotcheck.registry",
     "spotcheck.draws",
     "spotcheck.inspections",
+    "spotcheck.results",
     "spotcheck.public",
 ]
 
@@ -199,6 +200,11 @@ SPOTCHECK_RECENT_INSPECTION_MONTHS = int(os.environ.get("SPOTCHECK_RECENT_INSPEC
 SPOTCHECK_MIN_SEED_DIGITS = int(os.environ.get("SPOTCHECK_MIN_SEED_DIGITS", "20"))
 SPOTCHECK_MIN_WITNESSES = int(os.environ.get("SPOTCHECK_MIN_WITNESSES", "2"))
 SPOTCHECK_PUBLISH_RESULTS_WORKDAYS = int(os.environ.get("SPOTCHECK_PUBLISH_RESULTS_WORKDAYS", "20"))
+# Results: working days to publication (counted with chinesecalendar) and members present.
+SPOTCHECK_PUBLICATION_WORKDAYS = int(
+    os.environ.get("SPOTCHECK_PUBLICATION_WORKDAYS", str(SPOTCHECK_PUBLISH_RESULTS_WORKDAYS))
+)
+SPOTCHECK_MIN_MEMBERS_PRESENT = int(os.environ.get("SPOTCHECK_MIN_MEMBERS_PRESENT", "2"))
 
 # Optional: with a key, the audit chain is HMAC-SHA256 under it, so nobody with database access
 # but without the key can re-hash an edited chain. Keep it outside the database and its backups.
