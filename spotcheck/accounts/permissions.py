@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 
 from spotcheck.accounts.actors import Actor as Actor  # re-exported for actions
@@ -122,6 +123,21 @@ def right_required(
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """`role_required` for the roles of one right of `RIGHTS`."""
     return role_required(*RIGHTS[right])
+
+
+def published_or_own_agency(
+    queryset: Any, user: AnyUser, *, right: str, published: Any, field: str = "agency"
+) -> Any:
+    """What the public sees (`published`, a Q) and, for holders of `right`, everything of their
+    own agency as well (unpublished drafts included)."""
+    if not has_right(user, right):
+        return queryset.filter(published)
+    if is_deployment_wide(user):
+        return queryset
+    agency_id = user_agency_id(user)
+    if agency_id is None:
+        return queryset.filter(published)
+    return queryset.filter(published | Q(**{f"{field}_id": agency_id}))
 
 
 def narrow_to_agency(queryset: Any, user: AnyUser, field: str = "agency") -> Any:

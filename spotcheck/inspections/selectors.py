@@ -18,6 +18,7 @@ from spotcheck.accounts.permissions import (
     has_right,
     is_deployment_wide,
     narrow_to_agency,
+    published_or_own_agency,
     user_agency_id,
 )
 from spotcheck.draws.models import Draw
@@ -86,16 +87,13 @@ def events_for_user(user: AnyUser) -> QuerySet[Event]:
 
 def matchings_for_user(user: AnyUser) -> QuerySet[TeamMatching]:
     """Matchings of published plans (public records) and, for staff, their own agency's."""
-    matchings = TeamMatching.objects.all()
-    published = Q(plan__status=Plan.Status.PUBLISHED)
-    if not has_right(user, "matching.view_draft"):
-        return matchings.filter(published)
-    if is_deployment_wide(user):
-        return matchings
-    agency_id = user_agency_id(user)
-    if agency_id is None:
-        return matchings.filter(published)
-    return matchings.filter(published | Q(plan__agency_id=agency_id))
+    return published_or_own_agency(
+        TeamMatching.objects.all(),
+        user,
+        right="matching.view_draft",
+        published=Q(plan__status=Plan.Status.PUBLISHED),
+        field="plan__agency",
+    )
 
 
 def kit_matchings_for_user(user: AnyUser) -> QuerySet[TeamMatching]:
@@ -109,13 +107,10 @@ def kit_matchings_for_user(user: AnyUser) -> QuerySet[TeamMatching]:
 def draws_with_teams_for_user(user: AnyUser) -> QuerySet[Draw]:
     """Draws whose draw.json (with teams) the user may download: published plans' draws, and
     for staff their own agency's."""
-    draws = Draw.objects.all()
-    published = Q(item__plan__status=Plan.Status.PUBLISHED)
-    if not has_right(user, "matching.view_draft"):
-        return draws.filter(published)
-    if is_deployment_wide(user):
-        return draws
-    agency_id = user_agency_id(user)
-    if agency_id is None:
-        return draws.filter(published)
-    return draws.filter(published | Q(item__plan__agency_id=agency_id))
+    return published_or_own_agency(
+        Draw.objects.all(),
+        user,
+        right="matching.view_draft",
+        published=Q(item__plan__status=Plan.Status.PUBLISHED),
+        field="item__plan__agency",
+    )

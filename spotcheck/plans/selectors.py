@@ -5,26 +5,20 @@ from django.shortcuts import get_object_or_404
 
 from spotcheck.accounts.actors import AnyUser
 from spotcheck.accounts.permissions import (
-    has_right,
-    is_deployment_wide,
     narrow_to_agency,
-    user_agency_id,
+    published_or_own_agency,
 )
 from spotcheck.plans.models import Plan, PlanItem
 
 
 def plans_for_user(user: AnyUser) -> QuerySet[Plan]:
     """Published plans (public) and, for staff, their own agency's drafts."""
-    plans = Plan.objects.select_related("agency")
-    published = Q(status=Plan.Status.PUBLISHED)
-    if not has_right(user, "plan.view_draft"):
-        return plans.filter(published)
-    if is_deployment_wide(user):
-        return plans
-    agency_id = user_agency_id(user)
-    if agency_id is None:
-        return plans.filter(published)
-    return plans.filter(published | Q(agency_id=agency_id))
+    return published_or_own_agency(
+        Plan.objects.select_related("agency"),
+        user,
+        right="plan.view_draft",
+        published=Q(status=Plan.Status.PUBLISHED),
+    )
 
 
 def get_plan_for_user(user: AnyUser, pk: int) -> Plan:
