@@ -51,6 +51,10 @@ RIGHTS: dict[str, tuple[str, ...]] = {
     "visit.schedule": LEADERS,  # unit leaders: their unit's visits only
     "round.manage": PLAN_MANAGERS,  # build visits, accept joint visits, events, match, replace
     "matching.view_draft": STAFF_ROLES,
+    # results (issue 9): the visit's team members record, the unit leader on their behalf and
+    # reviews; the actions check the seat and the unit
+    "result.record": (Role.UNIT_LEADER, Role.INSPECTOR),
+    "result.review": (Role.UNIT_LEADER,),
     # the verification kit discloses recusals: supervisors of the plan's agency only
     "matching.kit": (Role.SUPERVISOR,),
 }
