@@ -1,8 +1,12 @@
 """The JSON API under /api/v1/ (OpenAPI schema at /api/v1/openapi.json, docs at /api/v1/docs)."""
 
+import json
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from ninja import NinjaAPI
+from ninja.openapi.docs import Swagger
 
 from spotcheck.draws.api import router as draws_router
 from spotcheck.inspections.api import router as inspections_router
@@ -66,11 +70,28 @@ class SpotcheckAPI(NinjaAPI):
         return schema
 
 
+class VendoredSwagger(Swagger):
+    """Swagger UI from spotcheck/static/vendor/swagger-ui (see its README): ninja's own page
+    loads a CDN when ninja is not an installed app, which the Content-Security-Policy blocks,
+    leaving a blank page. Ours loads only this host's files and starts without inline script."""
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        openapi_url = self.get_openapi_url(api, kwargs)
+        settings = {**self.settings, "url": openapi_url}
+        context = {
+            "swagger_settings": json.dumps(settings).replace("<", "\\u003c"),
+            "openapi_url": openapi_url,
+            "api": api,
+        }
+        return render(request, "api/docs.html", context)
+
+
 api = SpotcheckAPI(
     title="spotcheck API",
     version="1",
     description="双随机、一公开抽查系统接口。公众可读已公开内容；其余需登录并具相应角色。",
     urls_namespace="api",
+    docs=VendoredSwagger(settings={"docExpansion": "list", "defaultModelsExpandDepth": 0}),
 )
 api.add_router("/", plans_router)
 api.add_router("/", draws_router)

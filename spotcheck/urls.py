@@ -5,6 +5,10 @@ from django.urls import include, path
 from spotcheck.api import api
 from spotcheck.public import views as public_views
 
+handler403 = "spotcheck.errors.handler403"
+handler404 = "spotcheck.errors.handler404"
+handler500 = "spotcheck.errors.handler500"
+
 admin.site.site_header = "spotcheck 管理后台"
 admin.site.site_title = "spotcheck"
 

@@ -10,12 +10,14 @@ from pathlib import Path
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from spotcheck.draws import actions, integrity
 from spotcheck.draws.markdown import render_markdown
 from spotcheck.draws.models import Draw
 from spotcheck.draws.views import selection_context
+from spotcheck.errors import conflict
 
 VERIFIER_PATH = Path(settings.BASE_DIR) / "tools" / "verify_draw.py"
 VERIFICATION_DOC = Path(settings.BASE_DIR) / "docs" / "verification.md"
@@ -55,8 +57,13 @@ def draw_json(request: HttpRequest, draw_id: int) -> HttpResponse:
         raise Http404("抽取尚未执行，还没有抽取文档")
     problems = integrity.stored_rows_problems(draw)
     if problems:
-        text = "存储的抽中记录与抽取文档不一致，暂停提供下载：\n" + "\n".join(problems[:10])
-        return HttpResponse(text, status=409, content_type="text/plain; charset=utf-8")
+        return conflict(
+            request,
+            title="存储的抽中记录与抽取文档不一致，暂停提供下载",
+            problems=problems,
+            advice="公告页面同样暂停显示抽中名单。请告知发布机关：由系统管理员运行 spotcheck audit verify 查明哪条记录被改动。",
+            links=[(reverse("bulletins:detail", args=[draw.pk]), "本次抽取的公告")],
+        )
     response = HttpResponse(
         actions.draw_document_bytes(draw), content_type="application/json; charset=utf-8"
     )

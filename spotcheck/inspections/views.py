@@ -25,6 +25,7 @@ from spotcheck.accounts.permissions import (
 )
 from spotcheck.draws.integrity import stored_rows_problems as draw_rows_problems
 from spotcheck.draws.models import Draw
+from spotcheck.errors import conflict
 from spotcheck.inspections.actions import (
     InspectionError,
     accept_joint_visit,
@@ -486,26 +487,46 @@ def draw_json(request: HttpRequest, draw_id: int) -> HttpResponse:
     match = round_matching(draw)
     problems = draw_rows_problems(draw) + (matching_problems(match) if match else [])
     if problems:
-        return _integrity_refusal(problems)
+        return _integrity_refusal(request, problems)
     try:
         data = draw_document_with_teams_bytes(draw)
     except ValueError as exc:  # attach_teams refuses teams that would not verify for this draw
-        return HttpResponse(str(exc), status=409, content_type="text/plain; charset=utf-8")
+        links = [(reverse("bulletins:json", args=[draw.pk]), "本次抽取的 draw.json（不含检查组）")]
+        if match is not None:
+            links.append(
+                (reverse("inspections:matching_json", args=[match.pk]), "检查组匹配文档 teams.json")
+            )
+            links.append((reverse("inspections:matching", args=[match.pk]), "检查组匹配页面"))
+        return conflict(
+            request,
+            title="检查组不能附在这份抽取文档中",
+            problems=[str(exc)],
+            advice=(
+                "这次抽取的抽中名单仍可用其 draw.json 核验；检查组请用检查组匹配文档"
+                "（teams.json）核验：python verify_draw.py teams.json。"
+            ),
+            links=links,
+        )
     response = HttpResponse(data, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="draw-{draw.pk}-teams.json"'
     return response
 
 
-def _integrity_refusal(problems: list[str]) -> HttpResponse:
-    text = "存储的记录与可核验的文档不一致，暂停提供下载：\n" + "\n".join(problems[:10])
-    return HttpResponse(text, status=409, content_type="text/plain; charset=utf-8")
+def _integrity_refusal(request: HttpRequest, problems: list[str]) -> HttpResponse:
+    return conflict(
+        request,
+        title="存储的记录与可核验的文档不一致，暂停提供下载",
+        problems=problems,
+        advice="请立即告知系统管理员：由管理员运行 spotcheck audit verify 查明哪条记录被改动。",
+        links=[(reverse("bulletins:list"), "抽查公告")],
+    )
 
 
 def matching_json(request: HttpRequest, matching_id: int) -> HttpResponse:
     match = _public_matching(request, matching_id)
     problems = matching_problems(match)
     if problems:
-        return _integrity_refusal(problems)
+        return _integrity_refusal(request, problems)
     response = HttpResponse(
         json.dumps(match.public_document(), ensure_ascii=False, indent=2),
         content_type="application/json; charset=utf-8",

@@ -47,6 +47,7 @@ __all__ = [
     "PlanFileError",
     "PlanItemData",
     "RiskMix",
+    "item_label",
     "item_to_json",
     "parse_title",
     "published_columns",
@@ -100,6 +101,17 @@ class PlanItemData:
     estimated_risk: RiskMix = field(default_factory=RiskMix)
     legal_basis: str = ""
     method: str = ""
+    # "10-20%": ratio_percent is the lower bound, this the upper one.
+    ratio_max_percent: Decimal | None = None
+    # "60-70家" / "1户": how many targets, where the plan gives a number instead of a ratio.
+    sample_count_min: int | None = None
+    sample_count_max: int | None = None
+    # Risk level ("low"/"medium_low"/"medium"/"high") -> percent, where the plan states them.
+    risk_ratios: dict[str, Decimal] = field(default_factory=dict)
+    risk_rule: str = ""  # 智慧监管（信用风险分类）要求, as written
+    # The item's number as shown: "3" for a row of its own or the first row of a number that
+    # spans several rows, "3.1", "3.2", … for the further rows (whose `number` is None).
+    label: str = ""
     # Field key -> the cell's text exactly as read, for every non-empty cell of a known column.
     original: dict[str, str] = field(default_factory=dict)
     # Unknown column's header -> the cell's text (non-empty cells only).
@@ -114,6 +126,10 @@ class ParsedPlan:
     agency: str | None = None
     year: int | None = None
     items: list[PlanItemData] = field(default_factory=list)
+    # Notes rows ("备注：…" merged across the table) and section rows, each "where：text".
+    notes: list[str] = field(default_factory=list)
+    # How ambiguous columns were read, e.g. which of two name-like columns is the item.
+    column_notes: list[str] = field(default_factory=list)
 
 
 # --- columns -------------------------------------------------------------------------------
@@ -130,10 +146,15 @@ class _Column:
 _COLUMNS = (
     _Column("mode", "抽查方式", ("抽查方式", "抽查形式", "抽查类型"), 10),
     _Column("number", "编号", ("编号", "序号"), 6),
-    _Column("domain", "抽查领域", ("抽查领域", "领域"), 18),
+    _Column("domain", "抽查领域", ("抽查领域", "领域", "抽查类别", "抽查任务"), 18),
     _Column("name", "抽查事项", ("抽查事项", "事项名称", "抽查事项名称", "检查事项"), 24),
     _Column("content", "抽查内容", ("抽查内容", "检查内容"), 48),
-    _Column("target_type", "检查对象", ("检查对象", "抽查对象"), 18),
+    _Column(
+        "target_type",
+        "检查对象",
+        ("检查对象", "抽查对象", "抽查对象范围", "检查对象范围", "抽查主体范围"),
+        18,
+    ),
     _Column("category", "事项类别", ("事项类别", "类别", "事项类型"), 12),
     _Column(
         "sampling_rule",
@@ -141,19 +162,49 @@ _COLUMNS = (
         ("抽查比例和频次", "抽查比例", "抽查比例及频次", "比例和频次", "抽查比例和频率"),
         20,
     ),
-    _Column("initiating_department", "发起部门", ("发起部门",), 12),
-    _Column("cooperating_departments", "配合部门", ("配合部门",), 16),
+    _Column("initiating_department", "发起部门", ("发起部门", "发起处室", "发起单位"), 12),
+    _Column(
+        "cooperating_departments",
+        "配合部门",
+        ("配合部门", "联合处室", "联合部门", "配合处室", "参与部门"),
+        16,
+    ),
     _Column("estimated_targets", "预估抽查对象数", ("预估抽查对象数", "预估抽查对象数量"), 10),
     _Column("estimated_risk", "预估抽查对象风险等级", ("预估抽查对象风险等级",), 26),
     _Column("inspection_body", "检查主体", ("检查主体", "实施主体"), 12),
-    _Column("window", "检查时间", ("检查时间", "抽查时间"), 12),
-    _Column("responsible_unit", "责任单位", ("责任单位", "责任部门"), 12),
+    _Column(
+        "window",
+        "检查时间",
+        (
+            "检查时间",
+            "抽查时间",
+            "抽查检查起止时间",
+            "起止时间",
+            "计划开展时间",
+            "开展时间",
+            "完成时限",
+            "实施时间",
+        ),
+        12,
+    ),
+    _Column(
+        "responsible_unit",
+        "责任单位",
+        ("责任单位", "责任部门", "股室", "联络股室", "实施层级及说明", "抽查层级", "实施层级"),
+        12,
+    ),
     _Column("legal_basis", "检查依据", ("检查依据", "抽查依据", "法律依据"), 30),
     # 检查方式 is how a target is checked; 抽查方式 above is joint/internal. Do not mix them up.
     _Column("method", "检查方式", ("检查方式",), 16),
+    _Column(
+        "risk_rule",
+        "信用风险分类要求",
+        ("智慧监管(信用风险分类)要求", "信用风险分类要求", "信用风险分类监管要求", "风险分类要求"),
+        24,
+    ),
 )
 _COLUMN_BY_KEY = {column.key: column for column in _COLUMNS}
-_OPTIONAL_KEYS = ("legal_basis", "method")  # published only when some item has them
+_OPTIONAL_KEYS = ("legal_basis", "method", "risk_rule")  # published only when some item has them
 _EXTRA_WIDTH = 16
 _HEADER_MIN_MATCHES = 3
 
@@ -165,17 +216,52 @@ def _header_key(text: str) -> str:
 
 _KEY_BY_HEADER = {_header_key(name): c.key for c in _COLUMNS for name in c.synonyms}
 
+# Columns that could each be the item's name, most specific first. The most specific one
+# present is the item; the next one (a task or a whole plan line) is its domain when the table
+# has no domain column. 检查内容 is the item only when nothing more specific names it.
+_NAME_LIKE = {
+    _header_key("抽查任务名称"): 2,
+    _header_key("任务名称"): 2,
+    _header_key("年度计划名称"): 3,
+    _header_key("计划名称"): 3,
+}
+_CONTENT_AS_NAME = _header_key("检查内容")
 
-def _known_key(header: str) -> str | None:
+# Plan- and task-level codes stay beside the item (in `extra`) without a review flag.
+_CODE_HEADERS = frozenset(
+    _header_key(name)
+    for name in ("抽查计划编号", "抽查任务编号", "计划编号", "任务编号", "事项编码")
+)
+
+
+def _base_header(header: str) -> str:
+    """The header without a trailing remark: "检查时间（月份）" -> "检查时间". Not "（续）" or
+    "（2）", which name extra columns."""
     key = _header_key(header)
-    if key in _KEY_BY_HEADER:
-        return _KEY_BY_HEADER[key]
-    # "检查时间（月份）", "预估抽查对象数(家)": a unit or a remark after the name. Not "（续）"
-    # or "（2）", which name extra columns.
+    if key in _KEY_BY_HEADER or key in _NAME_LIKE:
+        return key
     remark = re.fullmatch(r"(.+?)\((.*)\)", key)
     if remark and remark[2] != "续" and not remark[2].isdigit():
-        return _KEY_BY_HEADER.get(remark[1])
-    return None
+        return remark[1]
+    return key
+
+
+def _known_key(header: str) -> str | None:
+    return _KEY_BY_HEADER.get(_base_header(header))
+
+
+def _name_rank(header: str) -> int | None:
+    """How specific a name-like header is (0 most); None if it cannot name the item."""
+    base = _base_header(header)
+    if _KEY_BY_HEADER.get(base) == "name":
+        return 0
+    if base == _CONTENT_AS_NAME:
+        return 1
+    return _NAME_LIKE.get(base)
+
+
+def _is_code_header(header: str) -> bool:
+    return _base_header(header) in _CODE_HEADERS
 
 
 def _needs_column(item: PlanItemData, key: str) -> bool:
@@ -350,13 +436,16 @@ class _Header:
     width: int  # cells beyond this are an error
     required_width: int  # text rows shorter than this lost a tab somewhere
     column_count: int  # of the table it heads: a header-less next table of this width continues it
+    notes: list[str] = field(default_factory=list)  # how ambiguous columns were read
 
     def has(self, key: str) -> bool:
         return any(column.key == key for column in self.columns)
 
 
 def _count_known(row: _Row) -> int:
-    return len({key for cell in row.cells if (key := _known_key(cell.text)) is not None})
+    keys = {key for cell in row.cells if (key := _known_key(cell.text)) is not None}
+    keys |= {"name" for cell in row.cells if _name_rank(cell.text) is not None}
+    return len(keys)
 
 
 def _is_header_row(row: _Row) -> bool:
@@ -416,18 +505,44 @@ def _join_header(top: _Row, owner: int, sub: str) -> str:
     return combined
 
 
+def _column_keys(texts: list[str], width: int) -> tuple[list[str | None], list[str]]:
+    """Each header's field key, choosing the item's name column by meaning; and notes saying
+    which column was chosen when another one could also have been the name."""
+    padded = [texts[i] if i < len(texts) else "" for i in range(width)]
+    keys: list[str | None] = [_known_key(text) if text else None for text in padded]
+    ranks = [_name_rank(text) if text else None for text in padded]
+    candidates = sorted((rank, i) for i, rank in enumerate(ranks) if rank is not None)
+    if not candidates:
+        return keys, []
+    best_rank, name_index = candidates[0]
+    if best_rank > 0 or not any(key == "name" for key in keys):
+        keys[name_index] = "name"
+    others = [i for rank, i in candidates[1:] if rank >= 2]
+    notes: list[str] = []
+    if best_rank > 0 or others:
+        note = f"“{padded[name_index]}”列作为抽查事项"
+        if others and "domain" not in keys:
+            keys[others[0]] = "domain"
+            note += f"，“{padded[others[0]]}”列作为其所属的抽查领域（任务）"
+        if best_rank > 0 and len(candidates) == 1:
+            note += "（表中没有更具体的事项列）"
+        notes.append(note)
+    return keys, notes
+
+
 def _build_header(texts: list[str], cells: list[_Cell], row: _Row, column_count: int) -> _Header:
     last_named = max(i for i, text in enumerate(texts) if text)
     width = last_named + 1
     while width < len(cells) and cells[width].merged_left:
         width += 1  # the last header is merged across further columns
+    keys, notes = _column_keys(texts, width)
     columns: list[_HeaderColumn] = []
     used_keys: set[str] = set()
     used_labels: set[str] = set()
     previous_label = ""
     for index in range(width):
         text = texts[index] if index < len(texts) else ""
-        key = _known_key(text) if text else None
+        key = keys[index]
         if key is not None and key not in used_keys:
             used_keys.add(key)
             columns.append(_HeaderColumn(index, key, text))
@@ -449,7 +564,7 @@ def _build_header(texts: list[str], cells: list[_Cell], row: _Row, column_count:
             previous_label = text
     if "name" not in used_keys:
         raise PlanFileError("表头中没有“抽查事项”列（也可写作“事项名称”“抽查事项名称”）", row.where)
-    return _Header(columns, width, last_named + 1, column_count)
+    return _Header(columns, width, last_named + 1, column_count, notes)
 
 
 # --- rows -> items -------------------------------------------------------------------------
@@ -461,8 +576,12 @@ class _ReadState:
     header_seen: bool = False
     last_mode_text: str = ""  # an empty 抽查方式 cell means "same as above"
     number_rows: dict[int, str] = field(default_factory=dict)
+    group_number: int | None = None  # the number the last rows were under
+    group_rows: int = 0  # further rows under it so far (3.1, 3.2, …)
     title_candidates: list[str] = field(default_factory=list)
     items: list[PlanItemData] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    column_notes: list[str] = field(default_factory=list)
 
 
 def _parse_source(source: _Source) -> ParsedPlan:
@@ -481,11 +600,19 @@ def _parse_source(source: _Source) -> ParsedPlan:
     if not state.header_seen:
         expected = "、".join(c.header for c in _COLUMNS[:7])
         raise PlanFileError(
-            f"未找到表头：需要有一行至少包含{_HEADER_MIN_MATCHES}个已知列名（如{expected}等）"
+            f"这不是一份抽查计划：未找到表头，计划表格应有一行至少包含{_HEADER_MIN_MATCHES}个"
+            f"已知列名（如{expected}等）"
         )
     title = _choose_title(state.title_candidates)
     agency, year = parse_title(title)
-    return ParsedPlan(title=title, agency=agency, year=year, items=state.items)
+    return ParsedPlan(
+        title=title,
+        agency=agency,
+        year=year,
+        items=state.items,
+        notes=state.notes,
+        column_notes=state.column_notes,
+    )
 
 
 def _check_controls(row: _Row) -> None:
@@ -518,17 +645,56 @@ def _parse_block(block: _Block, state: _ReadState) -> None:
                 index += 1  # the sub-header line is part of the header
             state.header = _build_header(texts, row.cells, row, block.column_count)
             state.header_seen = True
+            state.group_number = None
+            for note in state.header.notes:
+                if note not in state.column_notes:
+                    state.column_notes.append(note)
             continue
         if state.header is None:
             if not state.header_seen:
                 line = " ".join(text for cell in row.cells if (text := cell.text.strip()))
                 state.title_candidates.append(line)
             continue
+        plan_note = _note_text(row, state.header)
+        if plan_note is not None:
+            state.notes.append(f"{row.where}：{plan_note}")
+            continue
         if len(state.items) >= MAX_ITEMS:
             raise PlanFileError(
                 f"抽查事项超过上限{MAX_ITEMS}项，请检查文件是否为年度计划", row.where
             )
         state.items.append(_read_item(row, state.header, state))
+
+
+_NOTE_PREFIX = re.compile(r"(?:备注|附注|注|说明)\s*[:：]|(?:备注|附注)")
+_TOTAL_PREFIX = re.compile(r"(?:合计|小计|总计)")
+_SECTION_PREFIX = re.compile(
+    r"[一二三四五六七八九十]+\s*[、.．]|第[一二三四五六七八九十]+[部类章节]"
+)
+
+
+def _note_text(row: _Row, header: _Header) -> str | None:
+    """The text of a notes row ("备注：…" merged across the table), a section row ("一、部门
+    联合抽查") or a total row ("合计 … 120家"); None for an item row."""
+    filled = [(i, cell.text.strip()) for i, cell in enumerate(row.cells) if cell.text.strip()]
+    if filled and _TOTAL_PREFIX.match(plantext.squash(filled[0][1])):
+        return " ".join(dict.fromkeys(text for _, text in filled))  # a 合计 row: not an item
+    texts = {text for _, text in filled}
+    if len(texts) != 1:
+        return None
+    (text,) = texts
+    index = filled[0][0]
+    name_index = next(c.index for c in header.columns if c.key == "name")
+    if index == name_index and not row.cells[index].merged_above:
+        span = 1
+        while index + span < len(row.cells) and row.cells[index + span].merged_left:
+            span += 1
+        if span < 2 and not _NOTE_PREFIX.match(text):
+            return None  # an item with only a name
+    spans = index + 1 < len(row.cells) and row.cells[index + 1].merged_left
+    if _NOTE_PREFIX.match(text) or _SECTION_PREFIX.match(text) or spans:
+        return text
+    return None
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -559,6 +725,8 @@ def _read_item(row: _Row, header: _Header, state: _ReadState) -> PlanItemData:
             original[column.key] = text
         else:
             extra[column.label] = text
+            if not column.duplicate and _is_code_header(column.label):
+                continue  # 抽查计划编号 / 抽查任务编号: kept beside the item, nothing to review
             kind = "重复的列" if column.duplicate else "未识别的列"
             flags.append(f"{kind}“{column.label}”：内容“{_short(text)}”已原样保留在附加字段中")
     if header.has("mode"):
@@ -567,16 +735,75 @@ def _read_item(row: _Row, header: _Header, state: _ReadState) -> PlanItemData:
         mode_text = state.last_mode_text
     else:
         state.last_mode_text = mode_text = ""
+    continues = _continues_above(original, header, state)
+    if continues:
+        _take_from_above(original, state.items[-1])
     item = _structure(original, mode_text, flags)
+    _number_item(item, continues, row, state)
     if not item.name:
         raise PlanFileError("缺少抽查事项", row.where)
-    if item.number is not None:
-        first = state.number_rows.setdefault(item.number, row.where)
-        if first != row.where:
-            raise PlanFileError(f"编号{item.number}与{first}重复", row.where)
     item.extra = extra
     item.source = row.where
     return item
+
+
+# What a row under the same number takes from the row above when its cell is blank: the item
+# (when its 事项 cell is blank too), never the per-target cells (对象, 比例, 预估数).
+_ITEM_LEVEL_KEYS = (
+    "name",
+    "content",
+    "category",
+    "initiating_department",
+    "cooperating_departments",
+    "inspection_body",
+    "window",
+    "responsible_unit",
+    "legal_basis",
+    "method",
+    "risk_rule",
+)
+
+
+def _continues_above(original: dict[str, str], header: _Header, state: _ReadState) -> bool:
+    """Number spanning rows: a number merged down, repeated, or left blank on the rows after
+    it makes those rows further items under it. A row whose 事项 is blank there adds another
+    target to the item above; so does one in a table without numbers."""
+    if not state.items:
+        return False
+    number_text = original.get("number", "").strip()
+    if header.has("number"):
+        if state.group_number is None:
+            return False
+        return not number_text or _read_number(number_text)[0] == state.group_number
+    return not original.get("name", "").strip() and bool(
+        original.get("target_type", "").strip() or original.get("sampling_rule", "").strip()
+    )
+
+
+def _take_from_above(original: dict[str, str], previous: PlanItemData) -> None:
+    """Blank cells of a continuation row take the row above's text (kept as this row's
+    original, so that a written plan reads back the same)."""
+    keys = ("domain", *_ITEM_LEVEL_KEYS) if not original.get("name", "").strip() else ("domain",)
+    for key in keys:
+        if not original.get(key, "").strip() and key in previous.original:
+            original[key] = previous.original[key]
+
+
+def _number_item(item: PlanItemData, continues: bool, row: _Row, state: _ReadState) -> None:
+    """Label the item: "3" for a number's first row, "3.1", "3.2", … for the rows under it
+    (whose `number` is None: the first row holds it; the cell's text stays in `original`)."""
+    if continues:
+        if state.group_number is not None:
+            state.group_rows += 1
+            item.number = None
+            item.label = f"{state.group_number}.{state.group_rows}"
+        return
+    state.group_number, state.group_rows = item.number, 0
+    if item.number is not None:
+        item.label = str(item.number)
+        first = state.number_rows.setdefault(item.number, row.where)
+        if first != row.where:
+            raise PlanFileError(f"编号{item.number}与{first}重复", row.where)
 
 
 def _structure(original: dict[str, str], mode_text: str, flags: list[str]) -> PlanItemData:
@@ -592,7 +819,13 @@ def _structure(original: dict[str, str], mode_text: str, flags: list[str]) -> Pl
     targets, targets_flag = _read_estimated_targets(text("estimated_targets"))
     risk, risk_flag = _read_risk_mix(text("estimated_risk"))
     window, window_flag = _read_window(text("window"))
+    risk_ratios, risk_rule_flag = _read_risk_ratios(text("risk_rule"))
+    if rule.risk_ratios and not risk_ratios:
+        risk_ratios = dict(rule.risk_ratios)
+    if rule.remark:
+        flags.append(_flag("sampling_rule", original["sampling_rule"], "附有说明"))
     for problem in (
+        risk_rule_flag,
         mode_flag,
         number_flag,
         category_flag,
@@ -629,6 +862,11 @@ def _structure(original: dict[str, str], mode_text: str, flags: list[str]) -> Pl
         estimated_risk=risk,
         legal_basis=text("legal_basis"),
         method=text("method"),
+        ratio_max_percent=rule.ratio_max_percent,
+        sample_count_min=rule.count_min,
+        sample_count_max=rule.count_max,
+        risk_ratios=risk_ratios,
+        risk_rule=text("risk_rule"),
         original=dict(original),
         review_flags=flags,
     )
@@ -680,6 +918,13 @@ def _read_sampling_rule(text: str) -> tuple[SamplingRule, str | None]:
         return plantext.parse_sampling_rule(text), None
     except UnstructuredPhrase as problem:
         return SamplingRule(), _flag("sampling_rule", text, problem.reason)
+
+
+def _read_risk_ratios(text: str) -> tuple[dict[str, Decimal], str | None]:
+    try:
+        return plantext.parse_risk_ratios(text), None
+    except UnstructuredPhrase as problem:
+        return {}, _flag("risk_rule", text, problem.reason)
 
 
 def _read_estimated_targets(text: str) -> tuple[int | None, str | None]:
@@ -811,7 +1056,10 @@ _MERGE_REF = re.compile(
 )
 
 
-def _check_xlsx_parts(data: bytes) -> None:
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+
+
+def _check_xlsx_parts(data: bytes) -> bool:
     """Bound the work before openpyxl sees the file. A zip bomb: zipfile never reads past a
     member's declared size, so the declared sizes bound the unpacking. A merge over the grid:
     openpyxl makes an object per merged cell while loading, so merges are read from the XML."""
@@ -825,15 +1073,19 @@ def _check_xlsx_parts(data: bytes) -> None:
                     "不像年度计划，请检查文件"
                 )
             merged = 0
+            has_formulas = False
             for info in infos:
                 if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-                    for match in _MERGE_REF.finditer(archive.read(info)):
+                    part = archive.read(info)
+                    has_formulas = has_formulas or _FORMULA_TAG.search(part) is not None
+                    for match in _MERGE_REF.finditer(part):
                         first, last = (g.decode("ascii") for g in match.groups())
                         merged += _merge_area(first, last or first)
             if merged > MAX_MERGED_CELLS:
                 raise PlanFileError(
                     f"Excel文件的合并单元格共覆盖{merged}个单元格，超过上限{MAX_MERGED_CELLS}个"
                 )
+            return has_formulas
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as problem:
         if isinstance(problem, PlanFileError):
             raise
@@ -877,25 +1129,29 @@ def _sheet_extent(sheet: Any) -> tuple[int, int]:
 
 
 def _read_xlsx(data: bytes) -> _Source:
-    _check_xlsx_parts(data)
+    has_formulas = _check_xlsx_parts(data)
     try:
         # Not read-only: merged ranges are only available on normal worksheets. The unpacked
         # size is capped above, so the cells the file holds fit in memory; the grid is never
         # walked beyond the extent really used (see _sheet_extent).
         workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+        # A formula saved without its value (written by a program, never opened in Excel)
+        # reads as empty; its text ("=1") is kept instead, to be flagged like any phrase.
+        formulas = openpyxl.load_workbook(io.BytesIO(data)) if has_formulas else None
     except Exception:  # openpyxl raises zipfile, KeyError, lxml and its own errors alike
         raise PlanFileError("无法读取Excel文件：文件已损坏，或不是.xlsx格式") from None
     blocks: list[_Block] = []
-    for sheet in workbook.worksheets:
+    for index, sheet in enumerate(workbook.worksheets):
         max_row, max_column = _sheet_extent(sheet)
+        formula_sheet = formulas.worksheets[index] if formulas is not None else None
         try:
-            blocks.append(_xlsx_block(sheet, max_row, max_column))
+            blocks.append(_xlsx_block(sheet, max_row, max_column, formula_sheet))
         except Exception:
             raise PlanFileError("无法读取Excel文件：文件内容已损坏") from None
     return _Source(blocks)
 
 
-def _xlsx_block(sheet: Any, max_row: int, max_column: int) -> _Block:
+def _xlsx_block(sheet: Any, max_row: int, max_column: int, formula_sheet: Any = None) -> _Block:
     # (row, column) of a merged range's other cells -> its top-left cell.
     anchors: dict[tuple[int, int], tuple[int, int]] = {}
     for merged in sheet.merged_cells.ranges:
@@ -911,6 +1167,12 @@ def _xlsx_block(sheet: Any, max_row: int, max_column: int) -> _Block:
         if max_row and max_column
         else []
     )
+    if formula_sheet is not None:
+        for r, row_texts in enumerate(texts, start=1):
+            for c, text in enumerate(row_texts, start=1):
+                formula = formula_sheet.cell(row=r, column=c).value if not text else None
+                if isinstance(formula, str) and formula.startswith("="):
+                    row_texts[c - 1] = _clean_text(formula)
     rows = []
     for r, row_texts in enumerate(texts, start=1):
         cells = []
@@ -1012,6 +1274,13 @@ def _json_number(value: Decimal | None) -> int | float | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+def item_label(item: PlanItemData) -> str:
+    """The number as shown: the label read from the file, else the item's own number."""
+    if item.label:
+        return item.label
+    return "" if item.number is None else str(item.number)
+
+
 def item_to_json(item: PlanItemData) -> dict[str, Any]:
     risk = item.estimated_risk
     return {
@@ -1041,6 +1310,12 @@ def item_to_json(item: PlanItemData) -> dict[str, Any]:
         },
         "legal_basis": item.legal_basis,
         "method": item.method,
+        "label": item_label(item),
+        "ratio_max_percent": _json_number(item.ratio_max_percent),
+        "sample_count_min": item.sample_count_min,
+        "sample_count_max": item.sample_count_max,
+        "risk_ratios": {level: _json_number(p) for level, p in item.risk_ratios.items()},
+        "risk_rule": item.risk_rule,
     }
 
 
@@ -1071,7 +1346,25 @@ def _render_content(item: PlanItemData) -> str:
 
 
 def _rule_of(item: PlanItemData) -> SamplingRule:
-    return SamplingRule(item.ratio_percent, item.times_per_year, item.event_driven)
+    # Per-level ratios belong to the sampling rule cell unless a risk rule column stated them.
+    risk = () if item.risk_rule.strip() else tuple(item.risk_ratios.items())
+    return SamplingRule(
+        item.ratio_percent,
+        item.times_per_year,
+        item.event_driven,
+        ratio_max_percent=item.ratio_max_percent,
+        count_min=item.sample_count_min,
+        count_max=item.sample_count_max,
+        risk_ratios=risk,
+        remark=_rule_remark(item),
+    )
+
+
+def _rule_remark(item: PlanItemData) -> str:
+    try:
+        return plantext.parse_sampling_rule(item.original.get("sampling_rule", "")).remark
+    except UnstructuredPhrase:
+        return ""
 
 
 def _risk_tuple(risk: RiskMix) -> tuple[int | None, ...]:
@@ -1129,6 +1422,7 @@ for _key in (
     "responsible_unit",
     "legal_basis",
     "method",
+    "risk_rule",
 ):
     _MEANINGS[_key] = _plain_text(_key)
 
@@ -1136,10 +1430,14 @@ for _key in (
 def _published_rows(plan: ParsedPlan, columns: list[tuple[str | None, str]]) -> list[list[str]]:
     rows = []
     shown_mode = ""  # the 抽查方式 a reader carries down to the next row
+    under_number = False  # a blank 编号 cell would continue the number above
     for item in plan.items:
         cells = []
+        sub_row = "." in item_label(item)
         for key, header in columns:
-            if key is None:
+            if key == "number" and item.number is None and not sub_row and under_number:
+                cells.append("/")  # no number of its own, and not a row under the one above
+            elif key is None:
                 cells.append(item.extra.get(header, ""))
             elif key == "mode":
                 text = item.original.get("mode", "")
@@ -1157,6 +1455,7 @@ def _published_rows(plan: ParsedPlan, columns: list[tuple[str | None, str]]) -> 
                 if meaning.read(text) != meaning.current(item):
                     text = meaning.render(item)
                 cells.append(text)
+        under_number = item.number is not None or sub_row
         rows.append(cells)
     return rows
 

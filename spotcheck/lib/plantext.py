@@ -15,6 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import pairwise
 
 __all__ = [
     "RiskMix",
@@ -34,6 +35,7 @@ __all__ = [
     "parse_item_number",
     "parse_mode",
     "parse_risk_mix",
+    "parse_risk_ratios",
     "parse_sampling_rule",
     "parse_window",
     "split_checkpoints",
@@ -72,6 +74,15 @@ class SamplingRule:
     ratio_percent: Decimal | None = None
     times_per_year: int | None = None
     event_driven: bool = False
+    # "10-20%": ratio_percent is the lower bound, this the upper one.
+    ratio_max_percent: Decimal | None = None
+    # "60-70家" / "1户": a number of targets instead of (or beside) a ratio.
+    count_min: int | None = None
+    count_max: int | None = None
+    # "对低风险、中风险、高风险企业分别按3%、5%、10%比例抽查": (level, percent) pairs.
+    risk_ratios: tuple[tuple[str, Decimal], ...] = ()
+    # "1户（实际以…为准）": the bracketed remark, as written (squashed).
+    remark: str = ""
 
 
 def squash(text: str) -> str:
@@ -184,7 +195,11 @@ def _chinese_decimal(text: str) -> Decimal | None:
 
 
 def parse_sampling_rule(text: str) -> SamplingRule:
-    """ "全年抽查比例不低于5%，每年抽查1次" -> ratio 5, once a year; "按…实际执行" -> event driven."""
+    """ "全年抽查比例不低于5%，每年抽查1次" -> ratio 5, once a year; "按…实际执行" -> event driven.
+
+    Also ranges ("10-20%", "2%-5%"), counts ("60-70家", "1户"), a trailing remark in brackets
+    ("1户（实际以…为准）") and per-risk-level ratios ("对低风险、高风险企业分别按3%、10%比例抽查").
+    """
     phrase = squash(text)
     if not phrase or is_not_applicable(phrase):
         return SamplingRule()
@@ -192,7 +207,7 @@ def parse_sampling_rule(text: str) -> SamplingRule:
         return SamplingRule(event_driven=True)
     match = _RATIO_THEN_TIMES.fullmatch(phrase) or _TIMES_THEN_RATIO.fullmatch(phrase)
     if match is None:
-        raise UnstructuredPhrase()
+        return _parse_extended_rule(phrase)
     ratio: Decimal | None = None
     if match["percent"] is not None:
         ratio = Decimal(match["percent"])
@@ -203,11 +218,157 @@ def parse_sampling_rule(text: str) -> SamplingRule:
     times = _parse_count(match["times"]) if match["times"] is not None else None
     if ratio is None and times is None:
         raise UnstructuredPhrase()
-    if ratio is not None and not Decimal(0) < ratio <= Decimal(100):
-        raise UnstructuredPhrase("抽查比例应大于0%且不超过100%")
+    _check_ratio(ratio)
     if times == 0:
         raise UnstructuredPhrase("抽查次数应大于0")
     return SamplingRule(ratio_percent=ratio, times_per_year=times)
+
+
+def _check_ratio(ratio: Decimal | None) -> None:
+    if ratio is not None and not Decimal(0) < ratio <= Decimal(100):
+        raise UnstructuredPhrase("抽查比例应大于0%且不超过100%")
+
+
+_RANGE_DASH = "[-~—–〜至到]+"
+_PERCENT_NUMBER = r"[0-9]+(?:\.[0-9]+)?"
+_RATIO_PREFIX = rf"{_PERIOD}?{_VERB}?(?:比例|比率)?(?:应|须|需)?{_AT_LEAST}?"
+_RATIO_RANGE = re.compile(
+    rf"{_RATIO_PREFIX}(?P<low>{_PERCENT_NUMBER})%?{_RANGE_DASH}(?P<high>{_PERCENT_NUMBER})%[。.]?"
+)
+_SINGLE_RATIO = re.compile(rf"{_RATIO}[。.]?")
+_SINGLE_TIMES = re.compile(rf"{_TIMES}[。.]?")
+_COUNT_UNIT = "(?:家|户|个|处|所|人|批次|批)"
+_COUNT = re.compile(
+    rf"{_PERIOD}?{_VERB}?(?:对象|企业|单位)?(?:数量)?{_AT_LEAST}?"
+    rf"(?P<low>[0-9]+){_COUNT_UNIT}?(?:{_RANGE_DASH}(?P<high>[0-9]+))?{_COUNT_UNIT}(?:以上)?[。.]?"
+)
+_REMARK = re.compile(r"(?P<core>.+?)\((?P<remark>[^()]+)\)[。.]?")
+
+
+def _parse_extended_rule(phrase: str) -> SamplingRule:
+    remark = ""
+    bracketed = _REMARK.fullmatch(phrase)
+    if bracketed:
+        phrase, remark = bracketed["core"], bracketed["remark"]
+    risk: tuple[tuple[str, Decimal], ...] = ()
+    risk_match = _find_risk_ratios(phrase)
+    if risk_match is not None:
+        ratios, start, end = risk_match
+        risk = tuple(ratios.items())
+        phrase = phrase[:start] + ";" + phrase[end:]
+    ratio: tuple[Decimal, Decimal | None] | None = None
+    count: tuple[int, int | None] | None = None
+    times: int | None = None
+    for part in re.split(r"[,;，；]+", phrase):
+        if not part or part in "。.":
+            continue
+        if (found := _RATIO_RANGE.fullmatch(part)) is not None and ratio is None:
+            ratio = (Decimal(found["low"]), Decimal(found["high"]))
+        elif (found := _SINGLE_RATIO.fullmatch(part)) is not None and ratio is None:
+            single = (
+                Decimal(found["percent"])
+                if found["percent"] is not None
+                else _chinese_decimal(found["chinese_percent"])
+            )
+            if single is None:
+                raise UnstructuredPhrase()
+            ratio = (single, None)
+        elif (found := _SINGLE_TIMES.fullmatch(part)) is not None and times is None:
+            times = _parse_count(found["times"])
+        elif (found := _COUNT.fullmatch(part)) is not None and count is None:
+            high = int(found["high"]) if found["high"] is not None else None
+            count = (int(found["low"]), high)
+        else:
+            raise UnstructuredPhrase()
+    if ratio is None and count is None and times is None and not risk:
+        raise UnstructuredPhrase()
+    for percent in (*(ratio or ()), *(p for _, p in risk)):
+        _check_ratio(percent)
+    if ratio is not None and ratio[1] is not None and ratio[1] <= ratio[0]:
+        raise UnstructuredPhrase("比例范围的下限应小于上限")
+    if count is not None and count[1] is not None and count[1] <= count[0]:
+        raise UnstructuredPhrase("数量范围的下限应小于上限")
+    if (count is not None and count[0] == 0) or times == 0:
+        raise UnstructuredPhrase("抽查数量和次数应大于0")
+    return SamplingRule(
+        ratio_percent=ratio[0] if ratio else None,
+        times_per_year=times,
+        ratio_max_percent=ratio[1] if ratio else None,
+        count_min=count[0] if count else None,
+        count_max=count[1] if count else None,
+        risk_ratios=risk,
+        remark=remark,
+    )
+
+
+_RISK_RATIO_LEVELS = {"低": "low", "中低": "medium_low", "中": "medium", "高": "high"}
+_LEVEL_WORD = "(?:中低|中高|较低|较高|低|中|高)"
+# "对低风险、中风险、高风险企业分别按3%、5%、10%的比例抽查"
+_RISK_LIST = re.compile(
+    rf"(?:对)?(?P<levels>{_LEVEL_WORD}(?:风险)?(?:[、和及与,]{_LEVEL_WORD}(?:风险)?)+)(?:等级)?"
+    r"(?:的)?(?:企业|对象|单位|市场主体|经营主体|检查对象|抽查对象)?(?:分别)?(?:按照?|为)?"
+    rf"(?P<ratios>{_PERCENT_NUMBER}%(?:[、和及与,]{_PERCENT_NUMBER}%)+)"
+    r"(?:的)?(?:比例)?(?:进行)?(?:抽查|检查)?"
+)
+# "低风险企业抽查比例不低于3%" (one level; several such parts may follow each other)
+_RISK_ONE = re.compile(
+    rf"(?P<level>{_LEVEL_WORD})风险(?:等级)?的?(?:企业|对象|单位|市场主体|经营主体)?"
+    rf"{_VERB}?(?:比例|比率)?{_AT_LEAST}?(?:按)?(?P<percent>{_PERCENT_NUMBER})%(?:的)?(?:比例)?(?:抽查)?"
+)
+
+
+def _risk_field(level: str) -> str:
+    field = _RISK_RATIO_LEVELS.get(level)
+    if field is None:
+        raise UnstructuredPhrase(f"无法识别的风险等级“{level}风险”")
+    return field
+
+
+def _find_risk_ratios(phrase: str) -> tuple[dict[str, Decimal], int, int] | None:
+    """Per-level ratios stated in `phrase`, with the span they take; None if it states none."""
+    listed = _RISK_LIST.search(phrase)
+    if listed is not None:
+        levels = re.findall(_LEVEL_WORD, listed["levels"])
+        percents = re.findall(_PERCENT_NUMBER, listed["ratios"])
+        if len(levels) != len(percents):
+            raise UnstructuredPhrase("风险等级与比例的个数不一致")
+        ratios: dict[str, Decimal] = {}
+        for level, percent in zip(levels, percents, strict=True):
+            field = _risk_field(level)
+            if field in ratios:
+                raise UnstructuredPhrase(f"“{level}风险”出现了两次")
+            ratios[field] = Decimal(percent)
+        return ratios, listed.start(), listed.end()
+    found = list(_RISK_ONE.finditer(phrase))
+    if not found:
+        return None
+    ratios = {}
+    for match in found:
+        field = _risk_field(match["level"])
+        if field in ratios:
+            raise UnstructuredPhrase(f"“{match['level']}风险”出现了两次")
+        ratios[field] = Decimal(match["percent"])
+    between = [phrase[a.end() : b.start()] for a, b in pairwise(found)]
+    if any(re.sub(r"[,;，；、。.]", "", gap) for gap in between):
+        raise UnstructuredPhrase()
+    return ratios, found[0].start(), found[-1].end()
+
+
+def parse_risk_ratios(text: str) -> dict[str, Decimal]:
+    """Per-risk-level ratios a risk rule states ("low"/"medium_low"/"medium"/"high" -> percent).
+
+    "对低风险、中风险、高风险企业分别按3%、5%、10%比例抽查" -> {low: 3, medium: 5, high: 10};
+    "" or "/" -> {}; a rule that states no level's ratio raises UnstructuredPhrase.
+    """
+    phrase = squash(text)
+    if not phrase or is_not_applicable(phrase):
+        return {}
+    found = _find_risk_ratios(phrase)
+    if found is None:
+        raise UnstructuredPhrase("未写明各风险等级的抽查比例")
+    for percent in found[0].values():
+        _check_ratio(percent)
+    return found[0]
 
 
 def format_sampling_rule(rule: SamplingRule) -> str:
@@ -215,10 +376,30 @@ def format_sampling_rule(rule: SamplingRule) -> str:
         return "按实际执行"
     parts = []
     if rule.ratio_percent is not None:
-        parts.append(f"全年抽查比例不低于{_decimal_text(rule.ratio_percent)}%")
+        if rule.ratio_max_percent is not None:
+            parts.append(
+                f"抽查比例{_decimal_text(rule.ratio_percent)}%-{_decimal_text(rule.ratio_max_percent)}%"
+            )
+        else:
+            parts.append(f"全年抽查比例不低于{_decimal_text(rule.ratio_percent)}%")
+    if rule.count_min is not None:
+        if rule.count_max is not None:
+            parts.append(f"抽查{rule.count_min}-{rule.count_max}家")
+        else:
+            parts.append(f"抽查{rule.count_min}家")
+    if len(rule.risk_ratios) == 1:
+        ((field, percent),) = rule.risk_ratios
+        parts.append(f"{_RISK_LABELS[field]}风险对象抽查比例不低于{_decimal_text(percent)}%")
+    elif rule.risk_ratios:
+        levels = "、".join(f"{_RISK_LABELS[field]}风险" for field, _ in rule.risk_ratios)
+        ratios = "、".join(f"{_decimal_text(percent)}%" for _, percent in rule.risk_ratios)
+        parts.append(f"对{levels}对象分别按{ratios}比例抽查")
     if rule.times_per_year is not None:
         parts.append(f"每年抽查{rule.times_per_year}次")
-    return "，".join(parts)
+    text = "，".join(parts)
+    if rule.remark:
+        text += f"（{rule.remark}）"
+    return text
 
 
 # --- 检查时间 ----------------------------------------------------------------------------------
@@ -229,6 +410,11 @@ _MONTH_RANGE = re.compile(
     rf"{_YEAR_PREFIX}(?P<start>{_MONTH})(?:月份?)?(?:[-~—–〜至到]+){_YEAR_PREFIX}(?P<end>{_MONTH})月份?"
 )
 _SINGLE_MONTH = re.compile(rf"{_YEAR_PREFIX}(?P<start>{_MONTH})月份?")
+# "10月底", "10月底前", "10月31日前", "截至10月底": a deadline, the window runs from January.
+_DEADLINE = re.compile(
+    rf"(?:于|在|截至|截止|截止到|截止至)?{_YEAR_PREFIX}(?P<end>{_MONTH})月"
+    r"(?:底|末|底前|末前|前|[0-9]{1,2}日前|[0-9]{1,2}日)(?:完成)?"
+)
 _NAMED_PERIODS = {
     "全年": (1, 12),
     "全年度": (1, 12),
@@ -239,12 +425,21 @@ _NAMED_PERIODS = {
 
 
 def parse_window(text: str) -> tuple[int, int] | None:
-    """ "5月-11月", "5-11月", "5月至11月", "5月～11月" -> (5, 11); "全年" -> (1, 12); "" -> None."""
+    """ "5月-11月", "5-11月", "5月至11月", "5月～11月" -> (5, 11); "全年" -> (1, 12); "" -> None.
+
+    A deadline ("10月底", "10月31日前") runs from January: (1, 10).
+    """
     phrase = squash(text)
     if not phrase or is_not_applicable(phrase):
         return None
     if phrase in _NAMED_PERIODS:
         return _NAMED_PERIODS[phrase]
+    deadline = _DEADLINE.fullmatch(phrase)
+    if deadline is not None:
+        end = _parse_count(deadline["end"])
+        if not 1 <= end <= 12:
+            raise UnstructuredPhrase("月份应在1–12月之间且起止有序")
+        return 1, end
     match = _MONTH_RANGE.fullmatch(phrase) or _SINGLE_MONTH.fullmatch(phrase)
     if match is None:
         raise UnstructuredPhrase()
@@ -431,8 +626,8 @@ def format_category(category: str | None) -> str:
 def parse_item_number(text: str) -> int | None:
     """ "1", "01", "（1）", "1." -> 1; "" -> None."""
     phrase = squash(text)
-    if not phrase:
-        return None
+    if not phrase or is_not_applicable(phrase):
+        return None  # "/": no number (unlike a blank cell under a number, which continues it)
     match = re.fullmatch(r"\(?([0-9]+)\)?[.、]?", phrase)
     if match is None:
         raise UnstructuredPhrase()

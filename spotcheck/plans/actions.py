@@ -83,6 +83,8 @@ def import_plan(
         source_filename=source_filename,
         source_sha256=hashlib.sha256(source_bytes).hexdigest() if source_bytes else "",
         imported_by=actor if getattr(actor, "pk", None) else None,
+        notes=list(parsed.notes),
+        column_notes=list(parsed.column_notes),
     )
     for position, data in enumerate(parsed.items, start=1):
         _create_item(plan=plan, agency=agency, position=position, data=data)
@@ -97,6 +99,8 @@ def import_plan(
             "source_filename": source_filename,
             "source_sha256": plan.source_sha256,
             "replaced_plan_id": replaced_id,
+            "notes": len(parsed.notes),
+            "column_notes": list(parsed.column_notes),
         },
     )
     return plan
@@ -117,9 +121,18 @@ _ITEM_TEXT_FIELDS = (
     "inspection_body",
     "legal_basis",
     "method",
+    "risk_rule",
 )
-_ITEM_NUMBER_FIELDS = ("number", "ratio_percent", "times_per_year", "estimated_targets")
-_ITEM_MULTI_LINE = ("name", "domain", "legal_basis", "method", "content")
+_ITEM_NUMBER_FIELDS = (
+    "number",
+    "ratio_percent",
+    "times_per_year",
+    "estimated_targets",
+    "ratio_max_percent",
+    "sample_count_min",
+    "sample_count_max",
+)
+_ITEM_MULTI_LINE = ("name", "domain", "legal_basis", "method", "content", "risk_rule")
 
 
 def _check_limits(
@@ -135,6 +148,7 @@ def _check_limits(
             values: dict[str, object] = {k: getattr(data, k) for k in _ITEM_TEXT_FIELDS}
             values.update({k: getattr(data, k) for k in _ITEM_NUMBER_FIELDS})
             values["responsible_unit_name"] = data.responsible_unit
+            values["label"] = planfile.item_label(data)
             values["estimated_low"] = data.estimated_risk.low
             values["estimated_medium_low"] = data.estimated_risk.medium_low
             values["estimated_medium"] = data.estimated_risk.medium
@@ -182,6 +196,12 @@ def _create_item(*, plan: Plan, agency: Agency, position: int, data: planfile.Pl
         estimated_high=risk.high,
         legal_basis=data.legal_basis,
         method=data.method,
+        label=planfile.item_label(data),
+        ratio_max_percent=data.ratio_max_percent,
+        sample_count_min=data.sample_count_min,
+        sample_count_max=data.sample_count_max,
+        risk_ratios={level: str(percent) for level, percent in data.risk_ratios.items()},
+        risk_rule=data.risk_rule,
         original=dict(data.original),
         extra=dict(data.extra),
         review_flags=list(data.review_flags),
@@ -235,6 +255,14 @@ def item_data(item: PlanItem) -> planfile.PlanItemData:
         ),
         legal_basis=item.legal_basis,
         method=item.method,
+        label=item.label,
+        ratio_max_percent=(
+            Decimal(item.ratio_max_percent) if item.ratio_max_percent is not None else None
+        ),
+        sample_count_min=item.sample_count_min,
+        sample_count_max=item.sample_count_max,
+        risk_ratios={level: Decimal(p) for level, p in item.risk_ratios.items()},
+        risk_rule=item.risk_rule,
         original=dict(item.original),
         extra=dict(item.extra),
         review_flags=list(item.review_flags),
@@ -248,4 +276,6 @@ def plan_data(plan: Plan) -> planfile.ParsedPlan:
         agency=plan.agency.name,
         year=plan.year,
         items=[item_data(i) for i in plan.items.order_by("position")],
+        notes=list(plan.notes),
+        column_notes=list(plan.column_notes),
     )

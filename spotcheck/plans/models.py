@@ -30,6 +30,9 @@ class Plan(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     published_at = models.DateTimeField("公开时间", null=True, blank=True)
+    # Notes rows of the imported file ("备注：…") and how ambiguous columns were read.
+    notes = models.JSONField("备注", default=list, blank=True)
+    column_notes = models.JSONField("列的识别说明", default=list, blank=True)
 
     class Meta:
         verbose_name = "抽查计划"
@@ -105,6 +108,15 @@ class PlanItem(models.Model):
     estimated_high = models.PositiveIntegerField("预估高风险", null=True, blank=True)
     legal_basis = models.TextField("检查依据", blank=True)
     method = models.TextField("检查方式", blank=True)
+    # "3", or "3.1", "3.2" for the further rows under a number spanning several rows.
+    label = models.CharField("编号（显示）", max_length=20, blank=True)
+    ratio_max_percent = models.DecimalField(
+        "最高抽查比例（%）", max_digits=6, decimal_places=3, null=True, blank=True
+    )
+    sample_count_min = models.PositiveIntegerField("抽查数量（下限）", null=True, blank=True)
+    sample_count_max = models.PositiveIntegerField("抽查数量（上限）", null=True, blank=True)
+    risk_ratios = models.JSONField("各风险等级抽查比例", default=dict, blank=True)
+    risk_rule = models.TextField("信用风险分类要求", blank=True)
     original = models.JSONField("原文", default=dict)
     extra = models.JSONField("其他列", default=dict)
     review_flags = models.JSONField("待复核", default=list)

@@ -179,6 +179,8 @@ def test_item_to_json_keys(seed: ParsedPlan) -> None:
         "ratio_percent", "times_per_year", "event_driven", "initiating_department",
         "cooperating_departments", "inspection_body", "window_start_month", "window_end_month",
         "responsible_unit", "estimated_targets", "estimated_risk", "legal_basis", "method",
+        "label", "ratio_max_percent", "sample_count_min", "sample_count_max", "risk_ratios",
+        "risk_rule",
     ]  # fmt: skip
     assert data["ratio_percent"] == 5 and isinstance(data["ratio_percent"], int)
     assert data["estimated_risk"] == {"low": 4, "medium_low": 1, "medium": 0, "high": 0}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from decimal import Decimal
 
@@ -415,3 +416,168 @@ def test_chinese_numbers_round_trip(number: int) -> None:
     if ones or not text:
         text += digits[ones]
     assert parse_chinese_number(text) == number
+
+
+# --- layouts of published plans: ranges, counts, remarks, risk levels, deadlines ----------------
+
+from spotcheck.lib.plantext import parse_risk_ratios  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3%；2次/年", SamplingRule(Decimal(3), 2)),
+        ("25%，不少于1次/年", SamplingRule(Decimal(25), 1)),
+        ("10-20%", SamplingRule(Decimal(10), ratio_max_percent=Decimal(20))),
+        ("2%-5%", SamplingRule(Decimal(2), ratio_max_percent=Decimal(5))),
+        ("抽查比例5%～10%，每年1次", SamplingRule(Decimal(5), 1, ratio_max_percent=Decimal(10))),
+        ("60-70家", SamplingRule(count_min=60, count_max=70)),
+        ("抽查不少于3户", SamplingRule(count_min=3)),
+        ("1户（实际以当年登记数为准）", SamplingRule(count_min=1, remark="实际以当年登记数为准")),
+        (
+            "对低风险、中风险、高风险企业分别按3%、5%、10%比例抽查",
+            SamplingRule(
+                risk_ratios=(("low", Decimal(3)), ("medium", Decimal(5)), ("high", Decimal(10)))
+            ),
+        ),
+        (
+            "低风险企业抽查比例不低于3%；高风险企业抽查比例不低于10%，每年1次",
+            SamplingRule(
+                times_per_year=1, risk_ratios=(("low", Decimal(3)), ("high", Decimal(10)))
+            ),
+        ),
+    ],
+)
+def test_published_ratio_phrases(text: str, expected: SamplingRule) -> None:
+    assert parse_sampling_rule(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "=1",
+        "0.05",
+        "市级医疗保障部门每年对定点医疗机构抽查不少于10%",
+        "20-10%",
+        "70-60家",
+        "0家",
+        "5%；6%",
+        "对低风险、中风险企业分别按3%比例抽查",
+        "对较高风险、高风险企业分别按3%、5%比例抽查",
+        "0-5%",
+    ],
+)
+def test_published_ratio_phrases_not_understood(text: str) -> None:
+    with pytest.raises(UnstructuredPhrase):
+        parse_sampling_rule(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "window"),
+    [
+        ("3月—12月", (3, 12)),
+        ("10月底", (1, 10)),
+        ("10月底前", (1, 10)),
+        ("10月31日前", (1, 10)),
+        ("截至11月底", (1, 11)),
+        ("2023年10月至11月", (10, 11)),
+        ("2023年10月-2023年11月", (10, 11)),
+    ],
+)
+def test_published_windows(text: str, window: tuple[int, int]) -> None:
+    assert parse_window(text) == window
+
+
+def test_13th_month_deadline_is_not_a_window() -> None:
+    with pytest.raises(UnstructuredPhrase):
+        parse_window("13月底")
+
+
+percents = st.decimals(min_value=Decimal("0.1"), max_value=Decimal(100), places=1)
+levels = st.lists(
+    st.sampled_from(["low", "medium_low", "medium", "high"]), min_size=1, max_size=4, unique=True
+)
+
+
+@st.composite
+def extended_rules(draw: st.DrawFn) -> SamplingRule:
+    ratio = draw(st.one_of(st.none(), percents))
+    ratio_max = None
+    if ratio is not None and ratio < 100 and draw(st.booleans()):
+        ratio_max = draw(st.decimals(min_value=ratio + Decimal("0.1"), max_value=100, places=1))
+    count = draw(st.one_of(st.none(), st.integers(1, 500)))
+    count_max = None
+    if count is not None and draw(st.booleans()):
+        count_max = draw(st.integers(count + 1, 1000))
+    risk = tuple((level, draw(percents)) for level in draw(st.one_of(st.just([]), levels)))
+    times = draw(st.one_of(st.none(), st.integers(1, 12)))
+    remark = draw(st.one_of(st.just(""), st.text(alphabet=HAN, min_size=1, max_size=12)))
+    if ratio is None and count is None and not risk and times is None:
+        times = 1
+    return SamplingRule(
+        ratio_percent=ratio,
+        times_per_year=times,
+        ratio_max_percent=ratio_max,
+        count_min=count,
+        count_max=count_max,
+        risk_ratios=risk,
+        remark=remark,
+    )
+
+
+@FEW
+@given(rule=extended_rules())
+def test_extended_rules_read_back_what_they_format(rule: SamplingRule) -> None:
+    assert parse_sampling_rule(format_sampling_rule(rule)) == rule
+
+
+@FEW
+@given(low=percents, high=percents, spaces=st.sampled_from(["", " ", "\u3000"]))
+def test_ratio_ranges_are_ordered_or_refused(low: Decimal, high: Decimal, spaces: str) -> None:
+    text = f"{low}%{spaces}-{spaces}{high}%"
+    if low < high:
+        rule = parse_sampling_rule(text)
+        assert (rule.ratio_percent, rule.ratio_max_percent) == (low, high)
+    else:
+        with pytest.raises(UnstructuredPhrase):
+            parse_sampling_rule(text)
+
+
+@FEW
+@given(
+    ratios=st.lists(
+        st.tuples(st.sampled_from(["低", "中低", "中", "高"]), percents),
+        min_size=1,
+        max_size=4,
+        unique_by=lambda p: p[0],
+    )
+)
+def test_risk_ratio_lists(ratios: list[tuple[str, Decimal]]) -> None:
+    names = "、".join(f"{level}风险" for level, _ in ratios)
+    values = "、".join(f"{percent}%" for _, percent in ratios)
+    text = f"对{names}企业分别按{values}比例抽查"
+    fields = {"低": "low", "中低": "medium_low", "中": "medium", "高": "high"}
+    if len(ratios) == 1:
+        found = parse_risk_ratios(f"{ratios[0][0]}风险企业抽查比例不低于{ratios[0][1]}%")
+    else:
+        found = parse_risk_ratios(text)
+    assert found == {fields[level]: percent for level, percent in ratios}
+
+
+@FEW
+@given(
+    text=st.text(
+        alphabet="0123456789%-—～至到家户次年每不少于低中高风险企业分别按、，；（）()=. ",
+        max_size=30,
+    )
+)
+def test_phrase_parsers_never_raise_anything_else(text: str) -> None:
+    for parser in (parse_sampling_rule, parse_risk_ratios, parse_window):
+        with contextlib.suppress(UnstructuredPhrase):
+            parser(text)
+
+
+@FEW
+@given(month=st.integers(1, 12), suffix=st.sampled_from(["底", "末", "底前", "前", "30日前"]))
+def test_deadlines_run_from_january(month: int, suffix: str) -> None:
+    assert parse_window(f"{month}月{suffix}") == (1, month)
