@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "spotcheck.registry",
     "spotcheck.draws",
     "spotcheck.inspections",
+    "spotcheck.results",
     "spotcheck.public",
 ]
 
@@ -198,7 +199,9 @@ SPOTCHECK_DEFAULT_TEAM_SIZE = int(os.environ.get("SPOTCHECK_DEFAULT_TEAM_SIZE", 
 SPOTCHECK_RECENT_INSPECTION_MONTHS = int(os.environ.get("SPOTCHECK_RECENT_INSPECTION_MONTHS", "12"))
 SPOTCHECK_MIN_SEED_DIGITS = int(os.environ.get("SPOTCHECK_MIN_SEED_DIGITS", "20"))
 SPOTCHECK_MIN_WITNESSES = int(os.environ.get("SPOTCHECK_MIN_WITNESSES", "2"))
+# Results: working days from inspection to publication (counted with chinesecalendar).
 SPOTCHECK_PUBLISH_RESULTS_WORKDAYS = int(os.environ.get("SPOTCHECK_PUBLISH_RESULTS_WORKDAYS", "20"))
+SPOTCHECK_MIN_MEMBERS_PRESENT = int(os.environ.get("SPOTCHECK_MIN_MEMBERS_PRESENT", "2"))
 
 # Optional: with a key, the audit chain is HMAC-SHA256 under it, so nobody with database access
 # but without the key can re-hash an edited chain. Keep it outside the database and its backups.

@@ -24,6 +24,7 @@ urlpatterns = [
     path("draws/", include("spotcheck.draws.urls")),
     path("public/", include("spotcheck.draws.public_urls")),
     path("inspections/", include("spotcheck.inspections.urls")),
+    path("results/", include("spotcheck.results.urls")),
     path("registry/", include("spotcheck.registry.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

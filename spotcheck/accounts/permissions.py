@@ -54,6 +54,10 @@ RIGHTS: dict[str, tuple[str, ...]] = {
     # before the visit: the 检查通知书 (unit leaders: their unit's visits only)
     "notice.issue": LEADERS,  # issue a visit's notice (takes its number), record its delivery
     "visit.papers": STAFF_ROLES,  # download notice.docx and record-form.docx of a visible visit
+    # results (issue 9): the visit's team members record, the unit leader on their behalf and
+    # reviews; the actions check the seat and the unit
+    "result.record": (Role.UNIT_LEADER, Role.INSPECTOR),
+    "result.review": (Role.UNIT_LEADER,),
     # the verification kit discloses recusals: supervisors of the plan's agency only
     "matching.kit": (Role.SUPERVISOR,),
 }

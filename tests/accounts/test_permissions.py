@@ -85,6 +85,10 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "inspections:draw_json": (None, "GET", "draw"),
     "inspections:matching_json": (None, "GET", "matching"),
     "inspections:matching_kit": ("matching.kit", "GET", "matching"),
+    # results
+    "results:visit": ("visit.view", "GET", "visit"),
+    "results:save": ("result.record", "POST", "visit"),
+    "results:review": ("result.review", "POST", "visit"),
     # directories
     "registry:index": ("registry.view", "GET", None),
     "registry:entities": ("registry.view", "GET", None),

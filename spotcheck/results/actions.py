@@ -1,0 +1,659 @@
+"""Recording and reviewing results (检查结果录入与审核). Each action is one transaction and writes
+one audit entry; each checks the actor's agency (ensure_actor_agency) and role on the visit.
+
+Who may do what follows spotcheck.lib.results.TRANSITIONS: the visit's current team members
+record and submit (the leader of the visit's responsible unit may do it on their behalf, which
+the audit entry says); the unit leader returns (with an opinion) or approves; an approved result
+changes only by an amendment with a reason, which keeps the approved version (ResultVersion) and
+goes through review again. A supervisor takes no step. Console operators (a string actor) act as
+the unit leader.
+
+Drafts carry a `revision`: saving with a revision older than the stored one is refused with a
+conflict message, so two members never silently overwrite each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from spotcheck.accounts.models import Role as UserRole
+from spotcheck.accounts.models import User
+from spotcheck.accounts.permissions import Actor, ensure_actor_agency, is_deployment_wide
+from spotcheck.audit.models import actor_label, record
+from spotcheck.inspections.models import Visit, VisitItem
+from spotcheck.lib import results as rules
+from spotcheck.lib.workdays import publication_deadline
+from spotcheck.limits import LimitError, check_fields
+from spotcheck.results.models import (
+    CheckpointFinding,
+    ItemResult,
+    Measure,
+    Result,
+    ResultVersion,
+)
+
+Role = rules.Role
+
+
+class ResultInputError(ValueError):
+    """Bad or incomplete content; `errors` are Chinese, each naming the item, checkpoint, field."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("；".join(errors))
+        self.errors = errors
+
+
+class ResultConflictError(ValueError):
+    """The draft was saved by someone else since the writer loaded it."""
+
+
+class ResultPermissionError(PermissionDenied):
+    """The actor holds no role on this visit for this step."""
+
+
+# --- content as submitted by a form, the API or a file ---------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class FindingInput:
+    number: int
+    """1-based, as on the record form."""
+    finding: str = ""
+    """A key of lib.results.Finding, or "" while not filled in."""
+    reason: str = ""
+    problem: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ItemInput:
+    visit_item_id: int
+    findings: tuple[FindingInput, ...] = ()
+    category: str = ""
+    """A chosen category code; "" lets the findings and measures decide."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResultInput:
+    way: str = ""
+    inspected_on: date | None = None
+    present: tuple[int, ...] = ()
+    """Ids of the visit's current TeamMember rows."""
+    representative: str = ""
+    ending: str = ""
+    items: tuple[ItemInput, ...] = ()
+
+
+# --- who is acting --------------------------------------------------------------------------
+
+
+def roles_on_visit(actor: Actor, visit: Visit) -> set[rules.Role]:
+    """The workflow roles the actor holds on this visit (empty: may take no step)."""
+    if not isinstance(actor, User):
+        return {Role.LEADER}
+    roles: set[rules.Role] = set()
+    if is_deployment_wide(actor):
+        roles.add(Role.LEADER)
+    if not actor.is_active:
+        return roles
+    if visit.members.filter(inspector__user=actor, replaced_at__isnull=True).exists():
+        roles.add(Role.MEMBER)
+    if actor.role == UserRole.UNIT_LEADER and actor.unit_id == visit.responsible_unit_id:
+        roles.add(Role.LEADER)
+    if actor.role == UserRole.COORDINATOR:
+        roles.add(Role.COORDINATOR)
+    return roles
+
+
+def _check_agency(actor: Actor, visit: Visit) -> None:
+    agency_id = visit.plan.agency_id
+    # A cooperating department's officer sits on a joint visit's team.
+    if (
+        isinstance(actor, User)
+        and actor.agency_id is not None
+        and visit.cooperating_agencies.filter(pk=actor.agency_id).exists()
+    ):
+        agency_id = actor.agency_id
+    ensure_actor_agency(actor, agency_id)
+
+
+def _step(result: Result, action: str, actor: Actor, opinion: str = "") -> rules.ReviewState:
+    roles = roles_on_visit(actor, result.visit)
+    try:
+        return rules.transition(result.review_state, action, roles=roles, opinion=opinion)
+    except rules.ReviewError as exc:
+        if not roles & next(t.roles for t in rules.TRANSITIONS if t.action == action):
+            raise ResultPermissionError(str(exc)) from exc
+        raise
+
+
+def _require_recorder(actor: Actor, visit: Visit) -> set[rules.Role]:
+    roles = roles_on_visit(actor, visit)
+    if not roles & {Role.MEMBER, Role.LEADER}:
+        raise ResultPermissionError("仅本检查组成员或责任单位负责人可以录入检查结果")
+    return roles
+
+
+def _on_behalf(roles: set[rules.Role]) -> bool:
+    return Role.MEMBER not in roles
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _lock(visit: Visit) -> Result:
+    """The visit's result, created on first use, locked for this transaction."""
+    Visit.objects.select_for_update().filter(pk=visit.pk).first()
+    result, created = Result.objects.select_for_update().get_or_create(visit=visit)
+    if created:
+        for visit_item in visit.visit_items.all():
+            ItemResult.objects.create(result=result, visit_item=visit_item)
+    result.visit = visit
+    return result
+
+
+def _lock_result(result: Result) -> Result:
+    locked = (
+        Result.objects.select_for_update().select_related("visit", "visit__plan").get(pk=result.pk)
+    )
+    return locked
+
+
+def checkpoint_texts(visit_item: VisitItem) -> list[str]:
+    item = visit_item.item
+    return [p for p in item.checkpoints if str(p).strip()] or [item.content.strip() or item.name]
+
+
+def _item_key(visit_item: VisitItem) -> str:
+    number = visit_item.item.number
+    return str(number if number is not None else visit_item.item.position)
+
+
+def _content_errors(visit: Visit, content: ResultInput) -> list[str]:
+    """What is wrong with content even as a draft (unknown values, strangers, bad rows)."""
+    errors: list[str] = []
+    if content.way and content.way not in rules.WAYS:
+        errors.append(f"核查方式：“{content.way}”不是可选的核查方式")
+    if content.ending and content.ending not in {c.code for c in rules.ENDINGS}:
+        errors.append(f"结束情形：“{content.ending}”不是可选的结束情形")
+    team = set(visit.current_members().values_list("pk", flat=True))
+    strangers = sorted(set(content.present) - team)
+    if strangers:
+        errors.append(f"在场检查人员：{'、'.join(map(str, strangers))}不是本次检查组的现任成员")
+    try:
+        check_fields(Result, {"representative": content.representative})
+    except LimitError as exc:
+        errors.append(str(exc))
+    visit_items = {vi.pk: vi for vi in visit.visit_items.select_related("item")}
+    codes = {c.code for c in rules.CATEGORIES}
+    findings = {f.value for f in rules.Finding}
+    for item in content.items:
+        visit_item = visit_items.get(item.visit_item_id)
+        if visit_item is None:
+            errors.append(f"事项（编号{item.visit_item_id}）：不是本次检查的事项")
+            continue
+        label = f"事项{_item_key(visit_item)}“{visit_item.item.name}”"
+        if item.category and item.category not in codes:
+            errors.append(f"{label}检查结果：未知的结果代码“{item.category}”")
+        count = len(checkpoint_texts(visit_item))
+        for finding in item.findings:
+            where = f"{label}第{finding.number}项检查要点"
+            if not 1 <= finding.number <= count:
+                errors.append(f"{label}：没有第{finding.number}项检查要点（共{count}项）")
+            if finding.finding and finding.finding not in findings:
+                errors.append(f"{where}：“{finding.finding}”不是可选的检查情况")
+            for name in ("reason", "problem", "note"):
+                try:
+                    check_fields(
+                        CheckpointFinding,
+                        {name: getattr(finding, name)},
+                        where=f"{where}：",
+                        multi_line=(name,),
+                    )
+                except LimitError as exc:
+                    errors.append(str(exc))
+    return errors
+
+
+def _write_content(result: Result, content: ResultInput, actor: Actor) -> None:
+    visit = result.visit
+    errors = _content_errors(visit, content)
+    if errors:
+        raise ResultInputError(errors)
+    result.way = content.way
+    result.inspected_on = content.inspected_on
+    result.present = sorted(set(content.present))
+    result.representative = content.representative.strip()
+    result.ending = content.ending
+    _set_deadline(result)
+    if isinstance(actor, User):
+        result.recorded_by = actor
+    result.save()
+    items = {ir.visit_item_id: ir for ir in result.items.select_related("visit_item__item")}
+    for item in content.items:
+        item_result = items[item.visit_item_id]
+        item_result.chosen_category = item.category
+        item_result.save(update_fields=["chosen_category"])
+        texts = checkpoint_texts(item_result.visit_item)
+        stored = {f.number: f for f in item_result.findings.all()}
+        for finding in item.findings:
+            row = stored.get(finding.number) or CheckpointFinding(
+                item_result=item_result, number=finding.number
+            )
+            row.text = texts[finding.number - 1]
+            row.finding = finding.finding
+            row.reason = finding.reason.strip() if finding.finding == "not_applicable" else ""
+            row.problem = finding.problem.strip()
+            row.note = finding.note.strip()
+            row.save()
+    refresh_categories(result)
+
+
+def _set_deadline(result: Result) -> None:
+    if result.inspected_on is None:
+        result.due_on, result.due_warning = None, ""
+        return
+    deadline = publication_deadline(
+        result.inspected_on, workdays=settings.SPOTCHECK_PUBLISH_RESULTS_WORKDAYS
+    )
+    result.due_on = deadline.due
+    result.due_warning = "\n".join(deadline.warnings)
+
+
+def _rule_findings(item_result: ItemResult) -> tuple[rules.CheckpointFinding, ...]:
+    return tuple(
+        rules.CheckpointFinding(
+            number=f.number,
+            finding=rules.Finding(f.finding) if f.finding else None,
+            reason=f.reason,
+            problem=f.problem,
+            note=f.note,
+        )
+        for f in item_result.findings.all()
+    )
+
+
+def _rule_item(item_result: ItemResult) -> rules.ItemResult:
+    return rules.ItemResult(
+        item_key=_item_key(item_result.visit_item),
+        findings=_rule_findings(item_result),
+        category=item_result.chosen_category or None,
+        measures=tuple(m.as_rule() for m in item_result.measures.all()),
+    )
+
+
+def refresh_categories(result: Result) -> None:
+    """Each item's category: the ending, the chosen one, or what its findings and measures give
+    (lib.results.category_after_measures); empty while nothing is recorded."""
+    for item_result in result.items.select_related("visit_item__item").prefetch_related(
+        "findings", "measures"
+    ):
+        if result.ending:
+            code = result.ending
+        elif item_result.chosen_category:
+            code = item_result.chosen_category
+        elif any(f.finding for f in item_result.findings.all()):
+            rule = _rule_item(item_result)
+            code = rules.category_after_measures(rule.findings, rule.measures).code
+        else:
+            code = ""
+        if code != item_result.category:
+            item_result.category = code
+            item_result.save(update_fields=["category"])
+
+
+def _visit_record(result: Result) -> tuple[rules.VisitRecord, dict[str, list[str]], dict[str, str]]:
+    visit = result.visit
+    item_results = list(
+        result.items.select_related("visit_item__item").prefetch_related("findings", "measures")
+    )
+    checkpoints = {_item_key(ir.visit_item): checkpoint_texts(ir.visit_item) for ir in item_results}
+    titles = {_item_key(ir.visit_item): ir.visit_item.item.name for ir in item_results}
+    recorded = [
+        _rule_item(ir)
+        for ir in item_results
+        if result.ending or ir.chosen_category or ir.findings.all() or ir.measures.all()
+    ]
+    team = tuple(str(pk) for pk in visit.current_members().values_list("pk", flat=True))
+    record_ = rules.VisitRecord(
+        inspected_on=result.inspected_on,
+        way=result.way or None,
+        present=tuple(str(pk) for pk in result.present),
+        team=team,
+        representative=result.representative,
+        ending=result.ending or None,
+        items=tuple(recorded),
+    )
+    return record_, checkpoints, titles
+
+
+def _validate(result: Result) -> None:
+    record_, checkpoints, titles = _visit_record(result)
+    errors = rules.validate_visit(
+        record_,
+        checkpoints,
+        item_titles=titles,
+        min_present=settings.SPOTCHECK_MIN_MEMBERS_PRESENT,
+        today=timezone.localdate(),
+    )
+    if errors:
+        raise ResultInputError(errors)
+
+
+def snapshot(result: Result) -> dict[str, Any]:
+    """The result's content as JSON (what an approved version keeps)."""
+    members = {m.pk: m.inspector.name for m in result.visit.members.select_related("inspector")}
+    return {
+        "visit": result.visit.visit_key,
+        "version": result.version,
+        "way": result.way,
+        "inspected_on": result.inspected_on.isoformat() if result.inspected_on else None,
+        "present": [{"member": pk, "name": members.get(pk, "")} for pk in result.present],
+        "representative": result.representative,
+        "ending": result.ending,
+        "due_on": result.due_on.isoformat() if result.due_on else None,
+        "items": [
+            {
+                "item": _item_key(ir.visit_item),
+                "name": ir.visit_item.item.name,
+                "category": ir.category,
+                "chosen_category": ir.chosen_category,
+                "findings": [
+                    {
+                        "number": f.number,
+                        "text": f.text,
+                        "finding": f.finding,
+                        "reason": f.reason,
+                        "problem": f.problem,
+                        "note": f.note,
+                    }
+                    for f in ir.findings.all()
+                ],
+                "measures": [
+                    {
+                        "kind": m.kind,
+                        "opened_on": m.opened_on.isoformat(),
+                        "deadline": m.deadline.isoformat() if m.deadline else None,
+                        "case_number": m.case_number,
+                        "agency": m.agency,
+                        "text": m.text,
+                        "closed_on": m.closed_on.isoformat() if m.closed_on else None,
+                        "closing_text": m.closing_text,
+                    }
+                    for m in ir.measures.all()
+                ],
+            }
+            for ir in result.items.select_related("visit_item__item").prefetch_related(
+                "findings", "measures"
+            )
+        ],
+    }
+
+
+def _require_editable(result: Result) -> None:
+    if not rules.is_editable(result.review_state):
+        if result.is_locked:
+            raise ValueError("该结果已审核，已锁定；修改须通过更正（说明理由，重新审核）")
+        raise ValueError(f"“{result.review_state.label}”的结果不能修改")
+
+
+def _bump(result: Result, *fields: str) -> None:
+    result.revision += 1
+    result.save(update_fields=["revision", "updated_at", *fields])
+
+
+# --- actions --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_draft(*, visit: Visit, content: ResultInput, revision: int, actor: Actor) -> Result:
+    """Save what the team has recorded so far. `revision` is the one the writer loaded (0 for a
+    result not saved yet); an older one than stored is a conflict, never an overwrite."""
+    _check_agency(actor, visit)
+    roles = _require_recorder(actor, visit)
+    result = _lock(visit)
+    if revision != result.revision:
+        raise ResultConflictError(
+            "另一名检查人员已修改该结果（您打开的是第"
+            f"{revision}次保存，当前为第{result.revision}次），请刷新后重新填写，以免覆盖对方的修改"
+        )
+    _require_editable(result)
+    _write_content(result, content, actor)
+    _bump(result)
+    record(
+        actor=actor,
+        action="result.save_draft",
+        obj=result,
+        details={
+            "visit": visit.visit_key,
+            "revision": result.revision,
+            "on_behalf": _on_behalf(roles),
+        },
+    )
+    return result
+
+
+@transaction.atomic
+def submit_result(*, result: Result, actor: Actor) -> Result:
+    """未录入 / 退回 → 待审核, once the content is complete (lib.results.validate_visit)."""
+    result = _lock_result(result)
+    _check_agency(actor, result.visit)
+    roles = _require_recorder(actor, result.visit)
+    target = _step(result, "submit", actor)
+    _validate(result)
+    result.state = target
+    result.submitted_at = timezone.now()
+    _bump(result, "state", "submitted_at")
+    record(
+        actor=actor,
+        action="result.submit",
+        obj=result,
+        details={"visit": result.visit.visit_key, "on_behalf": _on_behalf(roles)},
+    )
+    return result
+
+
+@transaction.atomic
+def return_result(*, result: Result, opinion: str, actor: Actor) -> Result:
+    """待审核 → 退回 with the unit leader's opinion, shown to the team."""
+    result = _lock_result(result)
+    _check_agency(actor, result.visit)
+    target = _step(result, "return", actor, opinion)
+    try:
+        check_fields(Result, {"last_opinion": opinion.strip()}, multi_line=("last_opinion",))
+    except LimitError as exc:
+        raise ResultInputError([str(exc)]) from exc
+    result.state = target
+    result.last_opinion = opinion.strip()
+    result.reviewed_at = timezone.now()
+    result.reviewed_by = actor if isinstance(actor, User) else None
+    _bump(result, "state", "last_opinion", "reviewed_at", "reviewed_by")
+    record(
+        actor=actor,
+        action="result.return",
+        obj=result,
+        details={"visit": result.visit.visit_key, "opinion": result.last_opinion},
+    )
+    return result
+
+
+@transaction.atomic
+def approve_result(*, result: Result, actor: Actor) -> Result:
+    """待审核 → 已审核: the result is locked and its content kept as a version."""
+    result = _lock_result(result)
+    _check_agency(actor, result.visit)
+    target = _step(result, "approve", actor)
+    now = timezone.now()
+    ResultVersion.objects.create(
+        result=result,
+        number=result.version,
+        snapshot=snapshot(result),
+        reason=result.amend_reason,
+        amended_by=result.recorded_by.get_username()
+        if result.version > 1 and result.recorded_by
+        else "",
+        approved_by=actor_label(actor),
+        approved_at=now,
+    )
+    result.state = target
+    result.reviewed_at = now
+    result.reviewed_by = actor if isinstance(actor, User) else None
+    _bump(result, "state", "reviewed_at", "reviewed_by")
+    record(
+        actor=actor,
+        action="result.approve",
+        obj=result,
+        details={"visit": result.visit.visit_key, "version": result.version},
+    )
+    return result
+
+
+def _begin_amendment(result: Result, reason: str, actor: Actor) -> rules.ReviewState:
+    target = _step(result, "amend", actor, reason)
+    try:
+        check_fields(Result, {"amend_reason": reason.strip()}, multi_line=("amend_reason",))
+    except LimitError as exc:
+        raise ResultInputError([str(exc)]) from exc
+    result.state = target
+    result.version += 1
+    result.amend_reason = reason.strip()
+    result.submitted_at = timezone.now()
+    _bump(result, "state", "version", "amend_reason", "submitted_at")
+    return target
+
+
+@transaction.atomic
+def amend_result(*, result: Result, reason: str, content: ResultInput, actor: Actor) -> Result:
+    """Correct an approved (or published) result: the approved version stays in its
+    ResultVersion, the corrected content goes to 待审核 as the next version."""
+    result = _lock_result(result)
+    _check_agency(actor, result.visit)
+    roles = _require_recorder(actor, result.visit)
+    before = result.version
+    _begin_amendment(result, reason, actor)
+    _write_content(result, content, actor)
+    _validate(result)
+    record(
+        actor=actor,
+        action="result.amend",
+        obj=result,
+        details={
+            "visit": result.visit.visit_key,
+            "from_version": before,
+            "to_version": result.version,
+            "reason": result.amend_reason,
+            "on_behalf": _on_behalf(roles),
+        },
+    )
+    return result
+
+
+@transaction.atomic
+def add_measure(
+    *,
+    item_result: ItemResult,
+    kind: str,
+    opened_on: date,
+    actor: Actor,
+    deadline: date | None = None,
+    case_number: str = "",
+    agency: str = "",
+    text: str = "",
+) -> Measure:
+    """A follow-up measure (后续处置) on an item with a problem; the item's category follows."""
+    result = _lock_result(item_result.result)
+    _check_agency(actor, result.visit)
+    roles = _require_recorder(actor, result.visit)
+    _require_editable(result)
+    if kind not in rules.MEASURE_KINDS:
+        raise ResultInputError([f"后续处置：“{kind}”不是可选的措施"])
+    rule = rules.Measure(
+        kind=rules.MeasureKind(kind),
+        opened_on=opened_on,
+        deadline=deadline,
+        case_number=case_number.strip(),
+        agency=agency.strip(),
+        text=text.strip(),
+    )
+    errors = [f"后续处置{message}" for message in rules.validate_measure(rule)]
+    values = {"case_number": rule.case_number, "agency": rule.agency, "text": rule.text}
+    try:
+        check_fields(Measure, values, where="后续处置：", multi_line=("text",))
+    except LimitError as exc:
+        errors.append(str(exc))
+    if errors:
+        raise ResultInputError(errors)
+    measure = Measure.objects.create(
+        item_result=item_result, **values, kind=kind, opened_on=opened_on, deadline=deadline
+    )
+    refresh_categories(result)
+    _bump(result)
+    record(
+        actor=actor,
+        action="result.add_measure",
+        obj=result,
+        details={"measure": measure.pk, "kind": kind, "on_behalf": _on_behalf(roles)},
+    )
+    return measure
+
+
+@transaction.atomic
+def close_measure(
+    *,
+    measure: Measure,
+    closed_on: date,
+    closing_text: str,
+    actor: Actor,
+    amend_reason: str = "",
+) -> Measure:
+    """Close a measure with its date and text; the item's category follows. On an approved
+    result this is an amendment: `amend_reason` is required and the result is reviewed again."""
+    result = _lock_result(measure.item_result.result)
+    _check_agency(actor, result.visit)
+    roles = _require_recorder(actor, result.visit)
+    measure = Measure.objects.select_related("item_result").get(pk=measure.pk)
+    if measure.closed_on is not None:
+        raise ValueError(f"该措施已于{measure.closed_on}办结")
+    amended = result.is_locked
+    if amended:
+        _begin_amendment(result, amend_reason, actor)
+    else:
+        _require_editable(result)
+    rule = measure.as_rule()
+    closed = rules.Measure(
+        kind=rule.kind,
+        opened_on=rule.opened_on,
+        deadline=rule.deadline,
+        case_number=rule.case_number,
+        agency=rule.agency,
+        text=rule.text,
+        closed_on=closed_on,
+        closing_text=closing_text.strip(),
+    )
+    errors = [f"后续处置{message}" for message in rules.validate_measure(closed)]
+    if errors:
+        raise ResultInputError(errors)
+    measure.closed_on = closed_on
+    measure.closing_text = closing_text.strip()
+    measure.save()
+    refresh_categories(result)
+    _bump(result)
+    record(
+        actor=actor,
+        action="result.close_measure",
+        obj=result,
+        details={
+            "measure": measure.pk,
+            "closed_on": closed_on,
+            "amendment": amended,
+            "on_behalf": _on_behalf(roles),
+        },
+    )
+    return measure

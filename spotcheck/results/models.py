@@ -1,0 +1,299 @@
+"""Results of visits (检查结果): what a team recorded, its review and its amendments.
+
+One `Result` per visit; an `ItemResult` per plan item of the visit with its national category
+(spotcheck.lib.results.CATEGORIES); a `CheckpointFinding` per checkpoint; `Measure`s (后续处置)
+per item result; a `ResultVersion` per approval (the approved content as a JSON snapshot), so an
+amendment keeps every approved version.
+
+Everything is written by spotcheck.results.actions (one transaction, audited). Once approved a
+result is locked: its content and its rows refuse `save()` (model) and every queryset refuses
+`.update()` and `.delete()`; the admin is read-only. A change after approval is an amendment
+(`amend_result`), which keeps the approved version and goes through review again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from spotcheck.inspections.models import Visit, VisitItem
+from spotcheck.lib import results as rules
+
+LOCKED_STATES = frozenset({rules.ReviewState.APPROVED.value, rules.ReviewState.PUBLISHED.value})
+
+
+class ResultLockedError(ValueError):
+    """A change to an approved (locked) result, or a deletion of result records."""
+
+
+class ResultQuerySet(models.QuerySet[Any]):
+    """Results are written row by row by the actions (each audited, locked after approval): a
+    bulk `.update()` or `.delete()` would change them behind the audit trail."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise ResultLockedError(
+            f"{self.model._meta.verbose_name}只能通过录入、审核、更正操作修改（不允许批量更新）"
+        )
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ResultLockedError(f"{self.model._meta.verbose_name}不能删除")
+
+
+def _stored_state(result_id: int | None) -> str | None:
+    if result_id is None:
+        return None
+    return (
+        Result.objects.filter(pk=result_id).values_list("state", flat=True).first()  # type: ignore[no-any-return]
+    )
+
+
+class Result(models.Model):
+    State = models.TextChoices(  # type: ignore[misc]
+        "State", [(s.value, s.label) for s in rules.ReviewState]
+    )
+    Way = models.TextChoices("Way", list(rules.WAYS.items()))  # type: ignore[misc]
+    Ending = models.TextChoices(  # type: ignore[misc]
+        "Ending", [(c.code, c.label) for c in rules.ENDINGS]
+    )
+
+    visit = models.OneToOneField(
+        Visit, verbose_name="检查任务", on_delete=models.PROTECT, related_name="result"
+    )
+    state = models.CharField(
+        "审核状态", max_length=20, choices=State.choices, default=rules.ReviewState.NOT_ENTERED
+    )
+    revision = models.PositiveIntegerField(
+        "修订号", default=0, help_text="每次保存加一；用旧修订号保存会被拒绝（防止互相覆盖）"
+    )
+    version = models.PositiveIntegerField("版本", default=1, help_text="每次更正加一")
+    way = models.CharField("核查方式", max_length=20, choices=Way.choices, blank=True)
+    inspected_on = models.DateField("检查日期", null=True, blank=True)
+    present = models.JSONField("在场检查人员", default=list, blank=True, help_text="检查组成员编号")
+    representative = models.CharField("被检查对象在场人员", max_length=100, blank=True)
+    ending = models.CharField("结束情形", max_length=30, choices=Ending.choices, blank=True)
+    due_on = models.DateField("公示期限", null=True, blank=True)
+    due_warning = models.TextField("公示期限提示", blank=True)
+    last_opinion = models.TextField("最近审核意见", blank=True)
+    amend_reason = models.TextField("更正理由", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="最后录入人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ResultQuerySet.as_manager()
+
+    # What review steps may write on a locked result; anything else is content.
+    WORKFLOW_FIELDS = frozenset(
+        {
+            "state",
+            "version",
+            "revision",
+            "last_opinion",
+            "amend_reason",
+            "submitted_at",
+            "reviewed_at",
+            "reviewed_by",
+            "updated_at",
+        }
+    )
+
+    class Meta:
+        verbose_name = "检查结果"
+        verbose_name_plural = "检查结果"
+        ordering = ["visit"]
+
+    def __str__(self) -> str:
+        return f"{self.visit}：{self.get_state_display()}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if _stored_state(self.pk) in LOCKED_STATES:
+            fields = set(kwargs.get("update_fields") or ())
+            if not fields or not fields <= self.WORKFLOW_FIELDS:
+                raise ResultLockedError(
+                    "该结果已审核，已锁定；修改须通过更正（说明理由，重新审核）"
+                )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ResultLockedError("检查结果不能删除")
+
+    @property
+    def review_state(self) -> rules.ReviewState:
+        return rules.ReviewState(self.state)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.state in LOCKED_STATES
+
+
+class _ResultPart(models.Model):
+    """A row of a result's content: locked with its result."""
+
+    objects = ResultQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if _stored_state(self.result_id_of()) in LOCKED_STATES:
+            raise ResultLockedError("该结果已审核，已锁定；修改须通过更正（说明理由，重新审核）")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ResultLockedError(f"{self._meta.verbose_name}不能删除")
+
+    def result_id_of(self) -> int | None:
+        raise NotImplementedError
+
+
+class ItemResult(_ResultPart):
+    Category = models.TextChoices(  # type: ignore[misc]
+        "Category", [(c.code, c.label) for c in rules.CATEGORIES]
+    )
+
+    result = models.ForeignKey(Result, on_delete=models.PROTECT, related_name="items")
+    visit_item = models.ForeignKey(VisitItem, on_delete=models.PROTECT, related_name="results")
+    chosen_category = models.CharField(
+        "选定的检查结果",
+        max_length=30,
+        choices=Category.choices,
+        blank=True,
+        help_text="空：按检查情况和后续处置自动得出",
+    )
+    category = models.CharField(
+        "检查结果", max_length=30, choices=Category.choices, blank=True, db_index=True
+    )
+
+    class Meta:
+        verbose_name = "事项检查结果"
+        verbose_name_plural = "事项检查结果"
+        ordering = ["result", "visit_item__item__number"]
+        constraints = [
+            models.UniqueConstraint(fields=["result", "visit_item"], name="item_result_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visit_item}：{self.get_category_display()}"
+
+    def result_id_of(self) -> int | None:
+        return self.result_id  # type: ignore[no-any-return]
+
+
+class CheckpointFinding(_ResultPart):
+    Finding = models.TextChoices(  # type: ignore[misc]
+        "Finding", [(f.value, label) for f, label in rules.FINDING_LABELS.items()]
+    )
+
+    item_result = models.ForeignKey(ItemResult, on_delete=models.PROTECT, related_name="findings")
+    number = models.PositiveSmallIntegerField("检查要点序号")
+    text = models.TextField("检查要点")
+    finding = models.CharField("检查情况", max_length=20, choices=Finding.choices, blank=True)
+    reason = models.TextField("不适用理由", blank=True)
+    problem = models.TextField("问题描述", blank=True)
+    note = models.TextField("备注", blank=True)
+
+    class Meta:
+        verbose_name = "检查要点情况"
+        verbose_name_plural = "检查要点情况"
+        ordering = ["item_result", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["item_result", "number"], name="finding_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"第{self.number}项：{self.get_finding_display() or '未填写'}"
+
+    def result_id_of(self) -> int | None:
+        return self.item_result.result_id  # type: ignore[no-any-return]
+
+
+class Measure(_ResultPart):
+    Kind = models.TextChoices(  # type: ignore[misc]
+        "Kind", [(k.value, label) for k, label in rules.MEASURE_KINDS.items()]
+    )
+
+    item_result = models.ForeignKey(ItemResult, on_delete=models.PROTECT, related_name="measures")
+    kind = models.CharField("措施", max_length=20, choices=Kind.choices)
+    opened_on = models.DateField("措施日期")
+    deadline = models.DateField("整改期限", null=True, blank=True)
+    case_number = models.CharField("案件编号", max_length=100, blank=True)
+    agency = models.CharField("接收部门", max_length=200, blank=True)
+    text = models.TextField("措施内容", blank=True)
+    closed_on = models.DateField("办结日期", null=True, blank=True)
+    closing_text = models.TextField("办结情况", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "后续处置措施"
+        verbose_name_plural = "后续处置措施"
+        ordering = ["item_result", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        state = "已办结" if self.closed_on else "办理中"
+        return f"{self.get_kind_display()}（{state}）"
+
+    def result_id_of(self) -> int | None:
+        return self.item_result.result_id  # type: ignore[no-any-return]
+
+    def as_rule(self) -> rules.Measure:
+        return rules.Measure(
+            kind=rules.MeasureKind(self.kind),
+            opened_on=self.opened_on,
+            deadline=self.deadline,
+            case_number=self.case_number,
+            agency=self.agency,
+            text=self.text,
+            closed_on=self.closed_on,
+            closing_text=self.closing_text,
+        )
+
+
+class ResultVersion(models.Model):
+    """An approved version of a result, kept for good: the content as approved."""
+
+    result = models.ForeignKey(Result, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField("版本")
+    snapshot = models.JSONField("审核通过的内容")
+    reason = models.TextField("更正理由", blank=True, help_text="第一版为空")
+    amended_by = models.CharField("更正人", max_length=150, blank=True)
+    approved_by = models.CharField("审核人", max_length=150)
+    approved_at = models.DateTimeField("审核时间")
+
+    objects = ResultQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "检查结果版本"
+        verbose_name_plural = "检查结果版本"
+        ordering = ["result", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["result", "number"], name="result_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.result.visit}：第{self.number}版"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ResultLockedError("检查结果版本一经保存不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ResultLockedError("检查结果版本不能删除")

@@ -1,0 +1,95 @@
+"""Results as a user may reach them, and the last inspection of an entity for an item.
+
+- `results_for_user`: the results of the visits the user may see (visits_for_user: agency,
+  unit and own seat scoping), so a result is never reachable where its visit is not.
+- `last_inspections`: "when was this entity last inspected for this item, by whom, with what
+  result", over approved (and published) results only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from spotcheck.accounts.actors import AnyUser
+from spotcheck.inspections.selectors import visits_for_user
+from spotcheck.lib.results import CategoryKind, category
+from spotcheck.results.models import LOCKED_STATES, ItemResult, Result
+
+
+def results_for_user(user: AnyUser) -> QuerySet[Result]:
+    return Result.objects.filter(visit__in=visits_for_user(user).values("pk"))
+
+
+def get_result_for_user(user: AnyUser, pk: int) -> Result:
+    return get_object_or_404(
+        results_for_user(user).select_related("visit", "visit__plan", "visit__responsible_unit"),
+        pk=pk,
+    )
+
+
+@dataclass(frozen=True)
+class LastInspection:
+    entity_id: int
+    item_name: str
+    inspected_on: date
+    category: str
+    """The item's category code (lib.results.CATEGORIES)."""
+    problem_found: bool
+    inspector_ids: tuple[int, ...]
+    """Registry Inspector ids of the team members present."""
+    result_id: int
+
+
+def last_inspections(
+    entity_ids: Iterable[int],
+    *,
+    item_name: str | None = None,
+    target_type: str | None = None,
+    before: date | None = None,
+) -> dict[int, LastInspection]:
+    """The latest approved inspection of each entity (for an item name or a target type, and
+    before a date when given), keyed by entity id; entities never inspected are absent."""
+    rows = (
+        ItemResult.objects.filter(
+            result__state__in=LOCKED_STATES,
+            result__visit__entity_id__in=list(entity_ids),
+            result__inspected_on__isnull=False,
+        )
+        .select_related("result", "result__visit", "visit_item__item")
+        .order_by("result__visit__entity_id", "-result__inspected_on", "-result__pk")
+    )
+    if item_name is not None:
+        rows = rows.filter(visit_item__item__name=item_name)
+    if target_type is not None:
+        rows = rows.filter(visit_item__item__target_type=target_type)
+    if before is not None:
+        rows = rows.filter(result__inspected_on__lt=before)
+    found: dict[int, LastInspection] = {}
+    present: dict[int, tuple[int, ...]] = {}
+    for row in rows:
+        result = row.result
+        entity_id = result.visit.entity_id
+        if entity_id is None or entity_id in found:
+            continue
+        if result.pk not in present:
+            present[result.pk] = tuple(
+                result.visit.members.filter(pk__in=result.present).values_list(
+                    "inspector_id", flat=True
+                )
+            )
+        found[entity_id] = LastInspection(
+            entity_id=entity_id,
+            item_name=row.visit_item.item.name,
+            inspected_on=result.inspected_on,
+            category=row.category,
+            problem_found=bool(row.category)
+            and category(row.category).kind is CategoryKind.PROBLEM,
+            inspector_ids=present[result.pk],
+            result_id=result.pk,
+        )
+    return found
