@@ -113,6 +113,7 @@ def test_each_roles_pages_fit_through_a_matched_round(
         "/inspections/",
         f"/inspections/plans/{published_plan.pk}/rounds/1/",
         f"/inspections/visits/{visit.pk}/",
+        f"/results/visits/{visit.pk}/",
         f"/inspections/matchings/{match.pk}/",
         "/inspections/print/",
         "/registry/entities/",
