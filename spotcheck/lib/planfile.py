@@ -37,7 +37,7 @@ from openpyxl.utils.cell import range_boundaries
 from spotcheck.lib import plantext
 from spotcheck.lib import text as textrule
 from spotcheck.lib.plantext import RiskMix, SamplingRule, UnstructuredPhrase
-from spotcheck.lib.tabular import FORMULA_TRIGGERS, neutralise_formula
+from spotcheck.lib.tabular import neutralise_formula, unneutralise_formula
 
 __all__ = [
     "ParsedPlan",
@@ -984,11 +984,6 @@ def _decode_text(data: bytes) -> str:
         ) from None
 
 
-def _unmark_formula(text: str) -> str:
-    """The inverse of neutralise_formula, which every export applies: "'=x" reads as "=x"."""
-    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS) else text
-
-
 def _split_records(text: str, delimiter: str, quoted: bool) -> list[tuple[int, list[str]]]:
     """(first line number, cells) of each record; quoted cells may span lines (Excel's export)."""
     reader = csv.reader(
@@ -1020,7 +1015,7 @@ def _read_text(data: bytes, delimiter: str) -> _Source:
             ) from None
     rows = [
         _Row(
-            [_Cell(_unmark_formula(_clean_text(cell))) for cell in cells],
+            [_Cell(unneutralise_formula(_clean_text(cell))) for cell in cells],
             f"第{line}行",
             _nth_column,
             strict_width=True,
