@@ -201,6 +201,8 @@ SPOTCHECK_MIN_SEED_DIGITS = int(os.environ.get("SPOTCHECK_MIN_SEED_DIGITS", "20"
 SPOTCHECK_MIN_WITNESSES = int(os.environ.get("SPOTCHECK_MIN_WITNESSES", "2"))
 # Results: working days from inspection to publication (counted with chinesecalendar).
 SPOTCHECK_PUBLISH_RESULTS_WORKDAYS = int(os.environ.get("SPOTCHECK_PUBLISH_RESULTS_WORKDAYS", "20"))
+# Results due within this many calendar days are listed as nearly due (/results/due/).
+SPOTCHECK_RESULTS_DUE_SOON_DAYS = int(os.environ.get("SPOTCHECK_RESULTS_DUE_SOON_DAYS", "5"))
 SPOTCHECK_MIN_MEMBERS_PRESENT = int(os.environ.get("SPOTCHECK_MIN_MEMBERS_PRESENT", "2"))
 
 # Optional: with a key, the audit chain is HMAC-SHA256 under it, so nobody with database access

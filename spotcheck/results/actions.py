@@ -29,7 +29,7 @@ from spotcheck.accounts.permissions import Actor, ensure_actor_agency, is_deploy
 from spotcheck.audit.models import actor_label, record
 from spotcheck.inspections.models import Visit, VisitItem
 from spotcheck.lib import results as rules
-from spotcheck.lib.workdays import publication_deadline
+from spotcheck.lib.workdays import Overrides, publication_deadline
 from spotcheck.limits import LimitError, check_fields
 from spotcheck.results.models import (
     CheckpointFinding,
@@ -37,6 +37,7 @@ from spotcheck.results.models import (
     Measure,
     Result,
     ResultVersion,
+    workday_overrides,
 )
 
 Role = rules.Role
@@ -256,12 +257,17 @@ def _write_content(result: Result, content: ResultInput, actor: Actor) -> None:
     refresh_categories(result)
 
 
-def _set_deadline(result: Result) -> None:
+def _set_deadline(result: Result, overrides: Overrides | None = None) -> None:
+    """Due for publication N working days after the inspection (a setting), counted with
+    chinesecalendar and the administrators' holiday table; a year neither covers is estimated
+    Monday to Friday with a warning (due_warning), never an error."""
     if result.inspected_on is None:
         result.due_on, result.due_warning = None, ""
         return
     deadline = publication_deadline(
-        result.inspected_on, workdays=settings.SPOTCHECK_PUBLISH_RESULTS_WORKDAYS
+        result.inspected_on,
+        workdays=settings.SPOTCHECK_PUBLISH_RESULTS_WORKDAYS,
+        overrides=workday_overrides() if overrides is None else overrides,
     )
     result.due_on = deadline.due
     result.due_warning = "\n".join(deadline.warnings)
@@ -410,6 +416,40 @@ def _bump(result: Result, *fields: str) -> None:
 
 
 # --- actions --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def refresh_deadlines(*, actor: Actor, since: date | None = None) -> int:
+    """Recompute the publication deadline of every unpublished result inspected on or after
+    `since` (all when None), after administrators changed the holiday table or the setting.
+    Returns how many deadlines changed; one audit entry lists them."""
+    overrides = workday_overrides()
+    results = Result.objects.select_for_update().filter(inspected_on__isnull=False)
+    results = results.exclude(state=rules.ReviewState.PUBLISHED)
+    if since is not None:
+        results = results.filter(inspected_on__gte=since)
+    changed: list[dict[str, Any]] = []
+    for result in results.order_by("pk"):
+        before = (result.due_on, result.due_warning)
+        _set_deadline(result, overrides)
+        if (result.due_on, result.due_warning) != before:
+            result.save(update_fields=["due_on", "due_warning", "updated_at"])
+            changed.append(
+                {
+                    "visit": result.visit_id,
+                    "from": before[0],
+                    "to": result.due_on,
+                    "estimated": bool(result.due_warning),
+                }
+            )
+    record(
+        actor=actor,
+        action="result.refresh_deadlines",
+        obj=None,
+        details={"since": since, "changed": changed},
+    )
+    return len(changed)
+
 
 
 @transaction.atomic

@@ -7,18 +7,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from spotcheck.accounts.permissions import right_required
 from spotcheck.inspections.models import Visit
 from spotcheck.inspections.selectors import get_visit_for_user
 from spotcheck.lib import results as rules
-from spotcheck.results import actions
+from spotcheck.results import actions, selectors
 from spotcheck.results.actions import FindingInput, ItemInput, ResultInput
 from spotcheck.results.models import Result
 
@@ -168,3 +170,15 @@ def result_review(request: HttpRequest, visit_id: int) -> HttpResponse:
     except (ValueError, PermissionDenied) as exc:
         messages.error(request, str(exc))
     return _page(visit)
+
+
+@right_required("result.due")
+def due_list(request: HttpRequest) -> HttpResponse:
+    """Overdue and nearly due results per unit, for leaders and coordinators."""
+    today = timezone.localdate()
+    soon_days = settings.SPOTCHECK_RESULTS_DUE_SOON_DAYS
+    results = selectors.results_for_user(request.user)
+    units = selectors.due_results(results, today=today, soon_days=soon_days)
+    warnings = selectors.deadline_warnings(results)
+    context = {"units": units, "today": today, "soon_days": soon_days, "warnings": warnings}
+    return render(request, "results/due_list.html", context)
