@@ -451,7 +451,6 @@ def refresh_deadlines(*, actor: Actor, since: date | None = None) -> int:
     return len(changed)
 
 
-
 @transaction.atomic
 def save_draft(*, visit: Visit, content: ResultInput, revision: int, actor: Actor) -> Result:
     """Save what the team has recorded so far. `revision` is the one the writer loaded (0 for a

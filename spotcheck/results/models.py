@@ -326,7 +326,9 @@ class HolidayOverride(models.Model):
     def clean(self) -> None:
         if self.kind == self.Kind.WORKDAY and self.day is not None and self.day.weekday() < 5:
             raise ValidationError(
-                {"kind": f"{self.day.isoformat()}是周一至周五，本来就是工作日；调休工作日应为周六或周日"}
+                {
+                    "kind": f"{self.day.isoformat()}是周一至周五，本来就是工作日；调休工作日应为周六或周日"
+                }
             )
 
 

@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404
 
 from spotcheck.accounts.actors import AnyUser
 from spotcheck.inspections.selectors import visits_for_user
-from spotcheck.lib.results import DueStatus, CategoryKind, ReviewState, category, due_status
+from spotcheck.lib.results import CategoryKind, DueStatus, ReviewState, category, due_status
 from spotcheck.results.models import LOCKED_STATES, ItemResult, Result
 
 

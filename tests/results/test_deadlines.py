@@ -114,7 +114,12 @@ def test_admin_entering_holidays_is_audited_and_recomputes_deadlines(
     assert refreshes.count() == 9
     changed = [entry.details["changed"] for entry in refreshes.order_by("seq")]
     assert changed[0] == [
-        {"visit": leader_scene.visit.pk, "from": "2027-10-28", "to": "2027-10-29", "estimated": False}
+        {
+            "visit": leader_scene.visit.pk,
+            "from": "2027-10-28",
+            "to": "2027-10-29",
+            "estimated": False,
+        }
     ]
     # nothing is deleted in the admin
     entry = HolidayOverride.objects.first()
@@ -122,7 +127,9 @@ def test_admin_entering_holidays_is_audited_and_recomputes_deadlines(
     assert response.status_code == 403 and HolidayOverride.objects.count() == 9
 
 
-def test_refresh_reaches_an_approved_result_without_unlocking_its_content(leader_scene, unit_leader):
+def test_refresh_reaches_an_approved_result_without_unlocking_its_content(
+    leader_scene, unit_leader
+):
     result = actions.save_draft(
         visit=leader_scene.visit,
         content=complete_content(leader_scene),

@@ -42,7 +42,11 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {title}")
                 for row in rows:
                     result = row.result
-                    left = f"逾期{row.overdue_days}天" if row.days_left < 0 else f"剩余{row.days_left}天"
+                    left = (
+                        f"逾期{row.overdue_days}天"
+                        if row.days_left < 0
+                        else f"剩余{row.days_left}天"
+                    )
                     estimated = "（估算）" if result.due_warning else ""
                     self.stdout.write(
                         f"    {result.visit.visit_key}  {result.visit.entity_name}  "
