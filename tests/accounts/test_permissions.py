@@ -90,6 +90,7 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "results:save": ("result.record", "POST", "visit"),
     "results:review": ("result.review", "POST", "visit"),
     "results:due": ("result.due", "GET", None),
+    "results:export": ("result.export", "GET", "plan"),
     # directories
     "registry:index": ("registry.view", "GET", None),
     "registry:entities": ("registry.view", "GET", None),
