@@ -210,6 +210,9 @@ def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
         "can_manage": user_has_role(request.user, PLAN_MANAGERS)
         and managed_visits(request.user).filter(pk=visit.pk).exists(),
         "can_schedule": visit.status == Visit.Status.PLANNED and _can_schedule(request.user, visit),
+        "can_set_days": visit.status == Visit.Status.MATCHED
+        and getattr(getattr(visit, "result", None), "state", "not_entered") == "not_entered"
+        and _can_schedule(request.user, visit),
         "replace_form": ReplaceForm(),
         **notice_context(request.user, visit),
     }
