@@ -171,3 +171,22 @@ def test_visit_page_offers_the_schedule_form_after_matching(client, own_visits, 
         {"visit": visit.pk, "start": day, "end": day, "back": "visit"},
     )
     assert response["Location"] == visit.get_absolute_url()
+
+
+def test_printable_team_list_has_header_item_names_signatures_and_a_print_button(
+    client, own_visits, unit_leader, published_plan
+):
+    visit = own_visits[0]
+    day = inside(visit)
+    schedule_visits(visits=[visit], start=day, end=day, actor=unit_leader)
+    client.force_login(unit_leader)
+    html = client.get(reverse("inspections:print")).content.decode()
+    header = html.split('<header class="print-header">')[1].split("</header>")[0]
+    assert published_plan.agency.name in header and published_plan.title in header
+    assert "第1轮" in header and f"{published_plan.year}年度" in header
+    item = visit.visit_items.first().item
+    assert f"{item.number}. {item.name}" in html
+    assert "单位负责人（签名）" in html and "日期：" in html
+    assert "data-print" in html and "spotcheck/print.js" in html
+    assert "<script>" not in html  # the CSP forbids inline script
+    assert day.isoformat() in html  # the scheduled day, not the window
