@@ -222,6 +222,8 @@ SPOTCHECK_PUBLISH_RESULTS_WORKDAYS = int(os.environ.get("SPOTCHECK_PUBLISH_RESUL
 # Results due within this many calendar days are listed as nearly due (/results/due/).
 SPOTCHECK_RESULTS_DUE_SOON_DAYS = int(os.environ.get("SPOTCHECK_RESULTS_DUE_SOON_DAYS", "5"))
 SPOTCHECK_MIN_MEMBERS_PRESENT = int(os.environ.get("SPOTCHECK_MIN_MEMBERS_PRESENT", "2"))
+# Scheduled visits: the longest range of days a visit may be scheduled on.
+SPOTCHECK_SCHEDULE_MAX_DAYS = int(os.environ.get("SPOTCHECK_SCHEDULE_MAX_DAYS", "5"))
 
 # Optional: with a key, the audit chain is HMAC-SHA256 under it, so nobody with database access
 # but without the key can re-hash an edited chain. Keep it outside the database and its backups.
