@@ -24,9 +24,12 @@ class PlanImportError(Exception):
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
-def read_plan_upload(*, data: bytes, filename: str) -> planfile.ParsedPlan:
+def read_plan_upload(
+    *, data: bytes, filename: str, corrections: planfile.Corrections | None = None
+) -> planfile.ParsedPlan:
+    """The parsed plan (nothing written), with the preview's corrections applied."""
     try:
-        return planfile.read_plan_bytes(data, filename)
+        return planfile.read_plan_bytes(data, filename, corrections)
     except planfile.PlanFileError as exc:
         raise PlanImportError(str(exc)) from exc
 
@@ -85,6 +88,7 @@ def import_plan(
         imported_by=actor if getattr(actor, "pk", None) else None,
         notes=list(parsed.notes),
         column_notes=list(parsed.column_notes),
+        import_corrections=_corrections_record(parsed),
     )
     for position, data in enumerate(parsed.items, start=1):
         _create_item(plan=plan, agency=agency, position=position, data=data)
@@ -101,9 +105,20 @@ def import_plan(
             "replaced_plan_id": replaced_id,
             "notes": len(parsed.notes),
             "column_notes": list(parsed.column_notes),
+            "corrections": plan.import_corrections,
         },
     )
     return plan
+
+
+def _corrections_record(parsed: planfile.ParsedPlan) -> dict[str, object]:
+    """What the coordinator corrected before importing, kept with the plan and its audit."""
+    if not parsed.applied_columns and not parsed.applied_cells:
+        return {}
+    return {
+        "columns": dict(parsed.applied_columns),
+        "cells": [dict(cell) for cell in parsed.applied_cells],
+    }
 
 
 def _protected_reason(plan: Plan, error: ProtectedError) -> str:

@@ -33,6 +33,9 @@ class Plan(models.Model):
     # Notes rows of the imported file ("备注：…") and how ambiguous columns were read.
     notes = models.JSONField("备注", default=list, blank=True)
     column_notes = models.JSONField("列的识别说明", default=list, blank=True)
+    # What the coordinator corrected in the import preview: {"columns": {header: field or
+    # None}, "cells": [{"source", "field", "was", "now"}]}; empty when imported as read.
+    import_corrections = models.JSONField("导入时的更正", default=dict, blank=True)
 
     class Meta:
         verbose_name = "抽查计划"

@@ -1,16 +1,29 @@
+import shutil
+
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from spotcheck.accounts.permissions import PLAN_MANAGERS, right_required, user_has_role
+from spotcheck.accounts.models import User
+from spotcheck.accounts.permissions import (
+    PLAN_MANAGERS,
+    narrow_to_agency,
+    right_required,
+    user_has_role,
+)
+from spotcheck.lib import planfile
 from spotcheck.plans.actions import PlanImportError, import_plan, publish_plan, read_plan_upload
 from spotcheck.plans.exports import EXPORT_TYPES, export_plan_bytes
-from spotcheck.plans.forms import PlanUploadForm
+from spotcheck.plans.forms import CellCorrectionForm, ColumnCorrectionForm, PlanUploadForm
 from spotcheck.plans.models import Plan, PlanItem
+from spotcheck.plans.preview import preview_items
 from spotcheck.plans.selectors import get_managed_plan, managed_plans, plans_for_user
+from spotcheck.registry import uploads
 
 
 def visible_plans(request: HttpRequest) -> QuerySet[Plan]:
@@ -93,27 +106,194 @@ def plan_export(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
 
 @right_required("plan.import")
 def plan_upload(request: HttpRequest) -> HttpResponse:
+    """Upload -> preview (nothing written) -> corrections -> confirm."""
     form = PlanUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        data = upload.read()
+        stored = uploads.store(
+            upload,
+            {
+                "kind": PLAN_UPLOAD_KIND,
+                "filename": upload.name,
+                "agency": form.cleaned_data["agency"] or "",
+                "year": form.cleaned_data["year"],
+                "replace": form.cleaned_data["replace"],
+                "user_id": request.user.pk,
+                "columns": {},
+                "cells": [],
+                "created": timezone.now().isoformat(),
+            },
+        )
         try:
-            parsed = read_plan_upload(data=data, filename=upload.name)
+            _parse_stored(stored)
+        except PlanImportError as exc:
+            shutil.rmtree(stored.directory, ignore_errors=True)
+            form.add_error(None, str(exc))
+        else:
+            return redirect("plans:import_preview", stored.token)
+    return render(request, "plans/plan_upload.html", {"form": form})
+
+
+PLAN_UPLOAD_KIND = "plan"
+
+
+def _stored_corrections(stored: uploads.StoredUpload) -> planfile.Corrections:
+    return planfile.Corrections(
+        columns=dict(stored.meta.get("columns") or {}),
+        cells={(source, key): text for source, key, text in stored.meta.get("cells") or []},
+    )
+
+
+def _parse_stored(
+    stored: uploads.StoredUpload, corrections: planfile.Corrections | None = None
+) -> planfile.ParsedPlan:
+    return read_plan_upload(
+        data=stored.path.read_bytes(),
+        filename=stored.meta["filename"],
+        corrections=corrections if corrections is not None else _stored_corrections(stored),
+    )
+
+
+def _plan_upload_for(request: HttpRequest, token: str) -> uploads.StoredUpload:
+    stored = uploads.load(token)
+    if stored is None or stored.meta.get("kind") != PLAN_UPLOAD_KIND:
+        raise Http404("上传的文件不存在或已过期，请重新上传")
+    uploader = narrow_to_agency(User.objects.all(), request.user).filter(
+        pk=stored.meta.get("user_id")
+    )
+    if not uploader.exists():  # another agency's upload: not found
+        raise Http404("上传的文件不存在或已过期，请重新上传")
+    if not stored.owned_by(request.user):
+        raise PermissionDenied("只能查看自己上传的文件")
+    return stored
+
+
+@right_required("plan.import")
+def plan_import_preview(request: HttpRequest, token: str) -> HttpResponse:
+    stored = _plan_upload_for(request, token)
+    plan = None
+    if stored.meta.get("plan_id"):
+        plan = managed_plans(request.user).filter(pk=stored.meta["plan_id"]).first()
+    error, parsed = "", None
+    try:
+        parsed = _parse_stored(stored)
+    except PlanImportError as exc:
+        error = str(exc)
+    headers = list(parsed.columns) if parsed else list(stored.meta.get("columns") or {})
+    context = {
+        "stored": stored,
+        "parsed": parsed,
+        "error": error,
+        "plan": plan,
+        "items": preview_items(parsed) if parsed else [],
+        "flagged": sum(1 for i in parsed.items if i.review_flags) if parsed else 0,
+        "columns": [
+            (header, planfile.FIELD_HEADERS[key] if key else "")
+            for header, key in (parsed.columns.items() if parsed else [])
+        ],
+        "corrected_columns": [
+            (header, planfile.FIELD_HEADERS[key] if key else "忽略（作为其他列原样保留）")
+            for header, key in (stored.meta.get("columns") or {}).items()
+        ],
+        "corrected_cells": [
+            (source, planfile.FIELD_HEADERS.get(key, key), text)
+            for source, key, text in stored.meta.get("cells") or []
+        ],
+        "column_form": ColumnCorrectionForm(headers=headers),
+        "fields": list(planfile.FIELD_HEADERS.items()),
+    }
+    return render(request, "plans/plan_import_preview.html", context)
+
+
+@require_POST
+@right_required("plan.import")
+def plan_import_correct(request: HttpRequest, token: str) -> HttpResponse:
+    """Record one correction (a column's meaning, or a field of a row) and show the preview
+    again; a correction that makes the file unreadable is refused and not kept."""
+    stored = _plan_upload_for(request, token)
+    if stored.meta.get("plan_id"):
+        messages.error(request, "该文件已经导入，不能再更正")
+        return redirect("plans:import_preview", token)
+    columns = dict(stored.meta.get("columns") or {})
+    cells = [list(cell) for cell in stored.meta.get("cells") or []]
+    anchor = ""
+    what = request.POST.get("what")
+    if what == "reset":
+        columns, cells = {}, []
+    elif what == "column":
+        try:
+            headers = list(_parse_stored(stored).columns)
+        except PlanImportError:
+            headers = list(columns)
+        column_form = ColumnCorrectionForm(request.POST, headers=headers)
+        if not column_form.is_valid():
+            messages.error(request, "请选择要更正的列和它的含义")
+            return redirect("plans:import_preview", token)
+        columns[column_form.cleaned_data["header"]] = column_form.cleaned_data["field"] or None
+    elif what == "cell":
+        cell_form = CellCorrectionForm(request.POST)
+        if not cell_form.is_valid():
+            messages.error(
+                request,
+                "更正的内容无效："
+                + "；".join(str(e) for errors in cell_form.errors.values() for e in errors),
+            )
+            return redirect("plans:import_preview", token)
+        data = cell_form.cleaned_data
+        cells = [c for c in cells if (c[0], c[1]) != (data["source"], data["field"])]
+        cells.append([data["source"], data["field"], data["text"]])
+        anchor = "#row-" + data["source"]
+    else:
+        raise Http404("未知的更正")
+    corrections = planfile.Corrections(
+        columns=columns, cells={(source, key): text for source, key, text in cells}
+    )
+    try:
+        _parse_stored(stored, corrections)
+    except PlanImportError as exc:
+        messages.error(request, f"未采用该更正：{exc}")
+        return redirect("plans:import_preview", token)
+    stored.meta["columns"], stored.meta["cells"] = columns, cells
+    stored.save()
+    messages.success(request, "已撤销全部更正" if what == "reset" else "已更正，请核对后确认导入")
+    return redirect(reverse("plans:import_preview", args=[token]) + anchor)
+
+
+@require_POST
+@right_required("plan.import")
+def plan_import_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    stored = _plan_upload_for(request, token)
+    if stored.meta.get("plan_id"):
+        messages.error(request, "该文件已经导入过")
+        return redirect("plans:import_preview", token)
+    if not stored.claim():
+        messages.error(request, "该文件正在导入，请勿重复提交")
+        return redirect("plans:import_preview", token)
+    try:
+        stored = uploads.load(token) or stored  # the first click may have finished meanwhile
+        if stored.meta.get("plan_id"):
+            messages.error(request, "该文件已经导入过")
+            return redirect("plans:import_preview", token)
+        data = stored.path.read_bytes()
+        try:
             plan = import_plan(
-                parsed=parsed,
+                parsed=_parse_stored(stored),
                 actor=request.user,
-                agency_name=form.cleaned_data["agency"] or None,
-                year=form.cleaned_data["year"],
-                replace=form.cleaned_data["replace"],
-                source_filename=upload.name,
+                agency_name=stored.meta.get("agency") or None,
+                year=stored.meta.get("year"),
+                replace=bool(stored.meta.get("replace")),
+                source_filename=stored.meta["filename"],
                 source_bytes=data,
             )
         except PlanImportError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, f"已导入“{plan.title}”，共{plan.items.count()}个抽查事项")
-            return redirect(plan)
-    return render(request, "plans/plan_upload.html", {"form": form})
+            messages.error(request, f"未写入任何内容：{exc}")
+            return redirect("plans:import_preview", token)
+        stored.meta["plan_id"] = plan.pk
+        stored.save()
+    finally:
+        stored.release()
+    messages.success(request, f"已导入“{plan.title}”，共{plan.items.count()}个抽查事项")
+    return redirect(plan)
 
 
 @require_POST

@@ -45,6 +45,9 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "plans:publish": ("plan.publish", "POST", "plan"),
     "plans:export": (None, "GET", "plan"),
     "plans:item": (None, "GET", "plan"),
+    "plans:import_preview": ("plan.import", "GET", "upload"),
+    "plans:import_correct": ("plan.import", "POST", "upload"),
+    "plans:import_confirm": ("plan.import", "POST", "upload"),
     # draws
     "draws:list": ("draw.view", "GET", None),
     "draws:item": ("draw.view", "GET", "item"),
