@@ -146,6 +146,8 @@ class Population:
 def check_item_drawable(item: PlanItem) -> None:
     if not item.plan.is_published:
         raise DrawError("计划未公开，不能抽取")
+    if item.withdrawn_on is not None:  # by a revision of the plan (计划调整)
+        raise DrawError(f"该事项已于{item.withdrawn_on:%Y年%m月%d日}经计划调整撤回，不再抽取")
     if item.event_driven:
         raise DrawError("按实际执行的事项没有抽取")
     if item.ratio_percent is None:

@@ -9,18 +9,42 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from spotcheck.accounts.models import User
+from spotcheck.accounts.models import Agency, User
 from spotcheck.accounts.permissions import (
     PLAN_MANAGERS,
+    has_right,
     narrow_to_agency,
     right_required,
     user_has_role,
 )
 from spotcheck.lib import planfile
-from spotcheck.plans.actions import PlanImportError, import_plan, publish_plan, read_plan_upload
+from spotcheck.plans.actions import (
+    PlanImportError,
+    copy_plan,
+    create_plan,
+    delete_plan_item,
+    drop_revision_change,
+    import_plan,
+    publish_plan,
+    publish_revision,
+    read_plan_upload,
+    revise_item,
+    revision_diff,
+    save_plan_item,
+    start_revision,
+    withdraw_item,
+)
 from spotcheck.plans.exports import EXPORT_TYPES, export_plan_bytes
-from spotcheck.plans.forms import CellCorrectionForm, ColumnCorrectionForm, PlanUploadForm
-from spotcheck.plans.models import Plan, PlanItem
+from spotcheck.plans.forms import (
+    CellCorrectionForm,
+    ColumnCorrectionForm,
+    PlanCopyForm,
+    PlanForm,
+    PlanItemForm,
+    PlanUploadForm,
+    RevisionForm,
+)
+from spotcheck.plans.models import Plan, PlanItem, PlanRevision
 from spotcheck.plans.preview import preview_items
 from spotcheck.plans.selectors import get_managed_plan, managed_plans, plans_for_user
 from spotcheck.registry import uploads
@@ -52,8 +76,26 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         "flagged": sum(1 for i in items if i.review_flags),
         "can_manage": user_has_role(request.user, PLAN_MANAGERS)
         and managed_plans(request.user).filter(pk=plan.pk).exists(),
+        "can_edit": _can_edit(request, plan),
+        "revisions": _visible_revisions(request, plan),
     }
     return render(request, "plans/plan_detail.html", context)
+
+
+def _can_edit(request: HttpRequest, plan: Plan) -> bool:
+    return (
+        has_right(request.user, "plan.edit")
+        and managed_plans(request.user).filter(pk=plan.pk).exists()
+    )
+
+
+def _visible_revisions(request: HttpRequest, plan: Plan) -> list[PlanRevision]:
+    """Published revisions; drafts too for the plan's own agency's staff."""
+    revisions = list(plan.revisions.all())
+    own = has_right(request.user, "plan.view_draft") and (
+        managed_plans(request.user).filter(pk=plan.pk).exists()
+    )
+    return [r for r in revisions if r.is_published or own]
 
 
 def item_detail(request: HttpRequest, plan_id: int, item_id: int) -> HttpResponse:
@@ -82,7 +124,13 @@ def item_detail(request: HttpRequest, plan_id: int, item_id: int) -> HttpRespons
         for label, value, key in parsed_fields
         if value not in ("", None) or item.original.get(key)
     ]
-    return render(request, "plans/item_detail.html", {"plan": plan, "item": item, "rows": rows})
+    context = {
+        "plan": plan,
+        "item": item,
+        "rows": rows,
+        "can_edit": not plan.is_published and _can_edit(request, plan),
+    }
+    return render(request, "plans/item_detail.html", context)
 
 
 def _risk_text(item: PlanItem) -> str:
@@ -307,3 +355,250 @@ def plan_publish(request: HttpRequest, plan_id: int) -> HttpResponse:
     else:
         messages.success(request, f"已公开“{plan.title}”")
     return redirect(plan)
+
+
+# --- plans built in forms ----------------------------------------------------------------------
+
+
+def _own_agency(request: HttpRequest) -> Agency:
+    agency = getattr(request.user, "agency", None)
+    if agency is None:
+        raise PermissionDenied("没有所属机构的账号不能制定计划")
+    return agency
+
+
+@right_required("plan.edit")
+def plan_new(request: HttpRequest) -> HttpResponse:
+    agency = _own_agency(request)
+    form = PlanForm(request.POST or None, initial={"year": timezone.localdate().year})
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = create_plan(
+                actor=request.user,
+                agency=agency,
+                year=form.cleaned_data["year"],
+                title=form.cleaned_data["title"],
+            )
+        except PlanImportError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"已创建“{plan.title}”，请添加抽查事项")
+            return redirect("plans:item_new", plan.pk)
+    sources = managed_plans(request.user).order_by("-year")
+    return render(
+        request,
+        "plans/plan_new.html",
+        {"form": form, "agency": agency, "sources": sources, "copy_form": PlanCopyForm()},
+    )
+
+
+@require_POST
+@right_required("plan.edit")
+def plan_copy(request: HttpRequest, plan_id: int) -> HttpResponse:
+    source = get_managed_plan(request.user, plan_id)
+    form = PlanCopyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写有效的年度")
+        return redirect("plans:new")
+    try:
+        plan = copy_plan(
+            source=source,
+            year=form.cleaned_data["year"],
+            title=form.cleaned_data["title"],
+            actor=request.user,
+        )
+    except PlanImportError as exc:
+        messages.error(request, str(exc))
+        return redirect("plans:new")
+    messages.success(request, f"已以“{source.title}”为底稿创建“{plan.title}”，请逐项核对")
+    return redirect(plan)
+
+
+def _item_form_page(request: HttpRequest, plan: Plan, item: PlanItem | None) -> HttpResponse:
+    initial = PlanItemForm.initial_for(item) if item is not None else {}
+    form = PlanItemForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save_plan_item(plan=plan, actor=request.user, values=form.values(), item=item)
+        except PlanImportError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"已保存事项“{saved}”")
+            if "another" in request.POST:
+                return redirect("plans:item_new", plan.pk)
+            return redirect(plan)
+    return render(request, "plans/item_form.html", {"plan": plan, "item": item, "form": form})
+
+
+@right_required("plan.edit")
+def item_new(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = get_managed_plan(request.user, plan_id)
+    if plan.is_published:
+        messages.error(request, "计划已公开，只能通过计划调整修改")
+        return redirect(plan)
+    return _item_form_page(request, plan, None)
+
+
+@right_required("plan.edit")
+def item_edit(request: HttpRequest, plan_id: int, item_id: int) -> HttpResponse:
+    plan = get_managed_plan(request.user, plan_id)
+    item = get_object_or_404(plan.items, pk=item_id)
+    if plan.is_published:
+        messages.error(request, "计划已公开，只能通过计划调整修改")
+        return redirect(item)
+    return _item_form_page(request, plan, item)
+
+
+@require_POST
+@right_required("plan.edit")
+def item_delete(request: HttpRequest, plan_id: int, item_id: int) -> HttpResponse:
+    plan = get_managed_plan(request.user, plan_id)
+    item = get_object_or_404(plan.items, pk=item_id)
+    try:
+        delete_plan_item(item=item, actor=request.user)
+    except PlanImportError as exc:
+        messages.error(request, str(exc))
+        return redirect(item)
+    messages.success(request, f"已删除事项“{item}”")
+    return redirect(plan)
+
+
+# --- revisions of a published plan (计划调整) ----------------------------------------------------
+
+
+def _revision_for(request: HttpRequest, plan: Plan, revision_id: int) -> PlanRevision:
+    """A revision of a visible plan; a draft only for the plan's own agency's staff."""
+    revision = get_object_or_404(plan.revisions, pk=revision_id)
+    if not revision.is_published:
+        own = managed_plans(request.user).filter(pk=plan.pk).exists()
+        if not (own and has_right(request.user, "plan.view_draft")):
+            raise Http404("没有这次计划调整")
+    return revision
+
+
+def _managed_revision(request: HttpRequest, plan_id: int, revision_id: int) -> PlanRevision:
+    plan = get_managed_plan(request.user, plan_id)
+    return get_object_or_404(plan.revisions.select_related("plan"), pk=revision_id)
+
+
+@right_required("plan.edit")
+def revision_new(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = get_managed_plan(request.user, plan_id)
+    form = RevisionForm(request.POST or None, initial={"effective_date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            revision = start_revision(
+                plan=plan,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                effective_date=form.cleaned_data["effective_date"],
+            )
+        except PlanImportError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"已开始第{revision.number}次调整，请添加调整内容")
+            return redirect(revision)
+    return render(request, "plans/revision_new.html", {"plan": plan, "form": form})
+
+
+def revision_detail(request: HttpRequest, plan_id: int, revision_id: int) -> HttpResponse:
+    plan = get_object_or_404(visible_plans(request), pk=plan_id)
+    revision = _revision_for(request, plan, revision_id)
+    can_edit = (
+        not revision.is_published
+        and has_right(request.user, "plan.edit")
+        and managed_plans(request.user).filter(pk=plan.pk).exists()
+    )
+    changes = [
+        {"index": i, "change": c, "diff": revision_diff(c)} for i, c in enumerate(revision.changes)
+    ]
+    pending = {c["item"] for c in revision.changes if c.get("item")}
+    context = {
+        "plan": plan,
+        "revision": revision,
+        "changes": changes,
+        "can_edit": can_edit,
+        "can_publish": can_edit and has_right(request.user, "plan.publish"),
+        "items": plan.items.all() if can_edit else [],
+        "pending": pending,
+    }
+    return render(request, "plans/revision_detail.html", context)
+
+
+def _revision_item_page(
+    request: HttpRequest, revision: PlanRevision, item: PlanItem | None
+) -> HttpResponse:
+    if revision.is_published:
+        messages.error(request, f"第{revision.number}次调整已公开，不能再修改")
+        return redirect(revision)
+    pending = next((c for c in revision.changes if item and c.get("item") == item.pk), None)
+    initial = PlanItemForm.initial_for(item) if item is not None else {}
+    if pending and pending.get("values"):
+        initial = PlanItemForm.initial_from_values(pending["values"])
+    form = PlanItemForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            revise_item(revision=revision, actor=request.user, values=form.values(), item=item)
+        except PlanImportError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "已记入本次调整（公开调整后生效）")
+            return redirect(revision)
+    context = {"plan": revision.plan, "item": item, "form": form, "revision": revision}
+    return render(request, "plans/item_form.html", context)
+
+
+@right_required("plan.edit")
+def revision_item_new(request: HttpRequest, plan_id: int, revision_id: int) -> HttpResponse:
+    return _revision_item_page(request, _managed_revision(request, plan_id, revision_id), None)
+
+
+@right_required("plan.edit")
+def revision_item_edit(
+    request: HttpRequest, plan_id: int, revision_id: int, item_id: int
+) -> HttpResponse:
+    revision = _managed_revision(request, plan_id, revision_id)
+    item = get_object_or_404(revision.plan.items, pk=item_id)
+    return _revision_item_page(request, revision, item)
+
+
+@require_POST
+@right_required("plan.edit")
+def revision_item_withdraw(
+    request: HttpRequest, plan_id: int, revision_id: int, item_id: int
+) -> HttpResponse:
+    revision = _managed_revision(request, plan_id, revision_id)
+    item = get_object_or_404(revision.plan.items, pk=item_id)
+    try:
+        withdraw_item(revision=revision, actor=request.user, item=item)
+    except PlanImportError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"已记入本次调整：撤回事项“{item}”（公开调整后生效）")
+    return redirect(revision)
+
+
+@require_POST
+@right_required("plan.edit")
+def revision_drop(request: HttpRequest, plan_id: int, revision_id: int, index: int) -> HttpResponse:
+    revision = _managed_revision(request, plan_id, revision_id)
+    try:
+        drop_revision_change(revision=revision, actor=request.user, index=index)
+    except PlanImportError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "已删去这项调整内容")
+    return redirect(revision)
+
+
+@require_POST
+@right_required("plan.publish")
+def revision_publish(request: HttpRequest, plan_id: int, revision_id: int) -> HttpResponse:
+    revision = _managed_revision(request, plan_id, revision_id)
+    try:
+        publish_revision(revision=revision, actor=request.user)
+    except PlanImportError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"已公开第{revision.number}次调整，计划已按调整生效")
+    return redirect(revision)
