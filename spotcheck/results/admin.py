@@ -1,7 +1,14 @@
 from django.contrib import admin
 
 from spotcheck.audit.admin import ReadOnlyAdmin
-from spotcheck.results.models import CheckpointFinding, ItemResult, Measure, Result, ResultVersion
+from spotcheck.results.models import (
+    Attachment,
+    CheckpointFinding,
+    ItemResult,
+    Measure,
+    Result,
+    ResultVersion,
+)
 
 # Results change only through spotcheck.results.actions (audited; locked after approval).
 
@@ -13,4 +20,6 @@ class ResultAdmin(ReadOnlyAdmin):
     list_select_related = ("visit",)
 
 
-admin.site.register([ItemResult, CheckpointFinding, Measure, ResultVersion], ReadOnlyAdmin)
+admin.site.register(
+    [ItemResult, CheckpointFinding, Measure, ResultVersion, Attachment], ReadOnlyAdmin
+)

@@ -7,4 +7,16 @@ urlpatterns = [
     path("visits/<int:visit_id>/", views.result_page, name="visit"),
     path("visits/<int:visit_id>/save/", views.result_save, name="save"),
     path("visits/<int:visit_id>/review/", views.result_review, name="review"),
+    path("visits/<int:visit_id>/attachments/", views.attachment_upload, name="attach"),
+    path("attachments/<int:attachment_id>/", views.attachment_file, name="attachment"),
+    path(
+        "attachments/<int:attachment_id>/thumbnail/",
+        views.attachment_thumbnail,
+        name="attachment_thumbnail",
+    ),
+    path(
+        "attachments/<int:attachment_id>/withdraw/",
+        views.attachment_withdraw,
+        name="attachment_withdraw",
+    ),
 ]
