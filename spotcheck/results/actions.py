@@ -15,7 +15,7 @@ conflict message, so two members never silently overwrite each other.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -32,6 +32,7 @@ from spotcheck.lib import results as rules
 from spotcheck.lib.attachments import AttachmentError
 from spotcheck.lib.workdays import publication_deadline
 from spotcheck.limits import LimitError, check_fields
+from spotcheck.registry.models import Inspector
 from spotcheck.results import files as files_
 from spotcheck.results.models import (
     Attachment,
@@ -54,7 +55,25 @@ class ResultInputError(ValueError):
 
 
 class ResultConflictError(ValueError):
-    """The draft was saved by someone else since the writer loaded it."""
+    """The draft was saved by someone else since the writer loaded it: `by` (who saved last,
+    by name), `at` (when) and `revision` (the stored one) say so to the writer."""
+
+    def __init__(
+        self, message: str, *, by: str = "", at: datetime | None = None, revision: int = 0
+    ) -> None:
+        super().__init__(message)
+        self.by = by
+        self.at = at
+        self.revision = revision
+
+
+def writer_name(user: User | None) -> str:
+    """A user as colleagues know them: the officer's name in the directory, else the account."""
+    if user is None:
+        return ""
+    name = Inspector.objects.filter(user=user).values_list("name", flat=True).first()
+    username = user.get_username()
+    return f"{name}（{username}）" if name else (user.get_full_name() or username)
 
 
 class ResultPermissionError(PermissionDenied):
@@ -423,9 +442,14 @@ def save_draft(*, visit: Visit, content: ResultInput, revision: int, actor: Acto
     roles = _require_recorder(actor, visit)
     result = _lock(visit)
     if revision != result.revision:
+        by = writer_name(result.recorded_by) or "另一名检查人员"
+        at = timezone.localtime(result.updated_at)
         raise ResultConflictError(
-            "另一名检查人员已修改该结果（您打开的是第"
-            f"{revision}次保存，当前为第{result.revision}次），请刷新后重新填写，以免覆盖对方的修改"
+            f"另一名检查人员已修改该结果：{by}于{at:%Y-%m-%d %H:%M}保存了第{result.revision}次"
+            f"（您打开的是第{revision}次），请刷新后重新填写，以免覆盖对方的修改",
+            by=by,
+            at=result.updated_at,
+            revision=result.revision,
         )
     _require_editable(result)
     _write_content(result, content, actor)

@@ -6,6 +6,7 @@ app_name = "results"
 urlpatterns = [
     path("visits/<int:visit_id>/", views.result_page, name="visit"),
     path("visits/<int:visit_id>/save/", views.result_save, name="save"),
+    path("visits/<int:visit_id>/draft/", views.result_draft, name="draft"),
     path("visits/<int:visit_id>/review/", views.result_review, name="review"),
     path("visits/<int:visit_id>/attachments/", views.attachment_upload, name="attach"),
     path("attachments/<int:attachment_id>/", views.attachment_file, name="attachment"),

@@ -9,9 +9,10 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from spotcheck.accounts.permissions import right_required
@@ -157,6 +158,50 @@ def result_save(request: HttpRequest, visit_id: int) -> HttpResponse:
     except (ValueError, PermissionDenied) as exc:
         messages.error(request, str(exc))
     return _page(visit)
+
+
+@require_POST
+@right_required("result.record")
+def result_draft(request: HttpRequest, visit_id: int) -> JsonResponse:
+    """The page's autosave (static/spotcheck/draft.js): the same fields as the form, answered in
+    JSON. 200 saved (with the new revision), 409 someone else saved since (who, when), 400 bad
+    content (the errors), 403 not on the team."""
+    visit = get_visit_for_user(request.user, visit_id)
+    try:
+        revision = int(request.POST.get("revision", ""))
+    except ValueError:
+        return JsonResponse({"state": "invalid", "errors": ["修订号缺失或有误"]}, status=400)
+    try:
+        result = actions.save_draft(
+            visit=visit, content=_content(request, visit), revision=revision, actor=request.user
+        )
+    except actions.ResultConflictError as exc:
+        at = timezone.localtime(exc.at) if exc.at else None
+        return JsonResponse(
+            {
+                "state": "conflict",
+                "message": str(exc),
+                "by": exc.by,
+                "at": at.isoformat() if at else None,
+                "revision": exc.revision,
+            },
+            status=409,
+        )
+    except actions.ResultInputError as exc:
+        return JsonResponse({"state": "invalid", "errors": exc.errors}, status=400)
+    except PermissionDenied as exc:
+        return JsonResponse({"state": "forbidden", "errors": [str(exc)]}, status=403)
+    except ValueError as exc:
+        return JsonResponse({"state": "invalid", "errors": [str(exc)]}, status=400)
+    saved_at = timezone.localtime(result.updated_at)
+    return JsonResponse(
+        {
+            "state": "saved",
+            "revision": result.revision,
+            "saved_at": saved_at.isoformat(),
+            "saved_at_label": f"{saved_at:%H:%M:%S}",
+        }
+    )
 
 
 @require_POST

@@ -89,6 +89,7 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "results:visit": ("visit.view", "GET", "visit"),
     "results:save": ("result.record", "POST", "visit"),
     "results:review": ("result.review", "POST", "visit"),
+    "results:draft": ("result.record", "POST", "visit"),
     "results:attach": ("result.record", "POST", "visit"),
     "results:attachment": ("visit.view", "GET", "attachment"),
     "results:attachment_thumbnail": ("visit.view", "GET", "attachment"),
