@@ -223,6 +223,8 @@ SPOTCHECK_MIN_SEED_DIGITS = int(os.environ.get("SPOTCHECK_MIN_SEED_DIGITS", "20"
 SPOTCHECK_MIN_WITNESSES = int(os.environ.get("SPOTCHECK_MIN_WITNESSES", "2"))
 # Results: working days from inspection to publication (counted with chinesecalendar).
 SPOTCHECK_PUBLISH_RESULTS_WORKDAYS = int(os.environ.get("SPOTCHECK_PUBLISH_RESULTS_WORKDAYS", "20"))
+# Results due within this many calendar days are listed as nearly due (/results/due/).
+SPOTCHECK_RESULTS_DUE_SOON_DAYS = int(os.environ.get("SPOTCHECK_RESULTS_DUE_SOON_DAYS", "5"))
 SPOTCHECK_MIN_MEMBERS_PRESENT = int(os.environ.get("SPOTCHECK_MIN_MEMBERS_PRESENT", "2"))
 # Attachments: largest file (bytes) and largest image (pixels) accepted.
 SPOTCHECK_ATTACHMENT_MAX_BYTES = int(
