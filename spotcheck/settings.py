@@ -233,6 +233,8 @@ SPOTCHECK_ATTACHMENT_MAX_BYTES = int(
 SPOTCHECK_ATTACHMENT_MAX_PIXELS = int(
     os.environ.get("SPOTCHECK_ATTACHMENT_MAX_PIXELS", str(60_000_000))
 )
+# Scheduled visits: the longest range of days a visit may be scheduled on.
+SPOTCHECK_SCHEDULE_MAX_DAYS = int(os.environ.get("SPOTCHECK_SCHEDULE_MAX_DAYS", "5"))
 
 # Optional: with a key, the audit chain is HMAC-SHA256 under it, so nobody with database access
 # but without the key can re-hash an edited chain. Keep it outside the database and its backups.

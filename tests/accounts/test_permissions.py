@@ -65,6 +65,8 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     # visits and teams
     "inspections:list": ("visit.view", "GET", None),
     "inspections:print": ("visit.view", "GET", None),
+    "inspections:calendar": ("visit.view", "GET", None),
+    "inspections:calendar_schedule": ("visit.schedule", "POST", None),
     "inspections:visit": ("visit.view", "GET", "visit"),
     "inspections:schedule": ("visit.schedule", "POST", "visit"),
     # issue first: the downloads below then find the notice (409 before it is issued)
