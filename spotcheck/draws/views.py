@@ -49,7 +49,7 @@ def draw_list(request: HttpRequest) -> HttpResponse:
 @right_required("draw.view")
 def item_draws(request: HttpRequest, item_id: int) -> HttpResponse:
     item = get_item_for_user(request.user, item_id)
-    form = PrepareForm(request.POST or None)
+    form = PrepareForm(request.POST or None, year=item.plan.year)
     if request.method == "POST":
         if not _can_draw(request):
             return HttpResponse("您的角色无权准备抽取", status=403)
@@ -68,9 +68,10 @@ def item_draws(request: HttpRequest, item_id: int) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"已冻结并公布名录（{draw.population_size}户），哈希 {draw.population_hash}",
+                    f"已冻结并公布名录（{draw.population_size}户），哈希 {draw.population_hash}；"
+                    "本轮各事项在本轮抽取仪式上一次掷骰",
                 )
-                return redirect("draws:ceremony", draw.pk)
+                return redirect("draws:round", item.plan_id, draw.round_number)
     problem = ""
     preview = None
     try:
