@@ -821,6 +821,18 @@ def round_draws(plan: Plan, round: int) -> list[Draw]:  # noqa: A002
     )
 
 
+def open_rounds(item: PlanItem) -> list[int]:
+    """The rounds an item can still be prepared in: up to its times per year (or one past its
+    last round when the plan sets none), without a live draw."""
+    live = set(
+        Draw.objects.filter(item=item)
+        .exclude(status=Draw.Status.CANCELLED)
+        .values_list("round_number", flat=True)
+    )
+    last = item.times_per_year or (max(live, default=0) + 1)
+    return [n for n in range(1, last + 1) if n not in live]
+
+
 def default_population_date(year: int, today: date | None = None) -> date:
     """A base date inside the plan's year: today when today is in it, else its nearest day."""
     today = today or timezone.localdate()

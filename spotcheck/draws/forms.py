@@ -24,8 +24,17 @@ class PrepareForm(forms.Form):
         "最近一次未发现问题的对象；排除的户数将与名录一并公布",
     )
 
-    def __init__(self, *args, year=None, **kwargs):
+    def __init__(self, *args, year=None, rounds=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if rounds is not None:
+            # Only the rounds still open for the item: a locked round's number is not offered.
+            self.fields["round"] = forms.TypedChoiceField(
+                label="轮次",
+                coerce=int,
+                choices=[(n, f"第{n}轮") for n in rounds],
+                initial=rounds[0] if rounds else None,
+                help_text="已有抽取（已公布、已掷骰或已锁定）的轮次不能再选",
+            )
         # Default: a day inside the plan's year (today, when today is in it).
         today = timezone.localdate()
         self.fields["on"].initial = default_population_date(year, today) if year else today

@@ -115,3 +115,39 @@ def test_other_roles_see_the_round_but_do_not_act(client, users_by_role, plan, d
     page = text(client.get(url(plan)))
     assert "尚未冻结任何内容" in page and "冻结并公布全部8个事项" not in page
     assert client.post(url(plan, "draws:round_prepare"), {"on": ON}).status_code == 403
+
+
+def test_the_pages_lead_to_the_round_ceremony(client, coordinator, plan, demo_directory):
+    client.force_login(coordinator)
+    round_url = url(plan)
+    assert round_url in text(client.get(reverse("draws:list")))
+    item = plan.items.get(number=1)
+    assert round_url in text(client.get(reverse("draws:item", args=[item.pk])))
+    assert round_url in text(client.get(reverse("inspections:round", args=[plan.pk, 1])))
+    # A draw's own ceremony screen points to its round before the dice, and says what a
+    # ceremony of its own means once the round has a seed.
+    draw = actions.prepare_draw(item=item, round=1, actor=coordinator, on=date(2022, 3, 1))
+    page = text(client.get(reverse("draws:ceremony", args=[draw.pk])))
+    assert "data-round-note" in page and round_url in page and "本轮已有抽取" not in page
+    other = actions.prepare_draw(
+        item=plan.items.get(number=2), round=1, actor=coordinator, on=date(2022, 3, 1)
+    )
+    actions.seed_draw(draw=other, witnesses=[("王五", "2718281828"), ("赵六", "4590452353")],
+                      actor=coordinator)
+    page = text(client.get(reverse("draws:ceremony", args=[draw.pk])))
+    assert "本轮已有抽取使用了此前掷骰的种子" in page and "teams.json" in page
+
+
+def test_a_locked_rounds_number_is_not_offered(client, coordinator, plan, demo_directory):
+    client.force_login(coordinator)
+    item = plan.items.get(number=1)
+    page = text(client.get(reverse("draws:item", args=[item.pk])))
+    assert '<option value="1" selected>第1轮</option>' in page
+    client.post(url(plan, "draws:round_prepare"), {"on": ON})
+    client.post(url(plan, "draws:round_seed"), DICE)
+    client.post(url(plan, "draws:round_execute"))
+    assert actions.open_rounds(item) == ([] if item.times_per_year == 1 else [2])
+    page = text(client.get(reverse("draws:item", args=[item.pk])))
+    assert 'value="1"' not in page.split("准备抽取")[-1]  # round 1 is locked: not offered
+    response = client.post(reverse("draws:item", args=[item.pk]), {"round": 1, "on": ON})
+    assert response.status_code == 200 and Draw.objects.filter(item=item).count() == 1
