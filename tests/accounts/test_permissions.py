@@ -109,6 +109,8 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "registry:import_preview": ("registry.import", "GET", "upload"),
     "registry:import_confirm": ("registry.import", "POST", "upload"),
     "registry:import_rejects": ("registry.import", "GET", "upload"),
+    # production
+    "healthz": (None, "GET", None),
 }
 # Namespaces checked elsewhere: Django's admin (its own staff permissions) and the API (below).
 SKIPPED_NAMESPACES = {"admin", "api"}
