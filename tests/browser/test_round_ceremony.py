@@ -28,7 +28,9 @@ def fits(page, step: str, problems: list[str]) -> None:
             height = page.evaluate("document.documentElement.scrollHeight")
             for n, top in enumerate(range(0, height, 1200)):
                 clip = {"x": 0, "y": top, "width": 390, "height": min(1200, height - top)}
-                page.screenshot(path=str(SHOTS / f"round-{step}-390-{n}.png"), full_page=True, clip=clip)
+                page.screenshot(
+                    path=str(SHOTS / f"round-{step}-390-{n}.png"), full_page=True, clip=clip
+                )
         width, inner = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
         if width > inner:
             problems.append(f"{step} at {viewport['width']} px: scrollWidth {width} > {inner}")

@@ -132,8 +132,9 @@ def test_the_pages_lead_to_the_round_ceremony(client, coordinator, plan, demo_di
     other = actions.prepare_draw(
         item=plan.items.get(number=2), round=1, actor=coordinator, on=date(2022, 3, 1)
     )
-    actions.seed_draw(draw=other, witnesses=[("王五", "2718281828"), ("赵六", "4590452353")],
-                      actor=coordinator)
+    actions.seed_draw(
+        draw=other, witnesses=[("王五", "2718281828"), ("赵六", "4590452353")], actor=coordinator
+    )
     page = text(client.get(reverse("draws:ceremony", args=[draw.pk])))
     assert "本轮已有抽取使用了此前掷骰的种子" in page and "teams.json" in page
 
