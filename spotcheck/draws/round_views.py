@@ -60,9 +60,10 @@ def _render(
     status: int = 200,
 ) -> HttpResponse:
     can_draw = has_right(request.user, "draw.manage")
-    preview_form = RoundPrepareForm(request.GET or None, year=plan.year)
+    asked = "on" in request.GET  # the preview form was submitted (not e.g. ?reveal=1)
+    preview_form = RoundPrepareForm(request.GET if asked else None, year=plan.year)
     options: dict[str, Any] = {"on": preview_form.fields["on"].initial}
-    if request.GET and preview_form.is_valid():
+    if asked and preview_form.is_valid():
         options = {
             "on": preview_form.cleaned_data["on"],
             "exclude_recently_inspected": preview_form.cleaned_data["exclude_recently_inspected"],
