@@ -101,9 +101,11 @@ def test_revision_keeps_the_draw_valid_and_verifiable(
         check=False,
     )
     assert result.returncode == 0 and result.stdout.splitlines()[-1] == "VERIFIED", result.stdout
-    # A withdrawn item takes no new draw.
+    # A withdrawn item takes no new draw, alone or in its round; a drawn one stays in its round.
     with pytest.raises(DrawError, match="经计划调整撤回"):
         draws.prepare_draw(item=second, round=1, actor=coordinator)
+    round_one = draws.round_items(published_plan, 1)
+    assert second not in round_one and item in round_one
     # The revision is public beside the plan, with the diff.
     page = client.get(reverse("plans:revision", args=[published_plan.pk, revision.pk])).text
     assert "上级部署专项整治" in page and "2022年7月1日" in page
