@@ -5,9 +5,8 @@ one result returned once, all approved, and one amended with both versions kept.
 
 from __future__ import annotations
 
-from django.utils import timezone
-
 import pytest
+from django.utils import timezone
 
 from spotcheck.accounts.models import Role, User
 from spotcheck.audit.models import AuditEntry, verify_chain
@@ -127,13 +126,9 @@ def test_the_demo_first_round_to_the_end(round_one, coordinator):
     versions = list(ResultVersion.objects.filter(result__visit=amended_visit).order_by("number"))
     assert [v.number for v in versions] == [1, 2]
     assert versions[1].reason == "第1项漏记备注"
-    first_notes = [
-        item["findings"][0]["note"] for item in versions[0].snapshot["items"]
-    ]
+    first_notes = [item["findings"][0]["note"] for item in versions[0].snapshot["items"]]
     second_notes = [item["findings"][0]["note"] for item in versions[1].snapshot["items"]]
     assert set(first_notes) == {""} and set(second_notes) == {"补记：现场核对原件"}
     clean = Result.objects.filter(ending="").exclude(visit=amended_visit)
-    assert set(
-        clean.values_list("items__category", flat=True)
-    ) == {"no_problem"}
+    assert set(clean.values_list("items__category", flat=True)) == {"no_problem"}
     assert verify_chain().ok
