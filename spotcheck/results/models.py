@@ -24,6 +24,14 @@ from spotcheck.lib import results as rules
 LOCKED_STATES = frozenset({rules.ReviewState.APPROVED.value, rules.ReviewState.PUBLISHED.value})
 
 
+def _choices(name: str, pairs: Any) -> Any:
+    """TextChoices whose values are the stable codes and whose labels are the Chinese labels
+    (the functional API takes (member name, (value, label)) pairs)."""
+    return models.TextChoices(  # type: ignore[misc]
+        name, [(str(code).upper(), (str(code), label)) for code, label in pairs]
+    )
+
+
 class ResultLockedError(ValueError):
     """A change to an approved (locked) result, or a deletion of result records."""
 
@@ -50,13 +58,9 @@ def _stored_state(result_id: int | None) -> str | None:
 
 
 class Result(models.Model):
-    State = models.TextChoices(  # type: ignore[misc]
-        "State", [(s.value, s.label) for s in rules.ReviewState]
-    )
-    Way = models.TextChoices("Way", list(rules.WAYS.items()))  # type: ignore[misc]
-    Ending = models.TextChoices(  # type: ignore[misc]
-        "Ending", [(c.code, c.label) for c in rules.ENDINGS]
-    )
+    State = _choices("State", [(s.value, s.label) for s in rules.ReviewState])
+    Way = _choices("Way", rules.WAYS.items())
+    Ending = _choices("Ending", [(c.code, c.label) for c in rules.ENDINGS])
 
     visit = models.OneToOneField(
         Visit, verbose_name="检查任务", on_delete=models.PROTECT, related_name="result"
@@ -165,9 +169,7 @@ class _ResultPart(models.Model):
 
 
 class ItemResult(_ResultPart):
-    Category = models.TextChoices(  # type: ignore[misc]
-        "Category", [(c.code, c.label) for c in rules.CATEGORIES]
-    )
+    Category = _choices("Category", [(c.code, c.label) for c in rules.CATEGORIES])
 
     result = models.ForeignKey(Result, on_delete=models.PROTECT, related_name="items")
     visit_item = models.ForeignKey(VisitItem, on_delete=models.PROTECT, related_name="results")
@@ -198,9 +200,7 @@ class ItemResult(_ResultPart):
 
 
 class CheckpointFinding(_ResultPart):
-    Finding = models.TextChoices(  # type: ignore[misc]
-        "Finding", [(f.value, label) for f, label in rules.FINDING_LABELS.items()]
-    )
+    Finding = _choices("Finding", [(f.value, label) for f, label in rules.FINDING_LABELS.items()])
 
     item_result = models.ForeignKey(ItemResult, on_delete=models.PROTECT, related_name="findings")
     number = models.PositiveSmallIntegerField("检查要点序号")
@@ -226,9 +226,7 @@ class CheckpointFinding(_ResultPart):
 
 
 class Measure(_ResultPart):
-    Kind = models.TextChoices(  # type: ignore[misc]
-        "Kind", [(k.value, label) for k, label in rules.MEASURE_KINDS.items()]
-    )
+    Kind = _choices("Kind", [(k.value, label) for k, label in rules.MEASURE_KINDS.items()])
 
     item_result = models.ForeignKey(ItemResult, on_delete=models.PROTECT, related_name="measures")
     kind = models.CharField("措施", max_length=20, choices=Kind.choices)
