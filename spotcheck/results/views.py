@@ -247,9 +247,7 @@ def measure_close(request: HttpRequest, visit_id: int) -> HttpResponse:
     post = request.POST
     try:
         measure = (
-            Measure.objects.filter(
-                item_result__result__visit=visit, pk=post.get("measure")
-            ).first()
+            Measure.objects.filter(item_result__result__visit=visit, pk=post.get("measure")).first()
             if (post.get("measure") or "").isdigit()
             else None
         )

@@ -44,9 +44,7 @@ def _add(client, scene, **extra):
 def _close(client, scene, measure, **extra):
     data = {"measure": str(measure.pk), "closed_on": "2022-10-18", "closing_text": "已整改"}
     data.update(extra)
-    return client.post(
-        reverse("results:measure_close", args=[scene.visit.pk]), data, follow=True
-    )
+    return client.post(reverse("results:measure_close", args=[scene.visit.pk]), data, follow=True)
 
 
 def _category(scene) -> str:
@@ -196,7 +194,13 @@ def test_after_approval_a_measure_is_an_amendment_with_a_reason(scene, draft, un
     text = _add(member, scene, kind="other", text="回访").content.decode()
     assert Measure.objects.count() == 1 and "不能修改" in text
     actions.approve_result(result=draft, actor=unit_leader)
-    _add(member, scene, kind="penalty", case_number="沂公（治）行罚决字〔2022〕9号", amend_reason="补录处罚")
+    _add(
+        member,
+        scene,
+        kind="penalty",
+        case_number="沂公（治）行罚决字〔2022〕9号",
+        amend_reason="补录处罚",
+    )
     draft.refresh_from_db()
     assert (draft.state, draft.version) == ("pending", 3)
     assert _category(scene) == "pending_follow_up"
