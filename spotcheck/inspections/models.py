@@ -297,7 +297,7 @@ class TeamMatching(models.Model):
         return f"{self.plan}第{self.round}轮检查人员匹配"
 
     def get_absolute_url(self) -> str:
-        return reverse("inspections:matching", args=[self.pk])
+        return reverse("public:matching", args=[self.pk])
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise ValueError("检查人员匹配结果已锁定，不能删除")

@@ -1,6 +1,7 @@
 """Visits and teams: unit leaders' month view and printable team list, inspectors' own visits,
 the visit page, coordinators' round page (build, joint proposals, events, matching,
-replacement), and the public matching record (counts only)."""
+replacement), and the supervisors' verification kit. The public matching record and draw.json
+are in `spotcheck.public`."""
 
 from __future__ import annotations
 
@@ -23,9 +24,7 @@ from spotcheck.accounts.permissions import (
     right_required,
     user_has_role,
 )
-from spotcheck.draws.integrity import stored_rows_problems as draw_rows_problems
 from spotcheck.draws.models import Draw
-from spotcheck.errors import conflict
 from spotcheck.inspections.actions import (
     InspectionError,
     accept_joint_visit,
@@ -39,7 +38,6 @@ from spotcheck.inspections.actions import (
     set_item_setting,
     still_eligible,
 )
-from spotcheck.inspections.exports import draw_document_with_teams_bytes, round_matching
 from spotcheck.inspections.forms import (
     CeremonyForm,
     EventForm,
@@ -47,7 +45,6 @@ from spotcheck.inspections.forms import (
     ReplaceForm,
     ScheduleForm,
 )
-from spotcheck.inspections.integrity import matching_problems
 from spotcheck.inspections.models import (
     Event,
     JointProposal,
@@ -60,19 +57,17 @@ from spotcheck.inspections.models import (
 )
 from spotcheck.inspections.notice_views import notice_context
 from spotcheck.inspections.selectors import (
-    draws_with_teams_for_user,
     events_for_user,
     get_visit_for_user,
     kit_matchings_for_user,
     managed_visits,
-    matchings_for_user,
     members_for_user,
     proposals_for_user,
     schedulable_visits,
     visits_for_user,
 )
 from spotcheck.lib.matching import EXCLUSION_LABELS
-from spotcheck.plans.models import Plan
+from spotcheck.plans.models import Plan, plan_is_public
 from spotcheck.plans.selectors import get_managed_plan, managed_plans
 
 MONTHS = list(range(1, 13))
@@ -160,7 +155,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
         "scope": scope,
         "months": MONTHS,
         "can_manage": user_has_role(user, PLAN_MANAGERS),
-        "plans": managed_plans(user).filter(status=Plan.Status.PUBLISHED),
+        "plans": managed_plans(user).filter(plan_is_public()),
     }
     return render(request, "inspections/visit_list.html", context)
 
@@ -259,7 +254,7 @@ def _draw_links(visit_item: VisitItem) -> dict[str, Any]:
             links[name] = method()
         except NoReverseMatch:
             links[name] = ""
-    links["json_url"] = reverse("inspections:draw_json", args=[draw.pk])
+    links["json_url"] = reverse("public:draw_json", args=[draw.pk])
     return links
 
 
@@ -430,111 +425,6 @@ def event_match(request: HttpRequest, event_id: int) -> HttpResponse:
     else:
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
     return redirect(_round_url(event.item.plan, 1))
-
-
-def matching_list(request: HttpRequest) -> HttpResponse:
-    """Public: every matching of a published plan (staff also see drafts' matchings)."""
-    matchings = (
-        matchings_for_user(request.user).select_related("plan", "event").order_by("-matched_at")
-    )
-    return render(request, "inspections/matching_list.html", {"matchings": matchings})
-
-
-def _public_matching(request: HttpRequest, matching_id: int) -> TeamMatching:
-    return get_object_or_404(
-        matchings_for_user(request.user).select_related("plan", "event"), pk=matching_id
-    )
-
-
-def matching_detail(request: HttpRequest, matching_id: int) -> HttpResponse:
-    """The public matching record: seed and how it was composed, pool numbers, and per visit
-    the seats, the team's tickets and the exclusion counts (never who was excluded or why)."""
-    match = _public_matching(request, matching_id)
-    problems = matching_problems(match)
-    if problems:  # never render teams that do not follow from the checked record
-        return render(
-            request,
-            "inspections/matching_detail.html",
-            {"match": match, "integrity_problems": problems},
-        )
-    visits = [
-        {
-            **entry,
-            "excluded_labels": [
-                (EXCLUDED_LABELS.get(k, k), n) for k, n in entry["excluded"].items()
-            ],
-            "eligible_count": sum(len(ids) for ids in entry["eligible"].values()),
-        }
-        for entry in match.document.get("visits", [])
-    ]
-    return render(
-        request,
-        "inspections/matching_detail.html",
-        {
-            "match": match,
-            "visits": visits,
-            "pools": match.document.get("pools", {}),
-            "can_download_kit": kit_matchings_for_user(request.user).filter(pk=match.pk).exists(),
-        },
-    )
-
-
-def draw_json(request: HttpRequest, draw_id: int) -> HttpResponse:
-    """draw.json of a draw with the round's teams attached (once matched)."""
-    draw = get_object_or_404(
-        draws_with_teams_for_user(request.user).select_related("item__plan"), pk=draw_id
-    )
-    if draw.status != Draw.Status.EXECUTED:
-        raise Http404("抽取尚未执行")
-    match = round_matching(draw)
-    problems = draw_rows_problems(draw) + (matching_problems(match) if match else [])
-    if problems:
-        return _integrity_refusal(request, problems)
-    try:
-        data = draw_document_with_teams_bytes(draw)
-    except ValueError as exc:  # attach_teams refuses teams that would not verify for this draw
-        links = [(reverse("bulletins:json", args=[draw.pk]), "本次抽取的 draw.json（不含检查组）")]
-        if match is not None:
-            links.append(
-                (reverse("inspections:matching_json", args=[match.pk]), "检查组匹配文档 teams.json")
-            )
-            links.append((reverse("inspections:matching", args=[match.pk]), "检查组匹配页面"))
-        return conflict(
-            request,
-            title="检查组不能附在这份抽取文档中",
-            problems=[str(exc)],
-            advice=(
-                "这次抽取的抽中名单仍可用其 draw.json 核验；检查组请用检查组匹配文档"
-                "（teams.json）核验：python verify_draw.py teams.json。"
-            ),
-            links=links,
-        )
-    response = HttpResponse(data, content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="draw-{draw.pk}-teams.json"'
-    return response
-
-
-def _integrity_refusal(request: HttpRequest, problems: list[str]) -> HttpResponse:
-    return conflict(
-        request,
-        title="存储的记录与可核验的文档不一致，暂停提供下载",
-        problems=problems,
-        advice="请立即告知系统管理员：由管理员运行 spotcheck audit verify 查明哪条记录被改动。",
-        links=[(reverse("bulletins:list"), "抽查公告")],
-    )
-
-
-def matching_json(request: HttpRequest, matching_id: int) -> HttpResponse:
-    match = _public_matching(request, matching_id)
-    problems = matching_problems(match)
-    if problems:
-        return _integrity_refusal(request, problems)
-    response = HttpResponse(
-        json.dumps(match.public_document(), ensure_ascii=False, indent=2),
-        content_type="application/json; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="teams-{match.pk}.json"'
-    return response
 
 
 @right_required("matching.kit")

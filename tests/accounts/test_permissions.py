@@ -54,14 +54,21 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "draws:execute": ("draw.manage", "POST", "draw"),
     "draws:cancel": ("draw.manage", "POST", "draw"),
     "draws:replace": ("draw.manage", "GET", "draw"),
-    # public bulletins
-    "bulletins:list": (None, "GET", None),
-    "bulletins:detail": (None, "GET", "draw"),
-    "bulletins:json": (None, "GET", "draw"),
-    "bulletins:population": (None, "GET", "draw"),
-    "bulletins:verify": (None, "GET", None),
-    "bulletins:verifier": (None, "GET", None),
-    "bulletins:feed": (None, "GET", None),
+    # the public portal (spotcheck.public) and the old addresses of its pages (301)
+    "public:bulletins": (None, "GET", None),
+    "public:bulletin": (None, "GET", "draw"),
+    "public:draw_json": (None, "GET", "draw"),
+    "public:population": (None, "GET", "draw"),
+    "public:verify": (None, "GET", None),
+    "public:verifier": (None, "GET", None),
+    "public:feed": (None, "GET", None),
+    "public:matchings": (None, "GET", None),
+    "public:matching": (None, "GET", "matching"),
+    "public:matching_json": (None, "GET", "matching"),
+    "moved:matchings": (None, "GET", None),
+    "moved:matching": (None, "GET", "matching"),
+    "moved:matching_json": (None, "GET", "matching"),
+    "moved:draw_json": (None, "GET", "draw"),
     # visits and teams
     "inspections:list": ("visit.view", "GET", None),
     "inspections:print": ("visit.view", "GET", None),
@@ -80,10 +87,6 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "inspections:event_register": ("round.manage", "POST", "plan"),
     "inspections:accept": ("round.manage", "POST", "proposal"),
     "inspections:event_match": ("round.manage", "POST", "event"),
-    "inspections:matchings": (None, "GET", None),
-    "inspections:matching": (None, "GET", "matching"),
-    "inspections:draw_json": (None, "GET", "draw"),
-    "inspections:matching_json": (None, "GET", "matching"),
     "inspections:matching_kit": ("matching.kit", "GET", "matching"),
     # results
     "results:visit": ("visit.view", "GET", "visit"),
@@ -244,7 +247,7 @@ def outcome(response: Any, api_call: bool = False) -> str:
         return "forbidden"
     if code == 404:
         return "missing"
-    if code in (200, 201, 302, 400, 409):
+    if code in (200, 201, 301, 302, 400, 409):
         return "ok"
     return f"status {code}"
 
