@@ -24,6 +24,7 @@ urlpatterns = [
     path("draws/", include("spotcheck.draws.urls")),
     path("public/", include("spotcheck.public.urls")),
     path("", include("spotcheck.public.moved_urls")),
+    path("publication/", include("spotcheck.public.staff_urls")),
     path("inspections/", include("spotcheck.inspections.urls")),
     path("results/", include("spotcheck.results.urls")),
     path("registry/", include("spotcheck.registry.urls")),

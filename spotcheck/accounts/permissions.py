@@ -58,6 +58,9 @@ RIGHTS: dict[str, tuple[str, ...]] = {
     # reviews; the actions check the seat and the unit
     "result.record": (Role.UNIT_LEADER, Role.INSPECTOR),
     "result.review": (Role.UNIT_LEADER,),
+    # publication (issue 10): the unit leader publishes their unit's approved results in
+    # batches and withdraws a published record with a reason; coordinators for the agency
+    "result.publish": (Role.UNIT_LEADER, Role.COORDINATOR),
     # the verification kit discloses recusals: supervisors of the plan's agency only
     "matching.kit": (Role.SUPERVISOR,),
 }

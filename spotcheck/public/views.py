@@ -10,9 +10,14 @@ allocation, options) is public, so the seed cannot be chosen after seeing the po
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -28,27 +33,63 @@ from spotcheck.inspections.integrity import matching_problems
 from spotcheck.inspections.models import TeamMatching
 from spotcheck.inspections.selectors import kit_matchings_for_user
 from spotcheck.inspections.views import EXCLUDED_LABELS
+from spotcheck.lib.codes import normalise_code
+from spotcheck.lib.publication import deadline_state, suppress_small_counts
+from spotcheck.lib.results import CATEGORIES
+from spotcheck.paging import page_number
+from spotcheck.public.actions import publication_problems
+from spotcheck.public.cache import cached_page
+from spotcheck.public.models import PublishedItem, PublishedResult
 from spotcheck.public.selectors import (
     latest_bulletins,
+    live_results,
     published_draws,
+    published_items,
     published_matchings,
     published_plans,
+    published_results,
 )
+from spotcheck.registry.search import code_prefix
 
 VERIFIER_PATH = Path(settings.BASE_DIR) / "tools" / "verify_draw.py"
 VERIFICATION_DOC = Path(settings.BASE_DIR) / "docs" / "verification.md"
 
 
+@cached_page
 def home(request: HttpRequest) -> HttpResponse:
-    context = {"plans": published_plans()[:10], "bulletins": latest_bulletins(10)}
+    """The latest announcements: draw bulletins, published results, plans."""
+    context = {
+        "plans": published_plans()[:10],
+        "bulletins": latest_bulletins(10),
+        "records": published_results().order_by("-published_on", "-pk")[:10],
+    }
     return render(request, "home.html", context)
 
 
+@cached_page
+def item_list(request: HttpRequest) -> HttpResponse:
+    """抽查事项清单: the items of every published plan, by year."""
+    items = published_items().order_by("-plan__year", "plan__agency__name", "position")
+    years: dict[tuple[int, str], list[Any]] = {}
+    for item in items:
+        years.setdefault((item.plan.year, item.plan.agency.name), []).append(item)
+    return render(request, "public/item_list.html", {"years": years})
+
+
+@cached_page
+def plan_list(request: HttpRequest) -> HttpResponse:
+    """Annual plans (年度抽查工作计划) as published."""
+    plans = published_plans().order_by("-year", "agency__name")
+    return render(request, "public/plan_list.html", {"plans": plans})
+
+
+@cached_page
 def bulletin_list(request: HttpRequest) -> HttpResponse:
     draws = published_draws().order_by("-prepared_at", "-pk")
     return render(request, "public/bulletin_list.html", {"draws": draws})
 
 
+@cached_page
 def bulletin(request: HttpRequest, draw_id: int) -> HttpResponse:
     draw = get_object_or_404(published_draws(), pk=draw_id)
     context = {"draw": draw, "item": draw.item, "plan": draw.item.plan}
@@ -72,6 +113,7 @@ def _integrity_refusal(request: HttpRequest, draw: Draw, problems: list[str]) ->
     )
 
 
+@cached_page
 def draw_json(request: HttpRequest, draw_id: int) -> HttpResponse:
     """The one draw.json of a draw: its verifiable document and, once the round's teams are
     matched, the round's public matching record under `teams` (the verifier checks both)."""
@@ -103,6 +145,7 @@ def draw_json(request: HttpRequest, draw_id: int) -> HttpResponse:
     return response
 
 
+@cached_page
 def population_text(request: HttpRequest, draw_id: int) -> HttpResponse:
     """The canonical population text: its SHA-256 is the published population hash."""
     draw = get_object_or_404(published_draws(), pk=draw_id)
@@ -119,6 +162,7 @@ def verifier(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@cached_page
 def verify_help(request: HttpRequest) -> HttpResponse:
     document = ""
     if VERIFICATION_DOC.is_file():
@@ -128,6 +172,7 @@ def verify_help(request: HttpRequest) -> HttpResponse:
     return render(request, "public/verify.html", context)
 
 
+@cached_page
 def matching_list(request: HttpRequest) -> HttpResponse:
     """Every team matching of a published plan."""
     matchings = published_matchings().order_by("-matched_at")
@@ -138,6 +183,7 @@ def _matching(matching_id: int) -> TeamMatching:
     return get_object_or_404(published_matchings(), pk=matching_id)
 
 
+@cached_page
 def matching_detail(request: HttpRequest, matching_id: int) -> HttpResponse:
     """The public matching record: seed and how it was composed, pool numbers, and per visit
     the seats, the team's tickets and the exclusion counts (never who was excluded or why)."""
@@ -169,6 +215,7 @@ def matching_detail(request: HttpRequest, matching_id: int) -> HttpResponse:
     return render(request, "public/matching_detail.html", context)
 
 
+@cached_page
 def matching_json(request: HttpRequest, matching_id: int) -> HttpResponse:
     match = _matching(matching_id)
     problems = matching_problems(match)
@@ -186,3 +233,158 @@ def matching_json(request: HttpRequest, matching_id: int) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="teams-{match.pk}.json"'
     return response
+
+
+# --- published results (抽查结果公示) ----------------------------------------------------------
+
+PAGE_SIZE = 50
+CODE_LIKE = re.compile(r"(?=.*\d)[0-9A-Z]{4,18}")  # a credit code or registration number prefix
+LETTERS = re.compile(r"[a-z]+")  # pinyin initials
+
+
+def _paged(request: HttpRequest, rows: Any, *, query: str = "") -> tuple[list[Any], dict[str, Any]]:
+    """One page of `rows` (PAGE_SIZE, one more fetched to know whether a next page exists; no
+    count, so a page of a large task stays one indexed query)."""
+    number = page_number(request.GET.get("page"))
+    start = (number - 1) * PAGE_SIZE
+    fetched = list(rows[start : start + PAGE_SIZE + 1])
+    page = {
+        "number": number,
+        "count": None,
+        "has_previous": number > 1,
+        "has_next": len(fetched) > PAGE_SIZE,
+        "query": query,
+    }
+    return fetched[:PAGE_SIZE], page
+
+
+@cached_page
+def result_index(request: HttpRequest) -> HttpResponse:
+    """抽查结果公示: every task (plan item of a published plan) with published results."""
+    counts = (
+        PublishedItem.objects.filter(published__in=live_results().values("pk"))
+        .values("plan_item")
+        .annotate(n=Count("published", distinct=True))
+    )
+    by_item = {row["plan_item"]: row["n"] for row in counts}
+    items = published_items().filter(pk__in=list(by_item)).order_by("-plan__year", "position")
+    rows = [(item, by_item[item.pk]) for item in items]
+    withdrawn = published_results().filter(withdrawn_at__isnull=False).order_by("-withdrawn_at")
+    return render(request, "public/result_index.html", {"rows": rows, "withdrawn": withdrawn[:20]})
+
+
+@cached_page
+def task_results(request: HttpRequest, item_id: int) -> HttpResponse:
+    """The published results of one task (plan item), newest first, paged."""
+    item = get_object_or_404(published_items(), pk=item_id)
+    rows = (
+        published_results()
+        .filter(items__plan_item=item)
+        .order_by("-published_on", "-pk")
+        .distinct()
+    )
+    records, page = _paged(request, rows)
+    draws = published_draws().filter(item=item).order_by("round_number")
+    context = {"item": item, "records": records, "page": page, "draws": draws}
+    return render(request, "public/task_results.html", context)
+
+
+def _search_filter(text: str) -> Q | None:
+    cleaned = " ".join(text.split())[:100]
+    if not cleaned:
+        return None
+    code = normalise_code(cleaned)
+    if CODE_LIKE.fullmatch(code):
+        return code_prefix("credit_code", code) | code_prefix("entity_key", code)
+    letters = "".join(cleaned.lower().split())
+    if LETTERS.fullmatch(letters):
+        return code_prefix("name_initials", letters) | Q(entity_name__icontains=cleaned)
+    return Q(entity_name__contains=cleaned)
+
+
+@cached_page
+def search(request: HttpRequest) -> HttpResponse:
+    """Search every published result by entity name, credit code or pinyin initials."""
+    text = request.GET.get("q", "")
+    query = _search_filter(text)
+    records: list[PublishedResult] = []
+    page: dict[str, Any] = {}
+    if query is not None:
+        rows = published_results().filter(query).order_by("-published_on", "-pk")
+        records, page = _paged(request, rows, query=urlencode({"q": text.strip()}))
+    return render(
+        request, "public/search.html", {"q": text.strip(), "records": records, "page": page}
+    )
+
+
+@cached_page
+def result_detail(request: HttpRequest, published_id: int) -> HttpResponse:
+    published = get_object_or_404(published_results(), pk=published_id)
+    problems = publication_problems(published)
+    context = {
+        "published": published,
+        "s": published.snapshot,
+        "integrity_problems": problems,
+        "deadline": deadline_state(
+            published.due_on, published.published_on, published.published_on
+        ),
+    }
+    return render(request, "public/result_detail.html", context)
+
+
+@cached_page
+def entity(request: HttpRequest, entity_key: str) -> HttpResponse:
+    """An entity's page: all its published checks (withdrawn ones marked)."""
+    records = list(
+        published_results()
+        .filter(entity_key=entity_key)
+        .prefetch_related("items")
+        .order_by("-inspected_on", "-pk")[:500]
+    )
+    if not records:
+        raise Http404("没有该检查对象公示的检查结果")
+    return render(request, "public/entity.html", {"records": records, "latest": records[0]})
+
+
+@cached_page
+def statistics(request: HttpRequest) -> HttpResponse:
+    """Counts of published (not withdrawn) results by item, result category and month; a count
+    small enough to point at one entity is shown as "少于N"."""
+    threshold = settings.SPOTCHECK_PUBLIC_MIN_COUNT
+    live = PublishedItem.objects.filter(published__in=live_results().values("pk"))
+    by_item_rows = (
+        live.values("plan_item__plan__year", "plan_item__number", "plan_item__name")
+        .annotate(n=Count("pk"))
+        .order_by("-plan_item__plan__year", "plan_item__number")
+    )
+    by_item = [
+        (
+            f"{r['plan_item__plan__year']}年 事项{r['plan_item__number']} {r['plan_item__name']}",
+            r["n"],
+        )
+        for r in by_item_rows
+    ]
+    labels = {c.code: c.label for c in CATEGORIES}
+    by_category = [
+        (labels.get(r["category"], r["category"] or "未定"), r["n"])
+        for r in live.values("category").annotate(n=Count("pk")).order_by("-n")
+    ]
+    by_month = [
+        (f"{r['month']:%Y-%m}", r["n"])
+        for r in live_results()
+        .annotate(month=TruncMonth("published_on"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .order_by("month")
+    ]
+    tables = [
+        ("按抽查事项（事项检查结果数）", _suppressed(by_item, threshold)),
+        ("按检查结果（事项检查结果数）", _suppressed(by_category, threshold)),
+        ("按公示月份（检查对象数）", _suppressed(by_month, threshold)),
+    ]
+    return render(request, "public/statistics.html", {"tables": tables, "threshold": threshold})
+
+
+def _suppressed(rows: list[tuple[str, int]], threshold: int) -> list[tuple[str, int | None]]:
+    shown = suppress_small_counts(dict(rows), threshold=threshold)
+    return [(label, shown[label]) for label, _ in rows]

@@ -29,7 +29,9 @@ from spotcheck.accounts.permissions import RIGHTS
 from spotcheck.api import api
 from spotcheck.inspections.actions import build_visits, match_teams_for_round, register_event
 from spotcheck.inspections.models import Event, JointProposal, TeamMatching, Visit
+from spotcheck.public.actions import publish_results
 from spotcheck.registry.models import Entity, Inspector, Recusal
+from tests.public.helpers import approve_visit
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +71,18 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "moved:matching": (None, "GET", "matching"),
     "moved:matching_json": (None, "GET", "matching"),
     "moved:draw_json": (None, "GET", "draw"),
+    "public:items": (None, "GET", None),
+    "public:plans": (None, "GET", None),
+    "public:results": (None, "GET", None),
+    "public:search": (None, "GET", None),
+    "public:task_results": (None, "GET", "item"),
+    "public:result": (None, "GET", "published"),
+    "public:entity": (None, "GET", "entity_key"),
+    "public:statistics": (None, "GET", None),
+    # publishing results (the unit's page)
+    "publication:page": ("result.publish", "GET", None),
+    "publication:publish": ("result.publish", "POST", None),
+    "publication:withdraw": ("result.publish", "GET", "published"),
     # visits and teams
     "inspections:list": ("visit.view", "GET", None),
     "inspections:print": ("visit.view", "GET", None),
@@ -192,7 +206,7 @@ class World:
 
 
 @pytest.fixture
-def world(unit, published_plan, executed_draws, directory, coordinator) -> World:
+def world(unit, published_plan, executed_draws, directory, coordinator, unit_leader) -> World:
     build_visits(plan=published_plan, round=1, actor=coordinator)
     match_teams_for_round(plan=published_plan, round=1, actor=coordinator)
     visit = Visit.objects.filter(plan=published_plan, responsible_unit=unit).first()
@@ -216,6 +230,15 @@ def world(unit, published_plan, executed_draws, directory, coordinator) -> World
             ticket="0.1",
         )
     draw = next(iter(executed_draws.values())).draw
+    # a published result (another visit of the unit): the portal's result and entity pages
+    published_visit = (
+        Visit.objects.filter(plan=published_plan, responsible_unit=unit, members__isnull=False)
+        .exclude(pk=visit.pk)
+        .distinct()
+        .first()
+    )
+    result = approve_visit(published_visit, unit_leader)
+    published = publish_results(results=[result], actor=unit_leader).results.get()
     entity = Entity.objects.filter(agency=published_plan.agency).first()
     inspector = Inspector.objects.filter(agency=published_plan.agency).first()
     objects = {
@@ -230,6 +253,8 @@ def world(unit, published_plan, executed_draws, directory, coordinator) -> World
         "entity": entity.pk,
         "inspector": inspector.pk,
         "recusal": Recusal.objects.filter(entity__agency=published_plan.agency).first().pk,
+        "published": published.pk,
+        "entity_key": published.entity_key,
         "upload": "x" * 32,  # no such upload: the allowed get 404, the others are refused first
     }
     secrets = [entity.name, entity.public_id, inspector.certificate_number, visit.entity_name]
