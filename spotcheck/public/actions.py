@@ -132,7 +132,7 @@ def publish_results(
     if not ids:
         raise PublicationError("请选择要公示的检查结果")
     locked = list(
-        Result.objects.select_for_update()
+        Result.objects.select_for_update(of=("self",))
         .select_related("visit", "visit__plan", "visit__plan__agency", "visit__entity")
         .filter(pk__in=ids)
         .order_by("pk")
@@ -217,7 +217,7 @@ def publish_on_approval(*, result: Result, actor: Actor) -> Publication | None:
 def withdraw_published(*, published: PublishedResult, reason: str, actor: Actor) -> PublishedResult:
     """Withdraw a published record: it stays, marked withdrawn with the date and the reason."""
     published = (
-        PublishedResult.objects.select_for_update()
+        PublishedResult.objects.select_for_update(of=("self",))
         .select_related("result__visit__plan")
         .get(pk=published.pk)
     )
