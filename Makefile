@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-pg bench lint format clean
+.PHONY: install run serve test test-pg bench lint format clean
 
 install: $(STAMP)
 
@@ -22,6 +22,18 @@ run: install
 	$(BIN)/spotcheck setup-demo
 	@echo "spotcheck 正在 http://127.0.0.1:8000 提供服务（Ctrl-C 停止）"
 	$(BIN)/spotcheck runserver 127.0.0.1:8000
+
+# Production-style serving: gunicorn (spotcheck/gunicorn_conf.py: workers from the CPU count)
+# with WhiteNoise serving hashed static files, DEBUG off. SECRET_KEY must come from the
+# environment (settings refuse to start without it); DATABASE_URL, ALLOWED_HOSTS, BIND,
+# WEB_CONCURRENCY as needed. Migrates and collects static files first.
+serve: export DEBUG := 0
+serve: export STATIC_ROOT ?= $(CURDIR)/var/static
+serve: install
+	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY (at least 50 random characters), e.g. SECRET_KEY=\$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')" >&2; exit 2; }
+	$(BIN)/spotcheck migrate --noinput
+	$(BIN)/spotcheck collectstatic --noinput --clear -v 0
+	$(BIN)/gunicorn -c python:spotcheck.gunicorn_conf
 
 test: install
 	$(BIN)/python -m pytest -n auto

@@ -6,6 +6,7 @@ DEBUG           "1" for a local development run (debug pages, a fixed local key)
 ALLOWED_HOSTS   comma-separated host names
 HTTPS           "1" when served over TLS (directly or behind a proxy that sets
                 X-Forwarded-Proto): secure cookies, HSTS, redirect to https
+STATIC_ROOT     where `spotcheck collectstatic` puts static files (STATIC_MANIFEST: see below)
 SPOTCHECK_AUDIT_KEY  optional key: the audit chain is then an HMAC-SHA256 chain
 SPOTCHECK_*     domain defaults (see the bottom of this file)
 
@@ -148,7 +149,23 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "spotcheck" / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
-WHITENOISE_USE_FINDERS = True
+# STATIC_MANIFEST=1 (the default when STATIC_ROOT is set, as `make serve` does): `collectstatic`
+# writes hashed, compressed copies and a manifest; pages link the hashed names, which WhiteNoise
+# serves from STATIC_ROOT with a far-future cache. A page naming a file missing from the manifest
+# fails loudly. Unset (development, tests), files are served from the app folders as they are.
+# STATIC_COMPRESS=0 skips the gzip/brotli copies (collectstatic is then several times faster).
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", "STATIC_ROOT" in os.environ)
+if not STATIC_MANIFEST:
+    STATIC_STORAGE = "django.contrib.staticfiles.storage.StaticFilesStorage"
+elif env_bool("STATIC_COMPRESS", True):
+    STATIC_STORAGE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
+else:
+    STATIC_STORAGE = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": STATIC_STORAGE},
+}
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 WHITENOISE_AUTOREFRESH = DEBUG
 if "STATIC_ROOT" not in os.environ:
     # Unset, static files are served from the app folders (WHITENOISE_USE_FINDERS) and
@@ -170,6 +187,7 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes on the plain-HTTP loopback port
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
@@ -201,7 +219,11 @@ SPOTCHECK_MIN_SEED_DIGITS = int(os.environ.get("SPOTCHECK_MIN_SEED_DIGITS", "20"
 SPOTCHECK_MIN_WITNESSES = int(os.environ.get("SPOTCHECK_MIN_WITNESSES", "2"))
 # Results: working days from inspection to publication (counted with chinesecalendar).
 SPOTCHECK_PUBLISH_RESULTS_WORKDAYS = int(os.environ.get("SPOTCHECK_PUBLISH_RESULTS_WORKDAYS", "20"))
+# Results due within this many calendar days are listed as nearly due (/results/due/).
+SPOTCHECK_RESULTS_DUE_SOON_DAYS = int(os.environ.get("SPOTCHECK_RESULTS_DUE_SOON_DAYS", "5"))
 SPOTCHECK_MIN_MEMBERS_PRESENT = int(os.environ.get("SPOTCHECK_MIN_MEMBERS_PRESENT", "2"))
+# Scheduled visits: the longest range of days a visit may be scheduled on.
+SPOTCHECK_SCHEDULE_MAX_DAYS = int(os.environ.get("SPOTCHECK_SCHEDULE_MAX_DAYS", "5"))
 
 # Optional: with a key, the audit chain is HMAC-SHA256 under it, so nobody with database access
 # but without the key can re-hash an edited chain. Keep it outside the database and its backups.

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from spotcheck.api import api
+from spotcheck.health import healthz
 from spotcheck.public import views as public_views
 
 handler403 = "spotcheck.errors.handler403"
@@ -30,4 +31,5 @@ urlpatterns = [
     path("registry/", include("spotcheck.registry.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
 ]

@@ -58,6 +58,8 @@ RIGHTS: dict[str, tuple[str, ...]] = {
     # reviews; the actions check the seat and the unit
     "result.record": (Role.UNIT_LEADER, Role.INSPECTOR),
     "result.review": (Role.UNIT_LEADER,),
+    "result.export": STAFF_ROLES,  # the results sheet of the visits the user sees (web download)
+    "result.due": LEADERS,  # overdue and nearly due results per unit (unit leaders: their unit)
     # publication (issue 10): the unit leader publishes their unit's approved results in
     # batches and withdraws a published record with a reason; coordinators for the agency
     "result.publish": (Role.UNIT_LEADER, Role.COORDINATOR),

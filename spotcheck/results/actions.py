@@ -29,14 +29,18 @@ from spotcheck.accounts.permissions import Actor, ensure_actor_agency, is_deploy
 from spotcheck.audit.models import actor_label, record
 from spotcheck.inspections.models import Visit, VisitItem
 from spotcheck.lib import results as rules
-from spotcheck.lib.workdays import publication_deadline
+from spotcheck.lib.directory import RowError
+from spotcheck.lib.resultfile import ResultSheet, SheetVisit, VisitContext, check_sheet
+from spotcheck.lib.workdays import Overrides, publication_deadline
 from spotcheck.limits import LimitError, check_fields
+from spotcheck.plans.models import Plan
 from spotcheck.results.models import (
     CheckpointFinding,
     ItemResult,
     Measure,
     Result,
     ResultVersion,
+    workday_overrides,
 )
 
 Role = rules.Role
@@ -259,12 +263,17 @@ def _write_content(result: Result, content: ResultInput, actor: Actor) -> None:
     refresh_categories(result)
 
 
-def _set_deadline(result: Result) -> None:
+def _set_deadline(result: Result, overrides: Overrides | None = None) -> None:
+    """Due for publication N working days after the inspection (a setting), counted with
+    chinesecalendar and the administrators' holiday table; a year neither covers is estimated
+    Monday to Friday with a warning (due_warning), never an error."""
     if result.inspected_on is None:
         result.due_on, result.due_warning = None, ""
         return
     deadline = publication_deadline(
-        result.inspected_on, workdays=settings.SPOTCHECK_PUBLISH_RESULTS_WORKDAYS
+        result.inspected_on,
+        workdays=settings.SPOTCHECK_PUBLISH_RESULTS_WORKDAYS,
+        overrides=workday_overrides() if overrides is None else overrides,
     )
     result.due_on = deadline.due
     result.due_warning = "\n".join(deadline.warnings)
@@ -413,6 +422,39 @@ def _bump(result: Result, *fields: str) -> None:
 
 
 # --- actions --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def refresh_deadlines(*, actor: Actor, since: date | None = None) -> int:
+    """Recompute the publication deadline of every unpublished result inspected on or after
+    `since` (all when None), after administrators changed the holiday table or the setting.
+    Returns how many deadlines changed; one audit entry lists them."""
+    overrides = workday_overrides()
+    results = Result.objects.select_for_update().filter(inspected_on__isnull=False)
+    results = results.exclude(state=rules.ReviewState.PUBLISHED)
+    if since is not None:
+        results = results.filter(inspected_on__gte=since)
+    changed: list[dict[str, Any]] = []
+    for result in results.order_by("pk"):
+        before = (result.due_on, result.due_warning)
+        _set_deadline(result, overrides)
+        if (result.due_on, result.due_warning) != before:
+            result.save(update_fields=["due_on", "due_warning", "updated_at"])
+            changed.append(
+                {
+                    "visit": result.visit_id,
+                    "from": before[0],
+                    "to": result.due_on,
+                    "estimated": bool(result.due_warning),
+                }
+            )
+    record(
+        actor=actor,
+        action="result.refresh_deadlines",
+        obj=None,
+        details={"since": since, "changed": changed},
+    )
+    return len(changed)
 
 
 @transaction.atomic
@@ -665,3 +707,207 @@ def close_measure(
         },
     )
     return measure
+
+
+# --- results typed in from paper (spotcheck import-results) ------------------------------------
+
+
+class ResultFileError(ValueError):
+    """The sheet is refused as a whole; `errors` name the row and column of each problem."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__("；".join(map(str, errors)))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    recorded: tuple[str, ...]
+    """Visit keys recorded and submitted for review."""
+    measures: int
+    blank: int
+    """Visits of the sheet with nothing filled in (left alone)."""
+
+
+def _sheet_visits(
+    sheet: ResultSheet, plan: Plan | None, round: int | None
+) -> tuple[dict[str, Visit], list[RowError]]:
+    refs = {ref: v for ref, v in sheet.visits.items() if not v.blank}
+    found = Visit.objects.filter(visit_key__in=list(refs)).select_related("plan")
+    if plan is not None:
+        found = found.filter(plan=plan)
+    if round is not None:
+        found = found.filter(round=round)
+    by_key: dict[str, list[Visit]] = {}
+    for visit in found:
+        by_key.setdefault(visit.visit_key, []).append(visit)
+    visits: dict[str, Visit] = {}
+    errors: list[RowError] = []
+    for ref, sheet_visit in refs.items():
+        matches = by_key.get(ref, [])
+        if len(matches) > 1:
+            errors.append(
+                RowError(
+                    sheet_visit.first_row,
+                    "检查编号",
+                    f"“{ref}”对应{len(matches)}个检查任务（不同计划或轮次），请指定计划和轮次",
+                )
+            )
+        elif matches:
+            visits[ref] = matches[0]
+    return visits, errors
+
+
+def _context(visit: Visit) -> VisitContext:
+    items = visit.visit_items.select_related("item")
+    return VisitContext(
+        team=tuple(m.inspector.certificate_number for m in visit.current_members()),
+        checkpoints={_item_key(vi): checkpoint_texts(vi) for vi in items},
+        item_titles={_item_key(vi): vi.item.name for vi in items},
+    )
+
+
+def _sheet_content(visit: Visit, sheet_visit: SheetVisit) -> ResultInput:
+    members = {m.inspector.certificate_number: m.pk for m in visit.current_members()}
+    record_ = sheet_visit.record(tuple(members))
+    visit_items = {_item_key(vi): vi for vi in visit.visit_items.select_related("item")}
+    return ResultInput(
+        way=record_.way or "",
+        inspected_on=record_.inspected_on,
+        present=tuple(members[cert] for cert in record_.present),
+        representative=record_.representative,
+        ending=record_.ending or "",
+        items=tuple(
+            ItemInput(
+                visit_item_id=visit_items[item.item_key].pk,
+                category=item.category or "",
+                findings=tuple(
+                    FindingInput(
+                        number=f.number,
+                        finding=f.finding.value if f.finding else "",
+                        reason=f.reason,
+                        problem=f.problem,
+                        note=f.note,
+                    )
+                    for f in item.findings
+                ),
+            )
+            for item in record_.items
+        ),
+    )
+
+
+def _import_measures(result: Result, sheet_visit: SheetVisit, actor: Actor) -> int:
+    """Add the sheet's measures the result does not have yet, and close those the sheet closes."""
+    count = 0
+    item_results = {
+        _item_key(ir.visit_item): ir for ir in result.items.select_related("visit_item__item")
+    }
+    for key, sheet_item in sheet_visit.items.items():
+        item_result = item_results[key]
+        for wanted in sheet_item.measures:
+            same = [
+                m
+                for m in item_result.measures.all()
+                if (m.kind, m.opened_on, m.deadline, m.case_number, m.agency, m.text)
+                == (
+                    wanted.kind.value,
+                    wanted.opened_on,
+                    wanted.deadline,
+                    wanted.case_number,
+                    wanted.agency,
+                    wanted.text,
+                )
+            ]
+            measure = same[0] if same else None
+            if measure is None:
+                measure = add_measure(
+                    item_result=item_result,
+                    kind=wanted.kind.value,
+                    opened_on=wanted.opened_on,
+                    deadline=wanted.deadline,
+                    case_number=wanted.case_number,
+                    agency=wanted.agency,
+                    text=wanted.text,
+                    actor=actor,
+                )
+                count += 1
+            if wanted.closed_on is not None and measure.closed_on is None:
+                close_measure(
+                    measure=measure,
+                    closed_on=wanted.closed_on,
+                    closing_text=wanted.closing_text,
+                    actor=actor,
+                )
+    return count
+
+
+@transaction.atomic
+def import_results(
+    *,
+    sheet: ResultSheet,
+    actor: Actor,
+    plan: Plan | None = None,
+    round: int | None = None,
+    filename: str = "",
+) -> ImportReport:
+    """Record and submit for review every visit the sheet fills in, through the same actions
+    as the result page (each audited, the console acting as the unit leader). All or nothing:
+    any problem, in the file or against the system (unknown visit, a stranger present, a missing
+    checkpoint, a result already submitted or approved), raises ResultFileError naming the row and
+    column, and nothing is written."""
+    errors = list(sheet.errors)
+    if errors:
+        raise ResultFileError(errors)
+    visits, errors = _sheet_visits(sheet, plan, round)
+    contexts = {ref: _context(visit) for ref, visit in visits.items()}
+    errors += check_sheet(
+        sheet,
+        contexts,
+        min_present=settings.SPOTCHECK_MIN_MEMBERS_PRESENT,
+        today=timezone.localdate(),
+    )
+    stored = {r.visit_id: r for r in Result.objects.filter(visit__in=list(visits.values()))}
+    for ref, visit in visits.items():
+        result = stored.get(visit.pk)
+        if result is not None and not rules.is_editable(result.review_state):
+            errors.append(
+                RowError(
+                    sheet.visits[ref].first_row,
+                    "检查编号",
+                    f"该检查的结果为“{result.review_state.label}”，不能通过导入修改"
+                    "（待审核的须先退回；已审核的须更正）",
+                )
+            )
+    if errors:
+        raise ResultFileError(sorted(errors, key=lambda e: e.row))
+    recorded: list[str] = []
+    measures = 0
+    for ref, visit in visits.items():
+        sheet_visit = sheet.visits[ref]
+        try:
+            result = stored.get(visit.pk)
+            result = save_draft(
+                visit=visit,
+                content=_sheet_content(visit, sheet_visit),
+                revision=result.revision if result else 0,
+                actor=actor,
+            )
+            measures += _import_measures(result, sheet_visit, actor)
+            submit_result(result=result, actor=actor)
+        except ResultInputError as exc:
+            errors += [RowError(sheet_visit.first_row, "检查编号", e) for e in exc.errors]
+        except (ValueError, PermissionDenied) as exc:
+            errors.append(RowError(sheet_visit.first_row, "检查编号", str(exc)))
+        else:
+            recorded.append(ref)
+    if errors:
+        raise ResultFileError(errors)  # rolls back every visit recorded above
+    blank = sum(1 for v in sheet.visits.values() if v.blank)
+    record(
+        actor=actor,
+        action="result.import",
+        obj=None,
+        details={"file": filename, "visits": recorded, "measures": measures, "blank": blank},
+    )
+    return ImportReport(recorded=tuple(recorded), measures=measures, blank=blank)

@@ -16,10 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from spotcheck.inspections.models import Visit, VisitItem
 from spotcheck.lib import results as rules
+from spotcheck.lib.workdays import Overrides
 
 LOCKED_STATES = frozenset({rules.ReviewState.APPROVED.value, rules.ReviewState.PUBLISHED.value})
 
@@ -41,6 +43,12 @@ class ResultQuerySet(models.QuerySet[Any]):
         raise ResultLockedError(f"{self.model._meta.verbose_name}不能删除")
 
 
+def _choices(name: str, pairs: list[tuple[str, str]]) -> Any:
+    """TextChoices of (stored value, Chinese label) pairs. The functional API takes (member
+    name, value) pairs: passing (value, label) straight would store the label as the value."""
+    return models.TextChoices(name, [(value.upper(), (value, label)) for value, label in pairs])  # type: ignore[misc]
+
+
 def _stored_state(result_id: int | None) -> str | None:
     if result_id is None:
         return None
@@ -50,13 +58,9 @@ def _stored_state(result_id: int | None) -> str | None:
 
 
 class Result(models.Model):
-    State = models.TextChoices(  # type: ignore[misc]
-        "State", [(s.value, s.label) for s in rules.ReviewState]
-    )
-    Way = models.TextChoices("Way", list(rules.WAYS.items()))  # type: ignore[misc]
-    Ending = models.TextChoices(  # type: ignore[misc]
-        "Ending", [(c.code, c.label) for c in rules.ENDINGS]
-    )
+    State = _choices("State", [(s.value, s.label) for s in rules.ReviewState])
+    Way = _choices("Way", list(rules.WAYS.items()))
+    Ending = _choices("Ending", [(c.code, c.label) for c in rules.ENDINGS])
 
     visit = models.OneToOneField(
         Visit, verbose_name="检查任务", on_delete=models.PROTECT, related_name="result"
@@ -112,6 +116,10 @@ class Result(models.Model):
             "reviewed_at",
             "reviewed_by",
             "updated_at",
+            # derived from the inspection date and the holiday calendar, not recorded content:
+            # refreshed when administrators enter a year's holidays (refresh_deadlines)
+            "due_on",
+            "due_warning",
         }
     )
 
@@ -165,9 +173,7 @@ class _ResultPart(models.Model):
 
 
 class ItemResult(_ResultPart):
-    Category = models.TextChoices(  # type: ignore[misc]
-        "Category", [(c.code, c.label) for c in rules.CATEGORIES]
-    )
+    Category = _choices("Category", [(c.code, c.label) for c in rules.CATEGORIES])
 
     result = models.ForeignKey(Result, on_delete=models.PROTECT, related_name="items")
     visit_item = models.ForeignKey(VisitItem, on_delete=models.PROTECT, related_name="results")
@@ -198,9 +204,7 @@ class ItemResult(_ResultPart):
 
 
 class CheckpointFinding(_ResultPart):
-    Finding = models.TextChoices(  # type: ignore[misc]
-        "Finding", [(f.value, label) for f, label in rules.FINDING_LABELS.items()]
-    )
+    Finding = _choices("Finding", [(f.value, label) for f, label in rules.FINDING_LABELS.items()])
 
     item_result = models.ForeignKey(ItemResult, on_delete=models.PROTECT, related_name="findings")
     number = models.PositiveSmallIntegerField("检查要点序号")
@@ -226,9 +230,7 @@ class CheckpointFinding(_ResultPart):
 
 
 class Measure(_ResultPart):
-    Kind = models.TextChoices(  # type: ignore[misc]
-        "Kind", [(k.value, label) for k, label in rules.MEASURE_KINDS.items()]
-    )
+    Kind = _choices("Kind", [(k.value, label) for k, label in rules.MEASURE_KINDS.items()])
 
     item_result = models.ForeignKey(ItemResult, on_delete=models.PROTECT, related_name="measures")
     kind = models.CharField("措施", max_length=20, choices=Kind.choices)
@@ -297,3 +299,43 @@ class ResultVersion(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ResultLockedError("检查结果版本不能删除")
+
+
+class HolidayOverride(models.Model):
+    """A holiday or make-up working day (调休上班) kept by administrators in the admin, for the
+    years chinesecalendar does not cover (or to correct it). Holiday arrangements are the State
+    Council's, the same for every agency: one table for the server. Listing any day of a year
+    declares the year covered (its other days count Monday to Friday), see lib.workdays."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", "放假（节假日）"
+        WORKDAY = "workday", "上班（调休工作日）"
+
+    day = models.DateField("日期", unique=True)
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    note = models.CharField("说明", max_length=100, blank=True, help_text="如：2027年国庆节")
+
+    class Meta:
+        verbose_name = "节假日调整"
+        verbose_name_plural = "节假日调整（chinesecalendar未覆盖的年份）"
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day.isoformat()} {self.get_kind_display()}"
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.WORKDAY and self.day is not None and self.day.weekday() < 5:
+            raise ValidationError(
+                {
+                    "kind": f"{self.day.isoformat()}是周一至周五，本来就是工作日；调休工作日应为周六或周日"
+                }
+            )
+
+
+def workday_overrides() -> Overrides:
+    """The administrators' table as lib.workdays takes it (one query)."""
+    rows = list(HolidayOverride.objects.values_list("day", "kind"))
+    return Overrides.of(
+        holidays=[day for day, kind in rows if kind == HolidayOverride.Kind.HOLIDAY],
+        workdays=[day for day, kind in rows if kind == HolidayOverride.Kind.WORKDAY],
+    )

@@ -4,6 +4,8 @@ from spotcheck.results import views
 
 app_name = "results"
 urlpatterns = [
+    path("due/", views.due_list, name="due"),
+    path("plans/<int:plan_id>/export/", views.export_sheet, name="export"),
     path("visits/<int:visit_id>/", views.result_page, name="visit"),
     path("visits/<int:visit_id>/save/", views.result_save, name="save"),
     path("visits/<int:visit_id>/review/", views.result_review, name="review"),

@@ -4,22 +4,29 @@ a refused step comes back as a message on the page."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from spotcheck.accounts.permissions import right_required
+from spotcheck.accounts.permissions import is_deployment_wide, right_required, user_agency_id
 from spotcheck.inspections.models import Visit
-from spotcheck.inspections.selectors import get_visit_for_user
+from spotcheck.inspections.selectors import get_visit_for_user, visits_for_user
 from spotcheck.lib import results as rules
-from spotcheck.results import actions
+from spotcheck.plans.models import Plan
+from spotcheck.results import actions, selectors
 from spotcheck.results.actions import FindingInput, ItemInput, ResultInput
+from spotcheck.results.exports import EXPORT_TYPES, export_results
 from spotcheck.results.models import Result
 
 
@@ -168,3 +175,44 @@ def result_review(request: HttpRequest, visit_id: int) -> HttpResponse:
     except (ValueError, PermissionDenied) as exc:
         messages.error(request, str(exc))
     return _page(visit)
+
+
+@right_required("result.due")
+def due_list(request: HttpRequest) -> HttpResponse:
+    """Overdue and nearly due results per unit, for leaders and coordinators."""
+    today = timezone.localdate()
+    soon_days = settings.SPOTCHECK_RESULTS_DUE_SOON_DAYS
+    results = selectors.results_for_user(request.user)
+    units = selectors.due_results(results, today=today, soon_days=soon_days)
+    warnings = selectors.deadline_warnings(results)
+    context = {"units": units, "today": today, "soon_days": soon_days, "warnings": warnings}
+    return render(request, "results/due_list.html", context)
+
+
+@right_required("result.export")
+def export_sheet(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """The results sheet of a plan's visits the user may see (?round=N, ?format=csv|xlsx)."""
+    visits = visits_for_user(request.user).filter(plan_id=plan_id)
+    plans = Plan.objects.all()
+    if not is_deployment_wide(request.user):
+        # the own agency's plans, and those a cooperating department has visible visits in
+        own = Q(agency_id=user_agency_id(request.user))
+        plans = plans.filter(own | Q(pk__in=visits.values("plan_id")))
+    plan = get_object_or_404(plans, pk=plan_id)
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in EXPORT_TYPES:
+        raise Http404("不支持的格式")
+    round_text = request.GET.get("round", "")
+    name = f"检查结果表-{plan.year}"
+    if round_text:
+        if not round_text.isdigit():
+            raise Http404("轮次有误")
+        visits = visits.filter(round=int(round_text))
+        name += f"-第{round_text}轮"
+    buffer = io.BytesIO()
+    export_results(buffer, fmt, visits)
+    response = HttpResponse(buffer.getvalue(), content_type=EXPORT_TYPES[fmt])
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"{name}.{fmt}"
+    )
+    return response

@@ -1,0 +1,37 @@
+"""gunicorn settings for `make serve` and production: `gunicorn -c python:spotcheck.gunicorn_conf`.
+
+Read from the environment, like spotcheck.settings:
+
+BIND              address to listen on (default 127.0.0.1:8000; behind a reverse proxy keep loopback)
+WEB_CONCURRENCY   worker processes (default: 2 × CPU count + 1, at most 16)
+GUNICORN_THREADS  threads per worker (default 1)
+GUNICORN_TIMEOUT  seconds before a silent worker is restarted (default 60: imports and exports
+                  of large directories run inside a request)
+"""
+
+import multiprocessing
+import os
+
+
+def default_workers(cpu_count: int | None = None) -> int:
+    """gunicorn's rule of thumb, 2 × cores + 1, capped: each worker holds its own connections."""
+    cores = cpu_count if cpu_count is not None else multiprocessing.cpu_count()
+    return max(2, min(2 * cores + 1, 16))
+
+
+wsgi_app = "spotcheck.wsgi:application"
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY") or default_workers())
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 30
+# Workers are forked after the application is imported: one import, less memory, a start-up
+# error (missing SECRET_KEY, bad DATABASE_URL) stops the master at once instead of looping.
+preload_app = True
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no access log
+errorlog = "-"
+# Loopback-only default; a reverse proxy in front sets X-Forwarded-For / -Proto (see settings).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# gunicorn's runtime control socket defaults to one path per user, shared by every instance;
+# spotcheck is managed through systemd (or make serve), so it is off.
+control_socket_disable = True
