@@ -18,7 +18,7 @@ from spotcheck.draws import actions
 from spotcheck.draws.forms import CancelForm, PrepareForm, ReplaceForm, SeedForm
 from spotcheck.draws.models import Draw, DrawError
 from spotcheck.draws.selectors import get_draw_for_user
-from spotcheck.plans.models import plan_is_public
+from spotcheck.plans.models import Plan, plan_is_public
 from spotcheck.plans.selectors import get_item_for_user, items_for_user
 
 
