@@ -29,8 +29,8 @@ from spotcheck.accounts.permissions import RIGHTS
 from spotcheck.api import api
 from spotcheck.inspections.actions import build_visits, match_teams_for_round, register_event
 from spotcheck.inspections.models import Event, JointProposal, TeamMatching, Visit
-from spotcheck.public.actions import publish_results
 from spotcheck.plans.actions import publish_revision, start_revision, withdraw_item
+from spotcheck.public.actions import publish_results
 from spotcheck.registry.models import Entity, Inspector, Recusal
 from tests.public.helpers import approve_visit
 
