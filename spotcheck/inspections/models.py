@@ -80,6 +80,10 @@ class Event(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     registered_at = models.DateTimeField("登记时间", auto_now_add=True)
+    # A mistaken registration is cancelled (never deleted) before its ceremony: its visit goes.
+    cancelled_at = models.DateTimeField("取消时间", null=True, blank=True)
+    cancelled_by = models.CharField("取消人", max_length=150, blank=True)
+    cancel_reason = models.CharField("取消原因", max_length=300, blank=True)
 
     class Meta:
         verbose_name = "活动登记"
@@ -88,6 +92,10 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organiser}（{self.date:%Y-%m-%d}，{self.place}）"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
     @property
     def entity_key(self) -> str:

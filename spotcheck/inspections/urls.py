@@ -30,6 +30,7 @@ urlpatterns = [
     path("plans/<int:plan_id>/events/", views.event_register, name="event_register"),
     path("proposals/<int:proposal_id>/accept/", views.proposal_accept, name="accept"),
     path("events/<int:event_id>/match/", views.event_match, name="event_match"),
+    path("events/<int:event_id>/cancel/", views.event_cancel, name="event_cancel"),
     path("matchings/", views.matching_list, name="matchings"),
     path("matchings/<int:matching_id>/", views.matching_detail, name="matching"),
     path("draws/<int:draw_id>/draw.json", views.draw_json, name="draw_json"),

@@ -82,6 +82,7 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "inspections:event_register": ("round.manage", "POST", "plan"),
     "inspections:accept": ("round.manage", "POST", "proposal"),
     "inspections:event_match": ("round.manage", "POST", "event"),
+    "inspections:event_cancel": ("round.manage", "POST", "event"),
     "inspections:matchings": (None, "GET", None),
     "inspections:matching": (None, "GET", "matching"),
     "inspections:draw_json": (None, "GET", "draw"),

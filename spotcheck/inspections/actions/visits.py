@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from spotcheck.accounts.permissions import Actor, ensure_actor_agency
-from spotcheck.audit.models import record
+from spotcheck.audit.models import actor_label, record
 from spotcheck.inspections import sources
 from spotcheck.inspections.actions.common import (
     InspectionError,
@@ -29,6 +29,7 @@ from spotcheck.inspections.models import (
     Event,
     ItemSetting,
     JointProposal,
+    TeamMatching,
     Visit,
     VisitItem,
     item_qualifications,
@@ -283,13 +284,20 @@ def register_event(
     date: date,
     scale: str,
     actor: Actor,
+    organiser_entity: Entity | None = None,
 ) -> Event:
-    """Register an event of an event-driven item; every registered event gets a visit."""
+    """Register an event of an event-driven item; every registered event gets a visit. The
+    organiser is a unit of the directory (`organiser_entity`, or the directory unit of exactly
+    that name) or a new one entered by name. The date must lie inside the item's window."""
     ensure_actor_agency(actor, item.plan.agency_id)
     if not item.event_driven:
         raise InspectionError(f"事项{item_key(item)}不是按实际执行的事项，其检查对象须摇号抽取")
     if item.responsible_unit is None:
         raise InspectionError(f"事项{item_key(item)}没有责任单位，无法安排检查")
+    if organiser_entity is not None:
+        if organiser_entity.agency_id != item.plan.agency_id:
+            raise InspectionError("只能选择本机构名录中的单位")
+        organiser = organiser_entity.name
     organiser, place, scale = organiser.strip(), place.strip(), scale.strip()
     if not organiser or not place or not scale:
         raise InspectionError("须填写主办/承办单位、地点和规模")
@@ -297,10 +305,16 @@ def register_event(
         check_fields(Event, {"organiser": organiser, "place": place, "scale": scale})
     except LimitError as exc:
         raise InspectionError(str(exc)) from exc
-    if date.year != item.plan.year:
-        raise InspectionError(f"活动日期须在计划年度{item.plan.year}年内")
+    first, last = window_days(item.plan.year, *_window(item))
+    if not first <= date <= last:
+        raise InspectionError(
+            f"活动日期{date:%Y-%m-%d}不在事项{item_key(item)}的检查时间"
+            f"{first.month}月—{last.month}月（{first:%Y-%m-%d}至{last:%Y-%m-%d}）内"
+        )
     # Only the plan's agency's directory: another agency's entity is never linked.
-    entity = Entity.objects.filter(agency=item.plan.agency, name=organiser).first()
+    entity = organiser_entity or (
+        Entity.objects.filter(agency=item.plan.agency, name=organiser).order_by("pk").first()
+    )
     event = Event.objects.create(
         item=item,
         organiser=organiser,
@@ -345,5 +359,39 @@ def register_event(
             "scale": scale,
             "visit": visit.visit_key,
         },
+    )
+    return event
+
+
+@transaction.atomic
+def cancel_event(*, event: Event, reason: str, actor: Actor) -> Event:
+    """Cancel a mistaken event registration before its seed ceremony: the event is kept,
+    marked cancelled with the reason; its visit (no team yet) is removed."""
+    event = Event.objects.select_for_update().select_related("item__plan").get(pk=event.pk)
+    ensure_actor_agency(actor, event.item.plan.agency_id)
+    reason = reason.strip()
+    if not reason:
+        raise InspectionError("取消活动登记须写明原因")
+    try:
+        check_fields(Event, {"cancel_reason": reason})
+    except LimitError as exc:
+        raise InspectionError(str(exc)) from exc
+    if event.is_cancelled:
+        raise InspectionError("该活动登记已经取消")
+    if TeamMatching.objects.filter(event=event).exists():
+        raise InspectionError("该活动的检查组已经匹配（仪式已举行），不能再取消登记")
+    visit = Visit.objects.filter(event=event).first()
+    visit_key = visit.visit_key if visit is not None else ""
+    if visit is not None:
+        visit.delete()
+    event.cancelled_at = timezone.now()
+    event.cancelled_by = actor_label(actor)
+    event.cancel_reason = reason
+    event.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason"])
+    record(
+        actor=actor,
+        action="inspections.cancel_event",
+        obj=event,
+        details={"reason": reason, "visit": visit_key},
     )
     return event
