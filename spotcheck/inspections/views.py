@@ -31,6 +31,7 @@ from spotcheck.inspections.actions import (
     accept_joint_visit,
     build_visits,
     cancel_event,
+    decline_joint_visit,
     issue_verification_kit,
     match_event_team,
     match_teams_for_round,
@@ -477,6 +478,21 @@ def item_setting(request: HttpRequest, plan_id: int) -> HttpResponse:
     else:
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
     return redirect(_round_url(plan, 1))
+
+
+@require_POST
+@right_required("round.manage")
+def proposal_decline(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    proposal = get_object_or_404(
+        proposals_for_user(request.user).select_related("plan", "entity"), pk=proposal_id
+    )
+    try:
+        decline_joint_visit(proposal=proposal, actor=request.user)
+    except InspectionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{proposal.entity.name}：不予合并，各单位分别检查")
+    return redirect(_round_url(proposal.plan, proposal.round))
 
 
 @require_POST

@@ -145,7 +145,13 @@ def _rebuild(plan: Plan, round: int) -> BuildResult:
     keep = {v.visit_id for v in grouped.visits}
     VisitItem.objects.filter(visit__in=list(old.values())).delete()
     Visit.objects.filter(pk__in=[v.pk for k, v in old.items() if k not in keep]).delete()
-    JointProposal.objects.filter(plan=plan, round=round, accepted_at__isnull=True).delete()
+    JointProposal.objects.filter(
+        plan=plan, round=round, accepted_at__isnull=True, declined_at__isnull=True
+    ).delete()
+    declined = {
+        p.key: p
+        for p in JointProposal.objects.filter(plan=plan, round=round, declined_at__isnull=False)
+    }
 
     entities = {e.public_id: e for draw in draws for e in (drawn.entity for drawn in draw.targets)}
     drawn_by_key = {
@@ -198,7 +204,13 @@ def _rebuild(plan: Plan, round: int) -> BuildResult:
             )
         if len(lib_visit.item_keys) > 1:
             merged_items += len(lib_visit.item_keys)
+    proposed = {JointProposal.key_for(p.visit_ids) for p in grouped.proposals}
+    JointProposal.objects.filter(
+        pk__in=[p.pk for key, p in declined.items() if key not in proposed]
+    ).delete()
     for proposal in grouped.proposals:
+        if JointProposal.key_for(proposal.visit_ids) in declined:
+            continue  # declined once: the visits stay separate and it is not proposed again
         JointProposal.objects.create(
             plan=plan,
             round=round,
@@ -223,6 +235,8 @@ def accept_joint_visit(*, proposal: JointProposal, actor: Actor) -> Visit:
     proposal = JointProposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.is_accepted:
         raise InspectionError("该联合检查建议已经接受")
+    if proposal.is_declined:
+        raise InspectionError("该联合检查建议已决定不予合并")
     if round_locked(plan, proposal.round):
         raise InspectionError(f"第{proposal.round}轮检查组已匹配，不能再合并检查任务")
     proposal.accepted_at = timezone.now()
@@ -241,6 +255,31 @@ def accept_joint_visit(*, proposal: JointProposal, actor: Actor) -> Visit:
         details={"proposal": proposal.key, "units": proposal.units},
     )
     return visit
+
+
+@transaction.atomic
+def decline_joint_visit(*, proposal: JointProposal, actor: Actor) -> JointProposal:
+    """Decline a proposed joint visit: the units' visits stay separate; the proposal is kept as
+    declined and not proposed again when the round's visits are rebuilt."""
+    plan = lock_plan(proposal.plan)
+    ensure_actor_agency(actor, plan.agency_id)
+    proposal = JointProposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.is_accepted:
+        raise InspectionError("该联合检查建议已经接受，已合并为联合检查")
+    if proposal.is_declined:
+        raise InspectionError("该联合检查建议已决定不予合并")
+    if round_locked(plan, proposal.round):
+        raise InspectionError(f"第{proposal.round}轮检查组已匹配，检查任务已锁定")
+    proposal.declined_at = timezone.now()
+    proposal.declined_by = actor_label(actor)
+    proposal.save(update_fields=["declined_at", "declined_by"])
+    record(
+        actor=actor,
+        action="inspections.decline_joint_visit",
+        obj=proposal.entity,
+        details={"proposal": proposal.key, "units": proposal.units},
+    )
+    return proposal
 
 
 @transaction.atomic
@@ -306,6 +345,11 @@ def register_event(
     except LimitError as exc:
         raise InspectionError(str(exc)) from exc
     first, last = window_days(item.plan.year, *_window(item))
+    if date.year != item.plan.year:
+        raise InspectionError(
+            f"活动日期{date:%Y-%m-%d}须在计划年度{item.plan.year}年内，且在事项{item_key(item)}的"
+            f"检查时间{first.month}月—{last.month}月（{first:%Y-%m-%d}至{last:%Y-%m-%d}）内"
+        )
     if not first <= date <= last:
         raise InspectionError(
             f"活动日期{date:%Y-%m-%d}不在事项{item_key(item)}的检查时间"
