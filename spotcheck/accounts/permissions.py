@@ -62,6 +62,8 @@ RIGHTS: dict[str, tuple[str, ...]] = {
     "result.due": LEADERS,  # overdue and nearly due results per unit (unit leaders: their unit)
     # the verification kit discloses recusals: supervisors of the plan's agency only
     "matching.kit": (Role.SUPERVISOR,),
+    # the audit trail page (/audit/): the agency's entries and the chain's verification
+    "audit.view": AUDITORS,
 }
 
 

@@ -81,6 +81,7 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "inspections:item_setting": ("round.manage", "POST", "plan"),
     "inspections:event_register": ("round.manage", "POST", "plan"),
     "inspections:accept": ("round.manage", "POST", "proposal"),
+    "inspections:decline": ("round.manage", "POST", "proposal"),
     "inspections:event_match": ("round.manage", "POST", "event"),
     "inspections:event_cancel": ("round.manage", "POST", "event"),
     "inspections:matchings": (None, "GET", None),
@@ -94,6 +95,8 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "results:review": ("result.review", "POST", "visit"),
     "results:due": ("result.due", "GET", None),
     "results:export": ("result.export", "GET", "plan"),
+    # the audit trail
+    "audit:list": ("audit.view", "GET", None),
     # directories
     "registry:index": ("registry.view", "GET", None),
     "registry:entities": ("registry.view", "GET", None),
