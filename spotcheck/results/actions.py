@@ -15,7 +15,7 @@ conflict message, so two members never silently overwrite each other.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -29,12 +29,16 @@ from spotcheck.accounts.permissions import Actor, ensure_actor_agency, is_deploy
 from spotcheck.audit.models import actor_label, record
 from spotcheck.inspections.models import Visit, VisitItem
 from spotcheck.lib import results as rules
+from spotcheck.lib.attachments import AttachmentError
 from spotcheck.lib.directory import RowError
 from spotcheck.lib.resultfile import ResultSheet, SheetVisit, VisitContext, check_sheet
 from spotcheck.lib.workdays import Overrides, publication_deadline
 from spotcheck.limits import LimitError, check_fields
 from spotcheck.plans.models import Plan
+from spotcheck.registry.models import Inspector
+from spotcheck.results import files as files_
 from spotcheck.results.models import (
+    Attachment,
     CheckpointFinding,
     ItemResult,
     Measure,
@@ -55,7 +59,25 @@ class ResultInputError(ValueError):
 
 
 class ResultConflictError(ValueError):
-    """The draft was saved by someone else since the writer loaded it."""
+    """The draft was saved by someone else since the writer loaded it: `by` (who saved last,
+    by name), `at` (when) and `revision` (the stored one) say so to the writer."""
+
+    def __init__(
+        self, message: str, *, by: str = "", at: datetime | None = None, revision: int = 0
+    ) -> None:
+        super().__init__(message)
+        self.by = by
+        self.at = at
+        self.revision = revision
+
+
+def writer_name(user: User | None) -> str:
+    """A user as colleagues know them: the officer's name in the directory, else the account."""
+    if user is None:
+        return ""
+    name = Inspector.objects.filter(user=user).values_list("name", flat=True).first()
+    username = user.get_username()
+    return f"{name}（{username}）" if name else (user.get_full_name() or username)
 
 
 class ResultPermissionError(PermissionDenied):
@@ -462,9 +484,14 @@ def save_draft(*, visit: Visit, content: ResultInput, revision: int, actor: Acto
     roles = _require_recorder(actor, visit)
     result = _lock(visit)
     if revision != result.revision:
+        by = writer_name(result.recorded_by) or "另一名检查人员"
+        at = timezone.localtime(result.updated_at)
         raise ResultConflictError(
-            "另一名检查人员已修改该结果（您打开的是第"
-            f"{revision}次保存，当前为第{result.revision}次），请刷新后重新填写，以免覆盖对方的修改"
+            f"另一名检查人员已修改该结果：{by}于{at:%Y-%m-%d %H:%M}保存了第{result.revision}次"
+            f"（您打开的是第{revision}次），请刷新后重新填写，以免覆盖对方的修改",
+            by=by,
+            at=result.updated_at,
+            revision=result.revision,
         )
     _require_editable(result)
     _write_content(result, content, actor)
@@ -903,3 +930,128 @@ def import_results(
         details={"file": filename, "visits": recorded, "measures": measures, "blank": blank},
     )
     return ImportReport(recorded=tuple(recorded), measures=measures, blank=blank)
+
+
+# --- attachments (photos and documents) -----------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class AttachmentInput:
+    name: str
+    """The name the phone gave the file: shown, never used to store or to judge the type."""
+    size: int
+    """The size announced by the upload (checked against the limit before anything else)."""
+    data: bytes
+
+
+def _item_result_for(result: Result, visit_item_id: int | None) -> ItemResult | None:
+    if visit_item_id is None:
+        return None
+    item_result = result.items.filter(visit_item_id=visit_item_id).first()
+    if item_result is None:
+        raise ResultInputError([f"事项（编号{visit_item_id}）：不是本次检查的事项"])
+    return item_result
+
+
+@transaction.atomic
+def attach_files(
+    *,
+    visit: Visit,
+    files: list[AttachmentInput],
+    actor: Actor,
+    visit_item_id: int | None = None,
+) -> list[Attachment]:
+    """Attach photos or PDFs to the visit's result (or one of its items), all or none: each is
+    checked by content (type, size, pixels), stored by SHA-256 with a thumbnail and its capture
+    time (EXIF when present, else now). Only while the result may be edited."""
+    _check_agency(actor, visit)
+    roles = _require_recorder(actor, visit)
+    result = _lock(visit)
+    _require_editable(result)
+    item_result = _item_result_for(result, visit_item_id)
+    if not files:
+        raise ResultInputError(["请选择要上传的照片或文件"])
+    now = timezone.now()
+    checked, errors = [], []
+    for upload in files:
+        name = upload.name.replace("\\", "/").rsplit("/", 1)[-1].strip()[:200] or "未命名"
+        try:
+            check_fields(Attachment, {"name": name})
+            checked.append(files_.check(name, upload.size, upload.data, now=now))
+        except (AttachmentError, LimitError) as exc:
+            errors.append(str(exc))
+    if errors:
+        raise ResultInputError(errors)
+    attachments = []
+    for item in checked:
+        path, thumb = files_.store(item)
+        attachments.append(
+            Attachment.objects.create(
+                result=result,
+                item_result=item_result,
+                kind=item.kind.value,
+                name=item.name,
+                size=len(item.data),
+                sha256=item.digest,
+                path=path,
+                thumbnail=thumb,
+                width=item.width,
+                height=item.height,
+                captured_at=item.captured_at,
+                captured_from_exif=item.captured_from_exif,
+                uploaded_by=actor if isinstance(actor, User) else None,
+                uploaded_at=now,
+            )
+        )
+    record(
+        actor=actor,
+        action="result.attach",
+        obj=result,
+        details={
+            "visit": visit.visit_key,
+            "item": visit_item_id,
+            "files": [
+                {"attachment": a.pk, "name": a.name, "sha256": a.sha256, "size": a.size}
+                for a in attachments
+            ],
+            "on_behalf": _on_behalf(roles),
+        },
+    )
+    return attachments
+
+
+@transaction.atomic
+def withdraw_attachment(*, attachment: Attachment, reason: str, actor: Actor) -> Attachment:
+    """Withdraw an attachment (it is kept, marked withdrawn with the reason and who did it);
+    only while the result may be edited: after approval a change is an amendment."""
+    result = _lock_result(attachment.result)
+    _check_agency(actor, result.visit)
+    roles = _require_recorder(actor, result.visit)
+    _require_editable(result)
+    attachment = Attachment.objects.select_for_update().get(pk=attachment.pk)
+    if attachment.withdrawn_at is not None:
+        raise ValueError(f"附件“{attachment.name}”已于{attachment.withdrawn_at:%Y-%m-%d %H:%M}撤回")
+    reason = reason.strip()
+    if not reason:
+        raise ResultInputError([f"撤回附件“{attachment.name}”须说明理由"])
+    try:
+        check_fields(Attachment, {"withdraw_reason": reason}, multi_line=("withdraw_reason",))
+    except LimitError as exc:
+        raise ResultInputError([str(exc)]) from exc
+    attachment.withdrawn_at = timezone.now()
+    attachment.withdrawn_by = actor if isinstance(actor, User) else None
+    attachment.withdraw_reason = reason
+    attachment.save()
+    record(
+        actor=actor,
+        action="result.withdraw_attachment",
+        obj=result,
+        details={
+            "attachment": attachment.pk,
+            "name": attachment.name,
+            "sha256": attachment.sha256,
+            "reason": reason,
+            "on_behalf": _on_behalf(roles),
+        },
+    )
+    return attachment

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from spotcheck.audit.admin import AuditedAdmin, ReadOnlyAdmin
 from spotcheck.results.actions import refresh_deadlines
 from spotcheck.results.models import (
+    Attachment,
     CheckpointFinding,
     HolidayOverride,
     ItemResult,
@@ -24,7 +25,9 @@ class ResultAdmin(ReadOnlyAdmin):
     list_select_related = ("visit",)
 
 
-admin.site.register([ItemResult, CheckpointFinding, Measure, ResultVersion], ReadOnlyAdmin)
+admin.site.register(
+    [ItemResult, CheckpointFinding, Measure, ResultVersion, Attachment], ReadOnlyAdmin
+)
 
 
 @admin.register(HolidayOverride)

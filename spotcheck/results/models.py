@@ -21,6 +21,7 @@ from django.db import models
 
 from spotcheck.inspections.models import Visit, VisitItem
 from spotcheck.lib import results as rules
+from spotcheck.lib.attachments import FileKind
 from spotcheck.lib.workdays import Overrides
 
 LOCKED_STATES = frozenset({rules.ReviewState.APPROVED.value, rules.ReviewState.PUBLISHED.value})
@@ -339,3 +340,82 @@ def workday_overrides() -> Overrides:
         holidays=[day for day, kind in rows if kind == HolidayOverride.Kind.HOLIDAY],
         workdays=[day for day, kind in rows if kind == HolidayOverride.Kind.WORKDAY],
     )
+
+
+class Attachment(models.Model):
+    """A photo or document attached to a result, or to one item of it. The file lives under
+    settings.MEDIA_ROOT, named by its SHA-256 (spotcheck.lib.attachments.storage_name), and is
+    served only through the scoped attachment view, never as a public URL. An attachment is
+    never deleted: it is withdrawn with a reason (audited); it is locked with its result."""
+
+    Kind = models.TextChoices(  # type: ignore[misc]
+        "Kind", [(k.value, k.label) for k in FileKind]
+    )
+
+    result = models.ForeignKey(Result, on_delete=models.PROTECT, related_name="attachments")
+    item_result = models.ForeignKey(
+        ItemResult,
+        verbose_name="事项",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attachments",
+    )
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    name = models.CharField("文件名", max_length=200, help_text="上传时的文件名，仅供显示")
+    size = models.PositiveBigIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
+    path = models.CharField("存储位置", max_length=200, help_text="相对于 MEDIA_ROOT")
+    thumbnail = models.CharField("缩略图位置", max_length=200, blank=True)
+    width = models.PositiveIntegerField("宽", null=True, blank=True)
+    height = models.PositiveIntegerField("高", null=True, blank=True)
+    captured_at = models.DateTimeField("拍摄时间")
+    captured_from_exif = models.BooleanField(
+        "拍摄时间取自照片", default=False, help_text="否：取上传时间"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField("上传时间")
+    withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="撤回人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    withdraw_reason = models.TextField("撤回理由", blank=True)
+
+    objects = ResultQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "检查附件"
+        verbose_name_plural = "检查附件"
+        ordering = ["result", "uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        state = "（已撤回）" if self.withdrawn_at else ""
+        return f"{self.name}{state}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if _stored_state(self.result_id) in LOCKED_STATES:
+            raise ResultLockedError("该结果已审核，已锁定；附件不能再添加或撤回")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ResultLockedError("检查附件不能删除，只能撤回（说明理由）")
+
+    @property
+    def is_image(self) -> bool:
+        return FileKind(self.kind).is_image
+
+    @property
+    def content_type(self) -> str:
+        return FileKind(self.kind).content_type

@@ -2,6 +2,7 @@
 
 - `results_for_user`: the results of the visits the user may see (visits_for_user: agency,
   unit and own seat scoping), so a result is never reachable where its visit is not.
+- `get_attachment_for_user`: an attachment, only through a result the user may see.
 - `due_results`: unpublished results overdue or due within a few days, per responsible unit,
   within what `results_for_user` reaches (the per-unit lists for leaders and coordinators).
 - `last_inspections`: "when was this entity last inspected for this item, by whom, with what
@@ -20,7 +21,7 @@ from django.shortcuts import get_object_or_404
 from spotcheck.accounts.actors import AnyUser
 from spotcheck.inspections.selectors import visits_for_user
 from spotcheck.lib.results import CategoryKind, DueStatus, ReviewState, category, due_status
-from spotcheck.results.models import LOCKED_STATES, ItemResult, Result
+from spotcheck.results.models import LOCKED_STATES, Attachment, ItemResult, Result
 
 
 def results_for_user(user: AnyUser) -> QuerySet[Result]:
@@ -30,6 +31,16 @@ def results_for_user(user: AnyUser) -> QuerySet[Result]:
 def get_result_for_user(user: AnyUser, pk: int) -> Result:
     return get_object_or_404(
         results_for_user(user).select_related("visit", "visit__plan", "visit__responsible_unit"),
+        pk=pk,
+    )
+
+
+def get_attachment_for_user(user: AnyUser, pk: int) -> Attachment:
+    """An attachment of a result the user may see (another unit's or agency's: 404)."""
+    return get_object_or_404(
+        Attachment.objects.filter(result__in=results_for_user(user).values("pk")).select_related(
+            "result", "result__visit"
+        ),
         pk=pk,
     )
 

@@ -93,6 +93,11 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "results:visit": ("visit.view", "GET", "visit"),
     "results:save": ("result.record", "POST", "visit"),
     "results:review": ("result.review", "POST", "visit"),
+    "results:draft": ("result.record", "POST", "visit"),
+    "results:attach": ("result.record", "POST", "visit"),
+    "results:attachment": ("visit.view", "GET", "attachment"),
+    "results:attachment_thumbnail": ("visit.view", "GET", "attachment"),
+    "results:attachment_withdraw": ("result.record", "POST", "attachment"),
     "results:due": ("result.due", "GET", None),
     "results:export": ("result.export", "GET", "plan"),
     # the audit trail
@@ -247,6 +252,7 @@ def world(unit, published_plan, executed_draws, directory, coordinator) -> World
         "inspector": inspector.pk,
         "recusal": Recusal.objects.filter(entity__agency=published_plan.agency).first().pk,
         "upload": "x" * 32,  # no such upload: the allowed get 404, the others are refused first
+        "attachment": 10**9,  # likewise (scoping: tests/results/test_attachments.py)
     }
     secrets = [entity.name, entity.public_id, inspector.certificate_number, visit.entity_name]
     secrets.append(f'href="{reverse("draws:detail", args=[draw.pk])}"')
@@ -275,7 +281,7 @@ def expected(right: str | None, user: Any, own: bool, kind: str | None) -> set[s
         return {"login"}
     if user.role not in RIGHTS[right]:
         return {"forbidden"}
-    if kind == "upload":
+    if kind in ("upload", "attachment"):
         return {"missing"}
     if own or kind is None:
         return {"ok"}
