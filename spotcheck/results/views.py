@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -18,8 +18,10 @@ from spotcheck.accounts.permissions import right_required
 from spotcheck.inspections.models import Visit
 from spotcheck.inspections.selectors import get_visit_for_user
 from spotcheck.lib import results as rules
+from spotcheck.plans.selectors import get_managed_plan
 from spotcheck.results import actions
 from spotcheck.results.actions import FindingInput, ItemInput, ResultInput
+from spotcheck.results.exports import FORMATS, gsxt_filename, write_gsxt
 from spotcheck.results.models import Result
 
 
@@ -168,3 +170,21 @@ def result_review(request: HttpRequest, visit_id: int) -> HttpResponse:
     except (ValueError, PermissionDenied) as exc:
         messages.error(request, str(exc))
     return _page(visit)
+
+
+@right_required("result.export_gsxt")
+def gsxt_export(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """The national-system file (国家企业信用信息公示系统) of the agency's own plan:
+    `?format=xlsx|csv` (default xlsx), `?round=N` for one round."""
+    plan = get_managed_plan(request.user, plan_id)
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in FORMATS:
+        raise Http404("格式只能是 xlsx 或 csv")
+    round_text = request.GET.get("round", "")
+    if round_text and not (round_text.isdigit() and 1 <= int(round_text) <= 100):
+        raise Http404("轮次必须是 1 到 100 的整数")
+    round = int(round_text) if round_text else None
+    response = HttpResponse(content_type=FORMATS[fmt])
+    write_gsxt(response, fmt, plan, round=round)
+    response["Content-Disposition"] = f'attachment; filename="{gsxt_filename(plan, fmt, round)}"'
+    return response

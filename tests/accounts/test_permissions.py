@@ -89,6 +89,7 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "results:visit": ("visit.view", "GET", "visit"),
     "results:save": ("result.record", "POST", "visit"),
     "results:review": ("result.review", "POST", "visit"),
+    "results:gsxt": ("result.export_gsxt", "GET", "plan"),
     # directories
     "registry:index": ("registry.view", "GET", None),
     "registry:entities": ("registry.view", "GET", None),
