@@ -95,6 +95,7 @@ def served(tmp_path):
         cwd=tmp_path,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: no signal of its reaches the tests
     )
     base = f"http://127.0.0.1:{port}"
     try:
