@@ -12,6 +12,7 @@ from spotcheck.draws.api import router as draws_router
 from spotcheck.inspections.api import router as inspections_router
 from spotcheck.plans.api import router as plans_router
 from spotcheck.registry.api import router as registry_router
+from spotcheck.results.api import router as results_router
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -97,3 +98,4 @@ api.add_router("/", plans_router)
 api.add_router("/", draws_router)
 api.add_router("/", inspections_router)
 api.add_router("/", registry_router)
+api.add_router("/", results_router)

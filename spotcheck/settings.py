@@ -8,6 +8,7 @@ HTTPS           "1" when served over TLS (directly or behind a proxy that sets
                 X-Forwarded-Proto): secure cookies, HSTS, redirect to https
 STATIC_ROOT     where `spotcheck collectstatic` puts static files (STATIC_MANIFEST: see below)
 SPOTCHECK_AUDIT_KEY  optional key: the audit chain is then an HMAC-SHA256 chain
+MEDIA_ROOT      where attachments of results are stored (default ./var/media; never public)
 SPOTCHECK_*     domain defaults (see the bottom of this file)
 
 Importing this module creates no files or folders: the SQLite backend creates the database's
@@ -171,6 +172,9 @@ if "STATIC_ROOT" not in os.environ:
     # Unset, static files are served from the app folders (WHITENOISE_USE_FINDERS) and
     # var/static exists only after `collectstatic`; WhiteNoise need not warn about it.
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+# Attachments of results (photos, PDFs): never served as public files, only through the
+# results app's scoped view; MEDIA_URL is deliberately unset.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
@@ -219,7 +223,18 @@ SPOTCHECK_MIN_SEED_DIGITS = int(os.environ.get("SPOTCHECK_MIN_SEED_DIGITS", "20"
 SPOTCHECK_MIN_WITNESSES = int(os.environ.get("SPOTCHECK_MIN_WITNESSES", "2"))
 # Results: working days from inspection to publication (counted with chinesecalendar).
 SPOTCHECK_PUBLISH_RESULTS_WORKDAYS = int(os.environ.get("SPOTCHECK_PUBLISH_RESULTS_WORKDAYS", "20"))
+# Results due within this many calendar days are listed as nearly due (/results/due/).
+SPOTCHECK_RESULTS_DUE_SOON_DAYS = int(os.environ.get("SPOTCHECK_RESULTS_DUE_SOON_DAYS", "5"))
 SPOTCHECK_MIN_MEMBERS_PRESENT = int(os.environ.get("SPOTCHECK_MIN_MEMBERS_PRESENT", "2"))
+# Attachments: largest file (bytes) and largest image (pixels) accepted.
+SPOTCHECK_ATTACHMENT_MAX_BYTES = int(
+    os.environ.get("SPOTCHECK_ATTACHMENT_MAX_BYTES", str(15 * 1024 * 1024))
+)
+SPOTCHECK_ATTACHMENT_MAX_PIXELS = int(
+    os.environ.get("SPOTCHECK_ATTACHMENT_MAX_PIXELS", str(60_000_000))
+)
+# Scheduled visits: the longest range of days a visit may be scheduled on.
+SPOTCHECK_SCHEDULE_MAX_DAYS = int(os.environ.get("SPOTCHECK_SCHEDULE_MAX_DAYS", "5"))
 
 # Optional: with a key, the audit chain is HMAC-SHA256 under it, so nobody with database access
 # but without the key can re-hash an edited chain. Keep it outside the database and its backups.

@@ -22,6 +22,13 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path_factory):
+    """Attachments (results) go to a temporary media root, never to ./var/media."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def agency(db) -> Agency:
     return Agency.objects.create(name="沂源县公安局")

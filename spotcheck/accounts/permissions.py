@@ -58,6 +58,8 @@ RIGHTS: dict[str, tuple[str, ...]] = {
     # reviews; the actions check the seat and the unit
     "result.record": (Role.UNIT_LEADER, Role.INSPECTOR),
     "result.review": (Role.UNIT_LEADER,),
+    "result.export": STAFF_ROLES,  # the results sheet of the visits the user sees (web download)
+    "result.due": LEADERS,  # overdue and nearly due results per unit (unit leaders: their unit)
     # the national-system file (国家企业信用信息公示系统) of the agency's approved results
     "result.export_gsxt": PLAN_MANAGERS,
     # the verification kit discloses recusals: supervisors of the plan's agency only

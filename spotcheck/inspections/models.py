@@ -137,6 +137,10 @@ class Visit(models.Model):
     window_end_month = models.PositiveSmallIntegerField("窗口结束月份")
     planned_start = models.DateField("计划开始日期")
     planned_end = models.DateField("计划结束日期")
+    # Set by the unit leader after matching (spotcheck.lib.schedule): inside the planned days,
+    # which the matching checked certificates and recusals against; not part of the record.
+    scheduled_start = models.DateField("安排检查日期（起）", null=True, blank=True)
+    scheduled_end = models.DateField("安排检查日期（止）", null=True, blank=True)
     ticket = models.CharField("顺序号（最低抽取号）", max_length=100)
     team_size = models.PositiveSmallIntegerField("每组人数")
     requirements = models.JSONField("资格要求", default=list)
@@ -169,6 +173,23 @@ class Visit(models.Model):
     @property
     def window_summary(self) -> str:
         return f"{self.window_start_month}月—{self.window_end_month}月"
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self.scheduled_start is not None and self.scheduled_end is not None
+
+    @property
+    def schedule_summary(self) -> str:
+        if self.scheduled_start is None or self.scheduled_end is None:
+            return "未安排"
+        if self.scheduled_start == self.scheduled_end:
+            return f"{self.scheduled_start:%Y-%m-%d}"
+        return f"{self.scheduled_start:%Y-%m-%d}至{self.scheduled_end:%Y-%m-%d}"
+
+    @property
+    def deadline(self) -> date:
+        """The last day the visit should happen on: its scheduled end, else its planned end."""
+        return self.scheduled_end or self.planned_end
 
     def current_notice(self) -> Notice | None:
         return self.notices.filter(voided_at__isnull=True).first()

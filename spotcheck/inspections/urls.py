@@ -1,11 +1,13 @@
 from django.urls import path
 
-from spotcheck.inspections import notice_views, views
+from spotcheck.inspections import calendar_views, notice_views, views
 
 app_name = "inspections"
 urlpatterns = [
     path("", views.visit_list, name="list"),
     path("print/", views.team_print, name="print"),
+    path("calendar/", calendar_views.visit_calendar, name="calendar"),
+    path("calendar/schedule/", calendar_views.calendar_schedule, name="calendar_schedule"),
     path("visits/<int:visit_id>/", views.visit_detail, name="visit"),
     path("visits/<int:visit_id>/schedule/", views.visit_schedule, name="schedule"),
     path("visits/<int:visit_id>/notice/", notice_views.notice_issue, name="notice_issue"),

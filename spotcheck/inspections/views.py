@@ -167,7 +167,9 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 
 @right_required("visit.view")
 def team_print(request: HttpRequest) -> HttpResponse:
-    """A print-friendly list of the unit's teams (print CSS; one table)."""
+    """A print-friendly list of the unit's teams: one sheet per plan and round, headed by the
+    bureau, the plan and the round, with the items' numbers and names, and lines for the
+    signatures and the date (print CSS; the print button is spotcheck/print.js)."""
     user = request.user
     visits = _visits().filter(
         status=Visit.Status.MATCHED, pk__in=visits_for_user(user).values("pk")
@@ -175,7 +177,19 @@ def team_print(request: HttpRequest) -> HttpResponse:
     if user.role in (Role.UNIT_LEADER, Role.INSPECTOR):
         visits = visits.filter(responsible_unit=user.unit) if user.unit else visits.none()
     unit = user.unit.name if user.unit and not user_has_role(user, PLAN_MANAGERS) else "全部单位"
-    return render(request, "inspections/team_print.html", {"rows": _rows(visits), "unit": unit})
+    sheets: dict[tuple[int, int], dict[str, Any]] = {}
+    for row in _rows(visits.order_by("plan__year", "round", "ticket", "visit_key")):
+        visit = row["visit"]
+        sheet = sheets.setdefault(
+            (visit.plan_id, visit.round),
+            {"plan": visit.plan, "round": visit.round, "rows": []},
+        )
+        sheet["rows"].append(row)
+    return render(
+        request,
+        "inspections/team_print.html",
+        {"sheets": list(sheets.values()), "unit": unit},
+    )
 
 
 @right_required("visit.view")
@@ -210,6 +224,9 @@ def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
         "can_manage": user_has_role(request.user, PLAN_MANAGERS)
         and managed_visits(request.user).filter(pk=visit.pk).exists(),
         "can_schedule": visit.status == Visit.Status.PLANNED and _can_schedule(request.user, visit),
+        "can_set_days": visit.status == Visit.Status.MATCHED
+        and getattr(getattr(visit, "result", None), "state", "not_entered") == "not_entered"
+        and _can_schedule(request.user, visit),
         "replace_form": ReplaceForm(),
         **notice_context(request.user, visit),
     }

@@ -7,7 +7,9 @@ generates (a test keeps them in sync).
 
 Reading is all or nothing: `read_results` returns every row error it finds (row as Excel shows
 it, column by its Chinese title, and the reason) together with what it could read; the caller
-writes nothing unless `errors` is empty. `check_sheet` then checks the visits against the system
+writes nothing unless `errors` is empty. Rows of an exported sheet that carry only the exported
+columns (visit, item, checkpoint number and texts) are blank: a visit not filled in is skipped.
+`check_sheet` then checks the visits against the system
 (known visit, team, the items' checkpoints) with `spotcheck.lib.results.validate_visit` and names
 the row of the visit or item at fault.
 """
@@ -53,6 +55,9 @@ from spotcheck.lib.tabular import (
 
 __all__ = [
     "FINDINGS",
+    "FINDING_EXPORT_LABELS",
+    "MEASURE_EXPORT_LABELS",
+    "WAY_EXPORT_LABELS",
     "MAX_ROWS",
     "RESULT_COLUMNS",
     "ResultSheet",
@@ -154,6 +159,17 @@ _MEASURE_VOCABULARY: Vocabulary[MeasureKind] = Vocabulary.build(
 )
 _NOT_FILLED = {"无", "暂无", "/", "-", "—", "——"}
 
+# What an export writes: each value's canonical label, which read_results reads back.
+FINDING_EXPORT_LABELS: dict[Finding, str] = {
+    value: label for label in FINDINGS.labels if (value := FINDINGS.parse(label)) is not None
+}
+WAY_EXPORT_LABELS: dict[str, str] = dict(WAYS)
+MEASURE_EXPORT_LABELS: dict[MeasureKind, str] = {
+    kind: label
+    for label in _MEASURE_VOCABULARY.labels
+    if (kind := _MEASURE_VOCABULARY.parse(label)) is not None
+}
+
 
 @dataclass
 class SheetItem:
@@ -181,6 +197,11 @@ class SheetVisit:
     values: dict[str, object] = field(default_factory=dict)
     value_rows: dict[str, int] = field(default_factory=dict)
     items: dict[str, SheetItem] = field(default_factory=dict)
+
+    @property
+    def blank(self) -> bool:
+        """Nothing recorded in any of the visit's rows (an exported visit not filled in)."""
+        return not self.values and not self.items
 
     @property
     def inspected_on(self) -> date | None:
@@ -285,11 +306,15 @@ def _read_row(sheet: ResultSheet, row: int, raw: Mapping[str, str]) -> None:
     if item_key and not re.fullmatch(r"[0-9]{1,4}", item_key):
         error("item", f"“{item_key}”不是事项编号，应为计划中的数字编号")
         item_key = ""
-    has_checkpoint_data = any(values[k] for k in ("checkpoint", *_CHECKPOINT_FIELDS))
+    # A checkpoint number alone is the exported form's blank row (nothing recorded yet).
+    has_checkpoint_data = any(values[k] for k in _CHECKPOINT_FIELDS)
     has_measure_data = any(values[k] for k in ("measure", *_MEASURE_FIELDS))
     if not item_key:
         if values["item"] == "" and (has_checkpoint_data or has_measure_data or chosen):
             error("item", "填写了检查情况、检查结果或处置措施，须填写事项编号")
+        sheet.errors += errors
+        return
+    if not (has_checkpoint_data or has_measure_data or chosen):
         sheet.errors += errors
         return
     item = visit.items.setdefault(item_key, SheetItem(item_key, row))
@@ -470,9 +495,12 @@ def check_sheet(
     today: date | None = None,
 ) -> list[RowError]:
     """Errors of visits the system refuses: unknown visit, or `validate_visit`'s complaints,
-    each at the first row of the visit or item it is about."""
+    each at the first row of the visit or item it is about. Blank visits (exported, nothing
+    filled in) are left alone."""
     errors: list[RowError] = []
     for visit in sheet.visits.values():
+        if visit.blank:
+            continue
         context = visits.get(visit.visit_ref)
         if context is None:
             errors.append(

@@ -181,7 +181,7 @@ def publication_deadline(
     first, last = covered_years()
     warnings = tuple(
         f"{year}年的节假日安排尚未录入（chinesecalendar仅覆盖{first}年至{last}年，"
-        f"本单位的自定义节假日表也没有{year}年），公示期限按周一至周五估算，请管理员补录后核对"
+        f"自定义节假日表也没有{year}年），公示期限按周一至周五估算，请管理员补录后核对"
         for year in uncovered
     )
     return Deadline(day, warnings)

@@ -15,7 +15,7 @@ conflict message, so two members never silently overwrite each other.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -29,14 +29,22 @@ from spotcheck.accounts.permissions import Actor, ensure_actor_agency, is_deploy
 from spotcheck.audit.models import actor_label, record
 from spotcheck.inspections.models import Visit, VisitItem
 from spotcheck.lib import results as rules
-from spotcheck.lib.workdays import publication_deadline
+from spotcheck.lib.attachments import AttachmentError
+from spotcheck.lib.directory import RowError
+from spotcheck.lib.resultfile import ResultSheet, SheetVisit, VisitContext, check_sheet
+from spotcheck.lib.workdays import Overrides, publication_deadline
 from spotcheck.limits import LimitError, check_fields
+from spotcheck.plans.models import Plan
+from spotcheck.registry.models import Inspector
+from spotcheck.results import files as files_
 from spotcheck.results.models import (
+    Attachment,
     CheckpointFinding,
     ItemResult,
     Measure,
     Result,
     ResultVersion,
+    workday_overrides,
 )
 
 Role = rules.Role
@@ -51,7 +59,25 @@ class ResultInputError(ValueError):
 
 
 class ResultConflictError(ValueError):
-    """The draft was saved by someone else since the writer loaded it."""
+    """The draft was saved by someone else since the writer loaded it: `by` (who saved last,
+    by name), `at` (when) and `revision` (the stored one) say so to the writer."""
+
+    def __init__(
+        self, message: str, *, by: str = "", at: datetime | None = None, revision: int = 0
+    ) -> None:
+        super().__init__(message)
+        self.by = by
+        self.at = at
+        self.revision = revision
+
+
+def writer_name(user: User | None) -> str:
+    """A user as colleagues know them: the officer's name in the directory, else the account."""
+    if user is None:
+        return ""
+    name = Inspector.objects.filter(user=user).values_list("name", flat=True).first()
+    username = user.get_username()
+    return f"{name}（{username}）" if name else (user.get_full_name() or username)
 
 
 class ResultPermissionError(PermissionDenied):
@@ -256,12 +282,17 @@ def _write_content(result: Result, content: ResultInput, actor: Actor) -> None:
     refresh_categories(result)
 
 
-def _set_deadline(result: Result) -> None:
+def _set_deadline(result: Result, overrides: Overrides | None = None) -> None:
+    """Due for publication N working days after the inspection (a setting), counted with
+    chinesecalendar and the administrators' holiday table; a year neither covers is estimated
+    Monday to Friday with a warning (due_warning), never an error."""
     if result.inspected_on is None:
         result.due_on, result.due_warning = None, ""
         return
     deadline = publication_deadline(
-        result.inspected_on, workdays=settings.SPOTCHECK_PUBLISH_RESULTS_WORKDAYS
+        result.inspected_on,
+        workdays=settings.SPOTCHECK_PUBLISH_RESULTS_WORKDAYS,
+        overrides=workday_overrides() if overrides is None else overrides,
     )
     result.due_on = deadline.due
     result.due_warning = "\n".join(deadline.warnings)
@@ -413,6 +444,39 @@ def _bump(result: Result, *fields: str) -> None:
 
 
 @transaction.atomic
+def refresh_deadlines(*, actor: Actor, since: date | None = None) -> int:
+    """Recompute the publication deadline of every unpublished result inspected on or after
+    `since` (all when None), after administrators changed the holiday table or the setting.
+    Returns how many deadlines changed; one audit entry lists them."""
+    overrides = workday_overrides()
+    results = Result.objects.select_for_update().filter(inspected_on__isnull=False)
+    results = results.exclude(state=rules.ReviewState.PUBLISHED)
+    if since is not None:
+        results = results.filter(inspected_on__gte=since)
+    changed: list[dict[str, Any]] = []
+    for result in results.order_by("pk"):
+        before = (result.due_on, result.due_warning)
+        _set_deadline(result, overrides)
+        if (result.due_on, result.due_warning) != before:
+            result.save(update_fields=["due_on", "due_warning", "updated_at"])
+            changed.append(
+                {
+                    "visit": result.visit_id,
+                    "from": before[0],
+                    "to": result.due_on,
+                    "estimated": bool(result.due_warning),
+                }
+            )
+    record(
+        actor=actor,
+        action="result.refresh_deadlines",
+        obj=None,
+        details={"since": since, "changed": changed},
+    )
+    return len(changed)
+
+
+@transaction.atomic
 def save_draft(*, visit: Visit, content: ResultInput, revision: int, actor: Actor) -> Result:
     """Save what the team has recorded so far. `revision` is the one the writer loaded (0 for a
     result not saved yet); an older one than stored is a conflict, never an overwrite."""
@@ -420,9 +484,14 @@ def save_draft(*, visit: Visit, content: ResultInput, revision: int, actor: Acto
     roles = _require_recorder(actor, visit)
     result = _lock(visit)
     if revision != result.revision:
+        by = writer_name(result.recorded_by) or "另一名检查人员"
+        at = timezone.localtime(result.updated_at)
         raise ResultConflictError(
-            "另一名检查人员已修改该结果（您打开的是第"
-            f"{revision}次保存，当前为第{result.revision}次），请刷新后重新填写，以免覆盖对方的修改"
+            f"另一名检查人员已修改该结果：{by}于{at:%Y-%m-%d %H:%M}保存了第{result.revision}次"
+            f"（您打开的是第{revision}次），请刷新后重新填写，以免覆盖对方的修改",
+            by=by,
+            at=result.updated_at,
+            revision=result.revision,
         )
     _require_editable(result)
     _write_content(result, content, actor)
@@ -657,3 +726,332 @@ def close_measure(
         },
     )
     return measure
+
+
+# --- results typed in from paper (spotcheck import-results) ------------------------------------
+
+
+class ResultFileError(ValueError):
+    """The sheet is refused as a whole; `errors` name the row and column of each problem."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__("；".join(map(str, errors)))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    recorded: tuple[str, ...]
+    """Visit keys recorded and submitted for review."""
+    measures: int
+    blank: int
+    """Visits of the sheet with nothing filled in (left alone)."""
+
+
+def _sheet_visits(
+    sheet: ResultSheet, plan: Plan | None, round: int | None
+) -> tuple[dict[str, Visit], list[RowError]]:
+    refs = {ref: v for ref, v in sheet.visits.items() if not v.blank}
+    found = Visit.objects.filter(visit_key__in=list(refs)).select_related("plan")
+    if plan is not None:
+        found = found.filter(plan=plan)
+    if round is not None:
+        found = found.filter(round=round)
+    by_key: dict[str, list[Visit]] = {}
+    for visit in found:
+        by_key.setdefault(visit.visit_key, []).append(visit)
+    visits: dict[str, Visit] = {}
+    errors: list[RowError] = []
+    for ref, sheet_visit in refs.items():
+        matches = by_key.get(ref, [])
+        if len(matches) > 1:
+            errors.append(
+                RowError(
+                    sheet_visit.first_row,
+                    "检查编号",
+                    f"“{ref}”对应{len(matches)}个检查任务（不同计划或轮次），请指定计划和轮次",
+                )
+            )
+        elif matches:
+            visits[ref] = matches[0]
+    return visits, errors
+
+
+def _context(visit: Visit) -> VisitContext:
+    items = visit.visit_items.select_related("item")
+    return VisitContext(
+        team=tuple(m.inspector.certificate_number for m in visit.current_members()),
+        checkpoints={_item_key(vi): checkpoint_texts(vi) for vi in items},
+        item_titles={_item_key(vi): vi.item.name for vi in items},
+    )
+
+
+def _sheet_content(visit: Visit, sheet_visit: SheetVisit) -> ResultInput:
+    members = {m.inspector.certificate_number: m.pk for m in visit.current_members()}
+    record_ = sheet_visit.record(tuple(members))
+    visit_items = {_item_key(vi): vi for vi in visit.visit_items.select_related("item")}
+    return ResultInput(
+        way=record_.way or "",
+        inspected_on=record_.inspected_on,
+        present=tuple(members[cert] for cert in record_.present),
+        representative=record_.representative,
+        ending=record_.ending or "",
+        items=tuple(
+            ItemInput(
+                visit_item_id=visit_items[item.item_key].pk,
+                category=item.category or "",
+                findings=tuple(
+                    FindingInput(
+                        number=f.number,
+                        finding=f.finding.value if f.finding else "",
+                        reason=f.reason,
+                        problem=f.problem,
+                        note=f.note,
+                    )
+                    for f in item.findings
+                ),
+            )
+            for item in record_.items
+        ),
+    )
+
+
+def _import_measures(result: Result, sheet_visit: SheetVisit, actor: Actor) -> int:
+    """Add the sheet's measures the result does not have yet, and close those the sheet closes."""
+    count = 0
+    item_results = {
+        _item_key(ir.visit_item): ir for ir in result.items.select_related("visit_item__item")
+    }
+    for key, sheet_item in sheet_visit.items.items():
+        item_result = item_results[key]
+        for wanted in sheet_item.measures:
+            same = [
+                m
+                for m in item_result.measures.all()
+                if (m.kind, m.opened_on, m.deadline, m.case_number, m.agency, m.text)
+                == (
+                    wanted.kind.value,
+                    wanted.opened_on,
+                    wanted.deadline,
+                    wanted.case_number,
+                    wanted.agency,
+                    wanted.text,
+                )
+            ]
+            measure = same[0] if same else None
+            if measure is None:
+                measure = add_measure(
+                    item_result=item_result,
+                    kind=wanted.kind.value,
+                    opened_on=wanted.opened_on,
+                    deadline=wanted.deadline,
+                    case_number=wanted.case_number,
+                    agency=wanted.agency,
+                    text=wanted.text,
+                    actor=actor,
+                )
+                count += 1
+            if wanted.closed_on is not None and measure.closed_on is None:
+                close_measure(
+                    measure=measure,
+                    closed_on=wanted.closed_on,
+                    closing_text=wanted.closing_text,
+                    actor=actor,
+                )
+    return count
+
+
+@transaction.atomic
+def import_results(
+    *,
+    sheet: ResultSheet,
+    actor: Actor,
+    plan: Plan | None = None,
+    round: int | None = None,
+    filename: str = "",
+) -> ImportReport:
+    """Record and submit for review every visit the sheet fills in, through the same actions
+    as the result page (each audited, the console acting as the unit leader). All or nothing:
+    any problem, in the file or against the system (unknown visit, a stranger present, a missing
+    checkpoint, a result already submitted or approved), raises ResultFileError naming the row and
+    column, and nothing is written."""
+    errors = list(sheet.errors)
+    if errors:
+        raise ResultFileError(errors)
+    visits, errors = _sheet_visits(sheet, plan, round)
+    contexts = {ref: _context(visit) for ref, visit in visits.items()}
+    errors += check_sheet(
+        sheet,
+        contexts,
+        min_present=settings.SPOTCHECK_MIN_MEMBERS_PRESENT,
+        today=timezone.localdate(),
+    )
+    stored = {r.visit_id: r for r in Result.objects.filter(visit__in=list(visits.values()))}
+    for ref, visit in visits.items():
+        result = stored.get(visit.pk)
+        if result is not None and not rules.is_editable(result.review_state):
+            errors.append(
+                RowError(
+                    sheet.visits[ref].first_row,
+                    "检查编号",
+                    f"该检查的结果为“{result.review_state.label}”，不能通过导入修改"
+                    "（待审核的须先退回；已审核的须更正）",
+                )
+            )
+    if errors:
+        raise ResultFileError(sorted(errors, key=lambda e: e.row))
+    recorded: list[str] = []
+    measures = 0
+    for ref, visit in visits.items():
+        sheet_visit = sheet.visits[ref]
+        try:
+            result = stored.get(visit.pk)
+            result = save_draft(
+                visit=visit,
+                content=_sheet_content(visit, sheet_visit),
+                revision=result.revision if result else 0,
+                actor=actor,
+            )
+            measures += _import_measures(result, sheet_visit, actor)
+            submit_result(result=result, actor=actor)
+        except ResultInputError as exc:
+            errors += [RowError(sheet_visit.first_row, "检查编号", e) for e in exc.errors]
+        except (ValueError, PermissionDenied) as exc:
+            errors.append(RowError(sheet_visit.first_row, "检查编号", str(exc)))
+        else:
+            recorded.append(ref)
+    if errors:
+        raise ResultFileError(errors)  # rolls back every visit recorded above
+    blank = sum(1 for v in sheet.visits.values() if v.blank)
+    record(
+        actor=actor,
+        action="result.import",
+        obj=None,
+        details={"file": filename, "visits": recorded, "measures": measures, "blank": blank},
+    )
+    return ImportReport(recorded=tuple(recorded), measures=measures, blank=blank)
+
+
+# --- attachments (photos and documents) -----------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class AttachmentInput:
+    name: str
+    """The name the phone gave the file: shown, never used to store or to judge the type."""
+    size: int
+    """The size announced by the upload (checked against the limit before anything else)."""
+    data: bytes
+
+
+def _item_result_for(result: Result, visit_item_id: int | None) -> ItemResult | None:
+    if visit_item_id is None:
+        return None
+    item_result = result.items.filter(visit_item_id=visit_item_id).first()
+    if item_result is None:
+        raise ResultInputError([f"事项（编号{visit_item_id}）：不是本次检查的事项"])
+    return item_result
+
+
+@transaction.atomic
+def attach_files(
+    *,
+    visit: Visit,
+    files: list[AttachmentInput],
+    actor: Actor,
+    visit_item_id: int | None = None,
+) -> list[Attachment]:
+    """Attach photos or PDFs to the visit's result (or one of its items), all or none: each is
+    checked by content (type, size, pixels), stored by SHA-256 with a thumbnail and its capture
+    time (EXIF when present, else now). Only while the result may be edited."""
+    _check_agency(actor, visit)
+    roles = _require_recorder(actor, visit)
+    result = _lock(visit)
+    _require_editable(result)
+    item_result = _item_result_for(result, visit_item_id)
+    if not files:
+        raise ResultInputError(["请选择要上传的照片或文件"])
+    now = timezone.now()
+    checked, errors = [], []
+    for upload in files:
+        name = upload.name.replace("\\", "/").rsplit("/", 1)[-1].strip()[:200] or "未命名"
+        try:
+            check_fields(Attachment, {"name": name})
+            checked.append(files_.check(name, upload.size, upload.data, now=now))
+        except (AttachmentError, LimitError) as exc:
+            errors.append(str(exc))
+    if errors:
+        raise ResultInputError(errors)
+    attachments = []
+    for item in checked:
+        path, thumb = files_.store(item)
+        attachments.append(
+            Attachment.objects.create(
+                result=result,
+                item_result=item_result,
+                kind=item.kind.value,
+                name=item.name,
+                size=len(item.data),
+                sha256=item.digest,
+                path=path,
+                thumbnail=thumb,
+                width=item.width,
+                height=item.height,
+                captured_at=item.captured_at,
+                captured_from_exif=item.captured_from_exif,
+                uploaded_by=actor if isinstance(actor, User) else None,
+                uploaded_at=now,
+            )
+        )
+    record(
+        actor=actor,
+        action="result.attach",
+        obj=result,
+        details={
+            "visit": visit.visit_key,
+            "item": visit_item_id,
+            "files": [
+                {"attachment": a.pk, "name": a.name, "sha256": a.sha256, "size": a.size}
+                for a in attachments
+            ],
+            "on_behalf": _on_behalf(roles),
+        },
+    )
+    return attachments
+
+
+@transaction.atomic
+def withdraw_attachment(*, attachment: Attachment, reason: str, actor: Actor) -> Attachment:
+    """Withdraw an attachment (it is kept, marked withdrawn with the reason and who did it);
+    only while the result may be edited: after approval a change is an amendment."""
+    result = _lock_result(attachment.result)
+    _check_agency(actor, result.visit)
+    roles = _require_recorder(actor, result.visit)
+    _require_editable(result)
+    attachment = Attachment.objects.select_for_update().get(pk=attachment.pk)
+    if attachment.withdrawn_at is not None:
+        raise ValueError(f"附件“{attachment.name}”已于{attachment.withdrawn_at:%Y-%m-%d %H:%M}撤回")
+    reason = reason.strip()
+    if not reason:
+        raise ResultInputError([f"撤回附件“{attachment.name}”须说明理由"])
+    try:
+        check_fields(Attachment, {"withdraw_reason": reason}, multi_line=("withdraw_reason",))
+    except LimitError as exc:
+        raise ResultInputError([str(exc)]) from exc
+    attachment.withdrawn_at = timezone.now()
+    attachment.withdrawn_by = actor if isinstance(actor, User) else None
+    attachment.withdraw_reason = reason
+    attachment.save()
+    record(
+        actor=actor,
+        action="result.withdraw_attachment",
+        obj=result,
+        details={
+            "attachment": attachment.pk,
+            "name": attachment.name,
+            "sha256": attachment.sha256,
+            "reason": reason,
+            "on_behalf": _on_behalf(roles),
+        },
+    )
+    return attachment

@@ -1,76 +1,122 @@
-"""The national-system export (国家企业信用信息公示系统) of a plan's approved results.
-
-Shared by `spotcheck export-gsxt` and the coordinators' download. One row per checked item of
-an approved (or published) result: the ItemResult rows of such a result are locked, so they are
-the approved content. A result under amendment is left out until it is approved again.
-"""
+"""The results sheet (检查结果表) for teams that record on paper: one row per checkpoint of every
+visit of a plan (and round), in the columns `spotcheck.lib.resultfile` reads back, with what is
+already recorded filled in. The visit's own facts (date, way, members present, the entity's
+representative, an ending) are on the visit's first row; each follow-up measure has its own row.
+Typed in and imported with `spotcheck import-results` (actions.import_results)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import IO
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
-from spotcheck.inspections.models import Visit
-from spotcheck.lib import gsxt, tabular
-from spotcheck.plans.models import Plan
-from spotcheck.results.models import LOCKED_STATES, ItemResult
+from spotcheck.inspections.models import TeamMember, Visit
+from spotcheck.lib import results as rules
+from spotcheck.lib.resultfile import (
+    FINDING_EXPORT_LABELS,
+    MEASURE_EXPORT_LABELS,
+    RESULT_COLUMNS,
+    WAY_EXPORT_LABELS,
+)
+from spotcheck.lib.tabular import CellValue, write_csv, write_xlsx
+from spotcheck.results.actions import checkpoint_texts
+from spotcheck.results.models import ItemResult, Result
 
-FORMATS = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+RESULT_HEADER = [spec.label for spec in RESULT_COLUMNS]
+_INDEX = {spec.key: index for index, spec in enumerate(RESULT_COLUMNS)}
+EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
 
-def gsxt_items(plan: Plan, *, round: int | None = None) -> list[gsxt.GsxtItem]:
-    item_results = (
-        ItemResult.objects.filter(result__visit__plan=plan, result__state__in=LOCKED_STATES)
-        .exclude(category="")
-        .select_related("result", "result__visit__entity", "visit_item__item")
+def _row(**cells: CellValue) -> list[CellValue]:
+    row: list[CellValue] = [None] * len(RESULT_COLUMNS)
+    for key, value in cells.items():
+        row[_INDEX[key]] = value
+    return row
+
+
+def _visit_cells(result: Result | None, certificates: dict[int, str]) -> dict[str, CellValue]:
+    if result is None:
+        return {}
+    return {
+        "inspected_on": result.inspected_on,
+        "way": WAY_EXPORT_LABELS.get(result.way, ""),
+        "present": "、".join(certificates[pk] for pk in result.present if pk in certificates),
+        "representative": result.representative,
+        "ending": rules.category(result.ending).label if result.ending else "",
+    }
+
+
+def result_rows(visits: QuerySet[Visit]) -> Iterator[list[CellValue]]:
+    """Rows in the column order of RESULT_COLUMNS; a constant number of queries per chunk."""
+    visits = (
+        visits.select_related("result")
         .prefetch_related(
+            "visit_items__item",
+            Prefetch("members", queryset=TeamMember.objects.select_related("inspector")),
             Prefetch(
-                "result__visit",
-                queryset=Visit.objects.prefetch_related("cooperating_agencies"),
-            )
+                "result__items",
+                queryset=ItemResult.objects.prefetch_related("findings", "measures"),
+            ),
         )
+        .order_by("round", "visit_key", "pk")
     )
-    if round is not None:
-        item_results = item_results.filter(result__visit__round=round)
-    items = []
-    for item_result in item_results:
-        result = item_result.result
-        visit = result.visit
-        item = item_result.visit_item.item
-        entity = visit.entity
-        cooperating = sorted(a.name for a in visit.cooperating_agencies.all())
-        items.append(
-            gsxt.GsxtItem(
-                credit_code=entity.credit_code if entity is not None else "",
-                entity_name=visit.entity_name,
-                year=plan.year,
-                item_number=item.number,
-                item_position=item.position,
-                item_name=item.name,
-                round=visit.round,
-                agencies=(plan.agency.name, *cooperating),
-                check_type=gsxt.check_type(item.target_type),
-                inspected_on=result.inspected_on,
-                category_label=item_result.get_category_display(),
-            )
-        )
-    return items
+    for visit in visits.iterator(chunk_size=500):
+        result: Result | None = getattr(visit, "result", None)
+        certificates = {m.pk: m.inspector.certificate_number for m in visit.members.all()}
+        stored = {ir.visit_item_id: ir for ir in result.items.all()} if result else {}
+        base = {"visit": visit.visit_key, "entity": visit.entity_name}
+        first = True
+        items = sorted(visit.visit_items.all(), key=lambda vi: (vi.item.number or 0, vi.pk))
+        for visit_item in items:
+            item = visit_item.item
+            item_cells = {**base, "item": item.number, "item_name": item.name}
+            item_result = stored.get(visit_item.pk)
+            findings = {f.number: f for f in item_result.findings.all()} if item_result else {}
+            chosen = item_result.chosen_category if item_result else ""
+            for number, text in enumerate(checkpoint_texts(visit_item), start=1):
+                finding = findings.get(number)
+                cells: dict[str, CellValue] = {
+                    **item_cells,
+                    "checkpoint": number,
+                    "checkpoint_text": text,
+                }
+                if finding is not None and finding.finding:
+                    cells.update(
+                        finding=FINDING_EXPORT_LABELS[rules.Finding(finding.finding)],
+                        problem=finding.problem,
+                        reason=finding.reason,
+                        note=finding.note,
+                    )
+                if number == 1 and chosen:
+                    cells["category"] = rules.category(chosen).label
+                if first:
+                    cells.update(_visit_cells(result, certificates))
+                    first = False
+                yield _row(**cells)
+            for measure in item_result.measures.all() if item_result else ():
+                yield _row(
+                    **item_cells,
+                    measure=MEASURE_EXPORT_LABELS[rules.MeasureKind(measure.kind)],
+                    measure_on=measure.opened_on,
+                    deadline=measure.deadline,
+                    case_number=measure.case_number,
+                    agency=measure.agency,
+                    measure_text=measure.text,
+                    closed_on=measure.closed_on,
+                    closing_text=measure.closing_text,
+                )
+        if first:  # a visit without items still gets its row
+            yield _row(**base, **_visit_cells(result, certificates))
 
 
-def write_gsxt(stream: Any, fmt: str, plan: Plan, *, round: int | None = None) -> int:
-    """Write the export as xlsx or csv (UTF-8 with BOM) to a binary stream; return the rows."""
-    rows = gsxt.rows(gsxt_items(plan, round=round))
-    if fmt == "xlsx":
-        return tabular.write_xlsx(stream, gsxt.HEADER, rows, sheet_title="抽查检查结果")
+def export_results(stream: IO[bytes], fmt: str, visits: QuerySet[Visit]) -> int:
+    """Write the sheet as csv or xlsx; returns the number of rows."""
     if fmt == "csv":
-        return tabular.write_csv(stream, gsxt.HEADER, rows)
-    raise ValueError(f"不支持的格式“{fmt}”：请用 xlsx 或 csv")
-
-
-def gsxt_filename(plan: Plan, fmt: str, round: int | None = None) -> str:
-    suffix = f"-round{round}" if round is not None else ""
-    return f"gsxt-{plan.year}-plan{plan.pk}{suffix}.{fmt}"
+        return write_csv(stream, RESULT_HEADER, result_rows(visits))
+    if fmt == "xlsx":
+        return write_xlsx(stream, RESULT_HEADER, result_rows(visits), sheet_title="检查结果")
+    raise ValueError(f"不支持的格式“{fmt}”，可选 csv、xlsx")

@@ -16,10 +16,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from spotcheck.inspections.models import Visit, VisitItem
 from spotcheck.lib import results as rules
+from spotcheck.lib.attachments import FileKind
+from spotcheck.lib.workdays import Overrides
 
 LOCKED_STATES = frozenset({rules.ReviewState.APPROVED.value, rules.ReviewState.PUBLISHED.value})
 
@@ -41,6 +44,12 @@ class ResultQuerySet(models.QuerySet[Any]):
         raise ResultLockedError(f"{self.model._meta.verbose_name}不能删除")
 
 
+def _choices(name: str, pairs: list[tuple[str, str]]) -> Any:
+    """TextChoices of (stored value, Chinese label) pairs. The functional API takes (member
+    name, value) pairs: passing (value, label) straight would store the label as the value."""
+    return models.TextChoices(name, [(value.upper(), (value, label)) for value, label in pairs])  # type: ignore[misc]
+
+
 def _stored_state(result_id: int | None) -> str | None:
     if result_id is None:
         return None
@@ -50,13 +59,9 @@ def _stored_state(result_id: int | None) -> str | None:
 
 
 class Result(models.Model):
-    State = models.TextChoices(  # type: ignore[misc]
-        "State", [(s.value, s.label) for s in rules.ReviewState]
-    )
-    Way = models.TextChoices("Way", list(rules.WAYS.items()))  # type: ignore[misc]
-    Ending = models.TextChoices(  # type: ignore[misc]
-        "Ending", [(c.code, c.label) for c in rules.ENDINGS]
-    )
+    State = _choices("State", [(s.value, s.label) for s in rules.ReviewState])
+    Way = _choices("Way", list(rules.WAYS.items()))
+    Ending = _choices("Ending", [(c.code, c.label) for c in rules.ENDINGS])
 
     visit = models.OneToOneField(
         Visit, verbose_name="检查任务", on_delete=models.PROTECT, related_name="result"
@@ -112,6 +117,10 @@ class Result(models.Model):
             "reviewed_at",
             "reviewed_by",
             "updated_at",
+            # derived from the inspection date and the holiday calendar, not recorded content:
+            # refreshed when administrators enter a year's holidays (refresh_deadlines)
+            "due_on",
+            "due_warning",
         }
     )
 
@@ -165,9 +174,7 @@ class _ResultPart(models.Model):
 
 
 class ItemResult(_ResultPart):
-    Category = models.TextChoices(  # type: ignore[misc]
-        "Category", [(c.code, c.label) for c in rules.CATEGORIES]
-    )
+    Category = _choices("Category", [(c.code, c.label) for c in rules.CATEGORIES])
 
     result = models.ForeignKey(Result, on_delete=models.PROTECT, related_name="items")
     visit_item = models.ForeignKey(VisitItem, on_delete=models.PROTECT, related_name="results")
@@ -198,9 +205,7 @@ class ItemResult(_ResultPart):
 
 
 class CheckpointFinding(_ResultPart):
-    Finding = models.TextChoices(  # type: ignore[misc]
-        "Finding", [(f.value, label) for f, label in rules.FINDING_LABELS.items()]
-    )
+    Finding = _choices("Finding", [(f.value, label) for f, label in rules.FINDING_LABELS.items()])
 
     item_result = models.ForeignKey(ItemResult, on_delete=models.PROTECT, related_name="findings")
     number = models.PositiveSmallIntegerField("检查要点序号")
@@ -226,9 +231,7 @@ class CheckpointFinding(_ResultPart):
 
 
 class Measure(_ResultPart):
-    Kind = models.TextChoices(  # type: ignore[misc]
-        "Kind", [(k.value, label) for k, label in rules.MEASURE_KINDS.items()]
-    )
+    Kind = _choices("Kind", [(k.value, label) for k, label in rules.MEASURE_KINDS.items()])
 
     item_result = models.ForeignKey(ItemResult, on_delete=models.PROTECT, related_name="measures")
     kind = models.CharField("措施", max_length=20, choices=Kind.choices)
@@ -297,3 +300,122 @@ class ResultVersion(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ResultLockedError("检查结果版本不能删除")
+
+
+class HolidayOverride(models.Model):
+    """A holiday or make-up working day (调休上班) kept by administrators in the admin, for the
+    years chinesecalendar does not cover (or to correct it). Holiday arrangements are the State
+    Council's, the same for every agency: one table for the server. Listing any day of a year
+    declares the year covered (its other days count Monday to Friday), see lib.workdays."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", "放假（节假日）"
+        WORKDAY = "workday", "上班（调休工作日）"
+
+    day = models.DateField("日期", unique=True)
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    note = models.CharField("说明", max_length=100, blank=True, help_text="如：2027年国庆节")
+
+    class Meta:
+        verbose_name = "节假日调整"
+        verbose_name_plural = "节假日调整（chinesecalendar未覆盖的年份）"
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day.isoformat()} {self.get_kind_display()}"
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.WORKDAY and self.day is not None and self.day.weekday() < 5:
+            raise ValidationError(
+                {
+                    "kind": f"{self.day.isoformat()}是周一至周五，本来就是工作日；调休工作日应为周六或周日"
+                }
+            )
+
+
+def workday_overrides() -> Overrides:
+    """The administrators' table as lib.workdays takes it (one query)."""
+    rows = list(HolidayOverride.objects.values_list("day", "kind"))
+    return Overrides.of(
+        holidays=[day for day, kind in rows if kind == HolidayOverride.Kind.HOLIDAY],
+        workdays=[day for day, kind in rows if kind == HolidayOverride.Kind.WORKDAY],
+    )
+
+
+class Attachment(models.Model):
+    """A photo or document attached to a result, or to one item of it. The file lives under
+    settings.MEDIA_ROOT, named by its SHA-256 (spotcheck.lib.attachments.storage_name), and is
+    served only through the scoped attachment view, never as a public URL. An attachment is
+    never deleted: it is withdrawn with a reason (audited); it is locked with its result."""
+
+    Kind = models.TextChoices(  # type: ignore[misc]
+        "Kind", [(k.value, k.label) for k in FileKind]
+    )
+
+    result = models.ForeignKey(Result, on_delete=models.PROTECT, related_name="attachments")
+    item_result = models.ForeignKey(
+        ItemResult,
+        verbose_name="事项",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attachments",
+    )
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    name = models.CharField("文件名", max_length=200, help_text="上传时的文件名，仅供显示")
+    size = models.PositiveBigIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
+    path = models.CharField("存储位置", max_length=200, help_text="相对于 MEDIA_ROOT")
+    thumbnail = models.CharField("缩略图位置", max_length=200, blank=True)
+    width = models.PositiveIntegerField("宽", null=True, blank=True)
+    height = models.PositiveIntegerField("高", null=True, blank=True)
+    captured_at = models.DateTimeField("拍摄时间")
+    captured_from_exif = models.BooleanField(
+        "拍摄时间取自照片", default=False, help_text="否：取上传时间"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField("上传时间")
+    withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="撤回人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    withdraw_reason = models.TextField("撤回理由", blank=True)
+
+    objects = ResultQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "检查附件"
+        verbose_name_plural = "检查附件"
+        ordering = ["result", "uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        state = "（已撤回）" if self.withdrawn_at else ""
+        return f"{self.name}{state}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if _stored_state(self.result_id) in LOCKED_STATES:
+            raise ResultLockedError("该结果已审核，已锁定；附件不能再添加或撤回")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ResultLockedError("检查附件不能删除，只能撤回（说明理由）")
+
+    @property
+    def is_image(self) -> bool:
+        return FileKind(self.kind).is_image
+
+    @property
+    def content_type(self) -> str:
+        return FileKind(self.kind).content_type

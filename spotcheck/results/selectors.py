@@ -2,6 +2,9 @@
 
 - `results_for_user`: the results of the visits the user may see (visits_for_user: agency,
   unit and own seat scoping), so a result is never reachable where its visit is not.
+- `get_attachment_for_user`: an attachment, only through a result the user may see.
+- `due_results`: unpublished results overdue or due within a few days, per responsible unit,
+  within what `results_for_user` reaches (the per-unit lists for leaders and coordinators).
 - `last_inspections`: "when was this entity last inspected for this item, by whom, with what
   result", over approved (and published) results only.
 """
@@ -9,16 +12,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from spotcheck.accounts.actors import AnyUser
 from spotcheck.inspections.selectors import visits_for_user
-from spotcheck.lib.results import CategoryKind, category
-from spotcheck.results.models import LOCKED_STATES, ItemResult, Result
+from spotcheck.lib.results import CategoryKind, DueStatus, ReviewState, category, due_status
+from spotcheck.results.models import LOCKED_STATES, Attachment, ItemResult, Result
 
 
 def results_for_user(user: AnyUser) -> QuerySet[Result]:
@@ -30,6 +33,69 @@ def get_result_for_user(user: AnyUser, pk: int) -> Result:
         results_for_user(user).select_related("visit", "visit__plan", "visit__responsible_unit"),
         pk=pk,
     )
+
+
+def get_attachment_for_user(user: AnyUser, pk: int) -> Attachment:
+    """An attachment of a result the user may see (another unit's or agency's: 404)."""
+    return get_object_or_404(
+        Attachment.objects.filter(result__in=results_for_user(user).values("pk")).select_related(
+            "result", "result__visit"
+        ),
+        pk=pk,
+    )
+
+
+@dataclass(frozen=True)
+class DueRow:
+    result: Result
+    days_left: int
+    """Calendar days to the deadline; negative when overdue."""
+
+    @property
+    def overdue_days(self) -> int:
+        return max(0, -self.days_left)
+
+
+@dataclass
+class UnitDue:
+    """One responsible unit's overdue and nearly due results, earliest deadline first."""
+
+    unit: str
+    overdue: list[DueRow] = field(default_factory=list)
+    due_soon: list[DueRow] = field(default_factory=list)
+
+
+def due_results(results: QuerySet[Result], *, today: date, soon_days: int) -> list[UnitDue]:
+    """The unpublished results of `results` (already scoped) due by `today + soon_days`,
+    grouped by the visit's responsible unit. Results without an inspection date have no
+    deadline yet and are not listed."""
+    rows = (
+        results.exclude(state=ReviewState.PUBLISHED)
+        .filter(due_on__isnull=False, due_on__lte=today + timedelta(days=soon_days))
+        .select_related("visit", "visit__plan", "visit__responsible_unit")
+        .order_by("visit__responsible_unit__name", "due_on", "visit__visit_key")
+    )
+    units: dict[int, UnitDue] = {}
+    for result in rows:
+        unit = result.visit.responsible_unit
+        group = units.setdefault(unit.pk, UnitDue(unit.name))
+        row = DueRow(result, (result.due_on - today).days)
+        if due_status(result.due_on, today, soon_days=soon_days) is DueStatus.OVERDUE:
+            group.overdue.append(row)
+        else:
+            group.due_soon.append(row)
+    return list(units.values())
+
+
+def deadline_warnings(results: QuerySet[Result]) -> dict[str, int]:
+    """Why deadlines of unpublished results had to be estimated (a year neither chinesecalendar
+    nor the holiday table covers): each warning with how many results it concerns."""
+    warnings: dict[str, int] = {}
+    estimated = results.exclude(state=ReviewState.PUBLISHED).exclude(due_warning="")
+    for text in estimated.values_list("due_warning", flat=True):
+        for line in filter(None, text.splitlines()):
+            warnings[line] = warnings.get(line, 0) + 1
+    return warnings
 
 
 @dataclass(frozen=True)

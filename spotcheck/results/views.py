@@ -4,25 +4,35 @@ a refused step comes back as a message on the page."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from spotcheck.accounts.permissions import right_required
+from spotcheck.accounts.permissions import is_deployment_wide, right_required, user_agency_id
 from spotcheck.inspections.models import Visit
-from spotcheck.inspections.selectors import get_visit_for_user
+from spotcheck.inspections.selectors import get_visit_for_user, visits_for_user
 from spotcheck.lib import results as rules
+from spotcheck.plans.models import Plan
 from spotcheck.plans.selectors import get_managed_plan
-from spotcheck.results import actions
+from spotcheck.results import actions, selectors
+from spotcheck.results import files as stored_files
 from spotcheck.results.actions import FindingInput, ItemInput, ResultInput
-from spotcheck.results.exports import FORMATS, gsxt_filename, write_gsxt
-from spotcheck.results.models import Result
+from spotcheck.results.exports import EXPORT_TYPES, export_results
+from spotcheck.results.gsxt import FORMATS as GSXT_FORMATS
+from spotcheck.results.gsxt import gsxt_filename, write_gsxt
+from spotcheck.results.models import Attachment, Result
+from spotcheck.results.selectors import get_attachment_for_user
 
 
 def _page(visit: Visit) -> HttpResponse:
@@ -48,6 +58,13 @@ def result_page(request: HttpRequest, visit_id: int) -> HttpResponse:
             measures[item_result.visit_item_id] = list(item_result.measures.all())
             for finding in item_result.findings.all():
                 stored[(item_result.visit_item_id, finding.number)] = finding
+    attachments: list[Attachment] = []
+    if result is not None:
+        attachments = list(
+            result.attachments.select_related(
+                "item_result__visit_item__item", "uploaded_by", "withdrawn_by"
+            )
+        )
     items = []
     for visit_item in visit.visit_items.select_related("item"):
         points = actions.checkpoint_texts(visit_item)
@@ -80,6 +97,10 @@ def result_page(request: HttpRequest, visit_id: int) -> HttpResponse:
         and rules.is_editable(state),
         "can_review": rules.Role.LEADER in roles and state is rules.ReviewState.PENDING,
         "versions": result.versions.all() if result else [],
+        "attachments": attachments,
+        "can_attach": bool(roles & {rules.Role.MEMBER, rules.Role.LEADER})
+        and rules.is_editable(state),
+        "max_upload": stored_files.limits().max_bytes,
     }
     return render(request, "results/result_page.html", context)
 
@@ -149,6 +170,50 @@ def result_save(request: HttpRequest, visit_id: int) -> HttpResponse:
 
 
 @require_POST
+@right_required("result.record")
+def result_draft(request: HttpRequest, visit_id: int) -> JsonResponse:
+    """The page's autosave (static/spotcheck/draft.js): the same fields as the form, answered in
+    JSON. 200 saved (with the new revision), 409 someone else saved since (who, when), 400 bad
+    content (the errors), 403 not on the team."""
+    visit = get_visit_for_user(request.user, visit_id)
+    try:
+        revision = int(request.POST.get("revision", ""))
+    except ValueError:
+        return JsonResponse({"state": "invalid", "errors": ["修订号缺失或有误"]}, status=400)
+    try:
+        result = actions.save_draft(
+            visit=visit, content=_content(request, visit), revision=revision, actor=request.user
+        )
+    except actions.ResultConflictError as exc:
+        at = timezone.localtime(exc.at) if exc.at else None
+        return JsonResponse(
+            {
+                "state": "conflict",
+                "message": str(exc),
+                "by": exc.by,
+                "at": at.isoformat() if at else None,
+                "revision": exc.revision,
+            },
+            status=409,
+        )
+    except actions.ResultInputError as exc:
+        return JsonResponse({"state": "invalid", "errors": exc.errors}, status=400)
+    except PermissionDenied as exc:
+        return JsonResponse({"state": "forbidden", "errors": [str(exc)]}, status=403)
+    except ValueError as exc:
+        return JsonResponse({"state": "invalid", "errors": [str(exc)]}, status=400)
+    saved_at = timezone.localtime(result.updated_at)
+    return JsonResponse(
+        {
+            "state": "saved",
+            "revision": result.revision,
+            "saved_at": saved_at.isoformat(),
+            "saved_at_label": f"{saved_at:%H:%M:%S}",
+        }
+    )
+
+
+@require_POST
 @right_required("result.review")
 def result_review(request: HttpRequest, visit_id: int) -> HttpResponse:
     visit = get_visit_for_user(request.user, visit_id)
@@ -172,19 +237,137 @@ def result_review(request: HttpRequest, visit_id: int) -> HttpResponse:
     return _page(visit)
 
 
+@right_required("result.due")
+def due_list(request: HttpRequest) -> HttpResponse:
+    """Overdue and nearly due results per unit, for leaders and coordinators."""
+    today = timezone.localdate()
+    soon_days = settings.SPOTCHECK_RESULTS_DUE_SOON_DAYS
+    results = selectors.results_for_user(request.user)
+    units = selectors.due_results(results, today=today, soon_days=soon_days)
+    warnings = selectors.deadline_warnings(results)
+    context = {"units": units, "today": today, "soon_days": soon_days, "warnings": warnings}
+    return render(request, "results/due_list.html", context)
+
+
+@right_required("result.export")
+def export_sheet(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """The results sheet of a plan's visits the user may see (?round=N, ?format=csv|xlsx)."""
+    visits = visits_for_user(request.user).filter(plan_id=plan_id)
+    plans = Plan.objects.all()
+    if not is_deployment_wide(request.user):
+        # the own agency's plans, and those a cooperating department has visible visits in
+        own = Q(agency_id=user_agency_id(request.user))
+        plans = plans.filter(own | Q(pk__in=visits.values("plan_id")))
+    plan = get_object_or_404(plans, pk=plan_id)
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in EXPORT_TYPES:
+        raise Http404("不支持的格式")
+    round_text = request.GET.get("round", "")
+    name = f"检查结果表-{plan.year}"
+    if round_text:
+        if not round_text.isdigit():
+            raise Http404("轮次有误")
+        visits = visits.filter(round=int(round_text))
+        name += f"-第{round_text}轮"
+    buffer = io.BytesIO()
+    export_results(buffer, fmt, visits)
+    response = HttpResponse(buffer.getvalue(), content_type=EXPORT_TYPES[fmt])
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"{name}.{fmt}"
+    )
+    return response
+
+
+# --- attachments -----------------------------------------------------------------------------
+
+
+@require_POST
+@right_required("result.record")
+def attachment_upload(request: HttpRequest, visit_id: int) -> HttpResponse:
+    """Photos from the phone's camera or files (several at once, all or none)."""
+    visit = get_visit_for_user(request.user, visit_id)
+    limit = stored_files.limits().max_bytes
+    uploads = [
+        actions.AttachmentInput(name=f.name or "", size=f.size or 0, data=f.read(limit + 1))
+        for f in request.FILES.getlist("file")
+    ]
+    try:
+        item = request.POST.get("item", "")
+        try:
+            visit_item_id = int(item) if item else None
+        except ValueError:
+            raise actions.ResultInputError([f"事项：“{item}”不是事项编号"]) from None
+        added = actions.attach_files(
+            visit=visit, files=uploads, visit_item_id=visit_item_id, actor=request.user
+        )
+        messages.success(request, f"已上传{len(added)}个附件")
+    except actions.ResultInputError as exc:
+        for error in exc.errors:
+            messages.error(request, error)
+    except (ValueError, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+    return redirect(reverse("results:visit", args=[visit.pk]) + "#attachments")
+
+
+def _serve(attachment: Attachment, name: str, content_type: str, download: bool) -> FileResponse:
+    try:
+        handle = stored_files.open_stored(name)
+    except FileNotFoundError:
+        raise Http404("附件文件缺失") from None
+    response = FileResponse(
+        handle, content_type=content_type, as_attachment=download, filename=attachment.name
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@right_required("visit.view")
+def attachment_file(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    """The file itself, to staff who may see the result (never a public URL)."""
+    attachment = get_attachment_for_user(request.user, attachment_id)
+    download = "download" in request.GET
+    return _serve(attachment, attachment.path, attachment.content_type, download)
+
+
+@right_required("visit.view")
+def attachment_thumbnail(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    attachment = get_attachment_for_user(request.user, attachment_id)
+    if not attachment.thumbnail:
+        raise Http404("该附件没有缩略图")
+    return _serve(attachment, attachment.thumbnail, "image/jpeg", False)
+
+
+@require_POST
+@right_required("result.record")
+def attachment_withdraw(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    attachment = get_attachment_for_user(request.user, attachment_id)
+    try:
+        actions.withdraw_attachment(
+            attachment=attachment, reason=request.POST.get("reason", ""), actor=request.user
+        )
+        messages.success(request, f"已撤回附件“{attachment.name}”")
+    except actions.ResultInputError as exc:
+        for error in exc.errors:
+            messages.error(request, error)
+    except (ValueError, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+    return redirect(reverse("results:visit", args=[attachment.result.visit_id]) + "#attachments")
+
+
 @right_required("result.export_gsxt")
 def gsxt_export(request: HttpRequest, plan_id: int) -> HttpResponse:
     """The national-system file (国家企业信用信息公示系统) of the agency's own plan:
     `?format=xlsx|csv` (default xlsx), `?round=N` for one round."""
     plan = get_managed_plan(request.user, plan_id)
     fmt = request.GET.get("format", "xlsx")
-    if fmt not in FORMATS:
+    if fmt not in GSXT_FORMATS:
         raise Http404("格式只能是 xlsx 或 csv")
     round_text = request.GET.get("round", "")
     if round_text and not (round_text.isdigit() and 1 <= int(round_text) <= 100):
         raise Http404("轮次必须是 1 到 100 的整数")
     round = int(round_text) if round_text else None
-    response = HttpResponse(content_type=FORMATS[fmt])
+    response = HttpResponse(content_type=GSXT_FORMATS[fmt])
     write_gsxt(response, fmt, plan, round=round)
     response["Content-Disposition"] = f'attachment; filename="{gsxt_filename(plan, fmt, round)}"'
     return response

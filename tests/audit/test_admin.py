@@ -12,10 +12,11 @@ from spotcheck.audit.admin import AuditedAdmin, ReadOnlyAdmin
 from spotcheck.audit.models import AuditEntry, verify_chain
 from spotcheck.plans.models import Plan
 from spotcheck.registry.models import Entity, Inspector, Recusal, TargetType
+from spotcheck.results.models import HolidayOverride
 
 pytestmark = pytest.mark.django_db
 
-EDITABLE_REFERENCE_DATA = {User, Agency, Unit, TargetType}
+EDITABLE_REFERENCE_DATA = {User, Agency, Unit, TargetType, HolidayOverride}
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def spotcheck_admins():
         (model, model_admin)
         for model, model_admin in admin.site._registry.items()
         if model._meta.app_label
-        in {"accounts", "audit", "plans", "registry", "draws", "inspections"}
+        in {"accounts", "audit", "plans", "registry", "draws", "inspections", "results"}
     ]
 
 

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from spotcheck.inspections.actions import build_visits, match_teams_for_round
+from spotcheck.inspections.actions import build_visits, match_teams_for_round, schedule_visits
 from spotcheck.inspections.models import Visit
 from tests.browser.conftest import DESKTOP, PHONE
 
@@ -116,6 +116,7 @@ def test_each_roles_pages_fit_through_a_matched_round(
         f"/results/visits/{visit.pk}/",
         f"/inspections/matchings/{match.pk}/",
         "/inspections/print/",
+        "/inspections/calendar/",
         "/registry/entities/",
         f"/registry/entities/{entity.pk}/",
         "/registry/inspectors/",
@@ -123,6 +124,11 @@ def test_each_roles_pages_fit_through_a_matched_round(
     assert check_pages(browser, live_server, coordinator_paths, coordinator) == []
     for user in (unit_leader, inspector_user, supervisor):
         assert check_pages(browser, live_server, ["/inspections/"], user) == [], user.role
+    # the leader's calendar with a scheduled visit: a month grid, a list of days on a phone
+    own = Visit.objects.filter(responsible_unit=unit_leader.unit).order_by("pk").first()
+    schedule_visits(visits=[own], start=own.planned_start, end=own.planned_start, actor=unit_leader)
+    calendar = f"/inspections/calendar/?month={own.planned_start:%Y-%m}"
+    assert check_pages(browser, live_server, [calendar], unit_leader) == []
 
 
 def test_menu_collapses_on_a_phone_and_opens_with_its_button(browser, live_server, coordinator):

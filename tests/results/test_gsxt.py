@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from spotcheck.lib import gsxt
 from spotcheck.results import actions
-from spotcheck.results.exports import write_gsxt
+from spotcheck.results.gsxt import write_gsxt
 from tests.results.conftest import complete_content
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +80,7 @@ def test_the_round_filter_keeps_only_that_round(approved, published_plan):
 def test_command_writes_xlsx(approved, published_plan, tmp_path):
     target = tmp_path / "gsxt.xlsx"
     call_command("export_gsxt", str(published_plan.pk), "--format", "xlsx", "-o", str(target))
-    sheet = openpyxl.load_workbook(target).active
+    sheet = openpyxl.load_workbook(io.BytesIO(target.read_bytes())).active
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert tuple(values[0]) == gsxt.HEADER
     assert len(values) == 3

@@ -1,6 +1,7 @@
 """Inspection workflows, one module per job (see each module's docstring):
 
 - `visits`: item settings, visits built from a round's draws, joint proposals, scheduling, events;
+- `schedule`: the unit leader's scheduled days of matched visits (one or many at once);
 - `teams`: team matching for a round or an event, member replacement, the verification kit;
 - `common`: what both share (the error, the pools, the round's executed draws).
 
@@ -9,6 +10,7 @@ The public names are re-exported here, so `from spotcheck.inspections.actions im
 
 from spotcheck.inspections.actions.common import InspectionError, Pools
 from spotcheck.inspections.actions.notices import issue_notice, record_delivery
+from spotcheck.inspections.actions.schedule import max_schedule_days, schedule_visits
 from spotcheck.inspections.actions.teams import (
     EVENT_SEED_RULE,
     ROUND_SEED_RULE,
@@ -53,6 +55,8 @@ __all__ = [
     "result_from_document",
     "round_seed",
     "schedule_visit",
+    "schedule_visits",
+    "max_schedule_days",
     "set_item_setting",
     "still_eligible",
 ]

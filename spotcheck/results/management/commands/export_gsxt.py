@@ -5,7 +5,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.management.base import BaseCommand, CommandError
 
 from spotcheck.plans.exports import find_plan
-from spotcheck.results.exports import FORMATS, gsxt_filename, write_gsxt
+from spotcheck.results.gsxt import FORMATS, gsxt_filename, write_gsxt
 
 
 class Command(BaseCommand):
