@@ -37,7 +37,7 @@ from spotcheck.draws.models import (
 from spotcheck.lib import ceremony, drawdoc
 from spotcheck.lib.drawdoc import STRATA, STRATUM_NAMES, DrawItem, DrawOptions, Witness
 from spotcheck.limits import LimitError, check_fields
-from spotcheck.plans.models import PlanItem
+from spotcheck.plans.models import Plan, PlanItem
 from spotcheck.registry.models import Entity, EntityStatus, InspectionRecord
 
 Progress = Callable[[int], None]
@@ -313,7 +313,8 @@ def prepare_draw(
             population_gz=population_gz,
             excluded_gz=compress_text("\n".join(population.excluded)),
             allocation=sizes,
-            warnings=allocation_warnings(item, counts, sizes),
+            warnings=allocation_warnings(item, counts, sizes)
+            + [w for w in [population_date_warning(item.plan.year, on)] if w],
             prepared_at=timezone.now(),
             prepared_by=actor_label(actor),
         )
@@ -787,3 +788,280 @@ def population_preview(item: PlanItem, on: date | None = None) -> dict[str, Any]
         "since": months_before(on, months) + timedelta(days=1),
         "on": on,
     }
+
+
+# --- rounds: one ceremony for all the ratio items of a round ----------------------------------
+#
+# The round is the unit of the ceremony: every ratio item's population is frozen and published at
+# once (prepare_round), one dice ceremony gives every prepared draw of the round the same seed
+# (seed_round), and every seeded draw is executed at once (execute_round). Items on the same
+# population (items 8-11 of the 2022 plan) then select the same entities and become one visit,
+# and the round's teams, matched from that one seed, can be verified inside every draw.json.
+# A draw prepared after the round's ceremony needs a ceremony of its own (a seed is only ever
+# chosen after the population it draws from is published), so the round then has several seeds.
+
+
+def round_items(plan: Plan, round: int) -> list[PlanItem]:  # noqa: A002
+    """The ratio-based items of the plan that are drawn in this round (in plan order)."""
+    items = (
+        plan.items.filter(event_driven=False, ratio_percent__isnull=False)
+        .select_related("plan", "plan__agency", "entity_type")
+        .order_by("position", "pk")
+    )
+    return [i for i in items if not i.times_per_year or round <= i.times_per_year]
+
+
+def round_draws(plan: Plan, round: int) -> list[Draw]:  # noqa: A002
+    """The live (not cancelled) draws of the plan's round, in plan order."""
+    return list(
+        Draw.objects.filter(item__plan=plan, round_number=round)
+        .exclude(status=Draw.Status.CANCELLED)
+        .select_related("item", "item__plan", "item__plan__agency", "item__entity_type")
+        .order_by("item__position", "item__pk")
+    )
+
+
+def open_rounds(item: PlanItem) -> list[int]:
+    """The rounds an item can still be prepared in: up to its times per year (or one past its
+    last round when the plan sets none), without a live draw."""
+    live = set(
+        Draw.objects.filter(item=item)
+        .exclude(status=Draw.Status.CANCELLED)
+        .values_list("round_number", flat=True)
+    )
+    last = item.times_per_year or (max(live, default=0) + 1)
+    return [n for n in range(1, last + 1) if n not in live]
+
+
+def default_population_date(year: int, today: date | None = None) -> date:
+    """A base date inside the plan's year: today when today is in it, else its nearest day."""
+    today = today or timezone.localdate()
+    return min(max(today, date(year, 1, 1)), date(year, 12, 31))
+
+
+def population_date_warning(year: int, on: date) -> str:
+    """A warning when the base date is outside the plan's year (not refused: it is published)."""
+    if on.year == year:
+        return ""
+    return (
+        f"基准日期 {on:%Y-%m-%d} 不在计划年度（{year}年）内：近期检查的排除期将由这一天往前计算，"
+        "请确认没有填错年份"
+    )
+
+
+@dataclass
+class ItemPreview:
+    """What preparing one item would freeze now (nothing is frozen by a preview)."""
+
+    item: PlanItem
+    draw: Draw | None = None
+    problem: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    excluded: int = 0
+    sizes: dict[str, int] = field(default_factory=dict)
+    ratios: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def population(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def total(self) -> int:
+        return sum(self.sizes.values())
+
+    @property
+    def estimate(self) -> int | None:
+        return self.item.estimated_targets
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": STRATUM_NAMES[s],
+                "population": self.counts[s],
+                "ratio": self.ratios.get(s, ""),
+                "size": self.sizes.get(s, 0),
+                "estimate": self.item.estimated_risk.get(s),
+            }
+            for s in STRATA
+            if s in self.counts
+        ]
+
+
+def _pool_counts(item: PlanItem, excluded_pks: set[int]) -> tuple[dict[str, int], int]:
+    counts: dict[str, int] = {}
+    rows = pool_queryset(item).values("risk_level").annotate(n=Count("pk")).order_by()
+    for row in rows:
+        key = stratum_of(row["risk_level"])
+        counts[key] = counts.get(key, 0) + row["n"]
+    excluded = 0
+    pks = sorted(excluded_pks)
+    for start in range(0, len(pks), 2_000):
+        chunk = pks[start : start + 2_000]
+        for risk_level in Entity.objects.filter(pk__in=chunk).values_list("risk_level", flat=True):
+            key = stratum_of(risk_level)
+            counts[key] -= 1
+            excluded += 1
+    return {s: counts[s] for s in STRATA if counts.get(s)}, excluded
+
+
+def preview_round(
+    *,
+    plan: Plan,
+    round: int,  # noqa: A002
+    on: date,
+    exclude_recently_inspected: bool = False,
+    risk_policy: Mapping[str, Any] | None = None,
+) -> list[ItemPreview]:
+    """Per item of the round: its pool, allocation and the plan's estimate as preparing it now
+    would freeze them, or the draw already prepared. Reads only; nothing is frozen."""
+    policy = parse_risk_policy(risk_policy)
+    months = settings.SPOTCHECK_RECENT_INSPECTION_MONTHS
+    live = {d.item_id: d for d in round_draws(plan, round)}
+    previews = []
+    for item in round_items(plan, round):
+        preview = ItemPreview(item=item, draw=live.get(item.pk))
+        previews.append(preview)
+        if preview.draw is not None:
+            continue
+        try:
+            check_item_drawable(item)
+            floor = _ratio(item.ratio_percent)
+            for stratum, value in policy.items():
+                if value < floor:
+                    raise DrawError(
+                        f"{STRATUM_NAMES[stratum]}风险分层的比例{ratio_text(value)}%低于"
+                        f"事项的最低比例{ratio_text(floor)}%，该事项按最低比例抽取时不能使用此设置"
+                    )
+        except DrawError as error:
+            preview.problem = str(error)
+            continue
+        excluded = recently_inspected(item, on, months) if exclude_recently_inspected else set()
+        preview.counts, preview.excluded = _pool_counts(item, excluded)
+        if not preview.counts:
+            preview.problem = (
+                f"名录中没有可抽取的对象（{plan.agency.name}、{item.entity_type.name}、在营）"
+            )
+            continue
+        preview.sizes = drawdoc.allocate(preview.counts, floor, policy)
+        preview.ratios = {
+            s: ratio_text(v)
+            for s, v in drawdoc.effective_ratios(preview.counts, floor, policy).items()
+        }
+        preview.warnings = allocation_warnings(item, preview.counts, preview.sizes)
+    return previews
+
+
+def prepare_round(
+    *,
+    plan: Plan,
+    round: int,  # noqa: A002
+    actor: Actor,
+    on: date | None = None,
+    exclude_recently_inspected: bool = False,
+    risk_policy: Mapping[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> list[Draw]:
+    """Freeze and publish the population of every item of the round not yet prepared, all at
+    once: every one is prepared, or none is (a refusal names the item)."""
+    on = on or default_population_date(plan.year)
+    items = [i for i in round_items(plan, round) if not _has_live_draw(i, round)]
+    if not items:
+        raise DrawError(f"第{round}轮没有待公布名录的按比例抽查事项")
+    ensure_actor_agency(actor, plan.agency_id)
+    warning = population_date_warning(plan.year, on)
+    prepared = []
+    with transaction.atomic():
+        for item in items:
+            try:
+                draw = prepare_draw(
+                    item=item,
+                    round=round,
+                    actor=actor,
+                    exclude_recently_inspected=exclude_recently_inspected,
+                    risk_policy=risk_policy,
+                    on=on,
+                    progress=progress,
+                )
+            except DrawError as error:
+                raise type(error)(f"事项{item.number}（{item.name}）：{error}") from error
+            prepared.append(draw)
+        record(
+            actor=actor,
+            action="draw.prepare_round",
+            obj=plan,
+            details={
+                "round": round,
+                "population_date": on.isoformat(),
+                "draws": [d.pk for d in prepared],
+                "population_hashes": {str(d.item.number): d.population_hash for d in prepared},
+                "warning": warning,
+            },
+        )
+    return prepared
+
+
+def _has_live_draw(item: PlanItem, round: int) -> bool:  # noqa: A002
+    return (
+        Draw.objects.filter(item=item, round_number=round)
+        .exclude(status=Draw.Status.CANCELLED)
+        .exists()
+    )
+
+
+def round_seeds(plan: Plan, round: int) -> list[str]:  # noqa: A002
+    """The distinct seeds already recorded in the round (seeded or executed draws)."""
+    seeds = [d.seed for d in round_draws(plan, round) if d.seed]
+    return list(dict.fromkeys(seeds))
+
+
+def seed_round(
+    *,
+    plan: Plan,
+    round: int,  # noqa: A002
+    witnesses: Sequence[tuple[str, str]],
+    beacon: str | None = None,
+    actor: Actor,
+) -> list[Draw]:
+    """One dice ceremony for every prepared draw of the round: all get the same seed, or none."""
+    ensure_actor_agency(actor, plan.agency_id)
+    with transaction.atomic():
+        waiting = [d for d in round_draws(plan, round) if d.status == Draw.Status.PREPARED]
+        if not waiting:
+            raise DrawError(f"第{round}轮没有已公布名录、待掷骰的抽取：请先冻结并公布名录")
+        earlier = round_seeds(plan, round)
+        seeded = seed_draws(draws=waiting, witnesses=witnesses, beacon=beacon, actor=actor)
+        record(
+            actor=actor,
+            action="draw.seed_round",
+            obj=plan,
+            details={
+                "round": round,
+                "seed": seeded[0].seed,
+                "draws": [d.pk for d in seeded],
+                "earlier_seeds": earlier,
+            },
+        )
+    return seeded
+
+
+def execute_round(*, plan: Plan, round: int, actor: Actor) -> list[Draw]:  # noqa: A002
+    """Execute every seeded draw of the round at once: all are locked, or none is."""
+    ensure_actor_agency(actor, plan.agency_id)
+    with transaction.atomic():
+        waiting = [d for d in round_draws(plan, round) if d.status == Draw.Status.SEEDED]
+        if not waiting:
+            raise DrawError(f"第{round}轮没有已录入种子、待执行的抽取")
+        executed = [execute_draw(draw=d, actor=actor) for d in waiting]
+        record(
+            actor=actor,
+            action="draw.execute_round",
+            obj=plan,
+            details={
+                "round": round,
+                "draws": {str(d.item.number): d.pk for d in executed},
+                "selected": {str(d.item.number): d.total_allocation for d in executed},
+            },
+        )
+    return executed

@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from spotcheck.draws.actions import default_population_date
 from spotcheck.draws.models import DrawReplacement, DrawSelection
 from spotcheck.lib import drawdoc
 from spotcheck.lib.drawdoc import STRATA, STRATUM_NAMES
@@ -23,9 +24,20 @@ class PrepareForm(forms.Form):
         "最近一次未发现问题的对象；排除的户数将与名录一并公布",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, year=None, rounds=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["on"].initial = timezone.localdate()
+        if rounds is not None:
+            # Only the rounds still open for the item: a locked round's number is not offered.
+            self.fields["round"] = forms.TypedChoiceField(
+                label="轮次",
+                coerce=int,
+                choices=[(n, f"第{n}轮") for n in rounds],
+                initial=rounds[0] if rounds else None,
+                help_text="已有抽取（已公布、已掷骰或已锁定）的轮次不能再选",
+            )
+        # Default: a day inside the plan's year (today, when today is in it).
+        today = timezone.localdate()
+        self.fields["on"].initial = default_population_date(year, today) if year else today
         for stratum in STRATA:
             self.fields[f"risk_{stratum}"] = forms.DecimalField(
                 label=f"{STRATUM_NAMES[stratum]}风险层比例（%）",
@@ -122,3 +134,19 @@ class ReplaceForm(forms.Form):
         field.label_from_instance = lambda s: (
             f"{s.name}（{s.public_id}，{s.stratum_name}风险层第{s.rank}号）"
         )
+
+
+class RoundPrepareForm(PrepareForm):
+    """The round page's options, common to every item it prepares (the round is in the URL)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["round"]
+        self.fields[
+            "on"
+        ].help_text = (
+            "默认取计划年度内的一天；近期检查的排除期由这一天往前计算，名录取提交时在营的对象"
+        )
+
+    def main_fields(self):
+        return [self["on"], self["exclude_recently_inspected"]]

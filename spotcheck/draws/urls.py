@@ -1,6 +1,6 @@
 from django.urls import path
 
-from spotcheck.draws import views
+from spotcheck.draws import round_views, views
 
 app_name = "draws"
 urlpatterns = [
@@ -12,4 +12,17 @@ urlpatterns = [
     path("<int:draw_id>/execute/", views.execute, name="execute"),
     path("<int:draw_id>/cancel/", views.cancel, name="cancel"),
     path("<int:draw_id>/replace/", views.replace, name="replace"),
+    # the round as one ceremony
+    path("plans/<int:plan_id>/rounds/<int:round>/", round_views.round_ceremony, name="round"),
+    path(
+        "plans/<int:plan_id>/rounds/<int:round>/prepare/",
+        round_views.round_prepare,
+        name="round_prepare",
+    ),
+    path("plans/<int:plan_id>/rounds/<int:round>/seed/", round_views.round_seed, name="round_seed"),
+    path(
+        "plans/<int:plan_id>/rounds/<int:round>/execute/",
+        round_views.round_execute,
+        name="round_execute",
+    ),
 ]

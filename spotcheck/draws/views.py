@@ -43,13 +43,22 @@ def draw_list(request: HttpRequest) -> HttpResponse:
     rows = [
         (item, sorted(item.draws.all(), key=lambda d: (d.round_number, d.pk))) for item in items
     ]
-    return render(request, "draws/draw_list.html", {"rows": rows, "can_draw": _can_draw(request)})
+    # The round ceremonies: per plan, its rounds (the most times per year of its items).
+    rounds: dict[Plan, int] = {}
+    for item, _draws in rows:
+        rounds[item.plan] = max(rounds.get(item.plan, 1), item.times_per_year or 1)
+    context = {
+        "rows": rows,
+        "rounds": [(plan, range(1, n + 1)) for plan, n in rounds.items()],
+        "can_draw": _can_draw(request),
+    }
+    return render(request, "draws/draw_list.html", context)
 
 
 @right_required("draw.view")
 def item_draws(request: HttpRequest, item_id: int) -> HttpResponse:
     item = get_item_for_user(request.user, item_id)
-    form = PrepareForm(request.POST or None)
+    form = PrepareForm(request.POST or None, year=item.plan.year, rounds=actions.open_rounds(item))
     if request.method == "POST":
         if not _can_draw(request):
             return HttpResponse("您的角色无权准备抽取", status=403)
@@ -68,13 +77,16 @@ def item_draws(request: HttpRequest, item_id: int) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"已冻结并公布名录（{draw.population_size}户），哈希 {draw.population_hash}",
+                    f"已冻结并公布名录（{draw.population_size}户），哈希 {draw.population_hash}；"
+                    "本轮各事项在本轮抽取仪式上一次掷骰",
                 )
-                return redirect("draws:ceremony", draw.pk)
+                return redirect("draws:round", item.plan_id, draw.round_number)
     problem = ""
     preview = None
     try:
         actions.check_item_drawable(item)
+        if not form.fields["round"].choices:
+            raise DrawError(f"本事项每年抽查{item.times_per_year}次，各轮均已抽取")
     except DrawError as error:
         problem = str(error)
     else:
@@ -146,6 +158,8 @@ def _render_ceremony(
     context = _draw_context(request, draw)
     context["form"] = form
     context["reveal"] = request.GET.get("reveal") == "1"
+    if draw.status == Draw.Status.PREPARED:  # said before the dice: one ceremony per round
+        context["round_seeds"] = actions.round_seeds(draw.item.plan, draw.round_number)
     return render(request, "draws/ceremony.html", context, status=status)
 
 

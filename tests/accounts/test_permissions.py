@@ -54,6 +54,10 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "draws:execute": ("draw.manage", "POST", "draw"),
     "draws:cancel": ("draw.manage", "POST", "draw"),
     "draws:replace": ("draw.manage", "GET", "draw"),
+    "draws:round": ("draw.view", "GET", "plan"),
+    "draws:round_prepare": ("draw.manage", "POST", "plan"),
+    "draws:round_seed": ("draw.manage", "POST", "plan"),
+    "draws:round_execute": ("draw.manage", "POST", "plan"),
     # public bulletins
     "bulletins:list": (None, "GET", None),
     "bulletins:detail": (None, "GET", "draw"),
@@ -205,6 +209,8 @@ class World:
         if name.endswith("_export") or name == "plans:export":
             args.append("csv" if name.startswith("registry") else "json")
         if name in ("inspections:round", "inspections:build", "inspections:match"):
+            args.append(1)
+        if name.startswith("draws:round"):
             args.append(1)
         return args
 

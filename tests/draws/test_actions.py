@@ -331,6 +331,9 @@ def test_allocation_is_compared_with_the_plan_estimates(plan, coordinator):
         "低风险：计划预估4家，名录中20户，应抽1家",
         "中低风险：计划预估1家，名录中0户，应抽0家",
         "高风险：计划预估0家，名录中10户，应抽1家",
+        # DRAW_DAY is in 2024, outside the 2022 plan's year: published with the draw, not refused.
+        "基准日期 2024-03-01 不在计划年度（2022年）内：近期检查的排除期将由这一天往前计算，"
+        "请确认没有填错年份",
     ]
 
 

@@ -11,6 +11,13 @@
     spotcheck draw replace DRAW ENTITY --reason-code deregistered --since DATE --reason TEXT
     spotcheck draw cancel DRAW --reason TEXT
 
+The round as one ceremony (every ratio item of a plan's round at once):
+
+    spotcheck draw preview-round PLAN [--round N] [--on DATE] [--exclude-recent] [--risk 高=100 …]
+    spotcheck draw prepare-round PLAN [--round N] [--on DATE] [--exclude-recent] [--risk 高=100 …]
+    spotcheck draw seed-round PLAN [--round N] --witness 张三:31415926535 --witness 李四:8979323846
+    spotcheck draw execute-round PLAN [--round N]
+
 ITEM is a plan item id, or PLAN/NUMBER where PLAN is a plan id or "机构:年度" (e.g.
 "沂源县公安局:2022/2"). ENTITY is the entity's public id (credit code).
 """
@@ -164,9 +171,34 @@ class Command(BaseCommand):
         cancel.add_argument("draw")
         cancel.add_argument("--reason", required=True)
 
+        # The round as one ceremony.
+        for verb, text in (
+            ("preview-round", "预览本轮各事项的名录户数、抽取数与计划预估（不冻结任何内容）"),
+            ("prepare-round", "一次冻结并公布本轮全部按比例抽查事项的名录"),
+        ):
+            parser_ = sub.add_parser(verb, help=text)
+            parser_.add_argument("plan", help="计划编号或“机构:年度”")
+            parser_.add_argument("--round", type=int, default=1, help="轮次（默认 1）")
+            parser_.add_argument(
+                "--on", help="基准日期 YYYY-MM-DD（默认计划年度内离今天最近的一天）"
+            )
+            parser_.add_argument("--exclude-recent", action="store_true")
+            parser_.add_argument("--risk", action="append", metavar="等级=比例")
+        seed_round = sub.add_parser(
+            "seed-round", help="一次掷骰，为本轮全部待掷骰的抽取录入同一种子"
+        )
+        seed_round.add_argument("plan", help="计划编号或“机构:年度”")
+        seed_round.add_argument("--round", type=int, default=1)
+        seed_round.add_argument("--witness", action="append", help="见证人姓名（或 姓名:骰子数字）")
+        seed_round.add_argument("--digits", action="append", help="与 --witness 按顺序配对")
+        seed_round.add_argument("--beacon", help="公共随机信标值（可选）")
+        execute_round = sub.add_parser("execute-round", help="一次执行本轮全部已录入种子的抽取")
+        execute_round.add_argument("plan", help="计划编号或“机构:年度”")
+        execute_round.add_argument("--round", type=int, default=1)
+
     def handle(self, *args, verb, actor, **options):
         try:
-            getattr(self, f"do_{verb}")(actor=actor, **options)
+            getattr(self, f"do_{verb.replace('-', '_')}")(actor=actor, **options)
         except (DrawError, ObjectDoesNotExist) as error:
             raise CommandError(str(error)) from error
 
@@ -248,6 +280,81 @@ class Command(BaseCommand):
     def do_cancel(self, *, actor, draw, reason, **options):
         cancelled = actions.cancel_draw(draw=find_draw(draw), reason=reason, actor=actor)
         self.stdout.write(f"已作废抽取 {cancelled.pk}：{cancelled.cancel_reason}")
+
+    def _round_options(self, plan, on):
+        found = find_plan(plan)
+        return found, (parse_date(on) if on else actions.default_population_date(found.year))
+
+    def do_preview_round(self, *, plan, round, on, exclude_recent, risk, **options):
+        found, day = self._round_options(plan, on)
+        self.stdout.write(f"{found.title} 第{round}轮，基准日期 {day}（预览，不冻结）")
+        warning = actions.population_date_warning(found.year, day)
+        if warning:
+            self.stdout.write(f"提示：{warning}")
+        previews = actions.preview_round(
+            plan=found,
+            round=round,
+            on=day,
+            exclude_recently_inspected=exclude_recent,
+            risk_policy=parse_risk(risk),
+        )
+        for preview in previews:
+            head = f"事项{preview.item.number}“{preview.item.name}”"
+            if preview.draw is not None:
+                self.stdout.write(
+                    f"{head}：已有抽取 {preview.draw.pk}（{preview.draw.get_status_display()}）"
+                )
+            elif preview.problem:
+                self.stdout.write(f"{head}：不能抽取：{preview.problem}")
+            else:
+                estimate = "—" if preview.estimate is None else preview.estimate
+                self.stdout.write(
+                    f"{head}：名录{preview.population}户，抽{preview.total}户，计划预估{estimate}"
+                )
+                for warning in preview.warnings:
+                    self.stdout.write(f"  提示：{warning}")
+
+    def do_prepare_round(self, *, actor, plan, round, on, exclude_recent, risk, **options):
+        found, day = self._round_options(plan, on)
+        draws = actions.prepare_round(
+            plan=found,
+            round=round,
+            actor=actor,
+            on=day,
+            exclude_recently_inspected=exclude_recent,
+            risk_policy=parse_risk(risk),
+        )
+        self.stdout.write(f"已冻结并公布第{round}轮{len(draws)}个事项的名录：")
+        for draw in draws:
+            self.stdout.write(
+                f"  抽取 {draw.pk}\t事项{draw.item.number}\t{draw.population_size}户\t"
+                f"抽{draw.total_allocation}户\t{draw.population_hash}"
+            )
+
+    def do_seed_round(self, *, actor, plan, round, witness, digits, beacon, **options):
+        found = find_plan(plan)
+        earlier = actions.round_seeds(found, round)
+        seeded = actions.seed_round(
+            plan=found,
+            round=round,
+            witnesses=witness_pairs(witness, digits),
+            beacon=beacon,
+            actor=actor,
+        )
+        numbers = "、".join(str(one.pk) for one in seeded)
+        self.stdout.write(f"已录入种子：{seeded[0].seed}（抽取编号 {numbers}）")
+        if earlier:
+            self.stdout.write(
+                f"注意：本轮此前已有{len(earlier)}个种子；本轮检查组的种子将由多个种子组合，"
+                "draw.json 中不能附带检查组核验，检查组须用匹配文档 teams.json 核验"
+            )
+
+    def do_execute_round(self, *, actor, plan, round, **options):
+        executed = actions.execute_round(plan=find_plan(plan), round=round, actor=actor)
+        for draw in executed:
+            self.stdout.write(
+                f"已执行抽取 {draw.pk}（事项{draw.item.number}），抽中{draw.total_allocation}户，已锁定"
+            )
 
     # --- output ------------------------------------------------------------------------------
 
