@@ -38,6 +38,7 @@ RIGHTS: dict[str, tuple[str, ...]] = {
     "plan.view_draft": STAFF_ROLES,
     "plan.import": PLAN_MANAGERS,
     "plan.publish": PLAN_MANAGERS,
+    "plan.edit": PLAN_MANAGERS,  # build a plan in the forms, copy last year's, revise a published one
     # draws
     "draw.view": STAFF_ROLES,
     "draw.manage": PLAN_MANAGERS,  # prepare, seed, execute, cancel, replace a target

@@ -146,6 +146,8 @@ class Population:
 def check_item_drawable(item: PlanItem) -> None:
     if not item.plan.is_published:
         raise DrawError("计划未公开，不能抽取")
+    if item.withdrawn_on is not None:  # by a revision of the plan (计划调整)
+        raise DrawError(f"该事项已于{item.withdrawn_on:%Y年%m月%d日}经计划调整撤回，不再抽取")
     if item.event_driven:
         raise DrawError("按实际执行的事项没有抽取")
     if item.ratio_percent is None:
@@ -808,7 +810,10 @@ def round_items(plan: Plan, round: int) -> list[PlanItem]:  # noqa: A002
         .select_related("plan", "plan__agency", "entity_type")
         .order_by("position", "pk")
     )
-    return [i for i in items if not i.times_per_year or round <= i.times_per_year]
+    items = [i for i in items if not i.times_per_year or round <= i.times_per_year]
+    # An item withdrawn by a revision of the plan (计划调整) takes no new draw; a draw it
+    # already has in this round stays in the round.
+    return [i for i in items if i.withdrawn_on is None or _has_live_draw(i, round)]
 
 
 def round_draws(plan: Plan, round: int) -> list[Draw]:  # noqa: A002

@@ -47,6 +47,9 @@ __all__ = [
     "PlanFileError",
     "PlanItemData",
     "RiskMix",
+    "Corrections",
+    "FIELD_HEADERS",
+    "resolve_field",
     "item_label",
     "item_to_json",
     "parse_title",
@@ -130,6 +133,31 @@ class ParsedPlan:
     notes: list[str] = field(default_factory=list)
     # How ambiguous columns were read, e.g. which of two name-like columns is the item.
     column_notes: list[str] = field(default_factory=list)
+    # Each header as written -> the field it was read as (None: kept in `extra`), first table
+    # first; for a preview and for correcting a column's meaning.
+    columns: dict[str, str | None] = field(default_factory=dict, compare=False)
+    # The corrections applied while reading (see `Corrections`): column header -> field, and
+    # one {"source", "field", "was", "now"} per corrected cell.
+    applied_columns: dict[str, str | None] = field(default_factory=dict, compare=False)
+    applied_cells: list[dict[str, str]] = field(default_factory=list, compare=False)
+
+
+@dataclass(frozen=True)
+class Corrections:
+    """What a coordinator fixed in a preview before importing.
+
+    `columns`: a header as written in the file -> the field its column means (a key of
+    `FIELD_HEADERS`), or None for "not a field" (kept beside the item in `extra`).
+    `cells`: (row source such as "第7行", field key) -> the text to read instead of the cell's.
+    The corrected text is parsed like any cell, so a fix that is still not understood stays
+    flagged. A correction naming a header or a row that the file does not have is an error.
+    """
+
+    columns: dict[str, str | None] = field(default_factory=dict)
+    cells: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.columns or self.cells)
 
 
 # --- columns -------------------------------------------------------------------------------
@@ -204,6 +232,9 @@ _COLUMNS = (
     ),
 )
 _COLUMN_BY_KEY = {column.key: column for column in _COLUMNS}
+# Field key -> its header in the published layout (what a preview and `--map` call it).
+FIELD_HEADERS = {column.key: column.header for column in _COLUMNS}
+_NOT_A_FIELD = frozenset(("", "-", "无", "忽略", "其他", "其他列", "附加", "extra", "none"))
 _OPTIONAL_KEYS = ("legal_basis", "method", "risk_rule")  # published only when some item has them
 _EXTRA_WIDTH = 16
 _HEADER_MIN_MATCHES = 3
@@ -243,6 +274,21 @@ def _base_header(header: str) -> str:
     remark = re.fullmatch(r"(.+?)\((.*)\)", key)
     if remark and remark[2] != "续" and not remark[2].isdigit():
         return remark[1]
+    return key
+
+
+def resolve_field(text: str) -> str | None:
+    """A field named by its key ("window"), its header or any synonym ("检查时间", "完成时限");
+    None for "not a field" ("忽略", "其他", "-"). Anything else raises PlanFileError."""
+    squashed = text.strip()
+    if squashed in FIELD_HEADERS:
+        return squashed
+    if squashed.lower() in _NOT_A_FIELD:
+        return None
+    key = _known_key(squashed)
+    if key is None:
+        choices = "、".join(FIELD_HEADERS.values())
+        raise PlanFileError(f"未知的字段“{text}”：可用{choices}，或“忽略”（作为其他列保留）")
     return key
 
 
@@ -505,9 +551,33 @@ def _join_header(top: _Row, owner: int, sub: str) -> str:
     return combined
 
 
-def _column_keys(texts: list[str], width: int) -> tuple[list[str | None], list[str]]:
+def _column_keys(
+    texts: list[str], width: int, overrides: dict[str, str | None] | None = None
+) -> tuple[list[str | None], list[str]]:
     """Each header's field key, choosing the item's name column by meaning; and notes saying
-    which column was chosen when another one could also have been the name."""
+    which column was chosen when another one could also have been the name. `overrides`
+    (squashed header -> key or None) win over both; a field given to a column by an override
+    is taken from any other column that would have had it."""
+    keys, notes = _column_keys_by_meaning(texts, width)
+    if not overrides:
+        return keys, notes
+    padded = [texts[i] if i < len(texts) else "" for i in range(width)]
+    forced = {
+        i: overrides[h] for i, t in enumerate(padded) if t and (h := _header_key(t)) in overrides
+    }
+    taken = {key for key in forced.values() if key is not None}
+    for i in range(width):
+        if i in forced:
+            keys[i] = forced[i]
+        elif keys[i] in taken:
+            keys[i] = None
+    for i, key in forced.items():
+        meaning = f"“{FIELD_HEADERS[key]}”" if key is not None else "其他列（原样保留）"
+        notes.append(f"“{padded[i]}”列按更正作为{meaning}")
+    return keys, notes
+
+
+def _column_keys_by_meaning(texts: list[str], width: int) -> tuple[list[str | None], list[str]]:
     padded = [texts[i] if i < len(texts) else "" for i in range(width)]
     keys: list[str | None] = [_known_key(text) if text else None for text in padded]
     ranks = [_name_rank(text) if text else None for text in padded]
@@ -530,12 +600,18 @@ def _column_keys(texts: list[str], width: int) -> tuple[list[str | None], list[s
     return keys, notes
 
 
-def _build_header(texts: list[str], cells: list[_Cell], row: _Row, column_count: int) -> _Header:
+def _build_header(
+    texts: list[str],
+    cells: list[_Cell],
+    row: _Row,
+    column_count: int,
+    overrides: dict[str, str | None] | None = None,
+) -> _Header:
     last_named = max(i for i, text in enumerate(texts) if text)
     width = last_named + 1
     while width < len(cells) and cells[width].merged_left:
         width += 1  # the last header is merged across further columns
-    keys, notes = _column_keys(texts, width)
+    keys, notes = _column_keys(texts, width, overrides)
     columns: list[_HeaderColumn] = []
     used_keys: set[str] = set()
     used_labels: set[str] = set()
@@ -563,7 +639,10 @@ def _build_header(texts: list[str], cells: list[_Cell], row: _Row, column_count:
         if text:
             previous_label = text
     if "name" not in used_keys:
-        raise PlanFileError("表头中没有“抽查事项”列（也可写作“事项名称”“抽查事项名称”）", row.where)
+        raise PlanFileError(
+            "表头中没有“抽查事项”列（也可写作“事项名称”“抽查事项名称”，或更正某列为抽查事项）",
+            row.where,
+        )
     return _Header(columns, width, last_named + 1, column_count, notes)
 
 
@@ -582,10 +661,24 @@ class _ReadState:
     items: list[PlanItemData] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     column_notes: list[str] = field(default_factory=list)
+    columns: dict[str, str | None] = field(default_factory=dict)
+    column_overrides: dict[str, str | None] = field(default_factory=dict)  # squashed header
+    cell_overrides: dict[tuple[str, str], str] = field(default_factory=dict)
+    used_column_overrides: set[str] = field(default_factory=set)
+    applied_cells: list[dict[str, str]] = field(default_factory=list)
 
 
-def _parse_source(source: _Source) -> ParsedPlan:
+def _parse_source(source: _Source, corrections: Corrections | None = None) -> ParsedPlan:
     state = _ReadState(title_candidates=list(source.title_candidates))
+    if corrections:
+        for header, key in corrections.columns.items():
+            if key is not None and key not in FIELD_HEADERS:
+                raise PlanFileError(f"未知的字段“{key}”")
+            state.column_overrides[_header_key(header)] = key
+        for (_, key), _text in corrections.cells.items():
+            if key not in FIELD_HEADERS:
+                raise PlanFileError(f"未知的字段“{key}”")
+        state.cell_overrides = dict(corrections.cells)
     for block_index, block in enumerate(source.blocks):
         has_own_header = any(_is_header_row(row) for row in block.rows)
         if block_index > 0 and not has_own_header:
@@ -603,6 +696,8 @@ def _parse_source(source: _Source) -> ParsedPlan:
             f"这不是一份抽查计划：未找到表头，计划表格应有一行至少包含{_HEADER_MIN_MATCHES}个"
             f"已知列名（如{expected}等）"
         )
+    if corrections:
+        _check_corrections_used(corrections, state)
     title = _choose_title(state.title_candidates)
     agency, year = parse_title(title)
     return ParsedPlan(
@@ -612,7 +707,20 @@ def _parse_source(source: _Source) -> ParsedPlan:
         items=state.items,
         notes=state.notes,
         column_notes=state.column_notes,
+        columns=state.columns,
+        applied_columns=dict(corrections.columns) if corrections else {},
+        applied_cells=state.applied_cells,
     )
+
+
+def _check_corrections_used(corrections: Corrections, state: _ReadState) -> None:
+    for header in corrections.columns:
+        if _header_key(header) not in state.used_column_overrides:
+            raise PlanFileError(f"更正的列“{header}”不在表头中")
+    done = {(cell["source"], cell["field"]) for cell in state.applied_cells}
+    for source, key in corrections.cells:
+        if (source, key) not in done:
+            raise PlanFileError(f"{source}不是抽查事项行，无法更正其“{FIELD_HEADERS[key]}”")
 
 
 def _check_controls(row: _Row) -> None:
@@ -643,7 +751,16 @@ def _parse_block(block: _Block, state: _ReadState) -> None:
                 texts = [cell.text.strip() for cell in row.cells]
             else:
                 index += 1  # the sub-header line is part of the header
-            state.header = _build_header(texts, row.cells, row, block.column_count)
+            state.header = _build_header(
+                texts, row.cells, row, block.column_count, state.column_overrides
+            )
+            for text in texts:
+                if _header_key(text) in state.column_overrides:
+                    state.used_column_overrides.add(_header_key(text))
+            for column in state.header.columns:
+                header_text = texts[column.index] if column.index < len(texts) else ""
+                if header_text.strip():
+                    state.columns.setdefault(header_text.strip(), column.key)
             state.header_seen = True
             state.group_number = None
             for note in state.header.notes:
@@ -727,9 +844,14 @@ def _read_item(row: _Row, header: _Header, state: _ReadState) -> PlanItemData:
             extra[column.label] = text
             if not column.duplicate and _is_code_header(column.label):
                 continue  # 抽查计划编号 / 抽查任务编号: kept beside the item, nothing to review
+            if state.column_overrides.get(_header_key(column.label), "") is None:
+                continue  # the coordinator said this column is not a field
             kind = "重复的列" if column.duplicate else "未识别的列"
             flags.append(f"{kind}“{column.label}”：内容“{_short(text)}”已原样保留在附加字段中")
-    if header.has("mode"):
+    corrected_mode = _apply_cell_overrides(row, header, original, state)
+    if corrected_mode:
+        state.last_mode_text = mode_text = original.get("mode", "")
+    elif header.has("mode"):
         if original.get("mode", "").strip():
             state.last_mode_text = original["mode"]
         mode_text = state.last_mode_text
@@ -745,6 +867,26 @@ def _read_item(row: _Row, header: _Header, state: _ReadState) -> PlanItemData:
     item.extra = extra
     item.source = row.where
     return item
+
+
+def _apply_cell_overrides(
+    row: _Row, header: _Header, original: dict[str, str], state: _ReadState
+) -> bool:
+    """Put the coordinator's corrected texts for this row into `original`; True when the
+    抽查方式 was corrected."""
+    mode_corrected = False
+    for (source, key), text in state.cell_overrides.items():
+        if source != row.where:
+            continue
+        column = next((c for c in header.columns if c.key == key), None)
+        was = row.text(column.index) if column is not None else original.get(key, "")
+        if text.strip():
+            original[key] = text
+        else:
+            original.pop(key, None)
+        state.applied_cells.append({"source": source, "field": key, "was": was, "now": text})
+        mode_corrected = mode_corrected or key == "mode"
+    return mode_corrected
 
 
 # What a row under the same number takes from the row above when its cell is blank: the item
@@ -1233,8 +1375,11 @@ _TEXT_DELIMITERS = {".txt": "\t", ".tsv": "\t", ".csv": ","}
 _OLD_FORMATS = {".xls": ".xlsx", ".et": ".xlsx", ".doc": ".docx", ".wps": ".docx"}
 
 
-def read_plan_bytes(data: bytes, filename: str) -> ParsedPlan:
-    """Parse an uploaded plan; the file type comes from the name's suffix."""
+def read_plan_bytes(
+    data: bytes, filename: str, corrections: Corrections | None = None
+) -> ParsedPlan:
+    """Parse an uploaded plan; the file type comes from the name's suffix. `corrections`
+    (from a preview) override a column's meaning or a cell's text."""
     suffix = Path(filename).suffix.lower()
     if suffix in _TEXT_DELIMITERS:
         source = _read_text(data, _TEXT_DELIMITERS[suffix])
@@ -1248,7 +1393,7 @@ def read_plan_bytes(data: bytes, filename: str) -> ParsedPlan:
         raise PlanFileError(
             f"不支持的文件类型“{suffix or filename}”：请使用.xlsx、.docx、.txt、.tsv或.csv"
         )
-    return _parse_source(source)
+    return _parse_source(source, corrections)
 
 
 def read_plan(path: str | Path) -> ParsedPlan:

@@ -1,9 +1,10 @@
 """Plan workflows: import (all or nothing), publish, export."""
 
 import hashlib
+from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
@@ -13,7 +14,7 @@ from spotcheck.accounts.permissions import Actor, actor_may_act_for, ensure_acto
 from spotcheck.audit.models import record
 from spotcheck.lib import planfile
 from spotcheck.limits import LimitError, check_fields
-from spotcheck.plans.models import Plan, PlanItem
+from spotcheck.plans.models import Plan, PlanItem, PlanRevision
 from spotcheck.registry.models import TargetType
 
 
@@ -24,9 +25,12 @@ class PlanImportError(Exception):
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
-def read_plan_upload(*, data: bytes, filename: str) -> planfile.ParsedPlan:
+def read_plan_upload(
+    *, data: bytes, filename: str, corrections: planfile.Corrections | None = None
+) -> planfile.ParsedPlan:
+    """The parsed plan (nothing written), with the preview's corrections applied."""
     try:
-        return planfile.read_plan_bytes(data, filename)
+        return planfile.read_plan_bytes(data, filename, corrections)
     except planfile.PlanFileError as exc:
         raise PlanImportError(str(exc)) from exc
 
@@ -85,6 +89,7 @@ def import_plan(
         imported_by=actor if getattr(actor, "pk", None) else None,
         notes=list(parsed.notes),
         column_notes=list(parsed.column_notes),
+        import_corrections=_corrections_record(parsed),
     )
     for position, data in enumerate(parsed.items, start=1):
         _create_item(plan=plan, agency=agency, position=position, data=data)
@@ -101,9 +106,20 @@ def import_plan(
             "replaced_plan_id": replaced_id,
             "notes": len(parsed.notes),
             "column_notes": list(parsed.column_notes),
+            "corrections": plan.import_corrections,
         },
     )
     return plan
+
+
+def _corrections_record(parsed: planfile.ParsedPlan) -> dict[str, object]:
+    """What the coordinator corrected before importing, kept with the plan and its audit."""
+    if not parsed.applied_columns and not parsed.applied_cells:
+        return {}
+    return {
+        "columns": dict(parsed.applied_columns),
+        "cells": [dict(cell) for cell in parsed.applied_cells],
+    }
 
 
 def _protected_reason(plan: Plan, error: ProtectedError) -> str:
@@ -279,3 +295,440 @@ def plan_data(plan: Plan) -> planfile.ParsedPlan:
         notes=list(plan.notes),
         column_notes=list(plan.column_notes),
     )
+
+
+# --- plans built in forms ----------------------------------------------------------------------
+
+# The fields of an item a coordinator sets in the form (and a revision may change).
+ITEM_FORM_FIELDS = (
+    "number",
+    "mode",
+    "domain",
+    "name",
+    "content",
+    "checkpoints",
+    "target_type",
+    "entity_type",
+    "category",
+    "ratio_percent",
+    "ratio_max_percent",
+    "times_per_year",
+    "sample_count_min",
+    "sample_count_max",
+    "risk_ratios",
+    "event_driven",
+    "initiating_department",
+    "cooperating_departments",
+    "inspection_body",
+    "window_start_month",
+    "window_end_month",
+    "responsible_unit_name",
+    "estimated_targets",
+    "legal_basis",
+    "method",
+)
+
+
+def _ensure_draft(plan: Plan) -> None:
+    if plan.is_published:
+        raise PlanImportError(f"“{plan.title}”已公开，只能通过计划调整修改")
+
+
+@transaction.atomic
+def create_plan(*, actor: Actor, agency: Agency, year: int, title: str = "") -> Plan:
+    """An empty draft plan, to be filled in the forms."""
+    if not actor_may_act_for(actor, agency):
+        raise PlanImportError(f"只能为本机构制定计划，不能为“{agency.name}”制定")
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise PlanImportError(f"年度须在{MIN_YEAR}至{MAX_YEAR}之间，现为{year}")
+    title = title.strip() or f"{agency.name}{year}年度“双随机、一公开”抽查工作计划"
+    try:
+        check_fields(Plan, {"title": title})
+    except LimitError as exc:
+        raise PlanImportError(str(exc)) from exc
+    if Plan.objects.select_for_update().filter(agency=agency, year=year).exists():
+        raise PlanImportError(f"{agency.name}{year}年度计划已存在")
+    plan = Plan.objects.create(
+        agency=agency,
+        year=year,
+        title=title,
+        imported_by=actor if getattr(actor, "pk", None) else None,
+    )
+    record(actor=actor, action="plan.create", obj=plan, details={"year": year, "title": title})
+    return plan
+
+
+def _item_values(plan: Plan, values: dict[str, object]) -> dict[str, object]:
+    """The model's values for an item from the form's: unit and cooperating agencies resolved."""
+    data = {key: values[key] for key in ITEM_FORM_FIELDS if key in values}
+    unit_name = str(data.get("responsible_unit_name") or "").strip()
+    data["responsible_unit_name"] = unit_name
+    data["responsible_unit"] = get_or_create_unit(plan.agency, unit_name)[0] if unit_name else None
+    if data.get("entity_type") is None and data.get("target_type"):
+        data["entity_type"] = TargetType.resolve(str(data["target_type"]))
+    data["label"] = "" if data.get("number") is None else str(data["number"])
+    return data
+
+
+def _check_item(plan: Plan, data: dict[str, object], item: PlanItem | None) -> None:
+    number = data.get("number")
+    clash = plan.items.filter(number=number).exclude(pk=item.pk if item else None)
+    if number is not None and clash.exists():
+        raise PlanImportError(f"编号{number}已被事项“{clash.first()}”使用")
+    try:
+        check_fields(
+            PlanItem,
+            {k: v for k, v in data.items() if isinstance(v, str)},
+            multi_line=_ITEM_MULTI_LINE,
+        )
+        for name in data.get("cooperating_departments") or []:  # type: ignore[attr-defined]
+            check_fields(Agency, {"name": canonical_agency_name(name)}, where="配合部门：")
+    except LimitError as exc:
+        raise PlanImportError(str(exc)) from exc
+
+
+def _set_cooperating(item: PlanItem) -> None:
+    item.cooperating_agencies.set(
+        [get_or_create_agency(name)[0] for name in item.cooperating_departments]
+    )
+
+
+def item_snapshot(item: PlanItem) -> dict[str, object]:
+    """An item's form fields as JSON values (for audit details, revisions and their diffs)."""
+    snapshot: dict[str, object] = {}
+    for key in ITEM_FORM_FIELDS:
+        value = getattr(item, "entity_type_id" if key == "entity_type" else key)
+        if isinstance(value, Decimal):
+            value = format(value.normalize(), "f")
+        snapshot[key] = value
+    return snapshot
+
+
+@transaction.atomic
+def save_plan_item(
+    *, plan: Plan, actor: Actor, values: dict[str, object], item: PlanItem | None = None
+) -> PlanItem:
+    """Add an item to a draft plan, or change one of its items."""
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    ensure_actor_agency(actor, plan.agency_id)
+    _ensure_draft(plan)
+    data = _item_values(plan, values)
+    if data.get("number") is None and item is None:
+        top = plan.items.aggregate(top=models.Max("number"))["top"] or 0
+        data["number"], data["label"] = top + 1, str(top + 1)
+    _check_item(plan, data, item)
+    if item is None:
+        position = (plan.items.aggregate(top=models.Max("position"))["top"] or 0) + 1
+        item = PlanItem.objects.create(plan=plan, position=position, **data)
+        action, before = "plan.item_add", None
+    else:
+        item = PlanItem.objects.select_for_update().get(pk=item.pk, plan=plan)
+        before = item_snapshot(item)
+        for key, value in data.items():
+            setattr(item, key, value)
+        item.review_flags = []  # the coordinator has set the fields by hand
+        item.save()
+        action = "plan.item_edit"
+    _set_cooperating(item)
+    after = item_snapshot(item)
+    record(
+        actor=actor,
+        action=action,
+        obj=plan,
+        details={"item": item.pk, "before": before, "after": after},
+    )
+    return item
+
+
+@transaction.atomic
+def delete_plan_item(*, item: PlanItem, actor: Actor) -> None:
+    """Remove an item from a draft plan (a published plan's items are withdrawn by a revision)."""
+    plan = Plan.objects.select_for_update().get(pk=item.plan_id)
+    ensure_actor_agency(actor, plan.agency_id)
+    _ensure_draft(plan)
+    item = PlanItem.objects.get(pk=item.pk, plan=plan)
+    snapshot = item_snapshot(item)
+    try:
+        with transaction.atomic():
+            item.delete()
+    except ProtectedError as exc:
+        kinds = sorted({str(obj._meta.verbose_name) for obj in exc.protected_objects})
+        raise PlanImportError(f"事项“{item}”已有{'、'.join(kinds)}，不能删除") from exc
+    record(actor=actor, action="plan.item_delete", obj=plan, details={"item": snapshot})
+
+
+@transaction.atomic
+def copy_plan(*, source: Plan, year: int, actor: Actor, title: str = "") -> Plan:
+    """A draft plan for `year` starting from `source` (last year's plan): its items, without
+    the source file's texts and flags. Windows, ratios and units are kept for editing."""
+    ensure_actor_agency(actor, source.agency_id)
+    default_title = source.title.replace(str(source.year), str(year))
+    if default_title == source.title:
+        default_title = ""
+    plan = create_plan(actor=actor, agency=source.agency, year=year, title=title or default_title)
+    for position, old in enumerate(source.items.order_by("position"), start=1):
+        item = PlanItem.objects.create(
+            plan=plan,
+            position=position,
+            label=old.label,
+            responsible_unit=old.responsible_unit,
+            risk_rule=old.risk_rule,
+            # last year's estimates counted last year's directory: not carried over
+            **{key: getattr(old, key) for key in ITEM_FORM_FIELDS if key != "estimated_targets"},
+        )
+        item.cooperating_agencies.set(old.cooperating_agencies.all())
+    record(
+        actor=actor,
+        action="plan.copy",
+        obj=plan,
+        details={"source_plan": source.pk, "source_year": source.year, "items": plan.items.count()},
+    )
+    return plan
+
+
+# --- revisions of a published plan (计划调整) ----------------------------------------------------
+
+# What a drawn item's draw documents name it by: kept as they were (withdraw it and add an item
+# instead), so that every draw of it still reads as it was published.
+DRAWN_ITEM_FIXED = ("number", "name", "target_type", "entity_type")
+_FIELD_LABELS = {
+    **{
+        f.name: str(f.verbose_name)
+        for f in PlanItem._meta.get_fields()
+        if hasattr(f, "verbose_name")
+    },
+    "entity_type": "对象类型（名录）",
+}
+
+
+def field_label(key: str) -> str:
+    return _FIELD_LABELS.get(key, key)
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def _json_values(values: dict[str, object]) -> dict[str, object]:
+    return {k: _json_value(values[k]) for k in ITEM_FORM_FIELDS if k in values}
+
+
+def _model_values(values: dict[str, object]) -> dict[str, object]:
+    data = dict(values)
+    if data.get("entity_type") is not None:
+        data["entity_type"] = TargetType.objects.get(pk=data["entity_type"])
+    for key in ("ratio_percent", "ratio_max_percent"):
+        if data.get(key) is not None:
+            data[key] = Decimal(str(data[key]))
+    return data
+
+
+def _lock_revision(revision: PlanRevision) -> PlanRevision:
+    revision = PlanRevision.objects.select_for_update().select_related("plan").get(pk=revision.pk)
+    if revision.is_published:
+        raise PlanImportError(f"第{revision.number}次调整已公开，不能再修改")
+    return revision
+
+
+@transaction.atomic
+def start_revision(*, plan: Plan, actor: Actor, reason: str, effective_date: date) -> PlanRevision:
+    """A draft revision of a published plan; one draft at a time."""
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    ensure_actor_agency(actor, plan.agency_id)
+    if not plan.is_published:
+        raise PlanImportError("草稿计划可直接修改，无需计划调整")
+    reason = reason.strip()
+    if not reason:
+        raise PlanImportError("请填写调整原因")
+    try:
+        check_fields(PlanRevision, {"reason": reason}, multi_line=("reason",))
+    except LimitError as exc:
+        raise PlanImportError(str(exc)) from exc
+    if effective_date.year != plan.year:
+        raise PlanImportError(f"调整日期须在计划年度{plan.year}年内")
+    draft = plan.revisions.filter(status=PlanRevision.Status.DRAFT).first()
+    if draft is not None:
+        raise PlanImportError(f"第{draft.number}次调整尚未公开，请先完成或继续编辑它")
+    number = (plan.revisions.aggregate(top=models.Max("number"))["top"] or 0) + 1
+    revision = PlanRevision.objects.create(
+        plan=plan,
+        number=number,
+        reason=reason,
+        effective_date=effective_date,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    record(
+        actor=actor,
+        action="plan.revision_start",
+        obj=plan,
+        details={"revision": revision.pk, "number": number, "reason": reason,
+                 "effective_date": effective_date.isoformat()},
+    )  # fmt: skip
+    return revision
+
+
+def _put_change(revision: PlanRevision, change: dict[str, object]) -> None:
+    """Replace the revision's pending change of the same item (or add it)."""
+    item_id = change.get("item")
+    kept = [c for c in revision.changes if item_id is None or c.get("item") != item_id]
+    revision.changes = [*kept, change]
+    revision.save(update_fields=["changes"])
+
+
+@transaction.atomic
+def revise_item(
+    *,
+    revision: PlanRevision,
+    actor: Actor,
+    values: dict[str, object],
+    item: PlanItem | None = None,
+) -> PlanRevision:
+    """Add to the draft revision: a new item (item None) or a change to an item."""
+    revision = _lock_revision(revision)
+    plan = revision.plan
+    ensure_actor_agency(actor, plan.agency_id)
+    data = _item_values(plan, values)
+    if item is not None:
+        item = PlanItem.objects.get(pk=item.pk, plan=plan)
+        if item.is_withdrawn:
+            raise PlanImportError(f"事项“{item}”已撤回，不能修改")
+        if data.get("number") is None:
+            data["number"], data["label"] = item.number, item.label
+        if item.draws.exists():
+            fixed = [
+                field_label(key)
+                for key in DRAWN_ITEM_FIXED
+                if _json_value(data.get(key)) != item_snapshot(item)[key]
+            ]
+            if fixed:
+                raise PlanImportError(
+                    f"事项“{item}”已有抽取，{'、'.join(fixed)}不能修改（抽取结果按原样公开）；"
+                    "如需改变，请撤回该事项并新增事项"
+                )
+    else:
+        pending = [c["values"].get("number") for c in revision.changes if c["kind"] == "add"]
+        if data.get("number") is None:
+            numbers = [n for n in pending if n is not None]
+            top = max([plan.items.aggregate(top=models.Max("number"))["top"] or 0, *numbers])
+            data["number"] = top + 1
+        elif data["number"] in pending:
+            raise PlanImportError(f"编号{data['number']}已被本次调整新增的事项使用")
+    _check_item(plan, data, item)
+    values_json = _json_values({**values, "number": data["number"]})
+    change: dict[str, object] = {
+        "kind": "change" if item is not None else "add",
+        "item": item.pk if item is not None else None,
+        "label": item.label if item is not None else str(data["number"]),
+        "name": str(data.get("name") or ""),
+        "values": values_json,
+        "before": item_snapshot(item) if item is not None else None,
+    }
+    _put_change(revision, change)
+    record(actor=actor, action="plan.revision_change", obj=plan, details={
+        "revision": revision.pk, "change": change,
+    })  # fmt: skip
+    return revision
+
+
+@transaction.atomic
+def withdraw_item(*, revision: PlanRevision, actor: Actor, item: PlanItem) -> PlanRevision:
+    """Add to the draft revision: withdraw an item for the rest of the year (no new draws).
+    The item and its draws stay."""
+    revision = _lock_revision(revision)
+    ensure_actor_agency(actor, revision.plan.agency_id)
+    item = PlanItem.objects.get(pk=item.pk, plan=revision.plan)
+    if item.is_withdrawn:
+        raise PlanImportError(f"事项“{item}”已撤回")
+    change: dict[str, object] = {
+        "kind": "withdraw",
+        "item": item.pk,
+        "label": item.label or str(item.number or ""),
+        "name": item.name,
+        "values": None,
+        "before": item_snapshot(item),
+    }
+    _put_change(revision, change)
+    record(actor=actor, action="plan.revision_change", obj=revision.plan, details={
+        "revision": revision.pk, "change": change,
+    })  # fmt: skip
+    return revision
+
+
+@transaction.atomic
+def drop_revision_change(*, revision: PlanRevision, actor: Actor, index: int) -> PlanRevision:
+    revision = _lock_revision(revision)
+    ensure_actor_agency(actor, revision.plan.agency_id)
+    if not 0 <= index < len(revision.changes):
+        raise PlanImportError("没有这项调整内容")
+    dropped = revision.changes[index]
+    revision.changes = [c for i, c in enumerate(revision.changes) if i != index]
+    revision.save(update_fields=["changes"])
+    record(actor=actor, action="plan.revision_drop", obj=revision.plan, details={
+        "revision": revision.pk, "change": dropped,
+    })  # fmt: skip
+    return revision
+
+
+@transaction.atomic
+def publish_revision(*, revision: PlanRevision, actor: Actor) -> PlanRevision:
+    """Apply the revision's changes to the plan and publish it beside the plan; all or nothing."""
+    revision = _lock_revision(revision)
+    plan = Plan.objects.select_for_update().get(pk=revision.plan_id)
+    ensure_actor_agency(actor, plan.agency_id)
+    if not revision.changes:
+        raise PlanImportError("本次调整没有任何内容")
+    applied = []
+    for change in revision.changes:
+        if change["kind"] == "withdraw":
+            item = PlanItem.objects.select_for_update().get(pk=change["item"], plan=plan)
+            if item.is_withdrawn:
+                raise PlanImportError(f"事项“{item}”已撤回")
+            item.withdrawn_on = revision.effective_date
+            item.withdrawn_by = revision
+            item.save(update_fields=["withdrawn_on", "withdrawn_by"])
+        else:
+            current = None
+            if change["kind"] == "change":
+                current = PlanItem.objects.select_for_update().get(pk=change["item"], plan=plan)
+                if item_snapshot(current) != change["before"]:
+                    raise PlanImportError(f"事项“{current}”在本次调整编辑后已被改动，请重新编辑")
+            data = _item_values(plan, _model_values(change["values"]))
+            _check_item(plan, data, current)
+            if current is None:
+                position = (plan.items.aggregate(top=models.Max("position"))["top"] or 0) + 1
+                item = PlanItem.objects.create(plan=plan, position=position, **data)
+            else:
+                item = current
+                for key, value in data.items():
+                    setattr(item, key, value)
+                item.review_flags = []
+                item.save()
+            _set_cooperating(item)
+        applied.append({**change, "item": item.pk, "after": item_snapshot(item)})
+    revision.changes = applied
+    revision.status = PlanRevision.Status.PUBLISHED
+    revision.published_at = timezone.now()
+    revision.save(update_fields=["changes", "status", "published_at"])
+    record(actor=actor, action="plan.revision_publish", obj=plan, details={
+        "revision": revision.pk, "number": revision.number, "reason": revision.reason,
+        "effective_date": revision.effective_date.isoformat(), "changes": applied,
+    })  # fmt: skip
+    return revision
+
+
+def revision_diff(change: dict[str, object]) -> list[tuple[str, object, object]]:
+    """(field label, before, after) of the fields a change changes."""
+    before = change.get("before") or {}
+    after = change.get("after") or change.get("values") or {}
+    if change["kind"] == "withdraw":
+        return [("状态", "有效", "撤回（不再抽取）")]
+    rows = []
+    for key in ITEM_FORM_FIELDS:
+        old, new = before.get(key), after.get(key)  # type: ignore[union-attr]
+        if key in after and old != new and (old or new):  # type: ignore[operator]
+            rows.append((field_label(key), old, new))
+    return rows

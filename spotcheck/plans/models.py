@@ -33,6 +33,9 @@ class Plan(models.Model):
     # Notes rows of the imported file ("备注：…") and how ambiguous columns were read.
     notes = models.JSONField("备注", default=list, blank=True)
     column_notes = models.JSONField("列的识别说明", default=list, blank=True)
+    # What the coordinator corrected in the import preview: {"columns": {header: field or
+    # None}, "cells": [{"source", "field", "was", "now"}]}; empty when imported as read.
+    import_corrections = models.JSONField("导入时的更正", default=dict, blank=True)
 
     class Meta:
         verbose_name = "抽查计划"
@@ -121,6 +124,17 @@ class PlanItem(models.Model):
     extra = models.JSONField("其他列", default=dict)
     review_flags = models.JSONField("待复核", default=list)
     source = models.CharField("来源位置", max_length=100, blank=True)
+    # Withdrawn by a revision (计划调整) for the rest of the year: no new draws; kept, with its
+    # draws, never deleted.
+    withdrawn_on = models.DateField("撤回日期", null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        "plans.PlanRevision",
+        verbose_name="撤回的计划调整",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="withdrawn_items",
+    )
 
     class Meta:
         verbose_name = "抽查事项"
@@ -150,6 +164,10 @@ class PlanItem(models.Model):
         return any(v is not None for v in self.estimated_risk.values())
 
     @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_on is not None
+
+    @property
     def is_joint(self) -> bool:
         return self.mode == self.Mode.JOINT
 
@@ -169,3 +187,46 @@ class PlanItem(models.Model):
         if self.window_start_month and self.window_end_month:
             return f"{self.window_start_month}月—{self.window_end_month}月"
         return self.original.get("window", "")
+
+
+class PlanRevision(models.Model):
+    """A change to a published plan (计划调整): its reason and date, and the changes it makes
+    (added, changed and withdrawn items, each with the item's fields before and after). The
+    changes apply to the plan when the revision is published, which is then shown beside the
+    plan with the diff; until then the published plan stays as it is."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        PUBLISHED = "published", "已公开"
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="revisions")
+    number = models.PositiveSmallIntegerField("第几次调整")
+    reason = models.TextField("调整原因")
+    effective_date = models.DateField("调整日期")
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
+    # [{"kind": "add"|"change"|"withdraw", "item": item id or None, "label", "name",
+    #   "values": the form's values (add/change), "before": fields before, "after": after}]
+    changes = models.JSONField("调整内容", default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    published_at = models.DateTimeField("公开时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "计划调整"
+        verbose_name_plural = "计划调整"
+        ordering = ["plan", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="revision_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan.title}（第{self.number}次调整）"
+
+    def get_absolute_url(self) -> str:
+        return reverse("plans:revision", args=[self.plan_id, self.pk])
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED

@@ -480,7 +480,7 @@ def _run_import(
 
 def _stored_for(request: HttpRequest, token: str) -> uploads.StoredUpload:
     stored = uploads.load(token)
-    if stored is None:
+    if stored is None or stored.meta.get("kind") not in IMPORTERS:  # e.g. a plan upload
         raise Http404("上传的文件不存在或已过期，请重新上传")
     uploader = narrow_to_agency(User.objects.all(), request.user).filter(
         pk=stored.meta.get("user_id")

@@ -29,6 +29,7 @@ from spotcheck.accounts.permissions import RIGHTS
 from spotcheck.api import api
 from spotcheck.inspections.actions import build_visits, match_teams_for_round, register_event
 from spotcheck.inspections.models import Event, JointProposal, TeamMatching, Visit
+from spotcheck.plans.actions import publish_revision, start_revision, withdraw_item
 from spotcheck.registry.models import Entity, Inspector, Recusal
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +46,21 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "plans:publish": ("plan.publish", "POST", "plan"),
     "plans:export": (None, "GET", "plan"),
     "plans:item": (None, "GET", "plan"),
+    "plans:import_preview": ("plan.import", "GET", "upload"),
+    "plans:import_correct": ("plan.import", "POST", "upload"),
+    "plans:import_confirm": ("plan.import", "POST", "upload"),
+    "plans:new": ("plan.edit", "GET", None),
+    "plans:copy": ("plan.edit", "POST", "plan"),
+    "plans:item_new": ("plan.edit", "GET", "plan"),
+    "plans:item_edit": ("plan.edit", "GET", "plan"),
+    "plans:item_delete": ("plan.edit", "POST", "plan"),
+    "plans:revision_new": ("plan.edit", "GET", "plan"),
+    "plans:revision": (None, "GET", "plan"),  # a published revision
+    "plans:revision_item_new": ("plan.edit", "GET", "plan"),
+    "plans:revision_item_edit": ("plan.edit", "GET", "plan"),
+    "plans:revision_item_withdraw": ("plan.edit", "POST", "plan"),
+    "plans:revision_drop": ("plan.edit", "POST", "plan"),
+    "plans:revision_publish": ("plan.publish", "POST", "plan"),
     # draws
     "draws:list": ("draw.view", "GET", None),
     "draws:item": ("draw.view", "GET", "item"),
@@ -204,8 +220,15 @@ class World:
         args: list[Any] = []
         if kind is not None:
             args.append(self.objects[kind])
-        if name in ("plans:item",):
+        if name.startswith("plans:revision") and name != "plans:revision_new":
+            args.append(self.objects["revision"])
+        if name in ("plans:item", "plans:item_edit", "plans:item_delete") or name in (
+            "plans:revision_item_edit",
+            "plans:revision_item_withdraw",
+        ):
             args.append(self.objects["item"])
+        if name == "plans:revision_drop":
+            args.append(0)
         if name.endswith("_export") or name == "plans:export":
             args.append("csv" if name.startswith("registry") else "json")
         if name in ("inspections:round", "inspections:build", "inspections:match"):
@@ -240,6 +263,13 @@ def world(unit, published_plan, executed_draws, directory, coordinator) -> World
             ticket="0.1",
         )
     draw = next(iter(executed_draws.values())).draw
+    # A published revision of the plan (计划调整): withdraws the last event-driven item.
+    revision = start_revision(
+        plan=published_plan, actor=coordinator, reason="机构调整", effective_date=date(2022, 6, 1)
+    )
+    last_event_item = published_plan.items.filter(event_driven=True).order_by("-number").first()
+    withdraw_item(revision=revision, actor=coordinator, item=last_event_item)
+    publish_revision(revision=revision, actor=coordinator)
     entity = Entity.objects.filter(agency=published_plan.agency).first()
     inspector = Inspector.objects.filter(agency=published_plan.agency).first()
     objects = {
@@ -254,6 +284,7 @@ def world(unit, published_plan, executed_draws, directory, coordinator) -> World
         "entity": entity.pk,
         "inspector": inspector.pk,
         "recusal": Recusal.objects.filter(entity__agency=published_plan.agency).first().pk,
+        "revision": revision.pk,
         "upload": "x" * 32,  # no such upload: the allowed get 404, the others are refused first
         "attachment": 10**9,  # likewise (scoping: tests/results/test_attachments.py)
     }

@@ -53,11 +53,15 @@ def test_cli_replace_with_events_is_a_command_error(draft_with_event, plan_file)
 
 
 def test_web_replace_with_events_shows_the_reason(
-    client, coordinator, draft_with_event, seed_plan_bytes
+    client, coordinator, draft_with_event, seed_plan_bytes, settings, tmp_path
 ):
+    settings.VAR_DIR = tmp_path
     client.force_login(coordinator)
     upload = SimpleUploadedFile("plan.txt", seed_plan_bytes)
     response = client.post(reverse("plans:upload"), {"file": upload, "replace": "on"})
+    assert response.status_code == 302  # the preview; nothing written yet
+    confirm = response["Location"] + "confirm/"
+    response = client.post(confirm, follow=True)
     assert response.status_code == 200 and "该计划已登记活动，不能替换" in response.text
     assert Plan.objects.get() == draft_with_event
 

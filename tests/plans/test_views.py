@@ -47,12 +47,17 @@ def test_anonymous_upload_redirects_to_login(client):
     assert response.status_code == 302 and reverse("login") in response["Location"]
 
 
-def test_upload_imports_and_shows_the_plan(client, coordinator, seed_plan_bytes):
+def test_upload_imports_and_shows_the_plan(
+    client, coordinator, seed_plan_bytes, settings, tmp_path
+):
+    settings.VAR_DIR = tmp_path
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client.force_login(coordinator)
     upload = SimpleUploadedFile("2022.txt", seed_plan_bytes, content_type="text/plain")
-    response = client.post(reverse("plans:upload"), {"file": upload}, follow=True)
+    response = client.post(reverse("plans:upload"), {"file": upload})
+    assert response.status_code == 302 and not Plan.objects.exists()  # a preview first
+    response = client.post(response["Location"] + "confirm/", follow=True)
     assert response.status_code == 200
     plan = Plan.objects.get()
     assert plan.items.count() == 12

@@ -288,6 +288,8 @@ def register_event(
     ensure_actor_agency(actor, item.plan.agency_id)
     if not item.event_driven:
         raise InspectionError(f"事项{item_key(item)}不是按实际执行的事项，其检查对象须摇号抽取")
+    if item.withdrawn_on is not None:  # by a revision of the plan (计划调整)
+        raise InspectionError(f"事项{item_key(item)}已于{item.withdrawn_on}经计划调整撤回")
     if item.responsible_unit is None:
         raise InspectionError(f"事项{item_key(item)}没有责任单位，无法安排检查")
     organiser, place, scale = organiser.strip(), place.strip(), scale.strip()
