@@ -59,6 +59,9 @@ RIGHTS: dict[str, tuple[str, ...]] = {
     # reviews; the actions check the seat and the unit
     "result.record": (Role.UNIT_LEADER, Role.INSPECTOR),
     "result.review": (Role.UNIT_LEADER,),
+    # follow-up (issue 9): measures on a visit's items (the team, its unit leader; an amendment
+    # once approved), and the coordinator's decision on the risk level a result proposes
+    "result.measure": (Role.UNIT_LEADER, Role.INSPECTOR),
     "result.export": STAFF_ROLES,  # the results sheet of the visits the user sees (web download)
     "result.due": LEADERS,  # overdue and nearly due results per unit (unit leaders: their unit)
     # the national-system file (国家企业信用信息公示系统) of the agency's approved results

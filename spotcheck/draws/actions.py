@@ -38,7 +38,8 @@ from spotcheck.lib import ceremony, drawdoc
 from spotcheck.lib.drawdoc import STRATA, STRATUM_NAMES, DrawItem, DrawOptions, Witness
 from spotcheck.limits import LimitError, check_fields
 from spotcheck.plans.models import Plan, PlanItem
-from spotcheck.registry.models import Entity, EntityStatus, InspectionRecord
+from spotcheck.registry.models import Entity, EntityStatus
+from spotcheck.results.selectors import last_inspections
 
 Progress = Callable[[int], None]
 """Called with the number of directory rows read since the last call (for progress bars)."""
@@ -166,23 +167,17 @@ def pool_queryset(item: PlanItem) -> Any:
 
 
 def recently_inspected(item: PlanItem, on: date, months: int) -> set[int]:
-    """Pool entities whose latest inspection for this item in the `months` before `on`
-    found no problem (an inspection exactly `months` ago is no longer recent)."""
+    """Pool entities whose latest approved inspection for this item (results.selectors) in the
+    `months` before `on` found no problem (an inspection exactly `months` ago is no longer
+    recent)."""
     since = months_before(on, months)
-    records = (
-        InspectionRecord.objects.filter(
-            entity__in=pool_queryset(item),
-            item_name=item.name,
-            inspected_on__gt=since,
-            inspected_on__lte=on,
-        )
-        .order_by("entity_id", "inspected_on", "pk")
-        .values_list("entity_id", "problem_found")
+    latest = last_inspections(
+        pool_queryset(item).values("pk"),
+        item_name=item.name,
+        before=on + timedelta(days=1),
+        since=since,
     )
-    latest: dict[int, bool] = {}
-    for entity_id, problem_found in records:
-        latest[entity_id] = problem_found
-    return {entity_id for entity_id, problem in latest.items() if not problem}
+    return {entity_id for entity_id, last in latest.items() if not last.problem_found}
 
 
 def freeze_population(

@@ -11,7 +11,6 @@ from spotcheck.registry.actions import end_recusal
 from spotcheck.registry.models import (
     Entity,
     ImportBatch,
-    InspectionRecord,
     Inspector,
     Recusal,
     TargetType,
@@ -59,11 +58,6 @@ class RecusalAdmin(ReadOnlyAdmin):
                 ended += 1
         if ended:
             self.message_user(request, f"已结束{ended}条回避", messages.SUCCESS)
-
-
-@admin.register(InspectionRecord)
-class InspectionRecordAdmin(ReadOnlyAdmin):
-    list_display = ("entity", "item_name", "inspected_on", "problem_found")
 
 
 @admin.register(ImportBatch)

@@ -463,23 +463,3 @@ class Recusal(models.Model):
 
     def applies_on(self, day: date) -> bool:
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
-
-
-class InspectionRecord(models.Model):
-    """The last inspection of an entity for an item, used to exclude recently checked
-    entities from a draw and to keep the same inspector off the next visit."""
-
-    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="inspection_records")
-    item_name = models.CharField("抽查事项", max_length=300)
-    inspected_on = models.DateField("检查日期")
-    problem_found = models.BooleanField("发现问题", default=False)
-    inspector_ids = models.JSONField("检查人员执法证号", default=list, blank=True)
-    source = models.CharField("来源", max_length=100, blank=True)
-
-    class Meta:
-        verbose_name = "检查记录"
-        verbose_name_plural = "检查记录"
-        indexes = [models.Index(fields=["entity", "item_name", "inspected_on"])]
-
-    def __str__(self) -> str:
-        return f"{self.entity} {self.item_name} {self.inspected_on}"

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,6 +27,7 @@ from spotcheck.accounts.permissions import (
     user_agency_id,
     user_has_role,
 )
+from spotcheck.lib.results import category
 from spotcheck.paging import page_number
 from spotcheck.registry import uploads
 from spotcheck.registry.actions import (
@@ -58,6 +59,7 @@ from spotcheck.registry.selectors import (
     get_recusal_for_user,
     inspectors_for_user,
 )
+from spotcheck.results.selectors import last_inspections_by_item
 
 PAGE_SIZE = 50
 FIELD_LABELS = {
@@ -213,11 +215,13 @@ def entity_detail(request: HttpRequest, entity_id: int) -> HttpResponse:
             "-valid_from"
         )
     ]
-    last_inspections = (
-        entity.inspection_records.values("item_name")
-        .annotate(last=Max("inspected_on"))
-        .order_by("item_name")
-    )
+    last_inspections = [
+        {"item_name": name, "last": last, "category": category(last.category).label}
+        for (_, name), last in sorted(
+            last_inspections_by_item([entity.pk], item_names=None).items(),
+            key=lambda pair: pair[0][1],
+        )
+    ]
     context = {
         "entity": entity,
         "history": history,

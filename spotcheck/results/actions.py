@@ -635,14 +635,24 @@ def add_measure(
     case_number: str = "",
     agency: str = "",
     text: str = "",
+    amend_reason: str = "",
 ) -> Measure:
-    """A follow-up measure (后续处置) on an item with a problem; the item's category follows."""
+    """A follow-up measure (后续处置) on an item with a problem; the item's category follows.
+    On an approved result (a measure decided later, e.g. a penalty) this is an amendment:
+    `amend_reason` is required and the result is reviewed again."""
     result = _lock_result(item_result.result)
     _check_agency(actor, result.visit)
     roles = _require_recorder(actor, result.visit)
-    _require_editable(result)
+    item_result = ItemResult.objects.select_related("visit_item__item").get(pk=item_result.pk)
+    if item_result.result_id != result.pk:
+        raise ValueError("该事项不属于此检查结果")
     if kind not in rules.MEASURE_KINDS:
         raise ResultInputError([f"后续处置：“{kind}”不是可选的措施"])
+    if result.ending:
+        raise ResultInputError(["后续处置：检查以结束情形结束，不应填写后续处置措施"])
+    if not item_result.findings.filter(finding=rules.Finding.PROBLEM).exists():
+        label = f"事项{_item_key(item_result.visit_item)}“{item_result.visit_item.item.name}”"
+        raise ResultInputError([f"{label}后续处置：未发现问题，不应有后续处置措施"])
     rule = rules.Measure(
         kind=rules.MeasureKind(kind),
         opened_on=opened_on,
@@ -659,6 +669,11 @@ def add_measure(
         errors.append(str(exc))
     if errors:
         raise ResultInputError(errors)
+    amended = result.is_locked
+    if amended:
+        _begin_amendment(result, amend_reason, actor)
+    else:
+        _require_editable(result)
     measure = Measure.objects.create(
         item_result=item_result, **values, kind=kind, opened_on=opened_on, deadline=deadline
     )
@@ -668,7 +683,12 @@ def add_measure(
         actor=actor,
         action="result.add_measure",
         obj=result,
-        details={"measure": measure.pk, "kind": kind, "on_behalf": _on_behalf(roles)},
+        details={
+            "measure": measure.pk,
+            "kind": kind,
+            "amendment": amended,
+            "on_behalf": _on_behalf(roles),
+        },
     )
     return measure
 

@@ -348,9 +348,7 @@ class Attachment(models.Model):
     served only through the scoped attachment view, never as a public URL. An attachment is
     never deleted: it is withdrawn with a reason (audited); it is locked with its result."""
 
-    Kind = models.TextChoices(  # type: ignore[misc]
-        "Kind", [(k.value, k.label) for k in FileKind]
-    )
+    Kind = _choices("Kind", [(k.value, k.label) for k in FileKind])
 
     result = models.ForeignKey(Result, on_delete=models.PROTECT, related_name="attachments")
     item_result = models.ForeignKey(

@@ -5,8 +5,10 @@
 - `get_attachment_for_user`: an attachment, only through a result the user may see.
 - `due_results`: unpublished results overdue or due within a few days, per responsible unit,
   within what `results_for_user` reaches (the per-unit lists for leaders and coordinators).
-- `last_inspections`: "when was this entity last inspected for this item, by whom, with what
-  result", over approved (and published) results only.
+- `last_inspections` / `last_inspections_by_item` / `inspection_history`: "when was this entity
+  last inspected for this item, by whom, with what result", over approved (and published)
+  results only. The draw's exclude-recently-inspected option and matching's
+  not-the-last-inspector rule read them (registry.InspectionRecord is retired).
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from spotcheck.accounts.actors import AnyUser
+from spotcheck.inspections.models import TeamMember
 from spotcheck.inspections.selectors import visits_for_user
 from spotcheck.lib.results import CategoryKind, DueStatus, ReviewState, category, due_status
 from spotcheck.results.models import LOCKED_STATES, Attachment, ItemResult, Result
@@ -109,53 +113,116 @@ class LastInspection:
     inspector_ids: tuple[int, ...]
     """Registry Inspector ids of the team members present."""
     result_id: int
+    certificates: tuple[str, ...] = ()
+    """Certificate numbers (执法证号) of the same members, as the matching rules name them."""
+    visit_id: int | None = None
 
 
-def last_inspections(
-    entity_ids: Iterable[int],
+def _entity_filter(entity_ids: Iterable[int] | QuerySet[Any]) -> Any:
+    return entity_ids if isinstance(entity_ids, QuerySet) else list(entity_ids)
+
+
+def inspection_history(
+    entity_ids: Iterable[int] | QuerySet[Any],
     *,
-    item_name: str | None = None,
+    item_names: Iterable[str] | None = None,
     target_type: str | None = None,
     before: date | None = None,
-) -> dict[int, LastInspection]:
-    """The latest approved inspection of each entity (for an item name or a target type, and
-    before a date when given), keyed by entity id; entities never inspected are absent."""
-    rows = (
-        ItemResult.objects.filter(
-            result__state__in=LOCKED_STATES,
-            result__visit__entity_id__in=list(entity_ids),
-            result__inspected_on__isnull=False,
-        )
-        .select_related("result", "result__visit", "visit_item__item")
-        .order_by("result__visit__entity_id", "-result__inspected_on", "-result__pk")
+    since: date | None = None,
+) -> dict[tuple[int, str], list[LastInspection]]:
+    """Every approved (or published) inspection of these entities, per (entity id, item name),
+    newest first. `entity_ids` may be a queryset of ids (a subquery, for large pools);
+    `before` keeps inspections strictly before a date, `since` those strictly after one.
+    Three queries whatever the number of rows."""
+    rows = ItemResult.objects.filter(
+        result__state__in=LOCKED_STATES,
+        result__visit__entity_id__in=_entity_filter(entity_ids),
+        result__inspected_on__isnull=False,
     )
-    if item_name is not None:
-        rows = rows.filter(visit_item__item__name=item_name)
+    if item_names is not None:
+        rows = rows.filter(visit_item__item__name__in=list(item_names))
     if target_type is not None:
         rows = rows.filter(visit_item__item__target_type=target_type)
     if before is not None:
         rows = rows.filter(result__inspected_on__lt=before)
-    found: dict[int, LastInspection] = {}
-    present: dict[int, tuple[int, ...]] = {}
-    for row in rows:
-        result = row.result
-        entity_id = result.visit.entity_id
-        if entity_id is None or entity_id in found:
-            continue
-        if result.pk not in present:
-            present[result.pk] = tuple(
-                result.visit.members.filter(pk__in=result.present).values_list(
-                    "inspector_id", flat=True
-                )
-            )
-        found[entity_id] = LastInspection(
-            entity_id=entity_id,
-            item_name=row.visit_item.item.name,
-            inspected_on=result.inspected_on,
-            category=row.category,
-            problem_found=bool(row.category)
-            and category(row.category).kind is CategoryKind.PROBLEM,
-            inspector_ids=present[result.pk],
-            result_id=result.pk,
+    if since is not None:
+        rows = rows.filter(result__inspected_on__gt=since)
+    values = list(
+        rows.order_by("-result__inspected_on", "-result__pk", "pk").values_list(
+            "result_id",
+            "result__visit_id",
+            "result__visit__entity_id",
+            "result__inspected_on",
+            "result__present",
+            "visit_item__item__name",
+            "category",
         )
+    )
+    seats = {pk for row in values for pk in (row[4] or ())}
+    members = {
+        pk: (inspector_id, certificate)
+        for pk, inspector_id, certificate in TeamMember.objects.filter(pk__in=seats).values_list(
+            "pk", "inspector_id", "inspector__certificate_number"
+        )
+    }
+    history: dict[tuple[int, str], list[LastInspection]] = {}
+    for result_id, visit_id, entity_id, inspected_on, present, name, code in values:
+        team = [members[pk] for pk in sorted(present or ()) if pk in members]
+        history.setdefault((entity_id, name), []).append(
+            LastInspection(
+                entity_id=entity_id,
+                item_name=name,
+                inspected_on=inspected_on,
+                category=code,
+                problem_found=bool(code) and category(code).kind is CategoryKind.PROBLEM,
+                inspector_ids=tuple(inspector_id for inspector_id, _ in team),
+                result_id=result_id,
+                certificates=tuple(certificate for _, certificate in team),
+                visit_id=visit_id,
+            )
+        )
+    return history
+
+
+def last_inspections_by_item(
+    entity_ids: Iterable[int] | QuerySet[Any],
+    item_names: Iterable[str] | None,
+    *,
+    before: date | None = None,
+    since: date | None = None,
+) -> dict[tuple[int, str], LastInspection]:
+    """The latest approved inspection of each (entity id, item name) pair (of the given item
+    names, or every item when None), before / since a date when given; pairs never inspected
+    are absent."""
+    history = inspection_history(entity_ids, item_names=item_names, before=before, since=since)
+    return {key: rows[0] for key, rows in history.items()}
+
+
+def last_inspections(
+    entity_ids: Iterable[int] | QuerySet[Any],
+    *,
+    item_name: str | None = None,
+    target_type: str | None = None,
+    before: date | None = None,
+    since: date | None = None,
+) -> dict[int, LastInspection]:
+    """The latest approved inspection of each entity (for an item name or a target type, and
+    before / since a date when given), keyed by entity id; entities never inspected are
+    absent. "When was this entity last inspected for this item, by whom, with what result"."""
+    history = inspection_history(
+        entity_ids,
+        item_names=None if item_name is None else [item_name],
+        target_type=target_type,
+        before=before,
+        since=since,
+    )
+    found: dict[int, LastInspection] = {}
+    for rows in history.values():
+        latest = rows[0]
+        known = found.get(latest.entity_id)
+        if known is None or (latest.inspected_on, latest.result_id) > (
+            known.inspected_on,
+            known.result_id,
+        ):
+            found[latest.entity_id] = latest
     return found

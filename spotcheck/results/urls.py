@@ -10,6 +10,8 @@ urlpatterns = [
     path("visits/<int:visit_id>/save/", views.result_save, name="save"),
     path("visits/<int:visit_id>/draft/", views.result_draft, name="draft"),
     path("visits/<int:visit_id>/review/", views.result_review, name="review"),
+    path("visits/<int:visit_id>/measures/add/", views.measure_add, name="measure_add"),
+    path("visits/<int:visit_id>/measures/close/", views.measure_close, name="measure_close"),
     path("visits/<int:visit_id>/attachments/", views.attachment_upload, name="attach"),
     path("attachments/<int:attachment_id>/", views.attachment_file, name="attachment"),
     path(

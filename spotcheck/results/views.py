@@ -19,7 +19,12 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from spotcheck.accounts.permissions import is_deployment_wide, right_required, user_agency_id
+from spotcheck.accounts.permissions import (
+    has_right,
+    is_deployment_wide,
+    right_required,
+    user_agency_id,
+)
 from spotcheck.inspections.models import Visit
 from spotcheck.inspections.selectors import get_visit_for_user, visits_for_user
 from spotcheck.lib import results as rules
@@ -31,7 +36,7 @@ from spotcheck.results.actions import FindingInput, ItemInput, ResultInput
 from spotcheck.results.exports import EXPORT_TYPES, export_results
 from spotcheck.results.gsxt import FORMATS as GSXT_FORMATS
 from spotcheck.results.gsxt import gsxt_filename, write_gsxt
-from spotcheck.results.models import Attachment, Result
+from spotcheck.results.models import Attachment, Measure, Result
 from spotcheck.results.selectors import get_attachment_for_user
 
 
@@ -80,6 +85,11 @@ def result_page(request: HttpRequest, visit_id: int) -> HttpResponse:
                 ],
             }
         )
+    for row in items:
+        row["has_problem"] = any(
+            p["stored"] is not None and p["stored"].finding == rules.Finding.PROBLEM
+            for p in row["points"]
+        )
     roles = actions.roles_on_visit(request.user, visit)
     state = result.review_state if result else rules.ReviewState.NOT_ENTERED
     context = {
@@ -96,6 +106,13 @@ def result_page(request: HttpRequest, visit_id: int) -> HttpResponse:
         "can_record": bool(roles & {rules.Role.MEMBER, rules.Role.LEADER})
         and rules.is_editable(state),
         "can_review": rules.Role.LEADER in roles and state is rules.ReviewState.PENDING,
+        "can_follow_up": result is not None
+        and has_right(request.user, "result.measure")
+        and bool(roles & {rules.Role.MEMBER, rules.Role.LEADER})
+        and not result.ending
+        and (rules.is_editable(state) or result.is_locked),
+        "measure_kinds": rules.MEASURE_KINDS.items(),
+        "follow_up_items": [row for row in items if row["has_problem"] or row["measures"]],
         "versions": result.versions.all() if result else [],
         "attachments": attachments,
         "can_attach": bool(roles & {rules.Role.MEMBER, rules.Role.LEADER})
@@ -234,6 +251,90 @@ def result_review(request: HttpRequest, visit_id: int) -> HttpResponse:
             messages.error(request, error)
     except (ValueError, PermissionDenied) as exc:
         messages.error(request, str(exc))
+    return _page(visit)
+
+
+# --- follow-up measures (后续处置) -------------------------------------------------------------
+
+
+def _optional_date(text: str, label: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise actions.ResultInputError([f"{label}：“{text}”不是日期（YYYY-MM-DD）"]) from None
+
+
+def _required_date(text: str, label: str) -> date:
+    day = _optional_date(text, label)
+    if day is None:
+        raise actions.ResultInputError([f"{label}：未填写"])
+    return day
+
+
+def _report(request: HttpRequest, exc: Exception) -> None:
+    if isinstance(exc, actions.ResultInputError):
+        for error in exc.errors:
+            messages.error(request, error)
+    else:
+        messages.error(request, str(exc))
+
+
+@require_POST
+@right_required("result.measure")
+def measure_add(request: HttpRequest, visit_id: int) -> HttpResponse:
+    """Add a measure to one item of the visit's result (an amendment once approved)."""
+    visit = get_visit_for_user(request.user, visit_id)
+    post = request.POST
+    try:
+        result = _result(visit)
+        item_result = (
+            result.items.filter(visit_item_id=post.get("visit_item") or 0).first()
+            if result is not None and (post.get("visit_item") or "").isdigit()
+            else None
+        )
+        if item_result is None:
+            raise ValueError("请先保存检查情况（发现问题的事项），再填写后续处置措施")
+        actions.add_measure(
+            item_result=item_result,
+            kind=post.get("kind", ""),
+            opened_on=_required_date(post.get("opened_on", ""), "措施日期"),
+            deadline=_optional_date(post.get("deadline", ""), "整改期限"),
+            case_number=post.get("case_number", ""),
+            agency=post.get("agency", ""),
+            text=post.get("text", ""),
+            amend_reason=post.get("amend_reason", ""),
+            actor=request.user,
+        )
+        messages.success(request, "已添加后续处置措施")
+    except (ValueError, PermissionDenied) as exc:
+        _report(request, exc)
+    return _page(visit)
+
+
+@require_POST
+@right_required("result.measure")
+def measure_close(request: HttpRequest, visit_id: int) -> HttpResponse:
+    """Close one of the visit's measures with a date and text (an amendment once approved)."""
+    visit = get_visit_for_user(request.user, visit_id)
+    post = request.POST
+    try:
+        measure = (
+            Measure.objects.filter(item_result__result__visit=visit, pk=post.get("measure")).first()
+            if (post.get("measure") or "").isdigit()
+            else None
+        )
+        if measure is None:
+            raise ValueError("没有找到该后续处置措施")
+        actions.close_measure(
+            measure=measure,
+            closed_on=_required_date(post.get("closed_on", ""), "办结日期"),
+            closing_text=post.get("closing_text", ""),
+            amend_reason=post.get("amend_reason", ""),
+            actor=request.user,
+        )
+        messages.success(request, "后续处置措施已办结")
+    except (ValueError, PermissionDenied) as exc:
+        _report(request, exc)
     return _page(visit)
 
 

@@ -111,6 +111,9 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "results:visit": ("visit.view", "GET", "visit"),
     "results:save": ("result.record", "POST", "visit"),
     "results:review": ("result.review", "POST", "visit"),
+    # follow-up (后续处置) and risk proposals
+    "results:measure_add": ("result.measure", "POST", "visit"),
+    "results:measure_close": ("result.measure", "POST", "visit"),
     "results:draft": ("result.record", "POST", "visit"),
     "results:attach": ("result.record", "POST", "visit"),
     "results:attachment": ("visit.view", "GET", "attachment"),

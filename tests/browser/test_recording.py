@@ -1,7 +1,7 @@
 """Recording a result on a phone with the connection cut and restored (issue 9/10): at 390 px
 an inspector records, the connection drops (`context.set_offline`), they keep typing and the
 page says the draft is kept in the browser; the connection returns and the draft reaches the
-server by itself; they submit; the unit leader approves on a desktop. A second member's stale
+server by itself; they attach a photo; they submit; the unit leader approves on a desktop. A second member's stale
 autosave shows the conflict instead of overwriting."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from spotcheck.results.models import Result
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.test_pages import console_errors, open_context, shoot
 from tests.results.conftest import scene  # noqa: F401
+from tests.results.test_attachments import jpeg
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -79,6 +80,20 @@ def test_recording_offline_on_a_phone_then_submit_and_approve(
     )
     assert page.evaluate("localStorage.length") == 0
     shoot(page, "recording-saved-390")
+
+    # a photo from the phone's files (the camera input takes the same path), shown as a thumbnail
+    page.set_input_files(
+        "input[name=file][multiple]",
+        files=[{"name": "IMG_0001.JPG", "mimeType": "image/jpeg", "buffer": jpeg()}],
+    )
+    page.click(".attach-form button")
+    page.wait_for_selector("text=已上传1个附件")
+    thumb = page.locator(".attachment-thumb img").first
+    thumb.wait_for()
+    assert page.evaluate("(img) => img.complete && img.naturalWidth > 0", thumb.element_handle())
+    assert page.locator(STATE).inner_text().startswith("已保存")  # nothing left unsent
+    shoot(page, "attachment-390")
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
 
     page.click("button[name=submit]")
     page.wait_for_selector("text=已提交审核")

@@ -13,9 +13,11 @@ from spotcheck.audit.models import AuditEntry, verify_chain
 from spotcheck.draws import actions
 from spotcheck.draws.models import Draw, DrawError, DrawLocked, DrawSelection
 from spotcheck.lib import drawdoc
+from spotcheck.lib.results import ReviewState
 from spotcheck.lib.sampling import ticket
 from spotcheck.registry import actions as registry_actions
-from spotcheck.registry.models import Entity, InspectionRecord
+from spotcheck.registry.models import Entity
+from tests.results.factories import approved_inspection
 
 from .conftest import DRAW_DAY, WITNESSES, hotel_rows, insert_entities
 
@@ -341,18 +343,23 @@ def test_excluding_recently_inspected_entities(hotel_item, hotels, coordinator):
     name = hotel_item.name
     day = DRAW_DAY
 
-    def inspected(entity, days_ago, problem, item_name=name):
-        InspectionRecord.objects.create(
+    other_item = hotel_item.plan.items.exclude(name=name).first()
+
+    def inspected(entity, days_ago, problem, item=hotel_item, state=ReviewState.APPROVED):
+        approved_inspection(
             entity=entity,
-            item_name=item_name,
+            item=item,
             inspected_on=day - timedelta(days=days_ago),
-            problem_found=problem,
+            problem=problem,
+            state=state,
         )
 
     inspected(hotels[0], 90, False)  # excluded
     inspected(hotels[1], 90, True)  # a problem was found: drawn again
     inspected(hotels[2], 400, False)  # more than 12 months ago
-    inspected(hotels[3], 90, False, item_name="其他事项")  # another item
+    inspected(hotels[3], 90, False, item=other_item)  # another item
+    inspected(hotels[7], 90, False, state=ReviewState.PENDING)  # not approved: not on record
+    inspected(hotels[8], -5, False)  # after the draw day
     inspected(hotels[4], 200, False)
     inspected(hotels[4], 30, True)  # latest check found a problem
     inspected(hotels[5], 200, True)

@@ -52,14 +52,12 @@ def test_the_preview_freezes_nothing_and_matches_what_prepare_freezes(
 
 
 def test_the_preview_counts_the_exclusion_like_prepare(plan, demo_directory, coordinator):
-    from spotcheck.registry.models import InspectionRecord
+    from tests.results.factories import approved_inspection
 
     item = plan.items.get(number=1)
     pool = list(actions.pool_queryset(item).order_by("pk")[:7])
     for entity in pool:
-        InspectionRecord.objects.create(
-            entity=entity, item_name=item.name, inspected_on=date(2021, 11, 1), problem_found=False
-        )
+        approved_inspection(entity=entity, item=item, inspected_on=date(2021, 11, 1))
     preview = actions.preview_round(plan=plan, round=1, on=ON, exclude_recently_inspected=True)[0]
     assert preview.excluded == 7
     draw = actions.prepare_round(

@@ -30,8 +30,10 @@ from spotcheck.inspections.models import (
 from spotcheck.lib import matching
 from spotcheck.plans.models import PlanItem
 from spotcheck.registry.actions import update_entity
-from spotcheck.registry.models import InspectionRecord, Inspector, Recusal
+from spotcheck.registry.models import Inspector, Recusal
+from spotcheck.results.selectors import last_inspections_by_item
 from tests.inspections.conftest import POPULATION_DAY, run_draw
+from tests.results.factories import approved_inspection
 
 pytestmark = pytest.mark.django_db
 
@@ -63,11 +65,11 @@ def traps(built, directory):
     expired.certificate_valid_until = visit.planned_end - timedelta(days=1)
     expired.save()
     item = visit.visit_items.get(item__number=9).item
-    InspectionRecord.objects.create(
+    approved_inspection(
         entity=visit.entity,
-        item_name=item.name,
+        item=item,
         inspected_on=date(2021, 6, 1),
-        inspector_ids=[previous.certificate_number],
+        inspectors=[previous],
     )
     return {"visit": visit, "recused": recused, "expired": expired, "previous": previous}
 
@@ -131,13 +133,12 @@ def test_matching_satisfies_every_rule(built, traps, coordinator):
                 for r in Recusal.objects.filter(inspector=officer, entity=visit.entity)
             )
             # Not the inspector of the last inspection of the same entity and item.
-            for vi in visit.visit_items.all():
-                last = (
-                    InspectionRecord.objects.filter(entity=visit.entity, item_name=vi.item.name)
-                    .order_by("-inspected_on")
-                    .first()
-                )
-                assert last is None or officer.certificate_number not in last.inspector_ids
+            last = last_inspections_by_item(
+                [visit.entity_id], [vi.item.name for vi in visit.visit_items.all()]
+            )
+            for found in last.values():
+                assert officer.certificate_number not in found.certificates
+                assert officer.pk not in found.inspector_ids
             seats[member.pool] += 1
             loads[officer.pk] += 1
             pool_of[officer.pk] = member.pool

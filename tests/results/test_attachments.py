@@ -218,6 +218,7 @@ def test_the_page_uploads_lists_and_withdraws(scene):
     assert added.item_result.visit_item == scene.items[12]
     page = member.get(page_url).content.decode()
     assert "IMG_0002.JPG" in page and "拍摄于 2022-09-30 10:15" in page
+    assert added.get_kind_display() == "JPEG 照片" and "JPEG 照片 · " in page
     assert reverse("results:attachment_thumbnail", args=[added.pk]) in page
     bad = io.BytesIO(b"text")
     bad.name = "x.jpg"

@@ -2,10 +2,20 @@ from datetime import date
 
 import pytest
 from django.http import Http404
+from django.urls import reverse
 
+from spotcheck.lib.results import ReviewState
+from spotcheck.registry.models import Entity
 from spotcheck.results import actions
-from spotcheck.results.selectors import get_result_for_user, last_inspections, results_for_user
+from spotcheck.results.selectors import (
+    get_result_for_user,
+    inspection_history,
+    last_inspections,
+    last_inspections_by_item,
+    results_for_user,
+)
 from tests.results.conftest import complete_content
+from tests.results.factories import approved_inspection
 
 
 def _saved(scene, **changes):
@@ -67,3 +77,54 @@ def test_last_inspections_by_target_type(scene, unit_leader):
     assert target_type
     assert scene.entity.pk in last_inspections([scene.entity.pk], target_type=target_type)
     assert last_inspections([scene.entity.pk], target_type="不存在的对象类型") == {}
+
+
+def test_last_inspection_per_item_names_the_inspectors_by_certificate(
+    scene, unit_leader, django_assert_num_queries
+):
+    result = _saved(scene)
+    actions.approve_result(
+        result=actions.submit_result(result=result, actor=scene.member_a), actor=unit_leader
+    )
+    names = [scene.items[11].item.name, scene.items[12].item.name]
+    ids = [scene.entity.pk, scene.other_visit.entity_id]
+    with django_assert_num_queries(2):
+        found = last_inspections_by_item(ids, names)
+    assert set(found) == {(scene.entity.pk, name) for name in names}
+    last = found[(scene.entity.pk, names[0])]
+    assert set(last.certificates) == {seat.inspector.certificate_number for seat in scene.seats}
+    assert last.visit_id == scene.visit.pk and last.result_id == result.pk
+    # Bounds are strict on both sides; a queryset of ids works as a subquery.
+    day = date(2022, 9, 30)
+    assert last_inspections_by_item(ids, names, before=day) == {}
+    assert last_inspections_by_item(ids, names, since=day) == {}
+    assert len(last_inspections_by_item(ids, names, since=date(2022, 9, 29))) == 2
+    pool = Entity.objects.filter(pk__in=ids).values("pk")
+    assert set(last_inspections(pool)) == {scene.entity.pk}
+
+
+def test_history_lists_inspections_newest_first(scene, published_plan):
+    item = scene.items[11].item
+    older = approved_inspection(entity=scene.entity, item=item, inspected_on=date(2020, 5, 1))
+    newer = approved_inspection(
+        entity=scene.entity, item=item, inspected_on=date(2021, 5, 1), problem=True
+    )
+    approved_inspection(
+        entity=scene.entity,
+        item=item,
+        inspected_on=date(2021, 8, 1),
+        state=ReviewState.RETURNED,
+    )
+    rows = inspection_history([scene.entity.pk])[(scene.entity.pk, item.name)]
+    assert [r.result_id for r in rows] == [newer.pk, older.pk]
+    assert rows[0].problem_found and not rows[1].problem_found
+
+
+def test_entity_page_shows_the_last_inspection_per_item(client, scene, coordinator):
+    item = scene.items[12].item
+    approved_inspection(entity=scene.entity, item=item, inspected_on=date(2021, 5, 1))
+    approved_inspection(entity=scene.entity, item=item, inspected_on=date(2021, 7, 1), problem=True)
+    client.force_login(coordinator)
+    page = client.get(reverse("registry:entity", args=[scene.entity.pk])).content.decode()
+    assert "2021-07-01" in page and "发现问题待后续处理" in page
+    assert "2021-05-01" not in page

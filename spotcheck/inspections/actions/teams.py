@@ -43,7 +43,8 @@ from spotcheck.lib.visits import Visit as LibVisit
 from spotcheck.lib.visits import item_order
 from spotcheck.limits import LimitError, check_fields
 from spotcheck.plans.models import Plan
-from spotcheck.registry.models import InspectionRecord, Inspector, Recusal
+from spotcheck.registry.models import Inspector, Recusal
+from spotcheck.results.selectors import inspection_history
 
 ROUND_SEED_RULE = (
     "round seed = the distinct published seeds of the round's executed draws, in item-number "
@@ -154,13 +155,10 @@ def _inputs(plan: Plan, visits: Sequence[Visit]) -> _Inputs:
             entity_id__in=entity_ids, inspector__in=list(inspectors.values())
         )
     ]
-    # The last inspection of each (entity, item) before the visit: one query for the round.
+    # The last approved inspection of each (entity, item) before the visit (results.selectors):
+    # a fixed number of queries for the round.
     names = {vi.item.name for v in visits for vi in v.visit_items.all()}
-    records: dict[tuple[int, str], list[InspectionRecord]] = {}
-    for row in InspectionRecord.objects.filter(
-        entity_id__in=entity_ids, item_name__in=names
-    ).order_by("-inspected_on", "-pk"):
-        records.setdefault((row.entity_id, row.item_name), []).append(row)
+    history = inspection_history(entity_ids, item_names=names)
     previous: dict[tuple[str, str], set[str]] = {}
     for visit in visits:
         if visit.entity_id is None:
@@ -169,13 +167,13 @@ def _inputs(plan: Plan, visits: Sequence[Visit]) -> _Inputs:
             last = next(
                 (
                     r
-                    for r in records.get((visit.entity_id, vi.item.name), [])
-                    if r.inspected_on < visit.planned_start
+                    for r in history.get((visit.entity_id, vi.item.name), [])
+                    if r.inspected_on < visit.planned_start and r.visit_id != visit.pk
                 ),
                 None,
             )
-            if last is not None and last.inspector_ids:
-                previous[(visit.entity_key, item_key(vi.item))] = set(last.inspector_ids)
+            if last is not None and last.certificates:
+                previous[(visit.entity_key, item_key(vi.item))] = set(last.certificates)
     return _Inputs(
         visits=list(visits),
         lib_visits=[lib_visit(v) for v in visits],

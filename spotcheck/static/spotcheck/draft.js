@@ -35,6 +35,7 @@
     var dirty = false;
     var conflict = false;
     var pendingSubmit = null;
+    var lastSaved = null; /* the fields as the server holds them (JSON), when known */
 
     function show(name, text) {
       state.setAttribute("data-state", name);
@@ -134,6 +135,7 @@
       sending = true;
       dirty = false;
       show("saving", "正在保存…");
+      var snapshot = JSON.stringify(pairs());
       var body = new URLSearchParams(new FormData(form));
       window
         .fetch(url, {
@@ -147,6 +149,7 @@
           function (response) {
             return response.json().then(
               function (json) {
+                if (response.status === 200) lastSaved = snapshot;
                 answered(response.status, json);
               },
               function () {
@@ -183,6 +186,8 @@
 
     function changed(event) {
       if (event.target && event.target.type === "file") return;
+      /* a "change" fired on leaving a field already saved is not a change */
+      if (!dirty && !sending && JSON.stringify(pairs()) === lastSaved) return;
       dirty = true;
       keep();
       if (conflict) return;
@@ -263,8 +268,12 @@
       if (dirty) offline();
     });
 
+    lastSaved = JSON.stringify(pairs());
     var saved = readStored(key);
-    if (saved && saved.fields) {
+    if (saved && saved.fields && JSON.stringify(saved.fields) === lastSaved) {
+      /* the server already holds exactly this (its answer was lost on leaving the page) */
+      forget();
+    } else if (saved && saved.fields) {
       if (String(saved.revision) === revision.value) {
         restore(saved.fields);
         dirty = true;
