@@ -64,6 +64,8 @@ RIGHTS: dict[str, tuple[str, ...]] = {
     "result.measure": (Role.UNIT_LEADER, Role.INSPECTOR),
     "result.export": STAFF_ROLES,  # the results sheet of the visits the user sees (web download)
     "result.due": LEADERS,  # overdue and nearly due results per unit (unit leaders: their unit)
+    # the national-system file (国家企业信用信息公示系统) of the agency's approved results
+    "result.export_gsxt": PLAN_MANAGERS,
     # the verification kit discloses recusals: supervisors of the plan's agency only
     "matching.kit": (Role.SUPERVISOR,),
     # the audit trail page (/audit/): the agency's entries and the chain's verification

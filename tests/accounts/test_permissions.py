@@ -123,6 +123,7 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "results:attachment_withdraw": ("result.record", "POST", "attachment"),
     "results:due": ("result.due", "GET", None),
     "results:export": ("result.export", "GET", "plan"),
+    "results:gsxt": ("result.export_gsxt", "GET", "plan"),
     # the audit trail
     "audit:list": ("audit.view", "GET", None),
     # directories
