@@ -29,6 +29,7 @@ urlpatterns = [
     path("inspections/", include("spotcheck.inspections.urls")),
     path("results/", include("spotcheck.results.urls")),
     path("registry/", include("spotcheck.registry.urls")),
+    path("audit/", include("spotcheck.audit.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

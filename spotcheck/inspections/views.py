@@ -29,6 +29,8 @@ from spotcheck.inspections.actions import (
     InspectionError,
     accept_joint_visit,
     build_visits,
+    cancel_event,
+    decline_joint_visit,
     issue_verification_kit,
     match_event_team,
     match_teams_for_round,
@@ -40,6 +42,7 @@ from spotcheck.inspections.actions import (
 )
 from spotcheck.inspections.forms import (
     CeremonyForm,
+    EventCancelForm,
     EventForm,
     ItemSettingForm,
     ReplaceForm,
@@ -69,6 +72,7 @@ from spotcheck.inspections.selectors import (
 from spotcheck.lib.matching import EXCLUSION_LABELS
 from spotcheck.plans.models import Plan, plan_is_public
 from spotcheck.plans.selectors import get_managed_plan, managed_plans
+from spotcheck.registry.models import Entity
 
 MONTHS = list(range(1, 13))
 EXCLUDED_LABELS = {
@@ -379,28 +383,79 @@ def proposal_accept(request: HttpRequest, proposal_id: int) -> HttpResponse:
     return redirect(_round_url(proposal.plan, proposal.round))
 
 
-@require_POST
+def _events_url(plan: Plan) -> str:
+    return reverse("inspections:event_register", args=[plan.pk])
+
+
+def _form_errors(form: Any) -> str:
+    return "；".join(
+        f"{form.fields[f].label if f in form.fields else ''}{'，'.join(e)}"
+        for f, e in form.errors.items()
+    )
+
+
 @right_required("round.manage")
 def event_register(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Events of event-driven items (按实际执行): register one (organiser picked from the
+    directory or entered as new, a date inside the item's window), cancel a mistaken one
+    before its ceremony, hold each event's seed ceremony."""
     plan = get_managed_plan(request.user, plan_id)
+    if request.method != "POST":
+        return _events_page(request, plan, EventForm(plan=plan))
     form = EventForm(request.POST, plan=plan)
-    if form.is_valid():
+    if not form.is_valid():
+        messages.error(request, "活动登记信息不完整：" + _form_errors(form))
+        return _events_page(request, plan, form)
+    try:
+        event = register_event(actor=request.user, **form.cleaned_data)
+    except InspectionError as exc:
+        messages.error(request, str(exc))
+        return _events_page(request, plan, form)
+    where = "名录中的单位" if event.organiser_entity_id else "新单位，名录中没有同名单位"
+    messages.success(request, f"已登记活动：{event}（主办/承办单位为{where}）")
+    return redirect(_events_url(plan))
+
+
+def _events_page(request: HttpRequest, plan: Plan, form: EventForm) -> HttpResponse:
+    events = (
+        events_for_user(request.user)
+        .filter(item__plan=plan)
+        .select_related("item", "organiser_entity", "visit", "matching")
+        .order_by("date", "pk")
+    )
+    types = [i.target_type for i in plan.items.filter(event_driven=True) if i.target_type]
+    organisers = Entity.objects.filter(agency=plan.agency)
+    by_type = organisers.filter(target_types__name__in=types)
+    if types and by_type.exists():  # the items' target types, when the directory uses them
+        organisers = by_type
+    context = {
+        "plan": plan,
+        "form": form,
+        "events": events,
+        "organisers": organisers.order_by("name").values_list("name", flat=True).distinct()[:500],
+        "ceremony_form": CeremonyForm(),
+        "cancel_form": EventCancelForm(),
+    }
+    return render(request, "inspections/events.html", context)
+
+
+@require_POST
+@right_required("round.manage")
+def event_cancel(request: HttpRequest, event_id: int) -> HttpResponse:
+    event = get_object_or_404(
+        events_for_user(request.user).select_related("item__plan"), pk=event_id
+    )
+    form = EventCancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "取消活动登记须写明原因")
+    else:
         try:
-            event = register_event(actor=request.user, **form.cleaned_data)
+            cancel_event(event=event, reason=form.cleaned_data["reason"], actor=request.user)
         except InspectionError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"已登记活动：{event}")
-    else:
-        messages.error(
-            request,
-            "活动登记信息不完整："
-            + "；".join(
-                f"{form.fields[f].label if f in form.fields else ''}{'，'.join(e)}"
-                for f, e in form.errors.items()
-            ),
-        )
-    return redirect(_round_url(plan, 1))
+            messages.success(request, f"已取消活动登记：{event}")
+    return redirect(_events_url(event.item.plan))
 
 
 @require_POST
@@ -418,6 +473,21 @@ def item_setting(request: HttpRequest, plan_id: int) -> HttpResponse:
     else:
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
     return redirect(_round_url(plan, 1))
+
+
+@require_POST
+@right_required("round.manage")
+def proposal_decline(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    proposal = get_object_or_404(
+        proposals_for_user(request.user).select_related("plan", "entity"), pk=proposal_id
+    )
+    try:
+        decline_joint_visit(proposal=proposal, actor=request.user)
+    except InspectionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{proposal.entity.name}：不予合并，各单位分别检查")
+    return redirect(_round_url(proposal.plan, proposal.round))
 
 
 @require_POST
@@ -441,7 +511,7 @@ def event_match(request: HttpRequest, event_id: int) -> HttpResponse:
             messages.success(request, f"已为活动“{event}”匹配检查组")
     else:
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
-    return redirect(_round_url(event.item.plan, 1))
+    return redirect(_events_url(event.item.plan))
 
 
 @right_required("matching.kit")

@@ -122,7 +122,9 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "inspections:item_setting": ("round.manage", "POST", "plan"),
     "inspections:event_register": ("round.manage", "POST", "plan"),
     "inspections:accept": ("round.manage", "POST", "proposal"),
+    "inspections:decline": ("round.manage", "POST", "proposal"),
     "inspections:event_match": ("round.manage", "POST", "event"),
+    "inspections:event_cancel": ("round.manage", "POST", "event"),
     "inspections:matching_kit": ("matching.kit", "GET", "matching"),
     # results
     "results:visit": ("visit.view", "GET", "visit"),
@@ -138,6 +140,9 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "results:attachment_withdraw": ("result.record", "POST", "attachment"),
     "results:due": ("result.due", "GET", None),
     "results:export": ("result.export", "GET", "plan"),
+    "results:gsxt": ("result.export_gsxt", "GET", "plan"),
+    # the audit trail
+    "audit:list": ("audit.view", "GET", None),
     # directories
     "registry:index": ("registry.view", "GET", None),
     "registry:entities": ("registry.view", "GET", None),

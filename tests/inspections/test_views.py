@@ -89,7 +89,13 @@ def test_coordinator_flow_through_the_pages(client, coordinator, published_plan,
     event = item.events.get()
     response = client.post(
         reverse("inspections:event_match", args=[event.pk]),
-        {"witnesses": "王五 1234567890\n赵六 0987654321", "beacon": ""},
+        {
+            "witness_1": "王五",
+            "digits_1": "1234567890",
+            "witness_2": "赵六",
+            "digits_2": "0987654321",
+            "beacon": "",
+        },
         follow=True,
     )
     assert "已为活动" in response.content.decode()
