@@ -239,3 +239,19 @@ SPOTCHECK_SCHEDULE_MAX_DAYS = int(os.environ.get("SPOTCHECK_SCHEDULE_MAX_DAYS", 
 # Optional: with a key, the audit chain is HMAC-SHA256 under it, so nobody with database access
 # but without the key can re-hash an edited chain. Keep it outside the database and its backups.
 SPOTCHECK_AUDIT_KEY = os.environ.get("SPOTCHECK_AUDIT_KEY", "")
+
+# The public portal's page cache (spotcheck.public.cache): whole pages, cleared on every
+# publication and withdrawal. A file cache shared by the server's workers; tests use memory.
+PUBLIC_CACHE_SECONDS = int(os.environ.get("SPOTCHECK_PUBLIC_CACHE_SECONDS", "600"))
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "public": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("SPOTCHECK_PUBLIC_CACHE_DIR", str(VAR_DIR / "cache" / "public")),
+        "TIMEOUT": PUBLIC_CACHE_SECONDS,
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    },
+}
+# Public statistics: a count below this (but above zero) is shown as "少于N", so that no count
+# points at one entity.
+SPOTCHECK_PUBLIC_MIN_COUNT = int(os.environ.get("SPOTCHECK_PUBLIC_MIN_COUNT", "3"))

@@ -162,3 +162,11 @@ def other_plan(db, seed_plan_bytes, other_agency):
         source_filename="2022-county-police-plan.txt",
         source_bytes=seed_plan_bytes,
     )
+
+
+@pytest.fixture(autouse=True)
+def clear_public_page_cache():
+    # The public portal caches whole pages (spotcheck.public.cache); no test sees another's.
+    from spotcheck.public.cache import clear_public_pages
+
+    clear_public_pages()

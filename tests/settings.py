@@ -9,3 +9,9 @@ import os
 os.environ.setdefault("SECRET_KEY", "spotcheck-tests-only-" + "k" * 40)
 
 from spotcheck.settings import *  # noqa: E402, F403
+
+# The portal's page cache in memory (cleared before every test: tests/conftest.py).
+CACHES["public"] = {  # noqa: F405
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "public",
+}

@@ -31,6 +31,15 @@ class Agency(models.Model):
             "如“沂公检通字〔{year}〕第{n:04d}号”；字面的花括号写作{{ }}"
         ),
     )
+    # publication of results (issue 10)
+    publish_on_approval = models.BooleanField(
+        "审核通过后自动公示",
+        default=False,
+        help_text="勾选后，单位负责人审核通过的检查结果立即公示；否则由单位分批公示",
+    )
+    publish_inspector_names = models.BooleanField(
+        "公示检查人员姓名", default=False, help_text="勾选后，公示的检查结果列出在场检查人员姓名"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -64,8 +64,15 @@ RIGHTS: dict[str, tuple[str, ...]] = {
     "result.measure": (Role.UNIT_LEADER, Role.INSPECTOR),
     "result.export": STAFF_ROLES,  # the results sheet of the visits the user sees (web download)
     "result.due": LEADERS,  # overdue and nearly due results per unit (unit leaders: their unit)
+    # the national-system file (国家企业信用信息公示系统) of the agency's approved results
+    "result.export_gsxt": PLAN_MANAGERS,
+    # publication (issue 10): the unit leader publishes their unit's approved results in
+    # batches and withdraws a published record with a reason; coordinators for the agency
+    "result.publish": (Role.UNIT_LEADER, Role.COORDINATOR),
     # the verification kit discloses recusals: supervisors of the plan's agency only
     "matching.kit": (Role.SUPERVISOR,),
+    # the audit trail page (/audit/): the agency's entries and the chain's verification
+    "audit.view": AUDITORS,
 }
 
 

@@ -18,9 +18,9 @@ from ninja.security import django_auth
 from spotcheck.accounts.permissions import has_right
 from spotcheck.draws import actions
 from spotcheck.draws.models import Draw, DrawError
-from spotcheck.draws.public_views import public_draws
 from spotcheck.draws.selectors import get_draw_for_user
 from spotcheck.plans.selectors import get_item_for_user
+from spotcheck.public.selectors import published_draws as public_draws
 
 router = Router(tags=["draws"])
 
@@ -160,13 +160,13 @@ def _detail(draw: Draw) -> dict[str, Any]:
         ],
         options=draw.options,
         warnings=draw.warnings,
-        population_url=reverse("bulletins:population", args=[draw.pk]),
+        population_url=reverse("public:population", args=[draw.pk]),
         seed=draw.seed or None,
         witnesses=draw.witnesses,
         beacon=draw.beacon or None,
         selection=selection,
         draw_json_url=(
-            reverse("bulletins:json", args=[draw.pk])
+            reverse("public:draw_json", args=[draw.pk])
             if draw.status == Draw.Status.EXECUTED
             else None
         ),

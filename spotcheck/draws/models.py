@@ -32,7 +32,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from spotcheck.lib.drawdoc import STRATA, STRATUM_NAMES, population_hash
-from spotcheck.plans.models import PlanItem
+from spotcheck.plans.models import PlanItem, plan_is_public
 from spotcheck.registry.models import Entity
 
 
@@ -88,7 +88,7 @@ class DrawQuerySet(models.QuerySet["Draw"]):
 
     def public(self) -> DrawQuerySet:
         """Draws of published plans: their commitments and results are public."""
-        return self.filter(item__plan__status="published")
+        return self.filter(plan_is_public("item__plan"))
 
 
 class Draw(models.Model):
@@ -207,7 +207,7 @@ class Draw(models.Model):
         return reverse("draws:detail", args=[self.pk])
 
     def get_public_url(self) -> str:
-        return reverse("bulletins:detail", args=[self.pk])
+        return reverse("public:bulletin", args=[self.pk])
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise DrawLocked("抽取一经公布即不能删除；未掷骰的抽取可以作废")

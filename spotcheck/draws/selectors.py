@@ -1,5 +1,5 @@
 """Draws as staff may reach them: the draws of their own agency's plans (the public pages use
-`public_views.public_draws`)."""
+`spotcheck.public.selectors.published_draws`)."""
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404

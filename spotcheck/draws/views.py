@@ -1,7 +1,7 @@
 """Coordinator pages: draws per item, the ceremony screen, replacements.
 
 Everyone on the staff may look; only coordinators and administrators prepare, seed, execute,
-cancel and replace. The public pages are in `public_views.py`.
+cancel and replace. The public pages are in `spotcheck.public`.
 """
 
 from typing import Any
@@ -18,7 +18,7 @@ from spotcheck.draws import actions
 from spotcheck.draws.forms import CancelForm, PrepareForm, ReplaceForm, SeedForm
 from spotcheck.draws.models import Draw, DrawError
 from spotcheck.draws.selectors import get_draw_for_user
-from spotcheck.plans.models import Plan
+from spotcheck.plans.models import Plan, plan_is_public
 from spotcheck.plans.selectors import get_item_for_user, items_for_user
 
 
@@ -35,7 +35,7 @@ def draw_list(request: HttpRequest) -> HttpResponse:
     """Every ratio-based item of the published plans, with its draws."""
     items = (
         items_for_user(request.user)
-        .filter(plan__status=Plan.Status.PUBLISHED, event_driven=False, ratio_percent__isnull=False)
+        .filter(plan_is_public("plan"), event_driven=False, ratio_percent__isnull=False)
         .select_related("plan", "entity_type")
         .prefetch_related("draws")
         .order_by("-plan__year", "plan__agency__name", "position")

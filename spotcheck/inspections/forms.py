@@ -7,38 +7,81 @@ from spotcheck.plans.models import PlanItem
 
 class EventForm(forms.Form):
     item = forms.ModelChoiceField(label="事项", queryset=PlanItem.objects.none())
-    organiser = forms.CharField(label="主办/承办单位", max_length=200)
+    organiser = forms.CharField(
+        label="主办/承办单位",
+        max_length=200,
+        help_text="输入名称可在名录中查找并选择；名录中没有的单位照实填写，登记为新单位",
+        widget=forms.TextInput(attrs={"list": "organisers", "autocomplete": "off"}),
+    )
     place = forms.CharField(label="地点", max_length=300)
-    date = forms.DateField(label="日期", help_text="YYYY-MM-DD")
+    date = forms.DateField(
+        label="日期",
+        help_text="须在该事项的检查时间内",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     scale = forms.CharField(label="规模", max_length=200, help_text="如：约3000人")
 
     def __init__(self, *args, plan, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["item"].queryset = plan.items.filter(event_driven=True).order_by("number")
+        items = plan.items.filter(event_driven=True).order_by("number")
+        self.fields["item"].queryset = items
+        self.fields["item"].label_from_instance = lambda item: (
+            f"事项{item.number} {item.name}（检查时间 {item.window_summary}）"
+        )
+        self.fields["date"].widget.attrs.update(
+            {"min": f"{plan.year}-01-01", "max": f"{plan.year}-12-31"}
+        )
+
+
+WITNESS_ROWS = 4
 
 
 class CeremonyForm(forms.Form):
-    """Witnesses of the seed ceremony: one line each, "姓名 数字" (name, then the digits)."""
+    """The seed ceremony of an event, entered as at a draw's ceremony: one row per witness,
+    their name and the digits they rolled, in the order rolled."""
 
-    witnesses = forms.CharField(
-        label="见证人及骰子数字",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="每行一名见证人：姓名 空格 掷出的数字，按掷骰顺序；至少2名，数字合计至少20位",
-    )
     beacon = forms.CharField(
-        label="公共随机信标值（可选）", required=False, max_length=drawdoc.MAX_BEACON_CHARS
+        label="公共随机信标值（可选）",
+        required=False,
+        max_length=drawdoc.MAX_BEACON_CHARS,
+        help_text="如使用公共随机信标，在掷骰后照录其数值；种子 = 各见证人骰子数字依次相连 + “|” + 信标值",
     )
 
-    def clean_witnesses(self):
-        rows = []
-        for line in self.cleaned_data["witnesses"].splitlines():
-            if not line.strip():
-                continue
-            name, _, digits = line.strip().rpartition(" ")
-            if not name.strip():
-                raise forms.ValidationError(f"请写成“姓名 数字”：{line.strip()}")
-            rows.append((name.strip(), digits.strip()))
-        return rows
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for row in range(1, WITNESS_ROWS + 1):
+            self.fields[f"witness_{row}"] = forms.CharField(
+                label=f"见证人{row}姓名", required=False, max_length=50
+            )
+            self.fields[f"digits_{row}"] = forms.CharField(
+                label=f"见证人{row}掷出的数字",
+                required=False,
+                max_length=200,
+                widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+            )
+
+    def rows(self):
+        return [
+            (row, self[f"witness_{row}"], self[f"digits_{row}"])
+            for row in range(1, WITNESS_ROWS + 1)
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        pairs = []
+        for row in range(1, WITNESS_ROWS + 1):
+            name = (cleaned.get(f"witness_{row}") or "").strip()
+            digits = (cleaned.get(f"digits_{row}") or "").strip()
+            if name or digits:
+                if not name or not digits:
+                    raise forms.ValidationError(f"第{row}行：请同时填写见证人姓名和掷出的数字")
+                pairs.append((name, digits))
+        cleaned["witnesses"] = pairs
+        return cleaned
+
+
+class EventCancelForm(forms.Form):
+    reason = forms.CharField(label="取消原因", max_length=300, help_text="如：重复登记、日期填错")
 
 
 class ReplaceForm(forms.Form):

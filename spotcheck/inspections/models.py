@@ -80,6 +80,10 @@ class Event(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     registered_at = models.DateTimeField("登记时间", auto_now_add=True)
+    # A mistaken registration is cancelled (never deleted) before its ceremony: its visit goes.
+    cancelled_at = models.DateTimeField("取消时间", null=True, blank=True)
+    cancelled_by = models.CharField("取消人", max_length=150, blank=True)
+    cancel_reason = models.CharField("取消原因", max_length=300, blank=True)
 
     class Meta:
         verbose_name = "活动登记"
@@ -88,6 +92,10 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organiser}（{self.date:%Y-%m-%d}，{self.place}）"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
     @property
     def entity_key(self) -> str:
@@ -250,6 +258,9 @@ class JointProposal(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     accepted_at = models.DateTimeField("接受时间", null=True, blank=True)
+    # Declined proposals are kept (and not proposed again) when the round's visits are rebuilt.
+    declined_at = models.DateTimeField("不予合并时间", null=True, blank=True)
+    declined_by = models.CharField("不予合并的决定人", max_length=150, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -270,6 +281,22 @@ class JointProposal(models.Model):
     @property
     def is_accepted(self) -> bool:
         return self.accepted_at is not None
+
+    @property
+    def is_declined(self) -> bool:
+        return self.declined_at is not None
+
+    def items(self) -> list[PlanItem]:
+        """The plan items of the visits the proposal would merge, by number."""
+        return list(
+            PlanItem.objects.filter(
+                visit_items__visit__plan_id=self.plan_id,
+                visit_items__visit__round=self.round,
+                visit_items__visit__visit_key__in=self.visit_keys,
+            )
+            .distinct()
+            .order_by("position")
+        )
 
 
 class TeamMatching(models.Model):
@@ -318,7 +345,7 @@ class TeamMatching(models.Model):
         return f"{self.plan}第{self.round}轮检查人员匹配"
 
     def get_absolute_url(self) -> str:
-        return reverse("inspections:matching", args=[self.pk])
+        return reverse("public:matching", args=[self.pk])
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise ValueError("检查人员匹配结果已锁定，不能删除")

@@ -21,9 +21,8 @@ from spotcheck.accounts.permissions import (
     published_or_own_agency,
     user_agency_id,
 )
-from spotcheck.draws.models import Draw
 from spotcheck.inspections.models import Event, JointProposal, TeamMatching, TeamMember, Visit
-from spotcheck.plans.models import Plan
+from spotcheck.plans.models import plan_is_public
 
 
 def visits_for_user(user: AnyUser) -> QuerySet[Visit]:
@@ -103,7 +102,7 @@ def matchings_for_user(user: AnyUser) -> QuerySet[TeamMatching]:
         TeamMatching.objects.all(),
         user,
         right="matching.view_draft",
-        published=Q(plan__status=Plan.Status.PUBLISHED),
+        published=plan_is_public("plan"),
         field="plan__agency",
     )
 
@@ -114,15 +113,3 @@ def kit_matchings_for_user(user: AnyUser) -> QuerySet[TeamMatching]:
     if not has_right(user, "matching.kit"):
         return TeamMatching.objects.none()
     return narrow_to_agency(TeamMatching.objects.all(), user, "plan__agency")
-
-
-def draws_with_teams_for_user(user: AnyUser) -> QuerySet[Draw]:
-    """Draws whose draw.json (with teams) the user may download: published plans' draws, and
-    for staff their own agency's."""
-    return published_or_own_agency(
-        Draw.objects.all(),
-        user,
-        right="matching.view_draft",
-        published=Q(item__plan__status=Plan.Status.PUBLISHED),
-        field="item__plan__agency",
-    )

@@ -29,10 +29,8 @@ urlpatterns = [
     path("plans/<int:plan_id>/settings/", views.item_setting, name="item_setting"),
     path("plans/<int:plan_id>/events/", views.event_register, name="event_register"),
     path("proposals/<int:proposal_id>/accept/", views.proposal_accept, name="accept"),
+    path("proposals/<int:proposal_id>/decline/", views.proposal_decline, name="decline"),
     path("events/<int:event_id>/match/", views.event_match, name="event_match"),
-    path("matchings/", views.matching_list, name="matchings"),
-    path("matchings/<int:matching_id>/", views.matching_detail, name="matching"),
-    path("draws/<int:draw_id>/draw.json", views.draw_json, name="draw_json"),
-    path("matchings/<int:matching_id>/teams.json", views.matching_json, name="matching_json"),
+    path("events/<int:event_id>/cancel/", views.event_cancel, name="event_cancel"),
     path("matchings/<int:matching_id>/kit.json", views.matching_kit, name="matching_kit"),
 ]

@@ -1,6 +1,7 @@
 """Visits and teams: unit leaders' month view and printable team list, inspectors' own visits,
 the visit page, coordinators' round page (build, joint proposals, events, matching,
-replacement), and the public matching record (counts only)."""
+replacement), and the supervisors' verification kit. The public matching record and draw.json
+are in `spotcheck.public`."""
 
 from __future__ import annotations
 
@@ -23,13 +24,13 @@ from spotcheck.accounts.permissions import (
     right_required,
     user_has_role,
 )
-from spotcheck.draws.integrity import stored_rows_problems as draw_rows_problems
 from spotcheck.draws.models import Draw
-from spotcheck.errors import conflict
 from spotcheck.inspections.actions import (
     InspectionError,
     accept_joint_visit,
     build_visits,
+    cancel_event,
+    decline_joint_visit,
     issue_verification_kit,
     match_event_team,
     match_teams_for_round,
@@ -39,15 +40,14 @@ from spotcheck.inspections.actions import (
     set_item_setting,
     still_eligible,
 )
-from spotcheck.inspections.exports import draw_document_with_teams_bytes, round_matching
 from spotcheck.inspections.forms import (
     CeremonyForm,
+    EventCancelForm,
     EventForm,
     ItemSettingForm,
     ReplaceForm,
     ScheduleForm,
 )
-from spotcheck.inspections.integrity import matching_problems
 from spotcheck.inspections.models import (
     Event,
     JointProposal,
@@ -60,20 +60,19 @@ from spotcheck.inspections.models import (
 )
 from spotcheck.inspections.notice_views import notice_context
 from spotcheck.inspections.selectors import (
-    draws_with_teams_for_user,
     events_for_user,
     get_visit_for_user,
     kit_matchings_for_user,
     managed_visits,
-    matchings_for_user,
     members_for_user,
     proposals_for_user,
     schedulable_visits,
     visits_for_user,
 )
 from spotcheck.lib.matching import EXCLUSION_LABELS
-from spotcheck.plans.models import Plan
+from spotcheck.plans.models import Plan, plan_is_public
 from spotcheck.plans.selectors import get_managed_plan, managed_plans
+from spotcheck.registry.models import Entity
 
 MONTHS = list(range(1, 13))
 EXCLUDED_LABELS = {
@@ -160,7 +159,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
         "scope": scope,
         "months": MONTHS,
         "can_manage": user_has_role(user, PLAN_MANAGERS),
-        "plans": managed_plans(user).filter(status=Plan.Status.PUBLISHED),
+        "plans": managed_plans(user).filter(plan_is_public()),
     }
     return render(request, "inspections/visit_list.html", context)
 
@@ -276,7 +275,7 @@ def _draw_links(visit_item: VisitItem) -> dict[str, Any]:
             links[name] = method()
         except NoReverseMatch:
             links[name] = ""
-    links["json_url"] = reverse("inspections:draw_json", args=[draw.pk])
+    links["json_url"] = reverse("public:draw_json", args=[draw.pk])
     return links
 
 
@@ -384,28 +383,79 @@ def proposal_accept(request: HttpRequest, proposal_id: int) -> HttpResponse:
     return redirect(_round_url(proposal.plan, proposal.round))
 
 
-@require_POST
+def _events_url(plan: Plan) -> str:
+    return reverse("inspections:event_register", args=[plan.pk])
+
+
+def _form_errors(form: Any) -> str:
+    return "；".join(
+        f"{form.fields[f].label if f in form.fields else ''}{'，'.join(e)}"
+        for f, e in form.errors.items()
+    )
+
+
 @right_required("round.manage")
 def event_register(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Events of event-driven items (按实际执行): register one (organiser picked from the
+    directory or entered as new, a date inside the item's window), cancel a mistaken one
+    before its ceremony, hold each event's seed ceremony."""
     plan = get_managed_plan(request.user, plan_id)
+    if request.method != "POST":
+        return _events_page(request, plan, EventForm(plan=plan))
     form = EventForm(request.POST, plan=plan)
-    if form.is_valid():
+    if not form.is_valid():
+        messages.error(request, "活动登记信息不完整：" + _form_errors(form))
+        return _events_page(request, plan, form)
+    try:
+        event = register_event(actor=request.user, **form.cleaned_data)
+    except InspectionError as exc:
+        messages.error(request, str(exc))
+        return _events_page(request, plan, form)
+    where = "名录中的单位" if event.organiser_entity_id else "新单位，名录中没有同名单位"
+    messages.success(request, f"已登记活动：{event}（主办/承办单位为{where}）")
+    return redirect(_events_url(plan))
+
+
+def _events_page(request: HttpRequest, plan: Plan, form: EventForm) -> HttpResponse:
+    events = (
+        events_for_user(request.user)
+        .filter(item__plan=plan)
+        .select_related("item", "organiser_entity", "visit", "matching")
+        .order_by("date", "pk")
+    )
+    types = [i.target_type for i in plan.items.filter(event_driven=True) if i.target_type]
+    organisers = Entity.objects.filter(agency=plan.agency)
+    by_type = organisers.filter(target_types__name__in=types)
+    if types and by_type.exists():  # the items' target types, when the directory uses them
+        organisers = by_type
+    context = {
+        "plan": plan,
+        "form": form,
+        "events": events,
+        "organisers": organisers.order_by("name").values_list("name", flat=True).distinct()[:500],
+        "ceremony_form": CeremonyForm(),
+        "cancel_form": EventCancelForm(),
+    }
+    return render(request, "inspections/events.html", context)
+
+
+@require_POST
+@right_required("round.manage")
+def event_cancel(request: HttpRequest, event_id: int) -> HttpResponse:
+    event = get_object_or_404(
+        events_for_user(request.user).select_related("item__plan"), pk=event_id
+    )
+    form = EventCancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "取消活动登记须写明原因")
+    else:
         try:
-            event = register_event(actor=request.user, **form.cleaned_data)
+            cancel_event(event=event, reason=form.cleaned_data["reason"], actor=request.user)
         except InspectionError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"已登记活动：{event}")
-    else:
-        messages.error(
-            request,
-            "活动登记信息不完整："
-            + "；".join(
-                f"{form.fields[f].label if f in form.fields else ''}{'，'.join(e)}"
-                for f, e in form.errors.items()
-            ),
-        )
-    return redirect(_round_url(plan, 1))
+            messages.success(request, f"已取消活动登记：{event}")
+    return redirect(_events_url(event.item.plan))
 
 
 @require_POST
@@ -423,6 +473,21 @@ def item_setting(request: HttpRequest, plan_id: int) -> HttpResponse:
     else:
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
     return redirect(_round_url(plan, 1))
+
+
+@require_POST
+@right_required("round.manage")
+def proposal_decline(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    proposal = get_object_or_404(
+        proposals_for_user(request.user).select_related("plan", "entity"), pk=proposal_id
+    )
+    try:
+        decline_joint_visit(proposal=proposal, actor=request.user)
+    except InspectionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{proposal.entity.name}：不予合并，各单位分别检查")
+    return redirect(_round_url(proposal.plan, proposal.round))
 
 
 @require_POST
@@ -446,112 +511,7 @@ def event_match(request: HttpRequest, event_id: int) -> HttpResponse:
             messages.success(request, f"已为活动“{event}”匹配检查组")
     else:
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
-    return redirect(_round_url(event.item.plan, 1))
-
-
-def matching_list(request: HttpRequest) -> HttpResponse:
-    """Public: every matching of a published plan (staff also see drafts' matchings)."""
-    matchings = (
-        matchings_for_user(request.user).select_related("plan", "event").order_by("-matched_at")
-    )
-    return render(request, "inspections/matching_list.html", {"matchings": matchings})
-
-
-def _public_matching(request: HttpRequest, matching_id: int) -> TeamMatching:
-    return get_object_or_404(
-        matchings_for_user(request.user).select_related("plan", "event"), pk=matching_id
-    )
-
-
-def matching_detail(request: HttpRequest, matching_id: int) -> HttpResponse:
-    """The public matching record: seed and how it was composed, pool numbers, and per visit
-    the seats, the team's tickets and the exclusion counts (never who was excluded or why)."""
-    match = _public_matching(request, matching_id)
-    problems = matching_problems(match)
-    if problems:  # never render teams that do not follow from the checked record
-        return render(
-            request,
-            "inspections/matching_detail.html",
-            {"match": match, "integrity_problems": problems},
-        )
-    visits = [
-        {
-            **entry,
-            "excluded_labels": [
-                (EXCLUDED_LABELS.get(k, k), n) for k, n in entry["excluded"].items()
-            ],
-            "eligible_count": sum(len(ids) for ids in entry["eligible"].values()),
-        }
-        for entry in match.document.get("visits", [])
-    ]
-    return render(
-        request,
-        "inspections/matching_detail.html",
-        {
-            "match": match,
-            "visits": visits,
-            "pools": match.document.get("pools", {}),
-            "can_download_kit": kit_matchings_for_user(request.user).filter(pk=match.pk).exists(),
-        },
-    )
-
-
-def draw_json(request: HttpRequest, draw_id: int) -> HttpResponse:
-    """draw.json of a draw with the round's teams attached (once matched)."""
-    draw = get_object_or_404(
-        draws_with_teams_for_user(request.user).select_related("item__plan"), pk=draw_id
-    )
-    if draw.status != Draw.Status.EXECUTED:
-        raise Http404("抽取尚未执行")
-    match = round_matching(draw)
-    problems = draw_rows_problems(draw) + (matching_problems(match) if match else [])
-    if problems:
-        return _integrity_refusal(request, problems)
-    try:
-        data = draw_document_with_teams_bytes(draw)
-    except ValueError as exc:  # attach_teams refuses teams that would not verify for this draw
-        links = [(reverse("bulletins:json", args=[draw.pk]), "本次抽取的 draw.json（不含检查组）")]
-        if match is not None:
-            links.append(
-                (reverse("inspections:matching_json", args=[match.pk]), "检查组匹配文档 teams.json")
-            )
-            links.append((reverse("inspections:matching", args=[match.pk]), "检查组匹配页面"))
-        return conflict(
-            request,
-            title="检查组不能附在这份抽取文档中",
-            problems=[str(exc)],
-            advice=(
-                "这次抽取的抽中名单仍可用其 draw.json 核验；检查组请用检查组匹配文档"
-                "（teams.json）核验：python verify_draw.py teams.json。"
-            ),
-            links=links,
-        )
-    response = HttpResponse(data, content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="draw-{draw.pk}-teams.json"'
-    return response
-
-
-def _integrity_refusal(request: HttpRequest, problems: list[str]) -> HttpResponse:
-    return conflict(
-        request,
-        title="存储的记录与可核验的文档不一致，暂停提供下载",
-        problems=problems,
-        advice="请立即告知系统管理员：由管理员运行 spotcheck audit verify 查明哪条记录被改动。",
-        links=[(reverse("bulletins:list"), "抽查公告")],
-    )
-
-
-def matching_json(request: HttpRequest, matching_id: int) -> HttpResponse:
-    match = _public_matching(request, matching_id)
-    problems = matching_problems(match)
-    if problems:
-        return _integrity_refusal(request, problems)
-    response = HttpResponse(
-        json.dumps(match.public_document(), ensure_ascii=False, indent=2),
-        content_type="application/json; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="teams-{match.pk}.json"'
-    return response
+    return redirect(_events_url(event.item.plan))
 
 
 @right_required("matching.kit")

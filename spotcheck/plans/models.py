@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 
 from spotcheck.accounts.models import Agency, Unit
@@ -54,6 +55,14 @@ class Plan(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+
+def plan_is_public(path: str = "") -> Q:
+    """The one "is it public?" rule: an object is public when the plan it belongs to is
+    published. `path` leads from the queried model to its plan ("" for plans themselves,
+    "item__plan" for draws, "plan" for matchings); every published-only selector uses this."""
+    field = f"{path}__status" if path else "status"
+    return Q(**{field: Plan.Status.PUBLISHED})
 
 
 class PlanItem(models.Model):

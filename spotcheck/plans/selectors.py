@@ -1,6 +1,6 @@
 """Plans and items as a user may reach them (see spotcheck.accounts.permissions)."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from spotcheck.accounts.actors import AnyUser
@@ -8,7 +8,7 @@ from spotcheck.accounts.permissions import (
     narrow_to_agency,
     published_or_own_agency,
 )
-from spotcheck.plans.models import Plan, PlanItem
+from spotcheck.plans.models import Plan, PlanItem, plan_is_public
 
 
 def plans_for_user(user: AnyUser) -> QuerySet[Plan]:
@@ -17,7 +17,7 @@ def plans_for_user(user: AnyUser) -> QuerySet[Plan]:
         Plan.objects.select_related("agency"),
         user,
         right="plan.view_draft",
-        published=Q(status=Plan.Status.PUBLISHED),
+        published=plan_is_public(),
     )
 
 

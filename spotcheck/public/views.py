@@ -1,10 +1,390 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""The public portal: everything published, nothing that needs a login.
 
-from spotcheck.draws.public_views import latest_bulletins
-from spotcheck.plans.views import visible_plans
+Draw bulletins (抽查任务公告) with draw.json, the frozen population and the verifier; the team
+matching records. Every page reads through the published-only selectors of
+`spotcheck.public.selectors`, so a visitor sees the same page whoever they are. A draw exists only
+for a published plan, and from the moment it is prepared its commitment (population hash, sizes,
+allocation, options) is public, so the seed cannot be chosen after seeing the population.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+
+from spotcheck.draws import integrity
+from spotcheck.draws.markdown import render_markdown
+from spotcheck.draws.models import Draw
+from spotcheck.draws.views import selection_context
+from spotcheck.errors import conflict
+from spotcheck.inspections.exports import draw_document_with_teams_bytes, round_matching
+from spotcheck.inspections.integrity import matching_problems
+from spotcheck.inspections.models import TeamMatching
+from spotcheck.inspections.selectors import kit_matchings_for_user
+from spotcheck.inspections.views import EXCLUDED_LABELS
+from spotcheck.lib.codes import normalise_code
+from spotcheck.lib.publication import deadline_state, suppress_small_counts
+from spotcheck.lib.results import CATEGORIES
+from spotcheck.paging import page_number
+from spotcheck.public.actions import publication_problems
+from spotcheck.public.cache import cached_page
+from spotcheck.public.models import PublishedItem, PublishedResult
+from spotcheck.public.selectors import (
+    latest_bulletins,
+    live_results,
+    published_draws,
+    published_items,
+    published_matchings,
+    published_plans,
+    published_results,
+)
+from spotcheck.registry.search import code_prefix
+
+VERIFIER_PATH = Path(settings.BASE_DIR) / "tools" / "verify_draw.py"
+VERIFICATION_DOC = Path(settings.BASE_DIR) / "docs" / "verification.md"
 
 
+@cached_page
 def home(request: HttpRequest) -> HttpResponse:
-    context = {"plans": visible_plans(request)[:10], "bulletins": latest_bulletins(10)}
+    """The latest announcements: draw bulletins, published results, plans."""
+    context = {
+        "plans": published_plans()[:10],
+        "bulletins": latest_bulletins(10),
+        "records": published_results().order_by("-published_on", "-pk")[:10],
+    }
     return render(request, "home.html", context)
+
+
+@cached_page
+def item_list(request: HttpRequest) -> HttpResponse:
+    """抽查事项清单: the items of every published plan, by year."""
+    items = published_items().order_by("-plan__year", "plan__agency__name", "position")
+    years: dict[tuple[int, str], list[Any]] = {}
+    for item in items:
+        years.setdefault((item.plan.year, item.plan.agency.name), []).append(item)
+    return render(request, "public/item_list.html", {"years": years})
+
+
+@cached_page
+def plan_list(request: HttpRequest) -> HttpResponse:
+    """Annual plans (年度抽查工作计划) as published."""
+    plans = published_plans().order_by("-year", "agency__name")
+    return render(request, "public/plan_list.html", {"plans": plans})
+
+
+@cached_page
+def bulletin_list(request: HttpRequest) -> HttpResponse:
+    draws = published_draws().order_by("-prepared_at", "-pk")
+    return render(request, "public/bulletin_list.html", {"draws": draws})
+
+
+@cached_page
+def bulletin(request: HttpRequest, draw_id: int) -> HttpResponse:
+    draw = get_object_or_404(published_draws(), pk=draw_id)
+    context = {"draw": draw, "item": draw.item, "plan": draw.item.plan}
+    if draw.status == Draw.Status.EXECUTED:
+        # Rendered only from rows that agree with the verified document (see integrity.py).
+        problems = integrity.stored_rows_problems(draw)
+        if problems:
+            context["integrity_problems"] = problems
+        else:
+            context.update(selection_context(draw))
+    return render(request, "public/bulletin.html", context)
+
+
+def _integrity_refusal(request: HttpRequest, draw: Draw, problems: list[str]) -> HttpResponse:
+    return conflict(
+        request,
+        title="存储的记录与可核验的文档不一致，暂停提供下载",
+        problems=problems,
+        advice="公告页面同样暂停显示抽中名单。请告知发布机关：由系统管理员运行 spotcheck audit verify 查明哪条记录被改动。",
+        links=[(reverse("public:bulletin", args=[draw.pk]), "本次抽取的公告")],
+    )
+
+
+@cached_page
+def draw_json(request: HttpRequest, draw_id: int) -> HttpResponse:
+    """The one draw.json of a draw: its verifiable document and, once the round's teams are
+    matched, the round's public matching record under `teams` (the verifier checks both)."""
+    draw = get_object_or_404(published_draws(), pk=draw_id)
+    if draw.status != Draw.Status.EXECUTED:
+        raise Http404("抽取尚未执行，还没有抽取文档")
+    match = round_matching(draw)
+    problems = integrity.stored_rows_problems(draw) + (matching_problems(match) if match else [])
+    if problems:
+        return _integrity_refusal(request, draw, problems)
+    try:
+        data = draw_document_with_teams_bytes(draw)
+    except ValueError as exc:  # attach_teams refuses teams that would not verify for this draw
+        links = [(reverse("public:bulletin", args=[draw.pk]), "本次抽取的公告")]
+        if match is not None:
+            links.append(
+                (reverse("public:matching_json", args=[match.pk]), "检查组匹配文档 teams.json")
+            )
+            links.append((reverse("public:matching", args=[match.pk]), "检查组匹配页面"))
+        return conflict(
+            request,
+            title="检查组不能附在这份抽取文档中",
+            problems=[str(exc)],
+            advice="检查组请用检查组匹配文档（teams.json）核验：python verify_draw.py teams.json。",
+            links=links,
+        )
+    response = HttpResponse(data, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="draw-{draw.pk}.json"'
+    return response
+
+
+@cached_page
+def population_text(request: HttpRequest, draw_id: int) -> HttpResponse:
+    """The canonical population text: its SHA-256 is the published population hash."""
+    draw = get_object_or_404(published_draws(), pk=draw_id)
+    response = HttpResponse(draw.population_text(), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="population-{draw.pk}.txt"'
+    return response
+
+
+def verifier(request: HttpRequest) -> HttpResponse:
+    if not VERIFIER_PATH.is_file():
+        raise Http404("本安装未包含核验脚本")
+    response = HttpResponse(VERIFIER_PATH.read_bytes(), content_type="text/x-python; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="verify_draw.py"'
+    return response
+
+
+@cached_page
+def verify_help(request: HttpRequest) -> HttpResponse:
+    document = ""
+    if VERIFICATION_DOC.is_file():
+        document = render_markdown(VERIFICATION_DOC.read_text(encoding="utf-8"))
+    example = published_draws().filter(status=Draw.Status.EXECUTED).order_by("-executed_at").first()
+    context = {"document": mark_safe(document), "example": example}  # noqa: S308 - escaped by render_markdown
+    return render(request, "public/verify.html", context)
+
+
+@cached_page
+def matching_list(request: HttpRequest) -> HttpResponse:
+    """Every team matching of a published plan."""
+    matchings = published_matchings().order_by("-matched_at")
+    return render(request, "public/matching_list.html", {"matchings": matchings})
+
+
+def _matching(matching_id: int) -> TeamMatching:
+    return get_object_or_404(published_matchings(), pk=matching_id)
+
+
+@cached_page
+def matching_detail(request: HttpRequest, matching_id: int) -> HttpResponse:
+    """The public matching record: seed and how it was composed, pool numbers, and per visit
+    the seats, the team's tickets and the exclusion counts (never who was excluded or why)."""
+    match = _matching(matching_id)
+    problems = matching_problems(match)
+    if problems:  # never render teams that do not follow from the checked record
+        return render(
+            request,
+            "public/matching_detail.html",
+            {"match": match, "integrity_problems": problems},
+        )
+    visits = [
+        {
+            **entry,
+            "excluded_labels": [
+                (EXCLUDED_LABELS.get(k, k), n) for k, n in entry["excluded"].items()
+            ],
+            "eligible_count": sum(len(ids) for ids in entry["eligible"].values()),
+        }
+        for entry in match.document.get("visits", [])
+    ]
+    context = {
+        "match": match,
+        "visits": visits,
+        "pools": match.document.get("pools", {}),
+        # staff only (anonymous visitors never hold the right): the supervisors' kit link
+        "can_download_kit": kit_matchings_for_user(request.user).filter(pk=match.pk).exists(),
+    }
+    return render(request, "public/matching_detail.html", context)
+
+
+@cached_page
+def matching_json(request: HttpRequest, matching_id: int) -> HttpResponse:
+    match = _matching(matching_id)
+    problems = matching_problems(match)
+    if problems:
+        return conflict(
+            request,
+            title="存储的记录与可核验的文档不一致，暂停提供下载",
+            problems=problems,
+            advice="请立即告知系统管理员：由管理员运行 spotcheck audit verify 查明哪条记录被改动。",
+            links=[(reverse("public:bulletins"), "抽查公告")],
+        )
+    response = HttpResponse(
+        json.dumps(match.public_document(), ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="teams-{match.pk}.json"'
+    return response
+
+
+# --- published results (抽查结果公示) ----------------------------------------------------------
+
+PAGE_SIZE = 50
+CODE_LIKE = re.compile(r"(?=.*\d)[0-9A-Z]{4,18}")  # a credit code or registration number prefix
+LETTERS = re.compile(r"[a-z]+")  # pinyin initials
+
+
+def _paged(request: HttpRequest, rows: Any, *, query: str = "") -> tuple[list[Any], dict[str, Any]]:
+    """One page of `rows` (PAGE_SIZE, one more fetched to know whether a next page exists; no
+    count, so a page of a large task stays one indexed query)."""
+    number = page_number(request.GET.get("page"))
+    start = (number - 1) * PAGE_SIZE
+    fetched = list(rows[start : start + PAGE_SIZE + 1])
+    page = {
+        "number": number,
+        "count": None,
+        "has_previous": number > 1,
+        "has_next": len(fetched) > PAGE_SIZE,
+        "query": query,
+    }
+    return fetched[:PAGE_SIZE], page
+
+
+@cached_page
+def result_index(request: HttpRequest) -> HttpResponse:
+    """抽查结果公示: every task (plan item of a published plan) with published results."""
+    counts = (
+        PublishedItem.objects.filter(published__in=live_results().values("pk"))
+        .values("plan_item")
+        .annotate(n=Count("published", distinct=True))
+    )
+    by_item = {row["plan_item"]: row["n"] for row in counts}
+    items = published_items().filter(pk__in=list(by_item)).order_by("-plan__year", "position")
+    rows = [(item, by_item[item.pk]) for item in items]
+    withdrawn = published_results().filter(withdrawn_at__isnull=False).order_by("-withdrawn_at")
+    return render(request, "public/result_index.html", {"rows": rows, "withdrawn": withdrawn[:20]})
+
+
+@cached_page
+def task_results(request: HttpRequest, item_id: int) -> HttpResponse:
+    """The published results of one task (plan item), newest first, paged."""
+    item = get_object_or_404(published_items(), pk=item_id)
+    rows = (
+        published_results()
+        .filter(items__plan_item=item)
+        .order_by("-published_on", "-pk")
+        .distinct()
+    )
+    records, page = _paged(request, rows)
+    draws = published_draws().filter(item=item).order_by("round_number")
+    context = {"item": item, "records": records, "page": page, "draws": draws}
+    return render(request, "public/task_results.html", context)
+
+
+def _search_filter(text: str) -> Q | None:
+    cleaned = " ".join(text.split())[:100]
+    if not cleaned:
+        return None
+    code = normalise_code(cleaned)
+    if CODE_LIKE.fullmatch(code):
+        return code_prefix("credit_code", code) | code_prefix("entity_key", code)
+    letters = "".join(cleaned.lower().split())
+    if LETTERS.fullmatch(letters):
+        return code_prefix("name_initials", letters) | Q(entity_name__icontains=cleaned)
+    return Q(entity_name__contains=cleaned)
+
+
+@cached_page
+def search(request: HttpRequest) -> HttpResponse:
+    """Search every published result by entity name, credit code or pinyin initials."""
+    text = request.GET.get("q", "")
+    query = _search_filter(text)
+    records: list[PublishedResult] = []
+    page: dict[str, Any] = {}
+    if query is not None:
+        rows = published_results().filter(query).order_by("-published_on", "-pk")
+        records, page = _paged(request, rows, query=urlencode({"q": text.strip()}))
+    return render(
+        request, "public/search.html", {"q": text.strip(), "records": records, "page": page}
+    )
+
+
+@cached_page
+def result_detail(request: HttpRequest, published_id: int) -> HttpResponse:
+    published = get_object_or_404(published_results(), pk=published_id)
+    problems = publication_problems(published)
+    context = {
+        "published": published,
+        "s": published.snapshot,
+        "integrity_problems": problems,
+        "deadline": deadline_state(
+            published.due_on, published.published_on, published.published_on
+        ),
+    }
+    return render(request, "public/result_detail.html", context)
+
+
+@cached_page
+def entity(request: HttpRequest, entity_key: str) -> HttpResponse:
+    """An entity's page: all its published checks (withdrawn ones marked)."""
+    records = list(
+        published_results()
+        .filter(entity_key=entity_key)
+        .prefetch_related("items")
+        .order_by("-inspected_on", "-pk")[:500]
+    )
+    if not records:
+        raise Http404("没有该检查对象公示的检查结果")
+    return render(request, "public/entity.html", {"records": records, "latest": records[0]})
+
+
+@cached_page
+def statistics(request: HttpRequest) -> HttpResponse:
+    """Counts of published (not withdrawn) results by item, result category and month; a count
+    small enough to point at one entity is shown as "少于N"."""
+    threshold = settings.SPOTCHECK_PUBLIC_MIN_COUNT
+    live = PublishedItem.objects.filter(published__in=live_results().values("pk"))
+    by_item_rows = (
+        live.values("plan_item__plan__year", "plan_item__number", "plan_item__name")
+        .annotate(n=Count("pk"))
+        .order_by("-plan_item__plan__year", "plan_item__number")
+    )
+    by_item = [
+        (
+            f"{r['plan_item__plan__year']}年 事项{r['plan_item__number']} {r['plan_item__name']}",
+            r["n"],
+        )
+        for r in by_item_rows
+    ]
+    labels = {c.code: c.label for c in CATEGORIES}
+    by_category = [
+        (labels.get(r["category"], r["category"] or "未定"), r["n"])
+        for r in live.values("category").annotate(n=Count("pk")).order_by("-n")
+    ]
+    by_month = [
+        (f"{r['month']:%Y-%m}", r["n"])
+        for r in live_results()
+        .annotate(month=TruncMonth("published_on"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .order_by("month")
+    ]
+    tables = [
+        ("按抽查事项（事项检查结果数）", _suppressed(by_item, threshold)),
+        ("按检查结果（事项检查结果数）", _suppressed(by_category, threshold)),
+        ("按公示月份（检查对象数）", _suppressed(by_month, threshold)),
+    ]
+    return render(request, "public/statistics.html", {"tables": tables, "threshold": threshold})
+
+
+def _suppressed(rows: list[tuple[str, int]], threshold: int) -> list[tuple[str, int | None]]:
+    shown = suppress_small_counts(dict(rows), threshold=threshold)
+    return [(label, shown[label]) for label, _ in rows]

@@ -202,6 +202,9 @@ def _item_key(visit_item: VisitItem) -> str:
     return str(number if number is not None else visit_item.item.position)
 
 
+item_key = _item_key  # the key of a visit item in a result's snapshot (spotcheck.public)
+
+
 def _content_errors(visit: Visit, content: ResultInput) -> list[str]:
     """What is wrong with content even as a draft (unknown values, strangers, bad rows)."""
     errors: list[str] = []
@@ -581,6 +584,11 @@ def approve_result(*, result: Result, actor: Actor) -> Result:
         obj=result,
         details={"visit": result.visit.visit_key, "version": result.version},
     )
+    # Where the agency publishes on approval, the portal publishes it now (same transaction).
+    from spotcheck.public.actions import publish_on_approval  # public builds on results
+
+    if publish_on_approval(result=result, actor=actor) is not None:
+        result.refresh_from_db()
     return result
 
 

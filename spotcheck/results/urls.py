@@ -24,4 +24,5 @@ urlpatterns = [
         views.attachment_withdraw,
         name="attachment_withdraw",
     ),
+    path("plans/<int:plan_id>/gsxt/", views.gsxt_export, name="gsxt"),
 ]

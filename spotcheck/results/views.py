@@ -29,10 +29,13 @@ from spotcheck.inspections.models import Visit
 from spotcheck.inspections.selectors import get_visit_for_user, visits_for_user
 from spotcheck.lib import results as rules
 from spotcheck.plans.models import Plan
+from spotcheck.plans.selectors import get_managed_plan
 from spotcheck.results import actions, selectors
 from spotcheck.results import files as stored_files
 from spotcheck.results.actions import FindingInput, ItemInput, ResultInput
 from spotcheck.results.exports import EXPORT_TYPES, export_results
+from spotcheck.results.gsxt import FORMATS as GSXT_FORMATS
+from spotcheck.results.gsxt import gsxt_filename, write_gsxt
 from spotcheck.results.models import Attachment, Measure, Result
 from spotcheck.results.selectors import get_attachment_for_user
 
@@ -451,3 +454,21 @@ def attachment_withdraw(request: HttpRequest, attachment_id: int) -> HttpRespons
     except (ValueError, PermissionDenied) as exc:
         messages.error(request, str(exc))
     return redirect(reverse("results:visit", args=[attachment.result.visit_id]) + "#attachments")
+
+
+@right_required("result.export_gsxt")
+def gsxt_export(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """The national-system file (国家企业信用信息公示系统) of the agency's own plan:
+    `?format=xlsx|csv` (default xlsx), `?round=N` for one round."""
+    plan = get_managed_plan(request.user, plan_id)
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in GSXT_FORMATS:
+        raise Http404("格式只能是 xlsx 或 csv")
+    round_text = request.GET.get("round", "")
+    if round_text and not (round_text.isdigit() and 1 <= int(round_text) <= 100):
+        raise Http404("轮次必须是 1 到 100 的整数")
+    round = int(round_text) if round_text else None
+    response = HttpResponse(content_type=GSXT_FORMATS[fmt])
+    write_gsxt(response, fmt, plan, round=round)
+    response["Content-Disposition"] = f'attachment; filename="{gsxt_filename(plan, fmt, round)}"'
+    return response

@@ -34,3 +34,26 @@ def test_repeated_failed_logins_lock_the_account(client):
         "/accounts/login/", {"username": "coordinator", "password": "spotcheck-demo"}
     )
     assert response.status_code == 429
+
+
+def test_every_demo_login_sees_a_meaningful_year(client):
+    from spotcheck.inspections.models import TeamMatching, Visit
+
+    call_command("setup_demo")
+    plan = Plan.objects.get()
+    assert TeamMatching.objects.filter(plan=plan, round=1, event__isnull=True).exists()
+    inspector = User.objects.get(username="inspector")
+    leader = User.objects.get(username="leader")
+    seats = Visit.objects.filter(
+        members__inspector__user=inspector, members__replaced_at__isnull=True
+    )
+    assert seats.exists()
+    assert Visit.objects.filter(responsible_unit=leader.unit).exists()
+    assert Visit.objects.filter(scheduled_start__isnull=False).exists()
+    client.force_login(inspector)
+    assert seats.first().entity_name in client.get("/inspections/").content.decode()
+    client.force_login(User.objects.get(username="supervisor"))
+    page = client.get("/audit/").content.decode()
+    assert "链式校验通过" in page and "inspections.match_teams" in page
+    call_command("setup_demo")  # idempotent: the round is not drawn twice
+    assert TeamMatching.objects.filter(plan=plan, event__isnull=True).count() == 1

@@ -30,7 +30,9 @@ from spotcheck.api import api
 from spotcheck.inspections.actions import build_visits, match_teams_for_round, register_event
 from spotcheck.inspections.models import Event, JointProposal, TeamMatching, Visit
 from spotcheck.plans.actions import publish_revision, start_revision, withdraw_item
+from spotcheck.public.actions import publish_results
 from spotcheck.registry.models import Entity, Inspector, Recusal
+from tests.public.helpers import approve_visit
 
 pytestmark = pytest.mark.django_db
 
@@ -74,14 +76,33 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "draws:round_prepare": ("draw.manage", "POST", "plan"),
     "draws:round_seed": ("draw.manage", "POST", "plan"),
     "draws:round_execute": ("draw.manage", "POST", "plan"),
-    # public bulletins
-    "bulletins:list": (None, "GET", None),
-    "bulletins:detail": (None, "GET", "draw"),
-    "bulletins:json": (None, "GET", "draw"),
-    "bulletins:population": (None, "GET", "draw"),
-    "bulletins:verify": (None, "GET", None),
-    "bulletins:verifier": (None, "GET", None),
-    "bulletins:feed": (None, "GET", None),
+    # the public portal (spotcheck.public) and the old addresses of its pages (301)
+    "public:bulletins": (None, "GET", None),
+    "public:bulletin": (None, "GET", "draw"),
+    "public:draw_json": (None, "GET", "draw"),
+    "public:population": (None, "GET", "draw"),
+    "public:verify": (None, "GET", None),
+    "public:verifier": (None, "GET", None),
+    "public:feed": (None, "GET", None),
+    "public:matchings": (None, "GET", None),
+    "public:matching": (None, "GET", "matching"),
+    "public:matching_json": (None, "GET", "matching"),
+    "moved:matchings": (None, "GET", None),
+    "moved:matching": (None, "GET", "matching"),
+    "moved:matching_json": (None, "GET", "matching"),
+    "moved:draw_json": (None, "GET", "draw"),
+    "public:items": (None, "GET", None),
+    "public:plans": (None, "GET", None),
+    "public:results": (None, "GET", None),
+    "public:search": (None, "GET", None),
+    "public:task_results": (None, "GET", "item"),
+    "public:result": (None, "GET", "published"),
+    "public:entity": (None, "GET", "entity_key"),
+    "public:statistics": (None, "GET", None),
+    # publishing results (the unit's page)
+    "publication:page": ("result.publish", "GET", None),
+    "publication:publish": ("result.publish", "POST", None),
+    "publication:withdraw": ("result.publish", "GET", "published"),
     # visits and teams
     "inspections:list": ("visit.view", "GET", None),
     "inspections:print": ("visit.view", "GET", None),
@@ -101,11 +122,9 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "inspections:item_setting": ("round.manage", "POST", "plan"),
     "inspections:event_register": ("round.manage", "POST", "plan"),
     "inspections:accept": ("round.manage", "POST", "proposal"),
+    "inspections:decline": ("round.manage", "POST", "proposal"),
     "inspections:event_match": ("round.manage", "POST", "event"),
-    "inspections:matchings": (None, "GET", None),
-    "inspections:matching": (None, "GET", "matching"),
-    "inspections:draw_json": (None, "GET", "draw"),
-    "inspections:matching_json": (None, "GET", "matching"),
+    "inspections:event_cancel": ("round.manage", "POST", "event"),
     "inspections:matching_kit": ("matching.kit", "GET", "matching"),
     # results
     "results:visit": ("visit.view", "GET", "visit"),
@@ -121,6 +140,9 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "results:attachment_withdraw": ("result.record", "POST", "attachment"),
     "results:due": ("result.due", "GET", None),
     "results:export": ("result.export", "GET", "plan"),
+    "results:gsxt": ("result.export_gsxt", "GET", "plan"),
+    # the audit trail
+    "audit:list": ("audit.view", "GET", None),
     # directories
     "registry:index": ("registry.view", "GET", None),
     "registry:entities": ("registry.view", "GET", None),
@@ -241,7 +263,7 @@ class World:
 
 
 @pytest.fixture
-def world(unit, published_plan, executed_draws, directory, coordinator) -> World:
+def world(unit, published_plan, executed_draws, directory, coordinator, unit_leader) -> World:
     build_visits(plan=published_plan, round=1, actor=coordinator)
     match_teams_for_round(plan=published_plan, round=1, actor=coordinator)
     visit = Visit.objects.filter(plan=published_plan, responsible_unit=unit).first()
@@ -265,6 +287,15 @@ def world(unit, published_plan, executed_draws, directory, coordinator) -> World
             ticket="0.1",
         )
     draw = next(iter(executed_draws.values())).draw
+    # a published result (another visit of the unit): the portal's result and entity pages
+    published_visit = (
+        Visit.objects.filter(plan=published_plan, responsible_unit=unit, members__isnull=False)
+        .exclude(pk=visit.pk)
+        .distinct()
+        .first()
+    )
+    result = approve_visit(published_visit, unit_leader)
+    published = publish_results(results=[result], actor=unit_leader).results.get()
     # A published revision of the plan (计划调整): withdraws the last event-driven item.
     revision = start_revision(
         plan=published_plan, actor=coordinator, reason="机构调整", effective_date=date(2022, 6, 1)
@@ -286,6 +317,8 @@ def world(unit, published_plan, executed_draws, directory, coordinator) -> World
         "entity": entity.pk,
         "inspector": inspector.pk,
         "recusal": Recusal.objects.filter(entity__agency=published_plan.agency).first().pk,
+        "published": published.pk,
+        "entity_key": published.entity_key,
         "revision": revision.pk,
         "upload": "x" * 32,  # no such upload: the allowed get 404, the others are refused first
         "attachment": 10**9,  # likewise (scoping: tests/results/test_attachments.py)
@@ -305,7 +338,7 @@ def outcome(response: Any, api_call: bool = False) -> str:
         return "forbidden"
     if code == 404:
         return "missing"
-    if code in (200, 201, 302, 400, 409):
+    if code in (200, 201, 301, 302, 400, 409):
         return "ok"
     return f"status {code}"
 

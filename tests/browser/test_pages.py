@@ -84,7 +84,7 @@ def test_public_pages_fit_phone_and_desktop(browser, live_server, published_plan
         f"/plans/{published_plan.pk}/items/{item.pk}/",
         "/public/draws/",
         "/public/verify/",
-        "/inspections/matchings/",
+        "/public/matchings/",
         "/accounts/login/",
     ]
     assert check_pages(browser, live_server, paths) == []
@@ -114,7 +114,7 @@ def test_each_roles_pages_fit_through_a_matched_round(
         f"/inspections/plans/{published_plan.pk}/rounds/1/",
         f"/inspections/visits/{visit.pk}/",
         f"/results/visits/{visit.pk}/",
-        f"/inspections/matchings/{match.pk}/",
+        f"/public/matchings/{match.pk}/",
         "/inspections/print/",
         "/inspections/calendar/",
         "/registry/entities/",

@@ -104,7 +104,7 @@ def test_every_ratio_item_from_the_web(client, coordinator, plan, demo_directory
         }
         assert client.post(reverse("draws:seed", args=[draw.pk]), seed).status_code == 302
         assert client.post(reverse("draws:execute", args=[draw.pk])).status_code == 302
-        response = client.get(reverse("bulletins:json", args=[draw.pk]))
+        response = client.get(reverse("public:draw_json", args=[draw.pk]))
         path = tmp_path / f"web-{number}.json"
         path.write_bytes(response.content)
         draw.refresh_from_db()

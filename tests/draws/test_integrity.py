@@ -65,7 +65,7 @@ def test_substituted_selection_row_is_caught_everywhere(client, executed):
     assert integrity.draw_problems(executed)
     page = client.get(executed.get_public_url()).content.decode()
     assert "数据完整性警告" in page and other.name not in page
-    response = client.get(reverse("bulletins:json", args=[executed.pk]))
+    response = client.get(reverse("public:draw_json", args=[executed.pk]))
     assert response.status_code == 409
     with pytest.raises(CommandError, match=f"抽取{executed.pk}"):
         call_command("audit", "verify")

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from spotcheck.audit.models import current_head
 from spotcheck.draws import actions
-from spotcheck.draws.feeds import AUDIT_NAMESPACE
+from spotcheck.public.feeds import AUDIT_NAMESPACE
 
 from .conftest import DRAW_DAY
 
@@ -28,9 +28,9 @@ def test_public_pages_show_the_current_head(client, draw):
     assert head.seq > 0
     pages = [
         reverse("home"),
-        reverse("bulletins:list"),
+        reverse("public:bulletins"),
         draw.get_public_url(),
-        reverse("inspections:matchings"),
+        reverse("public:matchings"),
     ]
     for url in pages:
         page = client.get(url).content.decode()
@@ -47,7 +47,7 @@ def test_the_head_moves_with_the_chain(client, coordinator, draw):
 
 
 def test_the_feed_lists_bulletins_and_carries_the_head(client, draw):
-    response = client.get(reverse("bulletins:feed"))
+    response = client.get(reverse("public:feed"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/atom+xml")
     root = ET.fromstring(response.content)

@@ -13,8 +13,8 @@ from django.utils import timezone
 from spotcheck.accounts.models import Role
 from spotcheck.draws import actions
 from spotcheck.draws.models import Draw
-from spotcheck.draws.public_views import VERIFIER_PATH
 from spotcheck.lib import drawdoc
+from spotcheck.public.views import VERIFIER_PATH
 from spotcheck.registry.actions import update_entity
 
 from .conftest import DRAW_DAY, WITNESSES
@@ -85,7 +85,7 @@ def test_the_whole_draw_through_the_web(client, coordinator, hotel_item, hotels)
         assert s.name in bulletin and s.ticket in bulletin and s.credit_code in bulletin
     assert "张三" in bulletin and "31415926535" in bulletin
     assert f"--population-hash {draw.population_hash}" in bulletin
-    document = json.loads(client.get(reverse("bulletins:json", args=[draw.pk])).content)
+    document = json.loads(client.get(reverse("public:draw_json", args=[draw.pk])).content)
     checks = drawdoc.verify_draw_document(document, published_population_hash=draw.population_hash)
     assert all(r.ok for r in checks)
 
@@ -136,10 +136,10 @@ def test_prepared_draws_publish_their_commitment(client, coordinator, hotel_item
     assert "尚未掷骰" in bulletin and draw.population_hash in bulletin
     assert "已排除本事项12个月内检查且最近一次未发现问题的对象 <strong>0</strong> 户" in bulletin
     assert "低风险</th><td>60</td>" in bulletin
-    population = client.get(reverse("bulletins:population", args=[draw.pk]))
+    population = client.get(reverse("public:population", args=[draw.pk]))
     assert hashlib.sha256(population.content).hexdigest() == draw.population_hash
-    assert client.get(reverse("bulletins:json", args=[draw.pk])).status_code == 404
-    listing = text(client.get(reverse("bulletins:list")))
+    assert client.get(reverse("public:draw_json", args=[draw.pk])).status_code == 404
+    listing = text(client.get(reverse("public:bulletins")))
     assert draw.get_public_url() in listing
     assert draw.get_public_url() in text(client.get(reverse("home")))
 
@@ -180,10 +180,10 @@ def test_cancel_and_replace_through_the_web(client, coordinator, hotel_item, hot
 
 
 def test_the_verifier_and_its_explanation_are_served(client, coordinator, hotel_item, hotels):
-    response = client.get(reverse("bulletins:verifier"))
+    response = client.get(reverse("public:verifier"))
     assert response.status_code == 200
     assert response.content == VERIFIER_PATH.read_bytes()
-    page = text(client.get(reverse("bulletins:verify")))
+    page = text(client.get(reverse("public:verify")))
     assert "python3 verify_draw.py draw.json --population-hash" in page
     assert "pip install consistent-sampler" in page and "digits=78" in page
     assert "<h2>核验一次摇号 · Verifying a draw</h2>" in page  # docs/verification.md, rendered
@@ -264,4 +264,4 @@ def test_the_public_sees_bulletins_but_not_the_coordinator_pages(
     response = client.post(reverse("draws:seed", args=[draw.pk]), SEED_POST)
     assert response.status_code == 302 and Draw.objects.get().status == Draw.Status.PREPARED
     assert client.get(draw.get_public_url()).status_code == 200
-    assert client.get(reverse("bulletins:list")).status_code == 200
+    assert client.get(reverse("public:bulletins")).status_code == 200

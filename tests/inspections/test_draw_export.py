@@ -69,7 +69,7 @@ def test_verifier_recomputes_the_teams(matched, executed_draws, tmp_path, client
     draw = executed_draws[11].draw
     genuine = tmp_path / "draw.json"
     call_command("export_draw_teams", str(draw.pk), "-o", str(genuine))
-    served = client.get(reverse("inspections:draw_json", args=[draw.pk]))
+    served = client.get(reverse("public:draw_json", args=[draw.pk]))
     assert json.loads(served.content) == json.loads(genuine.read_text(encoding="utf-8"))
     result = verify(genuine)
     assert result.returncode == 0 and "VERIFIED" in result.stdout, result.stdout + result.stderr
@@ -133,5 +133,5 @@ def test_a_round_of_several_ceremonies_matches_but_its_draw_json_says_why_no_tea
     page = client.get(reverse("inspections:round", args=[published_plan.pk, 1]))
     assert "2个不同的种子" in page.content.decode()
     draw = published_plan.items.get(number=8).draws.get()
-    response = client.get(reverse("inspections:draw_json", args=[draw.pk]))
+    response = client.get(reverse("public:draw_json", args=[draw.pk]))
     assert response.status_code == 409 and "检查组与本次摇号不符" in response.content.decode()

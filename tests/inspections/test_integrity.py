@@ -51,7 +51,7 @@ def test_a_member_swapped_in_the_database_is_caught(client, matched):
     assert any(member.visit.visit_key in p and f"席位{member.seat}" in p for p in problems)
     page = client.get(matched.get_absolute_url()).content.decode()
     assert "数据完整性警告" in page
-    assert client.get(reverse("inspections:matching_json", args=[matched.pk])).status_code == 409
+    assert client.get(reverse("public:matching_json", args=[matched.pk])).status_code == 409
     with pytest.raises(CommandError, match=member.visit.visit_key):
         call_command("audit", "verify")
 

@@ -62,11 +62,11 @@ def test_no_published_form_names_anyone_but_the_members(client, recused, execute
         officer.certificate_number in v["eligible"].get("网安大队", []) for v in entries.values()
     )
 
-    record = json.loads(client.get(reverse("inspections:matching_json", args=[match.pk])).content)
+    record = json.loads(client.get(reverse("public:matching_json", args=[match.pk])).content)
     api = client.get(f"/api/v1/matchings/{match.pk}").json()["document"]
     draw = next(d.draw for d in executed_draws.values() if d.draw.item.number == 8)
     teams = draw_document_with_teams(draw)[drawdoc.TEAMS_KEY]
-    served = json.loads(client.get(reverse("inspections:draw_json", args=[draw.pk])).content)
+    served = json.loads(client.get(reverse("public:draw_json", args=[draw.pk])).content)
     for published in (record, api, teams, served[drawdoc.TEAMS_KEY]):
         assert published["format"] == "spotcheck.matching/2"
         assert named(published, everyone) == members

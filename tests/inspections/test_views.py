@@ -89,7 +89,13 @@ def test_coordinator_flow_through_the_pages(client, coordinator, published_plan,
     event = item.events.get()
     response = client.post(
         reverse("inspections:event_match", args=[event.pk]),
-        {"witnesses": "王五 1234567890\n赵六 0987654321", "beacon": ""},
+        {
+            "witness_1": "王五",
+            "digits_1": "1234567890",
+            "witness_2": "赵六",
+            "digits_2": "0987654321",
+            "beacon": "",
+        },
         follow=True,
     )
     assert "已为活动" in response.content.decode()
@@ -158,7 +164,7 @@ def test_visit_page_shows_items_checkpoints_team_eligibility_and_draw(client, su
 
 
 def test_public_matching_record_has_counts_but_no_names(client, matched, published_plan):
-    listed = client.get(reverse("inspections:matchings")).content.decode()
+    listed = client.get(reverse("public:matchings")).content.decode()
     assert matched.get_absolute_url() in listed
     body = client.get(matched.get_absolute_url()).content.decode()
     assert "回避关系" in body and "可参与人数" in body
@@ -167,7 +173,7 @@ def test_public_matching_record_has_counts_but_no_names(client, matched, publish
         assert officer.name not in body
         day = officer.certificate_valid_until.isoformat()
         assert day in visit_days or day not in body
-    data = json.loads(client.get(reverse("inspections:matching_json", args=[matched.pk])).content)
+    data = json.loads(client.get(reverse("public:matching_json", args=[matched.pk])).content)
     assert data["format"] == "spotcheck.matching/2" and data["seed"] == matched.seed
     assert all("eligible" not in v and "qualified" not in v for v in data["visits"])
     assert date(2022, 1, 1).isoformat() in json.dumps(data)
@@ -179,7 +185,7 @@ def test_visit_page_names_the_draw_it_came_from(client, coordinator, matched, ex
     body = client.get(visit.get_absolute_url()).content.decode()
     draw = executed_draws[3].draw
     assert str(draw) in body
-    assert reverse("inspections:draw_json", args=[draw.pk]) in body
+    assert reverse("public:draw_json", args=[draw.pk]) in body
     assert "风险层第" in body
 
 

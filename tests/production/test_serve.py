@@ -65,6 +65,8 @@ def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
 def served(tmp_path):
     """Collect static files and start gunicorn as `make serve` does (an empty SQLite database:
     migrating it is covered elsewhere; the gzip/brotli copies are skipped for speed)."""
+    if not (BIN / "gunicorn").is_file():
+        pytest.skip("gunicorn is not installed in this environment: run `make install`")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
     env.update(
@@ -93,6 +95,7 @@ def served(tmp_path):
         cwd=tmp_path,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: no signal of its reaches the tests
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -288,6 +288,8 @@ def match_event_team(
     ensure_actor_agency(actor, event.item.plan.agency_id)
     if TeamMatching.objects.filter(event=event).exists():
         raise InspectionError("该活动的检查组已经匹配，结果已锁定")
+    if event.is_cancelled:
+        raise InspectionError(f"该活动登记已取消（{event.cancel_reason}），不能匹配检查组")
     try:
         checked = ceremony.check_ceremony(
             witnesses,

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from spotcheck.accounts.permissions import Actor, ensure_actor_agency
-from spotcheck.audit.models import record
+from spotcheck.audit.models import actor_label, record
 from spotcheck.inspections import sources
 from spotcheck.inspections.actions.common import (
     InspectionError,
@@ -29,6 +29,7 @@ from spotcheck.inspections.models import (
     Event,
     ItemSetting,
     JointProposal,
+    TeamMatching,
     Visit,
     VisitItem,
     item_qualifications,
@@ -144,7 +145,13 @@ def _rebuild(plan: Plan, round: int) -> BuildResult:
     keep = {v.visit_id for v in grouped.visits}
     VisitItem.objects.filter(visit__in=list(old.values())).delete()
     Visit.objects.filter(pk__in=[v.pk for k, v in old.items() if k not in keep]).delete()
-    JointProposal.objects.filter(plan=plan, round=round, accepted_at__isnull=True).delete()
+    JointProposal.objects.filter(
+        plan=plan, round=round, accepted_at__isnull=True, declined_at__isnull=True
+    ).delete()
+    declined = {
+        p.key: p
+        for p in JointProposal.objects.filter(plan=plan, round=round, declined_at__isnull=False)
+    }
 
     entities = {e.public_id: e for draw in draws for e in (drawn.entity for drawn in draw.targets)}
     drawn_by_key = {
@@ -197,7 +204,13 @@ def _rebuild(plan: Plan, round: int) -> BuildResult:
             )
         if len(lib_visit.item_keys) > 1:
             merged_items += len(lib_visit.item_keys)
+    proposed = {JointProposal.key_for(p.visit_ids) for p in grouped.proposals}
+    JointProposal.objects.filter(
+        pk__in=[p.pk for key, p in declined.items() if key not in proposed]
+    ).delete()
     for proposal in grouped.proposals:
+        if JointProposal.key_for(proposal.visit_ids) in declined:
+            continue  # declined once: the visits stay separate and it is not proposed again
         JointProposal.objects.create(
             plan=plan,
             round=round,
@@ -222,6 +235,8 @@ def accept_joint_visit(*, proposal: JointProposal, actor: Actor) -> Visit:
     proposal = JointProposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.is_accepted:
         raise InspectionError("该联合检查建议已经接受")
+    if proposal.is_declined:
+        raise InspectionError("该联合检查建议已决定不予合并")
     if round_locked(plan, proposal.round):
         raise InspectionError(f"第{proposal.round}轮检查组已匹配，不能再合并检查任务")
     proposal.accepted_at = timezone.now()
@@ -240,6 +255,31 @@ def accept_joint_visit(*, proposal: JointProposal, actor: Actor) -> Visit:
         details={"proposal": proposal.key, "units": proposal.units},
     )
     return visit
+
+
+@transaction.atomic
+def decline_joint_visit(*, proposal: JointProposal, actor: Actor) -> JointProposal:
+    """Decline a proposed joint visit: the units' visits stay separate; the proposal is kept as
+    declined and not proposed again when the round's visits are rebuilt."""
+    plan = lock_plan(proposal.plan)
+    ensure_actor_agency(actor, plan.agency_id)
+    proposal = JointProposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.is_accepted:
+        raise InspectionError("该联合检查建议已经接受，已合并为联合检查")
+    if proposal.is_declined:
+        raise InspectionError("该联合检查建议已决定不予合并")
+    if round_locked(plan, proposal.round):
+        raise InspectionError(f"第{proposal.round}轮检查组已匹配，检查任务已锁定")
+    proposal.declined_at = timezone.now()
+    proposal.declined_by = actor_label(actor)
+    proposal.save(update_fields=["declined_at", "declined_by"])
+    record(
+        actor=actor,
+        action="inspections.decline_joint_visit",
+        obj=proposal.entity,
+        details={"proposal": proposal.key, "units": proposal.units},
+    )
+    return proposal
 
 
 @transaction.atomic
@@ -283,8 +323,11 @@ def register_event(
     date: date,
     scale: str,
     actor: Actor,
+    organiser_entity: Entity | None = None,
 ) -> Event:
-    """Register an event of an event-driven item; every registered event gets a visit."""
+    """Register an event of an event-driven item; every registered event gets a visit. The
+    organiser is a unit of the directory (`organiser_entity`, or the directory unit of exactly
+    that name) or a new one entered by name. The date must lie inside the item's window."""
     ensure_actor_agency(actor, item.plan.agency_id)
     if not item.event_driven:
         raise InspectionError(f"事项{item_key(item)}不是按实际执行的事项，其检查对象须摇号抽取")
@@ -292,6 +335,10 @@ def register_event(
         raise InspectionError(f"事项{item_key(item)}已于{item.withdrawn_on}经计划调整撤回")
     if item.responsible_unit is None:
         raise InspectionError(f"事项{item_key(item)}没有责任单位，无法安排检查")
+    if organiser_entity is not None:
+        if organiser_entity.agency_id != item.plan.agency_id:
+            raise InspectionError("只能选择本机构名录中的单位")
+        organiser = organiser_entity.name
     organiser, place, scale = organiser.strip(), place.strip(), scale.strip()
     if not organiser or not place or not scale:
         raise InspectionError("须填写主办/承办单位、地点和规模")
@@ -299,10 +346,21 @@ def register_event(
         check_fields(Event, {"organiser": organiser, "place": place, "scale": scale})
     except LimitError as exc:
         raise InspectionError(str(exc)) from exc
+    first, last = window_days(item.plan.year, *_window(item))
     if date.year != item.plan.year:
-        raise InspectionError(f"活动日期须在计划年度{item.plan.year}年内")
+        raise InspectionError(
+            f"活动日期{date:%Y-%m-%d}须在计划年度{item.plan.year}年内，且在事项{item_key(item)}的"
+            f"检查时间{first.month}月—{last.month}月（{first:%Y-%m-%d}至{last:%Y-%m-%d}）内"
+        )
+    if not first <= date <= last:
+        raise InspectionError(
+            f"活动日期{date:%Y-%m-%d}不在事项{item_key(item)}的检查时间"
+            f"{first.month}月—{last.month}月（{first:%Y-%m-%d}至{last:%Y-%m-%d}）内"
+        )
     # Only the plan's agency's directory: another agency's entity is never linked.
-    entity = Entity.objects.filter(agency=item.plan.agency, name=organiser).first()
+    entity = organiser_entity or (
+        Entity.objects.filter(agency=item.plan.agency, name=organiser).order_by("pk").first()
+    )
     event = Event.objects.create(
         item=item,
         organiser=organiser,
@@ -347,5 +405,39 @@ def register_event(
             "scale": scale,
             "visit": visit.visit_key,
         },
+    )
+    return event
+
+
+@transaction.atomic
+def cancel_event(*, event: Event, reason: str, actor: Actor) -> Event:
+    """Cancel a mistaken event registration before its seed ceremony: the event is kept,
+    marked cancelled with the reason; its visit (no team yet) is removed."""
+    event = Event.objects.select_for_update().select_related("item__plan").get(pk=event.pk)
+    ensure_actor_agency(actor, event.item.plan.agency_id)
+    reason = reason.strip()
+    if not reason:
+        raise InspectionError("取消活动登记须写明原因")
+    try:
+        check_fields(Event, {"cancel_reason": reason})
+    except LimitError as exc:
+        raise InspectionError(str(exc)) from exc
+    if event.is_cancelled:
+        raise InspectionError("该活动登记已经取消")
+    if TeamMatching.objects.filter(event=event).exists():
+        raise InspectionError("该活动的检查组已经匹配（仪式已举行），不能再取消登记")
+    visit = Visit.objects.filter(event=event).first()
+    visit_key = visit.visit_key if visit is not None else ""
+    if visit is not None:
+        visit.delete()
+    event.cancelled_at = timezone.now()
+    event.cancelled_by = actor_label(actor)
+    event.cancel_reason = reason
+    event.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason"])
+    record(
+        actor=actor,
+        action="inspections.cancel_event",
+        obj=event,
+        details={"reason": reason, "visit": visit_key},
     )
     return event

@@ -1,5 +1,6 @@
 """Prepare a demo installation: the bundled 2022 plan, a demo directory and one login per role."""
 
+from datetime import date
 from importlib import resources
 
 from django.conf import settings
@@ -13,6 +14,10 @@ from spotcheck.plans.actions import import_plan, publish_plan, read_plan_upload
 from spotcheck.plans.models import Plan
 from spotcheck.registry.actions import load_demo_directory
 from spotcheck.registry.models import Entity, Inspector, Recusal
+
+# The demo round's seed ceremony (one ceremony for every draw of round 1: items on the same
+# target type then select the same entities and become one visit).
+DEMO_DICE = [("张三", "3141592653"), ("李四", "5897932384")]
 
 DEMO_PASSWORD = "spotcheck-demo"
 BUNDLED_PLAN = "2022-county-police-plan.txt"
@@ -32,15 +37,23 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--password", default=DEMO_PASSWORD)
+        parser.add_argument(
+            "--no-round",
+            dest="round",
+            action="store_false",
+            help="不准备第1轮（默认：第1轮全部抽取、生成检查任务并匹配检查组）",
+        )
 
     def handle(self, *args, password, **options):
         plan = self.load_plan()
         self.create_users(password, plan.agency)
         self.load_directory()
+        visits = self.prepare_round(plan) if options.get("round", True) else 0
         self.stdout.write(
             f"演示计划：“{plan.title}”，{plan.items.count()}个抽查事项\n"
             f"演示名录：{Entity.objects.count()}个检查对象，{Inspector.objects.count()}名执法检查人员，"
             f"{Recusal.objects.count()}条回避关系\n"
+            f"第1轮：已抽取、已匹配检查组，共{visits}个检查任务\n"
             f"演示登录：用户名 coordinator，密码 {password}"
             "（另有 leader、inspector、supervisor、admin，密码相同）"
         )
@@ -86,3 +99,77 @@ class Command(BaseCommand):
                 is_superuser=role == Role.ADMINISTRATOR,
             )
             record(actor="setup-demo", action="user.create", obj=user, details={"role": role})
+
+    def prepare_round(self, plan: Plan) -> int:
+        """Round 1 drawn (one ceremony), its visits built and teams matched, once; then the
+        demo `inspector` is linked to an officer of the leader's unit who sits on visits, and a
+        few of the unit's visits are scheduled, so every demo login sees a meaningful year."""
+        from spotcheck.draws import actions as draws
+        from spotcheck.draws.models import Draw
+        from spotcheck.inspections.actions import (
+            build_visits,
+            match_teams_for_round,
+            schedule_visits,
+        )
+        from spotcheck.inspections.models import TeamMatching, Visit
+
+        actor = "setup-demo"
+        if not TeamMatching.objects.filter(plan=plan, round=1, event__isnull=True).exists():
+            with transaction.atomic():
+                prepared = []
+                for item in plan.items.filter(event_driven=False).order_by("position"):
+                    if Draw.objects.filter(item=item, round_number=1).exists():
+                        continue
+                    prepared.append(
+                        draws.prepare_draw(
+                            item=item, round=1, actor=actor, on=date(plan.year, 3, 1)
+                        )
+                    )
+                if prepared:
+                    draws.seed_draws(draws=prepared, witnesses=DEMO_DICE, actor=actor)
+                    for draw in prepared:
+                        draws.execute_draw(draw=draw, actor=actor)
+                build_visits(plan=plan, round=1, actor=actor)
+                match_teams_for_round(plan=plan, round=1, actor=actor)
+        self.link_demo_people(plan, schedule_visits)
+        return Visit.objects.filter(plan=plan, round=1).count()
+
+    @transaction.atomic
+    def link_demo_people(self, plan: Plan, schedule_visits) -> None:
+        from spotcheck.inspections.models import Visit
+
+        leader = User.objects.filter(username="leader").first()
+        user = User.objects.filter(username="inspector").first()
+        if user is None or leader is None or leader.unit is None:
+            return
+        if not Inspector.objects.filter(user=user).exists():
+            officer = (
+                Inspector.objects.filter(
+                    unit=user.unit,
+                    team_seats__replaced_at__isnull=True,
+                    team_seats__visit__plan=plan,
+                    user__isnull=True,
+                )
+                .order_by("pk")
+                .first()
+            )
+            if officer is not None:
+                officer.user = user
+                officer.save(update_fields=["user"])
+                record(
+                    actor="setup-demo",
+                    action="registry.link_user",
+                    obj=officer,
+                    details={"user": user.username},
+                )
+        own = Visit.objects.filter(
+            plan=plan, round=1, responsible_unit=leader.unit, status=Visit.Status.MATCHED
+        ).order_by("ticket", "visit_key")
+        if own.exists() and not own.filter(scheduled_start__isnull=False).exists():
+            for visit in own[:3]:
+                schedule_visits(
+                    visits=[visit],
+                    start=visit.planned_start,
+                    end=visit.planned_start,
+                    actor=leader,
+                )

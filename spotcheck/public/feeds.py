@@ -12,7 +12,7 @@ from django.utils.feedgenerator import Atom1Feed
 
 from spotcheck.audit.models import current_head
 from spotcheck.draws.models import Draw
-from spotcheck.draws.public_views import latest_bulletins
+from spotcheck.public.selectors import latest_bulletins
 
 AUDIT_NAMESPACE = "urn:spotcheck:audit"
 
@@ -37,7 +37,7 @@ class BulletinFeed(Feed):
     description = "每次抽取先公布名录及其哈希，再公开掷骰产生种子，最后按号签抽取。"
 
     def link(self) -> str:
-        return reverse("bulletins:list")
+        return reverse("public:bulletins")
 
     def subtitle(self) -> str:
         head = current_head()
@@ -60,7 +60,7 @@ class BulletinFeed(Feed):
         return f"名录{draw.population_size}户，名录哈希 {draw.population_hash}"
 
     def item_link(self, draw: Draw) -> str:
-        return reverse("bulletins:detail", args=[draw.pk])
+        return reverse("public:bulletin", args=[draw.pk])
 
     def item_pubdate(self, draw: Draw) -> Any:
         return draw.prepared_at

@@ -1,0 +1,182 @@
+"""What of a result the public sees (检查结果公示): masking rules and the public labels.
+
+Pure functions, no Django. Public per result: the entity's name and credit code, the task (plan
+item and draw), 检查实施机关, the check type, the date, the result category and the follow-up
+state. Never: photos, notes, a natural person's data, phone numbers. A sole trader (个体工商户,
+统一社会信用代码 beginning "92") is run by a natural person: the operator's name is masked
+wherever it appears in the entity's name (张三 -> 张*), and a name that is only a person's name
+is masked as one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date
+from enum import StrEnum
+
+MASK = "*"
+
+# Two-character surnames (复姓) kept whole when masking; any other name keeps its first character.
+COMPOUND_SURNAMES = frozenset(
+    [
+        "欧阳",
+        "司马",
+        "上官",
+        "诸葛",
+        "东方",
+        "皇甫",
+        "尉迟",
+        "公孙",
+        "慕容",
+        "长孙",
+        "宇文",
+        "司徒",
+        "夏侯",
+        "轩辕",
+        "令狐",
+        "钟离",
+        "端木",
+        "南宫",
+        "西门",
+        "独孤",
+        "呼延",
+        "万俟",
+        "闻人",
+        "澹台",
+        "公冶",
+        "太史",
+        "申屠",
+        "濮阳",
+        "百里",
+        "东郭",
+        "北堂",
+    ]
+)
+
+_HAN_NAME = re.compile(r"^[\u3400-\u9fff·]{2,6}$")
+# Words that make a name a business's name (字号 / 行业 / 组织形式), not a person's.
+_BUSINESS_WORDS = re.compile(
+    r"店|馆|部|厂|行|社|中心|公司|场|所|坊|铺|吧|厅|院|室|站|园|楼|城|超市|宾|旅|酒|宿|栈|屋|庄"
+)
+# Mobile numbers (1[3-9]xxxxxxxxx) and landlines (0xx-xxxxxxx), also written with spaces/dashes.
+_PHONE = re.compile(
+    r"(?<!\d)(?:1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}|0\d{2,3}[\s-]?\d{7,8}|\d{7,8})(?!\d)"
+)
+
+
+def mask_person_name(name: str) -> str:
+    """A natural person's name as published: the surname kept, every other character a mask
+    (张三 -> 张*, 欧阳娜娜 -> 欧阳**). Blank stays blank; one character becomes a mask."""
+    name = name.strip()
+    if not name:
+        return ""
+    keep = 2 if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else 1
+    if len(name) == 1:
+        return MASK
+    return name[:keep] + MASK * (len(name) - keep)
+
+
+def is_sole_trader(credit_code: str) -> bool:
+    """个体工商户: a unified social credit code registered by 市场监管 (9) in category 2."""
+    return len(credit_code) == 18 and credit_code.startswith("92")
+
+
+def mask_phone_numbers(text: str) -> str:
+    """Every phone number in `text` replaced by masks of the same length."""
+    return _PHONE.sub(lambda m: MASK * len(m.group(0)), text)
+
+
+def looks_like_person_name(name: str) -> bool:
+    """2–6 Han characters with no business word: what a sole trader without a 字号 is called."""
+    return bool(_HAN_NAME.match(name)) and not _BUSINESS_WORDS.search(name)
+
+
+def public_entity_name(name: str, *, credit_code: str = "", operators: Iterable[str] = ()) -> str:
+    """The entity's name as published: phone numbers masked; for a sole trader, each operator
+    name (经营者) masked where it appears, and a bare personal name masked as one."""
+    public = mask_phone_numbers(name.strip())
+    if not is_sole_trader(credit_code):
+        return public
+    for operator in sorted(
+        {o.strip() for o in operators if o and o.strip()}, key=len, reverse=True
+    ):
+        if len(operator) >= 2:
+            public = public.replace(operator, mask_person_name(operator))
+    if looks_like_person_name(public):
+        public = mask_person_name(public)
+    return public
+
+
+# --- labels ---------------------------------------------------------------------------------
+
+CHECK_TYPES: dict[str, str] = {
+    "joint": "部门联合双随机抽查",
+    "internal": "双随机抽查",
+    "": "双随机抽查",
+}
+"""检查类型 by the plan item's mode (PlanItem.Mode); an unknown mode reads as 双随机抽查."""
+
+
+def check_type(mode: str) -> str:
+    return CHECK_TYPES.get(mode, CHECK_TYPES[""])
+
+
+class FollowUp(StrEnum):
+    NONE = "none"
+    OPEN = "open"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return _FOLLOW_UP_LABELS[self]
+
+
+_FOLLOW_UP_LABELS = {
+    FollowUp.NONE: "无后续处置",
+    FollowUp.OPEN: "后续处置中",
+    FollowUp.CLOSED: "后续处置已办结",
+}
+
+
+def follow_up_state(closed: Iterable[bool]) -> FollowUp:
+    """The follow-up state of an item from whether each of its measures is closed."""
+    flags = list(closed)
+    if not flags:
+        return FollowUp.NONE
+    return FollowUp.CLOSED if all(flags) else FollowUp.OPEN
+
+
+class Deadline(StrEnum):
+    MET = "met"
+    OVERDUE = "overdue"
+    PENDING = "pending"
+    UNKNOWN = "unknown"
+
+    @property
+    def label(self) -> str:
+        return _DEADLINE_LABELS[self]
+
+
+_DEADLINE_LABELS = {
+    Deadline.MET: "按期公示",
+    Deadline.OVERDUE: "逾期",
+    Deadline.PENDING: "未到期",
+    Deadline.UNKNOWN: "无公示期限",
+}
+
+
+def deadline_state(due_on: date | None, published_on: date | None, today: date) -> Deadline:
+    """Met when published on or before the due day; overdue when published later, or not yet
+    published after it; pending before it; unknown without a due day."""
+    if due_on is None:
+        return Deadline.UNKNOWN
+    if published_on is not None:
+        return Deadline.MET if published_on <= due_on else Deadline.OVERDUE
+    return Deadline.OVERDUE if today > due_on else Deadline.PENDING
+
+
+def suppress_small_counts(counts: dict[str, int], *, threshold: int) -> dict[str, int | None]:
+    """Statistics as published: a count below `threshold` (but above zero) could point at one
+    entity, so it is shown as None ("<threshold")."""
+    return {key: (None if 0 < n < threshold else n) for key, n in counts.items()}

@@ -1,0 +1,275 @@
+"""Publishing results (检查结果公示) and withdrawing a published record.
+
+`publish_results` publishes approved results in one batch (a `Publication` with its date): each
+result's approved version becomes a public snapshot (spotcheck.lib.publication decides what is
+public and masks it), the result goes 已审核 → 已公示 (lib.results.TRANSITIONS: the unit leader
+of the visit's unit or a coordinator of the agency), and one audit entry lists the batch. Where
+the agency says so (`Agency.publish_on_approval`) approving a result publishes it at once.
+
+`withdraw_published` needs a reason; the record stays, marked withdrawn with the date, and the
+public pages say so. `publication_problems` checks a published record against what is stored.
+Every action here is one transaction and clears the portal's cache once it commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from spotcheck.accounts.models import User
+from spotcheck.accounts.permissions import Actor, ensure_actor_agency
+from spotcheck.audit.models import actor_label, record
+from spotcheck.lib import publication as pub
+from spotcheck.lib import results as rules
+from spotcheck.lib.pinyin import search_keys
+from spotcheck.public import cache
+from spotcheck.public.models import Publication, PublishedItem, PublishedResult
+from spotcheck.results.actions import ResultPermissionError, item_key, roles_on_visit
+from spotcheck.results.models import Result, ResultVersion
+
+SCHEMA = "spotcheck.published-result/1"
+
+
+class PublicationError(ValueError):
+    """A result that cannot be published or withdrawn; the message is Chinese."""
+
+
+def snapshot_sha256(snapshot: dict[str, Any]) -> str:
+    text = json.dumps(snapshot, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _approved_version(result: Result) -> ResultVersion:
+    version = result.versions.filter(number=result.version).first()
+    if version is None:
+        raise PublicationError(f"{result.visit}：没有审核通过的版本，不能公示")
+    return version
+
+
+def _item_rows(result: Result, version: ResultVersion) -> list[dict[str, Any]]:
+    """The public part of each item of the approved version, in the version's order."""
+    visit_items = {
+        item_key(vi): vi
+        for vi in result.visit.visit_items.select_related("item", "selection__draw")
+    }
+    rows = []
+    for entry in version.snapshot.get("items", []):
+        visit_item = visit_items.get(entry["item"])
+        if visit_item is None:
+            raise PublicationError(f"{result.visit}：事项{entry['item']}不在该检查任务中")
+        draw = visit_item.selection.draw if visit_item.selection_id else None
+        follow_up = pub.follow_up_state(m["closed_on"] is not None for m in entry["measures"])
+        rows.append(
+            {
+                "number": entry["item"],
+                "name": visit_item.item.name,
+                "plan_item": visit_item.item_id,
+                "check_type": pub.check_type(visit_item.item.mode),
+                "draw": {"id": draw.pk, "round": draw.round_number} if draw else None,
+                "category": entry["category"],
+                "category_label": rules.category(entry["category"]).label
+                if entry["category"]
+                else "",
+                "follow_up": follow_up.value,
+                "follow_up_label": follow_up.label,
+            }
+        )
+    return rows
+
+
+def public_snapshot(result: Result, version: ResultVersion) -> dict[str, Any]:
+    """What the public sees of one approved version; nothing else of the result is published."""
+    visit = result.visit
+    plan = visit.plan
+    entity = visit.entity
+    credit_code = entity.credit_code if entity is not None else ""
+    operators = [entity.legal_representative] if entity is not None else []
+    snapshot: dict[str, Any] = {
+        "schema": SCHEMA,
+        "version": version.number,
+        "entity": {
+            "key": visit.entity_key,
+            "name": pub.public_entity_name(
+                visit.entity_name, credit_code=credit_code, operators=operators
+            ),
+            "credit_code": credit_code,
+        },
+        "agency": plan.agency.name,
+        "cooperating_agencies": sorted(a.name for a in visit.cooperating_agencies.all()),
+        "plan": {"id": plan.pk, "year": plan.year, "title": plan.title},
+        "inspected_on": version.snapshot.get("inspected_on"),
+        "items": _item_rows(result, version),
+    }
+    if plan.agency.publish_inspector_names:
+        snapshot["inspectors"] = [p["name"] for p in version.snapshot.get("present", [])]
+    return snapshot
+
+
+def _require_publisher(actor: Actor, result: Result) -> None:
+    ensure_actor_agency(actor, result.visit.plan.agency_id)
+    roles = roles_on_visit(actor, result.visit)
+    try:
+        rules.transition(result.review_state, "publish", roles=roles)
+    except rules.ReviewError as exc:
+        publish = next(t for t in rules.TRANSITIONS if t.action == "publish")
+        if not roles & publish.roles:
+            raise ResultPermissionError(str(exc)) from exc
+        raise PublicationError(f"{result.visit}：{exc}") from exc
+
+
+@transaction.atomic
+def publish_results(
+    *, results: Iterable[Result], actor: Actor, automatic: bool = False, today: date | None = None
+) -> Publication:
+    """Publish approved results of one agency in one batch dated `today` (default: today)."""
+    ids = sorted({r.pk for r in results})
+    if not ids:
+        raise PublicationError("请选择要公示的检查结果")
+    locked = list(
+        Result.objects.select_for_update(of=("self",))
+        .select_related("visit", "visit__plan", "visit__plan__agency", "visit__entity")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+    agencies = {r.visit.plan.agency_id for r in locked}
+    if len(agencies) != 1:
+        raise PublicationError("一次公示只能包含同一机关的检查结果")
+    for result in locked:
+        _require_publisher(actor, result)
+    now = timezone.now()
+    publication = Publication.objects.create(
+        agency=locked[0].visit.plan.agency,
+        published_at=now,
+        published_on=today or timezone.localdate(),
+        published_by=actor if isinstance(actor, User) else None,
+        actor=actor_label(actor),
+        automatic=automatic,
+    )
+    for result in locked:
+        _publish_one(publication, result, now)
+    record(
+        actor=actor,
+        action="result.publish",
+        obj=publication,
+        details={
+            "published_on": publication.published_on,
+            "automatic": automatic,
+            "results": [{"visit": r.visit.visit_key, "version": r.version} for r in locked],
+        },
+    )
+    transaction.on_commit(cache.clear_public_pages)
+    return publication
+
+
+def _publish_one(publication: Publication, result: Result, now: Any) -> PublishedResult:
+    version = _approved_version(result)
+    snapshot = public_snapshot(result, version)
+    PublishedResult.objects.filter(result=result, superseded_at__isnull=True).update(
+        superseded_at=now
+    )
+    name = snapshot["entity"]["name"]
+    published = PublishedResult.objects.create(
+        publication=publication,
+        result=result,
+        result_version=version.number,
+        agency=publication.agency,
+        plan=result.visit.plan,
+        entity_key=snapshot["entity"]["key"],
+        entity_name=name,
+        credit_code=snapshot["entity"]["credit_code"],
+        name_initials=search_keys(name)[1][:200],
+        inspected_on=result.inspected_on,
+        published_on=publication.published_on,
+        due_on=result.due_on,
+        snapshot=snapshot,
+        snapshot_sha256=snapshot_sha256(snapshot),
+    )
+    PublishedItem.objects.bulk_create(
+        PublishedItem(
+            published=published,
+            plan_item_id=row["plan_item"],
+            draw_id=row["draw"]["id"] if row["draw"] else None,
+            category=row["category"],
+            follow_up=row["follow_up"],
+        )
+        for row in snapshot["items"]
+    )
+    result.state = rules.ReviewState.PUBLISHED
+    result.revision += 1
+    result.save(update_fields=["state", "revision", "updated_at"])
+    return published
+
+
+def publish_on_approval(*, result: Result, actor: Actor) -> Publication | None:
+    """Called by the approval (inside its transaction): publish at once where the agency says so."""
+    if not result.visit.plan.agency.publish_on_approval:
+        return None
+    return publish_results(results=[result], actor=actor, automatic=True)
+
+
+@transaction.atomic
+def withdraw_published(*, published: PublishedResult, reason: str, actor: Actor) -> PublishedResult:
+    """Withdraw a published record: it stays, marked withdrawn with the date and the reason."""
+    published = (
+        PublishedResult.objects.select_for_update(of=("self",))
+        .select_related("result__visit__plan")
+        .get(pk=published.pk)
+    )
+    ensure_actor_agency(actor, published.agency_id)
+    roles = roles_on_visit(actor, published.result.visit)
+    if not roles & {rules.Role.LEADER, rules.Role.COORDINATOR}:
+        raise ResultPermissionError("仅责任单位负责人或统筹协调员可以撤回公示")
+    reason = reason.strip()
+    if not reason:
+        raise PublicationError("撤回公示须填写理由")
+    if len(reason) > 1000:
+        raise PublicationError("撤回理由：不能超过1000字")
+    if published.withdrawn_at is not None:
+        raise PublicationError(f"该公示已于{published.withdrawn_at:%Y-%m-%d}撤回")
+    published.withdrawn_at = timezone.now()
+    published.withdraw_reason = reason
+    published.withdrawn_by = actor_label(actor)
+    published.save(update_fields=["withdrawn_at", "withdraw_reason", "withdrawn_by"])
+    record(
+        actor=actor,
+        action="result.withdraw_publication",
+        obj=published,
+        details={"visit": published.result.visit.visit_key, "reason": reason},
+    )
+    transaction.on_commit(cache.clear_public_pages)
+    return published
+
+
+def publication_problems(published: PublishedResult) -> list[str]:
+    """What disagrees between a published record and what is stored: its snapshot's hash, and
+    the snapshot against the approved version it was made from. Empty when all agree."""
+    problems = []
+    if snapshot_sha256(published.snapshot) != published.snapshot_sha256:
+        problems.append("公示内容与其SHA-256不一致（公示记录被改动）")
+    version = published.result.versions.filter(number=published.result_version).first()
+    if version is None:
+        return [*problems, f"找不到公示所依据的第{published.result_version}版审核结果"]
+    stored = version.snapshot
+    snapshot = published.snapshot
+    if snapshot.get("inspected_on") != stored.get("inspected_on"):
+        problems.append("检查日期与审核通过的结果不一致")
+    ours = [(i["number"], i["category"], i["follow_up"]) for i in snapshot.get("items", [])]
+    theirs = [
+        (
+            i["item"],
+            i["category"],
+            pub.follow_up_state(m["closed_on"] is not None for m in i["measures"]).value,
+        )
+        for i in stored.get("items", [])
+    ]
+    if ours != theirs:
+        problems.append("公示的事项、检查结果或后续处置与审核通过的结果不一致")
+    if snapshot.get("entity", {}).get("key") != published.entity_key:
+        problems.append("公示的检查对象与记录不一致")
+    return problems

@@ -1,0 +1,109 @@
+"""What was published of results (检查结果公示), kept as published.
+
+A `Publication` is one batch a unit (or the approval itself, where the agency says so) published
+on one date. A `PublishedResult` keeps the public snapshot of one result's approved version
+exactly as published, with its SHA-256 (spotcheck.public.publication checks it against the
+stored approved version), and the columns the portal searches and counts: the public (masked)
+entity name and its pinyin initials, the credit code, the dates. A `PublishedItem` is one plan
+item of it with its category and follow-up state (the statistics count these).
+
+Nothing disappears silently: a withdrawn record stays, with the date and the reason, and the
+public pages say it was withdrawn; a record published again after an amendment is superseded
+(kept, marked with the date). Rows are written only by spotcheck.public.publication.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from spotcheck.accounts.models import Agency
+from spotcheck.draws.models import Draw
+from spotcheck.plans.models import Plan, PlanItem
+from spotcheck.results.models import Result
+
+
+class Publication(models.Model):
+    agency = models.ForeignKey(
+        Agency, verbose_name="公示机关", on_delete=models.PROTECT, related_name="publications"
+    )
+    published_at = models.DateTimeField("公示时间")
+    published_on = models.DateField("公示日期", db_index=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor = models.CharField("公示人", max_length=150)
+    automatic = models.BooleanField("审核通过后自动公示", default=False)
+
+    class Meta:
+        verbose_name = "结果公示批次"
+        verbose_name_plural = "结果公示批次"
+        ordering = ["-published_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.agency} {self.published_on:%Y-%m-%d} 公示"
+
+
+class PublishedResult(models.Model):
+    publication = models.ForeignKey(
+        Publication, on_delete=models.PROTECT, related_name="results", verbose_name="公示批次"
+    )
+    result = models.ForeignKey(
+        Result, on_delete=models.PROTECT, related_name="publications", verbose_name="检查结果"
+    )
+    result_version = models.PositiveIntegerField("结果版本")
+    agency = models.ForeignKey(
+        Agency, verbose_name="检查实施机关", on_delete=models.PROTECT, related_name="+"
+    )
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="published_results")
+    entity_key = models.CharField("对象标识", max_length=60, db_index=True)
+    entity_name = models.CharField("对象名称（公示）", max_length=200, db_index=True)
+    credit_code = models.CharField(
+        "统一社会信用代码/注册号", max_length=18, blank=True, db_index=True
+    )
+    name_initials = models.CharField("名称拼音首字母", max_length=200, blank=True, db_index=True)
+    inspected_on = models.DateField("检查日期", null=True, blank=True)
+    published_on = models.DateField("公示日期", db_index=True)
+    due_on = models.DateField("公示期限", null=True, blank=True)
+    snapshot = models.JSONField("公示内容")
+    snapshot_sha256 = models.CharField("公示内容SHA-256", max_length=64)
+    withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
+    withdraw_reason = models.TextField("撤回理由", blank=True)
+    withdrawn_by = models.CharField("撤回人", max_length=150, blank=True)
+    superseded_at = models.DateTimeField("被更正后的公示取代", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "公示的检查结果"
+        verbose_name_plural = "公示的检查结果"
+        ordering = ["-published_on", "-pk"]
+        indexes = [models.Index(fields=["plan", "superseded_at", "-published_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.entity_name} {self.inspected_on or ''}（{self.published_on:%Y-%m-%d}公示）"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValueError("公示的检查结果不能删除；须撤回（说明理由）")
+
+
+class PublishedItem(models.Model):
+    published = models.ForeignKey(PublishedResult, on_delete=models.PROTECT, related_name="items")
+    plan_item = models.ForeignKey(PlanItem, on_delete=models.PROTECT, related_name="+")
+    draw = models.ForeignKey(
+        Draw, null=True, blank=True, on_delete=models.PROTECT, related_name="published_items"
+    )
+    category = models.CharField("检查结果", max_length=30, db_index=True)
+    follow_up = models.CharField("后续处置", max_length=20)
+
+    class Meta:
+        verbose_name = "公示的事项结果"
+        verbose_name_plural = "公示的事项结果"
+        ordering = ["published", "plan_item__position"]
+
+    def __str__(self) -> str:
+        return f"{self.published}：{self.plan_item.name} {self.category}"

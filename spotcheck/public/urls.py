@@ -1,0 +1,28 @@
+"""The public portal, mounted under /public/ (names `public:*`)."""
+
+from django.urls import path
+
+from spotcheck.public import views
+from spotcheck.public.feeds import BulletinFeed
+
+app_name = "public"
+urlpatterns = [
+    path("items/", views.item_list, name="items"),
+    path("plans/", views.plan_list, name="plans"),
+    path("draws/", views.bulletin_list, name="bulletins"),
+    path("draws/feed.xml", BulletinFeed(), name="feed"),
+    path("draws/<int:draw_id>/", views.bulletin, name="bulletin"),
+    path("draws/<int:draw_id>/draw.json", views.draw_json, name="draw_json"),
+    path("draws/<int:draw_id>/population.txt", views.population_text, name="population"),
+    path("matchings/", views.matching_list, name="matchings"),
+    path("matchings/<int:matching_id>/", views.matching_detail, name="matching"),
+    path("matchings/<int:matching_id>/teams.json", views.matching_json, name="matching_json"),
+    path("results/", views.result_index, name="results"),
+    path("results/search/", views.search, name="search"),
+    path("results/tasks/<int:item_id>/", views.task_results, name="task_results"),
+    path("results/<int:published_id>/", views.result_detail, name="result"),
+    path("entities/<str:entity_key>/", views.entity, name="entity"),
+    path("statistics/", views.statistics, name="statistics"),
+    path("verify/", views.verify_help, name="verify"),
+    path("verify_draw.py", views.verifier, name="verifier"),
+]

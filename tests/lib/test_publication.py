@@ -1,0 +1,91 @@
+"""Masking and public labels of published results (spotcheck.lib.publication)."""
+
+from datetime import date
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from spotcheck.lib import publication as pub
+
+SOLE = "92370323MA3C1234X5"
+COMPANY = "91370323MA3C1234X5"
+han = st.text(
+    alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), min_size=2, max_size=4
+)
+
+
+def test_person_names_keep_only_the_surname():
+    assert pub.mask_person_name("张三") == "张*"
+    assert pub.mask_person_name("李小龙") == "李**"
+    assert pub.mask_person_name("欧阳娜娜") == "欧阳**"
+    assert pub.mask_person_name(" ") == ""
+    assert pub.mask_person_name("王") == "*"
+
+
+@given(han)
+def test_a_masked_name_never_shows_more_than_the_surname(name):
+    masked = pub.mask_person_name(name)
+    assert len(masked) == len(name)
+    keep = 2 if name[:2] in pub.COMPOUND_SURNAMES and len(name) > 2 else 1
+    assert masked[:keep] == name[:keep]
+    assert set(masked[keep:]) == {"*"}
+
+
+def test_a_sole_traders_operator_is_masked_in_its_name():
+    assert pub.public_entity_name("沂源县张三烧烤店", credit_code=SOLE, operators=["张三"]) == (
+        "沂源县张*烧烤店"
+    )
+    # a sole trader without a 字号 is called by the person's name
+    assert pub.public_entity_name("李四", credit_code=SOLE) == "李*"
+    # a company's name, and its legal representative, are not a natural person's data here
+    assert pub.public_entity_name("张三宾馆有限公司", credit_code=COMPANY, operators=["张三"]) == (
+        "张三宾馆有限公司"
+    )
+    assert pub.public_entity_name("沂源宾馆", credit_code=SOLE) == "沂源宾馆"
+
+
+@given(han, st.sampled_from(["烧烤店", "小吃部", "旅馆"]))
+def test_an_operator_name_never_survives_in_a_sole_traders_public_name(operator, shop):
+    public = pub.public_entity_name(
+        f"沂源县{operator}{shop}", credit_code=SOLE, operators=[operator]
+    )
+    assert operator not in public
+
+
+def test_phone_numbers_are_masked():
+    assert pub.mask_phone_numbers("平安旅馆13812345678") == "平安旅馆" + "*" * 11
+    assert pub.mask_phone_numbers("电话0533-3221234") == "电话" + "*" * 12
+    assert pub.public_entity_name("老王修车 138 1234 5678", credit_code=COMPANY) == (
+        "老王修车 " + "*" * 13
+    )
+
+
+@given(st.from_regex(r"1[3-9]\d{9}", fullmatch=True), han)
+def test_no_mobile_number_survives(phone, name):
+    assert phone not in pub.mask_phone_numbers(f"{name}{phone}{name}")
+
+
+def test_follow_up_and_check_type():
+    assert pub.follow_up_state([]) is pub.FollowUp.NONE
+    assert pub.follow_up_state([True, False]) is pub.FollowUp.OPEN
+    assert pub.follow_up_state([True, True]).label == "后续处置已办结"
+    assert pub.check_type("joint") == "部门联合双随机抽查"
+    assert pub.check_type("whatever") == "双随机抽查"
+
+
+def test_deadline_met_or_overdue():
+    due, today = date(2024, 3, 29), date(2024, 4, 10)
+    assert pub.deadline_state(due, date(2024, 3, 29), today) is pub.Deadline.MET
+    assert pub.deadline_state(due, date(2024, 4, 1), today) is pub.Deadline.OVERDUE
+    assert pub.deadline_state(due, None, today) is pub.Deadline.OVERDUE
+    assert pub.deadline_state(due, None, date(2024, 3, 1)) is pub.Deadline.PENDING
+    assert pub.deadline_state(None, None, today).label == "无公示期限"
+
+
+def test_small_counts_are_suppressed():
+    assert pub.suppress_small_counts({"a": 0, "b": 2, "c": 3, "d": 9}, threshold=3) == {
+        "a": 0,
+        "b": None,
+        "c": 3,
+        "d": 9,
+    }

@@ -1,0 +1,155 @@
+"""Publishing approved results: batches and publication on approval, what is public and what
+never is, the deadline, withdrawal with a reason, the check against what is stored."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from spotcheck.audit.models import AuditEntry
+from spotcheck.inspections.actions import build_visits, match_teams_for_round
+from spotcheck.inspections.models import Visit
+from spotcheck.lib.results import ReviewState
+from spotcheck.public import actions
+from spotcheck.public.models import PublishedResult
+from spotcheck.registry.models import Entity
+from spotcheck.results.actions import ResultPermissionError
+from tests.public.helpers import approve_visit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def visits(unit, published_plan, executed_draws, coordinator) -> list[Visit]:
+    build_visits(plan=published_plan, round=1, actor=coordinator)
+    match_teams_for_round(plan=published_plan, round=1, actor=coordinator)
+    return list(Visit.objects.filter(plan=published_plan, responsible_unit=unit).order_by("pk")[:3])
+
+
+def public_text(client, published: PublishedResult) -> str:
+    return client.get(reverse("public:result", args=[published.pk])).content.decode()
+
+
+def test_a_batch_publishes_only_what_is_public(client, visits, unit_leader, inspector_user):
+    results = [approve_visit(v, unit_leader, problem=(i == 0)) for i, v in enumerate(visits[:2])]
+    with pytest.raises(ResultPermissionError):
+        actions.publish_results(results=results, actor=inspector_user)
+    publication = actions.publish_results(
+        results=results, actor=unit_leader, today=date(2022, 10, 20)
+    )
+    assert publication.published_on == date(2022, 10, 20)
+    assert {r.state for r in type(results[0]).objects.filter(pk__in=[r.pk for r in results])} == {
+        ReviewState.PUBLISHED
+    }
+    entry = AuditEntry.objects.filter(action="result.publish").get()
+    assert len(entry.details["results"]) == 2
+    published = PublishedResult.objects.get(result=results[0])
+    text = json.dumps(published.snapshot, ensure_ascii=False)
+    visit = results[0].visit
+    for secret in ("内部备注", "登记不全", "13812345678", "张经理", "13900001111"):
+        assert secret not in text
+    for member in visit.current_members():  # no inspector names: the agency did not say so
+        assert member.inspector.name not in text
+    page = public_text(client, published)
+    assert visit.plan.agency.name in page
+    assert published.snapshot["items"][0]["follow_up"] == "open"
+    assert published.snapshot["items"][0]["category_label"] in page
+    assert "按期" not in page and "逾期" not in page  # 2022-10-20 is within 20 working days
+    assert published.due_on is not None and published.published_on <= published.due_on
+    with pytest.raises(actions.PublicationError, match="已公示"):
+        actions.publish_results(results=results[:1], actor=unit_leader)
+
+
+def test_inspector_names_only_where_the_agency_says_so(visits, unit_leader, agency):
+    agency.publish_inspector_names = True
+    agency.save()
+    result = approve_visit(visits[0], unit_leader)
+    actions.publish_results(results=[result], actor=unit_leader)
+    names = PublishedResult.objects.get(result=result).snapshot["inspectors"]
+    assert names and set(names) <= {m.inspector.name for m in visits[0].current_members()}
+
+
+def test_approval_publishes_at_once_where_the_agency_says_so(visits, unit_leader, agency):
+    agency.publish_on_approval = True
+    agency.save()
+    result = approve_visit(visits[0], unit_leader)
+    assert result.state == ReviewState.PUBLISHED
+    assert PublishedResult.objects.get(result=result).publication.automatic
+
+
+def test_a_late_publication_shows_overdue(client, visits, unit_leader):
+    result = approve_visit(visits[0], unit_leader)
+    actions.publish_results(results=[result], actor=unit_leader, today=date(2023, 1, 5))
+    published = PublishedResult.objects.get(result=result)
+    assert "逾期公示" in public_text(client, published)
+
+
+def test_withdrawal_needs_a_reason_is_audited_and_shown(client, visits, unit_leader, coordinator):
+    result = approve_visit(visits[0], unit_leader)
+    actions.publish_results(results=[result], actor=unit_leader)
+    published = PublishedResult.objects.get(result=result)
+    with pytest.raises(actions.PublicationError, match="理由"):
+        actions.withdraw_published(published=published, reason="  ", actor=coordinator)
+    actions.withdraw_published(
+        published=published, reason="检查对象名称录入错误", actor=coordinator
+    )
+    published.refresh_from_db()
+    assert published.withdrawn_at is not None
+    entry = AuditEntry.objects.get(action="result.withdraw_publication")
+    assert entry.details["reason"] == "检查对象名称录入错误"
+    page = public_text(client, published)
+    assert f"已于{published.withdrawn_at:%Y-%m-%d}撤回" in page
+    assert "检查对象名称录入错误" in page
+    task = client.get(reverse("public:results")).content.decode()
+    assert "已撤回的公示" in task  # nothing disappears silently
+    with pytest.raises(ValueError):
+        published.delete()
+
+
+def test_a_changed_record_is_not_shown(client, visits, unit_leader):
+    result = approve_visit(visits[0], unit_leader)
+    actions.publish_results(results=[result], actor=unit_leader)
+    published = PublishedResult.objects.get(result=result)
+    assert actions.publication_problems(published) == []
+    tampered = dict(published.snapshot)
+    tampered["items"] = [dict(i, category="none_found") for i in tampered["items"]]
+    PublishedResult.objects.filter(pk=published.pk).update(snapshot=tampered)
+    published.refresh_from_db()
+    problems = actions.publication_problems(published)
+    assert any("SHA-256" in p for p in problems)
+    page = public_text(client, published)
+    assert "暂停显示" in page
+
+
+def test_a_sole_traders_operator_is_masked(client, visits, unit_leader):
+    visit = visits[0]
+    Entity.objects.filter(pk=visit.entity_id).update(
+        credit_code="92370323MA3C1234X5", legal_representative="张三丰"
+    )
+    visit.entity_name = "沂源县张三丰烧烤店"
+    visit.save(update_fields=["entity_name"])
+    result = approve_visit(visit, unit_leader)
+    actions.publish_results(results=[result], actor=unit_leader)
+    published = PublishedResult.objects.get(result=result)
+    assert published.entity_name == "沂源县张**烧烤店"
+    assert "张三丰" not in public_text(client, published)
+    found = client.get(reverse("public:search"), {"q": "张三丰"}).content.decode()
+    assert "没有找到" in found
+
+
+def test_the_units_publication_page(client, visits, unit_leader):
+    result = approve_visit(visits[0], unit_leader)
+    client.force_login(unit_leader)
+    page = client.get(reverse("publication:page")).content.decode()
+    assert visits[0].entity_name in page
+    response = client.post(reverse("publication:publish"), {"result": [result.pk]})
+    assert response.status_code == 302
+    published = PublishedResult.objects.get(result=result)
+    response = client.post(reverse("publication:withdraw", args=[published.pk]), {"reason": ""})
+    assert "理由" in response.content.decode()
+    client.post(reverse("publication:withdraw", args=[published.pk]), {"reason": "重复公示"})
+    published.refresh_from_db()
+    assert published.withdraw_reason == "重复公示"
