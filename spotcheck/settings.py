@@ -235,6 +235,10 @@ SPOTCHECK_ATTACHMENT_MAX_PIXELS = int(
 )
 # Scheduled visits: the longest range of days a visit may be scheduled on.
 SPOTCHECK_SCHEDULE_MAX_DAYS = int(os.environ.get("SPOTCHECK_SCHEDULE_MAX_DAYS", "5"))
+# Follow-up (issue 9): a 责令改正 is re-checked (复查) within this many days after its deadline;
+# an approved clean result may propose one risk level lower (default off).
+SPOTCHECK_RECHECK_WINDOW_DAYS = int(os.environ.get("SPOTCHECK_RECHECK_WINDOW_DAYS", "15"))
+SPOTCHECK_RISK_LOWER_WHEN_CLEAN = os.environ.get("SPOTCHECK_RISK_LOWER_WHEN_CLEAN", "0") == "1"
 
 # Optional: with a key, the audit chain is HMAC-SHA256 under it, so nobody with database access
 # but without the key can re-hash an edited chain. Keep it outside the database and its backups.

@@ -64,6 +64,7 @@ RIGHTS: dict[str, tuple[str, ...]] = {
     "result.measure": (Role.UNIT_LEADER, Role.INSPECTOR),
     "result.export": STAFF_ROLES,  # the results sheet of the visits the user sees (web download)
     "result.due": LEADERS,  # overdue and nearly due results per unit (unit leaders: their unit)
+    "risk.decide": PLAN_MANAGERS,
     # the national-system file (国家企业信用信息公示系统) of the agency's approved results
     "result.export_gsxt": PLAN_MANAGERS,
     # publication (issue 10): the unit leader publishes their unit's approved results in

@@ -154,6 +154,15 @@ class Visit(models.Model):
     requirements = models.JSONField("资格要求", default=list)
     merged_from = models.JSONField("合并自", default=list, blank=True)
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.PLANNED)
+    recheck_of = models.ForeignKey(
+        "self",
+        verbose_name="复查的检查任务",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rechecks",
+        help_text="责令改正后的复查：原检查任务（results.actions.add_measure 创建）",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = NoBulkUpdateQuerySet.as_manager()
@@ -342,6 +351,8 @@ class TeamMatching(models.Model):
     def __str__(self) -> str:
         if self.event_id:
             return f"{self.plan.year}年活动检查人员匹配：{self.event}"
+        if self.round is None:
+            return f"{self.plan.year}年复查检查人员匹配（{self.seed_source.get('original_visit', '')}）"
         return f"{self.plan}第{self.round}轮检查人员匹配"
 
     def get_absolute_url(self) -> str:

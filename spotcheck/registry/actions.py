@@ -608,3 +608,36 @@ def load_demo_directory(
                 f"演示文件{report.filename}未能导入：" + "；".join(str(e) for e in report.errors)
             )
     return DemoResult(directory, entity_report, inspector_report, recusal_report)
+
+
+@transaction.atomic
+def set_entity_risk(
+    *, entity: Entity, level: str, reason: str, source: str, actor: Actor
+) -> dict[str, list[Any]]:
+    """Set an entity's risk level from another record (e.g. an approved inspection result):
+    its history keeps the change with `source` naming that record; audited."""
+    entity = Entity.objects.select_for_update().get(pk=entity.pk)
+    ensure_actor_agency(actor, entity.agency_id)
+    before = entity.snapshot()
+    entity.risk_level = level
+    entity.risk_set_on = timezone.localdate()
+    entity.risk_reason = reason[:300]
+    entity.save(update_fields=["risk_level", "risk_set_on", "risk_reason", "updated_at"])
+    after = entity.snapshot()
+    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    EntityHistory.objects.create(
+        entity=entity,
+        changed_at=timezone.now(),
+        actor=actor_label(actor),
+        action="risk",
+        changes=changes,
+        state=after,
+        source=source[:300],
+    )
+    record(
+        actor=actor,
+        action="registry.entity.set_risk",
+        obj=entity,
+        details={"changes": changes, "source": source},
+    )
+    return changes

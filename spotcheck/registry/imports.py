@@ -729,8 +729,8 @@ class EntityImport:
                 )
             cursor.executemany(
                 f"INSERT INTO {history_table} "
-                "(entity_id, changed_at, actor, action, changes, state, batch_id) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                "(entity_id, changed_at, actor, action, changes, state, batch_id, source) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, '')",
                 [
                     (
                         entity_id,

@@ -324,6 +324,12 @@ class ChangeRecord(models.Model):
 
 class EntityHistory(ChangeRecord):
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="history")
+    source = models.CharField(
+        "来源",
+        max_length=300,
+        blank=True,
+        help_text="非手工、非导入的变更的依据，如调整风险等级的检查结果",
+    )
 
     class Meta:
         verbose_name = "检查对象变更记录"

@@ -25,16 +25,23 @@ from django.utils import timezone
 
 from spotcheck.accounts.models import Role as UserRole
 from spotcheck.accounts.models import User
-from spotcheck.accounts.permissions import Actor, ensure_actor_agency, is_deployment_wide
+from spotcheck.accounts.permissions import (
+    Actor,
+    ensure_actor_agency,
+    has_right,
+    is_deployment_wide,
+)
 from spotcheck.audit.models import actor_label, record
+from spotcheck.inspections.actions.visits import create_recheck_visit
 from spotcheck.inspections.models import Visit, VisitItem
 from spotcheck.lib import results as rules
 from spotcheck.lib.attachments import AttachmentError
-from spotcheck.lib.directory import RowError
+from spotcheck.lib.directory import RiskLevel, RowError
 from spotcheck.lib.resultfile import ResultSheet, SheetVisit, VisitContext, check_sheet
 from spotcheck.lib.workdays import Overrides, publication_deadline
 from spotcheck.limits import LimitError, check_fields
 from spotcheck.plans.models import Plan
+from spotcheck.registry.actions import set_entity_risk
 from spotcheck.registry.models import Inspector
 from spotcheck.results import files as files_
 from spotcheck.results.models import (
@@ -44,6 +51,7 @@ from spotcheck.results.models import (
     Measure,
     Result,
     ResultVersion,
+    RiskProposal,
     workday_overrides,
 )
 
@@ -584,6 +592,21 @@ def approve_result(*, result: Result, actor: Actor) -> Result:
         obj=result,
         details={"visit": result.visit.visit_key, "version": result.version},
     )
+    proposal = _propose_risk(result)
+    if proposal is not None:
+        record(
+            actor=actor,
+            action="result.propose_risk",
+            obj=proposal,
+            details={
+                "visit": result.visit.visit_key,
+                "version": result.version,
+                "entity": proposal.entity.public_id,
+                "from": proposal.current_level,
+                "to": proposal.proposed_level,
+            },
+        )
+    _close_by_recheck(result, actor)
     # Where the agency publishes on approval, the portal publishes it now (same transaction).
     from spotcheck.public.actions import publish_on_approval  # public builds on results
 
@@ -685,6 +708,12 @@ def add_measure(
     measure = Measure.objects.create(
         item_result=item_result, **values, kind=kind, opened_on=opened_on, deadline=deadline
     )
+    if kind == rules.MeasureKind.CORRECTION and deadline is not None:
+        # 责令改正 is re-checked: the same entity and item, a team by the round's rules.
+        measure.recheck_visit = create_recheck_visit(
+            original=result.visit, items=[item_result.visit_item.item], after=deadline, actor=actor
+        )
+        measure.save(update_fields=["recheck_visit"])
     refresh_categories(result)
     _bump(result)
     record(
@@ -695,6 +724,7 @@ def add_measure(
             "measure": measure.pk,
             "kind": kind,
             "amendment": amended,
+            "recheck_visit": measure.recheck_visit.visit_key if measure.recheck_visit else None,
             "on_behalf": _on_behalf(roles),
         },
     )
@@ -1083,3 +1113,125 @@ def withdraw_attachment(*, attachment: Attachment, reason: str, actor: Actor) ->
         },
     )
     return attachment
+
+
+# --- re-checks (复查) --------------------------------------------------------------------------
+
+
+def _close_by_recheck(result: Result, actor: Actor) -> Measure | None:
+    """An approved re-check with every item 未发现问题 closes the 责令改正 that asked for it (the
+    entity corrected); on an approved original this is an amendment, reviewed again. A
+    re-check that found problems leaves the measure open (the team decides what follows)."""
+    visit = result.visit
+    if visit.recheck_of_id is None:
+        return None
+    measure = (
+        Measure.objects.filter(recheck_visit=visit, closed_on__isnull=True)
+        .select_related("item_result__result")
+        .first()
+    )
+    if measure is None or result.inspected_on is None:
+        return None
+    codes = list(result.items.values_list("category", flat=True))
+    if not codes or any(code != "no_problem" for code in codes):
+        return None
+    original = measure.item_result.result
+    text = f"复查（{visit.visit_key}，{result.inspected_on}）未发现问题，已整改到位"
+    if not (original.is_locked or rules.is_editable(original.review_state)):
+        return None  # the original is under review: its team closes the measure by hand
+    return close_measure(
+        measure=measure,
+        closed_on=result.inspected_on,
+        closing_text=text,
+        amend_reason=f"复查结果已审核：{text}" if original.is_locked else "",
+        actor=actor,
+    )
+
+
+# --- results feed risk -------------------------------------------------------------------------
+
+
+def _propose_risk(result: Result) -> RiskProposal | None:
+    """The risk level this approved result proposes for its entity (lib.results.propose_risk:
+    problems one level up; clean one level down when SPOTCHECK_RISK_LOWER_WHEN_CLEAN)."""
+    entity = result.visit.entity
+    if entity is None:
+        return None
+    codes = [code for code in result.items.values_list("category", flat=True) if code]
+    current = RiskLevel(entity.risk_level) if entity.risk_level else None
+    proposal = rules.propose_risk(
+        current, codes, lower_when_clean=settings.SPOTCHECK_RISK_LOWER_WHEN_CLEAN
+    )
+    if proposal is None:
+        return None
+    return RiskProposal.objects.create(
+        result=result,
+        version=result.version,
+        entity=entity,
+        current_level=entity.risk_level,
+        proposed_level=proposal.proposed.value,
+        reason=f"{result.visit.visit_key}（{result.inspected_on}）{proposal.reason}"[:300],
+    )
+
+
+@transaction.atomic
+def decide_risk_proposal(
+    *, proposal: RiskProposal, accept: bool, actor: Actor, note: str = ""
+) -> RiskProposal:
+    """The coordinator accepts a risk proposal (the entity's level changes; its history names
+    the result as the source) or rejects it. Decided once; a proposal made from a level the
+    entity no longer has is refused (reject it and let the next result propose again)."""
+    proposal = (
+        RiskProposal.objects.select_for_update()
+        .select_related("entity", "result__visit")
+        .get(pk=proposal.pk)
+    )
+    ensure_actor_agency(actor, proposal.entity.agency_id)
+    if isinstance(actor, User) and not (
+        has_right(actor, "risk.decide") or is_deployment_wide(actor)
+    ):
+        raise ResultPermissionError("仅协调员可以决定风险等级调整建议")
+    if proposal.state != RiskProposal.State.OPEN:
+        raise ValueError(
+            f"该建议已于{proposal.decided_at:%Y-%m-%d}决定（{proposal.get_state_display()}）"
+        )
+    note = note.strip()
+    try:
+        check_fields(RiskProposal, {"decision_note": note}, multi_line=("decision_note",))
+    except LimitError as exc:
+        raise ResultInputError([str(exc)]) from exc
+    visit = proposal.result.visit
+    changes: dict[str, list[Any]] = {}
+    if accept:
+        entity = proposal.entity
+        entity.refresh_from_db()
+        if entity.risk_level != proposal.current_level:
+            raise ValueError(
+                f"检查对象的风险等级已由“{proposal.current_label}”变更，该建议已过时，请不予采纳"
+            )
+        changes = set_entity_risk(
+            entity=entity,
+            level=proposal.proposed_level,
+            reason=proposal.reason,
+            source=f"检查结果 {visit.visit_key}（第{proposal.version}版，结果编号{proposal.result_id}）",
+            actor=actor,
+        )
+    proposal.state = RiskProposal.State.ACCEPTED if accept else RiskProposal.State.REJECTED
+    proposal.decided_at = timezone.now()
+    proposal.decided_by = actor if isinstance(actor, User) else None
+    proposal.decision_note = note
+    proposal.save()
+    record(
+        actor=actor,
+        action="result.risk_accept" if accept else "result.risk_reject",
+        obj=proposal,
+        details={
+            "visit": visit.visit_key,
+            "entity": proposal.entity.public_id,
+            "from": proposal.current_level,
+            "to": proposal.proposed_level,
+            "changes": changes,
+            "note": note,
+        },
+    )
+    return proposal

@@ -22,6 +22,7 @@ from django.db import models
 from spotcheck.inspections.models import Visit, VisitItem
 from spotcheck.lib import results as rules
 from spotcheck.lib.attachments import FileKind
+from spotcheck.lib.directory import RiskLevel
 from spotcheck.lib.workdays import Overrides
 
 LOCKED_STATES = frozenset({rules.ReviewState.APPROVED.value, rules.ReviewState.PUBLISHED.value})
@@ -242,6 +243,15 @@ class Measure(_ResultPart):
     text = models.TextField("措施内容", blank=True)
     closed_on = models.DateField("办结日期", null=True, blank=True)
     closing_text = models.TextField("办结情况", blank=True)
+    recheck_visit = models.OneToOneField(
+        Visit,
+        verbose_name="复查任务",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="recheck_measure",
+        help_text="责令改正：复查的检查任务；复查结果审核通过且未发现问题时本措施办结",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -417,3 +427,58 @@ class Attachment(models.Model):
     @property
     def content_type(self) -> str:
         return FileKind(self.kind).content_type
+
+
+class RiskProposal(models.Model):
+    """The risk level an approved result proposes for its entity (lib.results.propose_risk);
+    the coordinator accepts it (the entity's level changes, its history naming the result as
+    the source) or rejects it. Decided once."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "待决定"
+        ACCEPTED = "accepted", "已采纳"
+        REJECTED = "rejected", "未采纳"
+
+    result = models.ForeignKey(Result, on_delete=models.PROTECT, related_name="risk_proposals")
+    version = models.PositiveIntegerField("结果版本")
+    entity = models.ForeignKey(
+        "registry.Entity", on_delete=models.PROTECT, related_name="risk_proposals"
+    )
+    current_level = models.CharField("原风险等级", max_length=20, blank=True)
+    proposed_level = models.CharField("建议风险等级", max_length=20)
+    reason = models.CharField("依据", max_length=300)
+    state = models.CharField(
+        "状态", max_length=10, choices=State.choices, default=State.OPEN, db_index=True
+    )
+    created_at = models.DateTimeField("提出时间", auto_now_add=True)
+    decided_at = models.DateTimeField("决定时间", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="决定人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decision_note = models.TextField("决定说明", blank=True)
+
+    class Meta:
+        verbose_name = "风险等级调整建议"
+        verbose_name_plural = "风险等级调整建议"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["result", "version"], name="risk_proposal_per_result_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity}：{self.current_label} → {self.proposed_label}"
+
+    @property
+    def current_label(self) -> str:
+        return rules.risk_label(RiskLevel(self.current_level)) if self.current_level else "未评定"
+
+    @property
+    def proposed_label(self) -> str:
+        return rules.risk_label(RiskLevel(self.proposed_level))

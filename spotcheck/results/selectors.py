@@ -22,10 +22,11 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from spotcheck.accounts.actors import AnyUser
+from spotcheck.accounts.permissions import is_deployment_wide, user_agency_id
 from spotcheck.inspections.models import TeamMember
 from spotcheck.inspections.selectors import visits_for_user
 from spotcheck.lib.results import CategoryKind, DueStatus, ReviewState, category, due_status
-from spotcheck.results.models import LOCKED_STATES, Attachment, ItemResult, Result
+from spotcheck.results.models import LOCKED_STATES, Attachment, ItemResult, Result, RiskProposal
 
 
 def results_for_user(user: AnyUser) -> QuerySet[Result]:
@@ -226,3 +227,14 @@ def last_inspections(
         ):
             found[latest.entity_id] = latest
     return found
+
+
+def risk_proposals_for_user(user: AnyUser) -> QuerySet[RiskProposal]:
+    """Risk proposals on the entities of the user's agency (all for deployment-wide users)."""
+    proposals = RiskProposal.objects.all()
+    if is_deployment_wide(user):
+        return proposals
+    agency_id = user_agency_id(user)
+    if agency_id is None:
+        return proposals.none()
+    return proposals.filter(entity__agency_id=agency_id)

@@ -24,5 +24,7 @@ urlpatterns = [
         views.attachment_withdraw,
         name="attachment_withdraw",
     ),
+    path("risk/", views.risk_proposals, name="risk"),
+    path("risk/decide/", views.risk_decide, name="risk_decide"),
     path("plans/<int:plan_id>/gsxt/", views.gsxt_export, name="gsxt"),
 ]

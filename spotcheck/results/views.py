@@ -36,8 +36,8 @@ from spotcheck.results.actions import FindingInput, ItemInput, ResultInput
 from spotcheck.results.exports import EXPORT_TYPES, export_results
 from spotcheck.results.gsxt import FORMATS as GSXT_FORMATS
 from spotcheck.results.gsxt import gsxt_filename, write_gsxt
-from spotcheck.results.models import Attachment, Measure, Result
-from spotcheck.results.selectors import get_attachment_for_user
+from spotcheck.results.models import Attachment, Measure, Result, RiskProposal
+from spotcheck.results.selectors import get_attachment_for_user, risk_proposals_for_user
 
 
 def _page(visit: Visit) -> HttpResponse:
@@ -60,7 +60,9 @@ def result_page(request: HttpRequest, visit_id: int) -> HttpResponse:
         for item_result in result.items.prefetch_related("findings", "measures"):
             categories[item_result.visit_item_id] = item_result.get_category_display()
             chosen[item_result.visit_item_id] = item_result.chosen_category
-            measures[item_result.visit_item_id] = list(item_result.measures.all())
+            measures[item_result.visit_item_id] = list(
+                item_result.measures.select_related("recheck_visit")
+            )
             for finding in item_result.findings.all():
                 stored[(item_result.visit_item_id, finding.number)] = finding
     attachments: list[Attachment] = []
@@ -454,6 +456,52 @@ def attachment_withdraw(request: HttpRequest, attachment_id: int) -> HttpRespons
     except (ValueError, PermissionDenied) as exc:
         messages.error(request, str(exc))
     return redirect(reverse("results:visit", args=[attachment.result.visit_id]) + "#attachments")
+
+
+# --- risk proposals ----------------------------------------------------------------------------
+
+
+@right_required("risk.decide")
+def risk_proposals(request: HttpRequest) -> HttpResponse:
+    """Open risk proposals of the user's agency to accept or reject, and the latest decided."""
+    proposals = risk_proposals_for_user(request.user).select_related(
+        "entity", "result__visit", "decided_by"
+    )
+    context = {
+        "open": list(proposals.filter(state=RiskProposal.State.OPEN).order_by("created_at", "pk")),
+        "decided": list(proposals.exclude(state=RiskProposal.State.OPEN)[:50]),
+        "lower_when_clean": settings.SPOTCHECK_RISK_LOWER_WHEN_CLEAN,
+    }
+    return render(request, "results/risk_proposals.html", context)
+
+
+@require_POST
+@right_required("risk.decide")
+def risk_decide(request: HttpRequest) -> HttpResponse:
+    post = request.POST
+    proposal = (
+        risk_proposals_for_user(request.user).filter(pk=post.get("proposal")).first()
+        if (post.get("proposal") or "").isdigit()
+        else None
+    )
+    try:
+        if proposal is None:
+            raise ValueError("没有找到该风险等级调整建议")
+        decision = post.get("decision")
+        if decision not in ("accept", "reject"):
+            raise ValueError("请选择采纳或不采纳")
+        actions.decide_risk_proposal(
+            proposal=proposal,
+            accept=decision == "accept",
+            note=post.get("note", ""),
+            actor=request.user,
+        )
+        messages.success(
+            request, "已采纳，风险等级已调整" if decision == "accept" else "已不予采纳"
+        )
+    except (ValueError, PermissionDenied) as exc:
+        _report(request, exc)
+    return redirect(reverse("results:risk"))
 
 
 @right_required("result.export_gsxt")

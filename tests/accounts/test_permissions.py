@@ -140,6 +140,8 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "results:attachment_withdraw": ("result.record", "POST", "attachment"),
     "results:due": ("result.due", "GET", None),
     "results:export": ("result.export", "GET", "plan"),
+    "results:risk": ("risk.decide", "GET", None),
+    "results:risk_decide": ("risk.decide", "POST", None),
     "results:gsxt": ("result.export_gsxt", "GET", "plan"),
     # the audit trail
     "audit:list": ("audit.view", "GET", None),

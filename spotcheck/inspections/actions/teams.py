@@ -223,7 +223,7 @@ def match_teams_for_round(*, plan: Plan, round: int, actor: Actor) -> TeamMatchi
         raise InspectionError(f"第{round}轮检查组已经匹配，结果已锁定")
     draws = executed_draws(plan, round)
     visits = list(
-        Visit.objects.filter(plan=plan, round=round, event__isnull=True)
+        Visit.objects.filter(plan=plan, round=round, event__isnull=True, recheck_of__isnull=True)
         .select_related("plan", "responsible_unit", "entity")
         .prefetch_related("cooperating_agencies", "visit_items__item")
     )
@@ -537,3 +537,75 @@ def issue_verification_kit(*, match: TeamMatching, actor: Actor) -> dict[str, An
         details={"visits": len(kit["visits"]), "public_sha256": public_digest(match)},
     )
     return kit
+
+
+# --- re-checks (复查) ----------------------------------------------------------------------------
+
+RECHECK_SEED_RULE = (
+    "re-check seed = lowercase hex SHA-256 of (the seed of the matching that seated the original "
+    "visit's team, LF, the re-check visit key); the re-check visit is matched alone with the "
+    "round's rules, the original visit's current members counting as the last inspectors of "
+    "the entity for its items"
+)
+
+
+def recheck_seed(original_seed: str, visit_key: str) -> str:
+    """The re-check's matching seed (RECHECK_SEED_RULE): fixed by the original matching's
+    published seed and the re-check's key, so nobody chooses it and anyone can recompute it."""
+    return hashlib.sha256(f"{original_seed}\n{visit_key}".encode()).hexdigest()
+
+
+@transaction.atomic
+def match_recheck_team(*, visit: Visit, actor: Actor) -> TeamMatching:
+    """Match the team of a re-check (复查) visit by the round's rules: active officers of the
+    responsible unit (and cooperating departments) with a certificate valid through the
+    window, no recusal, the qualifications, the team size; the original visit's current
+    members count as the last inspectors (not-the-last-inspector rule). Seed: recheck_seed."""
+    visit = (
+        Visit.objects.select_related("plan", "responsible_unit", "entity", "recheck_of")
+        .prefetch_related("cooperating_agencies", "visit_items__item")
+        .get(pk=visit.pk)
+    )
+    original = visit.recheck_of
+    if original is None:
+        raise InspectionError(f"检查任务{visit.visit_key}不是复查任务")
+    ensure_actor_agency(actor, visit.plan.agency_id)
+    if visit.members.exists():
+        raise InspectionError("该复查任务的检查组已经匹配，结果已锁定")
+    seated = original.current_members().select_related("matching").order_by("pk")
+    source = seated.first()
+    if source is None:
+        raise InspectionError(f"原检查任务{original.visit_key}尚未匹配检查组，无法确定复查种子")
+    inputs = _inputs(visit.plan, [visit])
+    last_team = {m.inspector.certificate_number for m in seated}
+    for vi in visit.visit_items.all():
+        inputs.previous[(visit.entity_key, item_key(vi.item))] = set(last_team)
+    seed = recheck_seed(source.matching.seed, visit.visit_key)
+    result = inputs.match(seed)
+    match = TeamMatching.objects.create(
+        plan=visit.plan,
+        round=None,
+        event=None,
+        seed=seed,
+        seed_source={
+            "rule": RECHECK_SEED_RULE,
+            "original_visit": original.visit_key,
+            "original_seed": source.matching.seed,
+        },
+        document=matching.matching_document(result),
+        commitment_salt=matching_public.new_salt(),
+        matched_by=actor if getattr(actor, "pk", None) else None,
+    )
+    members = _save_teams(match, inputs, result)
+    record(
+        actor=actor,
+        action="inspections.match_recheck_team",
+        obj=match,
+        details={
+            "visit": visit.visit_key,
+            "original": original.visit_key,
+            "members": members,
+            "public_sha256": public_digest(match),
+        },
+    )
+    return match

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,6 +27,7 @@ from spotcheck.inspections.actions.common import (
     lock_plan,
     round_locked,
 )
+from spotcheck.inspections.actions.teams import match_recheck_team
 from spotcheck.inspections.models import (
     Event,
     ItemSetting,
@@ -141,7 +144,12 @@ def _rebuild(plan: Plan, round: int) -> BuildResult:
 
     # Visits whose key survives keep their row (and so their address and schedule); the
     # others go. Unmatched visits have no team yet, so nothing else refers to them.
-    old = {v.visit_key: v for v in Visit.objects.filter(plan=plan, round=round, event__isnull=True)}
+    old = {
+        v.visit_key: v
+        for v in Visit.objects.filter(
+            plan=plan, round=round, event__isnull=True, recheck_of__isnull=True
+        )
+    }
     keep = {v.visit_id for v in grouped.visits}
     VisitItem.objects.filter(visit__in=list(old.values())).delete()
     Visit.objects.filter(pk__in=[v.pk for k, v in old.items() if k not in keep]).delete()
@@ -410,6 +418,59 @@ def register_event(
 
 
 @transaction.atomic
+def create_recheck_visit(
+    *, original: Visit, items: Sequence[PlanItem], after: date, actor: Actor
+) -> Visit:
+    """A re-check (复查) of `original`: the same entity, the given items of it, in the window of
+    SPOTCHECK_RECHECK_WINDOW_DAYS days from the day after `after` (a correction deadline). Its
+    team is matched at once (match_recheck_team); when no team can be matched the visit waits
+    (待匹配检查组) and the audit entry says which rule blocked it."""
+    ensure_actor_agency(actor, original.plan.agency_id)
+    covered = {vi.item_id for vi in original.visit_items.all()}
+    strangers = [item for item in items if item.pk not in covered]
+    if strangers or not items:
+        raise InspectionError("复查只能针对原检查任务的事项")
+    start = after + timedelta(days=1)
+    end = after + timedelta(days=max(1, settings.SPOTCHECK_RECHECK_WINDOW_DAYS))
+    number = Visit.objects.filter(recheck_of=original).count() + 1
+    visit = Visit.objects.create(
+        plan=original.plan,
+        round=original.round,
+        visit_key=f"{original.visit_key}/复查{number}",
+        entity=original.entity,
+        entity_key=original.entity_key,
+        entity_name=original.entity_name,
+        responsible_unit=original.responsible_unit,
+        cooperating_pools=list(original.cooperating_pools),
+        window_start_month=start.month,
+        window_end_month=end.month if end.year == start.year else 12,
+        planned_start=start,
+        planned_end=end,
+        ticket=original.ticket,
+        team_size=original.team_size,
+        requirements=list(original.requirements),
+        recheck_of=original,
+    )
+    visit.cooperating_agencies.set(original.cooperating_agencies.all())
+    for item in sorted(items, key=lambda i: i.pk):
+        VisitItem.objects.create(visit=visit, item=item)
+    details: dict[str, Any] = {
+        "original": original.visit_key,
+        "visit": visit.visit_key,
+        "items": [item_key(item) for item in items],
+        "window": [start.isoformat(), end.isoformat()],
+    }
+    try:
+        match_recheck_team(visit=visit, actor=actor)
+        details["matched"] = True
+    except InspectionError as exc:
+        details["matched"] = False
+        details["unmatched_reason"] = str(exc)
+    visit.refresh_from_db(fields=["status"])
+    record(actor=actor, action="inspections.create_recheck_visit", obj=visit, details=details)
+    return visit
+
+
 def cancel_event(*, event: Event, reason: str, actor: Actor) -> Event:
     """Cancel a mistaken event registration before its seed ceremony: the event is kept,
     marked cancelled with the reason; its visit (no team yet) is removed."""
