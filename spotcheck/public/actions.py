@@ -231,7 +231,9 @@ def withdraw_published(*, published: PublishedResult, reason: str, actor: Actor)
     if len(reason) > 1000:
         raise PublicationError("撤回理由：不能超过1000字")
     if published.withdrawn_at is not None:
-        raise PublicationError(f"该公示已于{published.withdrawn_at:%Y-%m-%d}撤回")
+        raise PublicationError(
+            f"该公示已于{timezone.localtime(published.withdrawn_at):%Y-%m-%d}撤回"
+        )
     published.withdrawn_at = timezone.now()
     published.withdraw_reason = reason
     published.withdrawn_by = actor_label(actor)

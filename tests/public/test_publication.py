@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from spotcheck.audit.models import AuditEntry
 from spotcheck.inspections.actions import build_visits, match_teams_for_round
@@ -101,7 +102,7 @@ def test_withdrawal_needs_a_reason_is_audited_and_shown(client, visits, unit_lea
     entry = AuditEntry.objects.get(action="result.withdraw_publication")
     assert entry.details["reason"] == "检查对象名称录入错误"
     page = public_text(client, published)
-    assert f"已于{published.withdrawn_at:%Y-%m-%d}撤回" in page
+    assert f"已于{timezone.localtime(published.withdrawn_at):%Y-%m-%d}撤回" in page
     assert "检查对象名称录入错误" in page
     task = client.get(reverse("public:results")).content.decode()
     assert "已撤回的公示" in task  # nothing disappears silently
