@@ -1,6 +1,6 @@
 from django import forms
 
-from spotcheck.lib import drawdoc
+from spotcheck.draws.forms import WITNESS_ROWS, SeedForm
 from spotcheck.lib.results import DELIVERY_METHODS
 from spotcheck.plans.models import PlanItem
 
@@ -33,38 +33,9 @@ class EventForm(forms.Form):
         )
 
 
-WITNESS_ROWS = 4
-
-
-class CeremonyForm(forms.Form):
-    """The seed ceremony of an event, entered as at a draw's ceremony: one row per witness,
-    their name and the digits they rolled, in the order rolled."""
-
-    beacon = forms.CharField(
-        label="公共随机信标值（可选）",
-        required=False,
-        max_length=drawdoc.MAX_BEACON_CHARS,
-        help_text="如使用公共随机信标，在掷骰后照录其数值；种子 = 各见证人骰子数字依次相连 + “|” + 信标值",
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for row in range(1, WITNESS_ROWS + 1):
-            self.fields[f"witness_{row}"] = forms.CharField(
-                label=f"见证人{row}姓名", required=False, max_length=50
-            )
-            self.fields[f"digits_{row}"] = forms.CharField(
-                label=f"见证人{row}掷出的数字",
-                required=False,
-                max_length=200,
-                widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-            )
-
-    def rows(self):
-        return [
-            (row, self[f"witness_{row}"], self[f"digits_{row}"])
-            for row in range(1, WITNESS_ROWS + 1)
-        ]
+class CeremonyForm(SeedForm):
+    """The seed ceremony of an event, entered as at a draw's ceremony (the same beacon and
+    witness rows): one row per witness, their name and the digits they rolled, in order."""
 
     def clean(self):
         cleaned = super().clean()
