@@ -158,16 +158,23 @@ def build_published_results(
     after each batch with the number of results written in it."""
     from importlib import resources
 
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from spotcheck.accounts.orgs import get_or_create_unit
     from spotcheck.inspections.models import Visit, VisitItem
     from spotcheck.lib import publication as pub
     from spotcheck.lib import results as rules
+    from spotcheck.lib.pinyin import substring_keys
     from spotcheck.plans.actions import import_plan, publish_plan, read_plan_upload
     from spotcheck.public.actions import SCHEMA, snapshot_sha256
-    from spotcheck.public.models import Publication, PublishedItem, PublishedResult
+    from spotcheck.public.models import (
+        Publication,
+        PublicName,
+        PublicNameKey,
+        PublishedItem,
+        PublishedResult,
+    )
     from spotcheck.registry.models import Entity
     from spotcheck.registry.rowwork import search_keys
     from spotcheck.results.models import ItemResult, Result, ResultVersion
@@ -216,6 +223,26 @@ def build_published_results(
             codes.append(code)
         with transaction.atomic():
             entity_pks.extend(e.pk for e in Entity.objects.bulk_create(rows))
+
+    # The index of published names, as publication fills it (PublicName.index).
+    pairs = list(dict(zip(public_names, initials, strict=True)).items())
+    for part in _batches(len(pairs), batch):
+        chunk = pairs[part.start : part.stop]
+        with transaction.atomic():
+            made = PublicName.objects.bulk_create(PublicName(name=name) for name, _ in chunk)
+            # ~25 keys a name: plain executemany, bulk_create's per-object work would dominate
+            table, key_column, name_column = map(
+                connection.ops.quote_name, (PublicNameKey._meta.db_table, "key", "name_id")
+            )
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO {table} ({key_column}, {name_column}) VALUES (%s, %s)",
+                    [
+                        (key, public_name.pk)
+                        for public_name, (name, short) in zip(made, chunk, strict=True)
+                        for key in sorted(substring_keys(name, short, length=PublicNameKey.LENGTH))
+                    ],
+                )
 
     # One publication batch per publication day.
     now = timezone.now()
@@ -388,6 +415,7 @@ def build_published_results(
                         plan_item_id=vi.item_id,
                         category=category,
                         follow_up=follow_up.value,
+                        published_on=specs[index][2],
                     )
                     for index, vi, category in item_rows
                 )
