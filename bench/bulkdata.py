@@ -88,16 +88,20 @@ CATEGORY_WEIGHTS = (
 )
 
 
-def prepare_database(database_url: str | None, *, prefix: str = "spotcheck-bench-") -> Path:
+def prepare_database(
+    database_url: str | None, *, prefix: str = "spotcheck-bench-", reuse: Path | None = None
+) -> Path:
     """A temporary var directory and a freshly migrated database: SQLite in that directory by
-    default, or the PostgreSQL database `database_url`, emptied first. Call before Django
-    is set up; sets the environment the bench's Django (and a server it starts) reads."""
-    var_dir = Path(tempfile.mkdtemp(prefix=prefix))
+    default, or the PostgreSQL database `database_url`, emptied first. With `reuse`, the
+    directory a previous run kept, its database (or `database_url`) kept as it is and only
+    migrated. Call before Django is set up; sets the environment the bench's Django (and a
+    server it starts) reads."""
+    var_dir = reuse or Path(tempfile.mkdtemp(prefix=prefix))
     os.environ["SPOTCHECK_VAR_DIR"] = str(var_dir)
     os.environ["DATABASE_URL"] = database_url or f"sqlite:///{var_dir / 'bench.sqlite3'}"
     os.environ["DJANGO_SETTINGS_MODULE"] = "spotcheck.settings"
     os.environ.setdefault("SECRET_KEY", "spotcheck-bench-only-" + "b" * 40)
-    if database_url:
+    if database_url and reuse is None:
         subprocess.run(
             [sys.executable, "-m", "spotcheck.cli", "flush", "--noinput", "-v0"],
             check=False,
@@ -432,6 +436,38 @@ def build_published_results(
         entity_keys=keys,
         names=public_names,
         credit_codes=codes,
+    )
+
+
+def read_published_results() -> BulkData:
+    """What `build_published_results` returned, read back from a database it filled."""
+    from spotcheck.plans.models import Plan
+    from spotcheck.public.models import PublishedItem, PublishedResult
+
+    started = time.perf_counter()
+    plan = Plan.objects.get(visits__visit_key__startswith="2022/BK", visits__round=1)
+    entities = dict(
+        PublishedResult.objects.filter(plan=plan)
+        .values_list("entity_key", "entity_name")
+        .distinct()
+        .order_by("entity_key")
+    )
+    codes = dict(
+        PublishedResult.objects.filter(plan=plan)
+        .values_list("entity_key", "credit_code")
+        .distinct()
+        .order_by("entity_key")
+    )
+    return BulkData(
+        plan_id=plan.pk,
+        results=PublishedResult.objects.filter(plan=plan).count(),
+        entities=len(entities),
+        published_items=PublishedItem.objects.filter(published__plan=plan).count(),
+        item_ids=list(plan.items.order_by("position").values_list("pk", flat=True)),
+        seconds=time.perf_counter() - started,
+        entity_keys=list(entities),
+        names=list(entities.values()),
+        credit_codes=[codes[key] for key in entities],
     )
 
 

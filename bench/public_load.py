@@ -2,6 +2,7 @@
 """Benchmark (not a test): the public portal under load, against a trivial "ok" view.
 
     python bench/public_load.py [--results N] [--quick] [--requests R] [--users U] [--pg-url URL]
+                                [--keep] [--reuse DIR]
 
 1. Builds N published results (bench/bulkdata.py: the real models, bulk inserts) in a fresh
    SQLite database in a temporary directory, or in the PostgreSQL database given with --pg-url
@@ -46,7 +47,13 @@ from urllib.parse import quote, urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bulkdata import PLACES, BulkData, build_published_results, prepare_database  # noqa: E402
+from bench.bulkdata import (  # noqa: E402
+    PLACES,
+    BulkData,
+    build_published_results,
+    prepare_database,
+    read_published_results,
+)
 
 LOCUSTFILE = Path(__file__).resolve().parent / "locust_public.py"
 PAGE_SIZE = 50
@@ -195,11 +202,17 @@ def main() -> None:
     parser.add_argument("--pg-url", help="PostgreSQL database to empty and use (default SQLite)")
     parser.add_argument("--seed", type=int, default=2022)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        metavar="DIR",
+        help="a directory kept by --keep: its data (or --pg-url's) measured again, not rebuilt",
+    )
     args = parser.parse_args()
     results = args.results or (50_000 if args.quick else 1_000_000)
     requests = args.requests or (1_000 if args.quick else 3_000)
 
-    var_dir = prepare_database(args.pg_url, prefix="spotcheck-bench-public-")
+    var_dir = prepare_database(args.pg_url, prefix="spotcheck-bench-public-", reuse=args.reuse)
     import django
 
     django.setup()
@@ -207,22 +220,26 @@ def main() -> None:
     from tqdm import tqdm
 
     try:
-        with tqdm(total=results, unit="result", desc="公示结果", file=sys.stderr) as bar:
-            data = build_published_results(results, seed=args.seed, progress=bar.update)
-        if connection.vendor == "postgresql":
+        if args.reuse:
+            data = read_published_results()
+        else:
+            with tqdm(total=results, unit="result", desc="公示结果", file=sys.stderr) as bar:
+                data = build_published_results(results, seed=args.seed, progress=bar.update)
+        if connection.vendor == "postgresql":  # as autovacuum would after a bulk load
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+                cursor.execute("VACUUM ANALYZE")
         lists = url_lists(data, requests, args.seed)
         connection.close()
         print(
             f"{data.results:,} published results ({data.published_items:,} items, "
-            f"{data.entities:,} entities, {len(data.item_ids)} tasks) built in "
+            f"{data.entities:,} entities, {len(data.item_ids)} tasks) {'read' if args.reuse else 'built'} in "
             f"{data.seconds:.0f} s on {connection.vendor}; {args.users} users, "
             f"{requests:,} requests a phase"
         )
         port = free_port()
         server = start_server(port, var_dir, args.workers)
         work = var_dir / "locust"
+        shutil.rmtree(work, ignore_errors=True)
         work.mkdir()
         figures: dict[str, dict[str, float]] = {}
         try:
@@ -236,10 +253,15 @@ def main() -> None:
             for phase in lists:
                 shutil.rmtree(var_dir / "cache", ignore_errors=True)  # an empty page cache
                 figures[phase] = run(phase, lists[phase], requests)
+                print(f"  {phase}: {figures[phase]}", file=sys.stderr, flush=True)
             figures["baseline again"] = run("baseline", lists["baseline"], requests)
         finally:
             server.terminate()
-            server.wait(timeout=30)
+            try:
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
         base_p99 = min(figures["baseline"]["p99"], figures["baseline again"]["p99"])
         base_rps = max(figures["baseline"]["throughput"], figures["baseline again"]["throughput"])
         print(
@@ -265,7 +287,7 @@ def main() -> None:
             + ("met by every page." if ok else "MISSED.")
         )
     finally:
-        if args.keep:
+        if args.keep or args.reuse:
             print(f"kept: {var_dir}")
         else:
             shutil.rmtree(var_dir, ignore_errors=True)
