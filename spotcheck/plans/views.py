@@ -9,11 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from spotcheck.accounts.models import Agency, User
+from spotcheck.accounts.models import Agency
 from spotcheck.accounts.permissions import (
     PLAN_MANAGERS,
     has_right,
-    narrow_to_agency,
     right_required,
     user_has_role,
 )
@@ -203,17 +202,7 @@ def _parse_stored(
 
 
 def _plan_upload_for(request: HttpRequest, token: str) -> uploads.StoredUpload:
-    stored = uploads.load(token)
-    if stored is None or stored.meta.get("kind") != PLAN_UPLOAD_KIND:
-        raise Http404("上传的文件不存在或已过期，请重新上传")
-    uploader = narrow_to_agency(User.objects.all(), request.user).filter(
-        pk=stored.meta.get("user_id")
-    )
-    if not uploader.exists():  # another agency's upload: not found
-        raise Http404("上传的文件不存在或已过期，请重新上传")
-    if not stored.owned_by(request.user):
-        raise PermissionDenied("只能查看自己上传的文件")
-    return stored
+    return uploads.load_for_user(token, request.user, kinds={PLAN_UPLOAD_KIND})
 
 
 @right_required("plan.import")

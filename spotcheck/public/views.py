@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,6 +22,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
+from spotcheck import kit
 from spotcheck.draws import integrity
 from spotcheck.draws.markdown import render_markdown
 from spotcheck.draws.models import Draw
@@ -50,9 +50,6 @@ from spotcheck.public.selectors import (
     published_results,
 )
 from spotcheck.registry.search import code_prefix
-
-VERIFIER_PATH = Path(settings.BASE_DIR) / "tools" / "verify_draw.py"
-VERIFICATION_DOC = Path(settings.BASE_DIR) / "docs" / "verification.md"
 
 
 @cached_page
@@ -155,18 +152,14 @@ def population_text(request: HttpRequest, draw_id: int) -> HttpResponse:
 
 
 def verifier(request: HttpRequest) -> HttpResponse:
-    if not VERIFIER_PATH.is_file():
-        raise Http404("本安装未包含核验脚本")
-    response = HttpResponse(VERIFIER_PATH.read_bytes(), content_type="text/x-python; charset=utf-8")
+    response = HttpResponse(kit.verifier_bytes(), content_type="text/x-python; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="verify_draw.py"'
     return response
 
 
 @cached_page
 def verify_help(request: HttpRequest) -> HttpResponse:
-    document = ""
-    if VERIFICATION_DOC.is_file():
-        document = render_markdown(VERIFICATION_DOC.read_text(encoding="utf-8"))
+    document = render_markdown(kit.document_text("verification.md"))
     example = published_draws().filter(status=Draw.Status.EXECUTED).order_by("-executed_at").first()
     context = {"document": mark_safe(document), "example": example}  # noqa: S308 - escaped by render_markdown
     return render(request, "public/verify.html", context)

@@ -10,12 +10,18 @@ import re
 import secrets
 import shutil
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
+from django.http import Http404
+
+from spotcheck.accounts.models import User
+from spotcheck.accounts.permissions import narrow_to_agency
 
 MAX_AGE_SECONDS = 24 * 3600
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
@@ -83,6 +89,21 @@ def load(token: str) -> StoredUpload | None:
     except (OSError, ValueError):
         return None
     return StoredUpload(token, directory, meta)
+
+
+def load_for_user(token: str, user: Any, *, kinds: Collection[str]) -> StoredUpload:
+    """The upload behind a preview/confirm page: one of `kinds`, uploaded in the user's agency
+    (another agency's upload is "not found", so tokens reveal nothing) and by the user (or an
+    administrator)."""
+    stored = load(token)
+    if stored is None or stored.meta.get("kind") not in kinds:
+        raise Http404("上传的文件不存在或已过期，请重新上传")
+    uploader = narrow_to_agency(User.objects.all(), user).filter(pk=stored.meta.get("user_id"))
+    if not uploader.exists():
+        raise Http404("上传的文件不存在或已过期，请重新上传")
+    if not stored.owned_by(user):
+        raise PermissionDenied("只能查看自己上传的文件")
+    return stored
 
 
 def purge_old(now: float | None = None) -> None:

@@ -8,7 +8,6 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from spotcheck.accounts.actors import AnyUser
-from spotcheck.accounts.models import Agency, Unit, User
+from spotcheck.accounts.models import Agency, Unit
 from spotcheck.accounts.permissions import (
     PLAN_MANAGERS,
     Actor,
@@ -483,17 +482,7 @@ def _run_import(
 
 
 def _stored_for(request: HttpRequest, token: str) -> uploads.StoredUpload:
-    stored = uploads.load(token)
-    if stored is None or stored.meta.get("kind") not in IMPORTERS:  # e.g. a plan upload
-        raise Http404("上传的文件不存在或已过期，请重新上传")
-    uploader = narrow_to_agency(User.objects.all(), request.user).filter(
-        pk=stored.meta.get("user_id")
-    )
-    if not uploader.exists():  # another agency's upload: not found
-        raise Http404("上传的文件不存在或已过期，请重新上传")
-    if not stored.owned_by(request.user):
-        raise PermissionDenied("只能查看自己上传的文件")
-    return stored
+    return uploads.load_for_user(token, request.user, kinds=IMPORTERS)  # not a plan upload
 
 
 @right_required("registry.import")

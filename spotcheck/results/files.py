@@ -1,6 +1,7 @@
 """Attachment files on disk: checked (spotcheck.lib.attachments decides, Pillow decodes the
-image), stored under settings.MEDIA_ROOT by SHA-256 with a JPEG thumbnail, and opened again for
-the scoped attachment view. Nothing here touches the database."""
+image, PDFium opens the PDF), stored under settings.MEDIA_ROOT by SHA-256 with a JPEG thumbnail
+(a PDF's first page), and opened again for the scoped attachment view. Nothing here touches the
+database."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import pypdfium2 as pdfium
 from django.conf import settings
 from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -63,6 +65,8 @@ def check(name: str, size: int, data: bytes, *, now: datetime | None = None) -> 
     thumbnail = None
     if kind.is_image:
         width, height, exif_time, thumbnail = _image(name, data, kind)
+    else:
+        thumbnail = _pdf_first_page(name, data)
     captured_at, from_exif = rules.capture_time(exif_time, now)
     return Checked(
         name=name,
@@ -99,6 +103,33 @@ def _image(name: str, data: bytes, kind: FileKind) -> tuple[int, int, datetime |
         out = io.BytesIO()
         thumb.save(out, format="JPEG", quality=80)
     return width, height, exif_time, out.getvalue()
+
+
+def _pdf_first_page(name: str, data: bytes) -> bytes:
+    """The PDF's first page as a JPEG thumbnail; a PDF that PDFium cannot open (damaged,
+    encrypted, no pages) is refused, since nobody reviewing the result could read it either."""
+    refused = f"文件“{name}”无法打开（PDF 已损坏、加密或没有页面），请上传可以打开的 PDF 文件"
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise AttachmentError(refused) from exc
+    try:
+        if len(document) == 0:
+            raise AttachmentError(refused)
+        page = document[0]
+        width, height = page.get_size()
+        if width <= 0 or height <= 0:
+            raise AttachmentError(refused)
+        # Scale so the page fits the thumbnail box: the bitmap stays small whatever the page size.
+        scale = min(THUMBNAIL_BOX[0] / width, THUMBNAIL_BOX[1] / height)
+        image = page.render(scale=scale, fill_color=(255, 255, 255, 255)).to_pil()
+        out = io.BytesIO()
+        image.convert("RGB").save(out, format="JPEG", quality=80)
+        return out.getvalue()
+    except pdfium.PdfiumError as exc:
+        raise AttachmentError(refused) from exc
+    finally:
+        document.close()
 
 
 def _exif_time(image: Image.Image) -> datetime | None:

@@ -10,11 +10,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from spotcheck import kit
 from spotcheck.accounts.models import Role
 from spotcheck.draws import actions
 from spotcheck.draws.models import Draw
 from spotcheck.lib import drawdoc
-from spotcheck.public.views import VERIFIER_PATH
 from spotcheck.registry.actions import update_entity
 
 from .conftest import DRAW_DAY, WITNESSES
@@ -182,7 +182,7 @@ def test_cancel_and_replace_through_the_web(client, coordinator, hotel_item, hot
 def test_the_verifier_and_its_explanation_are_served(client, coordinator, hotel_item, hotels):
     response = client.get(reverse("public:verifier"))
     assert response.status_code == 200
-    assert response.content == VERIFIER_PATH.read_bytes()
+    assert response.content == kit.verifier_bytes()
     page = text(client.get(reverse("public:verify")))
     assert "python3 verify_draw.py draw.json --population-hash" in page
     assert "pip install consistent-sampler" in page and "digits=78" in page

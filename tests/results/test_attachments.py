@@ -18,7 +18,16 @@ from spotcheck.results.models import Attachment, Result, ResultLockedError
 from tests.results.conftest import complete_content
 
 SHANGHAI = timezone(timedelta(hours=8))
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def pdf(size=(595, 842), color="white") -> bytes:
+    """A real one-page PDF (A4 portrait in points), as a scanner or phone would send."""
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "PDF", resolution=72)
+    return out.getvalue()
+
+
+PDF = pdf()
 
 
 def jpeg(*, taken: str | None = None, size=(640, 480), color="red", rotate=False) -> bytes:
@@ -67,7 +76,9 @@ def test_a_member_attaches_a_photo_and_a_pdf(scene, media_root):
     assert (first.width, first.height) == (480, 640)  # upright, as the EXIF orientation says
     thumb = Image.open(media_root / first.thumbnail)
     assert thumb.format == "JPEG" and max(thumb.size) <= 480 and thumb.size[0] < thumb.size[1]
-    assert second.kind == "pdf" and second.thumbnail == "" and not second.captured_from_exif
+    assert second.kind == "pdf" and not second.captured_from_exif
+    page = Image.open(media_root / second.thumbnail)  # the first page, fitted into 480 × 480
+    assert page.format == "JPEG" and page.size[1] == 480 and page.size[0] < page.size[1]
     assert second.captured_at == second.uploaded_at
     entry = AuditEntry.objects.filter(action="result.attach").get()
     assert [f["name"] for f in entry.details["files"]] == ["IMG_0001.JPG", "营业执照.pdf"]
@@ -99,6 +110,16 @@ def test_type_is_judged_by_content_and_a_bad_file_stops_the_whole_upload(scene, 
     assert "“fake.png”不是完整有效的JPEG 照片" in errors[1]
     assert not Attachment.objects.exists()
     assert not AuditEntry.objects.filter(action="result.attach").exists()
+
+
+def test_a_pdf_that_cannot_be_opened_is_refused(scene, media_root):
+    damaged = PDF[: len(PDF) // 2] + b"\n%%EOF\n"  # cut in the middle, yet with its end marker
+    with pytest.raises(ResultInputError) as caught:
+        actions.attach_files(
+            visit=scene.visit, files=[upload("检查记录.pdf", damaged)], actor=scene.member_a
+        )
+    assert "“检查记录.pdf”无法打开" in caught.value.errors[0]
+    assert not Attachment.objects.exists()
 
 
 def test_size_and_pixel_limits_come_from_settings(scene, settings):

@@ -214,6 +214,42 @@ def _save_teams(match: TeamMatching, inputs: _Inputs, result: matching.MatchingR
     return count
 
 
+def _save_matching(
+    *,
+    plan: Plan,
+    round: int | None,
+    event: Event | None,
+    inputs: _Inputs,
+    result: matching.MatchingResult,
+    document: dict[str, Any],
+    seed: str,
+    seed_source: dict[str, Any],
+    actor: Actor,
+    action: str,
+    details: dict[str, Any],
+) -> TeamMatching:
+    """Store a matching (round, event or re-check) with its teams, and audit it: one place, so
+    the three ways of matching cannot drift apart in what they keep or publish."""
+    match = TeamMatching.objects.create(
+        plan=plan,
+        round=round,
+        event=event,
+        seed=seed,
+        seed_source=seed_source,
+        document=document,
+        commitment_salt=matching_public.new_salt(),
+        matched_by=actor if getattr(actor, "pk", None) else None,
+    )
+    members = _save_teams(match, inputs, result)
+    record(
+        actor=actor,
+        action=action,
+        obj=match,
+        details={**details, "members": members, "public_sha256": public_digest(match)},
+    )
+    return match
+
+
 @transaction.atomic
 def match_teams_for_round(*, plan: Plan, round: int, actor: Actor) -> TeamMatching:
     """Match a team to every visit of the round from the round seed; all or nothing."""
@@ -241,9 +277,13 @@ def match_teams_for_round(*, plan: Plan, round: int, actor: Actor) -> TeamMatchi
     inputs = _inputs(plan, visits)
     result = inputs.match(seed)
     document = matching.matching_document(result)
-    match = TeamMatching.objects.create(
+    return _save_matching(
         plan=plan,
         round=round,
+        event=None,
+        inputs=inputs,
+        result=result,
+        document=document,
         seed=seed,
         seed_source={
             "rule": ROUND_SEED_RULE,
@@ -256,25 +296,15 @@ def match_teams_for_round(*, plan: Plan, round: int, actor: Actor) -> TeamMatchi
                 for d in draws
             ],
         },
-        document=document,
-        commitment_salt=matching_public.new_salt(),
-        matched_by=actor if getattr(actor, "pk", None) else None,
-    )
-    members = _save_teams(match, inputs, result)
-    record(
         actor=actor,
         action="inspections.match_teams",
-        obj=match,
         details={
             "round": round,
             "visits": len(visits),
-            "members": members,
             "pools": document["pools"],
             "fallback_pools": list(result.fallback_pools),
-            "public_sha256": public_digest(match),
         },
     )
-    return match
 
 
 @transaction.atomic
@@ -307,33 +337,23 @@ def match_event_team(
     )
     inputs = _inputs(visit.plan, [visit])
     result = inputs.match(seed)
-    match = TeamMatching.objects.create(
+    return _save_matching(
         plan=visit.plan,
         round=None,
         event=event,
+        inputs=inputs,
+        result=result,
+        document=matching.matching_document(result),
         seed=seed,
         seed_source={
             "rule": EVENT_SEED_RULE,
             "witnesses": [{"name": w.name, "digits": w.digits} for w in checked.witnesses],
             "beacon": checked.beacon,
         },
-        document=matching.matching_document(result),
-        commitment_salt=matching_public.new_salt(),
-        matched_by=actor if getattr(actor, "pk", None) else None,
-    )
-    members = _save_teams(match, inputs, result)
-    record(
         actor=actor,
         action="inspections.match_event_team",
-        obj=match,
-        details={
-            "event": event.pk,
-            "visit": visit.visit_key,
-            "members": members,
-            "public_sha256": public_digest(match),
-        },
+        details={"event": event.pk, "visit": visit.visit_key},
     )
-    return match
 
 
 # --- replacement -------------------------------------------------------------------------------
@@ -582,30 +602,20 @@ def match_recheck_team(*, visit: Visit, actor: Actor) -> TeamMatching:
         inputs.previous[(visit.entity_key, item_key(vi.item))] = set(last_team)
     seed = recheck_seed(source.matching.seed, visit.visit_key)
     result = inputs.match(seed)
-    match = TeamMatching.objects.create(
+    return _save_matching(
         plan=visit.plan,
         round=None,
         event=None,
+        inputs=inputs,
+        result=result,
+        document=matching.matching_document(result),
         seed=seed,
         seed_source={
             "rule": RECHECK_SEED_RULE,
             "original_visit": original.visit_key,
             "original_seed": source.matching.seed,
         },
-        document=matching.matching_document(result),
-        commitment_salt=matching_public.new_salt(),
-        matched_by=actor if getattr(actor, "pk", None) else None,
-    )
-    members = _save_teams(match, inputs, result)
-    record(
         actor=actor,
         action="inspections.match_recheck_team",
-        obj=match,
-        details={
-            "visit": visit.visit_key,
-            "original": original.visit_key,
-            "members": members,
-            "public_sha256": public_digest(match),
-        },
+        details={"visit": visit.visit_key, "original": original.visit_key},
     )
-    return match
