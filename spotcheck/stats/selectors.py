@@ -145,15 +145,18 @@ def dashboard_tables(
     plan: Plan | None = None,
     item: PlanItem | None = None,
     today: date | None = None,
+    sections: Iterable[str] | None = None,
 ) -> list[Table]:
-    """Every table of the dashboard and of the annual summary, in display order."""
+    """Every table of the dashboard and of the annual summary, in display order (`sections`:
+    only those of SECTIONS, e.g. for one table's CSV download)."""
     scope = Scope(agency=agency, unit=unit, year=year, plan=plan, item=item, today=today)
-    return [
-        *progress_tables(scope),
-        *coverage_tables(scope),
-        *finding_tables(scope),
-        *fairness_tables(scope),
-    ]
+    wanted = SECTIONS if sections is None else [s for s in SECTIONS if s in set(sections)]
+    return [table for section in wanted for table in SECTIONS[section](scope)]
+
+
+def section_of(key: str) -> str | None:
+    """The section that builds the table `key` (None: no such table)."""
+    return TABLE_SECTIONS.get(key)
 
 
 # --- labels ------------------------------------------------------------------------------------
@@ -781,3 +784,41 @@ def draw_fairness_tables(scope: Scope) -> list[Table]:
             "bar",
         ),
     ]
+
+
+SECTIONS = {
+    "progress": progress_tables,
+    "coverage": coverage_tables,
+    "findings": finding_tables,
+    "fairness": fairness_tables,
+}
+TABLE_SECTIONS = {
+    **{
+        key: "progress"
+        for key in ("progress_items", "progress_units", "progress_months", "events", "joint")
+    },
+    **{key: "coverage" for key in ("coverage_types", "coverage_towns", "coverage_risk")},
+    **{
+        key: "findings"
+        for key in (
+            "findings_categories",
+            "findings_items",
+            "findings_types",
+            "findings_towns",
+            "findings_risk",
+            "problem_rate",
+            "measures",
+        )
+    },
+    **{
+        key: "fairness"
+        for key in (
+            "fairness_inspectors",
+            "fairness_units",
+            "exclusions",
+            "replacements",
+            "draw_fairness",
+            "draw_fairness_bins",
+        )
+    },
+}

@@ -14,10 +14,27 @@ from spotcheck.inspections.models import TeamMatching, TeamMember, Visit, VisitI
 from spotcheck.lib.results import CATEGORIES, CategoryKind
 from spotcheck.registry.models import Entity
 from spotcheck.results.models import ItemResult, Measure, Result
-from spotcheck.stats.selectors import CHARTS, Table, dashboard_tables
+from spotcheck.stats.selectors import (
+    CHARTS,
+    TABLE_SECTIONS,
+    Table,
+    dashboard_tables,
+    section_of,
+)
 from tests.stats.conftest import TODAY
 
 pytestmark = pytest.mark.django_db
+
+
+# The demo round takes seconds to build: one test builds it and runs every check on it (each
+# check a function below, named for what it checks, so a failure names the table).
+def test_the_dashboard_agrees_with_counts_computed_from_the_rows(demo, unit):
+    for check in CHECKS:
+        if "unit" in check.__code__.co_varnames[: check.__code__.co_argcount]:
+            check(demo, unit)
+        else:
+            check(demo)
+
 
 APPROVED = {"approved", "published"}
 KIND = {c.code: c.kind for c in CATEGORIES}
@@ -44,7 +61,7 @@ def item_label(item) -> str:
     return f"事项{item.label or item.number} {item.name}"
 
 
-def test_every_table_keeps_the_contract(demo):
+def check_every_table_keeps_the_contract(demo):
     for table in dashboard_tables(agency=demo.plan.agency, today=TODAY):
         assert table.chart in CHARTS
         assert table.columns and table.title
@@ -57,7 +74,7 @@ def test_every_table_keeps_the_contract(demo):
         Table("x", "x", ["a", "b"], [["only one"]], "bar")
 
 
-def test_progress_per_item_matches_the_rows(demo):
+def check_progress_per_item_matches_the_rows(demo):
     table = tables(demo)["progress_items"]
     visit_items = list(
         VisitItem.objects.filter(visit__recheck_of__isnull=True).select_related("visit", "item")
@@ -100,7 +117,7 @@ def test_progress_per_item_matches_the_rows(demo):
     assert sum(column(table, "已录入").values()) > sum(column(table, "已审核").values())
 
 
-def test_progress_per_unit_sums_the_items(demo):
+def check_progress_per_unit_sums_the_items(demo):
     found = tables(demo)
     by_unit = column(found["progress_units"], "已检查")
     expected: Counter = Counter()
@@ -111,7 +128,7 @@ def test_progress_per_unit_sums_the_items(demo):
     assert {k: v for k, v in by_unit.items() if v} == dict(expected)
 
 
-def test_progress_per_month(demo):
+def check_progress_per_month(demo):
     table = tables(demo)["progress_months"]
     months = Counter(
         f"{r.inspected_on:%Y-%m}" for r in Result.objects.all() if r.inspected_on is not None
@@ -125,7 +142,7 @@ def test_progress_per_month(demo):
     assert {m: n for m, n in column(table, "公示").items() if n} == dict(published)
 
 
-def test_joint_checks_and_visits_saved(demo):
+def check_joint_checks_and_visits_saved(demo):
     table = tables(demo)["joint"]
     values = {row[0]: row[1] for row in table.rows}
     visits = list(Visit.objects.filter(recheck_of__isnull=True))
@@ -147,7 +164,7 @@ def _checked_entities(since: date) -> set[int]:
     }
 
 
-def test_coverage_by_type_town_and_risk(demo):
+def check_coverage_by_type_town_and_risk(demo):
     found = tables(demo)
     checked = _checked_entities(date(2021, 8, 1))
     entities = list(Entity.objects.filter(status="active").prefetch_related("target_types"))
@@ -177,7 +194,7 @@ def test_coverage_by_type_town_and_risk(demo):
     assert sum(column(risk, "近2年检查").values()) == len(checked) > 0
 
 
-def test_coverage_counts_back_from_the_day(demo):
+def check_coverage_counts_back_from_the_day(demo):
     # a year on, the 2022 checks are still within 2 years but no longer within 1
     later = dashboard_tables(agency=demo.plan.agency, today=date(2023, 12, 1))
     risk = {t.key: t for t in later}["coverage_risk"]
@@ -198,7 +215,7 @@ def _approved_items():
     ]
 
 
-def test_findings_by_category_item_type_and_town(demo):
+def check_findings_by_category_item_type_and_town(demo):
     found = tables(demo)
     items = _approved_items()
     assert column(found["findings_categories"], "事项检查数") == dict(
@@ -218,7 +235,7 @@ def test_findings_by_category_item_type_and_town(demo):
     assert {k: v for k, v in got.items() if v} == dict(endings)
 
 
-def test_problem_rate_per_risk_level_with_wilson(demo):
+def check_problem_rate_per_risk_level_with_wilson(demo):
     table = tables(demo)["problem_rate"]
     names = {"low": "低风险", "medium_low": "中低风险", "medium": "中风险", "high": "高风险"}
     checked: Counter = Counter()
@@ -244,7 +261,7 @@ def test_problem_rate_per_risk_level_with_wilson(demo):
         assert row[5] == pytest.approx(100 * min(1, centre + half), abs=0.05)
 
 
-def test_measures_open_closed_and_days_to_close(demo):
+def check_measures_open_closed_and_days_to_close(demo):
     table = tables(demo)["measures"]
     measures = list(Measure.objects.all())
     assert measures
@@ -261,7 +278,7 @@ def _gini(xs):
     return sum(abs(a - b) for a in xs for b in xs) / (2 * n * total) if total else 0.0
 
 
-def test_inspector_loads_against_expected_from_the_eligible_pools(demo):
+def check_inspector_loads_against_expected_from_the_eligible_pools(demo):
     found = tables(demo)
     per_inspector = found["fairness_inspectors"]
     matching = TeamMatching.objects.get(plan=demo.plan, round=1)
@@ -300,7 +317,7 @@ def test_inspector_loads_against_expected_from_the_eligible_pools(demo):
         assert column(spread, "基尼系数")[unit_name] == pytest.approx(_gini(loads), abs=0.0005)
 
 
-def test_exclusions_and_replacements(demo):
+def check_exclusions_and_replacements(demo):
     found = tables(demo)
     matching = TeamMatching.objects.get(plan=demo.plan, round=1)
     totals: Counter = Counter()
@@ -314,7 +331,7 @@ def test_exclusions_and_replacements(demo):
     assert replaced["检查组成员：出差"] == 1
 
 
-def test_draw_counts_against_inclusion_probabilities(demo):
+def check_draw_counts_against_inclusion_probabilities(demo):
     table = tables(demo)["draw_fairness"]
     values = {row[0]: row[1] for row in table.rows}
     draws = list(Draw.objects.filter(status="executed"))
@@ -339,7 +356,7 @@ def test_draw_counts_against_inclusion_probabilities(demo):
     assert values["自由度"] == len(bins.rows) - 1
 
 
-def test_a_unit_sees_its_own_items_and_inspectors(demo, unit):
+def check_a_unit_sees_its_own_items_and_inspectors(demo, unit):
     found = tables(demo, unit=unit)
     own = {item_label(i) for i in demo.plan.items.filter(responsible_unit=unit)}
     assert set(column(found["progress_items"], "计划")) == own
@@ -351,7 +368,7 @@ def test_a_unit_sees_its_own_items_and_inspectors(demo, unit):
     assert values["检查任务（上门次数）"] == visits.count()
 
 
-def test_filters_by_item_and_year(demo):
+def check_filters_by_item_and_year(demo):
     item = demo.plan.items.get(number=1)
     found = tables(demo, item=item)
     assert list(column(found["progress_items"], "计划")) == [item_label(item)]
@@ -360,3 +377,31 @@ def test_filters_by_item_and_year(demo):
     nothing = tables(demo, year=2030)
     assert nothing["progress_items"].rows == []
     assert nothing["findings_categories"].rows == []
+
+
+def check_sections_and_the_key_index(demo):
+    everything = dashboard_tables(agency=demo.plan.agency, today=TODAY)
+    assert {t.key: section_of(t.key) for t in everything} == TABLE_SECTIONS
+    only = dashboard_tables(agency=demo.plan.agency, today=TODAY, sections=["coverage"])
+    assert [t.key for t in only] == ["coverage_types", "coverage_towns", "coverage_risk"]
+    assert section_of("nonsense") is None
+
+
+CHECKS = [
+    check_every_table_keeps_the_contract,
+    check_progress_per_item_matches_the_rows,
+    check_progress_per_unit_sums_the_items,
+    check_progress_per_month,
+    check_joint_checks_and_visits_saved,
+    check_coverage_by_type_town_and_risk,
+    check_coverage_counts_back_from_the_day,
+    check_findings_by_category_item_type_and_town,
+    check_problem_rate_per_risk_level_with_wilson,
+    check_measures_open_closed_and_days_to_close,
+    check_inspector_loads_against_expected_from_the_eligible_pools,
+    check_exclusions_and_replacements,
+    check_draw_counts_against_inclusion_probabilities,
+    check_a_unit_sees_its_own_items_and_inspectors,
+    check_filters_by_item_and_year,
+    check_sections_and_the_key_index,
+]
