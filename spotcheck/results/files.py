@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import pypdfium2 as pdfium
 from django.conf import settings
 from django.utils import timezone
-import pypdfium2 as pdfium
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from spotcheck.lib import attachments as rules

@@ -1,0 +1,265 @@
+#!/usr/bin/env python
+"""Benchmark (not a test): the public portal under load, against a trivial "ok" view.
+
+    python bench/public_load.py [--results N] [--quick] [--requests R] [--users U] [--pg-url URL]
+
+1. Builds N published results (bench/bulkdata.py: the real models, bulk inserts) in a fresh
+   SQLite database in a temporary directory, or in the PostgreSQL database given with --pg-url
+   (emptied first; ANALYZE afterwards, as autovacuum would).
+2. Starts gunicorn on this machine with spotcheck/gunicorn_conf.py (its workers from the CPU
+   count), DEBUG off, a SECRET_KEY made for the run, no access log.
+3. Runs locust headless (bench/locust_public.py), U concurrent users without pause, R requests
+   per phase, one phase per page, each against a list of different URLs drawn from the data
+   (so the portal's page cache seldom answers; its hits are counted and shown):
+   - baseline: /healthz, the "ok" view on the same server (one trivial query, no template);
+   - search:   the results search by name (a whole name, a name without its place, or a part);
+   - entity:   an entity's page (all its published checks);
+   - task:     a task's results, a page anywhere in the task's pages (50 a page);
+   and the baseline again at the end. The stricter of the two baseline runs (lower p99,
+   higher throughput) is the reference.
+4. Prints p50, p99 and throughput of each phase and the ratios to the baseline. Goal: p99 at
+   most 3x the baseline's, throughput at least 30 % of it.
+
+Default 1,000,000 results and 3,000 requests a phase; --quick uses 50,000 and 1,000. The
+machine's other load counts against every phase alike, so the ratios stay meaningful.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.bulkdata import PLACES, BulkData, build_published_results, prepare_database  # noqa: E402
+
+LOCUSTFILE = Path(__file__).resolve().parent / "locust_public.py"
+PAGE_SIZE = 50
+P99_GOAL = 3.0
+THROUGHPUT_GOAL = 0.30
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def search_text(rng: random.Random, name: str) -> str:
+    """What a visitor types for a name: the whole name, the name without its place, or a part
+    of four characters or more from after the place."""
+    place = next((p for p in sorted(PLACES, key=len, reverse=True) if name.startswith(p)), "")
+    rest = name[len(place) :]
+    kind = rng.randrange(3)
+    if kind == 0 or len(rest) < 4:
+        return name
+    if kind == 1:
+        return rest
+    length = rng.randint(4, len(rest))
+    start = rng.randint(0, len(rest) - length)
+    return rest[start : start + length]
+
+
+def url_lists(data: BulkData, requests: int, seed: int) -> dict[str, list[str]]:
+    """For each phase, `requests` URLs drawn from the data (without repeats where the data has
+    enough different ones)."""
+    from django.db.models import Count
+
+    from spotcheck.public.models import PublishedItem
+
+    rng = random.Random(seed)
+    entities = rng.sample(range(data.entities), min(requests, data.entities))
+    entities += rng.choices(range(data.entities), k=requests - len(entities))
+    per_item = dict(
+        PublishedItem.objects.values_list("plan_item").annotate(n=Count("pk")).order_by()
+    )
+    pages = [
+        (item, page) for item, n in per_item.items() for page in range(1, -(-n // PAGE_SIZE) + 1)
+    ]
+    chosen_pages = rng.sample(pages, min(requests, len(pages)))
+    chosen_pages += rng.choices(pages, k=requests - len(chosen_pages))
+    return {
+        "baseline": ["/healthz"] * requests,
+        "search": [
+            "/public/results/search/?" + urlencode({"q": search_text(rng, data.names[e])})
+            for e in entities
+        ],
+        "entity": [f"/public/entities/{quote(data.entity_keys[e])}/" for e in entities],
+        "task": [f"/public/results/tasks/{item}/?page={page}" for item, page in chosen_pages],
+    }
+
+
+def start_server(port: int, var_dir: Path, workers: int | None) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "BIND": f"127.0.0.1:{port}",
+        "GUNICORN_ACCESS_LOG": "",
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
+    if workers:
+        env["WEB_CONCURRENCY"] = str(workers)
+    log = (var_dir / "gunicorn.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "python:spotcheck.gunicorn_conf"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn stopped at start-up; see {var_dir / 'gunicorn.log'}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.3)
+    server.terminate()
+    raise SystemExit("gunicorn did not answer /healthz within 60 s")
+
+
+def run_phase(
+    name: str, paths: list[str], *, port: int, users: int, requests: int, work: Path
+) -> dict[str, float]:
+    """One locust run; its request count, failures, p50, p99 (ms), throughput (/s), hits."""
+    urls = work / f"{name}.urls"
+    urls.write_text("\n".join(paths) + "\n", encoding="utf-8")
+    figures = work / f"{name}.json"
+    env = {
+        **os.environ,
+        "PUBLIC_LOAD_URLS": str(urls),
+        "PUBLIC_LOAD_REQUESTS": str(requests),
+        "PUBLIC_LOAD_NAME": name,
+        "PUBLIC_LOAD_FIGURES": str(figures),
+    }
+    locust = Path(sys.executable).with_name("locust")
+    command = [
+        str(locust) if locust.exists() else "locust",
+        "-f",
+        str(LOCUSTFILE),
+        "--headless",
+        "--users",
+        str(users),
+        "--spawn-rate",
+        str(users),
+        "--run-time",
+        "30m",
+        "--host",
+        f"http://127.0.0.1:{port}",
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+    ]
+    with (work / f"{name}.log").open("wb") as log:
+        subprocess.run(command, env=env, cwd=work, check=False, stdout=log, stderr=log)
+    if not figures.exists():
+        raise SystemExit(f"locust wrote no figures for {name}; see {work / (name + '.log')}")
+    result: dict[str, float] = json.loads(figures.read_text(encoding="utf-8"))
+    figures.unlink()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--results", type=int, help="published results (default 1,000,000)")
+    parser.add_argument("--requests", type=int, help="requests per phase (default 3,000)")
+    parser.add_argument("--users", type=int, default=50, help="concurrent users (default 50)")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: its config)")
+    parser.add_argument("--quick", action="store_true", help="50,000 results, 1,000 requests")
+    parser.add_argument("--pg-url", help="PostgreSQL database to empty and use (default SQLite)")
+    parser.add_argument("--seed", type=int, default=2022)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    args = parser.parse_args()
+    results = args.results or (50_000 if args.quick else 1_000_000)
+    requests = args.requests or (1_000 if args.quick else 3_000)
+
+    var_dir = prepare_database(args.pg_url, prefix="spotcheck-bench-public-")
+    import django
+
+    django.setup()
+    from django.db import connection
+    from tqdm import tqdm
+
+    try:
+        with tqdm(total=results, unit="result", desc="公示结果", file=sys.stderr) as bar:
+            data = build_published_results(results, seed=args.seed, progress=bar.update)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        lists = url_lists(data, requests, args.seed)
+        connection.close()
+        print(
+            f"{data.results:,} published results ({data.published_items:,} items, "
+            f"{data.entities:,} entities, {len(data.item_ids)} tasks) built in "
+            f"{data.seconds:.0f} s on {connection.vendor}; {args.users} users, "
+            f"{requests:,} requests a phase"
+        )
+        port = free_port()
+        server = start_server(port, var_dir, args.workers)
+        work = var_dir / "locust"
+        work.mkdir()
+        figures: dict[str, dict[str, float]] = {}
+        try:
+
+            def run(name: str, paths: list[str], count: int) -> dict[str, float]:
+                return run_phase(
+                    name, paths, port=port, users=args.users, requests=count, work=work
+                )
+
+            run("warmup", lists["baseline"][:500], 500)
+            phases = ["baseline", "search", "entity", "task"]
+            for phase in phases:
+                figures[phase] = run(phase, lists[phase], requests)
+            figures["baseline again"] = run("baseline", lists["baseline"], requests)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        base_p99 = min(figures["baseline"]["p99"], figures["baseline again"]["p99"])
+        base_rps = max(figures["baseline"]["throughput"], figures["baseline again"]["throughput"])
+        print(
+            f"\n{'page':<15}{'requests':>9}{'failed':>8}{'cached':>8}{'p50 ms':>9}{'p99 ms':>9}"
+            f"{'req/s':>9}{'p99/base':>10}{'rps/base':>10}  goal"
+        )
+        ok = True
+        for phase, f in figures.items():
+            p99_ratio = f["p99"] / base_p99
+            rps_ratio = f["throughput"] / base_rps
+            met = f["failures"] == 0 and p99_ratio <= P99_GOAL and rps_ratio >= THROUGHPUT_GOAL
+            if phase in phases[1:]:
+                ok &= met
+            print(
+                f"{phase:<15}{f['requests']:>9,.0f}{f['failures']:>8,.0f}{f['hits']:>8,.0f}"
+                f"{f['p50']:>9.0f}{f['p99']:>9.0f}{f['throughput']:>9.1f}"
+                f"{p99_ratio:>9.2f}x{rps_ratio:>9.0%}  "
+                + ("" if phase.startswith("baseline") else ("met" if met else "MISSED"))
+            )
+        print(
+            f"\nreference: the stricter baseline run (p99 {base_p99:.0f} ms, {base_rps:.1f} req/s)."
+            f" Goal: p99 <= {P99_GOAL:.0f}x, throughput >= {THROUGHPUT_GOAL:.0%}: "
+            + ("met by every page." if ok else "MISSED.")
+        )
+    finally:
+        if args.keep:
+            print(f"kept: {var_dir}")
+        else:
+            shutil.rmtree(var_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
