@@ -34,7 +34,7 @@ from spotcheck.inspections.models import TeamMatching
 from spotcheck.inspections.selectors import kit_matchings_for_user
 from spotcheck.inspections.views import EXCLUDED_LABELS
 from spotcheck.lib.codes import normalise_code
-from spotcheck.lib.publication import deadline_state, suppress_small_counts
+from spotcheck.lib.publication import deadline_state, displayed_snapshot, suppress_small_counts
 from spotcheck.lib.results import CATEGORIES
 from spotcheck.paging import page_number
 from spotcheck.public.actions import publication_problems
@@ -115,6 +115,17 @@ def draw_json(request: HttpRequest, draw_id: int) -> HttpResponse:
     """The one draw.json of a draw: its verifiable document and, once the round's teams are
     matched, the round's public matching record under `teams` (the verifier checks both)."""
     draw = get_object_or_404(published_draws(), pk=draw_id)
+    data = draw_document_or_refusal(request, draw)
+    if isinstance(data, HttpResponse):
+        return data
+    response = HttpResponse(data, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="draw-{draw.pk}.json"'
+    return response
+
+
+def draw_document_or_refusal(request: HttpRequest, draw: Draw) -> bytes | HttpResponse:
+    """draw.json's bytes (also put in the verification kit), or the page that says why they
+    are withheld: stored rows or teams that disagree with what can be verified."""
     if draw.status != Draw.Status.EXECUTED:
         raise Http404("抽取尚未执行，还没有抽取文档")
     match = round_matching(draw)
@@ -137,9 +148,7 @@ def draw_json(request: HttpRequest, draw_id: int) -> HttpResponse:
             advice="检查组请用检查组匹配文档（teams.json）核验：python verify_draw.py teams.json。",
             links=links,
         )
-    response = HttpResponse(data, content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="draw-{draw.pk}.json"'
-    return response
+    return data
 
 
 @cached_page
@@ -316,7 +325,9 @@ def result_detail(request: HttpRequest, published_id: int) -> HttpResponse:
     problems = publication_problems(published)
     context = {
         "published": published,
-        "s": published.snapshot,
+        "s": displayed_snapshot(
+            published.snapshot, inspector_names=published.agency.publish_inspector_names
+        ),
         "integrity_problems": problems,
         "deadline": deadline_state(
             published.due_on, published.published_on, published.published_on
