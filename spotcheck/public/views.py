@@ -31,7 +31,7 @@ from spotcheck.inspections.models import TeamMatching
 from spotcheck.inspections.selectors import kit_matchings_for_user
 from spotcheck.inspections.views import EXCLUDED_LABELS
 from spotcheck.lib.codes import normalise_code
-from spotcheck.lib.publication import deadline_state, suppress_small_counts
+from spotcheck.lib.publication import deadline_state, displayed_snapshot, suppress_small_counts
 from spotcheck.lib.results import CATEGORIES
 from spotcheck.paging import page_number
 from spotcheck.public import documents
@@ -113,15 +113,23 @@ def _withheld(request: HttpRequest, withheld: DocumentWithheld) -> HttpResponse:
 def draw_json(request: HttpRequest, draw_id: int) -> HttpResponse:
     """The one draw.json of a draw (spotcheck.public.documents; the API serves the same)."""
     draw = get_object_or_404(published_draws(), pk=draw_id)
+    data = draw_document_or_refusal(request, draw)
+    if isinstance(data, HttpResponse):
+        return data
+    response = HttpResponse(data, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="draw-{draw.pk}.json"'
+    return response
+
+
+def draw_document_or_refusal(request: HttpRequest, draw: Draw) -> bytes | HttpResponse:
+    """draw.json's bytes (also put in the verification kit), or the page that says why they
+    are withheld: stored rows or teams that disagree with what can be verified."""
     try:
-        data = documents.draw_json(draw)
+        return documents.draw_json(draw)
     except documents.NotExecuted as exc:
         raise Http404(str(exc)) from exc
     except DocumentWithheld as withheld:
         return _withheld(request, withheld)
-    response = HttpResponse(data, content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="draw-{draw.pk}.json"'
-    return response
 
 
 @cached_page
@@ -289,7 +297,9 @@ def result_detail(request: HttpRequest, published_id: int) -> HttpResponse:
     problems = publication_problems(published)
     context = {
         "published": published,
-        "s": published.snapshot,
+        "s": displayed_snapshot(
+            published.snapshot, inspector_names=published.agency.publish_inspector_names
+        ),
         "integrity_problems": problems,
         "deadline": deadline_state(
             published.due_on, published.published_on, published.published_on
