@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "spotcheck.inspections",
     "spotcheck.results",
     "spotcheck.public",
+    "spotcheck.stats",
 ]
 
 MIDDLEWARE = [

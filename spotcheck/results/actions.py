@@ -274,22 +274,37 @@ def _write_content(result: Result, content: ResultInput, actor: Actor) -> None:
         result.recorded_by = actor
     result.save()
     items = {ir.visit_item_id: ir for ir in result.items.select_related("visit_item__item")}
+    stored = {
+        (f.item_result_id, f.number): f
+        for f in CheckpointFinding.objects.filter(item_result__result=result)
+    }
+    added: list[CheckpointFinding] = []
     for item in content.items:
         item_result = items[item.visit_item_id]
-        item_result.chosen_category = item.category
-        item_result.save(update_fields=["chosen_category"])
+        if item_result.chosen_category != item.category:
+            item_result.chosen_category = item.category
+            item_result.save(update_fields=["chosen_category"])
         texts = checkpoint_texts(item_result.visit_item)
-        stored = {f.number: f for f in item_result.findings.all()}
         for finding in item.findings:
-            row = stored.get(finding.number) or CheckpointFinding(
-                item_result=item_result, number=finding.number
-            )
-            row.text = texts[finding.number - 1]
-            row.finding = finding.finding
-            row.reason = finding.reason.strip() if finding.finding == "not_applicable" else ""
-            row.problem = finding.problem.strip()
-            row.note = finding.note.strip()
-            row.save()
+            values = {
+                "text": texts[finding.number - 1],
+                "finding": finding.finding,
+                "reason": finding.reason.strip() if finding.finding == "not_applicable" else "",
+                "problem": finding.problem.strip(),
+                "note": finding.note.strip(),
+            }
+            row = stored.get((item_result.pk, finding.number))
+            if row is None:
+                added.append(
+                    CheckpointFinding(item_result=item_result, number=finding.number, **values)
+                )
+            elif any(getattr(row, name) != value for name, value in values.items()):
+                for name, value in values.items():
+                    setattr(row, name, value)
+                row.save()
+    # One insert for the new rows: the result row is locked (select_for_update) and checked
+    # editable above, which is what each row's save() would check again, query by query.
+    CheckpointFinding.objects.bulk_create(added)
     refresh_categories(result)
 
 

@@ -84,6 +84,10 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "public:verify": (None, "GET", None),
     "public:verifier": (None, "GET", None),
     "public:feed": (None, "GET", None),
+    "public:kit": (None, "GET", "draw"),
+    "public:data": (None, "GET", None),
+    "public:data_schema": (None, "GET", None),
+    "public:data_file": (None, "GET", None),
     "public:matchings": (None, "GET", None),
     "public:matching": (None, "GET", "matching"),
     "public:matching_json": (None, "GET", "matching"),
@@ -261,6 +265,8 @@ class World:
             args.append(1)
         if name.startswith("draws:round"):
             args.append(1)
+        if name == "public:data_file":
+            args += [2022, "results.csv"]
         return args
 
 

@@ -1,0 +1,372 @@
+"""Play the demo plan's year to the end through the real, audited actions (issue 10, "Done when").
+
+After `spotcheck setup-demo`: round 1 drawn at one ceremony (drawn here when setup-demo skipped
+it), an event registered and its team matched for every event-driven item, notices, results
+recorded per checkpoint with the seeded variety of `spotcheck.lib.demoyear`, one returned and
+resubmitted, all approved and published in dated batches, then the follow-ups of the year
+(re-checks of 责令改正, measures closed, each an amendment reviewed and published again).
+The whole year is one transaction: it is played completely or not at all, and a year already
+played is refused.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from collections import Counter, defaultdict
+from datetime import date
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from tqdm import tqdm
+
+from spotcheck.draws import actions as draws
+from spotcheck.draws.models import Draw, DrawError
+from spotcheck.inspections.actions import (
+    InspectionError,
+    build_visits,
+    issue_notice,
+    match_event_team,
+    match_teams_for_round,
+    record_delivery,
+    register_event,
+)
+from spotcheck.inspections.actions.common import round_locked
+from spotcheck.inspections.models import Event, TeamMatching, Visit
+from spotcheck.lib import demo, demoyear
+from spotcheck.lib.results import ReviewState
+from spotcheck.lib.results import category as result_category
+from spotcheck.lib.workdays import add_workdays
+from spotcheck.plans.models import Plan
+from spotcheck.public.actions import publish_results
+from spotcheck.public.selectors import live_results
+from spotcheck.registry.models import Entity
+from spotcheck.results import actions as results
+from spotcheck.results.models import ItemResult, Measure, Result
+
+ACTOR = "demo-year"
+PLAN_YEAR = 2022
+# The event registered for each event-driven item of the 2022 plan: (organiser's target type in
+# the directory, place, month, day, scale).
+EVENTS: dict[str, tuple[str, str, int, int, str]] = {
+    "5": (demo.EVENTS, "沂源县体育中心", 6, 18, "约5000人，沂源县第五届全民健身运动会开幕式"),
+    "6": (demo.FIREWORKS, "沂源县螳螂河畔", 10, 1, "国庆焰火燃放活动，约2万人观看"),
+    "7": (demo.NOISE, "沂源县历山街道城区道路施工现场", 8, 9, "夜间道路破碎施工，持续3晚"),
+    "12": (demo.INTERNET, "沂源县城区", 9, 20, "重大活动期间网络安全保卫任务"),
+}
+
+
+class Command(BaseCommand):
+    help = (
+        "演示一年：在演示计划上用真实的业务操作走完2022年度（抽取、活动、检查、结果、审核、公示）"
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=2022, help="决定检查情况的随机种子")
+        parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
+
+    def handle(self, *args, seed: int, no_progress: bool, **options):
+        plan = Plan.objects.filter(agency__name=demo.POLICE_AGENCY, year=PLAN_YEAR).first()
+        if plan is None:
+            raise CommandError(
+                f"没有{demo.POLICE_AGENCY}{PLAN_YEAR}年度的演示计划：请先运行 spotcheck setup-demo"
+            )
+        played = Result.objects.filter(visit__plan=plan).count()
+        if played or Event.objects.filter(item__plan=plan).exists():
+            raise CommandError(
+                f"{plan.year}年度已经演示过（已有{played}条检查结果及登记的活动），不再重复。"
+                "如需重新演示，请使用新的数据库：spotcheck migrate、spotcheck setup-demo、"
+                "spotcheck demo-year"
+            )
+        self.rng = random.Random(seed)
+        self.show_progress = not no_progress
+        try:
+            with transaction.atomic():
+                summary = self.play(plan, seed)
+        except (DrawError, InspectionError, ValueError) as exc:
+            raise CommandError(f"演示中止，未写入任何数据：{exc}") from exc
+        self.report(plan, summary)
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def say(self, text: str) -> None:
+        self.stdout.write(text)
+
+    def bar(self, total: int, desc: str) -> tqdm:
+        return tqdm(
+            total=total,
+            desc=desc,
+            unit="个",
+            file=sys.stderr,
+            disable=None if self.show_progress else True,
+            dynamic_ncols=True,
+        )
+
+    def dice(self) -> list[tuple[str, str]]:
+        digits = "0123456789"
+        return [
+            (name, "".join(self.rng.choice(digits) for _ in range(12)))
+            for name in ("王见证", "赵监督")
+        ]
+
+    # --- the year --------------------------------------------------------------------------
+
+    def play(self, plan: Plan, seed: int) -> dict[str, int]:
+        self.draw_round(plan)
+        events = self.register_events(plan)
+        visits = list(
+            Visit.objects.filter(plan=plan, recheck_of__isnull=True)
+            .select_related("event", "plan")
+            .prefetch_related("visit_items__item")
+            .order_by("visit_key")
+        )
+        facts = [self.facts(visit) for visit in visits]
+        planned = demoyear.plan_year(
+            facts,
+            seed=seed,
+            year=plan.year,
+            publish_workdays=settings.SPOTCHECK_PUBLISH_RESULTS_WORKDAYS,
+            earliest=date(plan.year, 3, 15),
+        )
+        by_key = {v.visit_key: v for v in visits}
+        recorded: dict[str, Result] = {}
+        with self.bar(len(planned), "录入、审核检查结果") as bar:
+            for entry in sorted(planned, key=lambda p: (p.inspected_on, p.key)):
+                recorded[entry.key] = self.record(by_key[entry.key], entry)
+                bar.update(1)
+        batches: dict[date, list[Result]] = defaultdict(list)
+        for entry in planned:
+            assert entry.published_on is not None
+            batches[entry.published_on].append(recorded[entry.key])
+        self.publish(batches, "公示检查结果")
+        self.say(f"已录入、审核并公示{len(planned)}个检查任务的结果（{len(batches)}批）")
+        republish = self.follow_up(planned, recorded)
+        self.publish(republish, "公示后续处置")
+        return {"events": len(events), "batches": len(batches) + len(republish)}
+
+    def draw_round(self, plan: Plan) -> None:
+        """Round 1 of every ratio item at one ceremony (unless setup-demo drew it)."""
+        on = date(plan.year, 3, 1)
+        if not Draw.objects.filter(item__plan=plan, round_number=1).exists():
+            draws.prepare_round(plan=plan, round=1, actor=ACTOR, on=on)
+            draws.seed_round(plan=plan, round=1, witnesses=self.dice(), actor=ACTOR)
+            executed = draws.execute_round(plan=plan, round=1, actor=ACTOR)
+            self.say(f"第1轮：{len(executed)}个事项在同一仪式上抽取")
+        if not round_locked(plan, 1):
+            build_visits(plan=plan, round=1, actor=ACTOR)
+            match_teams_for_round(plan=plan, round=1, actor=ACTOR)
+            self.say("第1轮：已生成检查任务并匹配检查组")
+
+    def register_events(self, plan: Plan) -> list[Event]:
+        events = []
+        items = plan.items.filter(event_driven=True, withdrawn_on__isnull=True).order_by("position")
+        for item in items:
+            key = str(item.number)
+            target_type, place, month, day, scale = EVENTS.get(
+                key, (demo.EVENTS, "沂源县城区", 6, 15, "约1000人")
+            )
+            organisers = list(
+                Entity.objects.filter(agency=plan.agency, target_types__name=target_type)
+                .order_by("pk")
+                .distinct()[:50]
+            )
+            organiser = self.rng.choice(organisers) if organisers else None
+            event = register_event(
+                item=item,
+                organiser=organiser.name if organiser else f"{demo.COUNTY_NAME}活动主办单位",
+                organiser_entity=organiser,
+                place=place,
+                date=date(plan.year, month, day),
+                scale=scale,
+                actor=ACTOR,
+            )
+            match_event_team(event=event, witnesses=self.dice(), beacon=None, actor=ACTOR)
+            events.append(event)
+        self.say(f"已登记{len(events)}项活动（按实际执行的事项），并在掷骰仪式上匹配检查组")
+        return events
+
+    def facts(self, visit: Visit) -> demoyear.VisitFacts:
+        items = tuple(
+            (results.item_key(vi), len(results.checkpoint_texts(vi)))
+            for vi in sorted(visit.visit_items.all(), key=lambda vi: vi.item.position)
+        )
+        if visit.event is not None:
+            day = visit.event.date
+            return demoyear.VisitFacts(visit.visit_key, items, day, day, event=True)
+        return demoyear.VisitFacts(visit.visit_key, items, visit.planned_start, visit.planned_end)
+
+    def content(
+        self, visit: Visit, entry: demoyear.PlannedVisit, note: str = ""
+    ) -> results.ResultInput:
+        present = tuple(m.pk for m in visit.current_members().order_by("pk")[:2])
+        items: tuple[results.ItemInput, ...] = ()
+        if not entry.ending:
+            planned = entry.findings or {}
+            items = tuple(
+                results.ItemInput(
+                    visit_item_id=vi.pk,
+                    findings=tuple(
+                        results.FindingInput(
+                            number=f.number,
+                            finding=f.finding.value,
+                            reason=f.reason,
+                            problem=f.problem,
+                            note=note if f.number == 1 and note else f.note,
+                        )
+                        for f in planned[results.item_key(vi)]
+                    ),
+                )
+                for vi in visit.visit_items.select_related("item")
+            )
+        return results.ResultInput(
+            way=entry.way,
+            inspected_on=entry.inspected_on,
+            present=present,
+            representative="" if entry.ending else "单位负责人",
+            ending=entry.ending,
+            items=items,
+        )
+
+    def record(self, visit: Visit, entry: demoyear.PlannedVisit) -> Result:
+        """Notice, result per checkpoint, measures, submit, (return and resubmit,) approve."""
+        notice = issue_notice(visit=visit, actor=ACTOR)
+        record_delivery(
+            notice=notice,
+            method="in_person" if entry.announced else "unannounced",
+            delivered_at=timezone.now() if entry.announced else None,
+            actor=ACTOR,
+        )
+        result = results.save_draft(
+            visit=visit, content=self.content(visit, entry), revision=0, actor=ACTOR
+        )
+        for planned in entry.measures:
+            item_result = ItemResult.objects.get(
+                result=result, visit_item__item__number=planned.item
+            )
+            results.add_measure(
+                item_result=item_result,
+                kind=planned.kind.value,
+                opened_on=planned.opened_on,
+                deadline=planned.deadline,
+                case_number=planned.case_number,
+                agency=planned.agency,
+                text=planned.text,
+                actor=ACTOR,
+            )
+        result.refresh_from_db()
+        results.submit_result(result=result, actor=ACTOR)
+        if entry.return_opinion:
+            results.return_result(result=result, opinion=entry.return_opinion, actor=ACTOR)
+            result.refresh_from_db()
+            result = results.save_draft(
+                visit=visit,
+                content=self.content(visit, entry, note=demoyear.RETURN_NOTE),
+                revision=result.revision,
+                actor=ACTOR,
+            )
+            results.submit_result(result=result, actor=ACTOR)
+        return results.approve_result(result=result, actor=ACTOR)
+
+    def publish(self, batches: dict[date, list[Result]], label: str) -> None:
+        with self.bar(len(batches), label) as bar:
+            for day in sorted(batches):
+                publish_results(results=batches[day], actor=ACTOR, today=day)
+                bar.update(1)
+
+    def follow_up(
+        self, planned: list[demoyear.PlannedVisit], recorded: dict[str, Result]
+    ) -> dict[date, list[Result]]:
+        """Re-checks and measures closed during the year, in date order; each changes an
+        approved result (an amendment), which is approved and published again."""
+        steps: list[tuple[date, str, demoyear.PlannedVisit, demoyear.PlannedMeasure]] = []
+        for entry in planned:
+            for measure in entry.measures:
+                if measure.recheck_on is not None:
+                    steps.append((measure.recheck_on, "recheck", entry, measure))
+                if measure.close_on is not None:
+                    steps.append((measure.close_on, "close", entry, measure))
+        republish: dict[date, list[Result]] = defaultdict(list)
+        rechecks = 0
+        for day, kind, entry, planned_measure in sorted(steps, key=lambda s: (s[0], s[2].key)):
+            original = recorded[entry.key]
+            measure = Measure.objects.get(
+                item_result__result=original, kind=planned_measure.kind.value
+            )
+            if kind == "recheck":
+                recheck = measure.recheck_visit
+                if recheck is None or recheck.status != Visit.Status.MATCHED:
+                    continue  # no team could be matched: the measure stays open
+                republish[day].append(self.recheck(recheck, day))
+                rechecks += 1
+            else:
+                results.close_measure(
+                    measure=measure,
+                    closed_on=day,
+                    closing_text=planned_measure.closing_text,
+                    amend_reason=f"后续处置办结：{planned_measure.closing_text}",
+                    actor=ACTOR,
+                )
+            original.refresh_from_db()
+            if original.state == ReviewState.PENDING:
+                results.approve_result(result=original, actor=ACTOR)
+                published_on = add_workdays(day, 2)
+                republish[published_on].append(original)
+        self.say(f"后续处置：{rechecks}次复查，{len(steps) - rechecks}项措施办结")
+        return republish
+
+    def recheck(self, visit: Visit, day: date) -> Result:
+        """The re-check finds the problem corrected; its approval closes the 责令改正."""
+        entry = demoyear.PlannedVisit(
+            visit.visit_key,
+            demoyear.Scenario.CLEAN,
+            day,
+            "on_site",
+            announced=False,
+            findings=demoyear.clean_findings(
+                [
+                    (results.item_key(vi), len(results.checkpoint_texts(vi)))
+                    for vi in visit.visit_items.select_related("item")
+                ]
+            ),
+        )
+        result = results.save_draft(
+            visit=visit, content=self.content(visit, entry), revision=0, actor=ACTOR
+        )
+        results.submit_result(result=result, actor=ACTOR)
+        return results.approve_result(result=result, actor=ACTOR)
+
+    # --- the summary -----------------------------------------------------------------------
+
+    def report(self, plan: Plan, summary: dict[str, int]) -> None:
+        executed = Draw.objects.filter(item__plan=plan, status=Draw.Status.EXECUTED).count()
+        matchings = TeamMatching.objects.filter(plan=plan).count()
+        visits = Visit.objects.filter(plan=plan)
+        categories = Counter(
+            ItemResult.objects.filter(result__visit__plan=plan).values_list("category", flat=True)
+        )
+        measures = Measure.objects.filter(item_result__result__visit__plan=plan)
+        live = live_results().filter(plan=plan).count()
+        self.say("")
+        self.say(f"{plan.title}：全年演示完成")
+        self.say(
+            f"抽取：{executed}次（均可用 verify_draw.py 核验）；检查组匹配：{matchings}次；"
+            f"登记活动：{summary['events']}项"
+        )
+        self.say(
+            f"检查任务：{visits.count()}个（其中复查{visits.filter(recheck_of__isnull=False).count()}个）"
+        )
+        self.say("事项检查结果：")
+        for code, count in sorted(categories.items(), key=lambda kv: (-kv[1], kv[0])):
+            self.say(f"  {result_category(code).label}：{count}")
+        self.say(
+            f"后续处置：{measures.count()}项，已办结{measures.filter(closed_on__isnull=False).count()}项，"
+            f"未办结{measures.filter(closed_on__isnull=True).count()}项"
+        )
+        self.say(f"公示：{live}条检查结果（{summary['batches']}批）")
+        base = "http://127.0.0.1:8000"
+        self.say(
+            f"公示网站：{base}{reverse('home')}（抽查结果公示：{base}{reverse('public:results')}）"
+        )

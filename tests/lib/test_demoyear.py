@@ -1,0 +1,140 @@
+"""The demo year's decisions (spotcheck.lib.demoyear): seeded, complete, and consistent with the
+result rules they will be played through."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from spotcheck.lib import demoyear
+from spotcheck.lib.results import (
+    CheckpointFinding,
+    Finding,
+    ItemResult,
+    Measure,
+    VisitRecord,
+    validate_measure,
+    validate_visit,
+)
+from spotcheck.lib.workdays import is_workday, publication_deadline
+
+
+def county_visits(count: int = 42) -> list[demoyear.VisitFacts]:
+    visits = []
+    for n in range(count):
+        if n % 7 == 0:
+            items = (("8", 1), ("9", 1), ("10", 1), ("11", 13))
+            first, last = date(2022, 1, 1), date(2022, 12, 31)
+        else:
+            items = ((str(1 + n % 4), 3),)
+            first, last = date(2022, 5, 1), date(2022, 10, 31)
+        visits.append(demoyear.VisitFacts(f"2022/E{n:03d}", items, first, last))
+    for n, day in enumerate((date(2022, 6, 18), date(2022, 10, 1))):
+        visits.append(demoyear.VisitFacts(f"2022/event-{n}", (("5", 3),), day, day, event=True))
+    return visits
+
+
+def plan(seed: int, visits: list[demoyear.VisitFacts] | None = None) -> list[demoyear.PlannedVisit]:
+    return demoyear.plan_year(
+        visits or county_visits(), seed=seed, year=2022, earliest=date(2022, 3, 15)
+    )
+
+
+def test_same_seed_same_year_and_another_seed_another():
+    assert plan(5) == plan(5)
+    assert plan(5) != plan(6)
+
+
+def test_every_ending_and_every_follow_up_is_played():
+    planned = plan(2022)
+    endings = [p.ending for p in planned if p.ending]
+    assert sorted(endings) == sorted(demoyear.ENDING_CODES)
+    kinds = {m.kind for p in planned for m in p.measures}
+    assert {"correction", "penalty", "notify", "transfer", "other"} <= set(kinds)
+    assert any(m.close_on for p in planned for m in p.measures)
+    assert any(not m.close_on and not m.recheck_on for p in planned for m in p.measures)
+    assert sum(1 for p in planned if p.return_opinion) == 1
+    events = [p for p in planned if p.key.startswith("2022/event")]
+    assert events and not any(p.ending for p in events)
+    assert [p.inspected_on for p in events] == [date(2022, 6, 18), date(2022, 10, 1)]
+
+
+def test_too_few_visits_are_refused_with_the_number_needed():
+    with pytest.raises(ValueError, match=f"至少{demoyear.minimum_visits()}个检查任务"):
+        plan(1, county_visits(5))
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=2**32))
+def test_every_planned_record_passes_the_result_rules(seed):
+    visits = {v.key: v for v in county_visits()}
+    late = 0
+    for entry in plan(seed):
+        facts = visits[entry.key]
+        assert facts.first_day <= entry.inspected_on <= facts.last_day
+        assert entry.inspected_on >= min(facts.first_day, date(2022, 3, 15)) or facts.event
+        due = publication_deadline(entry.inspected_on, workdays=20).due
+        assert entry.published_on is not None and is_workday(entry.published_on)
+        assert entry.published_on > entry.inspected_on
+        assert (entry.published_on > due) == entry.overdue
+        late += entry.overdue
+        items = ()
+        if not entry.ending:
+            items = tuple(
+                ItemResult(
+                    item_key=key,
+                    findings=tuple(
+                        CheckpointFinding(
+                            number=f.number, finding=f.finding, reason=f.reason, problem=f.problem
+                        )
+                        for f in (entry.findings or {})[key]
+                    ),
+                    measures=tuple(
+                        Measure(
+                            kind=m.kind,
+                            opened_on=m.opened_on,
+                            deadline=m.deadline,
+                            case_number=m.case_number,
+                            agency=m.agency,
+                            text=m.text,
+                        )
+                        for m in entry.measures
+                        if m.item == key
+                    ),
+                )
+                for key, _ in facts.items
+            )
+        record = VisitRecord(
+            inspected_on=entry.inspected_on,
+            way=entry.way,
+            present=("a", "b"),
+            team=("a", "b"),
+            representative="" if entry.ending else "负责人",
+            ending=entry.ending or None,
+            items=items,
+        )
+        checkpoints = {key: ["要点"] * count for key, count in facts.items}
+        assert validate_visit(record, checkpoints, today=date(2026, 1, 1)) == []
+        for m in entry.measures:
+            closed = Measure(
+                kind=m.kind,
+                opened_on=m.opened_on,
+                deadline=m.deadline,
+                case_number=m.case_number,
+                agency=m.agency,
+                text=m.text,
+                closed_on=m.close_on,
+                closing_text=m.closing_text,
+            )
+            assert validate_measure(closed) == []
+            if m.recheck_on is not None:
+                assert m.deadline is not None and m.recheck_on > m.deadline
+        if entry.findings:
+            problems = [
+                f for fs in entry.findings.values() for f in fs if f.finding is Finding.PROBLEM
+            ]
+            assert bool(problems) == bool(entry.measures)
+    assert 1 <= late <= 2

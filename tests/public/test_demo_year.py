@@ -1,0 +1,113 @@
+"""`spotcheck demo-year` (issue 10, "Done when"): the 2022 plan played to the end on the demo
+through the real actions; the public site then shows all 12 items with their tasks and results,
+and tools/verify_draw.py says VERIFIED for every draw.json it serves."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from spotcheck.audit.models import AuditEntry, verify_chain
+from spotcheck.draws.models import Draw
+from spotcheck.inspections.models import Event, TeamMatching, Visit
+from spotcheck.lib import demoyear
+from spotcheck.plans.models import Plan
+from spotcheck.public.models import PublishedItem
+from spotcheck.public.selectors import live_results, published_draws
+from spotcheck.results.models import ItemResult, Measure, Result
+
+pytestmark = pytest.mark.django_db
+
+VERIFIER = Path(__file__).resolve().parents[2] / "tools" / "verify_draw.py"
+
+
+@pytest.fixture
+def played():
+    call_command("setup_demo", stdout=StringIO())
+    out = StringIO()
+    call_command("demo_year", seed=5, no_progress=True, stdout=out)
+    return out.getvalue()
+
+
+def test_the_year_is_played_and_the_public_site_shows_it_verifiably(played, client, tmp_path):
+    """One test: playing the year takes seconds, so it is played once."""
+    check_the_year_was_played_through_the_real_actions(played)
+    check_the_public_site_shows_all_twelve_items_and_every_draw_verifies(client, tmp_path)
+
+
+def check_the_year_was_played_through_the_real_actions(played):
+    plan = Plan.objects.get()
+    assert "全年演示完成" in played and "公示网站：http://127.0.0.1:8000/" in played
+    # Every event-driven item got an event and a team from its own ceremony.
+    event_items = set(plan.items.filter(event_driven=True).values_list("number", flat=True))
+    assert set(Event.objects.values_list("item__number", flat=True)) == event_items
+    assert TeamMatching.objects.filter(event__isnull=False).count() == len(event_items)
+    # Every visit recorded, reviewed and published; the audit log has each step.
+    assert set(Result.objects.values_list("state", flat=True)) == {"published"}
+    assert Result.objects.count() == Visit.objects.count()
+    endings = set(Result.objects.exclude(ending="").values_list("ending", flat=True))
+    assert endings == set(demoyear.ENDING_CODES)
+    categories = set(ItemResult.objects.values_list("category", flat=True))
+    assert {"no_problem", "corrected", "violates_police_rules", "pending_follow_up"} <= categories
+    rechecks = Visit.objects.filter(recheck_of__isnull=False)
+    assert rechecks.exists()
+    corrections = Measure.objects.filter(kind="correction")
+    assert corrections and all(m.recheck_visit and m.closed_on for m in corrections)
+    assert Measure.objects.filter(kind="penalty").exclude(case_number="").exists()
+    assert Measure.objects.filter(closed_on__isnull=True).exists()
+    assert AuditEntry.objects.filter(action="result.return").count() == 1
+    assert AuditEntry.objects.filter(action="result.amend").count() == 0  # by measures instead
+    assert AuditEntry.objects.filter(action="result.close_measure").count() >= 3
+    assert live_results().count() == Result.objects.count()
+    assert verify_chain().ok
+    call_command("audit", "verify", stdout=StringIO())  # every draw, matching and publication
+    # A year is played once.
+    with pytest.raises(CommandError, match="已经演示过"):
+        call_command("demo_year", seed=6, no_progress=True, stdout=StringIO())
+
+
+def check_the_public_site_shows_all_twelve_items_and_every_draw_verifies(client, tmp_path):
+    plan = Plan.objects.get()
+    items = list(plan.items.order_by("position"))
+    assert len(items) == 12
+    published = set(
+        PublishedItem.objects.filter(published__in=live_results()).values_list(
+            "plan_item", flat=True
+        )
+    )
+    assert published == {item.pk for item in items}
+    index = client.get(reverse("public:results")).content.decode()
+    for item in items:
+        assert item.name in index
+        page = client.get(reverse("public:task_results", args=[item.pk]))
+        assert page.status_code == 200
+        records = live_results().filter(items__plan_item=item).distinct()
+        assert records and records.first().entity_name in page.content.decode()
+    draws = list(published_draws().filter(status=Draw.Status.EXECUTED))
+    assert len(draws) == 8  # the ratio items 1-4 and 8-11, one ceremony
+    assert len({d.seed for d in draws}) == 1
+    for draw in draws:
+        response = client.get(reverse("public:draw_json", args=[draw.pk]))
+        assert response.status_code == 200
+        assert "teams" in json.loads(response.content)
+        path = tmp_path / f"draw-{draw.pk}.json"
+        path.write_bytes(response.content)
+        checked = subprocess.run(
+            [sys.executable, str(VERIFIER), str(path)], capture_output=True, text=True, check=False
+        )
+        assert checked.returncode == 0 and "VERIFIED" in checked.stdout, checked.stdout
+        # The API serves the very same document (one builder), teams included.
+        api = client.get(f"/api/v1/draws/{draw.pk}/draw.json")
+        assert api.status_code == 200 and api.content == response.content
+    for match in TeamMatching.objects.all():
+        public = client.get(reverse("public:matching_json", args=[match.pk]))
+        api = client.get(f"/api/v1/matchings/{match.pk}/teams.json")
+        assert public.status_code == api.status_code == 200
+        assert api.content == public.content
