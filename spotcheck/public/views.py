@@ -217,6 +217,8 @@ def matching_json(request: HttpRequest, matching_id: int) -> HttpResponse:
 # --- published results (抽查结果公示) ----------------------------------------------------------
 
 PAGE_SIZE = 50
+
+
 def _url_maker(name: str) -> Callable[[object], str]:
     """URLs of the view `name` (one argument) from one `reverse`, quoted as reverse quotes."""
     marker = "0123456789"  # accepted by the int and str path converters alike
@@ -354,9 +356,7 @@ def result_detail(request: HttpRequest, published_id: int) -> HttpResponse:
 def entity(request: HttpRequest, entity_key: str) -> HttpResponse:
     """An entity's page: all its published checks (withdrawn ones marked)."""
     records = list(
-        published_results()
-        .filter(entity_key=entity_key)
-        .order_by("-inspected_on", "-pk")[:500]
+        published_results().filter(entity_key=entity_key).order_by("-inspected_on", "-pk")[:500]
     )
     if not records:
         raise Http404("没有该检查对象公示的检查结果")
