@@ -41,4 +41,6 @@ class Command(BaseCommand):
                 count = write_gsxt(stream, format, found, round=round)
             self.stderr.write(f"已导出{count}行到 {target}")
         if count == 0:
-            self.stderr.write("提示：该计划（轮次）还没有已公示的检查结果（审核通过后须公示才会导出）")
+            self.stderr.write(
+                "提示：该计划（轮次）还没有已公示的检查结果（审核通过后须公示才会导出）"
+            )
