@@ -129,7 +129,7 @@ class PublishedItem(models.Model):
         indexes = [
             # a task's results, newest first, paged: one index range, no table rows read
             models.Index(
-                fields=["plan_item", "current", "-published_on", "-published"],
+                fields=["plan_item", "-published_on", "-published", "current"],
                 name="publisheditem_task_pages",
             )
         ]

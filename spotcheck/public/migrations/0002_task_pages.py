@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="publisheditem",
             index=models.Index(
-                fields=["plan_item", "current", "-published_on", "-published"],
+                fields=["plan_item", "-published_on", "-published", "current"],
                 name="publisheditem_task_pages",
             ),
         ),
