@@ -4,6 +4,7 @@ and tools/verify_draw.py says VERIFIED for every draw.json it serves."""
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from spotcheck.lib import demoyear
 from spotcheck.plans.models import Plan
 from spotcheck.public.models import PublishedItem
 from spotcheck.public.selectors import live_results, published_draws
+from spotcheck.results.gsxt import write_gsxt
 from spotcheck.results.models import ItemResult, Measure, Result
 
 pytestmark = pytest.mark.django_db
@@ -66,6 +68,9 @@ def check_the_year_was_played_through_the_real_actions(played):
     assert AuditEntry.objects.filter(action="result.amend").count() == 0  # by measures instead
     assert AuditEntry.objects.filter(action="result.close_measure").count() >= 3
     assert live_results().count() == Result.objects.count()
+    # The national-system file carries every published item result of the year.
+    rows = PublishedItem.objects.filter(published__in=live_results()).count()
+    assert write_gsxt(io.BytesIO(), "csv", plan) == rows
     assert verify_chain().ok
     call_command("audit", "verify", stdout=StringIO())  # every draw, matching and publication
     # A year is played once.
