@@ -209,6 +209,10 @@ class Command(BaseCommand):
         if visit.event is not None:
             day = visit.event.date
             return demoyear.VisitFacts(visit.visit_key, items, day, day, event=True)
+        if visit.scheduled_start and visit.scheduled_end:  # the unit scheduled it: on those days
+            return demoyear.VisitFacts(
+                visit.visit_key, items, visit.scheduled_start, visit.scheduled_end
+            )
         return demoyear.VisitFacts(visit.visit_key, items, visit.planned_start, visit.planned_end)
 
     def content(
