@@ -10,6 +10,7 @@ allocation, options) is public, so the seed cannot be chosen after seeing the po
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import Any
 from urllib.parse import urlencode
 
@@ -300,17 +301,20 @@ def result_detail(request: HttpRequest, published_id: int) -> HttpResponse:
     the current page lists the earlier ones, an earlier one says it was corrected and when."""
     published = get_object_or_404(published_versions(), pk=published_id)
     versions = list(published_versions().filter(result_id=published.result_id).order_by("-pk"))
+    # A version was corrected on the publication date of the version that superseded it.
+    corrected_on = {old.pk: new.published_on for new, old in pairwise(versions)}
     context = {
-        **_shown_record(published),
+        **_shown_record(published, corrected_on),
         "current": versions[0],
-        "versions": [_shown_record(v) for v in versions if v.pk != published.pk],
+        "versions": [_shown_record(v, corrected_on) for v in versions if v.pk != published.pk],
     }
     return render(request, "public/result_detail.html", context)
 
 
-def _shown_record(published: PublishedResult) -> dict[str, Any]:
+def _shown_record(published: PublishedResult, corrected_on: dict[int, Any]) -> dict[str, Any]:
     return {
         "published": published,
+        "corrected_on": corrected_on.get(published.pk),
         "s": displayed_snapshot(
             published.snapshot, inspector_names=published.agency.publish_inspector_names
         ),

@@ -130,7 +130,7 @@ def test_a_corrected_result_keeps_its_earlier_versions(client, visits, unit_lead
 
     page = client.get(reverse("public:result", args=[current.pk])).content.decode()
     assert "该检查结果经更正后重新公示" in page and "更正记录：此前公示的版本" in page
-    assert f"第{first.result_version}版 · 2022-10-10公示" in page
+    assert f"第{first.result_version}版 · 2022-10-10公示 · 2022-10-25更正" in page
     assert reverse("public:result", args=[first.pk]) in page
     assert first.snapshot_sha256 in page and current.snapshot_sha256 in page
     for secret in ("内部备注", "13812345678", "沂公（治）行罚决字", "补充行政处罚决定"):
@@ -139,7 +139,7 @@ def test_a_corrected_result_keeps_its_earlier_versions(client, visits, unit_lead
     old = client.get(reverse("public:result", args=[first.pk]))
     assert old.status_code == 200  # an earlier version never disappears
     text = old.content.decode()
-    assert f"本页是更正前的公示（第{first.result_version}版）" in text
+    assert f"本页是更正前的公示（第{first.result_version}版），已于2022-10-25更正" in text
     assert reverse("public:result", args=[current.pk]) in text
     batch_page = client.get(reverse("public:batch", args=[first_batch.pk])).content.decode()
     assert "更正</span>" in batch_page
