@@ -9,19 +9,15 @@ allocation, options) is public, so the seed cannot be chosen after seeing the po
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from itertools import pairwise
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
-from django.utils import timezone
-from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import mark_safe
 
 from spotcheck import kit
@@ -39,9 +35,11 @@ from spotcheck.lib.results import CATEGORIES
 from spotcheck.paging import page_number
 from spotcheck.public import documents
 from spotcheck.public.actions import publication_problems
+from spotcheck.public.announcements import latest_announcements
 from spotcheck.public.cache import cached_page
 from spotcheck.public.documents import DocumentWithheld
-from spotcheck.public.models import PublishedItem, result_text
+from spotcheck.public.models import PublishedItem, PublishedResult
+from spotcheck.public.rows import ROW_FIELDS, result_rows
 from spotcheck.public.selectors import (
     latest_bulletins,
     live_results,
@@ -50,6 +48,7 @@ from spotcheck.public.selectors import (
     published_matchings,
     published_plans,
     published_results,
+    published_versions,
     search_published_results,
 )
 
@@ -58,6 +57,7 @@ from spotcheck.public.selectors import (
 def home(request: HttpRequest) -> HttpResponse:
     """The latest announcements: draw bulletins, published results, plans."""
     context = {
+        "announcements": latest_announcements(10),
         "plans": published_plans()[:10],
         "bulletins": latest_bulletins(10),
         "rows": result_rows(
@@ -219,58 +219,6 @@ def matching_json(request: HttpRequest, matching_id: int) -> HttpResponse:
 PAGE_SIZE = 50
 
 
-def _url_maker(name: str) -> Callable[[object], str]:
-    """URLs of the view `name` (one argument) from one `reverse`, quoted as reverse quotes."""
-    marker = "0123456789"  # accepted by the int and str path converters alike
-    head, tail = reverse(name, args=[marker]).split(marker)
-    safe = RFC3986_SUBDELIMS + "/~:@"
-    return lambda value: f"{head}{quote(str(value), safe=safe)}{tail}"
-
-
-def _day(value: date | datetime | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = timezone.localdate(value)
-    return value.isoformat()
-
-
-# What the result table shows of a record: read as values, not model instances.
-ROW_FIELDS = (
-    "pk",
-    "entity_name",
-    "entity_key",
-    "credit_code",
-    "agency__name",
-    "inspected_on",
-    "published_on",
-    "withdrawn_at",
-    "snapshot",
-)
-
-
-def result_rows(records: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
-    """The cells of the result table (public/_result_table.html) as text, from records read
-    with `.values(*ROW_FIELDS)`. A page lists 50 records; model instances, a `{% url %}` and
-    date filters per cell cost more than the page's queries, so the cells are made here."""
-    result_url = _url_maker("public:result")
-    entity_url = _url_maker("public:entity")
-    return [
-        {
-            "url": result_url(r["pk"]),
-            "name": r["entity_name"],
-            "entity_url": entity_url(r["entity_key"]),
-            "code": r["credit_code"] or "—",
-            "agency": r["agency__name"],
-            "inspected_on": _day(r["inspected_on"]),
-            "result": result_text(r["snapshot"]),
-            "published_on": _day(r["published_on"]),
-            "withdrawn_on": _day(r["withdrawn_at"]),
-        }
-        for r in records
-    ]
-
-
 def _paged(request: HttpRequest, rows: Any, *, query: str = "") -> tuple[list[Any], dict[str, Any]]:
     """One page of `rows` (PAGE_SIZE, one more fetched to know whether a next page exists; no
     count, so a page of a large task stays one indexed query)."""
@@ -337,19 +285,32 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @cached_page
 def result_detail(request: HttpRequest, published_id: int) -> HttpResponse:
-    published = get_object_or_404(published_results(), pk=published_id)
-    problems = publication_problems(published)
+    """A published record; when a correction was republished, every version stays reachable:
+    the current page lists the earlier ones, an earlier one says it was corrected and when."""
+    published = get_object_or_404(published_versions(), pk=published_id)
+    versions = list(published_versions().filter(result_id=published.result_id).order_by("-pk"))
+    # A version was corrected on the publication date of the version that superseded it.
+    corrected_on = {old.pk: new.published_on for new, old in pairwise(versions)}
     context = {
+        **_shown_record(published, corrected_on),
+        "current": versions[0],
+        "versions": [_shown_record(v, corrected_on) for v in versions if v.pk != published.pk],
+    }
+    return render(request, "public/result_detail.html", context)
+
+
+def _shown_record(published: PublishedResult, corrected_on: dict[int, Any]) -> dict[str, Any]:
+    return {
         "published": published,
+        "corrected_on": corrected_on.get(published.pk),
         "s": displayed_snapshot(
             published.snapshot, inspector_names=published.agency.publish_inspector_names
         ),
-        "integrity_problems": problems,
+        "integrity_problems": publication_problems(published),
         "deadline": deadline_state(
             published.due_on, published.published_on, published.published_on
         ),
     }
-    return render(request, "public/result_detail.html", context)
 
 
 @cached_page
