@@ -141,3 +141,21 @@ def test_without_the_demo_or_on_a_plan_already_in_use_it_refuses_and_writes_noth
     with pytest.raises(CommandError, match="不是演示留下的"):
         call_command("demo_year", no_progress=True, stdout=StringIO())
     assert AuditEntry.objects.count() == head and not Draw.objects.exists()
+
+
+def test_without_a_drawn_round_it_draws_every_ratio_item_at_one_round_ceremony():
+    call_command("setup_demo", "--no-round", stdout=StringIO())
+    out = StringIO()
+    call_command("demo_year", seed=3, no_progress=True, stdout=out)
+    assert "第1轮：8个事项在同一仪式上抽取" in out.getvalue()
+    for action in ("draw.prepare_round", "draw.seed_round", "draw.execute_round"):
+        assert AuditEntry.objects.filter(action=action).count() == 1, action
+    seeded = AuditEntry.objects.get(action="draw.seed_round").details
+    assert len(seeded["draws"]) == 8 and seeded["earlier_seeds"] == []
+    draws = Draw.objects.filter(status=Draw.Status.EXECUTED)
+    assert draws.count() == 8 and len({d.seed for d in draws}) == 1
+    joint = Visit.objects.filter(visit_items__item__number=8).distinct()
+    assert joint and all(
+        set(v.visit_items.values_list("item__number", flat=True)) >= {9, 10, 11} for v in joint
+    )
+    assert set(Result.objects.values_list("state", flat=True)) == {"published"}

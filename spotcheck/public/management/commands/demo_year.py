@@ -209,6 +209,10 @@ class Command(BaseCommand):
         if visit.event is not None:
             day = visit.event.date
             return demoyear.VisitFacts(visit.visit_key, items, day, day, event=True)
+        if visit.scheduled_start and visit.scheduled_end:  # the unit scheduled it: on those days
+            return demoyear.VisitFacts(
+                visit.visit_key, items, visit.scheduled_start, visit.scheduled_end
+            )
         return demoyear.VisitFacts(visit.visit_key, items, visit.planned_start, visit.planned_end)
 
     def content(
@@ -259,14 +263,15 @@ class Command(BaseCommand):
             item_result = ItemResult.objects.get(
                 result=result, visit_item__item__number=planned.item
             )
+            taken = planned.opened
             results.add_measure(
                 item_result=item_result,
-                kind=planned.kind.value,
-                opened_on=planned.opened_on,
-                deadline=planned.deadline,
-                case_number=planned.case_number,
-                agency=planned.agency,
-                text=planned.text,
+                kind=taken.kind.value,
+                opened_on=taken.opened_on,
+                deadline=taken.deadline,
+                case_number=taken.case_number,
+                agency=taken.agency,
+                text=taken.text,
                 actor=ACTOR,
             )
         result.refresh_from_db()
@@ -299,14 +304,14 @@ class Command(BaseCommand):
             for measure in entry.measures:
                 if measure.recheck_on is not None:
                     steps.append((measure.recheck_on, "recheck", entry, measure))
-                if measure.close_on is not None:
-                    steps.append((measure.close_on, "close", entry, measure))
+                if measure.measure.closed_on is not None:
+                    steps.append((measure.measure.closed_on, "close", entry, measure))
         republish: dict[date, list[Result]] = defaultdict(list)
         rechecks = 0
         for day, kind, entry, planned_measure in sorted(steps, key=lambda s: (s[0], s[2].key)):
             original = recorded[entry.key]
             measure = Measure.objects.get(
-                item_result__result=original, kind=planned_measure.kind.value
+                item_result__result=original, kind=planned_measure.measure.kind.value
             )
             if kind == "recheck":
                 recheck = measure.recheck_visit
@@ -318,8 +323,8 @@ class Command(BaseCommand):
                 results.close_measure(
                     measure=measure,
                     closed_on=day,
-                    closing_text=planned_measure.closing_text,
-                    amend_reason=f"后续处置办结：{planned_measure.closing_text}",
+                    closing_text=planned_measure.measure.closing_text,
+                    amend_reason=f"后续处置办结：{planned_measure.measure.closing_text}",
                     actor=ACTOR,
                 )
             original.refresh_from_db()
