@@ -5,8 +5,9 @@ it), an event registered and its team matched for every event-driven item, notic
 recorded per checkpoint with the seeded variety of `spotcheck.lib.demoyear`, one returned and
 resubmitted, all approved and published in dated batches, then the follow-ups of the year
 (re-checks of 责令改正, measures closed, each an amendment reviewed and published again).
-The whole year is one transaction: it is played completely or not at all, and a year already
-played is refused.
+The whole year is one transaction: it is played completely or not at all. Played again, it
+says so and prints the summary (idempotent); a plan that already has results or events not left
+by the demo is refused.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from tqdm import tqdm
 
+from spotcheck.audit.models import AuditEntry, record
 from spotcheck.draws import actions as draws
 from spotcheck.draws.models import Draw, DrawError
 from spotcheck.inspections.actions import (
@@ -48,6 +50,7 @@ from spotcheck.results import actions as results
 from spotcheck.results.models import ItemResult, Measure, Result
 
 ACTOR = "demo-year"
+PLAYED = "demo.play_year"  # the audit entry that says the year was played
 PLAN_YEAR = 2022
 # The event registered for each event-driven item of the 2022 plan: (organiser's target type in
 # the directory, place, month, day, scale).
@@ -67,25 +70,41 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2022, help="决定检查情况的随机种子")
         parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
+        parser.add_argument(
+            "--url",
+            default="http://127.0.0.1:8000",
+            help="网站地址，用于结尾提示公示网站在哪里（默认 make run 的地址）",
+        )
 
-    def handle(self, *args, seed: int, no_progress: bool, **options):
+    def handle(self, *args, seed: int, no_progress: bool, url: str, **options):
+        self.base_url = url.rstrip("/")
         plan = Plan.objects.filter(agency__name=demo.POLICE_AGENCY, year=PLAN_YEAR).first()
         if plan is None:
             raise CommandError(
                 f"没有{demo.POLICE_AGENCY}{PLAN_YEAR}年度的演示计划：请先运行 spotcheck setup-demo"
             )
-        played = Result.objects.filter(visit__plan=plan).count()
-        if played or Event.objects.filter(item__plan=plan).exists():
+        done = AuditEntry.objects.filter(action=PLAYED, object_id=str(plan.pk)).first()
+        if done is not None:
+            self.say(
+                f"{plan.year}年度已于{timezone.localtime(done.created_at):%Y-%m-%d %H:%M}演示"
+                f"（种子{done.details.get('seed')}），不再重复"
+            )
+            self.report(plan, done.details)
+            return
+        recorded = Result.objects.filter(visit__plan=plan).count()
+        events = Event.objects.filter(item__plan=plan).count()
+        if recorded or events:
             raise CommandError(
-                f"{plan.year}年度已经演示过（已有{played}条检查结果及登记的活动），不再重复。"
-                "如需重新演示，请使用新的数据库：spotcheck migrate、spotcheck setup-demo、"
-                "spotcheck demo-year"
+                f"{plan.year}年度已有{recorded}条检查结果、{events}项登记的活动，不是演示留下的："
+                "演示一年只能在刚准备好的演示数据上进行。请使用新的数据库：spotcheck migrate、"
+                "spotcheck setup-demo、spotcheck demo-year"
             )
         self.rng = random.Random(seed)
         self.show_progress = not no_progress
         try:
             with transaction.atomic():
                 summary = self.play(plan, seed)
+                record(actor=ACTOR, action=PLAYED, obj=plan, details={"seed": seed, **summary})
         except (DrawError, InspectionError, ValueError) as exc:
             raise CommandError(f"演示中止，未写入任何数据：{exc}") from exc
         self.report(plan, summary)
@@ -196,6 +215,10 @@ class Command(BaseCommand):
         if visit.event is not None:
             day = visit.event.date
             return demoyear.VisitFacts(visit.visit_key, items, day, day, event=True)
+        if visit.scheduled_start and visit.scheduled_end:  # the unit scheduled it: on those days
+            return demoyear.VisitFacts(
+                visit.visit_key, items, visit.scheduled_start, visit.scheduled_end
+            )
         return demoyear.VisitFacts(visit.visit_key, items, visit.planned_start, visit.planned_end)
 
     def content(
@@ -246,14 +269,15 @@ class Command(BaseCommand):
             item_result = ItemResult.objects.get(
                 result=result, visit_item__item__number=planned.item
             )
+            taken = planned.opened
             results.add_measure(
                 item_result=item_result,
-                kind=planned.kind.value,
-                opened_on=planned.opened_on,
-                deadline=planned.deadline,
-                case_number=planned.case_number,
-                agency=planned.agency,
-                text=planned.text,
+                kind=taken.kind.value,
+                opened_on=taken.opened_on,
+                deadline=taken.deadline,
+                case_number=taken.case_number,
+                agency=taken.agency,
+                text=taken.text,
                 actor=ACTOR,
             )
         result.refresh_from_db()
@@ -286,14 +310,14 @@ class Command(BaseCommand):
             for measure in entry.measures:
                 if measure.recheck_on is not None:
                     steps.append((measure.recheck_on, "recheck", entry, measure))
-                if measure.close_on is not None:
-                    steps.append((measure.close_on, "close", entry, measure))
+                if measure.measure.closed_on is not None:
+                    steps.append((measure.measure.closed_on, "close", entry, measure))
         republish: dict[date, list[Result]] = defaultdict(list)
         rechecks = 0
         for day, kind, entry, planned_measure in sorted(steps, key=lambda s: (s[0], s[2].key)):
             original = recorded[entry.key]
             measure = Measure.objects.get(
-                item_result__result=original, kind=planned_measure.kind.value
+                item_result__result=original, kind=planned_measure.measure.kind.value
             )
             if kind == "recheck":
                 recheck = measure.recheck_visit
@@ -305,8 +329,8 @@ class Command(BaseCommand):
                 results.close_measure(
                     measure=measure,
                     closed_on=day,
-                    closing_text=planned_measure.closing_text,
-                    amend_reason=f"后续处置办结：{planned_measure.closing_text}",
+                    closing_text=planned_measure.measure.closing_text,
+                    amend_reason=f"后续处置办结：{planned_measure.measure.closing_text}",
                     actor=ACTOR,
                 )
             original.refresh_from_db()
@@ -366,7 +390,7 @@ class Command(BaseCommand):
             f"未办结{measures.filter(closed_on__isnull=True).count()}项"
         )
         self.say(f"公示：{live}条检查结果（{summary['batches']}批）")
-        base = "http://127.0.0.1:8000"
+        base = self.base_url
         self.say(
             f"公示网站：{base}{reverse('home')}（抽查结果公示：{base}{reverse('public:results')}）"
         )
