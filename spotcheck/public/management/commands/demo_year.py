@@ -70,8 +70,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2022, help="决定检查情况的随机种子")
         parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
+        parser.add_argument(
+            "--url",
+            default="http://127.0.0.1:8000",
+            help="网站地址，用于结尾提示公示网站在哪里（默认 make run 的地址）",
+        )
 
-    def handle(self, *args, seed: int, no_progress: bool, **options):
+    def handle(self, *args, seed: int, no_progress: bool, url: str, **options):
+        self.base_url = url.rstrip("/")
         plan = Plan.objects.filter(agency__name=demo.POLICE_AGENCY, year=PLAN_YEAR).first()
         if plan is None:
             raise CommandError(
@@ -384,7 +390,7 @@ class Command(BaseCommand):
             f"未办结{measures.filter(closed_on__isnull=True).count()}项"
         )
         self.say(f"公示：{live}条检查结果（{summary['batches']}批）")
-        base = "http://127.0.0.1:8000"
+        base = self.base_url
         self.say(
             f"公示网站：{base}{reverse('home')}（抽查结果公示：{base}{reverse('public:results')}）"
         )
