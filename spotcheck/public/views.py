@@ -264,7 +264,10 @@ def task_results(request: HttpRequest, item_id: int) -> HttpResponse:
     page_ids, page = _paged(request, ids)
     found = {r["pk"]: r for r in published_results().filter(pk__in=page_ids).values(*ROW_FIELDS)}
     records = [found[pk] for pk in page_ids if pk in found]
-    draws = published_draws().filter(item=item).order_by("round_number")
+    # the links to the item's draw bulletins: not the draws' stored populations
+    draws = (
+        published_draws().filter(item=item).order_by("round_number").values("pk", "round_number")
+    )
     context = {"item": item, "rows": result_rows(records), "page": page, "draws": draws}
     return render(request, "public/task_results.html", context)
 

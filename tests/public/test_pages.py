@@ -11,6 +11,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.urls import reverse
 
+from spotcheck.draws.models import Draw
 from spotcheck.inspections.actions import build_visits, match_teams_for_round
 from spotcheck.inspections.models import Visit
 from spotcheck.lib.pinyin import substring_keys
@@ -152,6 +153,8 @@ def test_entity_and_task_pages(client, published, settings, monkeypatch):
     monkeypatch.setattr(views, "PAGE_SIZE", 1)
     first = get(client, "public:task_results", item.pk)
     assert "下一页" in first
+    draws = Draw.objects.filter(item=item)
+    assert draws and all(reverse("public:bulletin", args=[d.pk]) in first for d in draws)
     index = get(client, "public:results")
     assert reverse("public:task_results", args=[item.pk]) in index
 
