@@ -364,7 +364,42 @@ class TeamMatching(models.Model):
     def public_document(self) -> dict[str, Any]:
         """The published record (spotcheck.matching/2): each visit's eligibility lists are
         replaced by a keyed commitment, so that recusals are not disclosed."""
-        return matching_public.public_document(self.document, self.commitment_salt)
+        return matching_public.public_document(
+            self.document, self.commitment_salt, self.public_seed_source()
+        )
+
+    def public_seed_source(self) -> dict[str, Any] | None:
+        """How the matching's seed was made, as published in its teams.json, so that the
+        verifier recomputes it from the record alone: a round's draws' seeds, an event's
+        ceremony (witnesses, as on the public matching page, and the beacon) or a re-check's
+        original seed. Only what the rule needs; None for a source of no known kind."""
+        source = self.seed_source
+        if self.event_id is not None:
+            return {
+                "kind": "event",
+                "rule": source["rule"],
+                "witnesses": [
+                    {"name": w["name"], "digits": w["digits"]} for w in source["witnesses"]
+                ],
+                "beacon": source["beacon"],
+            }
+        if self.round is not None and "draws" in source:
+            return {
+                "kind": "round",
+                "rule": source["rule"],
+                "draws": [
+                    {"item": d["item"], "draw_id": d["draw_id"], "seed": d["seed"]}
+                    for d in source["draws"]
+                ],
+            }
+        if self.round is None and "original_seed" in source:
+            return {
+                "kind": "recheck",
+                "rule": source["rule"],
+                "original_visit": source["original_visit"],
+                "original_seed": source["original_seed"],
+            }
+        return None
 
     def verification_kit(self) -> dict[str, Any]:
         """The supervisors' kit: the salt and the lists that open the commitments (private)."""

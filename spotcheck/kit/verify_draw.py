@@ -16,8 +16,16 @@ the seed (team tickets, leaders, pools, load caps, replacements); with the super
 it opens every commitment and re-runs the whole team matching from the lists, as it does for an
 older record (spotcheck.matching/1) that published the lists in clear.
 
+A matching record on its own (teams.json: a round's, an event's or a re-check's) is checked the
+same way (`--kit` too); its `seed_source` gives the seed, recomputed here: a round's from its
+draws' seeds, an event's from its dice ceremony, a re-check's from the original matching's seed
+and the re-check's visit id.
+
+    python3 verify_draw.py teams.json
+
 Prints one line per check, then VERIFIED (exit 0) or MISMATCH: <what> (exit 1).
-An unreadable file or one that is not a spotcheck draw document exits with status 2.
+An unreadable file, or one that is neither a draw document nor a matching record with a
+`seed_source`, exits with status 2.
 """
 
 # Annotations are never evaluated (PEP 563), so list[str] / X | None in them run on 3.8.
@@ -688,6 +696,11 @@ def check_teams(doc: dict, kit: dict | None = None) -> list[Outcome]:
     out = [
         ok(f"teams: {section['format']}, {len(visits)} visits, {len(records)} replacement{plural}")
     ]
+    if isinstance(section.get("seed_source"), dict):  # published since seed sources were
+        seed, lines = record_seed(section)
+        out += lines
+        if seed and seed != section["seed"]:
+            out.append(fail("teams: the seed does not follow from its seed_source"))
     if section["format"] == PUBLIC_MATCHING_FORMAT:
         if kit is None:
             return out + check_public_teams(doc, section)
@@ -1068,6 +1081,137 @@ def teams_digest(section: Any) -> str:
     return sha256_hex(text)
 
 
+# --- a matching record on its own (teams.json) ----------------------------------------------------
+#
+# A round's teams travel in its draw.json; every matching is also published alone as teams.json,
+# whose `seed_source` says how its seed was made (docs/verification.md §4):
+#   round    the distinct seeds of the round's draws, in item order of first use, joined by LF;
+#   event    a dice ceremony: the witnesses' digits (and beacon), the draw seed rule;
+#   recheck  lowercase hex SHA-256(original matching's seed + LF + the re-check's visit id).
+
+RECHECK_MARK = "/复查"
+EVERY_ITEM = {"item": {"item_number": None, "year": None}}  # no visit is "this draw's item"
+
+
+def record_seed(section: dict) -> tuple[str, list[Outcome]]:
+    """The seed recomputed from `seed_source`, and the outcome lines; the seed is "" when the
+    source cannot give one."""
+    source = section["seed_source"]
+    kind = source.get("kind")
+    visits = section["visits"]
+    if kind == "round":
+        draws = source["draws"]
+        if not draws:
+            return "", [fail("seed: the round's seed source lists no draws")]
+        ordered = sorted(draws, key=lambda d: item_order(str(d["item"])))
+        seeds = list(dict.fromkeys(str(d["seed"]) for d in ordered))
+        if any("\n" in seed for seed in seeds):
+            return "", [fail("seed: a draw seed contains a line break")]
+        plural = "" if len(seeds) == 1 else "s"
+        line = f"seed composed from {len(seeds)} draw seed{plural} of {len(draws)} draws"
+        return "\n".join(seeds), [ok(line)]
+    if kind == "event":
+        if len(visits) != 1:
+            return "", [fail(f"seed: an event's matching has one visit, found {len(visits)}")]
+        ceremony = {"witnesses": source["witnesses"], "beacon": source["beacon"]}
+        composed = "".join(str(w["digits"]) for w in source["witnesses"])
+        if source["beacon"] is not None:
+            composed += "|" + str(source["beacon"])
+        try:
+            lines = check_seed({"seed": dict(ceremony, value=composed)})
+        except Mismatch as error:
+            return "", [fail(str(error))]
+        return composed, [ok(line + " (the event's ceremony)") for line in lines]
+    if kind == "recheck":
+        if len(visits) != 1:
+            return "", [fail(f"seed: a re-check's matching has one visit, found {len(visits)}")]
+        visit_id, original = visits[0]["visit_id"], str(source["original_visit"])
+        number = visit_id[len(original) + len(RECHECK_MARK) :]
+        if not (visit_id.startswith(original + RECHECK_MARK) and number.isdigit()):
+            return "", [fail(f"seed: visit {visit_id} is not a re-check of {original}")]
+        seed = sha256_hex(str(source["original_seed"]) + "\n" + visit_id)
+        line = f"seed = sha256(seed of {original}'s matching + LF + {visit_id}) (re-check)"
+        return seed, [ok(line)]
+    return "", [fail(f"seed: unknown seed source kind {kind!r}")]
+
+
+def record_shape_problems(section: dict, visit: dict, opened: bool) -> list[str]:
+    """shape_problems for a visit of a record; a re-check's id is its original's id + /复查N."""
+    plan_year = visit["visit_id"].split("/")[0]
+    lists = visit if opened else dict(visit, eligible={}, qualified={})
+    problems = shape_problems(lists, plan_year)
+    if not opened:
+        problems = [p for p in problems if "eligibility lists" not in p]
+    if section["seed_source"].get("kind") == "recheck":
+        original = str(section["seed_source"]["original_visit"])
+        problems = [p for p in problems if "visit id is not" not in p]
+        if not original.startswith(f"{plan_year}/{visit['entity_id']}/"):
+            problems.append(f"visit {visit['visit_id']}: original visit is not year/entity/items")
+    return problems
+
+
+def check_record(section: dict, kit: dict | None) -> list[Outcome]:
+    """(passed, line) per check of a matching record on its own."""
+    visits, records = section["visits"], section["replacements"]
+    plural = "" if len(records) == 1 else "s"
+    kind = section["seed_source"].get("kind")
+    out = [
+        ok(
+            f"teams: {section['format']} record ({kind}), {len(visits)} visits, "
+            f"{len(records)} replacement{plural}"
+        )
+    ]
+    seed, lines = record_seed(section)
+    out += lines
+    if seed:
+        if seed == section["seed"]:
+            out.append(ok("teams: seed is the recomputed seed"))
+        else:
+            want, found = (json.dumps(str(s), ensure_ascii=False) for s in (seed, section["seed"]))
+            out.append(fail(f"teams: seed expected {want} (recomputed), found {found}"))
+    if section["format"] == PUBLIC_MATCHING_FORMAT and kit is None:
+        problems = [p for v in visits for p in record_shape_problems(section, v, False)]
+        if not problems:
+            problems = public_team_problems(section)
+        if problems:
+            return out + [fail("teams: " + problem) for problem in problems]
+        seats = sum(len(v["seats"]) for v in visits)
+        return out + [
+            ok(
+                f"teams: {seats} seats: team tickets, leaders, pools, caps and "
+                f"{len(records)} replacements follow from the seed"
+            ),
+            ok(
+                "teams: eligibility lists committed, not published; "
+                "who was eligible (and so each choice) is checked with the supervisors' kit (--kit)"
+            ),
+        ]
+    if section["format"] == PUBLIC_MATCHING_FORMAT:
+        try:
+            section = dict(open_with_kit(section, kit or {}), seed_source=section["seed_source"])
+        except Mismatch as error:
+            return out + [fail(str(error))]
+        out.append(ok(f"teams: the kit opens all {len(visits)} commitments"))
+    elif kit is not None:
+        out.append(ok("teams: lists published in clear (the kit is not needed)"))
+    lists = check_team_lists(EVERY_ITEM, section)
+    if section["seed_source"].get("kind") == "recheck":  # the id is checked by record_seed
+        lists = [o for o in lists if "visit id is not" not in o[1]]
+        extra = [p for v in section["visits"] for p in record_shape_problems(section, v, True)]
+        lists += [fail("teams: " + problem) for problem in extra if "original visit" in problem]
+    out += lists
+    if not all(passed for passed, _ in lists):
+        return out  # the recomputation needs well-formed lists
+    try:
+        outcomes = check_team_matching(EVERY_ITEM, section)
+    except Mismatch as error:  # the published lists cannot give the published teams at all
+        return out + [fail(str(error))]
+    out += [o for o in outcomes if not o[1].startswith("teams: the other ")]
+    if all(passed for passed, _ in outcomes):
+        out.append(ok(f"teams: all {len(section['visits'])} team(s) recomputed from the lists"))
+    return out
+
+
 # --- driver ---------------------------------------------------------------------------------------
 
 
@@ -1081,6 +1225,13 @@ def load(path: str) -> dict[str, Any]:
             doc = json.load(handle)
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise Unreadable(f"cannot read draw document {path}: {error}") from error
+    if isinstance(doc, dict) and doc.get("format") in (MATCHING_FORMAT, PUBLIC_MATCHING_FORMAT):
+        if not isinstance(doc.get("seed_source"), dict):
+            raise Unreadable(
+                f"{path} is a matching record without `seed_source` (how its seed was made); "
+                "download teams.json again, or verify the round's draw.json that carries it"
+            )
+        return doc
     if not isinstance(doc, dict) or doc.get("format") != FORMAT_NAME:
         raise Unreadable(f"{path} is not a spotcheck draw document")
     version = doc.get("format_version")
@@ -1102,9 +1253,35 @@ def load_kit(path: str) -> dict[str, Any]:
     return kit
 
 
+def verify_record(section: dict[str, Any], kit: dict[str, Any] | None) -> int:
+    """Print the checks of a matching record (teams.json), then VERIFIED or MISMATCH."""
+    failed: list[str] = []
+    try:
+        for passed, line in check_record(section, kit):
+            print(("OK   " if passed else "FAIL ") + line)
+            if not passed:
+                failed.append(line)
+        print(f"INFO teams: section sha256 {teams_digest(section)}")
+    except Mismatch as error:
+        print("FAIL " + str(error))
+        failed.append(str(error))
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+        print(f"FAIL teams: malformed record ({error!r})")
+        failed.append("teams: malformed record")
+    if failed:
+        print("MISMATCH: " + "; ".join(failed))
+        return 1
+    print("VERIFIED")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Re-check a spotcheck draw document.")
-    parser.add_argument("draw_json", help="the draw document (draw.json)")
+    parser = argparse.ArgumentParser(
+        description="Re-check a spotcheck draw document or team matching record."
+    )
+    parser.add_argument(
+        "draw_json", help="the draw document (draw.json) or a matching record (teams.json)"
+    )
     parser.add_argument("--population-hash", help="the population hash published before the draw")
     parser.add_argument(
         "--kit", help="the supervisors' verification kit (opens the teams' list commitments)"
@@ -1119,6 +1296,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ERROR {error}", file=sys.stderr)
         return 2
 
+    if doc.get("format") != FORMAT_NAME:
+        return verify_record(doc, kit)
     checks: list[tuple[str, Callable[[], list[str]]]] = [
         ("population", lambda: check_population(doc, args.population_hash)),
         ("allocation", lambda: check_allocation(doc)),

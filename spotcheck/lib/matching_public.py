@@ -75,8 +75,12 @@ def lists_commitment(salt: str, visit_id: str, eligible: Any, qualified: Any) ->
     return hmac.new(salt.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
 
-def public_document(document: Mapping[str, Any], salt: str) -> dict[str, Any]:
-    """The /2 document of a full /1 document: lists replaced by their commitments."""
+def public_document(
+    document: Mapping[str, Any], salt: str, seed_source: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The /2 document of a full /1 document: lists replaced by their commitments. A matching
+    without a draw (an event's, a re-check's) publishes how its seed was made (`seed_source`),
+    so that the verifier can recompute the seed from the record alone."""
     if document.get("format") != FULL_FORMAT:
         raise ValueError(f"not a {FULL_FORMAT} document")
     if len(salt) < 32:
@@ -90,12 +94,15 @@ def public_document(document: Mapping[str, Any], salt: str) -> dict[str, Any]:
             salt, visit["visit_id"], visit["eligible"], visit["qualified"]
         )
         visits.append(entry)
-    return {
+    public = {
         **{k: v for k, v in document.items() if k != "visits"},
         "format": PUBLIC_FORMAT,
         "commitment": COMMITMENT_RULE,
         "visits": visits,
     }
+    if seed_source is not None:
+        public["seed_source"] = dict(seed_source)
+    return public
 
 
 def verification_kit(document: Mapping[str, Any], salt: str) -> dict[str, Any]:
@@ -138,7 +145,8 @@ def open_document(public: Mapping[str, Any], kit: Mapping[str, Any]) -> dict[str
             raise ValueError(f"visit {visit_id}: eligible counts differ from the kit's lists")
         full = {**visit, "eligible": eligible, "qualified": qualified}
         visits.append({key: full[key] for key in _FULL_VISIT_KEYS})
-    opened = {k: v for k, v in public.items() if k not in ("visits", "commitment")}
+    # `seed_source` says how the seed was made; the stored full document never had it.
+    opened = {k: v for k, v in public.items() if k not in ("visits", "commitment", "seed_source")}
     return {**opened, "format": FULL_FORMAT, "visits": visits}
 
 

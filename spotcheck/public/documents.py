@@ -66,7 +66,9 @@ def draw_json(draw: Draw) -> bytes:
         raise DocumentWithheld(
             "检查组不能附在这份抽取文档中",
             [str(exc)],
-            "检查组请用检查组匹配文档（teams.json）核验：python verify_draw.py teams.json。",
+            "检查组请下载检查组匹配文档（teams.json）单独核验：python3 verify_draw.py teams.json。"
+            "核验器按其中的种子来源（seed_source）由本轮各抽取公开的种子复算检查组种子，"
+            "再由种子复算各检查组。",
             links,
         ) from exc
 
