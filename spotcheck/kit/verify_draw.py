@@ -1135,6 +1135,28 @@ def record_seed(section: dict) -> tuple[str, list[Outcome]]:
     return "", [fail(f"seed: unknown seed source kind {kind!r}")]
 
 
+def round_visit_tickets(section: dict) -> list[Outcome]:
+    """A round's visit tickets: each the lowest of its targets' tickets, a target's ticket being
+    its entity's ticket under the seed of its item's draw."""
+    seed_of = {str(d["item"]): sha256_hex(str(d["seed"])) for d in section["seed_source"]["draws"]}
+    out: list[Outcome] = []
+    for visit in section["visits"]:
+        missing = [item for item in visit["items"] if item not in seed_of]
+        if missing:
+            out.append(fail(f"teams: visit {visit['visit_id']}: no draw of item {missing[0]}"))
+            continue
+        expected = min(ticket(seed_of[item], visit["entity_id"]) for item in visit["items"])
+        if visit["ticket"] != expected:
+            out.append(
+                fail(
+                    f"teams: visit {visit['visit_id']}: ticket expected {expected} (its lowest "
+                    f"target ticket), found {visit['ticket']}"
+                )
+            )
+    count = len(section["visits"])
+    return out or [ok(f"teams: the {count} visit tickets follow from the draws' seeds")]
+
+
 def record_shape_problems(section: dict, visit: dict, opened: bool) -> list[str]:
     """shape_problems for a visit of a record; a re-check's id is its original's id + /复查N."""
     plan_year = visit["visit_id"].split("/")[0]
@@ -1163,6 +1185,8 @@ def check_record(section: dict, kit: dict | None) -> list[Outcome]:
     ]
     seed, lines = record_seed(section)
     out += lines
+    if seed and kind == "round":
+        out += round_visit_tickets(section)
     if seed:
         if seed == section["seed"]:
             out.append(ok("teams: seed is the recomputed seed"))

@@ -212,11 +212,21 @@ def test_a_round_of_two_ceremonies_is_verified_from_its_teams_json_as_the_409_sa
     assert reverse("public:matching_json", args=[match.pk]) in page
     doc = served(client, match)
     assert {d["seed"] for d in doc["seed_source"]["draws"]} == {SEED, "27182818284590452353"}
-    assert_verified(tmp_path, doc, f"OK   seed composed from 2 draw seeds of {len(draws)} draws")
+    assert_verified(
+        tmp_path,
+        doc,
+        f"OK   seed composed from 2 draw seeds of {len(draws)} draws",
+        "OK   teams: the 35 visit tickets follow from the draws' seeds",
+    )
     # The draws listed in another order still compose the round seed by item order.
     shuffled = copy.deepcopy(doc)
     shuffled["seed_source"]["draws"].reverse()
     assert_verified(tmp_path, shuffled, "OK   teams: seed is the recomputed seed")
+    # A visit's ticket (its place in the fill order) that no draw gave.
+    moved = copy.deepcopy(doc)
+    moved["visits"][0]["ticket"] = moved["visits"][1]["ticket"]
+    visit_id = moved["visits"][0]["visit_id"]
+    assert_mismatch(tmp_path, moved, f"FAIL teams: visit {visit_id}: ticket expected")
     # A draw of the round left out: the seed differs.
     dropped = copy.deepcopy(doc)
     dropped["seed_source"]["draws"] = [
