@@ -145,6 +145,9 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "results:gsxt": ("result.export_gsxt", "GET", "plan"),
     # the audit trail
     "audit:list": ("audit.view", "GET", None),
+    # statistics (a table's CSV: see World.args)
+    "stats:dashboard": ("stats.view", "GET", None),
+    "stats:csv": ("stats.view", "GET", None),
     # directories
     "registry:index": ("registry.view", "GET", None),
     "registry:entities": ("registry.view", "GET", None),
@@ -261,6 +264,8 @@ class World:
             args.append(1)
         if name.startswith("draws:round"):
             args.append(1)
+        if name == "stats:csv":
+            args.append("fairness_inspectors")
         return args
 
 
