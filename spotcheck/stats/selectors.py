@@ -29,7 +29,18 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -38,8 +49,11 @@ from spotcheck.draws.models import Draw, DrawReplacement, DrawSelection
 from spotcheck.inspections.models import Event, TeamMatching, TeamMember, Visit, VisitItem
 from spotcheck.lib import stats
 from spotcheck.lib.drawdoc import STRATA, STRATUM_NAMES
+from spotcheck.lib.publication import suppress_small_counts
 from spotcheck.lib.results import CATEGORIES, MEASURE_KINDS, CategoryKind, ReviewState
 from spotcheck.plans.models import Plan, PlanItem
+from spotcheck.public.models import PublishedItem
+from spotcheck.public.selectors import live_results, published_draws, published_plans
 from spotcheck.registry.models import RISK_LEVEL_CHOICES, Entity, EntityStatus, Inspector
 from spotcheck.results.models import ItemResult, Measure, Result
 
@@ -822,3 +836,140 @@ TABLE_SECTIONS = {
         )
     },
 }
+
+
+# --- the public statistics page ---------------------------------------------------------------
+#
+# The same counts over what is published only (live records of published plans: the public
+# selectors), aggregates only, each count below the threshold shown as "fewer than N": a small
+# count could point at one entity. A rate is shown only when neither the problems nor the
+# others are suppressed (a rate and a total give the small count back).
+
+
+def public_years() -> list[int]:
+    return sorted(set(published_plans().values_list("year", flat=True)), reverse=True)
+
+
+def public_tables(*, threshold: int, year: int | None = None) -> list[Table]:
+    live = live_results()
+    if year is not None:
+        live = live.filter(plan__year=year)
+    items = PublishedItem.objects.filter(published__in=live.values("pk")).exclude(category="")
+    with_years = year is None and len({*live.values_list("plan__year", flat=True)}) > 1
+    plan_items = list(
+        PlanItem.objects.filter(pk__in=items.values("plan_item"))
+        .values("pk", "number", "label", "name", "plan__year")
+        .order_by("-plan__year", "position")
+    )
+    labels = _item_labels(plan_items, with_year=with_years)
+    per_item = {r["plan_item_id"]: r for r in _kinds(items.values("plan_item_id"))}
+    draws = published_draws().filter(status=Draw.Status.EXECUTED)
+    if year is not None:
+        draws = draws.filter(item__plan__year=year)
+    drawn = {
+        r["draw__item_id"]: r["n"]
+        for r in DrawSelection.objects.filter(draw__in=draws, replaced_by__isnull=True)
+        .values("draw__item_id")
+        .annotate(n=Count("pk"))
+    }
+    by_category = [
+        [CATEGORY_LABELS.get(r["category"], r["category"]), r["n"]]
+        for r in items.values("category").annotate(n=Count("pk")).order_by("-n", "category")
+    ]
+    by_type = _kinds(items.values("plan_item__entity_type__name")).order_by(
+        "plan_item__entity_type__name"
+    )
+    by_month = [
+        [f"{r['month']:%Y-%m}", r["n"]]
+        for r in live.annotate(month=TruncMonth("published_on"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .order_by("month")
+    ]
+    stratum = VisitItem.objects.filter(
+        visit=OuterRef("published__result__visit"), item=OuterRef("plan_item")
+    ).values("selection__stratum")[:1]
+    order = {s: i for i, s in enumerate(STRATA)}
+    by_risk = sorted(
+        _kinds(items.annotate(stratum=Subquery(stratum)).values("stratum")),
+        key=lambda r: order.get(r["stratum"], len(order)),
+    )
+    rates = []
+    for r in by_risk:
+        checked = r["clean"] + r["problem"]
+        low, high = stats.wilson_interval(r["problem"], checked)
+        hidden = 0 < r["problem"] < threshold or 0 < r["clean"] < threshold
+        rates.append(
+            [
+                _stratum_label(r["stratum"]),
+                checked,
+                r["problem"],
+                None if hidden or not checked else _percent(r["problem"], checked),
+                None if hidden or not checked else round(100 * low, 1),
+                None if hidden or not checked else round(100 * high, 1),
+            ]
+        )
+    tables = [
+        Table(
+            "public_items",
+            "按抽查事项（事项检查数）",
+            ["抽查事项", "抽中检查对象", "公示的事项检查", *KIND_COLUMNS[:3]],
+            [
+                [
+                    labels[i["pk"]],
+                    drawn.get(i["pk"], 0),
+                    per_item[i["pk"]]["total"],
+                    per_item[i["pk"]]["clean"],
+                    per_item[i["pk"]]["problem"],
+                    per_item[i["pk"]]["ending"],
+                ]
+                for i in plan_items
+            ],
+            "stacked_bar",
+        ),
+        Table(
+            "public_categories",
+            "按检查结果（事项检查数）",
+            ["检查结果", "事项检查数"],
+            by_category,
+            "pie",
+        ),
+        Table(
+            "public_types",
+            "按检查对象类型（事项检查数）",
+            ["对象类型", *KIND_COLUMNS],
+            [
+                [
+                    r["plan_item__entity_type__name"] or "未指定",
+                    r["clean"],
+                    r["problem"],
+                    r["ending"],
+                    r["total"],
+                ]
+                for r in by_type
+            ],
+            "stacked_bar",
+        ),
+        Table(
+            "public_risk",
+            "问题发现率：按抽取时的风险等级（95%置信区间，Wilson法）",
+            ["风险等级", "检查事项数", "发现问题", "问题率（%）", "95%下限（%）", "95%上限（%）"],
+            rates,
+            "bar",
+        ),
+        Table(
+            "public_months", "按公示月份（检查对象数）", ["月份", "检查对象数"], by_month, "line"
+        ),
+    ]
+    return [suppress_table(t, threshold) for t in tables]
+
+
+def suppress_table(table: Table, threshold: int) -> Table:
+    """Counts (integers) below the threshold become None ("fewer than N"), by the portal's one
+    rule (lib.publication.suppress_small_counts); rates and labels stay."""
+    rows = []
+    for row in table.rows:
+        counts = {str(i): v for i, v in enumerate(row) if i and isinstance(v, int)}
+        shown = suppress_small_counts(counts, threshold=threshold)
+        rows.append([shown.get(str(i), v) if i else v for i, v in enumerate(row)])
+    return Table(table.key, table.title, table.columns, rows, table.chart)

@@ -47,3 +47,28 @@ def test_dashboard_charts_at_desktop_and_phone_width(browser, live_server, demo,
             )
     assert errors == []
     context.close()
+
+
+def test_public_statistics_charts(browser, live_server, demo, settings):  # noqa: F811
+    settings.SPOTCHECK_PUBLIC_MIN_COUNT = 1
+    context = open_context(browser, live_server, PHONE)
+    page = context.new_page()
+    errors = console_errors(page)
+    page.goto(live_server.url + "/public/statistics/")
+    expected = page.locator("figure.stats-chart").count()
+    assert expected >= 4
+    page.wait_for_function(
+        f"document.querySelectorAll('figure.stats-chart[data-drawn=true]').length == {expected}"
+    )
+    for viewport in (PHONE, DESKTOP):
+        page.set_viewport_size(viewport)
+        page.wait_for_timeout(400)
+        widths = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+        assert widths[0] <= widths[1], f"page scrolls sideways at {viewport['width']} px"
+        if os.environ.get("SPOTCHECK_SHOTS"):
+            SHOTS.mkdir(exist_ok=True)
+            page.screenshot(
+                path=str(SHOTS / f"stats-public-{viewport['width']}.png"), full_page=True
+            )
+    assert errors == []
+    context.close()
