@@ -20,6 +20,7 @@ from spotcheck.draws import actions
 from spotcheck.draws.models import Draw, DrawError
 from spotcheck.draws.selectors import get_draw_for_user
 from spotcheck.plans.selectors import get_item_for_user
+from spotcheck.public import documents
 from spotcheck.public.selectors import published_draws as public_draws
 
 router = Router(tags=["draws"])
@@ -193,14 +194,21 @@ def get_draw(request: HttpRequest, draw_id: int) -> dict[str, Any]:
     return _detail(get_object_or_404(public_draws(), pk=draw_id))
 
 
-@router.get("/draws/{draw_id}/draw.json", summary="抽取文档 draw.json（用 verify_draw.py 核验）")
+@router.get(
+    "/draws/{draw_id}/draw.json",
+    summary="抽取文档 draw.json（与公示网站同一文档，检查组匹配后附检查组；用 verify_draw.py 核验）",
+)
 def get_draw_json(request: HttpRequest, draw_id: int) -> HttpResponse:
     draw = get_object_or_404(public_draws(), pk=draw_id)
-    if draw.status != Draw.Status.EXECUTED:
-        raise HttpError(404, "抽取尚未执行，还没有抽取文档")
-    return HttpResponse(
-        actions.draw_document_bytes(draw), content_type="application/json; charset=utf-8"
-    )
+    try:
+        data = documents.draw_json(draw)
+    except documents.NotExecuted as exc:
+        raise HttpError(404, str(exc)) from exc
+    except documents.DocumentWithheld as withheld:
+        raise HttpError(409, str(withheld)) from withheld
+    response = HttpResponse(data, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="draw-{draw.pk}.json"'
+    return response
 
 
 @router.post(

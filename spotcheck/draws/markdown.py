@@ -1,7 +1,7 @@
-"""Just enough Markdown for docs/verification.md, rendered on the public verification page.
+"""Just enough Markdown for the packaged documents the portal renders (spotcheck/kit/docs).
 
-Headings, paragraphs, fenced code blocks, inline code, **bold** and [links](url). Everything is
-HTML-escaped first; only http(s) and relative link targets are kept.
+Headings, paragraphs, fenced code blocks, pipe tables, "- " lists, inline code, **bold** and
+[links](url). Everything is HTML-escaped first; only http(s) and relative link targets are kept.
 """
 
 import re
@@ -35,6 +35,38 @@ def _link(match: re.Match[str]) -> str:
     return f'<a href="{target.replace(chr(34), "&quot;")}">{label}</a>'
 
 
+_ITEM = re.compile(r"^[-*]\s+(.*)$")
+_RULE = re.compile(r"^\|(\s*:?-+:?\s*\|)+\s*$")
+
+
+def _cells(row: str) -> list[str]:
+    return [cell.strip() for cell in row.strip().strip("|").split("|")]
+
+
+def _table(rows: list[str]) -> str:
+    """A pipe table: the first row is the header when the second is a rule (| --- |)."""
+    head: list[str] = []
+    if len(rows) > 1 and _RULE.match(rows[1]):
+        head, rows = _cells(rows[0]), rows[2:]
+    parts = ['<div class="table-wrap"><table class="list">']
+    if head:
+        parts.append(
+            "<thead><tr>"
+            + "".join(f'<th scope="col">{_inline(c)}</th>' for c in head)
+            + "</tr></thead>"
+        )
+    parts.append("<tbody>")
+    labels = [escape(c.strip("`")) for c in head]  # the phone layout labels each cell
+    for row in rows:
+        cells = []
+        for n, cell in enumerate(_cells(row)):
+            label = f' data-label="{labels[n]}"' if n < len(labels) else ""
+            cells.append(f"<td{label}>{_inline(cell)}</td>")
+        parts.append("<tr>" + "".join(cells) + "</tr>")
+    parts.append("</tbody></table></div>")
+    return "".join(parts)
+
+
 def render_markdown(source: str) -> str:
     html: list[str] = []
     paragraph: list[str] = []
@@ -58,6 +90,22 @@ def render_markdown(source: str) -> str:
                 index += 1
             css = f' class="language-{escape(language)}"' if language else ""
             html.append(f"<pre><code{css}>{escape(chr(10).join(block))}</code></pre>")
+        elif line.startswith("|"):
+            flush()
+            rows = []
+            while index < len(lines) and lines[index].startswith("|"):
+                rows.append(lines[index])
+                index += 1
+            html.append(_table(rows))
+            continue
+        elif _ITEM.match(line):
+            flush()
+            entries = []
+            while index < len(lines) and (item := _ITEM.match(lines[index])):
+                entries.append(f"<li>{_inline(item.group(1))}</li>")
+                index += 1
+            html.append("<ul>" + "".join(entries) + "</ul>")
+            continue
         elif heading := re.match(r"^(#{1,6})\s+(.*)$", line):
             flush()
             level = min(len(heading.group(1)) + 1, 6)  # the page has its own h1

@@ -57,7 +57,7 @@ def _visit_rows(match: TeamMatching, document: dict[str, Any]) -> dict[str, tupl
         "planned_end",
         "responsible_unit__name",
     )
-    if match.event_id is None:
+    if match.round is not None:  # events' and re-checks' matchings have no round of their own
         rows = rows.filter(round=match.round)
     return {row[0]: row for row in rows}
 

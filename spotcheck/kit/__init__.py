@@ -12,7 +12,7 @@ from __future__ import annotations
 from importlib import resources
 
 VERIFIER_NAME = "verify_draw.py"
-DOCUMENTS = ("verification.md",)
+DOCUMENTS = ("verification.md", "open-data.md")
 
 
 def verifier_bytes() -> bytes:

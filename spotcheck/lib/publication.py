@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 MASK = "*"
 
@@ -106,6 +107,14 @@ def public_entity_name(name: str, *, credit_code: str = "", operators: Iterable[
     if looks_like_person_name(public):
         public = mask_person_name(public)
     return public
+
+
+def displayed_snapshot(snapshot: dict[str, Any], *, inspector_names: bool) -> dict[str, Any]:
+    """A published snapshot as shown now (result page and open data alike): the inspectors'
+    names only while the agency's setting allows them, even if it did at publication."""
+    if inspector_names or "inspectors" not in snapshot:
+        return snapshot
+    return {key: value for key, value in snapshot.items() if key != "inspectors"}
 
 
 # --- labels ---------------------------------------------------------------------------------

@@ -54,6 +54,9 @@ PERCENT_POINTS_FORMAT = "0.0"  # a column already in percent ("率（%）")
 DATE_FORMAT = "yyyy-mm-dd"
 
 MIN_WIDTH, MAX_WIDTH = 8, 60
+BESIDE_MAX_WIDTH = 70  # tables wider than this (in characters) get their chart below
+ONE_PAGE_ROWS = 30  # tables up to this long print on one page with their chart
+LONG_LABEL = 12  # category labels wider than this make bar charts horizontal
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _THIN = Side(style="thin", color="9BA7B4")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -258,34 +261,53 @@ def _write_table(sheet: Any, table: ReportTable) -> None:
         )
     chart = build_chart(sheet, table, formats)
     if chart is not None:
-        sheet.add_chart(chart, f"{get_column_letter(width + 2)}{HEADER_ROW}")
-    _fit_page(sheet)
+        table_width = sum(
+            sheet.column_dimensions[get_column_letter(i)].width for i in range(1, width + 1)
+        )
+        if table_width > BESIDE_MAX_WIDTH:  # a wide table: the chart goes below it
+            sheet.add_chart(chart, f"A{FIRST_DATA_ROW + len(table.rows) + 2}")
+        else:
+            sheet.add_chart(chart, f"{get_column_letter(width + 2)}{HEADER_ROW}")
+    _fit_page(sheet, len(table.rows))
 
 
-def _fit_page(sheet: Any) -> None:
-    """Print each sheet landscape on A4, one page wide (table and chart side by side)."""
+def _fit_page(sheet: Any, rows: int = 0) -> None:
+    """Print each sheet landscape on A4, one page wide; a short table and its chart on one
+    page, a long one over as many pages as it needs."""
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
+    sheet.page_setup.fitToHeight = 1 if rows <= ONE_PAGE_ROWS else 0
+
+
+TOTAL_HEADERS = frozenset({"合计", "总计", "小计", "总数"})
+# Headers of measures on another scale than counts: rates, shares, ratios, coefficients, days.
+SECONDARY_WORDS = (*SHARE_WORDS, "%", "％", "系数", "/", "天数")
+
+
+def is_secondary_column(header: str) -> bool:
+    return any(word in header for word in SECONDARY_WORDS)
 
 
 def chart_columns(table: ReportTable) -> tuple[list[int], list[int]]:
     """1-based column indexes charted: (primary axis, secondary axis).
 
-    Numeric columns after the first (the category labels). When counts and rates are mixed the
-    counts go on the primary axis and the rates on the secondary one."""
-    numeric, counts = [], []
+    The numeric columns after the first (the category labels), without a total column beside
+    its parts. Counts (and averages or expectations of counts) go on the primary axis; rates,
+    ratios, coefficients and durations on the secondary one, unless nothing else is charted."""
+    numeric = []
     for index in range(1, len(table.columns)):
         values = [row[index] for row in table.rows if row[index] is not None]
         if values and all(_is_number(v) for v in values):
             numeric.append(index + 1)
-            if all(_is_count(v) for v in values):
-                counts.append(index + 1)
-    if counts and len(counts) < len(numeric):
-        return counts, [c for c in numeric if c not in counts]
-    return numeric, []
+    parts = [c for c in numeric if table.columns[c - 1].strip() not in TOTAL_HEADERS]
+    if len(parts) >= 2:
+        numeric = parts
+    primary = [c for c in numeric if not is_secondary_column(table.columns[c - 1])]
+    if not primary:
+        return numeric, []
+    return primary, [c for c in numeric if c not in primary]
 
 
 def build_chart(sheet: Any, table: ReportTable, formats: Sequence[str | None]) -> Any | None:
@@ -295,6 +317,10 @@ def build_chart(sheet: Any, table: ReportTable, formats: Sequence[str | None]) -
     primary, secondary = chart_columns(table)
     if not primary:
         return None
+    widest_label = max(display_width(str(row[0] or "")) for row in table.rows)
+    horizontal = (
+        table.chart in ("bar", "stacked_bar") and not secondary and widest_label > LONG_LABEL
+    )
     last_row = HEADER_ROW + len(table.rows)
     categories = Reference(sheet, min_col=1, min_row=FIRST_DATA_ROW, max_row=last_row)
 
@@ -326,13 +352,20 @@ def build_chart(sheet: Any, table: ReportTable, formats: Sequence[str | None]) -
     else:
         if table.chart == "line":
             chart = LineChart()
+            add_series(chart, primary)
+            for series in chart.series:
+                series.smooth = False
         else:
             chart = BarChart()
-            chart.type = "col"
+            chart.type = "bar" if horizontal else "col"
             if table.chart == "stacked_bar":
                 chart.grouping = "stacked"
                 chart.overlap = 100
-        add_series(chart, primary)
+            add_series(chart, primary)
+        if horizontal:
+            # the first row on top, as in the table, and the value axis still at the bottom
+            chart.x_axis.scaling.orientation = "maxMin"
+            chart.y_axis.crosses = "max"
         chart.y_axis.title = table.columns[primary[0] - 1] if len(primary) == 1 else "数量"
         # openpyxl 3.1 writes <c:delete val="1"/> unless told otherwise: axes would be hidden.
         chart.x_axis.delete = False
@@ -340,6 +373,8 @@ def build_chart(sheet: Any, table: ReportTable, formats: Sequence[str | None]) -
         if secondary:
             rates = LineChart()
             add_series(rates, secondary)
+            for series in rates.series:
+                series.smooth = False
             rates.y_axis.axId = 200
             rates.y_axis.crosses = "max"
             rates.y_axis.delete = False
@@ -351,8 +386,12 @@ def build_chart(sheet: Any, table: ReportTable, formats: Sequence[str | None]) -
     chart.title = table.title
     chart.legend.position = "b"
     categories_count = len(table.rows)
-    chart.width = min(max(16.0, 1.1 * categories_count + 6), 32.0)  # cm
-    chart.height = 9.0
+    if horizontal:
+        chart.width = 24.0  # cm
+        chart.height = min(max(9.0, 0.75 * categories_count + 5), 45.0)
+    else:
+        chart.width = min(max(16.0, 1.1 * categories_count + 6), 32.0)
+        chart.height = 9.0
     return chart
 
 

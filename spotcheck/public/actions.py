@@ -36,6 +36,13 @@ from spotcheck.results.models import Result, ResultVersion
 SCHEMA = "spotcheck.published-result/1"
 
 
+class Missing:
+    """Not given (None means something else)."""
+
+
+MISSING = Missing()
+
+
 class PublicationError(ValueError):
     """A result that cannot be published or withdrawn; the message is Chinese."""
 
@@ -248,16 +255,21 @@ def withdraw_published(*, published: PublishedResult, reason: str, actor: Actor)
     return published
 
 
-def publication_problems(published: PublishedResult) -> list[str]:
+def publication_problems(
+    published: PublishedResult, *, approved: dict[str, Any] | None | Missing = MISSING
+) -> list[str]:
     """What disagrees between a published record and what is stored: its snapshot's hash, and
-    the snapshot against the approved version it was made from. Empty when all agree."""
+    the snapshot against the approved version it was made from (`approved`: that version's
+    snapshot when the caller fetched it in bulk, None when there is none). Empty when all agree."""
     problems = []
     if snapshot_sha256(published.snapshot) != published.snapshot_sha256:
         problems.append("公示内容与其SHA-256不一致（公示记录被改动）")
-    version = published.result.versions.filter(number=published.result_version).first()
-    if version is None:
+    if isinstance(approved, Missing):
+        version = published.result.versions.filter(number=published.result_version).first()
+        approved = version.snapshot if version is not None else None
+    if approved is None:
         return [*problems, f"找不到公示所依据的第{published.result_version}版审核结果"]
-    stored = version.snapshot
+    stored = approved
     snapshot = published.snapshot
     if snapshot.get("inspected_on") != stored.get("inspected_on"):
         problems.append("检查日期与审核通过的结果不一致")

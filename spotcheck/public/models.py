@@ -87,6 +87,17 @@ class PublishedResult(models.Model):
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
 
+    @property
+    def result_text(self) -> str:
+        """The result in one cell of a list: one category when every merged item has it (a
+        visit that found the entity moved out says so once, not once per item), else each
+        item's category after its number."""
+        items = self.snapshot.get("items", [])
+        labels = [i["category_label"] for i in items]
+        if len(set(labels)) <= 1:
+            return labels[0] if labels else ""
+        return "；".join(f"事项{i['number']}：{i['category_label']}" for i in items)
+
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValueError("公示的检查结果不能删除；须撤回（说明理由）")
 

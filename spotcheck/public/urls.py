@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from spotcheck.public import views
+from spotcheck.public import data_views, views
 from spotcheck.public.feeds import BulletinFeed
 
 app_name = "public"
@@ -14,6 +14,7 @@ urlpatterns = [
     path("draws/<int:draw_id>/", views.bulletin, name="bulletin"),
     path("draws/<int:draw_id>/draw.json", views.draw_json, name="draw_json"),
     path("draws/<int:draw_id>/population.txt", views.population_text, name="population"),
+    path("draws/<int:draw_id>/kit.zip", data_views.verification_kit, name="kit"),
     path("matchings/", views.matching_list, name="matchings"),
     path("matchings/<int:matching_id>/", views.matching_detail, name="matching"),
     path("matchings/<int:matching_id>/teams.json", views.matching_json, name="matching_json"),
@@ -24,5 +25,8 @@ urlpatterns = [
     path("entities/<str:entity_key>/", views.entity, name="entity"),
     path("statistics/", views.statistics, name="statistics"),
     path("verify/", views.verify_help, name="verify"),
+    path("data/", data_views.data_index, name="data"),
+    path("data/schema/", data_views.data_schema, name="data_schema"),
+    path("data/<int:year>/<str:filename>", data_views.data_download, name="data_file"),
     path("verify_draw.py", views.verifier, name="verifier"),
 ]

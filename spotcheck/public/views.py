@@ -9,7 +9,6 @@ allocation, options) is public, so the seed cannot be chosen after seeing the po
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 from urllib.parse import urlencode
@@ -18,7 +17,6 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from spotcheck import kit
@@ -27,16 +25,17 @@ from spotcheck.draws.markdown import render_markdown
 from spotcheck.draws.models import Draw
 from spotcheck.draws.views import selection_context
 from spotcheck.errors import conflict
-from spotcheck.inspections.exports import draw_document_with_teams_bytes, round_matching
 from spotcheck.inspections.integrity import matching_problems
 from spotcheck.inspections.models import TeamMatching
 from spotcheck.inspections.selectors import kit_matchings_for_user
 from spotcheck.inspections.views import EXCLUDED_LABELS
 from spotcheck.lib.codes import normalise_code
-from spotcheck.lib.publication import deadline_state
+from spotcheck.lib.publication import deadline_state, displayed_snapshot
 from spotcheck.paging import page_number
+from spotcheck.public import documents
 from spotcheck.public.actions import publication_problems
 from spotcheck.public.cache import cached_page
+from spotcheck.public.documents import DocumentWithheld
 from spotcheck.public.models import PublishedItem, PublishedResult
 from spotcheck.public.selectors import (
     latest_bulletins,
@@ -100,46 +99,37 @@ def bulletin(request: HttpRequest, draw_id: int) -> HttpResponse:
     return render(request, "public/bulletin.html", context)
 
 
-def _integrity_refusal(request: HttpRequest, draw: Draw, problems: list[str]) -> HttpResponse:
+def _withheld(request: HttpRequest, withheld: DocumentWithheld) -> HttpResponse:
     return conflict(
         request,
-        title="存储的记录与可核验的文档不一致，暂停提供下载",
-        problems=problems,
-        advice="公告页面同样暂停显示抽中名单。请告知发布机关：由系统管理员运行 spotcheck audit verify 查明哪条记录被改动。",
-        links=[(reverse("public:bulletin", args=[draw.pk]), "本次抽取的公告")],
+        title=withheld.title,
+        problems=withheld.problems,
+        advice=withheld.advice,
+        links=withheld.links,
     )
 
 
 @cached_page
 def draw_json(request: HttpRequest, draw_id: int) -> HttpResponse:
-    """The one draw.json of a draw: its verifiable document and, once the round's teams are
-    matched, the round's public matching record under `teams` (the verifier checks both)."""
+    """The one draw.json of a draw (spotcheck.public.documents; the API serves the same)."""
     draw = get_object_or_404(published_draws(), pk=draw_id)
-    if draw.status != Draw.Status.EXECUTED:
-        raise Http404("抽取尚未执行，还没有抽取文档")
-    match = round_matching(draw)
-    problems = integrity.stored_rows_problems(draw) + (matching_problems(match) if match else [])
-    if problems:
-        return _integrity_refusal(request, draw, problems)
-    try:
-        data = draw_document_with_teams_bytes(draw)
-    except ValueError as exc:  # attach_teams refuses teams that would not verify for this draw
-        links = [(reverse("public:bulletin", args=[draw.pk]), "本次抽取的公告")]
-        if match is not None:
-            links.append(
-                (reverse("public:matching_json", args=[match.pk]), "检查组匹配文档 teams.json")
-            )
-            links.append((reverse("public:matching", args=[match.pk]), "检查组匹配页面"))
-        return conflict(
-            request,
-            title="检查组不能附在这份抽取文档中",
-            problems=[str(exc)],
-            advice="检查组请用检查组匹配文档（teams.json）核验：python verify_draw.py teams.json。",
-            links=links,
-        )
+    data = draw_document_or_refusal(request, draw)
+    if isinstance(data, HttpResponse):
+        return data
     response = HttpResponse(data, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="draw-{draw.pk}.json"'
     return response
+
+
+def draw_document_or_refusal(request: HttpRequest, draw: Draw) -> bytes | HttpResponse:
+    """draw.json's bytes (also put in the verification kit), or the page that says why they
+    are withheld: stored rows or teams that disagree with what can be verified."""
+    try:
+        return documents.draw_json(draw)
+    except documents.NotExecuted as exc:
+        raise Http404(str(exc)) from exc
+    except DocumentWithheld as withheld:
+        return _withheld(request, withheld)
 
 
 @cached_page
@@ -210,21 +200,12 @@ def matching_detail(request: HttpRequest, matching_id: int) -> HttpResponse:
 
 @cached_page
 def matching_json(request: HttpRequest, matching_id: int) -> HttpResponse:
-    match = _matching(matching_id)
-    problems = matching_problems(match)
-    if problems:
-        return conflict(
-            request,
-            title="存储的记录与可核验的文档不一致，暂停提供下载",
-            problems=problems,
-            advice="请立即告知系统管理员：由管理员运行 spotcheck audit verify 查明哪条记录被改动。",
-            links=[(reverse("public:bulletins"), "抽查公告")],
-        )
-    response = HttpResponse(
-        json.dumps(match.public_document(), ensure_ascii=False, indent=2),
-        content_type="application/json; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="teams-{match.pk}.json"'
+    try:
+        data = documents.teams_json(_matching(matching_id))
+    except DocumentWithheld as withheld:
+        return _withheld(request, withheld)
+    response = HttpResponse(data, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="teams-{matching_id}.json"'
     return response
 
 
@@ -316,7 +297,9 @@ def result_detail(request: HttpRequest, published_id: int) -> HttpResponse:
     problems = publication_problems(published)
     context = {
         "published": published,
-        "s": published.snapshot,
+        "s": displayed_snapshot(
+            published.snapshot, inspector_names=published.agency.publish_inspector_names
+        ),
         "integrity_problems": problems,
         "deadline": deadline_state(
             published.due_on, published.published_on, published.published_on

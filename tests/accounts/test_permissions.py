@@ -84,6 +84,10 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "public:verify": (None, "GET", None),
     "public:verifier": (None, "GET", None),
     "public:feed": (None, "GET", None),
+    "public:kit": (None, "GET", "draw"),
+    "public:data": (None, "GET", None),
+    "public:data_schema": (None, "GET", None),
+    "public:data_file": (None, "GET", None),
     "public:matchings": (None, "GET", None),
     "public:matching": (None, "GET", "matching"),
     "public:matching_json": (None, "GET", "matching"),
@@ -266,6 +270,8 @@ class World:
             args.append(1)
         if name == "stats:csv":
             args.append("fairness_inspectors")
+        if name == "public:data_file":
+            args += [2022, "results.csv"]
         return args
 
 

@@ -203,6 +203,7 @@ def test_native_charts_reference_the_cells():
     assert '<grouping val="stacked"/>' in stacked and '<overlap val="100"/>' in stacked
     line = charts[MONTHLY.title]
     assert "<lineChart>" in line and "<barChart>" not in line
+    assert '<smooth val="0"/>' in line and '<smooth val="1"/>' not in line
     assert "<numRef><f>'逐月检查数'!$A$4:$A$15</f></numRef>" in line  # months are numbers
     pie = charts[SHARE.title]
     assert "<pieChart>" in pie and '<showPercent val="1"/>' in pie
@@ -220,6 +221,56 @@ def test_chart_columns_keep_counts_and_rates_apart():
     assert chart_columns(PROGRESS) == ([2, 3, 4], [])
     mixed_text = Table("t", "t", ["单位", "负责人", "次数"], [["甲", "张三", 4]], "bar")
     assert chart_columns(mixed_text) == ([3], [])
+    # expected counts are counts: same axis as the actual ones
+    loads = Table(
+        "t", "t", ["执法人员", "实际次数", "期望次数", "差值"], [["甲", 4, 3.5, 0.5]], "bar"
+    )
+    assert chart_columns(loads) == ([2, 3, 4], [])
+    measures = Table(
+        "t", "t", ["措施", "办理中", "已办结", "平均办结天数"], [["甲", 1, 2, 3.5]], "bar"
+    )
+    assert chart_columns(measures) == ([2, 3], [4])
+    spread = Table(
+        "t", "t", ["单位", "人数", "最多/平均", "基尼系数"], [["甲", 4, 1.5, 0.2]], "bar"
+    )
+    assert chart_columns(spread) == ([2], [3, 4])
+    only_rates = Table("t", "t", ["等级", "问题率（%）"], [["低", 12.5]], "bar")
+    assert chart_columns(only_rates) == ([2], [])
+
+
+def test_a_total_is_not_stacked_on_its_parts():
+    kinds = Table(
+        "k",
+        "结果",
+        ["事项", "未发现问题", "发现问题", "合计"],
+        [["甲", 3, 1, 4], ["乙", 2, 2, 4]],
+        "stacked_bar",
+    )
+    assert chart_columns(kinds) == ([2, 3], [])
+    workbook = openpyxl.load_workbook(io.BytesIO(build([kinds])))
+    assert [c.value for c in workbook["结果"][HEADER_ROW]][
+        :4
+    ] == kinds.columns  # still in the table
+    chart = charts_of(build([kinds]))["结果"]
+    assert "$D$4" not in chart
+    only_total = Table("k", "总数", ["事项", "合计"], [["甲", 4]], "bar")
+    assert chart_columns(only_total) == ([2], [])
+
+
+def test_long_labels_make_horizontal_bars():
+    long = Table(
+        "l",
+        "按事项",
+        ["抽查事项", "计划", "已检查"],
+        [
+            ["事项1 对宾馆、旅店取得许可证及治安安全情况的检查", 3, 2],
+            ["事项2 对保安服务公司的检查", 1, 1],
+        ],
+        "bar",
+    )
+    chart = charts_of(build([long]))["按事项"]
+    assert '<barDir val="bar"/>' in chart and '<orientation val="maxMin"/>' in chart
+    assert '<barDir val="col"/>' in charts_of(build([PROGRESS]))[PROGRESS.title]
 
 
 def test_text_is_not_a_formula():

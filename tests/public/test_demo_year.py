@@ -67,6 +67,7 @@ def check_the_year_was_played_through_the_real_actions(played):
     assert AuditEntry.objects.filter(action="result.close_measure").count() >= 3
     assert live_results().count() == Result.objects.count()
     assert verify_chain().ok
+    call_command("audit", "verify", stdout=StringIO())  # every draw, matching and publication
     # A year is played once.
     with pytest.raises(CommandError, match="已经演示过"):
         call_command("demo_year", seed=6, no_progress=True, stdout=StringIO())
@@ -102,3 +103,11 @@ def check_the_public_site_shows_all_twelve_items_and_every_draw_verifies(client,
             [sys.executable, str(VERIFIER), str(path)], capture_output=True, text=True, check=False
         )
         assert checked.returncode == 0 and "VERIFIED" in checked.stdout, checked.stdout
+        # The API serves the very same document (one builder), teams included.
+        api = client.get(f"/api/v1/draws/{draw.pk}/draw.json")
+        assert api.status_code == 200 and api.content == response.content
+    for match in TeamMatching.objects.all():
+        public = client.get(reverse("public:matching_json", args=[match.pk]))
+        api = client.get(f"/api/v1/matchings/{match.pk}/teams.json")
+        assert public.status_code == api.status_code == 200
+        assert api.content == public.content

@@ -9,6 +9,7 @@ import pytest
 from spotcheck.audit.models import AuditEntry
 from spotcheck.inspections.actions import match_recheck_team, recheck_seed
 from spotcheck.inspections.actions.common import InspectionError
+from spotcheck.inspections.integrity import matching_problems
 from spotcheck.inspections.models import Visit
 from spotcheck.registry.models import Inspector, Recusal
 from spotcheck.results import actions
@@ -80,6 +81,8 @@ def test_correction_creates_a_matched_recheck_by_the_rules(scene, officers, sett
     match = visit.members.first().matching
     assert match.seed == recheck_seed("1" * 20, "V1/复查1")
     assert match.seed_source["original_visit"] == "V1"
+    # Its record checks against the stored rows (the re-check visit is found without a round).
+    assert matching_problems(match, use_cache=False) == []
     entry = AuditEntry.objects.get(action="inspections.create_recheck_visit")
     assert entry.details["matched"] is True
     assert AuditEntry.objects.filter(action="inspections.match_recheck_team").count() == 1

@@ -1,0 +1,21 @@
+from spotcheck.public.models import PublishedResult
+
+
+def _published(*items: tuple[int, str]) -> PublishedResult:
+    return PublishedResult(
+        snapshot={"items": [{"number": n, "category_label": label} for n, label in items]}
+    )
+
+
+def test_one_category_shared_by_merged_items_is_said_once():
+    assert _published((8, "迁出"), (9, "迁出"), (10, "迁出"), (11, "迁出")).result_text == "迁出"
+    assert _published((1, "未发现问题")).result_text == "未发现问题"
+
+
+def test_different_categories_name_their_items():
+    text = _published((8, "未发现问题"), (11, "发现问题已责令改正")).result_text
+    assert text == "事项8：未发现问题；事项11：发现问题已责令改正"
+
+
+def test_no_items_gives_an_empty_cell():
+    assert _published().result_text == ""

@@ -1,0 +1,226 @@
+"""Open data per year (plans, draws, results as CSV and JSON): exactly what the public pages
+show, never what they hide; the index with SHA-256 and row counts; the cache; the documented
+schema; the per-draw verification kit, unzipped and verified."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from spotcheck import kit
+from spotcheck.draws.actions import active_selections
+from spotcheck.draws.models import Draw
+from spotcheck.inspections.actions import build_visits, match_teams_for_round
+from spotcheck.inspections.models import Visit
+from spotcheck.lib import opendata as spec
+from spotcheck.public import actions
+from spotcheck.public.cache import clear_public_pages
+from spotcheck.public.models import PublishedItem, PublishedResult
+from spotcheck.registry.models import Entity
+from tests.public.helpers import approve_visit
+
+pytestmark = pytest.mark.django_db
+
+YEAR = 2022
+SECRETS = ("内部备注", "登记不全", "13812345678", "张经理", "13900001111", "张三丰")
+
+
+@pytest.fixture
+def visits(unit, published_plan, executed_draws, coordinator) -> list[Visit]:
+    build_visits(plan=published_plan, round=1, actor=coordinator)
+    match_teams_for_round(plan=published_plan, round=1, actor=coordinator)
+    visits = list(
+        Visit.objects.filter(plan=published_plan, responsible_unit=unit, members__isnull=False)
+        .distinct()
+        .order_by("pk")[:3]
+    )
+    # The first one is a sole trader named after its operator.
+    Entity.objects.filter(pk=visits[0].entity_id).update(
+        credit_code="92370323MA3C1234X5", legal_representative="张三丰"
+    )
+    visits[0].entity_name = "沂源县张三丰烧烤店"
+    visits[0].save(update_fields=["entity_name"])
+    return visits
+
+
+@pytest.fixture
+def published(visits, unit_leader) -> list[PublishedResult]:
+    results = [approve_visit(v, unit_leader, problem=(i == 0)) for i, v in enumerate(visits)]
+    actions.publish_results(results=results, actor=unit_leader)
+    return list(PublishedResult.objects.order_by("pk"))
+
+
+def download(client, name: str) -> bytes:
+    response = client.get(reverse("public:data_file", args=[YEAR, name]))
+    assert response.status_code == 200, response.content[:500]
+    return response.content
+
+
+def read_csv(data: bytes) -> list[dict[str, str]]:
+    assert data.startswith("\ufeff".encode())  # Excel reads it as UTF-8
+    assert b"\r\n" in data
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def test_results_are_what_the_result_pages_show(client, published, visits):
+    data = download(client, "results.csv")
+    rows = read_csv(data)
+    header = data.decode("utf-8-sig").split("\r\n", 1)[0].split(",")
+    assert header == [f.name for f in spec.RESULTS.csv_fields]
+    assert len(rows) == PublishedItem.objects.count()  # one row per item of each record
+    text = data.decode("utf-8-sig") + download(client, "results.json").decode()
+    for secret in SECRETS:
+        assert secret not in text
+    for member in visits[0].current_members():  # the agency does not publish names
+        assert member.inspector.name not in text
+    sole = PublishedResult.objects.get(result__visit=visits[0])
+    assert sole.entity_name == "沂源县张**烧烤店"
+    mine = [r for r in rows if r["record_id"] == str(sole.pk)]
+    assert mine and {r["entity_name"] for r in mine} == {"沂源县张**烧烤店"}
+    assert mine[0]["credit_code"] == "92370323MA3C1234X5"
+    assert mine[0]["follow_up"] == "open" and mine[0]["withheld"] == "false"
+    snapshot_items = sole.snapshot["items"]
+    assert [r["category_label"] for r in mine] == [i["category_label"] for i in snapshot_items]
+    document = json.loads(download(client, "results.json"))
+    assert document["schema"] == spec.SCHEMA and document["count"] == len(published)
+    record = next(r for r in document["rows"] if r["record_id"] == sole.pk)
+    assert record["inspected_on"] == sole.snapshot["inspected_on"]
+    assert [i["item_id"] for i in record["items"]] == [i["plan_item"] for i in snapshot_items]
+    assert record["inspectors"] == [] and record["corrected"] is False
+
+
+def test_inspector_names_follow_the_agency_setting(client, visits, unit_leader, agency):
+    agency.publish_inspector_names = True
+    agency.save()
+    result = approve_visit(visits[1], unit_leader)
+    actions.publish_results(results=[result], actor=unit_leader)
+    names = [p for p in PublishedResult.objects.get().snapshot["inspectors"]]
+    assert names
+    row = read_csv(download(client, "results.csv"))[0]
+    assert row["inspectors"] == ";".join(names)
+    agency.publish_inspector_names = False  # later switched off: no longer shown anywhere
+    agency.save()
+    clear_public_pages()
+    assert read_csv(download(client, "results.csv"))[0]["inspectors"] == ""
+    page = client.get(reverse("public:result", args=[PublishedResult.objects.get().pk]))
+    assert names[0] not in page.content.decode()
+
+
+def test_withdrawn_and_tampered_records_are_marked_not_dropped(client, published, coordinator):
+    withdrawn, tampered = published[0], published[1]
+    actions.withdraw_published(published=withdrawn, reason="检查对象名称有误", actor=coordinator)
+    changed = dict(tampered.snapshot, inspected_on="2022-01-01")
+    PublishedResult.objects.filter(pk=tampered.pk).update(snapshot=changed)
+    clear_public_pages()
+    rows = json.loads(download(client, "results.json"))["rows"]
+    by_id = {r["record_id"]: r for r in rows}
+    assert (
+        by_id[withdrawn.pk]["withdrawn_at"]
+        and by_id[withdrawn.pk]["withdraw_reason"] == "检查对象名称有误"
+    )
+    assert by_id[withdrawn.pk]["items"]
+    assert by_id[tampered.pk]["withheld"] is True
+    assert by_id[tampered.pk]["items"] == [] and by_id[tampered.pk]["inspected_on"] is None
+    assert "2022-01-01" not in json.dumps(rows)
+
+
+def test_draws_carry_the_bulletin_fields_and_the_selection(client, published, executed_draws):
+    rows = json.loads(download(client, "draws.json"))["rows"]
+    draws = Draw.objects.public().filter(item__plan__year=YEAR)
+    assert {r["draw_id"] for r in rows} == set(draws.values_list("pk", flat=True))
+    draw = draws.filter(status=Draw.Status.EXECUTED).first()
+    row = next(r for r in rows if r["draw_id"] == draw.pk)
+    assert row["population_hash"] == draw.population_hash and row["seed"] == draw.seed
+    assert row["selected"] == [s.public_id for s in active_selections(draw)]
+    assert row["selected_count"] == len(row["selected"])
+    assert row["kit"] == reverse("public:kit", args=[draw.pk])
+    flat = read_csv(download(client, "draws.csv"))
+    assert next(r for r in flat if r["draw_id"] == str(draw.pk))["selected"] == ";".join(
+        row["selected"]
+    )
+    plans = read_csv(download(client, "plans.csv"))
+    assert {r["item_name"] for r in plans} >= {draw.item.name}
+
+
+def test_the_index_lists_each_file_with_its_hash_and_rows(client, published):
+    page = client.get(reverse("public:data")).content.decode()
+    for dataset in spec.DATASETS:
+        for fmt in spec.FORMATS:
+            data = download(client, f"{dataset}.{fmt}")
+            assert hashlib.sha256(data).hexdigest() in page
+            assert reverse("public:data_file", args=[YEAR, f"{dataset}.{fmt}"]) in page
+    results = read_csv(download(client, "results.csv"))
+    assert f'<td data-label="行数">{len(results)}</td>' in page
+    assert reverse("public:data_schema") in page
+    assert client.get(reverse("public:data_file", args=[YEAR, "secrets.csv"])).status_code == 404
+    assert client.get(reverse("public:data_file", args=[1999, "plans.csv"])).status_code == 404
+
+
+def test_files_are_cached_until_something_is_published(client, visits, unit_leader):
+    first = read_csv(download(client, "results.csv"))
+    assert first == []
+    again = client.get(reverse("public:data_file", args=[YEAR, "results.csv"]))
+    assert again["X-Spotcheck-Cache"] == "hit"
+    result = approve_visit(visits[1], unit_leader)
+    actions.publish_results(results=[result], actor=unit_leader)
+    assert len(read_csv(download(client, "results.csv"))) == PublishedItem.objects.count() > 0
+
+
+def test_the_schema_is_documented_field_by_field(client):
+    document = kit.document_text("open-data.md")
+    assert spec.schema_markdown() in document
+    for dataset in spec.DATASETS.values():
+        for field in (*dataset.fields, *dataset.item_fields):
+            assert f"| `{field.name}` |" in document
+    page = client.get(reverse("public:data_schema")).content.decode()
+    assert '<th scope="col">字段</th>' in page and "<code>snapshot_sha256</code>" in page
+
+
+def test_the_verification_kit_unzips_and_verifies(client, executed_draws, tmp_path):
+    draw = Draw.objects.public().filter(status=Draw.Status.EXECUTED).order_by("pk").first()
+    response = client.get(reverse("public:kit", args=[draw.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    again = client.get(reverse("public:kit", args=[draw.pk]))
+    assert again.content == response.content
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        folder = f"draw-{draw.pk}-kit"
+        assert sorted(archive.namelist()) == sorted(
+            f"{folder}/{n}" for n in ("verify_draw.py", "draw.json", "population.txt", "README.txt")
+        )
+        archive.extractall(tmp_path)
+    here = Path(tmp_path, folder)
+    assert (here / "verify_draw.py").read_bytes() == kit.verifier_bytes()
+    population = (here / "population.txt").read_bytes()
+    assert hashlib.sha256(population).hexdigest() == draw.population_hash
+    readme = (here / "README.txt").read_text(encoding="utf-8")
+    command = f"python3 verify_draw.py draw.json --population-hash {draw.population_hash}"
+    assert command in readme and "VERIFIED" in readme
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "verify_draw.py",
+            "draw.json",
+            "--population-hash",
+            draw.population_hash,
+        ],
+        cwd=here,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[-1] == "VERIFIED"
+    prepared = Draw.objects.public().exclude(status=Draw.Status.EXECUTED).first()
+    if prepared is not None:
+        assert client.get(reverse("public:kit", args=[prepared.pk])).status_code == 404
