@@ -22,6 +22,7 @@ Definitions (one place, used by every table):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Iterable
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import (
     Avg,
     Count,
@@ -348,7 +350,7 @@ def _progress_by_month(scope: Scope, today: date) -> Table:
     }
     months: dict[str, dict[str, int]] = {}
     for key, rows in series.items():
-        for row in rows.values("month").annotate(n=Count("pk", distinct=True)).order_by("month"):
+        for row in rows.values("month").annotate(n=Count("pk")).order_by("month"):
             label = f"{row['month']:%Y-%m}"
             months.setdefault(label, {})[key] = row["n"]
     return Table(
@@ -600,8 +602,63 @@ def _days(value: timedelta | float) -> float:
 # --- fairness -------------------------------------------------------------------------------
 
 
-def fairness_tables(scope: Scope) -> list[Table]:
-    visits = scope.visits()
+@dataclass(frozen=True)
+class MatchingSummary:
+    """What the fairness tables take from one matching record (its visits in scope)."""
+
+    expected: dict[str, float]
+    exclusions: dict[str, int]
+    over_cap: int
+
+
+def summarise_matching(document: dict[str, Any], keys: set[str] | None) -> MatchingSummary:
+    """Expected seats per inspector (each visit's seats shared among its eligible inspectors),
+    exclusion counts and over-cap replacements, over the visits `keys` (None: all)."""
+    pools_per_visit = []
+    exclusions: dict[str, int] = {}
+    for entry in document.get("visits", []):
+        if keys is not None and entry["visit_id"] not in keys:
+            continue
+        seats: dict[str, int] = {}
+        for seat in entry["seats"]:
+            seats[seat["pool"]] = seats.get(seat["pool"], 0) + 1
+        eligible = entry.get("eligible", {})
+        pools_per_visit.append({p: (n, eligible.get(p, [])) for p, n in seats.items()})
+        for reason, count in entry.get("excluded", {}).items():
+            exclusions[reason] = exclusions.get(reason, 0) + count
+    over_cap = sum(
+        1
+        for r in document.get("replacements", [])
+        if r.get("over_cap") and (keys is None or r["visit_id"] in keys)
+    )
+    return MatchingSummary(stats.expected_loads(pools_per_visit), exclusions, over_cap)
+
+
+def _matching_summaries(scope: Scope, visits: QuerySet[Visit]) -> list[MatchingSummary]:
+    if scope.item is None and scope.unit is None:
+        # Every visit of the plans' round and event matchings is in scope: summarise whole
+        # records. A record's eligibility lists never change after matching; replacements only
+        # append, so (matching, replacements made) identifies a summary and it is kept.
+        matchings = TeamMatching.objects.filter(plan__in=scope.plans()).exclude(
+            round__isnull=True, event__isnull=True
+        )
+        replaced = dict(
+            TeamMember.objects.filter(matching__in=matchings, replaced_at__isnull=False)
+            .values("matching_id")
+            .annotate(n=Count("pk"))
+            .values_list("matching_id", "n")
+        )
+        summaries = []
+        # the random salt of each record tells it apart from any other (a reused primary key)
+        for pk, salt in matchings.values_list("pk", "commitment_salt").order_by("pk"):
+            key = f"spotcheck.stats.matching:{pk}:{salt}:{replaced.get(pk, 0)}"
+            summary = cache.get(key)
+            if summary is None:
+                document = TeamMatching.objects.values_list("document", flat=True).get(pk=pk)
+                summary = summarise_matching(document, None)
+                cache.set(key, summary, timeout=None)
+            summaries.append(summary)
+        return summaries
     keys_by_matching: dict[int, set[str]] = {}
     for matching_id, key in (
         TeamMember.objects.filter(visit__in=visits)
@@ -609,28 +666,25 @@ def fairness_tables(scope: Scope) -> list[Table]:
         .distinct()
     ):
         keys_by_matching.setdefault(matching_id, set()).add(key)
-    pools_per_visit = []
-    exclusions: dict[str, int] = {}
-    over_cap = 0
-    for matching in TeamMatching.objects.filter(pk__in=keys_by_matching):
-        keys = keys_by_matching[matching.pk]
-        document = matching.document
-        for entry in document.get("visits", []):
-            if entry["visit_id"] not in keys:
-                continue
-            seats: dict[str, int] = {}
-            for seat in entry["seats"]:
-                seats[seat["pool"]] = seats.get(seat["pool"], 0) + 1
-            eligible = entry.get("eligible", {})
-            pools_per_visit.append({p: (n, eligible.get(p, [])) for p, n in seats.items()})
-            for reason, count in entry.get("excluded", {}).items():
-                exclusions[reason] = exclusions.get(reason, 0) + count
-        over_cap += sum(
-            1
-            for r in document.get("replacements", [])
-            if r.get("over_cap") and r["visit_id"] in keys
+    return [
+        summarise_matching(document, keys_by_matching[pk])
+        for pk, document in TeamMatching.objects.filter(pk__in=keys_by_matching).values_list(
+            "pk", "document"
         )
-    expected = stats.expected_loads(pools_per_visit)
+    ]
+
+
+def fairness_tables(scope: Scope) -> list[Table]:
+    visits = scope.visits()
+    summaries = _matching_summaries(scope, visits)
+    expected: dict[str, float] = {}
+    exclusions: dict[str, int] = {}
+    for summary in summaries:
+        for inspector, load in summary.expected.items():
+            expected[inspector] = expected.get(inspector, 0.0) + load
+        for reason, count in summary.exclusions.items():
+            exclusions[reason] = exclusions.get(reason, 0) + count
+    over_cap = sum(summary.over_cap for summary in summaries)
     seats = TeamMember.objects.filter(visit__in=visits, replaced_at__isnull=True)
     actual = {
         r["inspector__certificate_number"]: r["n"]
@@ -744,6 +798,19 @@ def draw_fairness_tables(scope: Scope) -> list[Table]:
     random event and count once. Draws of different populations with one seed remain somewhat
     dependent, so the p-value is approximate."""
     draws = Draw.objects.filter(item__in=scope.items(), status=Draw.Status.EXECUTED)
+    identity = draws.order_by("pk").values_list("pk", "population_hash", "seed", "executed_at")
+    # An executed draw is locked (population, allocation and selection never change), so the
+    # figures of a set of draws are kept once computed.
+    text = "\n".join("|".join(map(str, row)) for row in identity)
+    key = "spotcheck.stats.draws:" + hashlib.sha256(text.encode()).hexdigest()
+    tables: list[Table] | None = cache.get(key)
+    if tables is None:
+        tables = _draw_fairness(draws)
+        cache.set(key, tables, timeout=None)
+    return tables
+
+
+def _draw_fairness(draws: QuerySet[Draw]) -> list[Table]:
     expected: dict[str, float] = {}
     counted: list[int] = []
     seen: set[tuple[str, str, str]] = set()
@@ -851,7 +918,9 @@ def public_years() -> list[int]:
 
 
 def public_tables(*, threshold: int, year: int | None = None) -> list[Table]:
-    live = live_results()
+    # the planned checks, as on the dashboard: re-checks after 责令改正 are follow-up, counted
+    # with the measures, not as checks of their own
+    live = live_results().filter(result__visit__recheck_of__isnull=True)
     if year is not None:
         live = live.filter(plan__year=year)
     items = PublishedItem.objects.filter(published__in=live.values("pk")).exclude(category="")

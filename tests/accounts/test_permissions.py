@@ -186,6 +186,7 @@ API: dict[str, tuple[str | None, str | None]] = {
     "execute": ("draw.manage", "draw"),
     "list_matchings": (None, None),
     "get_matching": (None, "matching"),
+    "get_matching_json": (None, "matching"),
     "list_entities": ("registry.view", None),
     "get_entity": ("registry.view", "entity"),
     "list_inspectors": ("registry.view", None),
