@@ -14,13 +14,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# A local development run: debug pages and a fixed local key (settings refuse to start
+# A local development run: the demo (setup-demo, then the 2022 year played by demo-year; both
+# idempotent, ~10 s the first time), debug pages and a fixed local key (settings refuse to start
 # without SECRET_KEY otherwise). `make run DEBUG=0 SECRET_KEY=…` runs like production.
 run: export DEBUG ?= 1
 run: install
 	$(BIN)/spotcheck migrate --noinput
 	$(BIN)/spotcheck setup-demo
+	$(BIN)/spotcheck demo-year
 	@echo "spotcheck 正在 http://127.0.0.1:8000 提供服务（Ctrl-C 停止）"
+	@echo "  公示网站（无需登录）：http://127.0.0.1:8000/  抽查结果公示：http://127.0.0.1:8000/public/results/"
+	@echo "  工作人员登录：http://127.0.0.1:8000/accounts/login/（coordinator / spotcheck-demo）"
 	$(BIN)/spotcheck runserver 127.0.0.1:8000
 
 # Production-style serving: gunicorn (spotcheck/gunicorn_conf.py: workers from the CPU count)

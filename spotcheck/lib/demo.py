@@ -14,6 +14,7 @@ relative to `as_of`, never to today.
 from __future__ import annotations
 
 import dataclasses
+import os
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -608,7 +609,11 @@ def write_demo_files(county: DemoCounty, directory: Path) -> dict[str, Path]:
     paths: dict[str, Path] = {}
     for filename, (header, rows) in outputs.items():
         path = directory / filename
-        with path.open("wb") as stream:
+        # Written aside and renamed: a reader (another process setting up the same demo) never
+        # sees a half-written file.
+        partial = directory / f".{filename}.{os.getpid()}.partial"
+        with partial.open("wb") as stream:
             write_csv(stream, header, rows)
+        os.replace(partial, path)
         paths[filename] = path
     return paths

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Any, Protocol
@@ -91,10 +91,15 @@ def write_report(
     metadata: Sequence[tuple[str, Value]],
     tables: Sequence[ReportTable],
     note: str = "",
+    series: Mapping[str, Sequence[str]] | None = None,
 ) -> None:
-    """Write the workbook to `stream`. Every table is checked before anything is written."""
+    """Write the workbook to `stream`. Every table is checked before anything is written.
+
+    `series` names, by table key, the columns its chart draws (as the dashboard draws them);
+    a table not named there charts its numeric columns (see `chart_columns`)."""
+    series = series or {}
     for table in tables:
-        _check(table)
+        _check(table, series.get(table.key))
     workbook = openpyxl.Workbook()
     summary = workbook.active
     summary.title = SUMMARY_SHEET
@@ -104,7 +109,7 @@ def write_report(
     titles = sheet_titles([t.title for t in tables])
     for table, sheet_title in zip(tables, titles, strict=True):
         sheet = workbook.create_sheet(sheet_title)
-        _write_table(sheet, table)
+        _write_table(sheet, table, series.get(table.key))
     _write_summary(summary, title, metadata, tables, titles, note)
     workbook.save(stream)
 
@@ -112,8 +117,11 @@ def write_report(
 # --- checking ---------------------------------------------------------------------------------
 
 
-def _check(table: ReportTable) -> None:
+def _check(table: ReportTable, charted: Sequence[str] | None = None) -> None:
     name = f"表“{table.title}”"
+    unknown = [c for c in charted or () if c not in table.columns]
+    if unknown:
+        raise ReportError(f"{name}：图表的列“{'、'.join(unknown)}”不在表中")
     if table.chart not in CHARTS:
         raise ReportError(f"{name}：图表类型“{table.chart}”无效，可选 {'、'.join(CHARTS)}")
     if not table.columns:
@@ -226,7 +234,7 @@ def _shown(value: Value, number_format: str | None) -> str:
 # --- the sheets -------------------------------------------------------------------------------
 
 
-def _write_table(sheet: Any, table: ReportTable) -> None:
+def _write_table(sheet: Any, table: ReportTable, charted: Sequence[str] | None = None) -> None:
     width = len(table.columns)
     sheet.cell(TITLE_ROW, 1, _cell_value(table.title)).font = Font(bold=True, size=14)
     count = len(table.rows)
@@ -259,7 +267,7 @@ def _write_table(sheet: Any, table: ReportTable) -> None:
         sheet.auto_filter.ref = (
             f"A{HEADER_ROW}:{get_column_letter(width)}{HEADER_ROW + len(table.rows)}"
         )
-    chart = build_chart(sheet, table, formats)
+    chart = build_chart(sheet, table, formats, charted)
     if chart is not None:
         table_width = sum(
             sheet.column_dimensions[get_column_letter(i)].width for i in range(1, width + 1)
@@ -290,7 +298,9 @@ def is_secondary_column(header: str) -> bool:
     return any(word in header for word in SECONDARY_WORDS)
 
 
-def chart_columns(table: ReportTable) -> tuple[list[int], list[int]]:
+def chart_columns(
+    table: ReportTable, charted: Sequence[str] | None = None
+) -> tuple[list[int], list[int]]:
     """1-based column indexes charted: (primary axis, secondary axis).
 
     The numeric columns after the first (the category labels), without a total column beside
@@ -298,6 +308,8 @@ def chart_columns(table: ReportTable) -> tuple[list[int], list[int]]:
     ratios, coefficients and durations on the secondary one, unless nothing else is charted."""
     numeric = []
     for index in range(1, len(table.columns)):
+        if charted is not None and table.columns[index] not in charted:
+            continue
         values = [row[index] for row in table.rows if row[index] is not None]
         if values and all(_is_number(v) for v in values):
             numeric.append(index + 1)
@@ -310,11 +322,16 @@ def chart_columns(table: ReportTable) -> tuple[list[int], list[int]]:
     return primary, [c for c in numeric if c not in primary]
 
 
-def build_chart(sheet: Any, table: ReportTable, formats: Sequence[str | None]) -> Any | None:
+def build_chart(
+    sheet: Any,
+    table: ReportTable,
+    formats: Sequence[str | None],
+    charted: Sequence[str] | None = None,
+) -> Any | None:
     """The native chart of a table's sheet, or None ("none", no rows, nothing numeric)."""
     if table.chart == "none" or not table.rows:
         return None
-    primary, secondary = chart_columns(table)
+    primary, secondary = chart_columns(table, charted)
     if not primary:
         return None
     widest_label = max(display_width(str(row[0] or "")) for row in table.rows)

@@ -1,4 +1,6 @@
-"""The public Atom feed of draw bulletins, carrying the audit chain head.
+"""The public Atom feeds, carrying the audit chain head: every announcement (/public/feed.xml:
+plans and their revisions, draw steps, result publications and withdrawals) and the draw
+bulletins alone (/public/draws/feed.xml, the older address, kept).
 
 Feed readers keep old copies, so every fetch also archives the head (sequence and hash) that
 `spotcheck audit verify --head SEQ:HASH` checks the audit trail against later.
@@ -12,6 +14,7 @@ from django.utils.feedgenerator import Atom1Feed
 
 from spotcheck.audit.models import current_head
 from spotcheck.draws.models import Draw
+from spotcheck.public.announcements import Announcement, latest_announcements
 from spotcheck.public.selectors import latest_bulletins
 
 AUDIT_NAMESPACE = "urn:spotcheck:audit"
@@ -67,3 +70,48 @@ class BulletinFeed(Feed):
 
     def item_updateddate(self, draw: Draw) -> Any:
         return draw.executed_at or draw.prepared_at
+
+
+class AnnouncementFeed(Feed):
+    feed_type = AuditHeadAtomFeed
+    title = "双随机、一公开：公告"
+    description = "抽查计划及其调整、抽查任务公告（名录公布、抽取完成）、检查结果公示与撤回。"
+
+    def link(self) -> str:
+        return reverse("home")
+
+    def feed_url(self) -> str:
+        return reverse("public:announcements")
+
+    def subtitle(self) -> str:
+        head = current_head()
+        return f"{self.description} 审计日志链头：第{head.seq}条 {head.hash}"
+
+    def feed_extra_kwargs(self, obj: Any) -> dict[str, Any]:
+        return {"audit_head": current_head()}
+
+    def items(self) -> list[Announcement]:
+        return latest_announcements(50)
+
+    def item_title(self, entry: Announcement) -> str:
+        return f"【{entry.label}】{entry.title}"
+
+    def item_description(self, entry: Announcement) -> str:
+        return entry.summary
+
+    def item_link(self, entry: Announcement) -> str:
+        return entry.link
+
+    def item_guid(self, entry: Announcement) -> str:
+        return f"urn:spotcheck:announcement:{entry.key}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, entry: Announcement) -> Any:
+        return entry.when
+
+    def item_updateddate(self, entry: Announcement) -> Any:
+        return entry.when
+
+    def item_categories(self, entry: Announcement) -> list[str]:
+        return [entry.label]

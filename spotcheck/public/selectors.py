@@ -49,13 +49,17 @@ def latest_bulletins(limit: int = 10) -> list[Draw]:
 # --- published results ----------------------------------------------------------------------
 
 
+def published_versions() -> QuerySet[PublishedResult]:
+    """Every published result record of published plans, the earlier versions that a
+    correction superseded included (the result page lists them; nothing disappears silently)."""
+    return PublishedResult.objects.filter(plan_is_public("plan")).select_related("agency", "plan")
+
+
 def published_results() -> QuerySet[PublishedResult]:
     """Published result records of published plans, current ones (a record published again
     after an amendment supersedes the earlier one), withdrawn ones included: their pages say
     they were withdrawn and when."""
-    return PublishedResult.objects.filter(
-        plan_is_public("plan"), superseded_at__isnull=True
-    ).select_related("agency", "plan")
+    return published_versions().filter(superseded_at__isnull=True)
 
 
 def live_results() -> QuerySet[PublishedResult]:

@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from spotcheck.public import data_views, views
-from spotcheck.public.feeds import BulletinFeed
+from spotcheck.public import announcement_views, data_views, views
+from spotcheck.public.feeds import AnnouncementFeed, BulletinFeed
 
 app_name = "public"
 urlpatterns = [
+    path("feed.xml", AnnouncementFeed(), name="announcements"),
     path("items/", views.item_list, name="items"),
     path("plans/", views.plan_list, name="plans"),
     path("draws/", views.bulletin_list, name="bulletins"),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("matchings/<int:matching_id>/teams.json", views.matching_json, name="matching_json"),
     path("results/", views.result_index, name="results"),
     path("results/search/", views.search, name="search"),
+    path("results/batches/<int:publication_id>/", announcement_views.batch, name="batch"),
     path("results/tasks/<int:item_id>/", views.task_results, name="task_results"),
     path("results/<int:published_id>/", views.result_detail, name="result"),
     path("entities/<str:entity_key>/", views.entity, name="entity"),

@@ -10,6 +10,7 @@ allocation, options) is public, so the seed cannot be chosen after seeing the po
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import Any
 from urllib.parse import urlencode
 
@@ -34,6 +35,7 @@ from spotcheck.lib.publication import deadline_state, displayed_snapshot
 from spotcheck.paging import page_number
 from spotcheck.public import documents
 from spotcheck.public.actions import publication_problems
+from spotcheck.public.announcements import latest_announcements
 from spotcheck.public.cache import cached_page
 from spotcheck.public.documents import DocumentWithheld
 from spotcheck.public.models import PublishedItem, PublishedResult
@@ -45,6 +47,7 @@ from spotcheck.public.selectors import (
     published_matchings,
     published_plans,
     published_results,
+    published_versions,
 )
 from spotcheck.registry.search import code_prefix
 from spotcheck.stats.charts import chart_entries
@@ -55,6 +58,7 @@ from spotcheck.stats.selectors import public_tables, public_years
 def home(request: HttpRequest) -> HttpResponse:
     """The latest announcements: draw bulletins, published results, plans."""
     context = {
+        "announcements": latest_announcements(10),
         "plans": published_plans()[:10],
         "bulletins": latest_bulletins(10),
         "records": published_results().order_by("-published_on", "-pk")[:10],
@@ -293,19 +297,32 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @cached_page
 def result_detail(request: HttpRequest, published_id: int) -> HttpResponse:
-    published = get_object_or_404(published_results(), pk=published_id)
-    problems = publication_problems(published)
+    """A published record; when a correction was republished, every version stays reachable:
+    the current page lists the earlier ones, an earlier one says it was corrected and when."""
+    published = get_object_or_404(published_versions(), pk=published_id)
+    versions = list(published_versions().filter(result_id=published.result_id).order_by("-pk"))
+    # A version was corrected on the publication date of the version that superseded it.
+    corrected_on = {old.pk: new.published_on for new, old in pairwise(versions)}
     context = {
+        **_shown_record(published, corrected_on),
+        "current": versions[0],
+        "versions": [_shown_record(v, corrected_on) for v in versions if v.pk != published.pk],
+    }
+    return render(request, "public/result_detail.html", context)
+
+
+def _shown_record(published: PublishedResult, corrected_on: dict[int, Any]) -> dict[str, Any]:
+    return {
         "published": published,
+        "corrected_on": corrected_on.get(published.pk),
         "s": displayed_snapshot(
             published.snapshot, inspector_names=published.agency.publish_inspector_names
         ),
-        "integrity_problems": problems,
+        "integrity_problems": publication_problems(published),
         "deadline": deadline_state(
             published.due_on, published.published_on, published.published_on
         ),
     }
-    return render(request, "public/result_detail.html", context)
 
 
 @cached_page

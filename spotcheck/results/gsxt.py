@@ -1,20 +1,21 @@
-"""The national-system export (国家企业信用信息公示系统) of a plan's approved results.
+"""The national-system export (国家企业信用信息公示系统) of a plan's published results.
 
-Shared by `spotcheck export-gsxt` and the coordinators' download. One row per checked item of
-an approved (or published) result: the ItemResult rows of such a result are locked, so they are
-the approved content. A result under amendment is left out until it is approved again.
+Shared by `spotcheck export-gsxt` and the coordinators' download. One row per checked item of a
+result as it is published on the portal (spotcheck.public.selectors.live_results): the current
+published record, not withdrawn, with the name, code, agencies, date and categories the public
+sees. Approved results not yet published, and withdrawn records, are left out; a result under
+amendment keeps its published record until the amendment is published.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch
-
-from spotcheck.inspections.models import Visit
 from spotcheck.lib import gsxt, tabular
+from spotcheck.lib.results import category
 from spotcheck.plans.models import Plan
-from spotcheck.results.models import LOCKED_STATES, ItemResult
+from spotcheck.public.models import PublishedItem
+from spotcheck.public.selectors import live_results
 
 FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -22,40 +23,36 @@ FORMATS = {
 }
 
 
-def gsxt_items(plan: Plan, *, round: int | None = None) -> list[gsxt.GsxtItem]:
-    item_results = (
-        ItemResult.objects.filter(result__visit__plan=plan, result__state__in=LOCKED_STATES)
-        .exclude(category="")
-        .select_related("result", "result__visit__entity", "visit_item__item")
-        .prefetch_related(
-            Prefetch(
-                "result__visit",
-                queryset=Visit.objects.prefetch_related("cooperating_agencies"),
-            )
-        )
-    )
+def gsxt_items(plan: Plan, *, round: int | None = None) -> list[gsxt.GsxtItem]:  # noqa: A002
+    published = live_results().filter(plan=plan)
     if round is not None:
-        item_results = item_results.filter(result__visit__round=round)
+        published = published.filter(result__visit__round=round)
+    rows = (
+        PublishedItem.objects.filter(published__in=published.values("pk"))
+        .exclude(category="")
+        .select_related("published", "published__result__visit", "plan_item")
+        .order_by("pk")
+    )
     items = []
-    for item_result in item_results:
-        result = item_result.result
-        visit = result.visit
-        item = item_result.visit_item.item
-        entity = visit.entity
-        cooperating = sorted(a.name for a in visit.cooperating_agencies.all())
+    for row in rows:
+        record = row.published
+        item = row.plan_item
+        snapshot = record.snapshot
+        agencies = (snapshot.get("agency") or plan.agency.name,)
+        agencies += tuple(snapshot.get("cooperating_agencies") or ())
         items.append(
             gsxt.GsxtItem(
-                credit_code=entity.credit_code if entity is not None else "",
-                entity_name=visit.entity_name,
+                credit_code=record.credit_code,
+                entity_name=record.entity_name,
                 year=plan.year,
                 item_number=item.number,
                 item_position=item.position,
                 item_name=item.name,
-                round=visit.round,
-                agencies=(plan.agency.name, *cooperating),
+                round=record.result.visit.round,
+                agencies=agencies,
                 check_type=gsxt.check_type(item.target_type),
-                inspected_on=result.inspected_on,
-                category_label=item_result.get_category_display(),
+                inspected_on=record.inspected_on,
+                category_label=category(row.category).label,
             )
         )
     return items

@@ -85,6 +85,8 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "public:verifier": (None, "GET", None),
     "public:feed": (None, "GET", None),
     "public:kit": (None, "GET", "draw"),
+    "public:announcements": (None, "GET", None),
+    "public:batch": (None, "GET", "publication"),
     "public:data": (None, "GET", None),
     "public:data_schema": (None, "GET", None),
     "public:data_file": (None, "GET", None),
@@ -332,6 +334,7 @@ def world(unit, published_plan, executed_draws, directory, coordinator, unit_lea
         "inspector": inspector.pk,
         "recusal": Recusal.objects.filter(entity__agency=published_plan.agency).first().pk,
         "published": published.pk,
+        "publication": published.publication_id,
         "entity_key": published.entity_key,
         "revision": revision.pk,
         "upload": "x" * 32,  # no such upload: the allowed get 404, the others are refused first

@@ -325,3 +325,23 @@ def test_workbook_with_odd_titles_opens():
     workbook = openpyxl.load_workbook(io.BytesIO(data))
     assert workbook.sheetnames == [SUMMARY_SHEET, "重复的表", "重复的表(2)", "重复的表(3)"]
     assert len(charts_of(data)) == 3
+
+
+def test_the_chart_draws_the_columns_named_for_it():
+    stream = io.BytesIO()
+    write_report(
+        stream,
+        title="t",
+        metadata=[],
+        tables=[RATES, PROGRESS],
+        series={"rates": ["问题率", "95%置信下限"]},
+    )
+    charts = charts_of(stream.getvalue())
+    rates = charts[RATES.title]
+    assert "$C$4:$C$5" in rates and "$D$4:$D$5" in rates and "$B$4:$B$5" not in rates
+    assert "<lineChart>" not in rates  # rates alone: one axis, the table's own chart kind
+    assert "$B$4:$B$5" in charts[PROGRESS.title]  # not named: its numeric columns
+    with pytest.raises(ReportError, match="图表的列“通过率”不在表中"):
+        write_report(
+            io.BytesIO(), title="t", metadata=[], tables=[RATES], series={"rates": ["通过率"]}
+        )

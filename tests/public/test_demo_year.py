@@ -4,9 +4,11 @@ and tools/verify_draw.py says VERIFIED for every draw.json it serves."""
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
+from datetime import date
 from io import StringIO
 from pathlib import Path
 
@@ -16,11 +18,13 @@ from django.urls import reverse
 
 from spotcheck.audit.models import AuditEntry, verify_chain
 from spotcheck.draws.models import Draw
+from spotcheck.inspections.actions import register_event
 from spotcheck.inspections.models import Event, TeamMatching, Visit
 from spotcheck.lib import demoyear
 from spotcheck.plans.models import Plan
 from spotcheck.public.models import PublishedItem
 from spotcheck.public.selectors import live_results, published_draws
+from spotcheck.results.gsxt import write_gsxt
 from spotcheck.results.models import ItemResult, Measure, Result
 
 pytestmark = pytest.mark.django_db
@@ -66,11 +70,18 @@ def check_the_year_was_played_through_the_real_actions(played):
     assert AuditEntry.objects.filter(action="result.amend").count() == 0  # by measures instead
     assert AuditEntry.objects.filter(action="result.close_measure").count() >= 3
     assert live_results().count() == Result.objects.count()
+    # The national-system file carries every published item result of the year.
+    rows = PublishedItem.objects.filter(published__in=live_results()).count()
+    assert write_gsxt(io.BytesIO(), "csv", plan) == rows
     assert verify_chain().ok
     call_command("audit", "verify", stdout=StringIO())  # every draw, matching and publication
-    # A year is played once.
-    with pytest.raises(CommandError, match="已经演示过"):
-        call_command("demo_year", seed=6, no_progress=True, stdout=StringIO())
+    # A year is played once: again, it says so and prints the same summary.
+    count, head = Result.objects.count(), AuditEntry.objects.count()
+    again = StringIO()
+    call_command("demo_year", seed=6, no_progress=True, stdout=again)
+    assert "已于" in again.getvalue() and "（种子5），不再重复" in again.getvalue()
+    assert played.split("全年演示完成")[1] in again.getvalue()
+    assert (Result.objects.count(), AuditEntry.objects.count()) == (count, head)
 
 
 def check_the_public_site_shows_all_twelve_items_and_every_draw_verifies(client, tmp_path):
@@ -111,3 +122,40 @@ def check_the_public_site_shows_all_twelve_items_and_every_draw_verifies(client,
         api = client.get(f"/api/v1/matchings/{match.pk}/teams.json")
         assert public.status_code == api.status_code == 200
         assert api.content == public.content
+
+
+def test_without_the_demo_or_on_a_plan_already_in_use_it_refuses_and_writes_nothing():
+    with pytest.raises(CommandError, match="请先运行 spotcheck setup-demo"):
+        call_command("demo_year", no_progress=True, stdout=StringIO())
+    call_command("setup_demo", "--no-round", stdout=StringIO())
+    plan = Plan.objects.get()
+    register_event(
+        item=plan.items.get(number=5),
+        organiser="沂源县某文化传媒有限公司",
+        place="沂源县体育中心",
+        date=date(2022, 6, 1),
+        scale="约800人",
+        actor="cli",
+    )
+    head = AuditEntry.objects.count()
+    with pytest.raises(CommandError, match="不是演示留下的"):
+        call_command("demo_year", no_progress=True, stdout=StringIO())
+    assert AuditEntry.objects.count() == head and not Draw.objects.exists()
+
+
+def test_without_a_drawn_round_it_draws_every_ratio_item_at_one_round_ceremony():
+    call_command("setup_demo", "--no-round", stdout=StringIO())
+    out = StringIO()
+    call_command("demo_year", seed=3, no_progress=True, stdout=out)
+    assert "第1轮：8个事项在同一仪式上抽取" in out.getvalue()
+    for action in ("draw.prepare_round", "draw.seed_round", "draw.execute_round"):
+        assert AuditEntry.objects.filter(action=action).count() == 1, action
+    seeded = AuditEntry.objects.get(action="draw.seed_round").details
+    assert len(seeded["draws"]) == 8 and seeded["earlier_seeds"] == []
+    draws = Draw.objects.filter(status=Draw.Status.EXECUTED)
+    assert draws.count() == 8 and len({d.seed for d in draws}) == 1
+    joint = Visit.objects.filter(visit_items__item__number=8).distinct()
+    assert joint and all(
+        set(v.visit_items.values_list("item__number", flat=True)) >= {9, 10, 11} for v in joint
+    )
+    assert set(Result.objects.values_list("state", flat=True)) == {"published"}

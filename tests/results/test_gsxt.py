@@ -1,5 +1,5 @@
-"""The national-system export (国家企业信用信息公示系统): approved results only, one row per
-checked item, as xlsx and csv, from the command line and as a coordinator's download."""
+"""The national-system export (国家企业信用信息公示系统): published (not withdrawn) results only,
+one row per checked item, as xlsx and csv, from the command line and as a coordinator's download."""
 
 import csv
 import io
@@ -12,6 +12,8 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from spotcheck.lib import gsxt
+from spotcheck.public.actions import publish_results, withdraw_published
+from spotcheck.public.models import PublishedResult
 from spotcheck.results import actions
 from spotcheck.results.gsxt import write_gsxt
 from tests.results.conftest import complete_content
@@ -20,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def approved(scene, unit_leader):
+def approved_only(scene, unit_leader):
     scene.entity.credit_code = "91370323MA3C000001"
     scene.entity.save()
     result = actions.save_draft(
@@ -38,6 +40,14 @@ def approved(scene, unit_leader):
     )
     result = actions.submit_result(result=result, actor=scene.member_a)
     return actions.approve_result(result=result, actor=unit_leader)
+
+
+@pytest.fixture
+def approved(approved_only, unit_leader):
+    """The approved result, published on the portal."""
+    publish_results(results=[approved_only], actor=unit_leader, today=date(2022, 10, 14))
+    approved_only.refresh_from_db()
+    return approved_only
 
 
 def _csv_rows(data: bytes) -> list[list[str]]:
@@ -70,6 +80,30 @@ def test_results_not_yet_approved_are_left_out(scene, published_plan):
     stream = io.BytesIO()
     assert write_gsxt(stream, "csv", published_plan) == 0
     assert _csv_rows(stream.getvalue()) == [list(gsxt.HEADER)]
+
+
+def test_approved_results_count_once_published_and_no_longer_once_withdrawn(
+    approved_only, published_plan, unit_leader
+):
+    assert write_gsxt(io.BytesIO(), "csv", published_plan) == 0  # approved, not published
+    publish_results(results=[approved_only], actor=unit_leader, today=date(2022, 10, 14))
+    assert write_gsxt(io.BytesIO(), "csv", published_plan) == 2
+    record = PublishedResult.objects.get(result=approved_only)
+    withdraw_published(published=record, reason="录入对象有误", actor=unit_leader)
+    assert write_gsxt(io.BytesIO(), "csv", published_plan) == 0
+
+
+def test_a_result_under_amendment_exports_what_is_published(approved, published_plan, scene):
+    before = write_gsxt(stream := io.BytesIO(), "csv", published_plan)
+    actions.amend_result(
+        result=approved,
+        reason="更正检查日期",
+        content=complete_content(scene, problem_at=2, inspected_on=date(2022, 10, 1)),
+        actor=scene.member_a,
+    )
+    after = io.BytesIO()
+    assert write_gsxt(after, "csv", published_plan) == before
+    assert after.getvalue() == stream.getvalue()  # the published record, not the amendment
 
 
 def test_the_round_filter_keeps_only_that_round(approved, published_plan):

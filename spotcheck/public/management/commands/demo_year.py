@@ -5,8 +5,9 @@ it), an event registered and its team matched for every event-driven item, notic
 recorded per checkpoint with the seeded variety of `spotcheck.lib.demoyear`, one returned and
 resubmitted, all approved and published in dated batches, then the follow-ups of the year
 (re-checks of 责令改正, measures closed, each an amendment reviewed and published again).
-The whole year is one transaction: it is played completely or not at all, and a year already
-played is refused.
+The whole year is one transaction: it is played completely or not at all. Played again, it
+says so and prints the summary (idempotent); a plan that already has results or events not left
+by the demo is refused.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from tqdm import tqdm
 
+from spotcheck.audit.models import AuditEntry, record
 from spotcheck.draws import actions as draws
 from spotcheck.draws.models import Draw, DrawError
 from spotcheck.inspections.actions import (
@@ -48,6 +50,7 @@ from spotcheck.results import actions as results
 from spotcheck.results.models import ItemResult, Measure, Result
 
 ACTOR = "demo-year"
+PLAYED = "demo.play_year"  # the audit entry that says the year was played
 PLAN_YEAR = 2022
 # The event registered for each event-driven item of the 2022 plan: (organiser's target type in
 # the directory, place, month, day, scale).
@@ -74,18 +77,28 @@ class Command(BaseCommand):
             raise CommandError(
                 f"没有{demo.POLICE_AGENCY}{PLAN_YEAR}年度的演示计划：请先运行 spotcheck setup-demo"
             )
-        played = Result.objects.filter(visit__plan=plan).count()
-        if played or Event.objects.filter(item__plan=plan).exists():
+        done = AuditEntry.objects.filter(action=PLAYED, object_id=str(plan.pk)).first()
+        if done is not None:
+            self.say(
+                f"{plan.year}年度已于{timezone.localtime(done.created_at):%Y-%m-%d %H:%M}演示"
+                f"（种子{done.details.get('seed')}），不再重复"
+            )
+            self.report(plan, done.details)
+            return
+        recorded = Result.objects.filter(visit__plan=plan).count()
+        events = Event.objects.filter(item__plan=plan).count()
+        if recorded or events:
             raise CommandError(
-                f"{plan.year}年度已经演示过（已有{played}条检查结果及登记的活动），不再重复。"
-                "如需重新演示，请使用新的数据库：spotcheck migrate、spotcheck setup-demo、"
-                "spotcheck demo-year"
+                f"{plan.year}年度已有{recorded}条检查结果、{events}项登记的活动，不是演示留下的："
+                "演示一年只能在刚准备好的演示数据上进行。请使用新的数据库：spotcheck migrate、"
+                "spotcheck setup-demo、spotcheck demo-year"
             )
         self.rng = random.Random(seed)
         self.show_progress = not no_progress
         try:
             with transaction.atomic():
                 summary = self.play(plan, seed)
+                record(actor=ACTOR, action=PLAYED, obj=plan, details={"seed": seed, **summary})
         except (DrawError, InspectionError, ValueError) as exc:
             raise CommandError(f"演示中止，未写入任何数据：{exc}") from exc
         self.report(plan, summary)
@@ -196,6 +209,10 @@ class Command(BaseCommand):
         if visit.event is not None:
             day = visit.event.date
             return demoyear.VisitFacts(visit.visit_key, items, day, day, event=True)
+        if visit.scheduled_start and visit.scheduled_end:  # the unit scheduled it: on those days
+            return demoyear.VisitFacts(
+                visit.visit_key, items, visit.scheduled_start, visit.scheduled_end
+            )
         return demoyear.VisitFacts(visit.visit_key, items, visit.planned_start, visit.planned_end)
 
     def content(

@@ -10,7 +10,7 @@ from spotcheck.results.gsxt import FORMATS, gsxt_filename, write_gsxt
 
 class Command(BaseCommand):
     help = (
-        "导出国家企业信用信息公示系统上传文件：计划中已审核（已公示）的检查结果，"
+        "导出国家企业信用信息公示系统上传文件：计划中已公示（未撤回）的检查结果，"
         "每个检查事项一行（统一社会信用代码/注册号、企业名称、抽查任务编号、抽查任务名称、"
         "检查实施机关、检查类型、检查日期、检查结果）"
     )
@@ -41,4 +41,6 @@ class Command(BaseCommand):
                 count = write_gsxt(stream, format, found, round=round)
             self.stderr.write(f"已导出{count}行到 {target}")
         if count == 0:
-            self.stderr.write("提示：该计划（轮次）还没有审核通过的检查结果")
+            self.stderr.write(
+                "提示：该计划（轮次）还没有已公示的检查结果（审核通过后须公示才会导出）"
+            )
