@@ -20,15 +20,37 @@
 Default 1,000,000 results; --quick uses 100,000. The machine may be shared: the load average
 is printed.
 
-Figures measured (the 2-core machine shared by five engineers, load average 9-11, so
-absolute times are inflated; the ratios are taken within one run):
+Figures measured (the 2-core machine shared by five engineers, load average 9-15, so
+absolute times are inflated; the ratios are taken within one run). The goal is missed by far:
 
-  100,000 results, SQLite (`--quick --repeat 1`): COUNT(*) 0.02 ms (SQLite counts a table by
-  walking its b-tree pages, O(pages), which no grouped aggregate can approach); dashboard for
-  one year 15.1 s = 871,000 x, all three years 45.3 s = 2,620,000 x: the goal is missed by
-  five orders of magnitude. Slowest parts (year): fairness 9.2 s (mostly outside SQL: the
-  matching records and frozen populations parsed in Python), coverage 3.8 s, progress 3.4 s
-  (the four per-month COUNT(DISTINCT) queries), findings 1.9 s.
+  1,000,000 results (1,029,998 visits, 400,000 entities), `--repeat 1 --sections year`:
+                          PostgreSQL                 SQLite
+  data generated          1,373 s                    1,303 s
+  COUNT(*) baseline       109.3 ms                   15.4 ms
+  dashboard, year 2024    189.6 s =  1,735 x         261.0 s = 16,924 x
+  dashboard, all years    454.2 s =  4,157 x         625.5 s = 40,557 x
+  sections (year 2024):
+    progress               20.9 s =    192 x          26.2 s =  1,700 x
+    coverage                9.2 s =     84 x          37.8 s =  2,449 x
+    findings               16.3 s =    150 x          10.1 s =    658 x
+    fairness               66.0 s =    604 x          44.8 s =  2,904 x
+      of which outside execute()  51.2 s              32.4 s
+  statements in execute(): 61.2 s = 560 x (PG), 60.0 s = 3,889 x (SQLite)
+
+  Where it goes: each statement is a COUNT / COUNT(DISTINCT) over a join of the results (or
+  item results, team seats, entities) with the scope's visits, 25-60 x the count each on
+  PostgreSQL; the four per-month series of the progress table (TruncMonth, a Python function
+  per row on SQLite); coverage's COUNT(DISTINCT) of entities through their visits; and the
+  fairness tables, which parse every matching record (a visit entry with its eligibility list
+  per visit) and every draw's frozen population (400,000 ids per draw) in Python on each view.
+  An index on visits (plan, recheck_of) measured no gain at 100,000 (the planners scan the
+  year's visits either way); on SQLite ANALYZE halves the progress section (7.5 s -> 3.7 s at
+  100,000), and a deployment never runs it unless told. Meeting 5 x needs the per-visit facts
+  precomputed (a summary table kept by the actions, or one grouped pass per table over such a
+  table) and the fairness expectations stored with each draw and matching, not raw aggregates.
+
+  100,000 results, SQLite (`--quick --repeat 1`): COUNT(*) 0.02 ms; dashboard for one year
+  15.1 s, all three years 45.3 s.
 """
 
 from __future__ import annotations

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
-from spotcheck.lib.results import ENDINGS, Finding, MeasureKind
+from spotcheck.lib.results import ENDINGS, Finding, Measure, MeasureKind
 from spotcheck.lib.workdays import add_workdays, is_workday
 
 ENDING_CODES: tuple[str, ...] = tuple(c.code for c in ENDINGS)
@@ -94,18 +94,17 @@ class PlannedFinding:
 
 @dataclass(frozen=True)
 class PlannedMeasure:
+    """A measure on item `item` as it stands at the end of the year: `measure.closed_on` set when
+    it is closed by hand that day; a 责令改正 is closed instead by its re-check on `recheck_on`."""
+
     item: str
-    kind: MeasureKind
-    opened_on: date
-    deadline: date | None = None
-    case_number: str = ""
-    agency: str = ""
-    text: str = ""
-    close_on: date | None = None
-    """Closed by hand on this day (None: left open, or closed by the re-check)."""
-    closing_text: str = ""
+    measure: Measure
     recheck_on: date | None = None
-    """责令改正: the re-check visit is inspected on this day and finds it corrected."""
+
+    @property
+    def opened(self) -> Measure:
+        """The measure as it is taken (before it is closed)."""
+        return replace(self.measure, closed_on=None, closing_text="")
 
 
 @dataclass(frozen=True)
@@ -126,7 +125,7 @@ class PlannedVisit:
     def follow_up_days(self) -> list[date]:
         """The days something happens after publication (a re-check, a measure closed)."""
         days = [m.recheck_on for m in self.measures if m.recheck_on]
-        return sorted(days + [m.close_on for m in self.measures if m.close_on])
+        return sorted(days + [m.measure.closed_on for m in self.measures if m.measure.closed_on])
 
 
 def _workday_on_or_after(day: date) -> date:
@@ -174,53 +173,40 @@ def _measures(
     if scenario is Scenario.CORRECTION:
         deadline = day + timedelta(days=rng.choice((7, 10, 15)))
         recheck = _workday_on_or_after(deadline + timedelta(days=rng.randrange(1, 6)))
-        return (
-            PlannedMeasure(
-                item,
-                MeasureKind.CORRECTION,
-                day,
-                deadline=deadline,
-                text="责令限期整改",
-                recheck_on=recheck,
-            ),
+        taken = Measure(
+            kind=MeasureKind.CORRECTION, opened_on=day, deadline=deadline, text="责令限期整改"
         )
+        return (PlannedMeasure(item, taken, recheck_on=recheck),)
     if scenario is Scenario.PENALTY:
-        return (
-            PlannedMeasure(
-                item,
-                MeasureKind.PENALTY,
-                day,
-                case_number=case_number,
-                text="警告并处罚款",
-                close_on=later,
-                closing_text="处罚决定已执行，罚款已缴纳",
-            ),
+        taken = Measure(
+            kind=MeasureKind.PENALTY,
+            opened_on=day,
+            case_number=case_number,
+            text="警告并处罚款",
+            closed_on=later,
+            closing_text="处罚决定已执行，罚款已缴纳",
         )
-    if scenario is Scenario.PENALTY_OPEN:
-        return (PlannedMeasure(item, MeasureKind.PENALTY, day, case_number=case_number),)
-    if scenario is Scenario.NOTIFY:
-        return (
-            PlannedMeasure(
-                item,
-                MeasureKind.NOTIFY,
-                day,
-                agency=NOTIFY_AGENCY,
-                close_on=later,
-                closing_text=f"{NOTIFY_AGENCY}已函复，已依职责处理",
-            ),
+    elif scenario is Scenario.PENALTY_OPEN:
+        taken = Measure(kind=MeasureKind.PENALTY, opened_on=day, case_number=case_number)
+    elif scenario is Scenario.NOTIFY:
+        taken = Measure(
+            kind=MeasureKind.NOTIFY,
+            opened_on=day,
+            agency=NOTIFY_AGENCY,
+            closed_on=later,
+            closing_text=f"{NOTIFY_AGENCY}已函复，已依职责处理",
         )
-    if scenario is Scenario.TRANSFER_OPEN:
-        return (PlannedMeasure(item, MeasureKind.TRANSFER, day, agency=TRANSFER_AGENCY),)
-    return (
-        PlannedMeasure(
-            item,
-            MeasureKind.OTHER,
-            day,
+    elif scenario is Scenario.TRANSFER_OPEN:
+        taken = Measure(kind=MeasureKind.TRANSFER, opened_on=day, agency=TRANSFER_AGENCY)
+    else:
+        taken = Measure(
+            kind=MeasureKind.OTHER,
+            opened_on=day,
             text="约谈单位负责人，督促落实主体责任",
-            close_on=later,
+            closed_on=later,
             closing_text="已约谈，单位提交书面整改报告",
-        ),
-    )
+        )
+    return (PlannedMeasure(item, taken),)
 
 
 def minimum_visits() -> int:

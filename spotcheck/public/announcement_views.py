@@ -1,22 +1,38 @@
-"""A result publication batch (公示批次) as announced: its date and the records it published."""
+"""A result publication batch (公示批次) as announced: its date and the records it published
+(earlier versions a correction superseded included, marked), paged: a batch may be large."""
 
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from spotcheck.paging import page_number
 from spotcheck.public.cache import cached_page
 from spotcheck.public.models import Publication
 from spotcheck.public.selectors import published_versions
+
+BATCH_PAGE_SIZE = 100
 
 
 @cached_page
 def batch(request: HttpRequest, publication_id: int) -> HttpResponse:
     publication = get_object_or_404(Publication.objects.select_related("agency"), pk=publication_id)
-    records = list(
-        published_versions().filter(publication=publication).order_by("entity_name", "pk")
-    )
-    if not records:
+    rows = published_versions().filter(publication=publication).order_by("entity_name", "pk")
+    count = rows.count()
+    if not count:
         raise Http404("该公示批次没有公开的检查结果")
-    context = {"publication": publication, "records": records}
+    number = page_number(request.GET.get("page"))
+    start = (number - 1) * BATCH_PAGE_SIZE
+    page = {
+        "number": number,
+        "has_previous": number > 1,
+        "has_next": start + BATCH_PAGE_SIZE < count,
+        "query": "",
+    }
+    context = {
+        "publication": publication,
+        "records": list(rows[start : start + BATCH_PAGE_SIZE]),
+        "count": count,
+        "page": page,
+    }
     return render(request, "public/batch.html", context)

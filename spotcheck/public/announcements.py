@@ -11,13 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
 from spotcheck.plans.models import PlanRevision
 from spotcheck.public.models import Publication
-from spotcheck.public.selectors import published_draws, published_plans, published_results
+from spotcheck.public.selectors import (
+    published_draws,
+    published_plans,
+    published_results,
+    published_versions,
+)
 
 
 @dataclass(frozen=True)
@@ -114,24 +119,25 @@ def _draws(limit: int) -> list[Announcement]:
 
 
 def _results(limit: int) -> list[Announcement]:
-    records = published_results().order_by("pk")
+    # A batch is announced while any of its records is public; a batch may hold thousands of
+    # records, so only its count and a few names are read (EXISTS and LIMIT on indexed columns).
     batches = (
-        Publication.objects.filter(results__in=records.values("pk"))
-        .distinct()
+        Publication.objects.filter(Exists(published_versions().filter(publication=OuterRef("pk"))))
         .select_related("agency")
-        .prefetch_related(Prefetch("results", queryset=records, to_attr="public_records"))
         .order_by("-published_at", "-pk")[:limit]
     )
     out = []
     for batch in batches:
-        names = [r.entity_name for r in batch.public_records]
-        shown = "、".join(names[:5]) + (f"等{len(names)}户" if len(names) > 5 else "")
+        records = published_versions().filter(publication=batch)
+        count = records.count()
+        names = list(records.order_by("pk").values_list("entity_name", flat=True)[:5])
+        shown = "、".join(names) + (f"等{count}户" if count > len(names) else "")
         out.append(
             Announcement(
                 "results",
                 f"publication:{batch.pk}",
                 batch.published_at,
-                f"{batch.agency.name}公示{len(names)}户检查结果（{batch.published_on:%Y-%m-%d}）",
+                f"{batch.agency.name}公示{count}户检查结果（{batch.published_on:%Y-%m-%d}）",
                 reverse("public:batch", args=[batch.pk]),
                 shown,
             )

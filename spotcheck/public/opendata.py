@@ -210,6 +210,7 @@ def result_rows(year: int) -> list[dict[str, Any]]:
         published_results()
         .filter(plan__year=year)
         .select_related("agency", "plan")
+        .defer("plan__notes", "plan__column_notes", "plan__import_corrections")
         .order_by("published_on", "pk")
     )
     rows = []

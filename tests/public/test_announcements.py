@@ -14,7 +14,8 @@ from spotcheck.audit.models import current_head
 from spotcheck.draws.models import Draw
 from spotcheck.inspections.actions import build_visits, match_teams_for_round
 from spotcheck.inspections.models import Visit
-from spotcheck.public import actions
+from spotcheck.public import actions, announcement_views
+from spotcheck.public.cache import clear_public_pages
 from spotcheck.public.feeds import AUDIT_NAMESPACE
 from spotcheck.public.models import Publication, PublishedResult
 from spotcheck.results import actions as results
@@ -95,13 +96,19 @@ def test_the_home_page_links_the_feed_and_lists_the_latest(client, visits, unit_
     assert "最新公告" in page and "结果公示</span>" in page
 
 
-def test_a_batch_page_lists_what_it_published(client, visits, unit_leader):
+def test_a_batch_page_lists_what_it_published(client, visits, unit_leader, monkeypatch):
     approved = [approve_visit(v, unit_leader) for v in visits]
     batch = actions.publish_results(results=approved, actor=unit_leader)
     page = client.get(reverse("public:batch", args=[batch.pk])).content.decode()
     for record in PublishedResult.objects.all():
         assert reverse("public:result", args=[record.pk]) in page
     assert "本批公示2户" in page
+    monkeypatch.setattr(announcement_views, "BATCH_PAGE_SIZE", 1)
+    clear_public_pages()
+    first = client.get(reverse("public:batch", args=[batch.pk])).content.decode()
+    assert "本批公示2户" in first and "下一页" in first
+    second = client.get(reverse("public:batch", args=[batch.pk]), {"page": 2}).content.decode()
+    assert "上一页" in second and "下一页" not in second
     assert client.get(reverse("public:batch", args=[batch.pk + 99])).status_code == 404
 
 

@@ -78,9 +78,13 @@ def check_the_year_was_played_through_the_real_actions(played):
     # A year is played once: again, it says so and prints the same summary.
     count, head = Result.objects.count(), AuditEntry.objects.count()
     again = StringIO()
-    call_command("demo_year", seed=6, no_progress=True, stdout=again)
+    call_command(
+        "demo_year", seed=6, no_progress=True, url="https://sjs.example.gov.cn/", stdout=again
+    )
     assert "已于" in again.getvalue() and "（种子5），不再重复" in again.getvalue()
-    assert played.split("全年演示完成")[1] in again.getvalue()
+    summary = played.split("全年演示完成")[1].split("公示网站")[0]
+    assert summary in again.getvalue()
+    assert "公示网站：https://sjs.example.gov.cn/（" in again.getvalue()
     assert (Result.objects.count(), AuditEntry.objects.count()) == (count, head)
 
 

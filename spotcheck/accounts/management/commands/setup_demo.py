@@ -1,6 +1,6 @@
 """Prepare a demo installation: the bundled 2022 plan, a demo directory and one login per role."""
 
-from datetime import date
+from datetime import date, timedelta
 from importlib import resources
 
 from django.conf import settings
@@ -10,6 +10,7 @@ from django.db import transaction
 from spotcheck.accounts.models import Role, User
 from spotcheck.accounts.orgs import get_or_create_agency, get_or_create_unit
 from spotcheck.audit.models import record
+from spotcheck.lib.workdays import is_workday
 from spotcheck.plans.actions import import_plan, publish_plan, read_plan_upload
 from spotcheck.plans.models import Plan
 from spotcheck.registry.actions import load_demo_directory
@@ -167,9 +168,7 @@ class Command(BaseCommand):
         ).order_by("ticket", "visit_key")
         if own.exists() and not own.filter(scheduled_start__isnull=False).exists():
             for visit in own[:3]:
-                schedule_visits(
-                    visits=[visit],
-                    start=visit.planned_start,
-                    end=visit.planned_start,
-                    actor=leader,
-                )
+                day = visit.planned_start  # the first working day of its window (not 5月1日)
+                while not is_workday(day) and day < visit.planned_end:
+                    day += timedelta(days=1)
+                schedule_visits(visits=[visit], start=day, end=day, actor=leader)

@@ -70,8 +70,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2022, help="决定检查情况的随机种子")
         parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
+        parser.add_argument(
+            "--url",
+            default="http://127.0.0.1:8000",
+            help="网站地址，用于结尾提示公示网站在哪里（默认 make run 的地址）",
+        )
 
-    def handle(self, *args, seed: int, no_progress: bool, **options):
+    def handle(self, *args, seed: int, no_progress: bool, url: str, **options):
+        self.base_url = url.rstrip("/")
         plan = Plan.objects.filter(agency__name=demo.POLICE_AGENCY, year=PLAN_YEAR).first()
         if plan is None:
             raise CommandError(
@@ -263,14 +269,15 @@ class Command(BaseCommand):
             item_result = ItemResult.objects.get(
                 result=result, visit_item__item__number=planned.item
             )
+            taken = planned.opened
             results.add_measure(
                 item_result=item_result,
-                kind=planned.kind.value,
-                opened_on=planned.opened_on,
-                deadline=planned.deadline,
-                case_number=planned.case_number,
-                agency=planned.agency,
-                text=planned.text,
+                kind=taken.kind.value,
+                opened_on=taken.opened_on,
+                deadline=taken.deadline,
+                case_number=taken.case_number,
+                agency=taken.agency,
+                text=taken.text,
                 actor=ACTOR,
             )
         result.refresh_from_db()
@@ -303,14 +310,14 @@ class Command(BaseCommand):
             for measure in entry.measures:
                 if measure.recheck_on is not None:
                     steps.append((measure.recheck_on, "recheck", entry, measure))
-                if measure.close_on is not None:
-                    steps.append((measure.close_on, "close", entry, measure))
+                if measure.measure.closed_on is not None:
+                    steps.append((measure.measure.closed_on, "close", entry, measure))
         republish: dict[date, list[Result]] = defaultdict(list)
         rechecks = 0
         for day, kind, entry, planned_measure in sorted(steps, key=lambda s: (s[0], s[2].key)):
             original = recorded[entry.key]
             measure = Measure.objects.get(
-                item_result__result=original, kind=planned_measure.kind.value
+                item_result__result=original, kind=planned_measure.measure.kind.value
             )
             if kind == "recheck":
                 recheck = measure.recheck_visit
@@ -322,8 +329,8 @@ class Command(BaseCommand):
                 results.close_measure(
                     measure=measure,
                     closed_on=day,
-                    closing_text=planned_measure.closing_text,
-                    amend_reason=f"后续处置办结：{planned_measure.closing_text}",
+                    closing_text=planned_measure.measure.closing_text,
+                    amend_reason=f"后续处置办结：{planned_measure.measure.closing_text}",
                     actor=ACTOR,
                 )
             original.refresh_from_db()
@@ -383,7 +390,7 @@ class Command(BaseCommand):
             f"未办结{measures.filter(closed_on__isnull=True).count()}项"
         )
         self.say(f"公示：{live}条检查结果（{summary['batches']}批）")
-        base = "http://127.0.0.1:8000"
+        base = self.base_url
         self.say(
             f"公示网站：{base}{reverse('home')}（抽查结果公示：{base}{reverse('public:results')}）"
         )
