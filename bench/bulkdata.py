@@ -88,16 +88,20 @@ CATEGORY_WEIGHTS = (
 )
 
 
-def prepare_database(database_url: str | None, *, prefix: str = "spotcheck-bench-") -> Path:
+def prepare_database(
+    database_url: str | None, *, prefix: str = "spotcheck-bench-", reuse: Path | None = None
+) -> Path:
     """A temporary var directory and a freshly migrated database: SQLite in that directory by
-    default, or the PostgreSQL database `database_url`, emptied first. Call before Django
-    is set up; sets the environment the bench's Django (and a server it starts) reads."""
-    var_dir = Path(tempfile.mkdtemp(prefix=prefix))
+    default, or the PostgreSQL database `database_url`, emptied first. With `reuse`, the
+    directory a previous run kept, its database (or `database_url`) kept as it is and only
+    migrated. Call before Django is set up; sets the environment the bench's Django (and a
+    server it starts) reads."""
+    var_dir = reuse or Path(tempfile.mkdtemp(prefix=prefix))
     os.environ["SPOTCHECK_VAR_DIR"] = str(var_dir)
     os.environ["DATABASE_URL"] = database_url or f"sqlite:///{var_dir / 'bench.sqlite3'}"
     os.environ["DJANGO_SETTINGS_MODULE"] = "spotcheck.settings"
     os.environ.setdefault("SECRET_KEY", "spotcheck-bench-only-" + "b" * 40)
-    if database_url:
+    if database_url and reuse is None:
         subprocess.run(
             [sys.executable, "-m", "spotcheck.cli", "flush", "--noinput", "-v0"],
             check=False,
@@ -158,16 +162,23 @@ def build_published_results(
     after each batch with the number of results written in it."""
     from importlib import resources
 
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from spotcheck.accounts.orgs import get_or_create_unit
     from spotcheck.inspections.models import Visit, VisitItem
     from spotcheck.lib import publication as pub
     from spotcheck.lib import results as rules
+    from spotcheck.lib.pinyin import substring_keys
     from spotcheck.plans.actions import import_plan, publish_plan, read_plan_upload
     from spotcheck.public.actions import SCHEMA, snapshot_sha256
-    from spotcheck.public.models import Publication, PublishedItem, PublishedResult
+    from spotcheck.public.models import (
+        Publication,
+        PublicName,
+        PublicNameKey,
+        PublishedItem,
+        PublishedResult,
+    )
     from spotcheck.registry.models import Entity
     from spotcheck.registry.rowwork import search_keys
     from spotcheck.results.models import ItemResult, Result, ResultVersion
@@ -216,6 +227,26 @@ def build_published_results(
             codes.append(code)
         with transaction.atomic():
             entity_pks.extend(e.pk for e in Entity.objects.bulk_create(rows))
+
+    # The index of published names, as publication fills it (PublicName.index).
+    pairs = list(dict(zip(public_names, initials, strict=True)).items())
+    for part in _batches(len(pairs), batch):
+        chunk = pairs[part.start : part.stop]
+        with transaction.atomic():
+            made = PublicName.objects.bulk_create(PublicName(name=name) for name, _ in chunk)
+            # ~25 keys a name: plain executemany, bulk_create's per-object work would dominate
+            table, key_column, name_column = map(
+                connection.ops.quote_name, (PublicNameKey._meta.db_table, "key", "name_id")
+            )
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO {table} ({key_column}, {name_column}) VALUES (%s, %s)",
+                    [
+                        (key, public_name.pk)
+                        for public_name, (name, short) in zip(made, chunk, strict=True)
+                        for key in sorted(substring_keys(name, short, length=PublicNameKey.LENGTH))
+                    ],
+                )
 
     # One publication batch per publication day.
     now = timezone.now()
@@ -388,6 +419,7 @@ def build_published_results(
                         plan_item_id=vi.item_id,
                         category=category,
                         follow_up=follow_up.value,
+                        published_on=specs[index][2],
                     )
                     for index, vi, category in item_rows
                 )
@@ -404,6 +436,41 @@ def build_published_results(
         entity_keys=keys,
         names=public_names,
         credit_codes=codes,
+    )
+
+
+def read_published_results() -> BulkData:
+    """What `build_published_results` returned, read back from a database it filled."""
+    from spotcheck.plans.models import Plan
+    from spotcheck.public.models import PublishedItem, PublishedResult
+
+    started = time.perf_counter()
+    first = PublishedResult.objects.filter(entity_key__startswith="BK").order_by("pk").first()
+    if first is None:
+        raise SystemExit("no published results made by bench/bulkdata.py in this database")
+    plan = Plan.objects.get(pk=first.plan_id)
+    entities = dict(
+        PublishedResult.objects.filter(plan=plan)
+        .values_list("entity_key", "entity_name")
+        .distinct()
+        .order_by("entity_key")
+    )
+    codes = dict(
+        PublishedResult.objects.filter(plan=plan)
+        .values_list("entity_key", "credit_code")
+        .distinct()
+        .order_by("entity_key")
+    )
+    return BulkData(
+        plan_id=plan.pk,
+        results=PublishedResult.objects.filter(plan=plan).count(),
+        entities=len(entities),
+        published_items=PublishedItem.objects.filter(published__plan=plan).count(),
+        item_ids=list(plan.items.order_by("position").values_list("pk", flat=True)),
+        seconds=time.perf_counter() - started,
+        entity_keys=list(entities),
+        names=list(entities.values()),
+        credit_codes=[codes[key] for key in entities],
     )
 
 

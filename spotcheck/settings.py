@@ -251,7 +251,7 @@ PUBLIC_CACHE_SECONDS = int(os.environ.get("SPOTCHECK_PUBLIC_CACHE_SECONDS", "600
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "public": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "BACKEND": "spotcheck.public.filecache.PageFileCache",
         "LOCATION": os.environ.get("SPOTCHECK_PUBLIC_CACHE_DIR", str(VAR_DIR / "cache" / "public")),
         "TIMEOUT": PUBLIC_CACHE_SECONDS,
         "OPTIONS": {"MAX_ENTRIES": 20000},

@@ -99,3 +99,16 @@ def search_keys(name: str) -> tuple[str, str]:
     full = _ascii_key(lazy_pinyin(text, style=Style.NORMAL, strict=False))
     initials = _ascii_key(lazy_pinyin(text, style=Style.FIRST_LETTER, strict=False))
     return full, initials
+
+
+def substring_keys(name: str, initials: str, *, length: int = 8) -> set[str]:
+    """Keys that find a name by any part of it, or of its pinyin initials, with one prefix
+    range each: every suffix of the lower-cased name and of the initials, cut to `length`
+    characters. A text t (lower-cased) is part of the name or of the initials exactly when
+    some key starts with t[:length] and the whole t is then found in the name or initials;
+    so an index over the keys answers "contains" without reading every name.
+    Whitespace is dropped from the name first (a query is matched without its spaces)."""
+    keys: set[str] = set()
+    for text in ("".join(name.lower().split()), initials.lower()):
+        keys.update(text[start : start + length] for start in range(len(text)))
+    return keys

@@ -383,7 +383,12 @@ def build_chart(
             # the first row on top, as in the table, and the value axis still at the bottom
             chart.x_axis.scaling.orientation = "maxMin"
             chart.y_axis.crosses = "max"
-        chart.y_axis.title = table.columns[primary[0] - 1] if len(primary) == 1 else "数量"
+        if len(primary) == 1:
+            chart.y_axis.title = table.columns[primary[0] - 1]
+        elif all(is_secondary_column(table.columns[c - 1]) for c in primary):
+            chart.y_axis.title = "比率"  # only rates were asked for: one axis, no "数量"
+        else:
+            chart.y_axis.title = "数量"
         # openpyxl 3.1 writes <c:delete val="1"/> unless told otherwise: axes would be hidden.
         chart.x_axis.delete = False
         chart.y_axis.delete = False

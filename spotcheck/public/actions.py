@@ -29,7 +29,7 @@ from spotcheck.lib import publication as pub
 from spotcheck.lib import results as rules
 from spotcheck.lib.pinyin import search_keys
 from spotcheck.public import cache
-from spotcheck.public.models import Publication, PublishedItem, PublishedResult
+from spotcheck.public.models import Publication, PublicName, PublishedItem, PublishedResult
 from spotcheck.results.actions import ResultPermissionError, item_key, roles_on_visit
 from spotcheck.results.models import Result, ResultVersion
 
@@ -180,7 +180,9 @@ def _publish_one(publication: Publication, result: Result, now: Any) -> Publishe
     PublishedResult.objects.filter(result=result, superseded_at__isnull=True).update(
         superseded_at=now
     )
+    PublishedItem.objects.filter(published__result=result, current=True).update(current=False)
     name = snapshot["entity"]["name"]
+    initials = search_keys(name)[1][:200]
     published = PublishedResult.objects.create(
         publication=publication,
         result=result,
@@ -190,13 +192,14 @@ def _publish_one(publication: Publication, result: Result, now: Any) -> Publishe
         entity_key=snapshot["entity"]["key"],
         entity_name=name,
         credit_code=snapshot["entity"]["credit_code"],
-        name_initials=search_keys(name)[1][:200],
+        name_initials=initials,
         inspected_on=result.inspected_on,
         published_on=publication.published_on,
         due_on=result.due_on,
         snapshot=snapshot,
         snapshot_sha256=snapshot_sha256(snapshot),
     )
+    PublicName.index(name, initials)
     PublishedItem.objects.bulk_create(
         PublishedItem(
             published=published,
@@ -204,6 +207,7 @@ def _publish_one(publication: Publication, result: Result, now: Any) -> Publishe
             draw_id=row["draw"]["id"] if row["draw"] else None,
             category=row["category"],
             follow_up=row["follow_up"],
+            published_on=publication.published_on,
         )
         for row in snapshot["items"]
     )

@@ -5,7 +5,9 @@ on one date. A `PublishedResult` keeps the public snapshot of one result's appro
 exactly as published, with its SHA-256 (spotcheck.public.publication checks it against the
 stored approved version), and the columns the portal searches and counts: the public (masked)
 entity name and its pinyin initials, the credit code, the dates. A `PublishedItem` is one plan
-item of it with its category and follow-up state (the statistics count these).
+item of it with its category and follow-up state (the statistics count these), and copies of
+its record's publication date and of whether the record is current, so that a task's page is
+one range of one index however many results the task has.
 
 Nothing disappears silently: a withdrawn record stays, with the date and the reason, and the
 public pages say it was withdrawn; a record published again after an amendment is superseded
@@ -17,10 +19,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
 
 from spotcheck.accounts.models import Agency
 from spotcheck.draws.models import Draw
+from spotcheck.lib.pinyin import substring_keys
 from spotcheck.plans.models import Plan, PlanItem
 from spotcheck.results.models import Result
 
@@ -92,14 +95,19 @@ class PublishedResult(models.Model):
         """The result in one cell of a list: one category when every merged item has it (a
         visit that found the entity moved out says so once, not once per item), else each
         item's category after its number."""
-        items = self.snapshot.get("items", [])
-        labels = [i["category_label"] for i in items]
-        if len(set(labels)) <= 1:
-            return labels[0] if labels else ""
-        return "；".join(f"事项{i['number']}：{i['category_label']}" for i in items)
+        return result_text(self.snapshot)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValueError("公示的检查结果不能删除；须撤回（说明理由）")
+
+
+def result_text(snapshot: dict[str, Any]) -> str:
+    """`PublishedResult.result_text` of a snapshot (the result table reads snapshots as values)."""
+    items = snapshot.get("items", [])
+    labels = [i["category_label"] for i in items]
+    if len(set(labels)) <= 1:
+        return labels[0] if labels else ""
+    return "；".join(f"事项{i['number']}：{i['category_label']}" for i in items)
 
 
 class PublishedItem(models.Model):
@@ -110,11 +118,71 @@ class PublishedItem(models.Model):
     )
     category = models.CharField("检查结果", max_length=30, db_index=True)
     follow_up = models.CharField("后续处置", max_length=20)
+    # Copies of the record's publication date and of "not superseded", kept by publication.
+    published_on = models.DateField("公示日期")
+    current = models.BooleanField("现行公示", default=True)
 
     class Meta:
         verbose_name = "公示的事项结果"
         verbose_name_plural = "公示的事项结果"
         ordering = ["published", "plan_item__position"]
+        indexes = [
+            # a task's results, newest first, paged: one index range, no table rows read
+            models.Index(
+                fields=["plan_item", "-published_on", "-published", "current"],
+                name="publisheditem_task_pages",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.published}：{self.plan_item.name} {self.category}"
+
+
+class PublicName(models.Model):
+    """An entity name as published (masked where the rules say so), once however many records
+    carry it, with the keys that find it by any part of it or of its pinyin initials
+    (`spotcheck.lib.pinyin.substring_keys`). The public search looks the typed text up here
+    with one index range, then reads only the records of the names found. Written by
+    publication (`index`); only published names are here, never a name before masking."""
+
+    name = models.CharField("名称（公示）", max_length=200, unique=True)
+
+    class Meta:
+        verbose_name = "公示名称索引"
+        verbose_name_plural = "公示名称索引"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def index(cls, name: str, initials: str) -> None:
+        """Make `name` findable (a no-op when it already is)."""
+        if not name or cls.objects.filter(name=name).exists():
+            return
+        try:
+            with transaction.atomic():
+                public_name = cls.objects.create(name=name)
+        except IntegrityError:  # indexed meanwhile by a concurrent publication
+            return
+        PublicNameKey.objects.bulk_create(
+            PublicNameKey(key=key, name=public_name)
+            for key in sorted(substring_keys(name, initials, length=PublicNameKey.LENGTH))
+        )
+
+
+class PublicNameKey(models.Model):
+    LENGTH = 8
+
+    key = models.CharField("检索键", max_length=LENGTH)
+    name = models.ForeignKey(
+        PublicName, on_delete=models.CASCADE, related_name="keys", db_index=False
+    )
+
+    class Meta:
+        verbose_name = "公示名称检索键"
+        verbose_name_plural = "公示名称检索键"
+        # the search reads (key range -> names) from the index alone
+        indexes = [models.Index(fields=["key", "name"], name="publicnamekey_key_name")]
+
+    def __str__(self) -> str:
+        return self.key

@@ -9,15 +9,19 @@ holds the staff side of publication (what a unit may publish or withdraw).
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import re
+
+from django.db.models import Q, QuerySet
 
 from spotcheck.accounts.actors import AnyUser
 from spotcheck.accounts.models import Role
 from spotcheck.accounts.permissions import has_right, is_deployment_wide, narrow_to_agency
 from spotcheck.draws.models import Draw
 from spotcheck.inspections.models import TeamMatching
+from spotcheck.lib.codes import normalise_code
 from spotcheck.plans.models import Plan, PlanItem, plan_is_public
-from spotcheck.public.models import PublishedResult
+from spotcheck.public.models import PublicName, PublicNameKey, PublishedResult
+from spotcheck.registry.search import code_prefix
 from spotcheck.results.models import Result
 
 
@@ -65,6 +69,52 @@ def published_results() -> QuerySet[PublishedResult]:
 def live_results() -> QuerySet[PublishedResult]:
     """Published and not withdrawn: what searches and statistics count."""
     return published_results().filter(withdrawn_at__isnull=True)
+
+
+CODE_LIKE = re.compile(r"(?=.*\d)[0-9A-Z]{4,18}")  # a credit code or registration number prefix
+LETTERS = re.compile(r"[a-z]+")  # pinyin initials
+# A text found in more names than this is common ("有限公司", "gs"): its records are then read
+# newest first and filtered, which soon fills a page; a rarer one is looked up by its names.
+SEARCH_NAMES_LIMIT = 500
+
+
+def search_published_results(text: str) -> QuerySet[PublishedResult] | None:
+    """The published records (withdrawn ones marked, as everywhere) a search box finds, or
+    None for an empty box: a credit code or registration number by its first characters; Latin
+    letters as pinyin initials anywhere in the name (yybg, or bg for ...宾馆) or as part of the
+    name; any other text as part of the name. Parts are looked up in the index of published
+    names (`PublicName`), so a search reads only the records of the names it finds."""
+    cleaned = " ".join(text.split())[:100]
+    if not cleaned:
+        return None
+    code = normalise_code(cleaned)
+    if CODE_LIKE.fullmatch(code):
+        return published_results().filter(
+            code_prefix("credit_code", code) | code_prefix("entity_key", code)
+        )
+    probe = "".join(cleaned.lower().split())
+    if LETTERS.fullmatch(probe):
+        match = Q(name_initials__contains=probe) | Q(entity_name__icontains=cleaned)
+    else:
+        match = Q(entity_name__contains=cleaned)
+    records = published_results().filter(match)
+    names = _names_with_part(probe)
+    if names is not None:
+        records = records.filter(entity_name__in=names)
+    return records
+
+
+def _names_with_part(probe: str) -> list[str] | None:
+    """The published names with a key starting with the probe's first characters (a superset
+    of those containing the probe), or None when there are more than SEARCH_NAMES_LIMIT."""
+    start = probe[: PublicNameKey.LENGTH]
+    keys = PublicNameKey.objects.filter(code_prefix("key", start), key__startswith=start)
+    cap = SEARCH_NAMES_LIMIT * 4  # a name has several keys starting with a short probe
+    rows = list(keys.values_list("name_id", flat=True)[:cap])
+    ids = set(rows)
+    if len(rows) == cap or len(ids) > SEARCH_NAMES_LIMIT:
+        return None
+    return list(PublicName.objects.filter(pk__in=ids).values_list("name", flat=True))
 
 
 # --- staff: what a unit publishes and withdraws ---------------------------------------------

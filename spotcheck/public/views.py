@@ -9,13 +9,12 @@ allocation, options) is public, so the seed cannot be chosen after seeing the po
 
 from __future__ import annotations
 
-import re
 from itertools import pairwise
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
@@ -30,7 +29,6 @@ from spotcheck.inspections.integrity import matching_problems
 from spotcheck.inspections.models import TeamMatching
 from spotcheck.inspections.selectors import kit_matchings_for_user
 from spotcheck.inspections.views import EXCLUDED_LABELS
-from spotcheck.lib.codes import normalise_code
 from spotcheck.lib.publication import deadline_state, displayed_snapshot
 from spotcheck.paging import page_number
 from spotcheck.public import documents
@@ -39,6 +37,7 @@ from spotcheck.public.announcements import latest_announcements
 from spotcheck.public.cache import cached_page
 from spotcheck.public.documents import DocumentWithheld
 from spotcheck.public.models import PublishedItem, PublishedResult
+from spotcheck.public.rows import ROW_FIELDS, result_rows
 from spotcheck.public.selectors import (
     latest_bulletins,
     live_results,
@@ -48,8 +47,8 @@ from spotcheck.public.selectors import (
     published_plans,
     published_results,
     published_versions,
+    search_published_results,
 )
-from spotcheck.registry.search import code_prefix
 from spotcheck.stats.charts import chart_entries
 from spotcheck.stats.selectors import public_tables, public_years
 
@@ -61,7 +60,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "announcements": latest_announcements(10),
         "plans": published_plans()[:10],
         "bulletins": latest_bulletins(10),
-        "records": published_results().order_by("-published_on", "-pk")[:10],
+        "rows": result_rows(
+            published_results().order_by("-published_on", "-pk").values(*ROW_FIELDS)[:10]
+        ),
     }
     return render(request, "home.html", context)
 
@@ -216,8 +217,6 @@ def matching_json(request: HttpRequest, matching_id: int) -> HttpResponse:
 # --- published results (抽查结果公示) ----------------------------------------------------------
 
 PAGE_SIZE = 50
-CODE_LIKE = re.compile(r"(?=.*\d)[0-9A-Z]{4,18}")  # a credit code or registration number prefix
-LETTERS = re.compile(r"[a-z]+")  # pinyin initials
 
 
 def _paged(request: HttpRequest, rows: Any, *, query: str = "") -> tuple[list[Any], dict[str, Any]]:
@@ -255,44 +254,36 @@ def result_index(request: HttpRequest) -> HttpResponse:
 def task_results(request: HttpRequest, item_id: int) -> HttpResponse:
     """The published results of one task (plan item), newest first, paged."""
     item = get_object_or_404(published_items(), pk=item_id)
-    rows = (
-        published_results()
-        .filter(items__plan_item=item)
-        .order_by("-published_on", "-pk")
-        .distinct()
+    # The page's record ids from the items' task index (no record row read to page through
+    # a large task), then those records through the published-only selector.
+    ids = (
+        PublishedItem.objects.filter(plan_item=item, current=True)
+        .order_by("-published_on", "-published_id")
+        .values_list("published_id", flat=True)
     )
-    records, page = _paged(request, rows)
-    draws = published_draws().filter(item=item).order_by("round_number")
-    context = {"item": item, "records": records, "page": page, "draws": draws}
+    page_ids, page = _paged(request, ids)
+    found = {r["pk"]: r for r in published_results().filter(pk__in=page_ids).values(*ROW_FIELDS)}
+    records = [found[pk] for pk in page_ids if pk in found]
+    # the links to the item's draw bulletins: not the draws' stored populations
+    draws = (
+        published_draws().filter(item=item).order_by("round_number").values("pk", "round_number")
+    )
+    context = {"item": item, "rows": result_rows(records), "page": page, "draws": draws}
     return render(request, "public/task_results.html", context)
-
-
-def _search_filter(text: str) -> Q | None:
-    cleaned = " ".join(text.split())[:100]
-    if not cleaned:
-        return None
-    code = normalise_code(cleaned)
-    if CODE_LIKE.fullmatch(code):
-        return code_prefix("credit_code", code) | code_prefix("entity_key", code)
-    letters = "".join(cleaned.lower().split())
-    if LETTERS.fullmatch(letters):
-        return code_prefix("name_initials", letters) | Q(entity_name__icontains=cleaned)
-    return Q(entity_name__contains=cleaned)
 
 
 @cached_page
 def search(request: HttpRequest) -> HttpResponse:
     """Search every published result by entity name, credit code or pinyin initials."""
     text = request.GET.get("q", "")
-    query = _search_filter(text)
-    records: list[PublishedResult] = []
+    found = search_published_results(text)
+    records: list[dict[str, Any]] = []
     page: dict[str, Any] = {}
-    if query is not None:
-        rows = published_results().filter(query).order_by("-published_on", "-pk")
+    if found is not None:
+        rows = found.order_by("-published_on", "-pk").values(*ROW_FIELDS)
         records, page = _paged(request, rows, query=urlencode({"q": text.strip()}))
-    return render(
-        request, "public/search.html", {"q": text.strip(), "records": records, "page": page}
-    )
+    context = {"q": text.strip(), "rows": result_rows(records), "page": page}
+    return render(request, "public/search.html", context)
 
 
 @cached_page
@@ -329,10 +320,7 @@ def _shown_record(published: PublishedResult, corrected_on: dict[int, Any]) -> d
 def entity(request: HttpRequest, entity_key: str) -> HttpResponse:
     """An entity's page: all its published checks (withdrawn ones marked)."""
     records = list(
-        published_results()
-        .filter(entity_key=entity_key)
-        .prefetch_related("items")
-        .order_by("-inspected_on", "-pk")[:500]
+        published_results().filter(entity_key=entity_key).order_by("-inspected_on", "-pk")[:500]
     )
     if not records:
         raise Http404("没有该检查对象公示的检查结果")

@@ -7,7 +7,7 @@ from pypinyin.constants import PHRASES_DICT
 from pypinyin.core import _default_pinyin
 
 from spotcheck.lib.demo import generate_county
-from spotcheck.lib.pinyin import search_keys, segment
+from spotcheck.lib.pinyin import search_keys, segment, substring_keys
 
 
 @pytest.mark.parametrize(
@@ -114,3 +114,37 @@ def test_segment_examples() -> None:
     ]  # fmt: skip
     assert segment("重庆银行长安支行") == ["重庆", "银行", "长安", "支", "行"]
     assert segment("张家坡镇KTV（沂源）") == ["张", "家", "坡", "镇", "KTV（", "沂", "源", "）"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=st.text(alphabet="沂源县悦来宾馆网吧长安重庆AbC1 ", min_size=1, max_size=30),
+    data=st.data(),
+)
+def test_every_part_of_a_name_or_its_initials_starts_a_key(name: str, data) -> None:
+    initials = search_keys(name)[1]
+    keys = substring_keys(name, initials, length=8)
+    compact = "".join(name.lower().split())
+    for text in (compact, initials):
+        if not text:
+            continue
+        start = data.draw(st.integers(0, len(text) - 1))
+        end = data.draw(st.integers(start + 1, len(text)))
+        part = text[start:end]
+        assert any(key.startswith(part[:8]) for key in keys)
+    assert all(len(key) <= 8 for key in keys)
+    assert all(key in compact or key in initials for key in keys)
+
+
+def test_substring_keys() -> None:
+    assert substring_keys("悦来宾馆", "ylbg", length=3) == {
+        "悦来宾",
+        "来宾馆",
+        "宾馆",
+        "馆",
+        "ylb",
+        "lbg",
+        "bg",
+        "g",
+    }
+    assert substring_keys("", "") == set()

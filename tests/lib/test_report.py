@@ -340,6 +340,7 @@ def test_the_chart_draws_the_columns_named_for_it():
     rates = charts[RATES.title]
     assert "$C$4:$C$5" in rates and "$D$4:$D$5" in rates and "$B$4:$B$5" not in rates
     assert "<lineChart>" not in rates  # rates alone: one axis, the table's own chart kind
+    assert "比率" in rates and "数量" not in rates
     assert "$B$4:$B$5" in charts[PROGRESS.title]  # not named: its numeric columns
     with pytest.raises(ReportError, match="图表的列“通过率”不在表中"):
         write_report(

@@ -1,8 +1,25 @@
-"""The inspections tests' county directory and executed draws, reused for the public portal."""
+"""The inspections tests' county directory and executed draws, reused for the public portal,
+and the first visits of round 1 with a matched team, ready to record, approve and publish."""
 
+import pytest
+
+from spotcheck.inspections.actions import build_visits, match_teams_for_round
+from spotcheck.inspections.models import Visit
 from tests.inspections.conftest import (  # noqa: F401 - fixtures
     county,
     directory,
     executed_draws,
     housing,
 )
+
+
+@pytest.fixture
+def teamed_visits(unit, published_plan, executed_draws, coordinator) -> list[Visit]:  # noqa: F811
+    """Three visits of the unit in round 1 that have a team."""
+    build_visits(plan=published_plan, round=1, actor=coordinator)
+    match_teams_for_round(plan=published_plan, round=1, actor=coordinator)
+    return list(
+        Visit.objects.filter(plan=published_plan, responsible_unit=unit, members__isnull=False)
+        .distinct()
+        .order_by("pk")[:3]
+    )

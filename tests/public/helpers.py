@@ -11,9 +11,9 @@ from spotcheck.results.actions import FindingInput, ItemInput, ResultInput
 from spotcheck.results.models import Result
 
 
-def approve_visit(
-    visit: Visit, leader, *, inspected_on: date = date(2022, 9, 30), problem: bool = False
-) -> Result:
+def visit_content(
+    visit: Visit, *, inspected_on: date = date(2022, 9, 30), problem: bool = False
+) -> ResultInput:
     items = []
     for n, visit_item in enumerate(visit.visit_items.select_related("item").order_by("pk")):
         count = len(actions.checkpoint_texts(visit_item))
@@ -27,13 +27,19 @@ def approve_visit(
             for k in range(1, count + 1)
         )
         items.append(ItemInput(visit_item_id=visit_item.pk, findings=findings))
-    content = ResultInput(
+    return ResultInput(
         way="on_site",
         inspected_on=inspected_on,
         present=tuple(m.pk for m in visit.current_members()[:2]),
         representative="张经理13900001111",
         items=tuple(items),
     )
+
+
+def approve_visit(
+    visit: Visit, leader, *, inspected_on: date = date(2022, 9, 30), problem: bool = False
+) -> Result:
+    content = visit_content(visit, inspected_on=inspected_on, problem=problem)
     result = actions.save_draft(visit=visit, content=content, revision=0, actor=leader)
     if problem:
         item_result = result.items.order_by("pk").first()

@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from spotcheck.audit.models import current_head
 from spotcheck.draws.models import Draw
-from spotcheck.inspections.actions import build_visits, match_teams_for_round
 from spotcheck.inspections.models import Visit
 from spotcheck.public import actions, announcement_views
 from spotcheck.public.cache import clear_public_pages
@@ -26,14 +25,8 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture
-def visits(unit, published_plan, executed_draws, coordinator) -> list[Visit]:
-    build_visits(plan=published_plan, round=1, actor=coordinator)
-    match_teams_for_round(plan=published_plan, round=1, actor=coordinator)
-    return list(
-        Visit.objects.filter(plan=published_plan, responsible_unit=unit, members__isnull=False)
-        .distinct()
-        .order_by("pk")[:2]
-    )
+def visits(teamed_visits) -> list[Visit]:
+    return teamed_visits[:2]
 
 
 def feed_entries(client) -> tuple[ET.Element, list[dict[str, str]]]:

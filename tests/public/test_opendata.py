@@ -19,7 +19,6 @@ from django.urls import reverse
 from spotcheck import kit
 from spotcheck.draws.actions import active_selections
 from spotcheck.draws.models import Draw
-from spotcheck.inspections.actions import build_visits, match_teams_for_round
 from spotcheck.inspections.models import Visit
 from spotcheck.lib import opendata as spec
 from spotcheck.public import actions
@@ -35,14 +34,8 @@ SECRETS = ("内部备注", "登记不全", "13812345678", "张经理", "13900001
 
 
 @pytest.fixture
-def visits(unit, published_plan, executed_draws, coordinator) -> list[Visit]:
-    build_visits(plan=published_plan, round=1, actor=coordinator)
-    match_teams_for_round(plan=published_plan, round=1, actor=coordinator)
-    visits = list(
-        Visit.objects.filter(plan=published_plan, responsible_unit=unit, members__isnull=False)
-        .distinct()
-        .order_by("pk")[:3]
-    )
+def visits(teamed_visits) -> list[Visit]:
+    visits = teamed_visits
     # The first one is a sole trader named after its operator.
     Entity.objects.filter(pk=visits[0].entity_id).update(
         credit_code="92370323MA3C1234X5", legal_representative="张三丰"

@@ -3,17 +3,24 @@ results paged, statistics without small counts, the lists, and the page cache.""
 
 from __future__ import annotations
 
+import importlib
 from collections import Counter
+from datetime import date
 
 import pytest
+from django.apps import apps as django_apps
 from django.urls import reverse
 
+from spotcheck.draws.models import Draw
 from spotcheck.inspections.actions import build_visits, match_teams_for_round
 from spotcheck.inspections.models import Visit
-from spotcheck.public import actions, views
+from spotcheck.lib.pinyin import substring_keys
+from spotcheck.public import actions, selectors, views
 from spotcheck.public.cache import clear_public_pages
-from spotcheck.public.models import PublishedItem, PublishedResult
-from tests.public.helpers import approve_visit
+from spotcheck.public.models import PublicName, PublicNameKey, PublishedItem, PublishedResult
+from spotcheck.public.selectors import search_published_results
+from spotcheck.results import actions as results_actions
+from tests.public.helpers import approve_visit, visit_content
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +54,94 @@ def test_search_by_name_code_and_initials(client, published):
     assert "拼音首字母" in get(client, "public:search")
 
 
+def found_keys(text):
+    return sorted(search_published_results(text).values_list("entity_key", flat=True))
+
+
+def expected_keys(records, predicate):
+    return sorted(r.entity_key for r in records if predicate(r))
+
+
+def test_initials_and_name_parts_match_anywhere(client, published):
+    record = max(published, key=lambda r: len(r.name_initials))
+    initials = record.name_initials
+    assert len(initials) >= 5
+    middle = initials[2:5]  # not the start of the name
+    page = get(client, "public:search", q=middle.upper())
+    assert record.entity_name in page
+    assert found_keys(middle) == expected_keys(published, lambda r: middle in r.name_initials)
+    part = record.entity_name[2:6]
+    assert found_keys(part) == expected_keys(published, lambda r: part in r.entity_name)
+    assert found_keys(initials + "x") == []
+    assert found_keys(record.entity_name + "分店") == []
+
+
+def test_the_name_index_and_the_full_scan_agree(published, monkeypatch):
+    """A text in more names than SEARCH_NAMES_LIMIT is searched by reading records newest first;
+    both ways find the same records."""
+    names = [r.entity_name for r in published]
+    texts = [names[0][1:4], names[1][-3:], published[0].name_initials[1:3], "公司", "q"]
+    by_index = {t: found_keys(t) for t in texts}
+    monkeypatch.setattr(selectors, "SEARCH_NAMES_LIMIT", 0)
+    assert {t: found_keys(t) for t in texts} == by_index
+    assert all(by_index[t] for t in texts[:3])
+
+
+def test_publication_indexes_each_published_name_once(published):
+    names = {r.entity_name for r in published}
+    assert set(PublicName.objects.values_list("name", flat=True)) == names
+    record = published[0]
+    keys = set(
+        PublicNameKey.objects.filter(name__name=record.entity_name).values_list("key", flat=True)
+    )
+    assert keys == substring_keys(record.entity_name, record.name_initials, length=8)
+    PublicName.index(record.entity_name, record.name_initials)  # already there: nothing added
+    assert PublicNameKey.objects.filter(name__name=record.entity_name).count() == len(keys)
+
+
+def test_the_migration_indexes_names_published_before_it(published):
+    migration = importlib.import_module("spotcheck.public.migrations.0003_public_names")
+    PublicName.objects.all().delete()
+    assert found_keys(published[0].entity_name[1:4]) == []
+    migration.index_published_names(django_apps, None)
+    assert set(PublicName.objects.values_list("name", flat=True)) == {
+        r.entity_name for r in published
+    }
+    part = published[0].entity_name[1:4]
+    assert found_keys(part) == expected_keys(published, lambda r: part in r.entity_name)
+
+
+def test_a_task_page_lists_current_records_newest_first(
+    client, published, unit_leader, monkeypatch
+):
+    item = Counter(i.plan_item for i in PublishedItem.objects.all()).most_common(1)[0][0]
+    record = PublishedResult.objects.filter(items__plan_item=item).order_by("pk").first()
+    result = record.result
+    result = results_actions.amend_result(
+        result=result,
+        reason="检查日期录错",
+        content=visit_content(result.visit, inspected_on=date(2022, 10, 8)),
+        actor=unit_leader,
+    )
+    result = results_actions.approve_result(result=result, actor=unit_leader)  # amended: pending
+    actions.publish_results(results=[result], actor=unit_leader, today=date(2030, 1, 2))
+    record.refresh_from_db()
+    newer = PublishedResult.objects.get(result=result, superseded_at__isnull=True)
+    assert record.superseded_at is not None
+    assert list(record.items.values_list("current", flat=True)) == [False] * record.items.count()
+    page = get(client, "public:task_results", item.pk)
+    assert reverse("public:result", args=[newer.pk]) in page
+    assert reverse("public:result", args=[record.pk]) not in page
+    assert "2022-10-08" in page and "2030-01-02" in page
+    listed = PublishedItem.objects.filter(plan_item=item, current=True).count()
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    clear_public_pages()
+    first = get(client, "public:task_results", item.pk)  # newest first: the republished record
+    assert reverse("public:result", args=[newer.pk]) in first and "下一页" in first
+    last = get(client, "public:task_results", item.pk, page=listed)
+    assert "下一页" not in last and "上一页" in last
+
+
 def test_entity_and_task_pages(client, published, settings, monkeypatch):
     record = published[0]
     page = get(client, "public:entity", record.entity_key)
@@ -58,6 +153,8 @@ def test_entity_and_task_pages(client, published, settings, monkeypatch):
     monkeypatch.setattr(views, "PAGE_SIZE", 1)
     first = get(client, "public:task_results", item.pk)
     assert "下一页" in first
+    draws = Draw.objects.filter(item=item)
+    assert draws and all(reverse("public:bulletin", args=[d.pk]) in first for d in draws)
     index = get(client, "public:results")
     assert reverse("public:task_results", args=[item.pk]) in index
 
