@@ -1,8 +1,11 @@
 """The public portal in a real browser: the home page, a draw bulletin, the results search
 (typed and submitted with the keyboard) and an entity's page, at 390 px and 1280 px, with no
-horizontal scrolling and no console errors."""
+horizontal scrolling and no console errors; a draw.json downloaded from its bulletin verifies."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
 
 import pytest
 
@@ -55,3 +58,31 @@ def test_portal_pages_and_search(
     shoot(page, "portal-result-1280")
     assert errors == []
     context.close()
+
+
+def test_a_visitor_downloads_a_draw_and_verifies_it(
+    browser, live_server, published_plan, executed_draws, tmp_path
+):
+    """From the bulletin page, as a visitor would: download draw.json and verify_draw.py with
+    the browser, then run the verifier on them."""
+    draw = next(iter(executed_draws.values())).draw
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", accept_downloads=True)
+    page = context.new_page()
+    errors = console_errors(page)
+    page.goto(f"{live_server.url}/public/draws/{draw.pk}/")
+    saved = {}
+    for name in (f"draw-{draw.pk}.json", "verify_draw.py"):
+        with page.expect_download() as download:
+            page.get_by_role("link", name=name, exact=True).click()
+        saved[name] = tmp_path / download.value.suggested_filename
+        download.value.save_as(saved[name])
+    assert errors == []
+    context.close()
+    checked = subprocess.run(
+        [sys.executable, str(saved["verify_draw.py"]), str(saved[f"draw-{draw.pk}.json"])],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "VERIFIED" in checked.stdout

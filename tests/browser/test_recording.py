@@ -1,7 +1,8 @@
 """Recording a result on a phone with the connection cut and restored (issue 9/10): at 390 px
 an inspector records, the connection drops (`context.set_offline`), they keep typing and the
 page says the draft is kept in the browser; the connection returns and the draft reaches the
-server by itself; they attach a photo; they submit; the unit leader approves on a desktop. A second member's stale
+server by itself; they attach a photo; they submit; the unit leader approves and publishes on a
+desktop, and a visitor finds the result on the entity's public page. A second member's stale
 autosave shows the conflict instead of overwriting."""
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def _wait_state(page, state: str, timeout: int = 10_000) -> str:
     return page.locator(STATE).inner_text()
 
 
-def test_recording_offline_on_a_phone_then_submit_and_approve(
+def test_recording_offline_on_a_phone_then_submit_approve_and_publish(
     browser,
     live_server,
     scene,  # noqa: F811
@@ -110,6 +111,22 @@ def test_recording_offline_on_a_phone_then_submit_and_approve(
     page.wait_for_selector("text=已审核通过")
     assert Result.objects.get(visit=scene.visit).state == "approved"
     shoot(page, "approved-1280")
+
+    # the leader publishes it; a visitor without an account then finds it on the portal
+    page.goto(f"{live_server.url}/publication/")
+    page.get_by_role("button", name="公示所选结果").click()
+    page.wait_for_load_state()
+    assert Result.objects.get(visit=scene.visit).state == "published"
+    assert errors == []
+    context.close()
+
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = context.new_page()
+    errors = console_errors(page)
+    page.goto(f"{live_server.url}/public/entities/{scene.visit.entity_key}/")
+    assert page.get_by_role("heading", level=1).inner_text() == scene.visit.entity_name
+    assert page.get_by_text("2022-09-30").first.is_visible()
+    shoot(page, "published-390")
     assert errors == []
     context.close()
 
