@@ -30,6 +30,7 @@ urlpatterns = [
     path("results/", include("spotcheck.results.urls")),
     path("registry/", include("spotcheck.registry.urls")),
     path("audit/", include("spotcheck.audit.urls")),
+    path("stats/", include("spotcheck.stats.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

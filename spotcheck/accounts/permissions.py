@@ -74,6 +74,8 @@ RIGHTS: dict[str, tuple[str, ...]] = {
     "matching.kit": (Role.SUPERVISOR,),
     # the audit trail page (/audit/): the agency's entries and the chain's verification
     "audit.view": AUDITORS,
+    # the statistics dashboard (/stats/): the agency's figures; unit leaders their unit's
+    "stats.view": (Role.COORDINATOR, Role.UNIT_LEADER, Role.SUPERVISOR, Role.ADMINISTRATOR),
 }
 
 

@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import Count
-from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
@@ -30,8 +29,7 @@ from spotcheck.inspections.integrity import matching_problems
 from spotcheck.inspections.models import TeamMatching
 from spotcheck.inspections.selectors import kit_matchings_for_user
 from spotcheck.inspections.views import EXCLUDED_LABELS
-from spotcheck.lib.publication import deadline_state, displayed_snapshot, suppress_small_counts
-from spotcheck.lib.results import CATEGORIES
+from spotcheck.lib.publication import deadline_state, displayed_snapshot
 from spotcheck.paging import page_number
 from spotcheck.public import documents
 from spotcheck.public.actions import publication_problems
@@ -51,6 +49,8 @@ from spotcheck.public.selectors import (
     published_versions,
     search_published_results,
 )
+from spotcheck.stats.charts import chart_entries
+from spotcheck.stats.selectors import public_tables, public_years
 
 
 @cached_page
@@ -329,43 +329,19 @@ def entity(request: HttpRequest, entity_key: str) -> HttpResponse:
 
 @cached_page
 def statistics(request: HttpRequest) -> HttpResponse:
-    """Counts of published (not withdrawn) results by item, result category and month; a count
-    small enough to point at one entity is shown as "少于N"."""
+    """The statistics of published (not withdrawn) results, by year: aggregates only, the same
+    counting as the staff dashboard (spotcheck.stats); a count small enough to point at one
+    entity is shown as "少于N"."""
     threshold = settings.SPOTCHECK_PUBLIC_MIN_COUNT
-    live = PublishedItem.objects.filter(published__in=live_results().values("pk"))
-    by_item_rows = (
-        live.values("plan_item__plan__year", "plan_item__number", "plan_item__name")
-        .annotate(n=Count("pk"))
-        .order_by("-plan_item__plan__year", "plan_item__number")
-    )
-    by_item = [
-        (
-            f"{r['plan_item__plan__year']}年 事项{r['plan_item__number']} {r['plan_item__name']}",
-            r["n"],
-        )
-        for r in by_item_rows
-    ]
-    labels = {c.code: c.label for c in CATEGORIES}
-    by_category = [
-        (labels.get(r["category"], r["category"] or "未定"), r["n"])
-        for r in live.values("category").annotate(n=Count("pk")).order_by("-n")
-    ]
-    by_month = [
-        (f"{r['month']:%Y-%m}", r["n"])
-        for r in live_results()
-        .annotate(month=TruncMonth("published_on"))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .order_by("month")
-    ]
-    tables = [
-        ("按抽查事项（事项检查结果数）", _suppressed(by_item, threshold)),
-        ("按检查结果（事项检查结果数）", _suppressed(by_category, threshold)),
-        ("按公示月份（检查对象数）", _suppressed(by_month, threshold)),
-    ]
-    return render(request, "public/statistics.html", {"tables": tables, "threshold": threshold})
-
-
-def _suppressed(rows: list[tuple[str, int]], threshold: int) -> list[tuple[str, int | None]]:
-    shown = suppress_small_counts(dict(rows), threshold=threshold)
-    return [(label, shown[label]) for label, _ in rows]
+    years = public_years()
+    wanted = request.GET.get("year", "")
+    year = int(wanted) if wanted.isdigit() and int(wanted) in years else None
+    tables = public_tables(threshold=threshold, year=year)
+    context = {
+        "entries": chart_entries(tables),
+        "threshold": threshold,
+        "less_than": f"少于{threshold}",
+        "years": years,
+        "year": year,
+    }
+    return render(request, "public/statistics.html", context)

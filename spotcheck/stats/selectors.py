@@ -22,6 +22,7 @@ Definitions (one place, used by every table):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Iterable
@@ -29,7 +30,19 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.core.cache import cache
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -38,8 +51,11 @@ from spotcheck.draws.models import Draw, DrawReplacement, DrawSelection
 from spotcheck.inspections.models import Event, TeamMatching, TeamMember, Visit, VisitItem
 from spotcheck.lib import stats
 from spotcheck.lib.drawdoc import STRATA, STRATUM_NAMES
+from spotcheck.lib.publication import suppress_small_counts
 from spotcheck.lib.results import CATEGORIES, MEASURE_KINDS, CategoryKind, ReviewState
 from spotcheck.plans.models import Plan, PlanItem
+from spotcheck.public.models import PublishedItem
+from spotcheck.public.selectors import live_results, published_draws, published_plans
 from spotcheck.registry.models import RISK_LEVEL_CHOICES, Entity, EntityStatus, Inspector
 from spotcheck.results.models import ItemResult, Measure, Result
 
@@ -334,7 +350,7 @@ def _progress_by_month(scope: Scope, today: date) -> Table:
     }
     months: dict[str, dict[str, int]] = {}
     for key, rows in series.items():
-        for row in rows.values("month").annotate(n=Count("pk", distinct=True)).order_by("month"):
+        for row in rows.values("month").annotate(n=Count("pk")).order_by("month"):
             label = f"{row['month']:%Y-%m}"
             months.setdefault(label, {})[key] = row["n"]
     return Table(
@@ -586,8 +602,63 @@ def _days(value: timedelta | float) -> float:
 # --- fairness -------------------------------------------------------------------------------
 
 
-def fairness_tables(scope: Scope) -> list[Table]:
-    visits = scope.visits()
+@dataclass(frozen=True)
+class MatchingSummary:
+    """What the fairness tables take from one matching record (its visits in scope)."""
+
+    expected: dict[str, float]
+    exclusions: dict[str, int]
+    over_cap: int
+
+
+def summarise_matching(document: dict[str, Any], keys: set[str] | None) -> MatchingSummary:
+    """Expected seats per inspector (each visit's seats shared among its eligible inspectors),
+    exclusion counts and over-cap replacements, over the visits `keys` (None: all)."""
+    pools_per_visit = []
+    exclusions: dict[str, int] = {}
+    for entry in document.get("visits", []):
+        if keys is not None and entry["visit_id"] not in keys:
+            continue
+        seats: dict[str, int] = {}
+        for seat in entry["seats"]:
+            seats[seat["pool"]] = seats.get(seat["pool"], 0) + 1
+        eligible = entry.get("eligible", {})
+        pools_per_visit.append({p: (n, eligible.get(p, [])) for p, n in seats.items()})
+        for reason, count in entry.get("excluded", {}).items():
+            exclusions[reason] = exclusions.get(reason, 0) + count
+    over_cap = sum(
+        1
+        for r in document.get("replacements", [])
+        if r.get("over_cap") and (keys is None or r["visit_id"] in keys)
+    )
+    return MatchingSummary(stats.expected_loads(pools_per_visit), exclusions, over_cap)
+
+
+def _matching_summaries(scope: Scope, visits: QuerySet[Visit]) -> list[MatchingSummary]:
+    if scope.item is None and scope.unit is None:
+        # Every visit of the plans' round and event matchings is in scope: summarise whole
+        # records. A record's eligibility lists never change after matching; replacements only
+        # append, so (matching, replacements made) identifies a summary and it is kept.
+        matchings = TeamMatching.objects.filter(plan__in=scope.plans()).exclude(
+            round__isnull=True, event__isnull=True
+        )
+        replaced = dict(
+            TeamMember.objects.filter(matching__in=matchings, replaced_at__isnull=False)
+            .values("matching_id")
+            .annotate(n=Count("pk"))
+            .values_list("matching_id", "n")
+        )
+        summaries = []
+        # the random salt of each record tells it apart from any other (a reused primary key)
+        for pk, salt in matchings.values_list("pk", "commitment_salt").order_by("pk"):
+            key = f"spotcheck.stats.matching:{pk}:{salt}:{replaced.get(pk, 0)}"
+            summary = cache.get(key)
+            if summary is None:
+                document = TeamMatching.objects.values_list("document", flat=True).get(pk=pk)
+                summary = summarise_matching(document, None)
+                cache.set(key, summary, timeout=None)
+            summaries.append(summary)
+        return summaries
     keys_by_matching: dict[int, set[str]] = {}
     for matching_id, key in (
         TeamMember.objects.filter(visit__in=visits)
@@ -595,28 +666,25 @@ def fairness_tables(scope: Scope) -> list[Table]:
         .distinct()
     ):
         keys_by_matching.setdefault(matching_id, set()).add(key)
-    pools_per_visit = []
-    exclusions: dict[str, int] = {}
-    over_cap = 0
-    for matching in TeamMatching.objects.filter(pk__in=keys_by_matching):
-        keys = keys_by_matching[matching.pk]
-        document = matching.document
-        for entry in document.get("visits", []):
-            if entry["visit_id"] not in keys:
-                continue
-            seats: dict[str, int] = {}
-            for seat in entry["seats"]:
-                seats[seat["pool"]] = seats.get(seat["pool"], 0) + 1
-            eligible = entry.get("eligible", {})
-            pools_per_visit.append({p: (n, eligible.get(p, [])) for p, n in seats.items()})
-            for reason, count in entry.get("excluded", {}).items():
-                exclusions[reason] = exclusions.get(reason, 0) + count
-        over_cap += sum(
-            1
-            for r in document.get("replacements", [])
-            if r.get("over_cap") and r["visit_id"] in keys
+    return [
+        summarise_matching(document, keys_by_matching[pk])
+        for pk, document in TeamMatching.objects.filter(pk__in=keys_by_matching).values_list(
+            "pk", "document"
         )
-    expected = stats.expected_loads(pools_per_visit)
+    ]
+
+
+def fairness_tables(scope: Scope) -> list[Table]:
+    visits = scope.visits()
+    summaries = _matching_summaries(scope, visits)
+    expected: dict[str, float] = {}
+    exclusions: dict[str, int] = {}
+    for summary in summaries:
+        for inspector, load in summary.expected.items():
+            expected[inspector] = expected.get(inspector, 0.0) + load
+        for reason, count in summary.exclusions.items():
+            exclusions[reason] = exclusions.get(reason, 0) + count
+    over_cap = sum(summary.over_cap for summary in summaries)
     seats = TeamMember.objects.filter(visit__in=visits, replaced_at__isnull=True)
     actual = {
         r["inspector__certificate_number"]: r["n"]
@@ -730,6 +798,19 @@ def draw_fairness_tables(scope: Scope) -> list[Table]:
     random event and count once. Draws of different populations with one seed remain somewhat
     dependent, so the p-value is approximate."""
     draws = Draw.objects.filter(item__in=scope.items(), status=Draw.Status.EXECUTED)
+    identity = draws.order_by("pk").values_list("pk", "population_hash", "seed", "executed_at")
+    # An executed draw is locked (population, allocation and selection never change), so the
+    # figures of a set of draws are kept once computed.
+    text = "\n".join("|".join(map(str, row)) for row in identity)
+    key = "spotcheck.stats.draws:" + hashlib.sha256(text.encode()).hexdigest()
+    tables: list[Table] | None = cache.get(key)
+    if tables is None:
+        tables = _draw_fairness(draws)
+        cache.set(key, tables, timeout=None)
+    return tables
+
+
+def _draw_fairness(draws: QuerySet[Draw]) -> list[Table]:
     expected: dict[str, float] = {}
     counted: list[int] = []
     seen: set[tuple[str, str, str]] = set()
@@ -822,3 +903,142 @@ TABLE_SECTIONS = {
         )
     },
 }
+
+
+# --- the public statistics page ---------------------------------------------------------------
+#
+# The same counts over what is published only (live records of published plans: the public
+# selectors), aggregates only, each count below the threshold shown as "fewer than N": a small
+# count could point at one entity. A rate is shown only when neither the problems nor the
+# others are suppressed (a rate and a total give the small count back).
+
+
+def public_years() -> list[int]:
+    return sorted(set(published_plans().values_list("year", flat=True)), reverse=True)
+
+
+def public_tables(*, threshold: int, year: int | None = None) -> list[Table]:
+    # the planned checks, as on the dashboard: re-checks after 责令改正 are follow-up, counted
+    # with the measures, not as checks of their own
+    live = live_results().filter(result__visit__recheck_of__isnull=True)
+    if year is not None:
+        live = live.filter(plan__year=year)
+    items = PublishedItem.objects.filter(published__in=live.values("pk")).exclude(category="")
+    with_years = year is None and len({*live.values_list("plan__year", flat=True)}) > 1
+    plan_items = list(
+        PlanItem.objects.filter(pk__in=items.values("plan_item"))
+        .values("pk", "number", "label", "name", "plan__year")
+        .order_by("-plan__year", "position")
+    )
+    labels = _item_labels(plan_items, with_year=with_years)
+    per_item = {r["plan_item_id"]: r for r in _kinds(items.values("plan_item_id"))}
+    draws = published_draws().filter(status=Draw.Status.EXECUTED)
+    if year is not None:
+        draws = draws.filter(item__plan__year=year)
+    drawn = {
+        r["draw__item_id"]: r["n"]
+        for r in DrawSelection.objects.filter(draw__in=draws, replaced_by__isnull=True)
+        .values("draw__item_id")
+        .annotate(n=Count("pk"))
+    }
+    by_category = [
+        [CATEGORY_LABELS.get(r["category"], r["category"]), r["n"]]
+        for r in items.values("category").annotate(n=Count("pk")).order_by("-n", "category")
+    ]
+    by_type = _kinds(items.values("plan_item__entity_type__name")).order_by(
+        "plan_item__entity_type__name"
+    )
+    by_month = [
+        [f"{r['month']:%Y-%m}", r["n"]]
+        for r in live.annotate(month=TruncMonth("published_on"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .order_by("month")
+    ]
+    stratum = VisitItem.objects.filter(
+        visit=OuterRef("published__result__visit"), item=OuterRef("plan_item")
+    ).values("selection__stratum")[:1]
+    order = {s: i for i, s in enumerate(STRATA)}
+    by_risk = sorted(
+        _kinds(items.annotate(stratum=Subquery(stratum)).values("stratum")),
+        key=lambda r: order.get(r["stratum"], len(order)),
+    )
+    rates = []
+    for r in by_risk:
+        checked = r["clean"] + r["problem"]
+        low, high = stats.wilson_interval(r["problem"], checked)
+        hidden = 0 < r["problem"] < threshold or 0 < r["clean"] < threshold
+        rates.append(
+            [
+                _stratum_label(r["stratum"]),
+                checked,
+                r["problem"],
+                None if hidden or not checked else _percent(r["problem"], checked),
+                None if hidden or not checked else round(100 * low, 1),
+                None if hidden or not checked else round(100 * high, 1),
+            ]
+        )
+    tables = [
+        Table(
+            "public_items",
+            "按抽查事项（事项检查数）",
+            ["抽查事项", "抽中检查对象", "公示的事项检查", *KIND_COLUMNS[:3]],
+            [
+                [
+                    labels[i["pk"]],
+                    drawn.get(i["pk"], 0),
+                    per_item[i["pk"]]["total"],
+                    per_item[i["pk"]]["clean"],
+                    per_item[i["pk"]]["problem"],
+                    per_item[i["pk"]]["ending"],
+                ]
+                for i in plan_items
+            ],
+            "stacked_bar",
+        ),
+        Table(
+            "public_categories",
+            "按检查结果（事项检查数）",
+            ["检查结果", "事项检查数"],
+            by_category,
+            "pie",
+        ),
+        Table(
+            "public_types",
+            "按检查对象类型（事项检查数）",
+            ["对象类型", *KIND_COLUMNS],
+            [
+                [
+                    r["plan_item__entity_type__name"] or "未指定",
+                    r["clean"],
+                    r["problem"],
+                    r["ending"],
+                    r["total"],
+                ]
+                for r in by_type
+            ],
+            "stacked_bar",
+        ),
+        Table(
+            "public_risk",
+            "问题发现率：按抽取时的风险等级（95%置信区间，Wilson法）",
+            ["风险等级", "检查事项数", "发现问题", "问题率（%）", "95%下限（%）", "95%上限（%）"],
+            rates,
+            "bar",
+        ),
+        Table(
+            "public_months", "按公示月份（检查对象数）", ["月份", "检查对象数"], by_month, "line"
+        ),
+    ]
+    return [suppress_table(t, threshold) for t in tables]
+
+
+def suppress_table(table: Table, threshold: int) -> Table:
+    """Counts (integers) below the threshold become None ("fewer than N"), by the portal's one
+    rule (lib.publication.suppress_small_counts); rates and labels stay."""
+    rows = []
+    for row in table.rows:
+        counts = {str(i): v for i, v in enumerate(row) if i and isinstance(v, int)}
+        shown = suppress_small_counts(counts, threshold=threshold)
+        rows.append([shown.get(str(i), v) if i else v for i, v in enumerate(row)])
+    return Table(table.key, table.title, table.columns, rows, table.chart)

@@ -151,6 +151,9 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "results:gsxt": ("result.export_gsxt", "GET", "plan"),
     # the audit trail
     "audit:list": ("audit.view", "GET", None),
+    # statistics (a table's CSV: see World.args)
+    "stats:dashboard": ("stats.view", "GET", None),
+    "stats:csv": ("stats.view", "GET", None),
     # directories
     "registry:index": ("registry.view", "GET", None),
     "registry:entities": ("registry.view", "GET", None),
@@ -268,6 +271,8 @@ class World:
             args.append(1)
         if name.startswith("draws:round"):
             args.append(1)
+        if name == "stats:csv":
+            args.append("fairness_inspectors")
         if name == "public:data_file":
             args += [2022, "results.csv"]
         return args

@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from datetime import date
 
 import pytest
+from django.core.cache import cache
 
 from spotcheck.draws.models import Draw, DrawSelection
 from spotcheck.inspections.models import TeamMatching, TeamMember, Visit, VisitItem
@@ -20,6 +21,7 @@ from spotcheck.stats.selectors import (
     Table,
     dashboard_tables,
     section_of,
+    summarise_matching,
 )
 from tests.stats.conftest import TODAY
 
@@ -405,3 +407,17 @@ CHECKS = [
     check_filters_by_item_and_year,
     check_sections_and_the_key_index,
 ]
+
+
+def check_kept_figures_equal_fresh_ones(demo):
+    cache.clear()
+    fresh = dashboard_tables(agency=demo.plan.agency, today=TODAY)
+    kept = dashboard_tables(agency=demo.plan.agency, today=TODAY)
+    assert fresh == kept
+    # a whole record summarised equals the same record summarised visit by visit
+    whole = summarise_matching(TeamMatching.objects.get().document, None)
+    keys = set(Visit.objects.values_list("visit_key", flat=True))
+    assert summarise_matching(TeamMatching.objects.get().document, keys) == whole
+
+
+CHECKS.append(check_kept_figures_equal_fresh_ones)

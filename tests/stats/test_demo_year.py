@@ -1,0 +1,104 @@
+"""Issue 13, "Done when": on the demo year (`spotcheck demo-year`, the 2022 plan played to the
+end through the real actions) the dashboard, the public statistics page and the annual summary
+workbook agree with each other and with counts computed here from the rows."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from io import StringIO
+
+import openpyxl
+import pytest
+from django.core.management import call_command
+
+from spotcheck.lib.report import write_report
+from spotcheck.lib.results import CATEGORIES, CategoryKind
+from spotcheck.plans.models import Plan
+from spotcheck.results.models import ItemResult, Measure, Result
+from spotcheck.stats.selectors import dashboard_tables, public_tables
+
+pytestmark = pytest.mark.django_db
+
+LABEL = {c.code: c.label for c in CATEGORIES}
+KIND = {c.code: c.kind for c in CATEGORIES}
+
+
+@pytest.fixture
+def year() -> Plan:
+    call_command("setup_demo", stdout=StringIO())
+    call_command("demo_year", seed=5, no_progress=True, stdout=StringIO())
+    return Plan.objects.get()
+
+
+def column(table, name):
+    index = table.columns.index(name)
+    return {row[0]: row[index] for row in table.rows}
+
+
+def label(item) -> str:
+    return f"事项{item.label or item.number} {item.name}"
+
+
+def test_dashboard_public_page_and_summary_agree_on_the_demo_year(year):
+    dashboard = {t.key: t for t in dashboard_tables(agency=year.agency, year=year.year)}
+    public = {t.key: t for t in public_tables(threshold=1, year=year.year)}
+
+    # counted here from the rows: the year's item checks of planned visits (not re-checks)
+    planned = [
+        ir
+        for ir in ItemResult.objects.select_related("result__visit", "visit_item__item")
+        if ir.result.visit.recheck_of_id is None
+    ]
+    published = [ir for ir in planned if ir.result.state == "published"]
+    assert published and len(published) == len(planned)  # the demo publishes everything
+    per_item = Counter(label(ir.visit_item.item) for ir in published)
+    categories = Counter(LABEL[ir.category] for ir in published)
+
+    dash_published = {k: v for k, v in column(dashboard["progress_items"], "已公示").items() if v}
+    public_published = column(public["public_items"], "公示的事项检查")
+    assert dash_published == public_published == dict(per_item)
+    assert len(per_item) == 12  # every item of the plan, event-driven ones included
+    assert column(dashboard["findings_categories"], "事项检查数") == dict(categories)
+    assert column(public["public_categories"], "事项检查数") == dict(categories)
+    for kind, name in ((CategoryKind.PROBLEM, "发现问题"), (CategoryKind.CLEAN, "未发现问题")):
+        want = Counter(label(ir.visit_item.item) for ir in published if KIND[ir.category] is kind)
+        dash = {k: v for k, v in column(dashboard["findings_items"], name).items() if v}
+        pub = {k: v for k, v in column(public["public_items"], name).items() if v}
+        assert dash == pub == dict(want)
+    assert column(dashboard["problem_rate"], "发现问题") == column(
+        public["public_risk"], "发现问题"
+    )
+    months = Counter(f"{r.inspected_on:%Y-%m}" for r in Result.objects.all() if r.inspected_on)
+    got = column(dashboard["progress_months"], "检查")
+    assert {k: v for k, v in got.items() if v} == {
+        m: n
+        for m, n in Counter(
+            f"{r.inspected_on:%Y-%m}" for r in Result.objects.filter(visit__recheck_of=None)
+        ).items()
+    }
+    assert sum(months.values()) >= sum(got.values())
+    measures = Measure.objects.filter(item_result__result__visit__recheck_of=None)
+    table = dashboard["measures"]
+    assert sum(r[1] + r[2] for r in table.rows) == measures.count()
+    assert sum(r[1] for r in table.rows) == measures.filter(closed_on__isnull=True).count() > 0
+
+    # the annual summary workbook holds the same figures, sheet by sheet
+    stream = io.BytesIO()
+    tables = list(dashboard.values())
+    write_report(stream, title="年度总结", metadata=[("年度", year.year)], tables=tables)
+    book = openpyxl.load_workbook(io.BytesIO(stream.getvalue()))
+    for table in tables:
+        sheet = next(s for s in book.worksheets if s.cell(1, 1).value == table.title)
+        header = [c.value for c in sheet[3]][: len(table.columns)]
+        assert header == table.columns
+        rows = [
+            [c.value for c in row][: len(table.columns)]
+            for row in sheet.iter_rows(min_row=4, max_row=3 + len(table.rows))
+        ]
+        for got_row, want_row in zip(rows, table.rows, strict=True):
+            for got_value, want_value in zip(got_row, want_row, strict=True):
+                if isinstance(want_value, float):
+                    assert got_value == pytest.approx(want_value)
+                else:
+                    assert got_value == want_value, (table.key, want_row)
