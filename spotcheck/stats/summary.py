@@ -14,6 +14,7 @@ from django.utils import timezone
 from spotcheck.accounts.models import Unit
 from spotcheck.lib.report import write_report
 from spotcheck.plans.models import Plan
+from spotcheck.stats.charts import CHART_SERIES
 from spotcheck.stats.selectors import Table, dashboard_tables
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -63,7 +64,18 @@ def write_summary(
         ("统计日期", today or timezone.localdate()),
         ("生成时间", timezone.localtime().strftime("%Y-%m-%d %H:%M")),
     ]
+    # each chart draws what the dashboard's chart of the table draws
+    series = {
+        t.key: [c for c in CHART_SERIES[t.key] if c in t.columns]
+        for t in tables
+        if t.key in CHART_SERIES
+    }
     write_report(
-        stream, title=summary_title(plan), metadata=metadata, tables=tables, note=DEFINITIONS
+        stream,
+        title=summary_title(plan),
+        metadata=metadata,
+        tables=tables,
+        note=DEFINITIONS,
+        series=series,
     )
     return tables

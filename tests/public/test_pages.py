@@ -87,6 +87,33 @@ def test_the_name_index_and_the_full_scan_agree(published, monkeypatch):
     assert all(by_index[t] for t in texts[:3])
 
 
+def test_name_keys_compare_by_code_point_whatever_the_database_locale(published):
+    """The search's key ranges ("沂源" ≤ key < "沂溑") are exact only in code-point order. A
+    PostgreSQL database made with a Chinese locale sorts by pinyin, where such a range misses
+    names; the keys' column is therefore "C" there (SQLite compares by code point anyway)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT collation_name FROM information_schema.columns"
+                " WHERE table_name = %s AND column_name = 'key'",
+                [PublicNameKey._meta.db_table],
+            )
+            assert cursor.fetchone()[0] == "C"
+            # what the column's collation prevents: under pinyin order the range is empty
+            cursor.execute(
+                """SELECT '沂源县宾馆' >= '沂源' COLLATE "zh-x-icu" AND '沂源县宾馆' < %s"""
+                """ COLLATE "zh-x-icu" """,
+                ["沂" + chr(ord("源") + 1)],
+            )
+            assert cursor.fetchone()[0] is False
+    record = published[0]
+    assert found_keys(record.entity_name[:2]) == expected_keys(
+        published, lambda r: record.entity_name[:2] in r.entity_name
+    )
+
+
 def test_publication_indexes_each_published_name_once(published):
     names = {r.entity_name for r in published}
     assert set(PublicName.objects.values_list("name", flat=True)) == names
