@@ -19,9 +19,9 @@ older record (spotcheck.matching/1) that published the lists in clear.
 A matching record on its own (teams.json: a round's, an event's or a re-check's) is checked the
 same way (`--kit` too); its `seed_source` gives the seed, recomputed here: a round's from its
 draws' seeds, an event's from its dice ceremony, a re-check's from the original matching's seed
-and the re-check's visit id.
+and the re-check's visit id (with --original, that seed is compared with the original record's).
 
-    python3 verify_draw.py teams.json
+    python3 verify_draw.py teams.json [--original ORIGINAL_TEAMS_OR_DRAW_JSON]
 
 Prints one line per check, then VERIFIED (exit 0) or MISMATCH: <what> (exit 1).
 An unreadable file, or one that is neither a draw document nor a matching record with a
@@ -1157,6 +1157,20 @@ def round_visit_tickets(section: dict) -> list[Outcome]:
     return out or [ok(f"teams: the {count} visit tickets follow from the draws' seeds")]
 
 
+def check_original(section: dict, original: dict) -> list[Outcome]:
+    """A re-check's `original_seed` is the seed its original matching published, and that
+    matching seated the original visit. (Verify the original record itself separately.)"""
+    source = section["seed_source"]
+    if source.get("kind") != "recheck":
+        return [fail("original: --original applies to a re-check's record only")]
+    visit_id = str(source["original_visit"])
+    if visit_id not in [v["visit_id"] for v in original["visits"]]:
+        return [fail(f"original: the given record has no visit {visit_id}")]
+    if original["seed"] != source["original_seed"]:
+        return [fail(f"original: original_seed differs from the seed of {visit_id}'s matching")]
+    return [ok(f"original: original_seed is the published seed of {visit_id}'s matching")]
+
+
 def record_shape_problems(section: dict, visit: dict, opened: bool) -> list[str]:
     """shape_problems for a visit of a record; a re-check's id is its original's id + /复查N."""
     plan_year = visit["visit_id"].split("/")[0]
@@ -1277,11 +1291,26 @@ def load_kit(path: str) -> dict[str, Any]:
     return kit
 
 
-def verify_record(section: dict[str, Any], kit: dict[str, Any] | None) -> int:
+def load_original(path: str) -> dict[str, Any]:
+    """The matching record in a teams.json, or the `teams` section of a draw.json."""
+    doc = load(path)
+    if doc.get("format") == FORMAT_NAME:
+        if not isinstance(doc.get("teams"), dict):
+            raise Unreadable(f"{path} is a draw document without teams")
+        return dict(doc["teams"])
+    return doc
+
+
+def verify_record(
+    section: dict[str, Any], kit: dict[str, Any] | None, original: dict[str, Any] | None = None
+) -> int:
     """Print the checks of a matching record (teams.json), then VERIFIED or MISMATCH."""
     failed: list[str] = []
     try:
-        for passed, line in check_record(section, kit):
+        outcomes = check_record(section, kit)
+        if original is not None:
+            outcomes = outcomes[:1] + check_original(section, original) + outcomes[1:]
+        for passed, line in outcomes:
             print(("OK   " if passed else "FAIL ") + line)
             if not passed:
                 failed.append(line)
@@ -1310,18 +1339,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--kit", help="the supervisors' verification kit (opens the teams' list commitments)"
     )
+    parser.add_argument(
+        "--original",
+        help="for a re-check's teams.json: the original visit's matching record (its teams.json, "
+        "or a draw.json carrying its round's teams), whose seed the re-check's is derived from",
+    )
     args = parser.parse_args(argv)
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")  # e.g. Chinese names on a narrow console
     try:
         doc = load(args.draw_json)
         kit = load_kit(args.kit) if args.kit else None
+        original = load_original(args.original) if args.original else None
     except Unreadable as error:
         print(f"ERROR {error}", file=sys.stderr)
         return 2
 
     if doc.get("format") != FORMAT_NAME:
-        return verify_record(doc, kit)
+        return verify_record(doc, kit, original)
+    if original is not None:
+        print(
+            "ERROR --original is for a re-check's teams.json, not a draw document", file=sys.stderr
+        )
+        return 2
     checks: list[tuple[str, Callable[[], list[str]]]] = [
         ("population", lambda: check_population(doc, args.population_hash)),
         ("allocation", lambda: check_allocation(doc)),

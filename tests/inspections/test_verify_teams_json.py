@@ -142,8 +142,31 @@ def test_a_rechecks_teams_json_verifies_and_names_a_changed_visit_key(
         f"OK   seed = sha256(seed of {original}'s matching + LF + {visit_id}) (re-check)",
         "OK   teams: seed is the recomputed seed",
     )
-    # The original seed is the one the event's own teams.json publishes.
-    assert served(client, event_match)["seed"] == doc["seed_source"]["original_seed"]
+    # The original seed is the one the event's own teams.json publishes: --original compares.
+    original_doc = served(client, event_match)
+    original_path = tmp_path / "original-teams.json"
+    original_path.write_text(json.dumps(original_doc, ensure_ascii=False), encoding="utf-8")
+    result = verify(tmp_path, doc, "--original", str(original_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"OK   original: original_seed is the published seed of {original}'s matching" in (
+        result.stdout
+    )
+    forged = copy.deepcopy(original_doc)
+    forged["seed"] = "0" * 20
+    original_path.write_text(json.dumps(forged, ensure_ascii=False), encoding="utf-8")
+    result = verify(tmp_path, doc, "--original", str(original_path))
+    assert result.returncode == 1
+    assert f"FAIL original: original_seed differs from the seed of {original}'s matching" in (
+        result.stdout
+    )
+    forged = copy.deepcopy(original_doc)
+    forged["visits"][0]["visit_id"] = "2022/event-999/5"
+    original_path.write_text(json.dumps(forged, ensure_ascii=False), encoding="utf-8")
+    result = verify(tmp_path, doc, "--original", str(original_path))
+    assert result.returncode == 1 and f"the given record has no visit {original}" in result.stdout
+    # --original belongs to a re-check's record only.
+    result = verify(tmp_path, original_doc, "--original", str(original_path))
+    assert "FAIL original: --original applies to a re-check's record only" in result.stdout
     # Another visit key: the seed (and every team ticket) differs.
     altered = copy.deepcopy(doc)
     altered["visits"][0]["visit_id"] = f"{original}/复查2"
