@@ -1,12 +1,15 @@
 """The annual summary workbook as a download (/stats/summary.xlsx?plan=ID or ?year=YYYY): the
-same workbook as `spotcheck report`, for the plan the dashboard's filter names, scoped exactly
-like the dashboard (right `stats.view`; the agency's plans only; unit leaders their own unit)."""
+same workbook as `spotcheck report`, for the plan the dashboard's filter names (without one, the
+agency's latest plan), scoped exactly like the dashboard (right `stats.view`; the agency's plans
+only; unit leaders their own unit)."""
 
 from __future__ import annotations
 
 import io
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
 
 from spotcheck.accounts.permissions import right_required
@@ -21,11 +24,17 @@ def summary_download(request: HttpRequest) -> HttpResponse:
     scope = form.scope()
     if scope is None:
         raise Http404("没有可统计的机构")
+    if form.is_bound and not form.is_valid():  # e.g. another agency's plan: not found
+        raise Http404("没有这个抽查计划或年度")
     plan = scope["plan"]
-    if plan is None and scope["year"] is not None:
-        plan = Plan.objects.filter(agency=scope["agency"], year=scope["year"]).first()
     if plan is None:
-        raise Http404("请先选择抽查计划或年度")
+        plans = Plan.objects.filter(agency=scope["agency"])
+        if scope["year"] is not None:
+            plans = plans.filter(year=scope["year"])
+        plan = plans.order_by("-year", "-pk").first()
+    if plan is None:
+        messages.error(request, "没有可以生成年度总结的抽查计划")
+        return redirect("stats:dashboard")
     buffer = io.BytesIO()
     write_summary(buffer, plan=plan, unit=scope["unit"])
     response = HttpResponse(buffer.getvalue(), content_type=CONTENT_TYPE)

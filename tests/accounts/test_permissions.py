@@ -154,6 +154,7 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     # statistics (a table's CSV: see World.args)
     "stats:dashboard": ("stats.view", "GET", None),
     "stats:csv": ("stats.view", "GET", None),
+    "stats:summary": ("stats.view", "GET", None),
     # directories
     "registry:index": ("registry.view", "GET", None),
     "registry:entities": ("registry.view", "GET", None),

@@ -39,8 +39,8 @@ def test_coordinators_download_the_plan_summary(demo, coordinator):
     assert cells["统计范围"] == "全部责任单位"
     # the year names the plan as well
     assert summary_cells(client.get(url, {"year": demo.plan.year}))["年度"] == demo.plan.year
-    # nothing chosen: no summary
-    assert client.get(url).status_code == 404
+    # nothing chosen: the agency's latest plan
+    assert summary_cells(client.get(url))["抽查计划"] == demo.plan.title
     # the dashboard links to it with its filters
     page = client.get(reverse("stats:dashboard"), {"plan": demo.plan.pk})
     assert f"{url}?plan={demo.plan.pk}" in page.content.decode()
@@ -59,5 +59,8 @@ def test_other_agencies_and_strangers_get_nothing(demo, other_users_by_role):
     stranger = client_for(other_users_by_role[Role.COORDINATOR])
     assert stranger.get(url, {"plan": demo.plan.pk}).status_code == 404
     assert stranger.get(url, {"year": demo.plan.year}).status_code == 404
+    # nothing chosen and no plan of their own: back to the dashboard, with nothing of ours
+    response = stranger.get(url)
+    assert response.status_code == 302 and response["Location"] == reverse("stats:dashboard")
     anonymous = Client().get(url, {"plan": demo.plan.pk})
     assert anonymous.status_code == 302 and "login" in anonymous["Location"]
