@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -57,12 +57,11 @@ def result_page(request: HttpRequest, visit_id: int) -> HttpResponse:
     chosen: dict[int, str] = {}
     measures: dict[int, list[Any]] = {}
     if result is not None:
-        for item_result in result.items.prefetch_related("findings", "measures"):
+        with_visits = Prefetch("measures", Measure.objects.select_related("recheck_visit"))
+        for item_result in result.items.prefetch_related("findings", with_visits):
             categories[item_result.visit_item_id] = item_result.get_category_display()
             chosen[item_result.visit_item_id] = item_result.chosen_category
-            measures[item_result.visit_item_id] = list(
-                item_result.measures.select_related("recheck_visit")
-            )
+            measures[item_result.visit_item_id] = list(item_result.measures.all())
             for finding in item_result.findings.all():
                 stored[(item_result.visit_item_id, finding.number)] = finding
     attachments: list[Attachment] = []

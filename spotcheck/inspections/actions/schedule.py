@@ -18,11 +18,13 @@ from spotcheck.accounts.permissions import Actor, ensure_actor_agency, is_deploy
 from spotcheck.audit.models import record
 from spotcheck.inspections.actions.common import InspectionError
 from spotcheck.inspections.models import Visit
-from spotcheck.lib.schedule import schedule_problem
+from spotcheck.lib.results import ReviewState
+from spotcheck.lib.schedule import DEFAULT_MAX_DAYS, schedule_problem
+from spotcheck.results.models import Result
 
 
 def max_schedule_days() -> int:
-    return int(getattr(settings, "SPOTCHECK_SCHEDULE_MAX_DAYS", 5))
+    return int(getattr(settings, "SPOTCHECK_SCHEDULE_MAX_DAYS", DEFAULT_MAX_DAYS))
 
 
 def _window_label(visit: Visit) -> str:
@@ -49,6 +51,11 @@ def schedule_visits(
         .order_by("pk")
     )
     max_days = max_schedule_days()
+    recorded = set(
+        Result.objects.filter(visit__in=locked)
+        .exclude(state=ReviewState.NOT_ENTERED)
+        .values_list("visit_id", flat=True)
+    )
     done = []
     for visit in locked:
         ensure_actor_agency(actor, visit.plan.agency_id)
@@ -62,8 +69,7 @@ def schedule_visits(
             raise InspectionError(f"{name}不是本单位负责的检查任务，只能安排本单位的检查任务")
         if visit.status != Visit.Status.MATCHED:
             raise InspectionError(f"{name}的检查组尚未匹配：匹配检查组后才能安排检查日期")
-        result = getattr(visit, "result", None)
-        if result is not None and result.state != "not_entered":
+        if visit.pk in recorded:
             raise InspectionError(f"{name}的检查结果已录入，检查日期不能再改")
         problem = schedule_problem(
             start,

@@ -471,6 +471,7 @@ def create_recheck_visit(
     return visit
 
 
+@transaction.atomic
 def cancel_event(*, event: Event, reason: str, actor: Actor) -> Event:
     """Cancel a mistaken event registration before its seed ceremony: the event is kept,
     marked cancelled with the reason; its visit (no team yet) is removed."""
