@@ -121,12 +121,6 @@ class PlannedVisit:
     published_on: date | None = None
     overdue: bool = False
 
-    @property
-    def follow_up_days(self) -> list[date]:
-        """The days something happens after publication (a re-check, a measure closed)."""
-        days = [m.recheck_on for m in self.measures if m.recheck_on]
-        return sorted(days + [m.measure.closed_on for m in self.measures if m.measure.closed_on])
-
 
 def _workday_on_or_after(day: date) -> date:
     while not is_workday(day):

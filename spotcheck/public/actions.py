@@ -30,7 +30,13 @@ from spotcheck.lib import results as rules
 from spotcheck.lib.pinyin import search_keys
 from spotcheck.public import cache
 from spotcheck.public.models import Publication, PublicName, PublishedItem, PublishedResult
-from spotcheck.results.actions import ResultPermissionError, item_key, roles_on_visit
+from spotcheck.results.actions import (
+    ResultPermissionError,
+    bump_revision,
+    item_key,
+    review_step,
+    roles_on_visit,
+)
 from spotcheck.results.models import Result, ResultVersion
 
 SCHEMA = "spotcheck.published-result/1"
@@ -120,13 +126,9 @@ def public_snapshot(result: Result, version: ResultVersion) -> dict[str, Any]:
 
 def _require_publisher(actor: Actor, result: Result) -> None:
     ensure_actor_agency(actor, result.visit.plan.agency_id)
-    roles = roles_on_visit(actor, result.visit)
     try:
-        rules.transition(result.review_state, "publish", roles=roles)
+        review_step(result, "publish", actor)
     except rules.ReviewError as exc:
-        publish = next(t for t in rules.TRANSITIONS if t.action == "publish")
-        if not roles & publish.roles:
-            raise ResultPermissionError(str(exc)) from exc
         raise PublicationError(f"{result.visit}：{exc}") from exc
 
 
@@ -211,9 +213,8 @@ def _publish_one(publication: Publication, result: Result, now: Any) -> Publishe
         )
         for row in snapshot["items"]
     )
-    result.state = rules.ReviewState.PUBLISHED
-    result.revision += 1
-    result.save(update_fields=["state", "revision", "updated_at"])
+    result.state = rules.ReviewState.PUBLISHED  # the step _require_publisher allowed
+    bump_revision(result, "state")
     return published
 
 

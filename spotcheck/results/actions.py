@@ -158,7 +158,9 @@ def _check_agency(actor: Actor, visit: Visit) -> None:
     ensure_actor_agency(actor, agency_id)
 
 
-def _step(result: Result, action: str, actor: Actor, opinion: str = "") -> rules.ReviewState:
+def review_step(result: Result, action: str, actor: Actor, opinion: str = "") -> rules.ReviewState:
+    """The state `action` leads to for this actor; ResultPermissionError when their roles may
+    not take it at all, rules.ReviewError when the result's state does not allow it."""
     roles = roles_on_visit(actor, result.visit)
     try:
         return rules.transition(result.review_state, action, roles=roles, opinion=opinion)
@@ -205,12 +207,10 @@ def checkpoint_texts(visit_item: VisitItem) -> list[str]:
     return [p for p in item.checkpoints if str(p).strip()] or [item.content.strip() or item.name]
 
 
-def _item_key(visit_item: VisitItem) -> str:
+def item_key(visit_item: VisitItem) -> str:
+    """The key of a visit item in a result and its snapshots (read by spotcheck.public)."""
     number = visit_item.item.number
     return str(number if number is not None else visit_item.item.position)
-
-
-item_key = _item_key  # the key of a visit item in a result's snapshot (spotcheck.public)
 
 
 def _content_errors(visit: Visit, content: ResultInput) -> list[str]:
@@ -236,7 +236,7 @@ def _content_errors(visit: Visit, content: ResultInput) -> list[str]:
         if visit_item is None:
             errors.append(f"事项（编号{item.visit_item_id}）：不是本次检查的事项")
             continue
-        label = f"事项{_item_key(visit_item)}“{visit_item.item.name}”"
+        label = f"事项{item_key(visit_item)}“{visit_item.item.name}”"
         if item.category and item.category not in codes:
             errors.append(f"{label}检查结果：未知的结果代码“{item.category}”")
         count = len(checkpoint_texts(visit_item))
@@ -339,7 +339,7 @@ def _rule_findings(item_result: ItemResult) -> tuple[rules.CheckpointFinding, ..
 
 def _rule_item(item_result: ItemResult) -> rules.ItemResult:
     return rules.ItemResult(
-        item_key=_item_key(item_result.visit_item),
+        item_key=item_key(item_result.visit_item),
         findings=_rule_findings(item_result),
         category=item_result.chosen_category or None,
         measures=tuple(m.as_rule() for m in item_result.measures.all()),
@@ -371,8 +371,8 @@ def _visit_record(result: Result) -> tuple[rules.VisitRecord, dict[str, list[str
     item_results = list(
         result.items.select_related("visit_item__item").prefetch_related("findings", "measures")
     )
-    checkpoints = {_item_key(ir.visit_item): checkpoint_texts(ir.visit_item) for ir in item_results}
-    titles = {_item_key(ir.visit_item): ir.visit_item.item.name for ir in item_results}
+    checkpoints = {item_key(ir.visit_item): checkpoint_texts(ir.visit_item) for ir in item_results}
+    titles = {item_key(ir.visit_item): ir.visit_item.item.name for ir in item_results}
     recorded = [
         _rule_item(ir)
         for ir in item_results
@@ -418,7 +418,7 @@ def snapshot(result: Result) -> dict[str, Any]:
         "due_on": result.due_on.isoformat() if result.due_on else None,
         "items": [
             {
-                "item": _item_key(ir.visit_item),
+                "item": item_key(ir.visit_item),
                 "name": ir.visit_item.item.name,
                 "category": ir.category,
                 "chosen_category": ir.chosen_category,
@@ -461,7 +461,8 @@ def _require_editable(result: Result) -> None:
         raise ValueError(f"“{result.review_state.label}”的结果不能修改")
 
 
-def _bump(result: Result, *fields: str) -> None:
+def bump_revision(result: Result, *fields: str) -> None:
+    """Save `fields` with the next revision (drafts open at an older one are then refused)."""
     result.revision += 1
     result.save(update_fields=["revision", "updated_at", *fields])
 
@@ -521,7 +522,7 @@ def save_draft(*, visit: Visit, content: ResultInput, revision: int, actor: Acto
         )
     _require_editable(result)
     _write_content(result, content, actor)
-    _bump(result)
+    bump_revision(result)
     record(
         actor=actor,
         action="result.save_draft",
@@ -541,11 +542,11 @@ def submit_result(*, result: Result, actor: Actor) -> Result:
     result = _lock_result(result)
     _check_agency(actor, result.visit)
     roles = _require_recorder(actor, result.visit)
-    target = _step(result, "submit", actor)
+    target = review_step(result, "submit", actor)
     _validate(result)
     result.state = target
     result.submitted_at = timezone.now()
-    _bump(result, "state", "submitted_at")
+    bump_revision(result, "state", "submitted_at")
     record(
         actor=actor,
         action="result.submit",
@@ -560,7 +561,7 @@ def return_result(*, result: Result, opinion: str, actor: Actor) -> Result:
     """待审核 → 退回 with the unit leader's opinion, shown to the team."""
     result = _lock_result(result)
     _check_agency(actor, result.visit)
-    target = _step(result, "return", actor, opinion)
+    target = review_step(result, "return", actor, opinion)
     try:
         check_fields(Result, {"last_opinion": opinion.strip()}, multi_line=("last_opinion",))
     except LimitError as exc:
@@ -569,7 +570,7 @@ def return_result(*, result: Result, opinion: str, actor: Actor) -> Result:
     result.last_opinion = opinion.strip()
     result.reviewed_at = timezone.now()
     result.reviewed_by = actor if isinstance(actor, User) else None
-    _bump(result, "state", "last_opinion", "reviewed_at", "reviewed_by")
+    bump_revision(result, "state", "last_opinion", "reviewed_at", "reviewed_by")
     record(
         actor=actor,
         action="result.return",
@@ -584,7 +585,7 @@ def approve_result(*, result: Result, actor: Actor) -> Result:
     """待审核 → 已审核: the result is locked and its content kept as a version."""
     result = _lock_result(result)
     _check_agency(actor, result.visit)
-    target = _step(result, "approve", actor)
+    target = review_step(result, "approve", actor)
     now = timezone.now()
     ResultVersion.objects.create(
         result=result,
@@ -600,7 +601,7 @@ def approve_result(*, result: Result, actor: Actor) -> Result:
     result.state = target
     result.reviewed_at = now
     result.reviewed_by = actor if isinstance(actor, User) else None
-    _bump(result, "state", "reviewed_at", "reviewed_by")
+    bump_revision(result, "state", "reviewed_at", "reviewed_by")
     record(
         actor=actor,
         action="result.approve",
@@ -631,7 +632,7 @@ def approve_result(*, result: Result, actor: Actor) -> Result:
 
 
 def _begin_amendment(result: Result, reason: str, actor: Actor) -> rules.ReviewState:
-    target = _step(result, "amend", actor, reason)
+    target = review_step(result, "amend", actor, reason)
     try:
         check_fields(Result, {"amend_reason": reason.strip()}, multi_line=("amend_reason",))
     except LimitError as exc:
@@ -640,7 +641,7 @@ def _begin_amendment(result: Result, reason: str, actor: Actor) -> rules.ReviewS
     result.version += 1
     result.amend_reason = reason.strip()
     result.submitted_at = timezone.now()
-    _bump(result, "state", "version", "amend_reason", "submitted_at")
+    bump_revision(result, "state", "version", "amend_reason", "submitted_at")
     return target
 
 
@@ -697,7 +698,7 @@ def add_measure(
     if result.ending:
         raise ResultInputError(["后续处置：检查以结束情形结束，不应填写后续处置措施"])
     if not item_result.findings.filter(finding=rules.Finding.PROBLEM).exists():
-        label = f"事项{_item_key(item_result.visit_item)}“{item_result.visit_item.item.name}”"
+        label = f"事项{item_key(item_result.visit_item)}“{item_result.visit_item.item.name}”"
         raise ResultInputError([f"{label}后续处置：未发现问题，不应有后续处置措施"])
     rule = rules.Measure(
         kind=rules.MeasureKind(kind),
@@ -730,7 +731,7 @@ def add_measure(
         )
         measure.save(update_fields=["recheck_visit"])
     refresh_categories(result)
-    _bump(result)
+    bump_revision(result)
     record(
         actor=actor,
         action="result.add_measure",
@@ -786,7 +787,7 @@ def close_measure(
     measure.closing_text = closing_text.strip()
     measure.save()
     refresh_categories(result)
-    _bump(result)
+    bump_revision(result)
     record(
         actor=actor,
         action="result.close_measure",
@@ -854,15 +855,15 @@ def _context(visit: Visit) -> VisitContext:
     items = visit.visit_items.select_related("item")
     return VisitContext(
         team=tuple(m.inspector.certificate_number for m in visit.current_members()),
-        checkpoints={_item_key(vi): checkpoint_texts(vi) for vi in items},
-        item_titles={_item_key(vi): vi.item.name for vi in items},
+        checkpoints={item_key(vi): checkpoint_texts(vi) for vi in items},
+        item_titles={item_key(vi): vi.item.name for vi in items},
     )
 
 
 def _sheet_content(visit: Visit, sheet_visit: SheetVisit) -> ResultInput:
     members = {m.inspector.certificate_number: m.pk for m in visit.current_members()}
     record_ = sheet_visit.record(tuple(members))
-    visit_items = {_item_key(vi): vi for vi in visit.visit_items.select_related("item")}
+    visit_items = {item_key(vi): vi for vi in visit.visit_items.select_related("item")}
     return ResultInput(
         way=record_.way or "",
         inspected_on=record_.inspected_on,
@@ -893,7 +894,7 @@ def _import_measures(result: Result, sheet_visit: SheetVisit, actor: Actor) -> i
     """Add the sheet's measures the result does not have yet, and close those the sheet closes."""
     count = 0
     item_results = {
-        _item_key(ir.visit_item): ir for ir in result.items.select_related("visit_item__item")
+        item_key(ir.visit_item): ir for ir in result.items.select_related("visit_item__item")
     }
     for key, sheet_item in sheet_visit.items.items():
         item_result = item_results[key]

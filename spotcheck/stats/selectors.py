@@ -52,14 +52,13 @@ from spotcheck.inspections.models import Event, TeamMatching, TeamMember, Visit,
 from spotcheck.lib import stats
 from spotcheck.lib.drawdoc import STRATA, STRATUM_NAMES
 from spotcheck.lib.publication import suppress_linked_counts, suppress_small_counts
+from spotcheck.lib.report import CHARTS
 from spotcheck.lib.results import CATEGORIES, MEASURE_KINDS, CategoryKind, ReviewState
 from spotcheck.plans.models import Plan, PlanItem
 from spotcheck.public.models import PublishedItem
 from spotcheck.public.selectors import live_results, published_draws, published_plans
 from spotcheck.registry.models import RISK_LEVEL_CHOICES, Entity, EntityStatus, Inspector
 from spotcheck.results.models import ItemResult, Measure, Result
-
-CHARTS = frozenset({"bar", "stacked_bar", "line", "pie", "none"})
 
 ENTERED = (ReviewState.PENDING, ReviewState.RETURNED, ReviewState.APPROVED, ReviewState.PUBLISHED)
 APPROVED = (ReviewState.APPROVED, ReviewState.PUBLISHED)
@@ -648,17 +647,23 @@ def _matching_summaries(scope: Scope, visits: QuerySet[Visit]) -> list[MatchingS
             .annotate(n=Count("pk"))
             .values_list("matching_id", "n")
         )
-        summaries = []
         # the random salt of each record tells it apart from any other (a reused primary key)
-        for pk, salt in matchings.values_list("pk", "commitment_salt").order_by("pk"):
-            key = f"spotcheck.stats.matching:{pk}:{salt}:{replaced.get(pk, 0)}"
-            summary = cache.get(key)
-            if summary is None:
-                document = TeamMatching.objects.values_list("document", flat=True).get(pk=pk)
-                summary = summarise_matching(document, None)
-                cache.set(key, summary, timeout=None)
-            summaries.append(summary)
-        return summaries
+        keys = {
+            pk: f"spotcheck.stats.matching:{pk}:{salt}:{replaced.get(pk, 0)}"
+            for pk, salt in matchings.values_list("pk", "commitment_salt").order_by("pk")
+        }
+        cached = cache.get_many(keys.values())
+        missing = [pk for pk, key in keys.items() if key not in cached]
+        if missing:  # one query for every record not summarised yet
+            made = {
+                keys[pk]: summarise_matching(document, None)
+                for pk, document in TeamMatching.objects.filter(pk__in=missing).values_list(
+                    "pk", "document"
+                )
+            }
+            cache.set_many(made, timeout=None)
+            cached |= made
+        return [cached[key] for key in keys.values()]
     keys_by_matching: dict[int, set[str]] = {}
     for matching_id, key in (
         TeamMember.objects.filter(visit__in=visits)

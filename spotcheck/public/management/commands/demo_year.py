@@ -265,10 +265,14 @@ class Command(BaseCommand):
         result = results.save_draft(
             visit=visit, content=self.content(visit, entry), revision=0, actor=ACTOR
         )
+        by_key = {}
+        if entry.measures:
+            by_key = {
+                results.item_key(ir.visit_item): ir
+                for ir in result.items.select_related("visit_item__item")
+            }
         for planned in entry.measures:
-            item_result = ItemResult.objects.get(
-                result=result, visit_item__item__number=planned.item
-            )
+            item_result = by_key[planned.item]
             taken = planned.opened
             results.add_measure(
                 item_result=item_result,
