@@ -32,6 +32,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from spotcheck.lib.drawdoc import STRATA, STRATUM_NAMES, population_hash
+from spotcheck.lib.publication import public_entity_name
 from spotcheck.plans.models import PlanItem, plan_is_public
 from spotcheck.registry.models import Entity
 
@@ -380,6 +381,14 @@ class DrawSelection(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.public_id}）"
+
+    @property
+    def public_name(self) -> str:
+        """The name as the portal publishes it (a sole trader's operator masked, 张*): the
+        bulletin and the open data show this, staff pages the name as drawn."""
+        return public_entity_name(
+            self.name, credit_code=self.credit_code, operators=[self.entity.legal_representative]
+        )
 
     @property
     def stratum_name(self) -> str:

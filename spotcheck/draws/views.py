@@ -124,8 +124,8 @@ def _draw_context(request: HttpRequest, draw: Draw) -> dict[str, Any]:
 
 
 def selection_context(draw: Draw) -> dict[str, Any]:
-    selections = list(draw.selections.order_by("position"))
-    replacements = list(draw.replacements.select_related("original", "replacement"))
+    selections = list(draw.selections.select_related("entity").order_by("position"))
+    replacements = list(draw.replacements.select_related("original__entity", "replacement__entity"))
     replaced = {r.original_id: r for r in replacements}
     return {
         "drawn_rows": [(s, replaced.get(s.pk)) for s in selections if s.kind == s.Kind.DRAWN],

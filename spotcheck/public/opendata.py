@@ -93,12 +93,10 @@ def _selection(draw: Draw) -> list[dict[str, Any]]:
     active = {s.pk for s in active_selections(draw)}
     rows = []
     for s in draw.selections.select_related("entity").order_by("position"):
-        operators = [s.entity.legal_representative] if s.entity is not None else []
-        name = pub.public_entity_name(s.name, credit_code=s.credit_code, operators=operators)
         rows.append(
             {
                 "id": s.public_id,
-                "name": name,
+                "name": s.public_name,
                 "stratum": s.stratum,
                 "rank": s.rank,
                 "ticket": s.ticket,

@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from spotcheck import kit
 from spotcheck.draws.actions import active_selections
-from spotcheck.draws.models import Draw
+from spotcheck.draws.models import Draw, DrawSelection
 from spotcheck.inspections.models import Visit
 from spotcheck.lib import opendata as spec
 from spotcheck.public import actions
@@ -217,3 +217,27 @@ def test_the_verification_kit_unzips_and_verifies(client, executed_draws, tmp_pa
     prepared = Draw.objects.public().exclude(status=Draw.Status.EXECUTED).first()
     if prepared is not None:
         assert client.get(reverse("public:kit", args=[prepared.pk])).status_code == 404
+
+
+def test_a_sole_traders_selection_is_published_masked():
+    operator = Entity(legal_representative="张三丰")
+    drawn = DrawSelection(name="张三丰", credit_code="92370323MA3C1234X5", entity=operator)
+    assert drawn.public_name == "张**"
+    shop = DrawSelection(
+        name="沂源县张三丰烧烤店", credit_code="92370323MA3C1234X5", entity=operator
+    )
+    assert shop.public_name == "沂源县张**烧烤店"
+    company = DrawSelection(
+        name="沂源县张三丰商贸有限公司", credit_code="91370323MA3C0001X1", entity=operator
+    )
+    assert company.public_name == company.name
+
+
+def test_the_bulletin_shows_the_published_names(client, executed_draws, monkeypatch):
+    monkeypatch.setattr(DrawSelection, "public_name", property(lambda s: f"公示名{s.rank}"))
+    clear_public_pages()
+    draw = next(iter(executed_draws.values())).draw
+    page = client.get(reverse("public:bulletin", args=[draw.pk])).content.decode()
+    for selection in draw.selections.all():
+        assert f"公示名{selection.rank}" in page
+        assert selection.name not in page
