@@ -10,6 +10,8 @@ is masked as one.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterable
 from datetime import date
@@ -203,3 +205,9 @@ def suppress_linked_counts(
     if len(shown) == len(counts) and None not in shown.values():
         return dict(shown)
     return {key: (None if n else n) for key, n in counts.items()}
+
+
+def snapshot_sha256(snapshot: dict[str, Any]) -> str:
+    """The published record's content hash (canonical JSON), stored beside it at publication."""
+    text = json.dumps(snapshot, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

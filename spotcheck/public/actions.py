@@ -13,8 +13,6 @@ Every action here is one transaction and clears the portal's cache once it commi
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -28,6 +26,7 @@ from spotcheck.audit.models import actor_label, record
 from spotcheck.lib import publication as pub
 from spotcheck.lib import results as rules
 from spotcheck.lib.pinyin import search_keys
+from spotcheck.lib.publication import snapshot_sha256
 from spotcheck.public import cache
 from spotcheck.public.models import Publication, PublicName, PublishedItem, PublishedResult
 from spotcheck.results.actions import (
@@ -51,11 +50,6 @@ MISSING = Missing()
 
 class PublicationError(ValueError):
     """A result that cannot be published or withdrawn; the message is Chinese."""
-
-
-def snapshot_sha256(snapshot: dict[str, Any]) -> str:
-    text = json.dumps(snapshot, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _approved_version(result: Result) -> ResultVersion:

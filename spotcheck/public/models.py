@@ -24,6 +24,7 @@ from django.db import IntegrityError, models, transaction
 from spotcheck.accounts.models import Agency
 from spotcheck.draws.models import Draw
 from spotcheck.lib.pinyin import substring_keys
+from spotcheck.lib.publication import snapshot_sha256
 from spotcheck.plans.models import Plan, PlanItem
 from spotcheck.results.models import Result
 
@@ -95,14 +96,20 @@ class PublishedResult(models.Model):
         """The result in one cell of a list: one category when every merged item has it (a
         visit that found the entity moved out says so once, not once per item), else each
         item's category after its number."""
-        return result_text(self.snapshot)
+        return result_text(self.snapshot, self.snapshot_sha256)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValueError("公示的检查结果不能删除；须撤回（说明理由）")
 
 
-def result_text(snapshot: dict[str, Any]) -> str:
-    """`PublishedResult.result_text` of a snapshot (the result table reads snapshots as values)."""
+WITHHELD_TEXT = "暂停显示（公示内容校验未通过）"
+
+
+def result_text(snapshot: dict[str, Any], stored_sha256: str) -> str:
+    """`PublishedResult.result_text` of a snapshot (the result table reads snapshots as values);
+    a snapshot that no longer matches its stored hash is withheld, as on its own page."""
+    if snapshot_sha256(snapshot) != stored_sha256:
+        return WITHHELD_TEXT
     items = snapshot.get("items", [])
     labels = [i["category_label"] for i in items]
     if len(set(labels)) <= 1:

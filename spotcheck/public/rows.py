@@ -48,6 +48,7 @@ ROW_FIELDS = (
     "withdrawn_at",
     "superseded_at",
     "snapshot",
+    "snapshot_sha256",
 )
 
 
@@ -63,7 +64,7 @@ def result_rows(records: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
             "code": r["credit_code"] or "—",
             "agency": r["agency__name"],
             "inspected_on": _day(r["inspected_on"]),
-            "result": result_text(r["snapshot"]),
+            "result": result_text(r["snapshot"], r["snapshot_sha256"]),
             "published_on": _day(r["published_on"]),
             "withdrawn_on": _day(r["withdrawn_at"]),
             "superseded_on": _day(r["superseded_at"]),

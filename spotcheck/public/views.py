@@ -49,6 +49,7 @@ from spotcheck.public.selectors import (
     published_versions,
     search_published_results,
 )
+from spotcheck.results.models import ResultVersion
 from spotcheck.stats.charts import chart_entries
 from spotcheck.stats.selectors import public_tables, public_years
 
@@ -294,22 +295,34 @@ def result_detail(request: HttpRequest, published_id: int) -> HttpResponse:
     versions = list(published_versions().filter(result_id=published.result_id).order_by("-pk"))
     # A version was corrected on the publication date of the version that superseded it.
     corrected_on = {old.pk: new.published_on for new, old in pairwise(versions)}
+    # the approved versions the records were made from, read once for all of them
+    approved = dict(
+        ResultVersion.objects.filter(result_id=published.result_id).values_list(
+            "number", "snapshot"
+        )
+    )
     context = {
-        **_shown_record(published, corrected_on),
+        **_shown_record(published, corrected_on, approved),
         "current": versions[0],
-        "versions": [_shown_record(v, corrected_on) for v in versions if v.pk != published.pk],
+        "versions": [
+            _shown_record(v, corrected_on, approved) for v in versions if v.pk != published.pk
+        ],
     }
     return render(request, "public/result_detail.html", context)
 
 
-def _shown_record(published: PublishedResult, corrected_on: dict[int, Any]) -> dict[str, Any]:
+def _shown_record(
+    published: PublishedResult, corrected_on: dict[int, Any], approved: dict[int, Any]
+) -> dict[str, Any]:
     return {
         "published": published,
         "corrected_on": corrected_on.get(published.pk),
         "s": displayed_snapshot(
             published.snapshot, inspector_names=published.agency.publish_inspector_names
         ),
-        "integrity_problems": publication_problems(published),
+        "integrity_problems": publication_problems(
+            published, approved=approved.get(published.result_version)
+        ),
         "deadline": deadline_state(
             published.due_on, published.published_on, published.published_on
         ),

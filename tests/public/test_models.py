@@ -1,10 +1,10 @@
-from spotcheck.public.models import PublishedResult
+from spotcheck.lib.publication import snapshot_sha256
+from spotcheck.public.models import WITHHELD_TEXT, PublishedResult
 
 
 def _published(*items: tuple[int, str]) -> PublishedResult:
-    return PublishedResult(
-        snapshot={"items": [{"number": n, "category_label": label} for n, label in items]}
-    )
+    snapshot = {"items": [{"number": n, "category_label": label} for n, label in items]}
+    return PublishedResult(snapshot=snapshot, snapshot_sha256=snapshot_sha256(snapshot))
 
 
 def test_one_category_shared_by_merged_items_is_said_once():
@@ -19,3 +19,9 @@ def test_different_categories_name_their_items():
 
 def test_no_items_gives_an_empty_cell():
     assert _published().result_text == ""
+
+
+def test_a_snapshot_changed_after_publication_is_withheld_from_lists():
+    record = _published((1, "未发现问题"))
+    record.snapshot["items"][0]["category_label"] = "发现问题已责令改正"
+    assert record.result_text == WITHHELD_TEXT
