@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from spotcheck.accounts.actors import AnyUser
@@ -26,6 +26,7 @@ from spotcheck.accounts.permissions import is_deployment_wide, user_agency_id
 from spotcheck.inspections.models import TeamMember
 from spotcheck.inspections.selectors import visits_for_user
 from spotcheck.lib.results import CategoryKind, DueStatus, ReviewState, category, due_status
+from spotcheck.plans.models import Plan
 from spotcheck.results.models import LOCKED_STATES, Attachment, ItemResult, Result, RiskProposal
 
 
@@ -238,3 +239,13 @@ def risk_proposals_for_user(user: AnyUser) -> QuerySet[RiskProposal]:
     if agency_id is None:
         return proposals.none()
     return proposals.filter(entity__agency_id=agency_id)
+
+
+def exportable_plans(user: AnyUser) -> QuerySet[Plan]:
+    """The plans whose results sheet the user may download: their own agency's, and those in
+    which a cooperating department has visits the user may see."""
+    plans = Plan.objects.all()
+    if is_deployment_wide(user):
+        return plans
+    visible = visits_for_user(user).values("plan_id")
+    return plans.filter(Q(agency_id=user_agency_id(user)) | Q(pk__in=visible))

@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,14 +21,11 @@ from django.views.decorators.http import require_POST
 
 from spotcheck.accounts.permissions import (
     has_right,
-    is_deployment_wide,
     right_required,
-    user_agency_id,
 )
 from spotcheck.inspections.models import Visit
 from spotcheck.inspections.selectors import get_visit_for_user, visits_for_user
 from spotcheck.lib import results as rules
-from spotcheck.plans.models import Plan
 from spotcheck.plans.selectors import get_managed_plan
 from spotcheck.results import actions, selectors
 from spotcheck.results import files as stored_files
@@ -354,13 +351,8 @@ def due_list(request: HttpRequest) -> HttpResponse:
 @right_required("result.export")
 def export_sheet(request: HttpRequest, plan_id: int) -> HttpResponse:
     """The results sheet of a plan's visits the user may see (?round=N, ?format=csv|xlsx)."""
+    plan = get_object_or_404(selectors.exportable_plans(request.user), pk=plan_id)
     visits = visits_for_user(request.user).filter(plan_id=plan_id)
-    plans = Plan.objects.all()
-    if not is_deployment_wide(request.user):
-        # the own agency's plans, and those a cooperating department has visible visits in
-        own = Q(agency_id=user_agency_id(request.user))
-        plans = plans.filter(own | Q(pk__in=visits.values("plan_id")))
-    plan = get_object_or_404(plans, pk=plan_id)
     fmt = request.GET.get("format", "xlsx")
     if fmt not in EXPORT_TYPES:
         raise Http404("不支持的格式")
