@@ -14,6 +14,23 @@ from ninja.pagination import PageNumberPagination
 MAX_PAGE = 10_000
 
 
+class Page:
+    """One page of a list without counting the whole table: one extra row tells whether a next
+    page exists; the total is counted only when `count` (indexed filters, small tables)."""
+
+    def __init__(self, rows: Any, request: Any, *, count: bool, size: int = 50) -> None:
+        self.number = page_number(request.GET.get("page"))
+        start = (self.number - 1) * size
+        fetched = list(rows[start : start + size + 1])
+        self.has_next = len(fetched) > size
+        self.object_list = fetched[:size]
+        self.has_previous = self.number > 1
+        self.count = rows.count() if count else None
+        query = request.GET.copy()
+        query.pop("page", None)
+        self.query = query.urlencode()
+
+
 def page_number(raw: Any) -> int:
     """The page asked for, clamped to 1..MAX_PAGE; anything that is not a number is page 1."""
     text = str(raw or "").strip()

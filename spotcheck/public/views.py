@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from itertools import pairwise
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import Count
@@ -30,7 +29,7 @@ from spotcheck.inspections.models import TeamMatching
 from spotcheck.inspections.selectors import kit_matchings_for_user
 from spotcheck.inspections.views import EXCLUDED_LABELS
 from spotcheck.lib.publication import deadline_state, displayed_snapshot
-from spotcheck.paging import page_number
+from spotcheck.paging import Page
 from spotcheck.public import documents
 from spotcheck.public.actions import publication_problems
 from spotcheck.public.announcements import latest_announcements
@@ -220,22 +219,6 @@ def matching_json(request: HttpRequest, matching_id: int) -> HttpResponse:
 PAGE_SIZE = 50
 
 
-def _paged(request: HttpRequest, rows: Any, *, query: str = "") -> tuple[list[Any], dict[str, Any]]:
-    """One page of `rows` (PAGE_SIZE, one more fetched to know whether a next page exists; no
-    count, so a page of a large task stays one indexed query)."""
-    number = page_number(request.GET.get("page"))
-    start = (number - 1) * PAGE_SIZE
-    fetched = list(rows[start : start + PAGE_SIZE + 1])
-    page = {
-        "number": number,
-        "count": None,
-        "has_previous": number > 1,
-        "has_next": len(fetched) > PAGE_SIZE,
-        "query": query,
-    }
-    return fetched[:PAGE_SIZE], page
-
-
 @cached_page
 def result_index(request: HttpRequest) -> HttpResponse:
     """抽查结果公示: every task (plan item of a published plan) with published results."""
@@ -262,7 +245,8 @@ def task_results(request: HttpRequest, item_id: int) -> HttpResponse:
         .order_by("-published_on", "-published_id")
         .values_list("published_id", flat=True)
     )
-    page_ids, page = _paged(request, ids)
+    page = Page(ids, request, count=False, size=PAGE_SIZE)
+    page_ids = page.object_list
     found = {r["pk"]: r for r in published_results().filter(pk__in=page_ids).values(*ROW_FIELDS)}
     records = [found[pk] for pk in page_ids if pk in found]
     # the links to the item's draw bulletins: not the draws' stored populations
@@ -279,10 +263,11 @@ def search(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "")
     found = search_published_results(text)
     records: list[dict[str, Any]] = []
-    page: dict[str, Any] = {}
+    page = None
     if found is not None:
         rows = found.order_by("-published_on", "-pk").values(*ROW_FIELDS)
-        records, page = _paged(request, rows, query=urlencode({"q": text.strip()}))
+        page = Page(rows, request, count=False, size=PAGE_SIZE)
+        records = page.object_list
     context = {"q": text.strip(), "rows": result_rows(records), "page": page}
     return render(request, "public/search.html", context)
 

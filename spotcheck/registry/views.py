@@ -27,7 +27,7 @@ from spotcheck.accounts.permissions import (
     user_has_role,
 )
 from spotcheck.lib.results import category
-from spotcheck.paging import page_number
+from spotcheck.paging import Page
 from spotcheck.registry import uploads
 from spotcheck.registry.actions import (
     add_recusal,
@@ -93,23 +93,6 @@ IMPORTERS = {
     ImportBatch.Kind.INSPECTORS: import_inspectors,
     ImportBatch.Kind.RECUSALS: import_recusals,
 }
-
-
-class Page:
-    """One page of a list without counting the whole table when a search scans it: one extra
-    row tells whether a next page exists; the total is counted only for indexed filters."""
-
-    def __init__(self, queryset: QuerySet[Any], request: HttpRequest, *, count: bool) -> None:
-        self.number = page_number(request.GET.get("page"))
-        start = (self.number - 1) * PAGE_SIZE
-        rows = list(queryset[start : start + PAGE_SIZE + 1])
-        self.has_next = len(rows) > PAGE_SIZE
-        self.object_list = rows[:PAGE_SIZE]
-        self.has_previous = self.number > 1
-        self.count = queryset.count() if count else None
-        query = request.GET.copy()
-        query.pop("page", None)
-        self.query = query.urlencode()
 
 
 def _changes_display(changes: dict[str, list[Any]]) -> list[tuple[str, Any, Any]]:
@@ -185,7 +168,9 @@ def _towns(user: AnyUser) -> list[str]:
 def entity_list(request: HttpRequest) -> HttpResponse:
     form = EntityFilterForm(request.GET or None, towns=_towns(request.user))
     entities, searching = filtered_entities(form, request.user)
-    page = Page(entities.prefetch_related("target_types"), request, count=not searching)
+    page = Page(
+        entities.prefetch_related("target_types"), request, count=not searching, size=PAGE_SIZE
+    )
     context = {
         "form": form,
         "page": page,
@@ -313,7 +298,7 @@ def filtered_inspectors(
 def inspector_list(request: HttpRequest) -> HttpResponse:
     form = _inspector_filter_form(request)
     inspectors, searching = filtered_inspectors(form, request.user)
-    page = Page(inspectors, request, count=True)
+    page = Page(inspectors, request, count=True, size=PAGE_SIZE)
     today = timezone.localdate()
     rows = [(inspector, inspector.ineligibility_reason(today)) for inspector in page.object_list]
     context = {
