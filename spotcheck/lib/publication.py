@@ -193,20 +193,6 @@ def suppress_small_counts(counts: dict[str, int], *, threshold: int) -> dict[str
     return {key: (None if 0 < n < threshold else n) for key, n in counts.items()}
 
 
-def suppress_linked_counts(
-    counts: dict[str, int | None], *, threshold: int
-) -> dict[str, int | None]:
-    """Counts that add up to one another (a total and its parts): when one is hidden (None, or
-    below `threshold`), every non-zero count of the group is hidden too, or the hidden one would
-    come back as the total minus the others."""
-    shown = suppress_small_counts(
-        {key: n for key, n in counts.items() if n is not None}, threshold=threshold
-    )
-    if len(shown) == len(counts) and None not in shown.values():
-        return dict(shown)
-    return {key: (None if n else n) for key, n in counts.items()}
-
-
 def snapshot_sha256(snapshot: dict[str, Any]) -> str:
     """The published record's content hash (canonical JSON), stored beside it at publication."""
     text = json.dumps(snapshot, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

@@ -51,7 +51,7 @@ from spotcheck.draws.models import Draw, DrawReplacement, DrawSelection
 from spotcheck.inspections.models import Event, TeamMatching, TeamMember, Visit, VisitItem
 from spotcheck.lib import stats
 from spotcheck.lib.drawdoc import STRATA, STRATUM_NAMES
-from spotcheck.lib.publication import suppress_linked_counts, suppress_small_counts
+from spotcheck.lib.publication import suppress_small_counts
 from spotcheck.lib.report import CHARTS
 from spotcheck.lib.results import CATEGORIES, MEASURE_KINDS, CategoryKind, ReviewState
 from spotcheck.plans.models import Plan, PlanItem
@@ -976,7 +976,7 @@ def public_tables(*, threshold: int, year: int | None = None) -> list[Table]:
         rates.append(
             [
                 _stratum_label(r["stratum"]),
-                None if hidden else checked,  # checked − problem would give the clean count
+                checked,
                 r["problem"],
                 None if hidden or not checked else _percent(r["problem"], checked),
                 None if hidden or not checked else round(100 * low, 1),
@@ -1038,26 +1038,12 @@ def public_tables(*, threshold: int, year: int | None = None) -> list[Table]:
     return [suppress_table(t, threshold) for t in tables]
 
 
-# Columns of a public table that add up to one another (a total and its parts): hidden together.
-PUBLIC_LINKED_COLUMNS = {
-    "public_items": (2, 3, 4, 5),
-    "public_types": (1, 2, 3, 4),
-    "public_risk": (1, 2),
-}
-
-
 def suppress_table(table: Table, threshold: int) -> Table:
-    """Counts (integers) below the threshold become None ("fewer than N"), by the portal's rules
-    (lib.publication.suppress_small_counts, and suppress_linked_counts for a total and its
-    parts); rates and labels stay."""
-    linked = PUBLIC_LINKED_COLUMNS.get(table.key, ())
+    """Counts (integers) below the threshold become None ("fewer than N"), by the portal's one
+    rule (lib.publication.suppress_small_counts); rates and labels stay."""
     rows = []
     for row in table.rows:
-        counts = {
-            str(i): v for i, v in enumerate(row) if i and i not in linked and isinstance(v, int)
-        }
+        counts = {str(i): v for i, v in enumerate(row) if i and isinstance(v, int)}
         shown = suppress_small_counts(counts, threshold=threshold)
-        if linked:
-            shown |= suppress_linked_counts({str(i): row[i] for i in linked}, threshold=threshold)
         rows.append([shown.get(str(i), v) if i else v for i, v in enumerate(row)])
     return Table(table.key, table.title, table.columns, rows, table.chart)

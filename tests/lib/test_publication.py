@@ -89,25 +89,3 @@ def test_small_counts_are_suppressed():
         "c": 3,
         "d": 9,
     }
-
-
-def test_a_total_and_its_parts_are_hidden_together():
-    # total 12 = 10 + 2: hiding the 2 alone would leave it as 12 - 10
-    assert pub.suppress_linked_counts({"total": 12, "clean": 10, "problem": 2}, threshold=3) == {
-        "total": None,
-        "clean": None,
-        "problem": None,
-    }
-    # zeros stay (they say nothing of the hidden ones); nothing small: all shown
-    assert pub.suppress_linked_counts({"t": 2, "a": 2, "b": 0}, threshold=3) == {
-        "t": None,
-        "a": None,
-        "b": 0,
-    }
-    assert pub.suppress_linked_counts({"t": 9, "a": 5, "b": 4}, threshold=3) == {
-        "t": 9,
-        "a": 5,
-        "b": 4,
-    }
-    # a count hidden already (None) hides its group
-    assert pub.suppress_linked_counts({"t": None, "a": 7}, threshold=3) == {"t": None, "a": None}

@@ -12,7 +12,7 @@ from spotcheck.inspections.models import TeamMember
 from spotcheck.lib.results import CATEGORIES, CategoryKind
 from spotcheck.public.cache import clear_public_pages
 from spotcheck.public.models import PublishedItem
-from spotcheck.stats.selectors import PUBLIC_LINKED_COLUMNS, dashboard_tables, public_tables
+from spotcheck.stats.selectors import dashboard_tables, public_tables
 from tests.stats.conftest import TODAY
 
 pytestmark = pytest.mark.django_db
@@ -73,18 +73,6 @@ def test_small_counts_are_suppressed_and_rates_with_them(demo):
             n, k = exact[row[0]][1], exact[row[0]][2]
             if 0 < k < threshold or 0 < n - k < threshold:
                 assert row[3:] == [None, None, None]
-
-
-def test_no_hidden_count_comes_back_by_subtraction(demo):
-    """In a row, a total and its parts are hidden together: when one of them is hidden, no
-    other non-zero one of the group is shown."""
-    for threshold in (2, 3, 5):
-        for table in public_tables(threshold=threshold):
-            group = PUBLIC_LINKED_COLUMNS.get(table.key, ())
-            for row in table.rows:
-                cells = [row[i] for i in group]
-                if None in cells:
-                    assert all(c is None or c == 0 for c in cells), (table.key, row)
 
 
 def test_the_public_page_shows_aggregates_only(demo, client, settings):
