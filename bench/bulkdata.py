@@ -89,14 +89,19 @@ CATEGORY_WEIGHTS = (
 
 
 def prepare_database(
-    database_url: str | None, *, prefix: str = "spotcheck-bench-", reuse: Path | None = None
+    database_url: str | None,
+    *,
+    prefix: str = "spotcheck-bench-",
+    reuse: Path | None = None,
+    fresh_in: Path | None = None,
 ) -> Path:
     """A temporary var directory and a freshly migrated database: SQLite in that directory by
     default, or the PostgreSQL database `database_url`, emptied first. With `reuse`, the
     directory a previous run kept, its database (or `database_url`) kept as it is and only
-    migrated. Call before Django is set up; sets the environment the bench's Django (and a
+    migrated. With `fresh_in`, a fresh database as without `reuse`, in that directory (kept by
+    the caller). Call before Django is set up; sets the environment the bench's Django (and a
     server it starts) reads."""
-    var_dir = reuse or Path(tempfile.mkdtemp(prefix=prefix))
+    var_dir = reuse or fresh_in or Path(tempfile.mkdtemp(prefix=prefix))
     os.environ["SPOTCHECK_VAR_DIR"] = str(var_dir)
     os.environ["DATABASE_URL"] = database_url or f"sqlite:///{var_dir / 'bench.sqlite3'}"
     os.environ["DJANGO_SETTINGS_MODULE"] = "spotcheck.settings"

@@ -2,6 +2,7 @@
 """Benchmark (not a test): the statistics dashboard's queries against a plain COUNT(*).
 
     python bench/stats.py [--results N] [--quick] [--pg-url URL] [--repeat R]
+                          [--keep DIR | --reuse DIR] [--no-dashboard]
 
 1. Migrates a fresh SQLite database (or empties the PostgreSQL database given with --pg-url)
    and fills it with N results over three years (bench/statsdata.py: the directory, draws with
@@ -16,6 +17,12 @@
    driver's execute takes; rows fetched afterwards (SQLite computes some results while they are
    fetched) and Python's own work (parsing the matching records and frozen populations the
    fairness tables read) count "outside".
+
+Generating 1,000,000 results takes over twenty minutes per database: `--keep DIR` generates into
+DIR (the SQLite file, and for either database what was built, in DIR/built.json) and keeps it;
+`--reuse DIR` skips the generation and measures the kept database (SQLite in DIR, or the
+PostgreSQL database given with --pg-url, which must be the one the kept run filled), migrating it
+and rebuilding the statistics facts first. `--no-dashboard` stops after generating.
 
 Default 1,000,000 results; --quick uses 100,000. The machine may be shared: the load average
 is printed.
@@ -56,11 +63,13 @@ absolute times are inflated; the ratios are taken within one run). The goal is m
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -132,12 +141,27 @@ def main() -> None:
         default="both",
         help="which scopes get the section-by-section run (it costs one more dashboard each)",
     )
+    kept = parser.add_mutually_exclusive_group()
+    kept.add_argument("--keep", type=Path, help="generate into DIR and keep it")
+    kept.add_argument("--reuse", type=Path, help="measure the database a --keep run left in DIR")
+    parser.add_argument("--no-dashboard", action="store_true", help="only generate the data")
     args = parser.parse_args()
     count = 100_000 if args.quick else args.results
 
     from bench.bulkdata import prepare_database
 
-    var_dir = prepare_database(args.pg_url, prefix="spotcheck-bench-stats-")
+    if args.reuse:
+        previous = json.loads((args.reuse / "built.json").read_text())
+        if previous["pg_url"] != args.pg_url:
+            parser.error(f"{args.reuse} holds a run on {previous['pg_url'] or 'SQLite'}")
+        var_dir = prepare_database(args.pg_url, reuse=args.reuse)
+    elif args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        (args.keep / "built.json").unlink(missing_ok=True)
+        (args.keep / "bench.sqlite3").unlink(missing_ok=True)
+        var_dir = prepare_database(args.pg_url, fresh_in=args.keep)
+    else:
+        var_dir = prepare_database(args.pg_url, prefix="spotcheck-bench-stats-")
     try:
         import django
 
@@ -145,7 +169,7 @@ def main() -> None:
         from django.db import connection
         from tqdm import tqdm
 
-        from bench.statsdata import build_statistics_data
+        from bench.statsdata import StatisticsData, build_statistics_data
         from spotcheck.accounts.models import Agency
         from spotcheck.plans.models import Plan
         from spotcheck.stats import selectors
@@ -154,15 +178,29 @@ def main() -> None:
             f"spotcheck statistics benchmark: {count:,} results on {connection.vendor}; "
             "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
         )
-        with tqdm(total=count, unit="result", desc="检查结果", file=sys.stderr) as bar:
-            built = build_statistics_data(count, progress=bar.update)
-        print(
-            f"data: {built.results:,} results, {built.visits:,} visits, {built.entities:,} "
-            f"entities in {built.seconds:.1f} s"
-        )
+        if args.reuse:
+            built = StatisticsData(**previous["built"])
+            count = built.results
+            print(
+                f"data kept in {args.reuse}: {built.results:,} results, {built.visits:,} "
+                f"visits, {built.entities:,} entities (generated in {built.seconds:.1f} s)"
+            )
+        else:
+            with tqdm(total=count, unit="result", desc="检查结果", file=sys.stderr) as bar:
+                built = build_statistics_data(count, progress=bar.update)
+            print(
+                f"data: {built.results:,} results, {built.visits:,} visits, "
+                f"{built.entities:,} entities in {built.seconds:.1f} s"
+            )
+            if args.keep:
+                (args.keep / "built.json").write_text(
+                    json.dumps({"pg_url": args.pg_url, "built": asdict(built)})
+                )
         start = time.perf_counter()
         analyze()
         print(f"ANALYZE: {time.perf_counter() - start:.1f} s")
+        if args.no_dashboard:
+            return
 
         agency = Agency.objects.get(pk=built.agency_id)
         plans = Plan.objects.filter(pk__in=built.plan_ids).order_by("-year")
@@ -218,7 +256,8 @@ def main() -> None:
                 f"  all sections: {in_sql * 1000:.1f} ms in SQL = {in_sql / baseline:.1f} x count"
             )
     finally:
-        shutil.rmtree(var_dir, ignore_errors=True)
+        if not (args.keep or args.reuse):
+            shutil.rmtree(var_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

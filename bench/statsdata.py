@@ -444,7 +444,9 @@ class Writers:
             now=now,
         )  # fmt: skip
         self.published_items = Inserter(
-            PublishedItem, ["published_id", "plan_item_id", "category", "follow_up"], now=now
+            PublishedItem,
+            ["published_id", "plan_item_id", "category", "follow_up", "published_on"],
+            now=now,
         )
 
     def write(
@@ -652,14 +654,14 @@ class Writers:
             )  # fmt: skip
         self.published.insert(published_rows)
         published_item_rows = [
-            (index, item, category)
+            (index, item, category, (specs[index][4] + timedelta(days=7)).isoformat())
             for _pk, index, _vi, item, category in item_rows
             if index in published_pk
         ]
         self.published_items.insert(
             [
-                (pk, published_pk[index], item, category, "none")
-                for pk, (index, item, category) in zip(
+                (pk, published_pk[index], item, category, "none", published_on)
+                for pk, (index, item, category, published_on) in zip(
                     self.published_items.take(len(published_item_rows)),
                     published_item_rows,
                     strict=True,
