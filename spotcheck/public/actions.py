@@ -37,6 +37,7 @@ from spotcheck.results.actions import (
     roles_on_visit,
 )
 from spotcheck.results.models import Result, ResultVersion
+from spotcheck.stats.facts import refresh_visits
 
 SCHEMA = "spotcheck.published-result/1"
 
@@ -244,6 +245,7 @@ def withdraw_published(*, published: PublishedResult, reason: str, actor: Actor)
     published.withdraw_reason = reason
     published.withdrawn_by = actor_label(actor)
     published.save(update_fields=["withdrawn_at", "withdraw_reason", "withdrawn_by"])
+    refresh_visits([published.result.visit_id])
     record(
         actor=actor,
         action="result.withdraw_publication",

@@ -45,6 +45,7 @@ from spotcheck.registry.models import (
 )
 from spotcheck.registry.search import search_keys
 from spotcheck.registry.selectors import inspectors_for_user
+from spotcheck.stats.facts import refresh_entities
 
 __all__ = [
     "DirectoryImportError",
@@ -410,6 +411,8 @@ def update_entity(
     entity.save()
     if "target_types" in values:
         entity.target_types.set(values["target_types"])
+    if entity.town != before["town"]:  # findings count by the entity's town
+        refresh_entities([entity.pk])
     return _keep_edit(
         history=EntityHistory(entity=entity),
         obj=entity,

@@ -75,6 +75,7 @@ from spotcheck.registry.models import (
     ImportBatch,
     TargetType,
 )
+from spotcheck.stats.facts import refresh_entities
 
 Source = Path | bytes
 REPORTED_ERRORS = 200
@@ -744,6 +745,8 @@ class EntityImport:
                     for entity_id, changes, state in history
                 ],
             )
+        # findings count by the entity's town: recount the visits of those that moved
+        refresh_entities([entity_id for entity_id, changes, _ in history if "town" in changes])
 
     def settle_new(self, *, batch: ImportBatch) -> None:
         """After the cross-row checks, when bad rows are skipped: an entity created from the

@@ -54,6 +54,7 @@ from spotcheck.results.models import (
     RiskProposal,
     workday_overrides,
 )
+from spotcheck.stats.facts import refresh_visits
 
 Role = rules.Role
 
@@ -462,9 +463,12 @@ def _require_editable(result: Result) -> None:
 
 
 def bump_revision(result: Result, *fields: str) -> None:
-    """Save `fields` with the next revision (drafts open at an older one are then refused)."""
+    """Save `fields` with the next revision (drafts open at an older one are then refused),
+    and recount the visit's statistics: every change of a result goes through here, after its
+    parts (items, measures, publications) are written."""
     result.revision += 1
     result.save(update_fields=["revision", "updated_at", *fields])
+    refresh_visits([result.visit_id])
 
 
 # --- actions --------------------------------------------------------------------------------
@@ -486,6 +490,7 @@ def refresh_deadlines(*, actor: Actor, since: date | None = None) -> int:
         _set_deadline(result, overrides)
         if (result.due_on, result.due_warning) != before:
             result.save(update_fields=["due_on", "due_warning", "updated_at"])
+            refresh_visits([result.visit_id])
             changed.append(
                 {
                     "visit": result.visit_id,
@@ -656,6 +661,7 @@ def amend_result(*, result: Result, reason: str, content: ResultInput, actor: Ac
     _begin_amendment(result, reason, actor)
     _write_content(result, content, actor)
     _validate(result)
+    refresh_visits([result.visit_id])  # the corrected content, written after the state
     record(
         actor=actor,
         action="result.amend",

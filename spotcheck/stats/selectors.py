@@ -27,23 +27,19 @@ import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.core.cache import cache
 from django.db.models import (
-    Avg,
     Count,
-    DurationField,
-    ExpressionWrapper,
-    F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
 )
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
 from spotcheck.accounts.models import Agency, Unit
@@ -58,7 +54,7 @@ from spotcheck.plans.models import Plan, PlanItem
 from spotcheck.public.models import PublishedItem
 from spotcheck.public.selectors import live_results, published_draws, published_plans
 from spotcheck.registry.models import RISK_LEVEL_CHOICES, Entity, EntityStatus, Inspector
-from spotcheck.results.models import ItemResult, Measure, Result
+from spotcheck.stats.models import Fact
 
 ENTERED = (ReviewState.PENDING, ReviewState.RETURNED, ReviewState.APPROVED, ReviewState.PUBLISHED)
 APPROVED = (ReviewState.APPROVED, ReviewState.PUBLISHED)
@@ -139,14 +135,13 @@ class Scope:
         )
 
     def visits(self) -> QuerySet[Visit]:
-        visits = Visit.objects.filter(
+        """The visits with an item in scope: a unit's are those with one of its items (the
+        item's responsible unit, as everywhere in the statistics), whichever unit leads."""
+        return Visit.objects.filter(
             plan__in=self.plans(),
             recheck_of__isnull=True,
             pk__in=self.visit_items().values("visit"),
         )
-        if self.unit is not None:
-            visits = visits.filter(responsible_unit=self.unit)
-        return visits
 
     def matchings(self) -> QuerySet[TeamMatching]:
         return TeamMatching.objects.filter(plan__in=self.plans())
@@ -199,18 +194,60 @@ def _percent(part: int | float, whole: int | float) -> float | None:
 PROGRESS_COLUMNS = ["计划", "已抽取", "已检查", "已录入", "已审核", "已公示", "逾期未公示"]
 
 
-def _visit_counts(rows: QuerySet[Any], today: date, prefix: str = "visit__result__") -> Any:
-    return rows.annotate(
-        visited=Count("pk", filter=Q(**{f"{prefix}inspected_on__isnull": False})),
-        recorded=Count("pk", filter=Q(**{f"{prefix}state__in": ENTERED})),
-        approved=Count("pk", filter=Q(**{f"{prefix}state__in": APPROVED})),
-        published=Count("pk", filter=Q(**{f"{prefix}state": ReviewState.PUBLISHED})),
-        overdue=Count(
-            "pk",
-            filter=Q(**{f"{prefix}due_on__lt": today})
-            & ~Q(**{f"{prefix}state": ReviewState.PUBLISHED}),
-        ),
-    )
+@dataclass(frozen=True)
+class _Counted:
+    """A row of the stored counts (spotcheck.stats.facts) with an item in scope."""
+
+    items: tuple[int, ...]  # the row's items (a visit's, or one item result's)
+    inside: tuple[int, ...]  # those in scope
+    key: str
+    n: int
+    total: int
+
+
+def _counted(scope: Scope, kind: str, **filters: Any) -> list[_Counted]:
+    """The stored counts of `kind` for the scope: rows of its plans with an item in scope."""
+    wanted = set(scope.items().values_list("pk", flat=True))
+    rows = []
+    for items, key, n, total in (
+        Fact.objects.filter(plan__in=scope.plans(), kind=kind, **filters)
+        .values_list("items", "key", "n", "total")
+        .order_by()
+    ):
+        ids = tuple(int(i) for i in items.split(","))
+        inside = tuple(i for i in ids if i in wanted)
+        if inside:
+            rows.append(_Counted(ids, inside, key, n, total))
+    return rows
+
+
+def _overdue(scope: Scope, today: date) -> list[_Counted]:
+    """Visits not published whose deadline is before today, by deadline month (key yyyy-mm)."""
+    wanted = set(scope.items().values_list("pk", flat=True))
+    rows = []
+    for items, month, n in (
+        Fact.objects.filter(plan__in=scope.plans(), kind="due", key__lt=today.isoformat())
+        .annotate(month=Substr("key", 1, 7))
+        .values("items", "month")
+        .annotate(n=Sum("n"))
+        .values_list("items", "month", "n")
+        .order_by()
+    ):
+        ids = tuple(int(i) for i in items.split(","))
+        inside = tuple(i for i in ids if i in wanted)
+        if inside:
+            rows.append(_Counted(ids, inside, month, n, 0))
+    return rows
+
+
+def _per_item(rows: list[_Counted], keys: Iterable[str] | None = None) -> dict[int, int]:
+    wanted = None if keys is None else set(keys)
+    totals: dict[int, int] = {}
+    for row in rows:
+        if wanted is None or row.key in wanted:
+            for item in row.inside:
+                totals[item] = totals.get(item, 0) + row.n
+    return totals
 
 
 def progress_tables(scope: Scope) -> list[Table]:
@@ -260,11 +297,13 @@ def progress_tables(scope: Scope) -> list[Table]:
             approved=Count("pk", filter=Q(visit__result__state__in=APPROVED)),
         )
     }
+    states = _counted(scope, "state")
     counts = {
-        r["item_id"]: r
-        for r in _visit_counts(scope.visit_items().values("item_id"), today).annotate(
-            visits=Count("pk")
-        )
+        "visited": _per_item(_counted(scope, "visited")),
+        "recorded": _per_item(states, ENTERED),
+        "approved": _per_item(states, APPROVED),
+        "published": _per_item(states, [ReviewState.PUBLISHED]),
+        "overdue": _per_item(_overdue(scope, today)),
     }
     by_item: list[list[Any]] = []
     by_unit: dict[str, list[int]] = {}
@@ -276,15 +315,11 @@ def progress_tables(scope: Scope) -> list[Table]:
             planned = math.ceil(float(item["ratio_percent"]) * pools[pk] / 100 - 1e-9)
         else:
             planned = item["estimated_targets"]
-        c = counts.get(pk, {})
         values = [
             planned,
             drawn.get(pk, 0),
-            c.get("visited", 0),
-            c.get("recorded", 0),
-            c.get("approved", 0),
-            c.get("published", 0),
-            c.get("overdue", 0),
+            *(counts[k].get(pk, 0) for k in ("visited", "recorded", "approved", "published")),
+            counts["overdue"].get(pk, 0),
         ]
         by_item.append([labels[pk], *values])
         unit_name = item["responsible_unit__name"] or item["responsible_unit_name"] or "未指定单位"
@@ -319,7 +354,7 @@ def progress_tables(scope: Scope) -> list[Table]:
             event_rows,
             "bar",
         ),
-        _joint_table(scope),
+        _joint_table(scope, states),
     ]
 
 
@@ -329,56 +364,45 @@ _EVENT_KEYS = ("registered", "cancelled", "checked", "approved")
 def _progress_by_month(scope: Scope, today: date) -> Table:
     """Visits (not items) by month: inspected (inspection date), submitted, approved (last
     review), published (publication date), overdue (deadline month)."""
-    results = Result.objects.filter(visit__in=scope.visits())
     series = {
-        "visited": results.filter(inspected_on__isnull=False).annotate(
-            month=TruncMonth("inspected_on")
-        ),
-        "recorded": results.filter(state__in=ENTERED, submitted_at__isnull=False).annotate(
-            month=TruncMonth("submitted_at")
-        ),
-        "approved": results.filter(state__in=APPROVED, reviewed_at__isnull=False).annotate(
-            month=TruncMonth("reviewed_at")
-        ),
-        "published": results.filter(state=ReviewState.PUBLISHED)
-        .filter(publications__superseded_at__isnull=True, publications__withdrawn_at__isnull=True)
-        .annotate(month=TruncMonth("publications__published_on")),
-        "overdue": results.exclude(state=ReviewState.PUBLISHED)
-        .filter(due_on__lt=today)
-        .annotate(month=TruncMonth("due_on")),
+        "visited": _counted(scope, "visited"),
+        "recorded": _counted(scope, "submitted"),
+        "approved": _counted(scope, "reviewed"),
+        "published": _counted(scope, "published"),
     }
     months: dict[str, dict[str, int]] = {}
     for key, rows in series.items():
-        for row in rows.values("month").annotate(n=Count("pk")).order_by("month"):
-            label = f"{row['month']:%Y-%m}"
-            months.setdefault(label, {})[key] = row["n"]
+        for row in rows:
+            label = f"{row.key[:4]}-{row.key[4:]}"
+            counted = months.setdefault(label, {})
+            counted[key] = counted.get(key, 0) + row.n
+    for row in _overdue(scope, today):
+        counted = months.setdefault(row.key, {})
+        counted["overdue"] = counted.get("overdue", 0) + row.n
     return Table(
         "progress_months",
         "按月进度（检查任务数）",
         ["月份", "检查", "提交录入", "审核通过", "公示", "逾期未公示（按期限月份）"],
-        [[m, *(months[m].get(k, 0) for k in series)] for m in sorted(months)],
+        [[m, *(months[m].get(k, 0) for k in (*series, "overdue"))] for m in sorted(months)],
         "line",
     )
 
 
-def _joint_table(scope: Scope) -> Table:
-    visits = scope.visits()
-    totals = visits.aggregate(
-        visits=Count("pk", distinct=True),
-        joint=Count("pk", distinct=True, filter=~Q(cooperating_pools=[])),
-        merged=Count("pk", distinct=True, filter=~Q(merged_from=[])),
-    )
-    item_checks = VisitItem.objects.filter(visit__in=visits).count()
+def _joint_table(scope: Scope, states: list[_Counted]) -> Table:
+    visits = sum(row.n for row in states)
+    item_checks = sum(row.n * len(row.items) for row in states)
+    joint = sum(row.n for row in _counted(scope, "joint"))
+    merged = sum(row.n for row in _counted(scope, "merged"))
     return Table(
         "joint",
         "进一次门、查多项事",
         ["项目", "数量"],
         [
-            ["检查任务（上门次数）", totals["visits"]],
+            ["检查任务（上门次数）", visits],
             ["检查的事项（如各查一次需上门的次数）", item_checks],
-            ["合并检查节省的上门次数", item_checks - totals["visits"]],
-            ["联合检查（多单位、多部门一同上门）", totals["joint"]],
-            ["由联合检查建议合并的检查任务", totals["merged"]],
+            ["合并检查节省的上门次数", item_checks - visits],
+            ["联合检查（多单位、多部门一同上门）", joint],
+            ["由联合检查建议合并的检查任务", merged],
         ],
         "bar",
     )
@@ -399,12 +423,14 @@ def _coverage(scope: Scope, field: str, title: str, key: str, label: str) -> Tab
     entities = Entity.objects.filter(agency=scope.agency, status=EntityStatus.ACTIVE)
     if scope.item is not None and scope.item.entity_type_id is not None:
         entities = entities.filter(target_types=scope.item.entity_type_id)
-    checked = Q(visits__result__state__in=APPROVED, visits__result__inspected_on__lte=as_of)
+    # per entity and year the last approved inspection (stats.facts): checked in (as-of − n
+    # years, as-of] when a year up to the as-of's has its last inspection after the start
+    checked = Q(stats_checks__year__lte=as_of.year, stats_checks__last_on__lte=as_of)
     annotations = {
         f"y{n}": Count(
             "pk",
             distinct=True,
-            filter=checked & Q(visits__result__inspected_on__gt=_years_before(as_of, n)),
+            filter=checked & Q(stats_checks__last_on__gt=_years_before(as_of, n)),
         )
         for n in COVERAGE_YEARS
     }
@@ -448,12 +474,6 @@ def coverage_tables(scope: Scope) -> list[Table]:
 # --- what the checks found ------------------------------------------------------------------
 
 
-def approved_item_results(scope: Scope) -> QuerySet[ItemResult]:
-    return ItemResult.objects.filter(
-        result__state__in=APPROVED, visit_item__in=scope.visit_items()
-    ).exclude(category="")
-
-
 def _kinds(rows: QuerySet[Any]) -> Any:
     return rows.annotate(
         clean=Count("pk", filter=Q(category__in=CLEAN)),
@@ -482,37 +502,55 @@ def _stratum_label(stratum: str | None) -> str:
     return f"{STRATUM_NAMES.get(stratum, stratum)}风险" if stratum != "unknown" else "未评定"
 
 
+def _kind_counts() -> dict[str, int]:
+    return {"clean": 0, "problem": 0, "ending": 0, "total": 0}
+
+
+def _add_kind(counts: dict[str, int], kind: str, n: int) -> None:
+    if kind in counts:
+        counts[kind] += n
+    counts["total"] += n
+
+
 def finding_tables(scope: Scope) -> list[Table]:
-    found = approved_item_results(scope)
+    """Approved item results (stats.facts: per item, by category, by kind and the entity's
+    town, by kind and the risk level at the draw)."""
+    categories: dict[str, int] = {}
+    for row in _counted(scope, "category"):
+        categories[row.key] = categories.get(row.key, 0) + row.n
     by_category = [
-        [CATEGORY_LABELS.get(r["category"], r["category"]), r["n"]]
-        for r in found.values("category").annotate(n=Count("pk")).order_by("-n", "category")
+        [CATEGORY_LABELS.get(code, code), n]
+        for code, n in sorted(categories.items(), key=lambda c: (-c[1], c[0]))
     ]
     items = list(
         scope.items()
-        .values("pk", "number", "label", "name", "plan__year")
+        .values("pk", "number", "label", "name", "plan__year", "entity_type__name")
         .order_by("-plan__year", "position")
     )
     labels = _item_labels(items, with_year=_several_years(scope))
-    per_item = {r["visit_item__item_id"]: r for r in _kinds(found.values("visit_item__item_id"))}
-    by_type = _kinds(found.values("visit_item__item__entity_type__name")).order_by(
-        "visit_item__item__entity_type__name"
-    )
-    by_town = _kinds(found.values("visit_item__visit__entity__town")).order_by(
-        "visit_item__visit__entity__town"
-    )
+    type_of = {i["pk"]: i["entity_type__name"] for i in items}
+    per_item: dict[int, dict[str, int]] = {}
+    per_type: dict[str | None, dict[str, int]] = {}
+    per_town: dict[str, dict[str, int]] = {}
+    for row in _counted(scope, "town"):
+        kind, town = row.key.split("|", 1)
+        (item,) = row.inside
+        _add_kind(per_item.setdefault(item, _kind_counts()), kind, row.n)
+        _add_kind(per_type.setdefault(type_of.get(item), _kind_counts()), kind, row.n)
+        _add_kind(per_town.setdefault(town, _kind_counts()), kind, row.n)
+    per_stratum: dict[str | None, dict[str, int]] = {}
+    for row in _counted(scope, "stratum"):
+        kind, stratum = row.key.split("|", 1)
+        _add_kind(per_stratum.setdefault(stratum or None, _kind_counts()), kind, row.n)
     order = {s: i for i, s in enumerate(STRATA)}
-    by_risk = sorted(
-        _kinds(found.values("visit_item__selection__stratum")),
-        key=lambda r: order.get(r["visit_item__selection__stratum"], len(order)),
-    )
+    by_risk = sorted(per_stratum.items(), key=lambda r: order.get(r[0], len(order)))  # type: ignore[arg-type]
     rates = []
-    for r in by_risk:
+    for stratum, r in by_risk:
         checked = r["clean"] + r["problem"]
         low, high = stats.wilson_interval(r["problem"], checked)
         rates.append(
             [
-                _stratum_label(r["visit_item__selection__stratum"]),
+                _stratum_label(stratum),
                 checked,
                 r["problem"],
                 _percent(r["problem"], checked),
@@ -538,19 +576,22 @@ def finding_tables(scope: Scope) -> list[Table]:
             "findings_types",
             "检查结果：按检查对象类型",
             "对象类型",
-            [(r["visit_item__item__entity_type__name"] or "未指定", r) for r in by_type],
+            [
+                (name or "未指定", per_type[name])
+                for name in sorted(per_type, key=lambda n: (n is not None, n or ""))
+            ],
         ),
         _kind_table(
             "findings_towns",
             "检查结果：按乡镇街道",
             "乡镇街道",
-            [(r["visit_item__visit__entity__town"] or "未填写", r) for r in by_town],
+            [(town or "未填写", per_town[town]) for town in sorted(per_town)],
         ),
         _kind_table(
             "findings_risk",
             "检查结果：按抽取时的风险等级",
             "风险等级",
-            [(_stratum_label(r["visit_item__selection__stratum"]), r) for r in by_risk],
+            [(_stratum_label(stratum), r) for stratum, r in by_risk],
         ),
         Table(
             "problem_rate",
@@ -564,38 +605,27 @@ def finding_tables(scope: Scope) -> list[Table]:
 
 
 def _measure_table(scope: Scope) -> Table:
-    measures = Measure.objects.filter(item_result__visit_item__in=scope.visit_items())
-    duration = ExpressionWrapper(F("closed_on") - F("opened_on"), output_field=DurationField())
-    rows = (
-        measures.values("kind")
-        .annotate(
-            open=Count("pk", filter=Q(closed_on__isnull=True)),
-            closed=Count("pk", filter=Q(closed_on__isnull=False)),
-            days=Avg(duration, filter=Q(closed_on__isnull=False)),
-        )
-        .order_by("kind")
-    )
+    kinds: dict[str, dict[str, int]] = {}
+    for row in _counted(scope, "measure"):
+        kind, state = row.key.split("|", 1)
+        counted = kinds.setdefault(kind, {"open": 0, "closed": 0, "days": 0})
+        counted[state] += row.n
+        counted["days"] += row.total
     return Table(
         "measures",
         "后续处置：办理中、已办结与平均办结天数",
         ["措施", "办理中", "已办结", "平均办结天数"],
         [
             [
-                MEASURE_KINDS.get(r["kind"], r["kind"]),  # type: ignore[call-overload]
+                MEASURE_KINDS.get(kind, kind),  # type: ignore[call-overload]
                 r["open"],
                 r["closed"],
-                round(_days(r["days"]), 1) if r["days"] is not None else None,
+                round(r["days"] / r["closed"], 1) if r["closed"] else None,
             ]
-            for r in rows
+            for kind, r in sorted(kinds.items())
         ],
         "stacked_bar",
     )
-
-
-def _days(value: timedelta | float) -> float:
-    if isinstance(value, timedelta):
-        return value.total_seconds() / 86400
-    return float(value) / 86_400_000_000  # microseconds, as some backends average durations
 
 
 # --- fairness -------------------------------------------------------------------------------

@@ -16,7 +16,9 @@ from spotcheck.lib.report import write_report
 from spotcheck.lib.results import CATEGORIES, CategoryKind
 from spotcheck.plans.models import Plan
 from spotcheck.results.models import ItemResult, Measure, Result
+from spotcheck.stats.facts import rebuild_facts
 from spotcheck.stats.selectors import dashboard_tables, public_tables
+from tests.stats.test_facts import differences, stored
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +104,8 @@ def test_dashboard_public_page_and_summary_agree_on_the_demo_year(year):
                     assert got_value == pytest.approx(want_value)
                 else:
                     assert got_value == want_value, (table.key, want_row)
+
+    # the counts the actions kept over the year are those a recount from the rows gives
+    kept = stored()
+    rebuild_facts()
+    assert not differences(kept, stored())

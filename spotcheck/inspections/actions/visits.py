@@ -43,6 +43,7 @@ from spotcheck.lib.visits import DrawnTarget, group_visits, visit_id_for
 from spotcheck.limits import LimitError, check_fields
 from spotcheck.plans.models import Plan, PlanItem
 from spotcheck.registry.models import Entity
+from spotcheck.stats.facts import refresh_visits
 
 
 def _window(item: PlanItem) -> tuple[int, int]:
@@ -230,6 +231,14 @@ def _rebuild(plan: Plan, round: int) -> BuildResult:
             window_end_month=proposal.window[1],
             ticket=proposal.ticket,
         )
+    refresh_visits(
+        [v.pk for v in old.values()]
+        + list(
+            Visit.objects.filter(
+                plan=plan, round=round, event__isnull=True, recheck_of__isnull=True
+            ).values_list("pk", flat=True)
+        )
+    )
     return BuildResult(
         visits=len(grouped.visits), merged_items=merged_items, proposals=len(grouped.proposals)
     )
@@ -400,6 +409,7 @@ def register_event(
     )
     visit.cooperating_agencies.set(item.cooperating_agencies.all())
     VisitItem.objects.create(visit=visit, item=item)
+    refresh_visits([visit.pk])
     record(
         actor=actor,
         action="inspections.register_event",
@@ -491,7 +501,9 @@ def cancel_event(*, event: Event, reason: str, actor: Actor) -> Event:
     visit = Visit.objects.filter(event=event).first()
     visit_key = visit.visit_key if visit is not None else ""
     if visit is not None:
+        visit_id = visit.pk
         visit.delete()
+        refresh_visits([visit_id])
     event.cancelled_at = timezone.now()
     event.cancelled_by = actor_label(actor)
     event.cancel_reason = reason

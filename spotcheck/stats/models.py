@@ -1,0 +1,88 @@
+"""Stored counts the statistics read instead of the result rows (issue 13: the dashboard at a
+million results). Kept exactly by `spotcheck.stats.facts.refresh_visits`, called by every
+action that changes what is counted, and rebuilt whole by `spotcheck stats-rebuild`.
+
+- `VisitFact`: what one visit contributes (the ledger): a row per (kind, key) the visit counts
+  under — its review state, the months it was inspected, submitted, reviewed and published, its
+  publication deadline, and per item result its category by town and by risk level at the
+  draw, per measure its kind and state. Refreshing a visit subtracts its old rows from the
+  totals and adds the new ones.
+- `Fact`: the totals of the ledger per (plan, items, kind, key), what the tables read.
+- `EntityCheck`: per entity and year, the last inspection date of an approved result (the
+  coverage tables count entities by their last check in a window).
+
+`items` is the comma-joined sorted ids of the plan items the visit covers (visit-level kinds:
+a visit counts once for any item or unit filter that takes one of its items) or one item's id
+(kinds counted per item result or measure).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Fact(models.Model):
+    plan = models.ForeignKey("plans.Plan", on_delete=models.CASCADE, related_name="+")
+    items = models.CharField("抽查事项", max_length=400)
+    kind = models.CharField("类别", max_length=20)
+    key = models.CharField("取值", max_length=200)
+    n = models.BigIntegerField("数量")
+    total = models.BigIntegerField("合计（如办结天数）", default=0)
+
+    class Meta:
+        verbose_name = "统计汇总"
+        verbose_name_plural = "统计汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "kind", "items", "key"], name="stats_fact_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.items} {self.kind} {self.key}: {self.n}"
+
+
+class VisitFact(models.Model):
+    visit = models.ForeignKey(
+        # kept when the visit goes: refresh_visits subtracts it from the totals then
+        "inspections.Visit",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+    )
+    plan = models.ForeignKey(
+        "plans.Plan", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    items = models.CharField("抽查事项", max_length=400)
+    kind = models.CharField("类别", max_length=20)
+    key = models.CharField("取值", max_length=200)
+    n = models.BigIntegerField("数量")
+    total = models.BigIntegerField("合计", default=0)
+
+    class Meta:
+        verbose_name = "检查任务的统计"
+        verbose_name_plural = "检查任务的统计"
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} {self.kind} {self.key}: {self.n}"
+
+
+class EntityCheck(models.Model):
+    entity = models.ForeignKey(
+        "registry.Entity",
+        on_delete=models.CASCADE,
+        related_name="stats_checks",
+        db_constraint=False,
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    last_on = models.DateField("该年最后一次检查日期（已审核）")
+
+    class Meta:
+        verbose_name = "对象年度检查"
+        verbose_name_plural = "对象年度检查"
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "year"], name="stats_entitycheck_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity_id} {self.year}: {self.last_on}"

@@ -1,0 +1,136 @@
+"""The stored counts (spotcheck.stats.facts) stay equal to a recount from the rows after every
+kind of action: each step below runs one through the real actions, then compares what the
+actions kept with what `rebuild_facts` computes from scratch. An action that forgot to refresh
+leaves the stored counts behind and the comparison names the rows that differ."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from spotcheck.inspections.actions import cancel_event, register_event
+from spotcheck.public.actions import withdraw_published
+from spotcheck.public.models import PublishedResult
+from spotcheck.registry.actions import update_entity
+from spotcheck.results import actions
+from spotcheck.results.models import Result
+from spotcheck.stats.facts import rebuild_facts, refresh_visits
+from spotcheck.stats.models import EntityCheck, Fact, VisitFact
+from tests.stats.conftest import INSPECTED, content
+
+pytestmark = pytest.mark.django_db
+
+
+def stored() -> dict[str, object]:
+    return {
+        "facts": {
+            (f.plan_id, f.kind, f.items, f.key): (f.n, f.total)
+            for f in Fact.objects.exclude(n=0, total=0)
+        },
+        "checks": set(EntityCheck.objects.values_list("entity_id", "year", "last_on")),
+    }
+
+
+def differences(before: dict, after: dict) -> list[str]:
+    lines = []
+    for key in sorted(before["facts"].keys() | after["facts"].keys(), key=str):
+        kept, recounted = before["facts"].get(key), after["facts"].get(key)
+        if kept != recounted:
+            lines.append(f"{key}: kept {kept}, recounted {recounted}")
+    lines += [f"check kept, not recounted: {c}" for c in before["checks"] - after["checks"]]
+    lines += [f"check recounted, not kept: {c}" for c in after["checks"] - before["checks"]]
+    return lines
+
+
+def assert_current(step: str) -> None:
+    kept = stored()
+    rebuild_facts()
+    problems = differences(kept, stored())
+    assert not problems, f"after {step}: " + "; ".join(problems[:10])
+
+
+def test_stored_counts_follow_every_kind_of_action(demo, coordinator):
+    # the demo round: visits built, teams matched and replaced, drafts saved, measures added
+    # and closed, results submitted, approved and published
+    assert Fact.objects.filter(kind="state").exists()
+    assert_current("the demo round")
+    results = {r.visit_id: r for r in Result.objects.filter(visit__in=demo.visits)}
+
+    pending = next(r for r in results.values() if r.state == "pending")
+    leader = demo.leaders[pending.visit.responsible_unit_id]
+    actions.return_result(result=pending, opinion="补充照片", actor=leader)
+    assert_current("return")
+
+    approved = next(r for r in results.values() if r.state == "approved" and r.ending)
+    leader = demo.leaders[approved.visit.responsible_unit_id]
+    later = INSPECTED + timedelta(days=40)
+    actions.amend_result(
+        result=approved,
+        reason="检查日期填错",
+        content=content(approved.visit, ending=approved.ending, day=later),
+        actor=leader,
+    )
+    assert_current("amend")
+    amended = Result.objects.get(pk=approved.pk)
+    actions.approve_result(result=amended, actor=leader)
+    assert_current("approve after amending")
+
+    published = PublishedResult.objects.filter(result__visit__in=demo.visits).first()
+    leader = demo.leaders[published.result.visit.responsible_unit_id]
+    withdraw_published(published=published, reason="内容有误", actor=leader)
+    assert_current("withdraw a publication")
+
+    not_entered = next(v for v in demo.visits if v.pk not in results)
+    leader = demo.leaders[not_entered.responsible_unit_id]
+    actions.save_draft(visit=not_entered, content=content(not_entered), revision=0, actor=leader)
+    assert_current("first draft")
+
+    entity = next(v.entity for v in demo.visits if v.pk in results and v.entity is not None)
+    update_entity(entity=entity, actor=coordinator, values={"town": "新设街道"})
+    assert_current("entity moved to another town")
+
+    event_item = demo.plan.items.filter(event_driven=True).order_by("number").first()
+    assert event_item is not None
+    event = register_event(
+        item=event_item,
+        organiser="某某文化传媒有限公司",
+        place="体育馆",
+        date=date(demo.plan.year, event_item.window_start_month or 7, 10),
+        scale="3000人",
+        actor=coordinator,
+    )
+    assert_current("event registered")
+    cancel_event(event=event, reason="登记错误", actor=coordinator)
+    assert_current("event cancelled")
+
+    actions.refresh_deadlines(actor=coordinator)
+    assert_current("deadlines recomputed")
+
+
+def test_the_comparison_sees_a_change_no_action_recounted(demo):
+    result = Result.objects.filter(visit__in=demo.visits, state="approved").first()
+    result.state = "pending"
+    result.save(update_fields=["state"])  # no action: nothing refreshed
+    kept = stored()
+    rebuild_facts()
+    assert differences(kept, stored())
+    # and refreshing the visit is what an action does
+    result.state = "approved"
+    result.save(update_fields=["state"])
+    refresh_visits([result.visit_id])
+    kept = stored()
+    rebuild_facts()
+    assert not differences(kept, stored())
+
+
+def test_rebuild_command_reports_what_it_wrote(demo):
+    VisitFact.objects.all().delete()
+    Fact.objects.all().delete()
+    out = StringIO()
+    call_command("stats_rebuild", no_progress=True, stdout=out)
+    assert "统计汇总已重建" in out.getvalue()
+    assert Fact.objects.filter(kind="state").exists()
+    assert VisitFact.objects.exists()
