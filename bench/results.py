@@ -13,7 +13,8 @@
    filled in, `submit_result` and `approve_result` (each one transaction, validated, locked and
    audited), as the unit leader. Prints queries per visit for each action and in total (they
    must not grow with the number of visits: both sizes are shown) and the time per visit, as a
-   ratio to the baseline.
+   ratio to the baseline. Of that, the statistics upkeep (`stats.facts.refresh_visits`, called
+   by every change of a result): its queries and its share of the actions' time.
 
 Default 10,000 visits; --quick uses 500.
 """
@@ -197,10 +198,26 @@ def run_actions(visits, leader, checkpoints_of) -> dict[str, float]:
 
     counts = {"save_draft": 0, "submit_result": 0, "approve_result": 0}
     current = ["save_draft"]
+    # the statistics upkeep inside the actions (stats.facts.refresh_visits): its queries and time
+    upkeep = {"queries": 0, "seconds": 0.0, "inside": False}
+    refresh = actions.refresh_visits
+
+    def timed_refresh(visit_ids):
+        upkeep["inside"] = True
+        start = time.perf_counter()
+        try:
+            return refresh(visit_ids)
+        finally:
+            upkeep["seconds"] += time.perf_counter() - start
+            upkeep["inside"] = False
 
     def count(execute, sql, params, many, context):
         counts[current[0]] += 1
+        if upkeep["inside"]:
+            upkeep["queries"] += 1
         return execute(sql, params, many, context)
+
+    actions.refresh_visits = timed_refresh
 
     contents = {visit.pk: content_for(visit, checkpoints_of[visit.pk]) for visit in visits}
     spent = 0.0
@@ -216,9 +233,12 @@ def run_actions(visits, leader, checkpoints_of) -> dict[str, float]:
             current[0] = "approve_result"
             actions.approve_result(result=result, actor=leader)
             spent += time.perf_counter() - start
+    actions.refresh_visits = refresh
     per_visit = {name: value / len(visits) for name, value in counts.items()}
     per_visit["total"] = sum(counts.values()) / len(visits)
     per_visit["seconds"] = spent
+    per_visit["upkeep_queries"] = upkeep["queries"] / len(visits)
+    per_visit["upkeep_seconds"] = upkeep["seconds"]
     return per_visit
 
 
@@ -268,6 +288,12 @@ def main() -> None:
                 f"{size:>8,} {stats['save_draft']:>7.1f} {stats['submit_result']:>7.1f}"
                 f" {stats['approve_result']:>8.1f} {stats['total']:>8.1f}"
                 f" {ms:>9.2f} {ms / (base * 1000):>11.1f}"
+            )
+            upkeep_ms = stats["upkeep_seconds"] / size * 1000
+            print(
+                f"{'':>8} of which the statistics upkeep (stats.facts.refresh_visits): "
+                f"{stats['upkeep_queries']:.1f} queries, {upkeep_ms:.2f} ms per visit = "
+                f"{stats['upkeep_seconds'] / stats['seconds']:.0%} of the actions' time"
             )
         print(
             f"(second row: visits {small + 1:,}-{count:,}, recorded with {small:,} already stored)"

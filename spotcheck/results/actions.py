@@ -490,7 +490,6 @@ def refresh_deadlines(*, actor: Actor, since: date | None = None) -> int:
         _set_deadline(result, overrides)
         if (result.due_on, result.due_warning) != before:
             result.save(update_fields=["due_on", "due_warning", "updated_at"])
-            refresh_visits([result.visit_id])
             changed.append(
                 {
                     "visit": result.visit_id,
@@ -499,6 +498,7 @@ def refresh_deadlines(*, actor: Actor, since: date | None = None) -> int:
                     "estimated": bool(result.due_warning),
                 }
             )
+    refresh_visits([c["visit"] for c in changed])
     record(
         actor=actor,
         action="result.refresh_deadlines",

@@ -121,19 +121,20 @@ class _Counted:
     total: int
 
 
-def _counted(scope: Scope, kind: str, **filters: Any) -> list[_Counted]:
-    """The stored counts of `kind` for the scope: rows of its plans with an item in scope."""
+def _counted(scope: Scope, *kinds: str) -> dict[str, list[_Counted]]:
+    """The stored counts of `kinds` for the scope (one query): rows of its plans with an item
+    in scope."""
     wanted = set(scope.items().values_list("pk", flat=True))
-    rows = []
-    for items, key, n, total in (
-        Fact.objects.filter(plan__in=scope.plans(), kind=kind, **filters)
-        .values_list("items", "key", "n", "total")
+    rows: dict[str, list[_Counted]] = {kind: [] for kind in kinds}
+    for items, kind, key, n, total in (
+        Fact.objects.filter(plan__in=scope.plans(), kind__in=kinds)
+        .values_list("items", "kind", "key", "n", "total")
         .order_by()
     ):
         ids = tuple(int(i) for i in items.split(","))
         inside = tuple(i for i in ids if i in wanted)
         if inside:
-            rows.append(_Counted(ids, inside, key, n, total))
+            rows[kind].append(_Counted(ids, inside, key, n, total))
     return rows
 
 
@@ -213,13 +214,17 @@ def progress_tables(scope: Scope) -> list[Table]:
             approved=Count("pk", filter=Q(visit__result__state__in=APPROVED)),
         )
     }
-    states = _counted(scope, "state")
+    facts = _counted(
+        scope, "state", "visited", "submitted", "reviewed", "published", "joint", "merged"
+    )
+    overdue = _overdue(scope, today)
+    states = facts["state"]
     counts = {
-        "visited": _per_item(_counted(scope, "visited")),
+        "visited": _per_item(facts["visited"]),
         "recorded": _per_item(states, ENTERED),
         "approved": _per_item(states, APPROVED),
         "published": _per_item(states, [ReviewState.PUBLISHED]),
-        "overdue": _per_item(_overdue(scope, today)),
+        "overdue": _per_item(overdue),
     }
     by_item: list[list[Any]] = []
     by_unit: dict[str, list[int]] = {}
@@ -262,7 +267,7 @@ def progress_tables(scope: Scope) -> list[Table]:
             [[name, *values] for name, values in sorted(by_unit.items())],
             "bar",
         ),
-        _progress_by_month(scope, today),
+        _progress_by_month(facts, overdue),
         Table(
             "events",
             "按实际执行的事项：活动登记与检查",
@@ -270,21 +275,21 @@ def progress_tables(scope: Scope) -> list[Table]:
             event_rows,
             "bar",
         ),
-        _joint_table(scope, states),
+        _joint_table(facts),
     ]
 
 
 _EVENT_KEYS = ("registered", "cancelled", "checked", "approved")
 
 
-def _progress_by_month(scope: Scope, today: date) -> Table:
+def _progress_by_month(facts: dict[str, list[_Counted]], overdue: list[_Counted]) -> Table:
     """Visits (not items) by month: inspected (inspection date), submitted, approved (last
     review), published (publication date), overdue (deadline month)."""
     series = {
-        "visited": _counted(scope, "visited"),
-        "recorded": _counted(scope, "submitted"),
-        "approved": _counted(scope, "reviewed"),
-        "published": _counted(scope, "published"),
+        "visited": facts["visited"],
+        "recorded": facts["submitted"],
+        "approved": facts["reviewed"],
+        "published": facts["published"],
     }
     months: dict[str, dict[str, int]] = {}
     for key, rows in series.items():
@@ -292,7 +297,7 @@ def _progress_by_month(scope: Scope, today: date) -> Table:
             label = f"{row.key[:4]}-{row.key[4:]}"
             counted = months.setdefault(label, {})
             counted[key] = counted.get(key, 0) + row.n
-    for row in _overdue(scope, today):
+    for row in overdue:
         counted = months.setdefault(row.key, {})
         counted["overdue"] = counted.get("overdue", 0) + row.n
     return Table(
@@ -304,11 +309,12 @@ def _progress_by_month(scope: Scope, today: date) -> Table:
     )
 
 
-def _joint_table(scope: Scope, states: list[_Counted]) -> Table:
+def _joint_table(facts: dict[str, list[_Counted]]) -> Table:
+    states = facts["state"]
     visits = sum(row.n for row in states)
     item_checks = sum(row.n * len(row.items) for row in states)
-    joint = sum(row.n for row in _counted(scope, "joint"))
-    merged = sum(row.n for row in _counted(scope, "merged"))
+    joint = sum(row.n for row in facts["joint"])
+    merged = sum(row.n for row in facts["merged"])
     return Table(
         "joint",
         "进一次门、查多项事",
@@ -431,8 +437,9 @@ def _add_kind(counts: dict[str, int], kind: str, n: int) -> None:
 def finding_tables(scope: Scope) -> list[Table]:
     """Approved item results (stats.facts: per item, by category, by kind and the entity's
     town, by kind and the risk level at the draw)."""
+    facts = _counted(scope, "category", "town", "stratum", "measure")
     categories: dict[str, int] = {}
-    for row in _counted(scope, "category"):
+    for row in facts["category"]:
         categories[row.key] = categories.get(row.key, 0) + row.n
     by_category = [
         [CATEGORY_LABELS.get(code, code), n]
@@ -448,14 +455,14 @@ def finding_tables(scope: Scope) -> list[Table]:
     per_item: dict[int, dict[str, int]] = {}
     per_type: dict[str | None, dict[str, int]] = {}
     per_town: dict[str, dict[str, int]] = {}
-    for row in _counted(scope, "town"):
+    for row in facts["town"]:
         kind, town = row.key.split("|", 1)
         (item,) = row.inside
         _add_kind(per_item.setdefault(item, _kind_counts()), kind, row.n)
         _add_kind(per_type.setdefault(type_of.get(item), _kind_counts()), kind, row.n)
         _add_kind(per_town.setdefault(town, _kind_counts()), kind, row.n)
     per_stratum: dict[str | None, dict[str, int]] = {}
-    for row in _counted(scope, "stratum"):
+    for row in facts["stratum"]:
         kind, stratum = row.key.split("|", 1)
         _add_kind(per_stratum.setdefault(stratum or None, _kind_counts()), kind, row.n)
     order = {s: i for i, s in enumerate(STRATA)}
@@ -516,13 +523,13 @@ def finding_tables(scope: Scope) -> list[Table]:
             rates,
             "bar",
         ),
-        _measure_table(scope),
+        _measure_table(facts["measure"]),
     ]
 
 
-def _measure_table(scope: Scope) -> Table:
+def _measure_table(measures: list[_Counted]) -> Table:
     kinds: dict[str, dict[str, int]] = {}
-    for row in _counted(scope, "measure"):
+    for row in measures:
         kind, state = row.key.split("|", 1)
         counted = kinds.setdefault(kind, {"open": 0, "closed": 0, "days": 0})
         counted[state] += row.n
