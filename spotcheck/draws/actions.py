@@ -40,6 +40,7 @@ from spotcheck.limits import LimitError, check_fields
 from spotcheck.plans.models import Plan, PlanItem
 from spotcheck.registry.models import Entity, EntityStatus
 from spotcheck.results.selectors import last_inspections
+from spotcheck.stats.facts import refresh_drawn
 
 Progress = Callable[[int], None]
 """Called with the number of directory rows read since the last call (for progress bars)."""
@@ -546,6 +547,7 @@ def execute_draw(*, draw: Draw | int, actor: Actor) -> Draw:
         draw.executed_by = actor_label(actor)
         draw.document_gz = compress_text(json.dumps(document, ensure_ascii=False))
         draw.save()
+        refresh_drawn([draw.item_id])
         selection_json = json.dumps(document["selection"], ensure_ascii=False, sort_keys=True)
         record(
             actor=actor,
@@ -700,6 +702,7 @@ def replace_target(
             created_by=actor_label(actor),
         )
         record_row.save()
+        refresh_drawn([draw.item_id])
         record(
             actor=actor,
             action="draw.replace",

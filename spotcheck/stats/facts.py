@@ -37,6 +37,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat, ExtractMonth, ExtractYear
 
+from spotcheck.draws.models import Draw, DrawSelection
 from spotcheck.inspections.models import Visit, VisitItem
 from spotcheck.lib.results import CATEGORIES, CategoryKind, ReviewState
 from spotcheck.results.models import ItemResult, Measure, Result
@@ -152,6 +153,16 @@ def _ledger_queries(visits: list[int] | None) -> list[QuerySet[Any]]:
             "due",
             Cast("result__due_on", CharField()),
             Q(result__due_on__isnull=False) & ~Q(result__state=ReviewState.PUBLISHED),
+        ),
+        # an event's visit (each registered event has one until cancelled): inspected, approved
+        per_visit(
+            "event",
+            Concat(
+                Case(When(result__inspected_on__isnull=False, then=Value("1")), default=Value("0")),
+                Case(When(result__state__in=APPROVED, then=Value("1")), default=Value("0")),
+                output_field=CharField(),
+            ),
+            Q(event__isnull=False),
         ),
         per_visit("joint", Value(""), ~Q(cooperating_pools=[])),
         per_visit("merged", Value(""), ~Q(merged_from=[])),
@@ -304,6 +315,40 @@ def _refresh_chunk(ids: list[int]) -> None:
         )
 
 
+def _drawn(items: list[int] | None) -> QuerySet[Any]:
+    """Per item, the active targets of its executed draws (drawn or replacement, minus the
+    replaced)."""
+    selections = DrawSelection.objects.filter(
+        draw__status=Draw.Status.EXECUTED, replaced_by__isnull=True
+    )
+    if items is not None:
+        selections = selections.filter(draw__item__in=items)
+    return (
+        selections.annotate(
+            f_plan=F("draw__item__plan_id"),
+            f_items=Cast("draw__item_id", CharField()),
+            f_kind=Value("drawn"),
+            f_key=Value(""),
+        )
+        .values("f_plan", "f_items", "f_kind", "f_key")
+        .annotate(f_n=Count("pk"), f_total=Value(0))
+        .values_list("f_plan", "f_kind", "f_items", "f_key", "f_n", "f_total")
+        .order_by()
+    )
+
+
+FACT_COLUMNS = ("plan_id", "kind", "items", "key", "n", "total")
+
+
+def refresh_drawn(item_ids: Iterable[int]) -> None:
+    """Recount the targets drawn for the items (after a draw is executed or a target
+    replaced): a count per item, recomputed whole."""
+    items = sorted(set(item_ids))
+    with transaction.atomic():
+        Fact.objects.filter(kind="drawn", items__in=[str(i) for i in items]).delete()
+        _insert(Fact._meta.db_table, FACT_COLUMNS, _drawn(items))
+
+
 def refresh_entities(entity_ids: Iterable[int]) -> None:
     """Recount the visits of entities whose counted attributes (the town) changed."""
     refresh_visits(Visit.objects.filter(entity__in=list(entity_ids)).values_list("pk", flat=True))
@@ -331,9 +376,9 @@ def rebuild_facts(progress: Callable[[str], None] | None = None) -> dict[str, in
             .values_list("plan_id", "kind", "items", "key", "s_n", "s_total")
             .order_by()
         )
-        written["facts"] = _insert(
-            Fact._meta.db_table, ("plan_id", "kind", "items", "key", "n", "total"), totals
-        )
+        written["facts"] = _insert(Fact._meta.db_table, FACT_COLUMNS, totals)
+        say("抽中对象")
+        written["facts"] += _insert(Fact._meta.db_table, FACT_COLUMNS, _drawn(None))
         say("对象年度检查")
         written["entity checks"] = _insert(
             EntityCheck._meta.db_table, ("entity_id", "year", "last_on"), _entity_checks(None)

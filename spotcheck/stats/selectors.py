@@ -124,7 +124,7 @@ class _Counted:
 def _counted(scope: Scope, *kinds: str) -> dict[str, list[_Counted]]:
     """The stored counts of `kinds` for the scope (one query): rows of its plans with an item
     in scope."""
-    wanted = set(scope.items().values_list("pk", flat=True))
+    wanted = set(scope.items().order_by().values_list("pk", flat=True))
     rows: dict[str, list[_Counted]] = {kind: [] for kind in kinds}
     for items, kind, key, n, total in (
         Fact.objects.filter(plan__in=scope.plans(), kind__in=kinds)
@@ -140,7 +140,7 @@ def _counted(scope: Scope, *kinds: str) -> dict[str, list[_Counted]]:
 
 def _overdue(scope: Scope, today: date) -> list[_Counted]:
     """Visits not published whose deadline is before today, by deadline month (key yyyy-mm)."""
-    wanted = set(scope.items().values_list("pk", flat=True))
+    wanted = set(scope.items().order_by().values_list("pk", flat=True))
     rows = []
     for items, month, n in (
         Fact.objects.filter(plan__in=scope.plans(), kind="due", key__lt=today.isoformat())
@@ -193,30 +193,31 @@ def progress_tables(scope: Scope) -> list[Table]:
         .values("item_id")
         .annotate(pool=Sum("population_size"))
     }
-    drawn = {
-        r["draw__item_id"]: r["n"]
-        for r in DrawSelection.objects.filter(
-            draw__item__in=scope.items(),
-            draw__status=Draw.Status.EXECUTED,
-            replaced_by__isnull=True,
-        )
-        .values("draw__item_id")
-        .annotate(n=Count("pk"))
-    }
-    events = {
-        r["item_id"]: r
-        for r in Event.objects.filter(item__in=scope.items())
+    cancelled = dict(
+        Event.objects.filter(item__in=scope.items(), cancelled_at__isnull=False)
         .values("item_id")
-        .annotate(
-            registered=Count("pk", filter=Q(cancelled_at__isnull=True)),
-            cancelled=Count("pk", filter=Q(cancelled_at__isnull=False)),
-            checked=Count("pk", filter=Q(visit__result__inspected_on__isnull=False)),
-            approved=Count("pk", filter=Q(visit__result__state__in=APPROVED)),
-        )
-    }
-    facts = _counted(
-        scope, "state", "visited", "submitted", "reviewed", "published", "joint", "merged"
+        .annotate(n=Count("pk"))
+        .values_list("item_id", "n")
+        .order_by()
     )
+    facts = _counted(
+        scope,
+        *("state", "visited", "submitted", "reviewed", "published", "joint", "merged"),
+        *("drawn", "event"),
+    )
+    drawn = _per_item(facts["drawn"])
+    events: dict[int, dict[str, int]] = {
+        item: {"registered": 0, "cancelled": n, "checked": 0, "approved": 0}
+        for item, n in cancelled.items()
+    }
+    for row in facts["event"]:
+        for item in row.inside:
+            counted = events.setdefault(
+                item, {"registered": 0, "cancelled": 0, "checked": 0, "approved": 0}
+            )
+            counted["registered"] += row.n
+            counted["checked"] += row.n if row.key[0] == "1" else 0
+            counted["approved"] += row.n if row.key[1] == "1" else 0
     overdue = _overdue(scope, today)
     states = facts["state"]
     counts = {
