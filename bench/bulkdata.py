@@ -7,14 +7,17 @@
     var_dir = prepare_database(database_url)        # before anything imports Django models
     data = build_published_results(1_000_000)
 
-The bundled 2022 plan is imported and published through the real actions; then, in batches of
-`bulk_create` and without audit records (this is benchmark data, never a way to publish), N
-results are written with every row publication keeps for one: a `Visit` with its `VisitItem`s,
+The bundled 2022 plan is imported and published through the real actions; then, in batches and
+without audit records (this is benchmark data, never a way to publish), N results are written
+as prepared tuples (no model instances: their bulk_create took most of an hour for 1,000,000),
+by COPY on PostgreSQL and executemany on SQLite (no fsync, journal in memory while it loads),
+with every row publication keeps for one: a `Visit` with its `VisitItem`s,
 the approved `Result` with its `ItemResult`s and its `ResultVersion`, and the
 `PublishedResult` (public snapshot and SHA-256, masked name and its pinyin initials, credit
 code, dates) with its `PublishedItem`s, grouped in one `Publication` per publication day. The
-snapshots have the shape `spotcheck.public.actions.public_snapshot` gives and are hashed with
-its `snapshot_sha256`, so the portal's integrity check passes on them.
+snapshots are what `spotcheck.public.actions.public_snapshot` gives and are hashed with its
+`snapshot_sha256`, the name index is filled as `PublicName.index` fills it, so the portal's
+integrity check passes on them (tests/bench/test_bulkdata.py checks all of this).
 
 The data look like a county's years of checks: entities with several results each (one per
 round), one in ten a sole trader whose published name is masked, most results "未发现问题",
@@ -25,6 +28,8 @@ is drawn from a seeded generator: the same arguments give the same data.
 from __future__ import annotations
 
 import argparse
+import enum
+import json
 import os
 import random
 import subprocess
@@ -32,6 +37,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -150,6 +156,110 @@ def _batches(total: int, size: int) -> Iterator[range]:
         yield range(start, min(start + size, total))
 
 
+class _Loader:
+    """Writes prepared rows the fastest way the database has: COPY on PostgreSQL, executemany
+    of tuples on SQLite (its journal in memory and no fsync while the load runs)."""
+
+    def __init__(self, connection: Any, now: Any) -> None:
+        self.connection = connection
+        self.now = now
+
+    def write(self, table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        quote = self.connection.ops.quote_name
+        names = ", ".join(quote(c) for c in columns)
+        with self.connection.cursor() as cursor:
+            if self.connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join(["%s"] * len(columns))
+                cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})", rows)
+
+    @contextmanager
+    def fast(self) -> Iterator[None]:
+        """SQLite: no fsync and the rollback journal in memory during the load (a crash loses
+        the benchmark's data, nothing else), then back to the settings' WAL. Not inside a
+        transaction (a test's), where SQLite cannot change its journal."""
+        if self.connection.vendor != "sqlite" or self.connection.in_atomic_block:
+            yield
+            return
+        with self.connection.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode=MEMORY")
+            cursor.execute("PRAGMA synchronous=OFF")
+        try:
+            yield
+        finally:
+            with self.connection.cursor() as cursor:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+
+    def reset_sequences(self, models: list[Any]) -> None:
+        """Ids are given here, not by the database: move PostgreSQL's sequences past them."""
+        if self.connection.vendor != "postgresql":
+            return
+        from django.core.management.color import no_style
+
+        with self.connection.cursor() as cursor:
+            for sql in self.connection.ops.sequence_reset_sql(no_style(), models):
+                cursor.execute(sql)
+
+
+class _Table:
+    """Rows of one model written as prepared tuples, not model instances (whose bulk_create
+    cost most of the time): the `varying` columns given per row, DB-ready; every other column
+    its field's default (auto_now fields: the load's time) or a value in `constants`, prepared
+    for the database once. Ids are given here, from the table's highest id on."""
+
+    def __init__(self, loader: _Loader, model: Any, varying: list[str], **constants: Any) -> None:
+        from django.db import models
+
+        self.loader = loader
+        self.model = model
+        fields = {f.attname: f for f in model._meta.concrete_fields}
+        fixed = [name for name in fields if name != "id" and name not in varying]
+        values: list[Any] = []
+        for name in fixed:
+            f = fields[name]
+            if name in constants:
+                value = constants[name]
+            elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                value = loader.now
+            else:
+                value = f.get_default()
+            if isinstance(value, enum.Enum):
+                value = value.value
+            if isinstance(f, models.JSONField):
+                value = json.dumps(value)  # as JSONField stores it (no encoder)
+            elif value is not None:
+                value = f.get_db_prep_save(value, loader.connection)
+            values.append(value)
+        self.fixed = tuple(values)
+        self.columns = [
+            "id",
+            *(fields[n].column for n in varying),
+            *(fields[n].column for n in fixed),
+        ]
+        self.rows: list[tuple[Any, ...]] = []
+        table = loader.connection.ops.quote_name(model._meta.db_table)
+        with loader.connection.cursor() as cursor:
+            cursor.execute(f"SELECT MAX(id) FROM {table}")  # noqa: S608 - a model's table
+            self.next_id = (cursor.fetchone()[0] or 0) + 1
+
+    def add(self, *values: Any) -> int:
+        """Queue one row (the varying columns' values, DB-ready); its id."""
+        pk = self.next_id
+        self.next_id += 1
+        self.rows.append((pk, *values, *self.fixed))
+        return pk
+
+    def write(self) -> None:
+        self.loader.write(self.model._meta.db_table, self.columns, self.rows)
+        self.rows = []
+
+
 def build_published_results(
     count: int,
     *,
@@ -193,179 +303,199 @@ def build_published_results(
     unit, _ = get_or_create_unit(agency, "治安大队")
     items = list(plan.items.order_by("position"))
     with_names = agency.publish_inspector_names
+    now = timezone.now()
+    loader = _Loader(connection, now)
+    day = {}  # date -> its ISO text, as a DateField is stored
+
+    def iso(value: date) -> str:
+        text = day.get(value)
+        if text is None:
+            text = day[value] = value.isoformat()
+        return text
 
     # Entities: the registry rows and what is published of each (masked name, its initials).
     n_entities = max(1, -(-count // results_per_entity))
     entity_pks: list[int] = []
     keys: list[str] = []
+    registry_names: list[str] = []  # as drawn: what a visit keeps
     public_names: list[str] = []
     initials: list[str] = []
     codes: list[str] = []
-    for part in _batches(n_entities, batch):
-        rows = []
-        for n in part:
-            sole = n % 10 == 3
-            operator = rng.choice(SURNAMES[:-2]) + "".join(rng.choices(GIVEN, k=rng.randint(1, 2)))
-            name = _entity_name(rng, operator, sole_trader=sole)
-            code = _credit_code(rng, sole_trader=sole)
-            full, short = search_keys(name)
-            public = pub.public_entity_name(name, credit_code=code, operators=[operator])
-            rows.append(
-                Entity(
-                    agency=agency,
-                    public_id=f"BK{n:07d}",
-                    credit_code=code,
-                    name=name,
-                    legal_representative=operator,
-                    pinyin=full,
-                    pinyin_initials=short,
-                )
-            )
-            keys.append(f"BK{n:07d}")
-            public_names.append(public)
-            initials.append(search_keys(public)[1][:200])
-            codes.append(code)
-        with transaction.atomic():
-            entity_pks.extend(e.pk for e in Entity.objects.bulk_create(rows))
-
-    # The index of published names, as publication fills it (PublicName.index).
-    pairs = list(dict(zip(public_names, initials, strict=True)).items())
-    for part in _batches(len(pairs), batch):
-        chunk = pairs[part.start : part.stop]
-        with transaction.atomic():
-            made = PublicName.objects.bulk_create(PublicName(name=name) for name, _ in chunk)
-            # ~25 keys a name: plain executemany, bulk_create's per-object work would dominate
-            table, key_column, name_column = map(
-                connection.ops.quote_name, (PublicNameKey._meta.db_table, "key", "name_id")
-            )
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    f"INSERT INTO {table} ({key_column}, {name_column}) VALUES (%s, %s)",
-                    [
-                        (key, public_name.pk)
-                        for public_name, (name, short) in zip(made, chunk, strict=True)
-                        for key in sorted(substring_keys(name, short, length=PublicNameKey.LENGTH))
-                    ],
-                )
-
-    # One publication batch per publication day.
-    now = timezone.now()
-    days = sorted(
-        {FIRST_PUBLICATION + timedelta(days=n * PUBLICATION_DAYS // count) for n in range(count)}
+    entities = _Table(
+        loader,
+        Entity,
+        ["public_id", "credit_code", "name", "legal_representative", "pinyin", "pinyin_initials"],
+        agency_id=agency.pk,
     )
-    publications = {
-        day: p
-        for day, p in zip(
-            days,
-            Publication.objects.bulk_create(
-                Publication(agency=agency, published_at=now, published_on=day, actor="bench")
-                for day in days
-            ),
-            strict=True,
-        )
-    }
+    with loader.fast():
+        for part in _batches(n_entities, batch):
+            for n in part:
+                sole = n % 10 == 3
+                operator = rng.choice(SURNAMES[:-2]) + "".join(
+                    rng.choices(GIVEN, k=rng.randint(1, 2))
+                )
+                name = _entity_name(rng, operator, sole_trader=sole)
+                code = _credit_code(rng, sole_trader=sole)
+                full, short = search_keys(name)
+                public = pub.public_entity_name(name, credit_code=code, operators=[operator])
+                key = f"BK{n:07d}"
+                entity_pks.append(entities.add(key, code, name, operator, full, short))
+                keys.append(key)
+                registry_names.append(name)
+                public_names.append(public)
+                initials.append(search_keys(public)[1][:200])
+                codes.append(code)
+            with transaction.atomic():
+                entities.write()
 
-    categories = [code for code, _ in CATEGORY_WEIGHTS]
-    weights = [w for _, w in CATEGORY_WEIGHTS]
-    labels = {c.code: c.label for c in rules.CATEGORIES}
-    follow_up = pub.follow_up_state([])
-    plan_json = {"id": plan.pk, "year": plan.year, "title": plan.title}
-    published_items = 0
-    for part in _batches(count, batch):
-        specs = []
-        for n in part:
-            e = n % n_entities
-            published_on = FIRST_PUBLICATION + timedelta(days=n * PUBLICATION_DAYS // count)
-            inspected_on = published_on - timedelta(days=rng.randint(3, 25))
-            first = items[n % len(items)]
-            covered = [first] if n % 5 else [first, items[(n + 1) % len(items)]]
-            specs.append((n, e, published_on, inspected_on, covered))
-        with transaction.atomic():
-            visits = Visit.objects.bulk_create(
-                Visit(
-                    plan=plan,
-                    round=n // n_entities + 1,
-                    visit_key=f"2022/{keys[e]}/{'+'.join(str(i.number) for i in covered)}/{n}",
-                    entity_id=entity_pks[e],
-                    entity_key=keys[e],
-                    entity_name=public_names[e],
-                    responsible_unit=unit,
-                    window_start_month=1,
-                    window_end_month=12,
-                    planned_start=inspected_on,
-                    planned_end=inspected_on,
-                    ticket=f"0.{n:09d}",
-                    team_size=2,
-                    status=Visit.Status.MATCHED,
+        # The index of published names, as publication fills it (PublicName.index).
+        names_table = _Table(loader, PublicName, ["name"])
+        name_keys = _Table(loader, PublicNameKey, ["key", "name_id"])
+        pairs = list(dict(zip(public_names, initials, strict=True)).items())
+        for part in _batches(len(pairs), batch):
+            for name, short in pairs[part.start : part.stop]:
+                name_id = names_table.add(name)
+                for key in sorted(substring_keys(name, short, length=PublicNameKey.LENGTH)):
+                    name_keys.add(key, name_id)
+            with transaction.atomic():
+                names_table.write()
+                name_keys.write()
+
+        # One publication batch per publication day.
+        days = sorted(
+            {
+                FIRST_PUBLICATION + timedelta(days=n * PUBLICATION_DAYS // count)
+                for n in range(count)
+            }
+        )
+        publications = {
+            day: p.pk
+            for day, p in zip(
+                days,
+                Publication.objects.bulk_create(
+                    Publication(agency=agency, published_at=now, published_on=day, actor="bench")
+                    for day in days
+                ),
+                strict=True,
+            )
+        }
+
+        categories = [code for code, _ in CATEGORY_WEIGHTS]
+        weights = [w for _, w in CATEGORY_WEIGHTS]
+        labels = {c.code: c.label for c in rules.CATEGORIES}
+        follow_up = pub.follow_up_state([])
+        plan_json = {"id": plan.pk, "year": plan.year, "title": plan.title}
+        public_item = {  # the public part of each item, as public_snapshot gives it
+            i.pk: {
+                "number": str(i.number),
+                "name": i.name,
+                "plan_item": i.pk,
+                "check_type": pub.check_type(i.mode),
+                "draw": None,
+            }
+            for i in items
+        }
+        visits = _Table(
+            loader,
+            Visit,
+            ["round", "visit_key", "entity_id", "entity_key", "entity_name"]
+            + ["planned_start", "planned_end", "ticket"],
+            plan_id=plan.pk,
+            responsible_unit_id=unit.pk,
+            window_start_month=1,
+            window_end_month=12,
+            team_size=2,
+            status=Visit.Status.MATCHED,
+        )
+        visit_items = _Table(loader, VisitItem, ["visit_id", "item_id"])
+        results = _Table(
+            loader,
+            Result,
+            ["visit_id", "inspected_on", "due_on"],
+            state=rules.ReviewState.PUBLISHED,
+            revision=3,
+            version=1,
+            way="on_site",
+            submitted_at=now,
+            reviewed_at=now,
+        )
+        item_results = _Table(loader, ItemResult, ["result_id", "visit_item_id", "category"])
+        versions = _Table(
+            loader,
+            ResultVersion,
+            ["result_id", "snapshot"],
+            number=1,
+            approved_by="bench",
+            approved_at=now,
+        )
+        published = _Table(
+            loader,
+            PublishedResult,
+            ["publication_id", "result_id", "entity_key", "entity_name", "credit_code"]
+            + ["name_initials", "inspected_on", "published_on", "due_on"]
+            + ["snapshot", "snapshot_sha256"],
+            result_version=1,
+            agency_id=agency.pk,
+            plan_id=plan.pk,
+        )
+        published_item_rows = _Table(
+            loader,
+            PublishedItem,
+            ["published_id", "plan_item_id", "category", "published_on"],
+            follow_up=follow_up.value,
+            current=True,
+        )
+        published_items = 0
+        for part in _batches(count, batch):
+            chosen = iter(rng.choices(categories, weights, k=len(part) + len(part) // 5 + 1))
+            for n in part:
+                e = n % n_entities
+                published_on = FIRST_PUBLICATION + timedelta(days=n * PUBLICATION_DAYS // count)
+                inspected_on = published_on - timedelta(days=rng.randint(3, 25))
+                due_on = inspected_on + timedelta(days=28)
+                first = items[n % len(items)]
+                covered = [first] if n % 5 else [first, items[(n + 1) % len(items)]]
+                rows = [(item, next(chosen)) for item in covered]
+                visit_key = f"2022/{keys[e]}/{'+'.join(str(i.number) for i in covered)}/{n}"
+                visit_id = visits.add(
+                    n // n_entities + 1,
+                    visit_key,
+                    entity_pks[e],
+                    keys[e],
+                    registry_names[e],
+                    iso(inspected_on),
+                    iso(inspected_on),
+                    f"0.{n:09d}",
                 )
-                for n, e, _, inspected_on, covered in specs
-            )
-            visit_items = VisitItem.objects.bulk_create(
-                VisitItem(visit=visit, item=item)
-                for visit, spec in zip(visits, specs, strict=True)
-                for item in spec[4]
-            )
-            results = Result.objects.bulk_create(
-                Result(
-                    visit=visit,
-                    state=rules.ReviewState.PUBLISHED,
-                    revision=3,
-                    version=1,
-                    way="on_site",
-                    inspected_on=inspected_on,
-                    due_on=inspected_on + timedelta(days=28),
-                    submitted_at=now,
-                    reviewed_at=now,
-                )
-                for visit, (_, _, _, inspected_on, _) in zip(visits, specs, strict=True)
-            )
-            chosen = iter(rng.choices(categories, weights, k=len(visit_items)))
-            item_rows = []  # (result index, visit item, category)
-            position = 0
-            for index, spec in enumerate(specs):
-                for _ in spec[4]:
-                    item_rows.append((index, visit_items[position], next(chosen)))
-                    position += 1
-            ItemResult.objects.bulk_create(
-                ItemResult(result=results[index], visit_item=vi, category=category)
-                for index, vi, category in item_rows
-            )
-            by_result: dict[int, list[tuple[Any, str]]] = {}
-            for index, vi, category in item_rows:
-                by_result.setdefault(index, []).append((vi, category))
-            versions = []
-            published = []
-            for index, (_, e, published_on, inspected_on, _) in enumerate(specs):
-                visit = visits[index]
-                rows = by_result[index]
-                versions.append(
-                    ResultVersion(
-                        result=results[index],
-                        number=1,
-                        snapshot={
-                            "visit": visit.visit_key,
+                result_id = results.add(visit_id, iso(inspected_on), iso(due_on))
+                for item, category in rows:
+                    visit_item_id = visit_items.add(visit_id, item.pk)
+                    item_results.add(result_id, visit_item_id, category)
+                versions.add(
+                    result_id,
+                    json.dumps(
+                        {
+                            "visit": visit_key,
                             "version": 1,
                             "way": "on_site",
                             "inspected_on": inspected_on.isoformat(),
                             "present": [],
                             "representative": "",
                             "ending": "",
-                            "due_on": (inspected_on + timedelta(days=28)).isoformat(),
+                            "due_on": due_on.isoformat(),
                             "items": [
                                 {
-                                    "item": str(vi.item.number),
-                                    "name": vi.item.name,
+                                    "item": str(item.number),
+                                    "name": item.name,
                                     "category": category,
                                     "chosen_category": "",
                                     "findings": [],
                                     "measures": [],
                                 }
-                                for vi, category in rows
+                                for item, category in rows
                             ],
-                        },
-                        approved_by="bench",
-                        approved_at=now,
-                    )
+                        }
+                    ),
                 )
                 snapshot: dict[str, Any] = {
                     "schema": SCHEMA,
@@ -377,55 +507,60 @@ def build_published_results(
                     "inspected_on": inspected_on.isoformat(),
                     "items": [
                         {
-                            "number": str(vi.item.number),
-                            "name": vi.item.name,
-                            "plan_item": vi.item_id,
-                            "check_type": pub.check_type(vi.item.mode),
-                            "draw": None,
+                            **public_item[item.pk],
                             "category": category,
                             "category_label": labels[category],
                             "follow_up": follow_up.value,
                             "follow_up_label": follow_up.label,
                         }
-                        for vi, category in rows
+                        for item, category in rows
                     ],
                 }
                 if with_names:
                     snapshot["inspectors"] = []
-                published.append(
-                    PublishedResult(
-                        publication=publications[published_on],
-                        result=results[index],
-                        result_version=1,
-                        agency=agency,
-                        plan=plan,
-                        entity_key=keys[e],
-                        entity_name=public_names[e],
-                        credit_code=codes[e],
-                        name_initials=initials[e],
-                        inspected_on=inspected_on,
-                        published_on=published_on,
-                        due_on=inspected_on + timedelta(days=28),
-                        snapshot=snapshot,
-                        snapshot_sha256=snapshot_sha256(snapshot),
-                    )
+                published_id = published.add(
+                    publications[published_on],
+                    result_id,
+                    keys[e],
+                    public_names[e],
+                    codes[e],
+                    initials[e],
+                    iso(inspected_on),
+                    iso(published_on),
+                    iso(due_on),
+                    json.dumps(snapshot),
+                    snapshot_sha256(snapshot),
                 )
-            ResultVersion.objects.bulk_create(versions)
-            published = PublishedResult.objects.bulk_create(published)
-            published_items += len(
-                PublishedItem.objects.bulk_create(
-                    PublishedItem(
-                        published=published[index],
-                        plan_item_id=vi.item_id,
-                        category=category,
-                        follow_up=follow_up.value,
-                        published_on=specs[index][2],
-                    )
-                    for index, vi, category in item_rows
-                )
-            )
-        if progress is not None:
-            progress(len(part))
+                for item, category in rows:
+                    published_item_rows.add(published_id, item.pk, category, iso(published_on))
+                    published_items += 1
+            with transaction.atomic():
+                for table in (
+                    visits,
+                    visit_items,
+                    results,
+                    item_results,
+                    versions,
+                    published,
+                    published_item_rows,
+                ):
+                    table.write()
+            if progress is not None:
+                progress(len(part))
+    loader.reset_sequences(
+        [
+            Entity,
+            PublicName,
+            PublicNameKey,
+            Visit,
+            VisitItem,
+            Result,
+            ItemResult,
+            ResultVersion,
+            PublishedResult,
+            PublishedItem,
+        ]
+    )
     return BulkData(
         plan_id=plan.pk,
         results=count,
