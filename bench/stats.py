@@ -27,37 +27,38 @@ and rebuilding the statistics facts first. `--no-dashboard` stops after generati
 Default 1,000,000 results; --quick uses 100,000. The machine may be shared: the load average
 is printed.
 
-Figures measured (the 2-core machine shared by five engineers, load average 9-15, so
-absolute times are inflated; the ratios are taken within one run). The goal is missed by far:
+Figures measured with the stored counts (issue 13, branch statsfacts; the 2-core machine shared
+by six engineers, load average 15-25, so absolute times are inflated; ratios within one run):
 
-  1,000,000 results (1,029,998 visits, 400,000 entities), `--repeat 1 --sections year`:
+  1,000,000 results (1,029,998 visits, 400,000 entities), generated once with --keep:
                           PostgreSQL                 SQLite
-  data generated          1,373 s                    1,303 s
-  COUNT(*) baseline       109.3 ms                   15.4 ms
-  dashboard, year 2024    189.6 s =  1,735 x         261.0 s = 16,924 x
-  dashboard, all years    454.2 s =  4,157 x         625.5 s = 40,557 x
-  sections (year 2024):
-    progress               20.9 s =    192 x          26.2 s =  1,700 x
-    coverage                9.2 s =     84 x          37.8 s =  2,449 x
-    findings               16.3 s =    150 x          10.1 s =    658 x
-    fairness               66.0 s =    604 x          44.8 s =  2,904 x
-      of which outside execute()  51.2 s              32.4 s
-  statements in execute(): 61.2 s = 560 x (PG), 60.0 s = 3,889 x (SQLite)
+  data generated          1,140 s                    542 s
+  rebuild_facts()         393 s / 403 s              273 s (67 s CPU)
+    (8,362,834 ledger rows, 14,905 stored counts, 667,589 entity-years)
+  COUNT(*) baseline       120.3 ms                   2.5 ms
+  sections read from the stored counts (best of 3):
+    progress, 2024          43.5 ms =  0.4 x          35.3 ms =    14 x
+    findings, 2024           8.0 ms =  0.1 x          11.6 ms =   4.7 x
+    progress, all years     30.8 ms =  0.3 x          70.3 ms =    28 x
+    findings, all years     35.5 ms =  0.3 x          28.0 ms =    11 x
+  coverage (per entity: a join of the 400,000 entities with their yearly last check):
+    2024                   9,048 ms =   75 x         11,584 ms = 4,641 x
+    all years              4,919 ms =   41 x         10,646 ms = 4,265 x
+  whole dashboard, 2024, PostgreSQL (fairness as on main, parsing the matching records and
+  frozen populations in Python, niced under load 25): 496.4 s = 1,729 x a COUNT(*) of 287 ms.
 
-  Where it goes: each statement is a COUNT / COUNT(DISTINCT) over a join of the results (or
-  item results, team seats, entities) with the scope's visits, 25-60 x the count each on
-  PostgreSQL; the four per-month series of the progress table (TruncMonth, a Python function
-  per row on SQLite); coverage's COUNT(DISTINCT) of entities through their visits; and the
-  fairness tables, which parse every matching record (a visit entry with its eligibility list
-  per visit) and every draw's frozen population (400,000 ids per draw) in Python on each view.
-  An index on visits (plan, recheck_of) measured no gain at 100,000 (the planners scan the
-  year's visits either way); on SQLite ANALYZE halves the progress section (7.5 s -> 3.7 s at
-  100,000), and a deployment never runs it unless told. Meeting 5 x needs the per-visit facts
-  precomputed (a summary table kept by the actions, or one grouped pass per table over such a
-  table) and the fairness expectations stored with each draw and matching, not raw aggregates.
+  The progress and findings sections meet the goal on PostgreSQL; on SQLite a COUNT(*) of the
+  results is a 2.5 ms b-tree walk, and reading ~1,000 stored rows through the ORM costs more.
+  Coverage still reads every operating entity: the next step is a stored count per (type,
+  town, risk level, capped year, last check date) kept by every change of an entity's status,
+  type, town or risk level (imports write those in bulk SQL), not done here. The section
+  figures come from timing progress_tables / coverage_tables / finding_tables on the kept
+  databases; the fairness section belongs to stats/fairness.py.
 
-  100,000 results, SQLite (`--quick --repeat 1`): COUNT(*) 0.02 ms; dashboard for one year
-  15.1 s, all three years 45.3 s.
+Before the stored counts (same data size, `--repeat 1 --sections year`): COUNT(*) 109.3 ms
+(PG) / 15.4 ms (SQLite); dashboard for 2024 189.6 s = 1,735 x (PG), 261.0 s = 16,924 x
+(SQLite); progress 20.9 s (PG) / 26.2 s, coverage 9.2 s / 37.8 s, findings 16.3 s / 10.1 s,
+fairness 66.0 s / 44.8 s.
 """
 
 from __future__ import annotations
