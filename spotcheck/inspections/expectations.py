@@ -75,9 +75,9 @@ def compute_expectations(
                 row = load(group, inspector)
                 row[0] += 1
                 row[1] += share
+            # zero counts too: the table lists every reason the records name
             for reason, n in entry.get("excluded", {}).items():
-                if n:
-                    tally(group, MatchingTally.Kind.EXCLUDED, reason, n)
+                tally(group, MatchingTally.Kind.EXCLUDED, reason, n)
     for record in document.get("replacements", []):
         if record.get("over_cap"):
             for group in groups(record["visit_id"]):
@@ -150,10 +150,3 @@ def record_expectations(match: TeamMatching) -> int:
         batch_size=2000,
     )
     return len(loads)
-
-
-def missing_expectations() -> Iterable[TeamMatching]:
-    """Matchings saved before the figures were stored (for the backfill)."""
-    return TeamMatching.objects.exclude(pk__in=ExpectedLoad.objects.values("matching")).order_by(
-        "pk"
-    )

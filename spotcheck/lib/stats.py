@@ -253,6 +253,8 @@ def position_bins(
     if size == 0:
         return []
     count = max(1, min(max_bins, size, int(size * probability // min_expected)))
+    while count > 1 and (size // count) * probability < min_expected:
+        count -= 1  # the smaller groups (size // count entities) need enough expected too
     where = {entity_id: index for index, entity_id in enumerate(population)}
     observed = [0] * count
     for entity_id in drawn:
