@@ -28,7 +28,13 @@ from spotcheck.lib import results as rules
 from spotcheck.lib.pinyin import search_keys
 from spotcheck.lib.publication import snapshot_sha256
 from spotcheck.public import cache
-from spotcheck.public.models import Publication, PublicName, PublishedItem, PublishedResult
+from spotcheck.public.models import (
+    Publication,
+    PublicName,
+    PublishedItem,
+    PublishedResult,
+    note_public_change,
+)
 from spotcheck.results.actions import (
     ResultPermissionError,
     bump_revision,
@@ -36,7 +42,7 @@ from spotcheck.results.actions import (
     review_step,
     roles_on_visit,
 )
-from spotcheck.results.models import Result, ResultVersion
+from spotcheck.results.models import Result, ResultVersion, find_visit_item
 
 SCHEMA = "spotcheck.published-result/1"
 
@@ -67,7 +73,7 @@ def _item_rows(result: Result, version: ResultVersion) -> list[dict[str, Any]]:
     }
     rows = []
     for entry in version.snapshot.get("items", []):
-        visit_item = visit_items.get(entry["item"])
+        visit_item = find_visit_item(visit_items, entry["item"], name=entry.get("name"))
         if visit_item is None:
             raise PublicationError(f"{result.visit}：事项{entry['item']}不在该检查任务中")
         draw = visit_item.selection.draw if visit_item.selection_id else None
@@ -166,6 +172,7 @@ def publish_results(
             "results": [{"visit": r.visit.visit_key, "version": r.version} for r in locked],
         },
     )
+    note_public_change(*{r.visit.plan.year for r in locked})
     transaction.on_commit(cache.clear_public_pages)
     return publication
 
@@ -250,6 +257,7 @@ def withdraw_published(*, published: PublishedResult, reason: str, actor: Actor)
         obj=published,
         details={"visit": published.result.visit.visit_key, "reason": reason},
     )
+    note_public_change(published.result.visit.plan.year)
     transaction.on_commit(cache.clear_public_pages)
     return published
 
