@@ -344,17 +344,19 @@ def build_statistics_data(
         # What the draws drew (their allocation), and the year's matching record.
         for draw, allocation in year.allocation.items():
             Draw._base_manager.filter(pk=draw).update(allocation=allocation)
-        TeamMatching._base_manager.filter(pk=year.matching).update(
-            document={
-                "format": MATCHING_FORMAT,
-                "seed": f"bench-{plan.year}",
-                "visits": year.matching_visits,
-            }
-        )
+        document = {
+            "format": MATCHING_FORMAT,
+            "seed": f"bench-{plan.year}",
+            "visits": year.matching_visits,
+        }
+        TeamMatching._base_manager.filter(pk=year.matching).update(document=document)
         year.matching_visits = []
-        # the fairness figures, by the functions the real actions call
+        # the fairness figures, by the functions the real actions call (the record as stored,
+        # not parsed back from the database)
         with transaction.atomic():
-            record_expectations(TeamMatching.objects.get(pk=year.matching))
+            match = TeamMatching.objects.defer("document").get(pk=year.matching)
+            match.document = document
+            record_expectations(match)
             for draw in Draw.objects.filter(pk__in=year.draws.values()):
                 record_bins(draw, strata=canonical)
     _reset_sequences(
