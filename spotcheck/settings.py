@@ -248,6 +248,13 @@ SPOTCHECK_AUDIT_KEY = os.environ.get("SPOTCHECK_AUDIT_KEY", "")
 # The public portal's page cache (spotcheck.public.cache): whole pages, cleared on every
 # publication and withdrawal. A file cache shared by the server's workers; tests use memory.
 PUBLIC_CACHE_SECONDS = int(os.environ.get("SPOTCHECK_PUBLIC_CACHE_SECONDS", "600"))
+# Open data (docs/open-data.md): the per-year files `spotcheck build-open-data` writes and the
+# portal serves; a stale year with at most this many published results is rebuilt within the
+# request that asks for it, a larger one by the command (run it from cron every few minutes).
+SPOTCHECK_OPEN_DATA_DIR = Path(os.environ.get("SPOTCHECK_OPEN_DATA_DIR", VAR_DIR / "opendata"))
+SPOTCHECK_OPEN_DATA_INLINE_RESULTS = int(
+    os.environ.get("SPOTCHECK_OPEN_DATA_INLINE_RESULTS", "5000")
+)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "public": {

@@ -29,6 +29,13 @@ def media_root(settings, tmp_path_factory):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(autouse=True)
+def open_data_dir(settings, tmp_path_factory):
+    """Open-data files (spotcheck.public.opendata) go to a temporary folder, never ./var."""
+    settings.SPOTCHECK_OPEN_DATA_DIR = tmp_path_factory.mktemp("opendata")
+    return settings.SPOTCHECK_OPEN_DATA_DIR
+
+
 @pytest.fixture
 def agency(db) -> Agency:
     return Agency.objects.create(name="沂源县公安局")

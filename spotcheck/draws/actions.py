@@ -38,6 +38,7 @@ from spotcheck.lib import ceremony, drawdoc
 from spotcheck.lib.drawdoc import STRATA, STRATUM_NAMES, DrawItem, DrawOptions, Witness
 from spotcheck.limits import LimitError, check_fields
 from spotcheck.plans.models import Plan, PlanItem
+from spotcheck.public.models import note_public_change
 from spotcheck.registry.models import Entity, EntityStatus
 from spotcheck.results.selectors import last_inspections
 
@@ -333,6 +334,7 @@ def prepare_draw(
                 "options": {k: v for k, v in options.items() if k != "plan_estimates"},
             },
         )
+        note_public_change(draw.item.plan.year)
     return draw
 
 
@@ -400,6 +402,7 @@ def cancel_draw(*, draw: Draw | int, reason: str, actor: Actor) -> Draw:
         draw.cancel_reason = reason
         draw.save()
         record(actor=actor, action="draw.cancel", obj=draw, details={"reason": reason})
+        note_public_change(draw.item.plan.year)
     return draw
 
 
@@ -443,6 +446,7 @@ def seed_draw(
             obj=draw,
             details={"seed": seed, "witnesses": draw.witnesses, "beacon": beacon},
         )
+        note_public_change(draw.item.plan.year)
     return draw
 
 
@@ -559,6 +563,7 @@ def execute_draw(*, draw: Draw | int, actor: Actor) -> Draw:
                 "first": document["selection"][:20],
             },
         )
+        note_public_change(draw.item.plan.year)
     return draw
 
 
@@ -706,6 +711,7 @@ def replace_target(
             obj=draw,
             details={"replacement": entry, "entity_status": entity.status},
         )
+        note_public_change(draw.item.plan.year)
     return record_row
 
 

@@ -34,27 +34,56 @@ def _selection_rows(draw: Draw) -> list[tuple[Any, ...]]:
     return list(
         DrawSelection.objects.filter(draw=draw)
         .order_by("position")
-        .values_list(
-            "pk",
-            "position",
-            "kind",
-            "public_id",
-            "entity__public_id",
-            "name",
-            "credit_code",
-            "stratum",
-            "rank",
-            "ticket",
-        )
+        .values_list(*SELECTION_ROW_FIELDS)
     )
 
 
 def _replacement_rows(draw: Draw) -> list[tuple[Any, ...]]:
-    return list(
-        draw.replacements.order_by("sequence").values_list(
-            "sequence", "original_id", "replacement_id", "document_entry"
-        )
+    return list(draw.replacements.order_by("sequence").values_list(*REPLACEMENT_ROW_FIELDS))
+
+
+SELECTION_ROW_FIELDS = (
+    "pk",
+    "position",
+    "kind",
+    "public_id",
+    "entity__public_id",
+    "name",
+    "credit_code",
+    "stratum",
+    "rank",
+    "ticket",
+)
+
+
+def selection_row(selection: DrawSelection) -> tuple[Any, ...]:
+    """A selection read with its entity, as the checks compare it (SELECTION_ROW_FIELDS)."""
+    s = selection
+    return (
+        s.pk,
+        s.position,
+        s.kind,
+        s.public_id,
+        s.entity.public_id,
+        s.name,
+        s.credit_code,
+        s.stratum,
+        s.rank,
+        s.ticket,
     )
+
+
+REPLACEMENT_ROW_FIELDS = ("sequence", "original_id", "replacement_id", "document_entry")
+
+
+def rows_problems(
+    draw: Draw, selections: list[tuple[Any, ...]], replacements: list[tuple[Any, ...]]
+) -> list[str]:
+    """`stored_rows_problems` of rows read in bulk by the caller (selections ordered by
+    position, as SELECTION_ROW_FIELDS; replacements by sequence, as REPLACEMENT_ROW_FIELDS)."""
+    if draw.status != Draw.Status.EXECUTED:
+        return []
+    return _rows_problems(draw, selections, replacements)
 
 
 def stored_rows_problems(draw: Draw, *, use_cache: bool = True) -> list[str]:

@@ -17,11 +17,11 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, BinaryIO
 
 SCHEMA = "spotcheck.open-data/1"
 FORMATS = ("csv", "json")
@@ -231,49 +231,118 @@ def _csv_value(value: Any) -> str:
     return str(value)
 
 
-def csv_rows(dataset: Dataset, rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def csv_rows(dataset: Dataset, rows: Iterable[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
     """The CSV rows: each row as is, or (results) one per item with the record's fields."""
-    if not dataset.item_fields:
-        return list(rows)
-    flat: list[Mapping[str, Any]] = []
     for row in rows:
+        if not dataset.item_fields:
+            yield row
+            continue
         for item in row["items"] or [{}]:
-            flat.append({**row, **item})
-    return flat
+            yield {**row, **item}
+
+
+def csv_header(dataset: Dataset) -> bytes:
+    """The first bytes of the dataset's CSV: the byte-order mark and the field names."""
+    out = io.StringIO()
+    out.write(BOM)
+    csv.writer(out, lineterminator="\r\n").writerow(f.name for f in dataset.csv_fields)
+    return out.getvalue().encode("utf-8")
+
+
+def csv_lines(dataset: Dataset, row: Mapping[str, Any]) -> tuple[bytes, int]:
+    """One row's CSV lines (results: one per item) and how many there are."""
+    fields = [f.name for f in dataset.csv_fields]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    count = 0
+    for flat in csv_rows(dataset, (row,)):
+        writer.writerow([_csv_value(flat.get(name)) for name in fields])
+        count += 1
+    return out.getvalue().encode("utf-8"), count
+
+
+def json_row(dataset: Dataset, row: Mapping[str, Any]) -> bytes:
+    """One row as one line of JSON: the declared fields only, in their JSON types."""
+    data = {f.name: _json_value(row.get(f.name)) for f in dataset.fields}
+    if dataset.item_fields:
+        data["items"] = [
+            {f.name: _json_value(item.get(f.name)) for f in dataset.item_fields}
+            for item in row["items"]
+        ]
+    return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
+def json_head(dataset: Dataset, year: int, count: int) -> bytes:
+    head = {"schema": SCHEMA, "dataset": dataset.name, "year": year, "count": count}
+    return (json.dumps(head, ensure_ascii=False)[:-1] + ', "rows": [\n').encode("utf-8")
+
+
+JSON_ROW_SEPARATOR = b",\n"
+JSON_TAIL = b"\n]}\n"
+
+
+class FileWriter:
+    """Writes one dataset's CSV and JSON files row by row, in constant memory.
+
+    The JSON file states its count before its rows, so its rows go to `json_body` (a scratch
+    file) first; `finish` writes the head to `json_out` and copies the body after it. Both
+    outputs are hashed as they are written."""
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        year: int,
+        *,
+        csv_out: BinaryIO,
+        json_body: BinaryIO,
+        json_out: BinaryIO,
+    ) -> None:
+        self.dataset, self.year = dataset, year
+        self.csv_out, self.json_body, self.json_out = csv_out, json_body, json_out
+        self.csv_hash, self.json_hash = hashlib.sha256(), hashlib.sha256()
+        self.csv_rows = self.records = 0
+        self._write_csv(csv_header(dataset))
+
+    def _write_csv(self, data: bytes) -> None:
+        self.csv_out.write(data)
+        self.csv_hash.update(data)
+
+    def _write_json(self, data: bytes) -> None:
+        self.json_out.write(data)
+        self.json_hash.update(data)
+
+    def add(self, row: Mapping[str, Any]) -> None:
+        lines, count = csv_lines(self.dataset, row)
+        self._write_csv(lines)
+        self.csv_rows += count
+        if self.records:
+            self.json_body.write(JSON_ROW_SEPARATOR)
+        self.json_body.write(json_row(self.dataset, row))
+        self.records += 1
+
+    def finish(self, chunk: int = 1 << 20) -> None:
+        self._write_json(json_head(self.dataset, self.year, self.records))
+        self.json_body.seek(0)
+        while data := self.json_body.read(chunk):
+            self._write_json(data)
+        self._write_json(JSON_TAIL)
 
 
 def encode_csv(dataset: Dataset, rows: Iterable[Mapping[str, Any]]) -> tuple[bytes, int]:
     """UTF-8 with BOM, CRLF: the dataset's CSV bytes and its number of data rows."""
-    fields = [f.name for f in dataset.csv_fields]
-    out = io.StringIO()
-    out.write(BOM)
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(fields)
-    flat = csv_rows(dataset, rows)
-    for row in flat:
-        writer.writerow([_csv_value(row.get(name)) for name in fields])
-    return out.getvalue().encode("utf-8"), len(flat)
+    parts = [csv_header(dataset)]
+    total = 0
+    for row in rows:
+        lines, count = csv_lines(dataset, row)
+        parts.append(lines)
+        total += count
+    return b"".join(parts), total
 
 
 def encode_json(dataset: Dataset, year: int, rows: Sequence[Mapping[str, Any]]) -> bytes:
-    names = [f.name for f in dataset.fields]
-    item_names = [f.name for f in dataset.item_fields]
-
-    def shaped(row: Mapping[str, Any]) -> dict[str, Any]:
-        data = {name: _json_value(row.get(name)) for name in names}
-        if item_names:
-            data["items"] = [
-                {name: _json_value(item.get(name)) for name in item_names} for item in row["items"]
-            ]
-        return data
-
-    head = {"schema": SCHEMA, "dataset": dataset.name, "year": year, "count": len(rows)}
     # One row a line: readable and diffable, and encoded by the C encoder (indent= is not).
-    lines = [json.dumps(shaped(row), ensure_ascii=False) for row in rows]
-    text = (
-        json.dumps(head, ensure_ascii=False)[:-1] + ', "rows": [\n' + ",\n".join(lines) + "\n]}\n"
-    )
-    return text.encode("utf-8")
+    body = JSON_ROW_SEPARATOR.join(json_row(dataset, row) for row in rows)
+    return json_head(dataset, year, len(rows)) + body + JSON_TAIL
 
 
 def encode(

@@ -15,6 +15,7 @@ from spotcheck.audit.models import record
 from spotcheck.lib import planfile
 from spotcheck.limits import LimitError, check_fields
 from spotcheck.plans.models import Plan, PlanItem, PlanRevision
+from spotcheck.public.models import note_public_change
 from spotcheck.registry.models import TargetType
 
 
@@ -239,6 +240,7 @@ def publish_plan(*, plan: Plan, actor: Actor) -> Plan:
     plan.published_at = timezone.now()
     plan.save(update_fields=["status", "published_at"])
     record(actor=actor, action="plan.publish", obj=plan, details={"items": plan.items.count()})
+    note_public_change(plan.year)
     return plan
 
 
@@ -717,6 +719,7 @@ def publish_revision(*, revision: PlanRevision, actor: Actor) -> PlanRevision:
         "revision": revision.pk, "number": revision.number, "reason": revision.reason,
         "effective_date": revision.effective_date.isoformat(), "changes": applied,
     })  # fmt: skip
+    note_public_change(plan.year)
     return revision
 
 

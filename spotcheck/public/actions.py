@@ -28,7 +28,13 @@ from spotcheck.lib import results as rules
 from spotcheck.lib.pinyin import search_keys
 from spotcheck.lib.publication import snapshot_sha256
 from spotcheck.public import cache
-from spotcheck.public.models import Publication, PublicName, PublishedItem, PublishedResult
+from spotcheck.public.models import (
+    Publication,
+    PublicName,
+    PublishedItem,
+    PublishedResult,
+    note_public_change,
+)
 from spotcheck.results.actions import (
     ResultPermissionError,
     bump_revision,
@@ -166,6 +172,7 @@ def publish_results(
             "results": [{"visit": r.visit.visit_key, "version": r.version} for r in locked],
         },
     )
+    note_public_change(*{r.visit.plan.year for r in locked})
     transaction.on_commit(cache.clear_public_pages)
     return publication
 
@@ -250,6 +257,7 @@ def withdraw_published(*, published: PublishedResult, reason: str, actor: Actor)
         obj=published,
         details={"visit": published.result.visit.visit_key, "reason": reason},
     )
+    note_public_change(published.result.visit.plan.year)
     transaction.on_commit(cache.clear_public_pages)
     return published
 

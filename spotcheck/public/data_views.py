@@ -1,7 +1,8 @@
 """Open data (开放数据) and the per-draw verification kit (核验包).
 
-/public/data/ lists each year's files with their SHA-256 and row counts; /public/data/YEAR/NAME
-serves one file (plans|draws|results, .csv|.json); /public/data/schema/ renders
+/public/data/ lists each year's files with their SHA-256, row counts and build time (from the
+year's manifest); /public/data/YEAR/NAME serves one file (plans|draws|results, .csv|.json) from
+disk (spotcheck.public.opendata: built offline, served only while current); /public/data/schema/ renders
 docs/open-data.md from the package. /public/draws/ID/kit.zip bundles what one needs to check a
 draw offline: the verifier, draw.json, the frozen population text and a README in Chinese.
 """
@@ -11,10 +12,11 @@ from __future__ import annotations
 import io
 import zipfile
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import http_date
 from django.utils.safestring import mark_safe
 
 from spotcheck import kit
@@ -27,14 +29,15 @@ from spotcheck.public.selectors import published_draws
 from spotcheck.public.views import draw_document_or_refusal
 
 
-@cached_page
 def data_index(request: HttpRequest) -> HttpResponse:
-    years = [
-        (year, [(spec.DATASETS[f.dataset].title, f) for f in opendata.year_files(year)])
-        for year in opendata.years()
-    ]
-    context = {"years": years}
-    return render(request, "public/data_index.html", context)
+    """Not from the page cache: a build finishing offline changes it without an audited action.
+    Reads a manifest and the version per year; a small stale year is rebuilt here."""
+    years = []
+    for year in opendata.years():
+        state = opendata.year_files(year)
+        files = state.manifest.all_files() if state.current and state.manifest else []
+        years.append((year, state, [(spec.DATASETS[f.dataset].title, f) for f in files]))
+    return render(request, "public/data_index.html", {"years": years})
 
 
 @cached_page
@@ -44,17 +47,34 @@ def data_schema(request: HttpRequest) -> HttpResponse:
     return render(request, "public/data_schema.html", context)
 
 
-@cached_page
+REBUILD_RETRY_SECONDS = 300
+
+
 def data_download(request: HttpRequest, year: int, filename: str) -> HttpResponse:
+    """The file as last built, when current; a year whose files are stale or missing and too
+    large to build now gets a page saying so (503, Retry-After), never the stale file."""
     dataset, _, fmt = filename.partition(".")
+    if dataset not in spec.DATASETS or fmt not in spec.FORMATS:
+        raise Http404("没有这个数据文件")
     if year not in opendata.years():
         raise Http404("该年度没有公开的抽查计划")
-    try:
-        data = opendata.data_file(year, dataset, fmt)
-    except KeyError:
-        raise Http404("没有这个数据文件") from None
-    response = HttpResponse(data.content, content_type=data.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{year}-{data.filename}"'
+    state = opendata.year_files(year)
+    if not state.current or state.manifest is None:
+        context = {"year": year, "filename": filename, "manifest": state.manifest}
+        response = render(request, "public/data_rebuilding.html", context, status=503)
+        response["Retry-After"] = str(REBUILD_RETRY_SECONDS)
+        return response
+    data = state.manifest.file(dataset, fmt)
+    response = FileResponse(
+        data.path.open("rb"),
+        as_attachment=True,
+        filename=f"{year}-{data.filename}",
+        content_type=data.content_type,
+    )
+    built_at = state.manifest.built_at
+    response["Last-Modified"] = http_date(built_at.timestamp())
+    response["ETag"] = f'"{data.sha256}"'
+    response["X-Open-Data-Built-At"] = timezone.localtime(built_at).isoformat()
     return response
 
 

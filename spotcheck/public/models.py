@@ -20,6 +20,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
+from django.db.models import F
+from django.utils import timezone
 
 from spotcheck.accounts.models import Agency
 from spotcheck.draws.models import Draw
@@ -193,3 +195,41 @@ class PublicNameKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class PublicVersion(models.Model):
+    """A year's publication version: a counter moved, in the same transaction, by every action
+    that changes what the portal publishes of that year's plans (a plan or a plan revision
+    published, a draw prepared, seeded, executed, replaced or cancelled, results published,
+    published again after a correction, or withdrawn). Unlike the audit head, which any staff
+    action moves, it does not move for drafts, notices or recording; the open-data files of a
+    year are current while they were built at its version (spotcheck.public.opendata)."""
+
+    year = models.PositiveIntegerField("年度", unique=True)
+    version = models.PositiveBigIntegerField("版本", default=0)
+    changed_at = models.DateTimeField("最近变化时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "公开内容版本"
+        verbose_name_plural = "公开内容版本"
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.version}"
+
+
+def note_public_change(*years: int) -> None:
+    """Move the publication version of `years`; call inside the action's transaction."""
+    now = timezone.now()
+    for year in sorted(set(years)):
+        changed = PublicVersion.objects.filter(year=year)
+        if changed.update(version=F("version") + 1, changed_at=now):
+            continue
+        try:
+            with transaction.atomic():
+                PublicVersion.objects.create(year=year, version=1, changed_at=now)
+        except IntegrityError:  # created meanwhile by a concurrent action
+            changed.update(version=F("version") + 1, changed_at=now)
+
+
+def public_version(year: int) -> int:
+    return PublicVersion.objects.filter(year=year).values_list("version", flat=True).first() or 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from spotcheck.stats.selectors import Table
+from spotcheck.stats.tables import Table
 
 # What each chart draws (the table keeps every column): the series worth comparing.
 CHART_SERIES: dict[str, list[str]] = {

@@ -15,7 +15,8 @@ from spotcheck.accounts.models import Unit
 from spotcheck.lib.report import write_report
 from spotcheck.plans.models import Plan
 from spotcheck.stats.charts import CHART_SERIES
-from spotcheck.stats.selectors import Table, dashboard_tables
+from spotcheck.stats.selectors import dashboard_tables
+from spotcheck.stats.tables import Table
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -69,3 +69,37 @@ def test_every_field_has_a_documented_type_and_example():
             assert field.type in spec.TYPES and field.meaning
     table = spec.schema_markdown()
     assert "| `record_id` | 整数 |" in table and "仅 JSON" in table
+
+
+def test_the_streaming_writer_writes_what_the_encoders_give(tmp_path):
+    rows = [record(), record(record_id=8, items=[]), record(record_id=9)]
+    paths = {name: tmp_path / name for name in ("csv", "json", "body")}
+    with (
+        open(paths["csv"], "wb") as csv_out,
+        open(paths["json"], "wb") as json_out,
+        open(paths["body"], "w+b") as json_body,
+    ):
+        writer = spec.FileWriter(
+            spec.RESULTS, 2022, csv_out=csv_out, json_body=json_body, json_out=json_out
+        )
+        for row in rows:
+            writer.add(row)
+        writer.finish(chunk=7)  # the body copied in small pieces
+    csv_bytes, csv_count = spec.encode(spec.RESULTS, 2022, rows, "csv")
+    json_bytes, json_count = spec.encode(spec.RESULTS, 2022, rows, "json")
+    assert paths["csv"].read_bytes() == csv_bytes and writer.csv_rows == csv_count == 5
+    assert paths["json"].read_bytes() == json_bytes and writer.records == json_count == 3
+    assert writer.csv_hash.hexdigest() == spec.sha256_hex(csv_bytes)
+    assert writer.json_hash.hexdigest() == spec.sha256_hex(json_bytes)
+    assert json.loads(json_bytes)["count"] == 3
+
+
+def test_an_empty_year_is_a_valid_file(tmp_path):
+    data = spec.encode_json(spec.PLANS, 2022, [])
+    assert json.loads(data) == {
+        "schema": spec.SCHEMA,
+        "dataset": "plans",
+        "year": 2022,
+        "count": 0,
+        "rows": [],
+    }

@@ -143,7 +143,9 @@ def test_a_corrected_result_keeps_its_earlier_versions(client, visits, unit_lead
     assert reverse("public:result", args=[current.pk]) in text
     batch_page = client.get(reverse("public:batch", args=[first_batch.pk])).content.decode()
     assert "更正</span>" in batch_page
-    data = json.loads(client.get(reverse("public:data_file", args=[2022, "results.json"])).content)
+    data = json.loads(
+        client.get(reverse("public:data_file", args=[2022, "results.json"])).getvalue()
+    )
     (row,) = data["rows"]
     assert row["record_id"] == current.pk and row["corrected"] is True
     assert Publication.objects.count() == 2

@@ -12,18 +12,24 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from spotcheck import kit
 from spotcheck.draws.actions import active_selections
 from spotcheck.draws.models import Draw, DrawSelection
 from spotcheck.inspections.models import Visit
 from spotcheck.lib import opendata as spec
-from spotcheck.public import actions
+from spotcheck.public import actions, opendata
 from spotcheck.public.cache import clear_public_pages
-from spotcheck.public.models import PublishedItem, PublishedResult
+from spotcheck.public.models import PublishedItem, PublishedResult, public_version
+from spotcheck.public.selectors import published_draws
 from spotcheck.registry.models import Entity
 from tests.public.helpers import approve_visit
 
@@ -55,7 +61,7 @@ def published(visits, unit_leader) -> list[PublishedResult]:
 def download(client, name: str) -> bytes:
     response = client.get(reverse("public:data_file", args=[YEAR, name]))
     assert response.status_code == 200, response.content[:500]
-    return response.content
+    return b"".join(response.streaming_content)
 
 
 def read_csv(data: bytes) -> list[dict[str, str]]:
@@ -158,14 +164,102 @@ def test_the_index_lists_each_file_with_its_hash_and_rows(client, published):
     assert client.get(reverse("public:data_file", args=[1999, "plans.csv"])).status_code == 404
 
 
-def test_files_are_cached_until_something_is_published(client, visits, unit_leader):
-    first = read_csv(download(client, "results.csv"))
-    assert first == []
+def test_files_are_served_from_disk_until_something_is_published(
+    client, visits, unit_leader, open_data_dir
+):
+    first = client.get(reverse("public:data_file", args=[YEAR, "results.csv"]))
+    assert read_csv(b"".join(first.streaming_content)) == []
+    built = first["X-Open-Data-Built-At"]
+    manifest = opendata.read_manifest(YEAR)
+    assert manifest is not None and manifest.version == opendata.data_version(YEAR)
+    assert (open_data_dir / str(YEAR) / manifest.build / "results.csv").exists()
+    approve_visit(visits[0], unit_leader)  # staff work that publishes nothing
     again = client.get(reverse("public:data_file", args=[YEAR, "results.csv"]))
-    assert again["X-Spotcheck-Cache"] == "hit"
+    assert again["X-Open-Data-Built-At"] == built  # the same file, not rebuilt
+    assert again["ETag"] == f'"{manifest.files["results.csv"]["sha256"]}"'
     result = approve_visit(visits[1], unit_leader)
     actions.publish_results(results=[result], actor=unit_leader)
+    assert opendata.read_manifest(YEAR).version != opendata.data_version(YEAR)  # stale
     assert len(read_csv(download(client, "results.csv"))) == PublishedItem.objects.count() > 0
+    rebuilt = opendata.read_manifest(YEAR)
+    assert rebuilt.build != manifest.build
+    assert rebuilt.files["results.csv"]["rows"] == PublishedItem.objects.count()
+
+
+def test_a_large_stale_year_is_not_served_but_announced(
+    client, visits, unit_leader, settings, open_data_dir
+):
+    settings.SPOTCHECK_OPEN_DATA_INLINE_RESULTS = 0  # a year with results is "too large"
+    actions.publish_results(results=[approve_visit(visits[2], unit_leader)], actor=unit_leader)
+    url = reverse("public:data_file", args=[YEAR, "results.json"])
+    missing = client.get(url)
+    assert missing.status_code == 503 and missing["Retry-After"]
+    assert "尚未生成过" in missing.content.decode()
+    call_command("build_open_data", "--year", str(YEAR), stdout=io.StringIO())
+    served = json.loads(b"".join(client.get(url).streaming_content))
+    assert served["count"] == 1
+    result = approve_visit(visits[1], unit_leader)
+    actions.publish_results(results=[result], actor=unit_leader)
+    stale = client.get(url)
+    assert stale.status_code == 503
+    built = opendata.read_manifest(YEAR).built_at
+    assert f"上次生成于 {timezone.localtime(built):%Y-%m-%d %H:%M:%S}" in stale.content.decode()
+    index = client.get(reverse("public:data")).content.decode()
+    assert (
+        "正在重新生成" in index
+        and reverse("public:data_file", args=[YEAR, "results.json"]) not in index
+    )
+    out = io.StringIO()
+    call_command("build_open_data", stdout=out)
+    assert f"{YEAR}年：已生成" in out.getvalue()
+    assert json.loads(b"".join(client.get(url).streaming_content))["count"] == 2
+    out = io.StringIO()
+    call_command("build_open_data", stdout=out)
+    assert f"{YEAR}年：已是最新" in out.getvalue()
+    builds = [p.name for p in (open_data_dir / str(YEAR)).iterdir() if p.is_dir()]
+    assert len([b for b in builds if not b.startswith(".")]) <= 2  # the current and previous
+
+
+def test_the_command_writes_what_the_index_lists(client, published, executed_draws, open_data_dir):
+    out = io.StringIO()
+    call_command("build_open_data", "--year", str(YEAR), "--force", stdout=out)
+    manifest = opendata.read_manifest(YEAR)
+    for data in manifest.all_files():
+        content = data.path.read_bytes()
+        assert hashlib.sha256(content).hexdigest() == data.sha256 and len(content) == data.size
+    index = client.get(reverse("public:data")).content.decode()
+    assert manifest.files["draws.csv"]["sha256"] in index
+    with pytest.raises(CommandError):
+        call_command("build_open_data", "--year", "1999", stdout=out)
+
+
+def test_the_publication_version_moves_only_for_public_changes(visits, unit_leader, coordinator):
+    before = public_version(YEAR)
+    result = approve_visit(visits[0], unit_leader)
+    assert public_version(YEAR) == before
+    actions.publish_results(results=[result], actor=unit_leader)
+    assert public_version(YEAR) == before + 1
+    published = PublishedResult.objects.get()
+    actions.withdraw_published(published=published, reason="名称有误", actor=coordinator)
+    assert public_version(YEAR) == before + 2
+
+
+def test_draw_rows_read_a_fixed_number_of_queries(executed_draws):
+    draws = Draw.objects.public().filter(item__plan__year=YEAR)
+    assert draws.filter(status=Draw.Status.EXECUTED).count() >= 2
+
+    def queries_for(limit: int) -> int:
+        keep = list(draws.order_by("pk").values_list("pk", flat=True)[:limit])
+        only = published_draws().filter(pk__in=keep)
+        with (
+            patch.object(opendata, "published_draws", lambda: only),
+            CaptureQueriesContext(connection) as captured,
+        ):
+            rows = list(opendata.draw_rows(YEAR))
+        assert len(rows) == len(keep)
+        return len(captured)
+
+    assert queries_for(1) == queries_for(draws.count()) == 3
 
 
 def test_the_schema_is_documented_field_by_field(client):

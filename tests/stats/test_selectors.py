@@ -12,17 +12,13 @@ from django.core.cache import cache
 
 from spotcheck.draws.models import Draw, DrawSelection
 from spotcheck.inspections.models import TeamMatching, TeamMember, Visit, VisitItem
+from spotcheck.lib.report import CHARTS
 from spotcheck.lib.results import CATEGORIES, CategoryKind
 from spotcheck.registry.models import Entity
 from spotcheck.results.models import ItemResult, Measure, Result
-from spotcheck.stats.selectors import (
-    CHARTS,
-    TABLE_SECTIONS,
-    Table,
-    dashboard_tables,
-    section_of,
-    summarise_matching,
-)
+from spotcheck.stats.fairness import summarise_matching
+from spotcheck.stats.selectors import TABLE_SECTIONS, dashboard_tables, section_of
+from spotcheck.stats.tables import Table
 from tests.stats.conftest import TODAY
 
 pytestmark = pytest.mark.django_db
