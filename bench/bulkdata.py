@@ -321,6 +321,7 @@ def build_published_results(
         PublicNameKey,
         PublishedItem,
         PublishedResult,
+        note_public_change,
     )
     from spotcheck.registry.models import Entity
     from spotcheck.registry.rowwork import search_keys
@@ -593,6 +594,7 @@ def build_published_results(
             if progress is not None:
                 progress(len(part))
     loader.reset_sequences(loaded)
+    note_public_change(plan.year)  # as every publication does (the open data's version)
     return BulkData(
         plan_id=plan.pk,
         results=count,
