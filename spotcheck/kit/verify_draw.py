@@ -1171,17 +1171,31 @@ def check_original(section: dict, original: dict) -> list[Outcome]:
     return [ok(f"original: original_seed is the published seed of {visit_id}'s matching")]
 
 
+def is_event_visit_id(visit_id: str, year: str, items: Any = None) -> bool:
+    """An event's visit is named by the event, not by its organiser (one organiser may hold
+    several events): year/event-N/items, even when the organiser is in the directory."""
+    tail = r"[^/]+" if items is None else re.escape("+".join(items))
+    return re.fullmatch(re.escape(year) + r"/event-[0-9]+/" + tail, visit_id) is not None
+
+
 def record_shape_problems(section: dict, visit: dict, opened: bool) -> list[str]:
-    """shape_problems for a visit of a record; a re-check's id is its original's id + /复查N."""
+    """shape_problems for a visit of a record; a re-check's id is its original's id + /复查N;
+    an event's is year/event-N/items."""
     plan_year = visit["visit_id"].split("/")[0]
     lists = visit if opened else dict(visit, eligible={}, qualified={})
     problems = shape_problems(lists, plan_year)
     if not opened:
         problems = [p for p in problems if "eligibility lists" not in p]
-    if section["seed_source"].get("kind") == "recheck":
+    kind = section["seed_source"].get("kind")
+    if kind == "event" and is_event_visit_id(visit["visit_id"], plan_year, visit["items"]):
+        problems = [p for p in problems if "visit id is not" not in p]
+    if kind == "recheck":
         original = str(section["seed_source"]["original_visit"])
         problems = [p for p in problems if "visit id is not" not in p]
-        if not original.startswith(f"{plan_year}/{visit['entity_id']}/"):
+        if not (
+            original.startswith(f"{plan_year}/{visit['entity_id']}/")
+            or is_event_visit_id(original, plan_year)
+        ):
             problems.append(f"visit {visit['visit_id']}: original visit is not year/entity/items")
     return problems
 

@@ -160,6 +160,12 @@ class PlanItem(models.Model):
         return reverse("plans:item", args=[self.plan_id, self.pk])
 
     @property
+    def key(self) -> str:
+        """The item within its plan, in visits, draw documents and results: its number, or
+        "p" and its position when it has none (so it never reads as another item's number)."""
+        return str(self.number) if self.number is not None else f"p{self.position}"
+
+    @property
     def estimated_risk(self) -> dict[str, int | None]:
         return {
             "low": self.estimated_low,

@@ -42,7 +42,7 @@ from spotcheck.results.actions import (
     review_step,
     roles_on_visit,
 )
-from spotcheck.results.models import Result, ResultVersion
+from spotcheck.results.models import Result, ResultVersion, find_visit_item
 
 SCHEMA = "spotcheck.published-result/1"
 
@@ -73,7 +73,7 @@ def _item_rows(result: Result, version: ResultVersion) -> list[dict[str, Any]]:
     }
     rows = []
     for entry in version.snapshot.get("items", []):
-        visit_item = visit_items.get(entry["item"])
+        visit_item = find_visit_item(visit_items, entry["item"], name=entry.get("name"))
         if visit_item is None:
             raise PublicationError(f"{result.visit}：事项{entry['item']}不在该检查任务中")
         draw = visit_item.selection.draw if visit_item.selection_id else None

@@ -33,7 +33,7 @@ from spotcheck.accounts.permissions import (
 )
 from spotcheck.audit.models import actor_label, record
 from spotcheck.inspections.actions.visits import create_recheck_visit
-from spotcheck.inspections.models import Visit, VisitItem
+from spotcheck.inspections.models import Visit
 from spotcheck.lib import results as rules
 from spotcheck.lib.attachments import AttachmentError
 from spotcheck.lib.directory import RiskLevel, RowError
@@ -52,6 +52,8 @@ from spotcheck.results.models import (
     Result,
     ResultVersion,
     RiskProposal,
+    checkpoint_texts,
+    item_key,
     workday_overrides,
 )
 
@@ -200,17 +202,6 @@ def _lock_result(result: Result) -> Result:
         Result.objects.select_for_update().select_related("visit", "visit__plan").get(pk=result.pk)
     )
     return locked
-
-
-def checkpoint_texts(visit_item: VisitItem) -> list[str]:
-    item = visit_item.item
-    return [p for p in item.checkpoints if str(p).strip()] or [item.content.strip() or item.name]
-
-
-def item_key(visit_item: VisitItem) -> str:
-    """The key of a visit item in a result and its snapshots (read by spotcheck.public)."""
-    number = visit_item.item.number
-    return str(number if number is not None else visit_item.item.position)
 
 
 def _content_errors(visit: Visit, content: ResultInput) -> list[str]:

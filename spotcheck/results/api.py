@@ -25,7 +25,7 @@ from spotcheck.lib import results as rules
 from spotcheck.paging import BoundedPageNumberPagination
 from spotcheck.results import actions
 from spotcheck.results.models import Result
-from spotcheck.results.selectors import results_for_user
+from spotcheck.results.selectors import result_sheet, results_for_user
 
 router = Router(tags=["results"], auth=django_auth)
 
@@ -164,50 +164,43 @@ def _summary(visit: Visit, result: Result | None) -> dict[str, Any]:
 
 
 def _detail(request: HttpRequest, visit: Visit) -> dict[str, Any]:
-    result = Result.objects.filter(visit=visit).first()
-    stored = {}
-    if result is not None:
-        stored = {
-            ir.visit_item_id: ir for ir in result.items.prefetch_related("findings", "measures")
+    sheet = result_sheet(visit)
+    result = sheet.result
+    items = [
+        {
+            "visit_item_id": row.visit_item.pk,
+            "item_number": row.visit_item.item.number,
+            "item_name": row.visit_item.item.name,
+            "category": row.category,
+            "chosen_category": row.chosen_category,
+            "findings": [
+                {
+                    "number": p.number,
+                    "text": p.text,
+                    "finding": p.stored.finding if p.stored else "",
+                    "reason": p.stored.reason if p.stored else "",
+                    "problem": p.stored.problem if p.stored else "",
+                    "note": p.stored.note if p.stored else "",
+                }
+                for p in row.points
+            ],
+            "measures": [
+                {
+                    "id": m.pk,
+                    "kind": m.kind,
+                    "opened_on": m.opened_on,
+                    "deadline": m.deadline,
+                    "case_number": m.case_number,
+                    "agency": m.agency,
+                    "text": m.text,
+                    "closed_on": m.closed_on,
+                    "closing_text": m.closing_text,
+                }
+                for m in row.measures
+            ],
         }
-    items = []
-    for visit_item in visit.visit_items.select_related("item"):
-        item_result = stored.get(visit_item.pk)
-        findings = {f.number: f for f in item_result.findings.all()} if item_result else {}
-        items.append(
-            {
-                "visit_item_id": visit_item.pk,
-                "item_number": visit_item.item.number,
-                "item_name": visit_item.item.name,
-                "category": item_result.category if item_result else "",
-                "chosen_category": item_result.chosen_category if item_result else "",
-                "findings": [
-                    {
-                        "number": n,
-                        "text": text,
-                        "finding": findings[n].finding if n in findings else "",
-                        "reason": findings[n].reason if n in findings else "",
-                        "problem": findings[n].problem if n in findings else "",
-                        "note": findings[n].note if n in findings else "",
-                    }
-                    for n, text in enumerate(actions.checkpoint_texts(visit_item), start=1)
-                ],
-                "measures": [
-                    {
-                        "id": m.pk,
-                        "kind": m.kind,
-                        "opened_on": m.opened_on,
-                        "deadline": m.deadline,
-                        "case_number": m.case_number,
-                        "agency": m.agency,
-                        "text": m.text,
-                        "closed_on": m.closed_on,
-                        "closing_text": m.closing_text,
-                    }
-                    for m in (item_result.measures.all() if item_result else ())
-                ],
-            }
-        )
+        for row in sheet.items
+    ]
     state = result.review_state if result else rules.ReviewState.NOT_ENTERED
     roles = actions.roles_on_visit(request.user, visit)
     allowed = [t.action for t in rules.allowed_actions(state, roles)]

@@ -28,6 +28,35 @@ from spotcheck.lib.workdays import Overrides
 LOCKED_STATES = frozenset({rules.ReviewState.APPROVED.value, rules.ReviewState.PUBLISHED.value})
 
 
+def checkpoint_texts(visit_item: VisitItem) -> list[str]:
+    """The checkpoints a result records a finding for: the item's, else its content as one."""
+    item = visit_item.item
+    return [p for p in item.checkpoints if str(p).strip()] or [item.content.strip() or item.name]
+
+
+def item_key(visit_item: VisitItem) -> str:
+    """The key of a visit item in a result, its versions' snapshots and published records
+    (PlanItem.key). Snapshots stored before unnumbered items were keyed "p<position>" hold the
+    bare position: read them with `find_visit_item`."""
+    return visit_item.item.key  # type: ignore[no-any-return]
+
+
+def find_visit_item(
+    keyed: dict[str, VisitItem], key: str, *, name: str | None = None
+) -> VisitItem | None:
+    """The visit item a stored key names, among `keyed` (item_key -> visit item). An older
+    snapshot keyed an unnumbered item by its bare position, which can equal a numbered item's
+    number: the stored item name (`name`) tells them apart; without a match by name, the
+    key's current meaning wins."""
+    found = keyed.get(key)
+    if found is not None and (name is None or found.item.name == name):
+        return found
+    legacy = keyed.get(f"p{key}") if key.isdigit() else None
+    if legacy is not None and (found is None or legacy.item.name == name):
+        return legacy
+    return found
+
+
 class ResultLockedError(ValueError):
     """A change to an approved (locked) result, or a deletion of result records."""
 

@@ -3,6 +3,8 @@
 - `results_for_user`: the results of the visits the user may see (visits_for_user: agency,
   unit and own seat scoping), so a result is never reachable where its visit is not.
 - `get_attachment_for_user`: an attachment, only through a result the user may see.
+- `result_sheet`: a visit's result item by item, checkpoint by checkpoint (the result page and
+  the results API show the same rows).
 - `due_results`: unpublished results overdue or due within a few days, per responsible unit,
   within what `results_for_user` reaches (the per-unit lists for leaders and coordinators).
 - `last_inspections` / `last_inspections_by_item` / `inspection_history`: "when was this entity
@@ -18,27 +20,36 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from spotcheck.accounts.actors import AnyUser
 from spotcheck.accounts.permissions import is_deployment_wide, user_agency_id
-from spotcheck.inspections.models import TeamMember
+from spotcheck.inspections.models import TeamMember, Visit, VisitItem
 from spotcheck.inspections.selectors import visits_for_user
-from spotcheck.lib.results import CategoryKind, DueStatus, ReviewState, category, due_status
+from spotcheck.lib.results import (
+    CategoryKind,
+    DueStatus,
+    Finding,
+    ReviewState,
+    category,
+    due_status,
+)
 from spotcheck.plans.models import Plan
-from spotcheck.results.models import LOCKED_STATES, Attachment, ItemResult, Result, RiskProposal
+from spotcheck.results.models import (
+    LOCKED_STATES,
+    Attachment,
+    CheckpointFinding,
+    ItemResult,
+    Measure,
+    Result,
+    RiskProposal,
+    checkpoint_texts,
+)
 
 
 def results_for_user(user: AnyUser) -> QuerySet[Result]:
     return Result.objects.filter(visit__in=visits_for_user(user).values("pk"))
-
-
-def get_result_for_user(user: AnyUser, pk: int) -> Result:
-    return get_object_or_404(
-        results_for_user(user).select_related("visit", "visit__plan", "visit__responsible_unit"),
-        pk=pk,
-    )
 
 
 def get_attachment_for_user(user: AnyUser, pk: int) -> Attachment:
@@ -49,6 +60,77 @@ def get_attachment_for_user(user: AnyUser, pk: int) -> Attachment:
         ),
         pk=pk,
     )
+
+
+@dataclass(frozen=True)
+class SheetPoint:
+    number: int
+    """1-based, as on the record form."""
+    text: str
+    stored: CheckpointFinding | None
+    """What was recorded for this checkpoint; None while nothing is."""
+
+
+@dataclass(frozen=True)
+class SheetItem:
+    visit_item: VisitItem
+    item_result: ItemResult | None
+    points: tuple[SheetPoint, ...]
+    measures: tuple[Measure, ...]
+
+    @property
+    def category(self) -> str:
+        return self.item_result.category if self.item_result else ""
+
+    @property
+    def category_label(self) -> str:
+        return self.item_result.get_category_display() if self.item_result else ""
+
+    @property
+    def chosen_category(self) -> str:
+        return self.item_result.chosen_category if self.item_result else ""
+
+    @property
+    def has_problem(self) -> bool:
+        return any(
+            p.stored is not None and p.stored.finding == Finding.PROBLEM for p in self.points
+        )
+
+
+@dataclass(frozen=True)
+class ResultRows:
+    result: Result | None
+    """None while nothing is recorded for the visit."""
+    items: tuple[SheetItem, ...]
+
+
+def result_sheet(visit: Visit) -> ResultRows:
+    """The visit's result (if any) and one row per visit item, in the visit's order, with each
+    checkpoint's text and stored finding and the item's measures. `visit` is already scoped to
+    the user (get_visit_for_user); a fixed number of queries whatever the number of items."""
+    result = Result.objects.filter(visit=visit).first()
+    stored: dict[int, ItemResult] = {}
+    if result is not None:
+        with_visits = Prefetch("measures", Measure.objects.select_related("recheck_visit"))
+        stored = {
+            ir.visit_item_id: ir for ir in result.items.prefetch_related("findings", with_visits)
+        }
+    items = []
+    for visit_item in visit.visit_items.select_related("item"):
+        item_result = stored.get(visit_item.pk)
+        findings = {f.number: f for f in item_result.findings.all()} if item_result else {}
+        items.append(
+            SheetItem(
+                visit_item=visit_item,
+                item_result=item_result,
+                points=tuple(
+                    SheetPoint(number=n, text=text, stored=findings.get(n))
+                    for n, text in enumerate(checkpoint_texts(visit_item), start=1)
+                ),
+                measures=tuple(item_result.measures.all()) if item_result else (),
+            )
+        )
+    return ResultRows(result=result, items=tuple(items))
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -48,45 +46,15 @@ def _result(visit: Visit) -> Result | None:
 @right_required("visit.view")
 def result_page(request: HttpRequest, visit_id: int) -> HttpResponse:
     visit = get_visit_for_user(request.user, visit_id)
-    result = _result(visit)
-    stored: dict[tuple[int, int], Any] = {}
-    categories: dict[int, str] = {}
-    chosen: dict[int, str] = {}
-    measures: dict[int, list[Any]] = {}
-    if result is not None:
-        with_visits = Prefetch("measures", Measure.objects.select_related("recheck_visit"))
-        for item_result in result.items.prefetch_related("findings", with_visits):
-            categories[item_result.visit_item_id] = item_result.get_category_display()
-            chosen[item_result.visit_item_id] = item_result.chosen_category
-            measures[item_result.visit_item_id] = list(item_result.measures.all())
-            for finding in item_result.findings.all():
-                stored[(item_result.visit_item_id, finding.number)] = finding
+    sheet = selectors.result_sheet(visit)
+    result = sheet.result
+    items = sheet.items
     attachments: list[Attachment] = []
     if result is not None:
         attachments = list(
             result.attachments.select_related(
                 "item_result__visit_item__item", "uploaded_by", "withdrawn_by"
             )
-        )
-    items = []
-    for visit_item in visit.visit_items.select_related("item"):
-        points = actions.checkpoint_texts(visit_item)
-        items.append(
-            {
-                "vi": visit_item,
-                "category": categories.get(visit_item.pk, ""),
-                "chosen": chosen.get(visit_item.pk, ""),
-                "measures": measures.get(visit_item.pk, []),
-                "points": [
-                    {"number": n, "text": text, "stored": stored.get((visit_item.pk, n))}
-                    for n, text in enumerate(points, start=1)
-                ],
-            }
-        )
-    for row in items:
-        row["has_problem"] = any(
-            p["stored"] is not None and p["stored"].finding == rules.Finding.PROBLEM
-            for p in row["points"]
         )
     roles = actions.roles_on_visit(request.user, visit)
     state = result.review_state if result else rules.ReviewState.NOT_ENTERED
@@ -110,7 +78,7 @@ def result_page(request: HttpRequest, visit_id: int) -> HttpResponse:
         and not result.ending
         and (rules.is_editable(state) or result.is_locked),
         "measure_kinds": rules.MEASURE_KINDS.items(),
-        "follow_up_items": [row for row in items if row["has_problem"] or row["measures"]],
+        "follow_up_items": [row for row in items if row.has_problem or row.measures],
         "versions": result.versions.all() if result else [],
         "attachments": attachments,
         "can_attach": bool(roles & {rules.Role.MEMBER, rules.Role.LEADER})

@@ -24,6 +24,7 @@ from spotcheck.inspections.actions import (
     register_event,
 )
 from spotcheck.inspections.models import TeamMatching, Visit
+from spotcheck.registry.models import Entity
 from tests.inspections.conftest import DICE, SEED, run_draw
 from tests.inspections.test_events import WITNESSES, window_of
 from tests.tools.test_verify_draw import run_verifier
@@ -265,3 +266,39 @@ def test_a_record_without_a_seed_source_is_unreadable_not_verified(
     del doc["seed_source"]
     result = verify(tmp_path, doc)
     assert result.returncode == 2 and "without `seed_source`" in result.stderr
+
+
+def test_an_event_of_a_directory_organiser_and_its_recheck_verify(
+    client, tmp_path, published_plan, directory, coordinator
+) -> None:
+    """An organiser found in the directory gives the visit its entity id, while the visit id
+    still names the event (year/event-N/items): the record and its re-check's verify."""
+    item = published_plan.items.get(number=5)
+    organiser = Entity.objects.filter(agency=published_plan.agency).order_by("pk").first()
+    event = register_event(
+        item=item,
+        organiser=organiser.name,
+        organiser_entity=organiser,
+        place="沂源县体育中心",
+        date=window_of(item)[0],
+        scale="约3000人",
+        actor=coordinator,
+    )
+    match = match_event_team(event=event, witnesses=WITNESSES, beacon="b", actor=coordinator)
+    doc = served(client, match)
+    visit = doc["visits"][0]
+    assert visit["entity_id"] == organiser.public_id
+    assert visit["visit_id"] == f"{published_plan.year}/event-{event.pk}/5"
+    assert_verified(tmp_path, doc, "OK   teams: seed is the recomputed seed")
+
+    original = Visit.objects.get(event=event)
+    recheck = create_recheck_visit(
+        original=original, items=[item], after=original.planned_end, actor=coordinator
+    )
+    assert_verified(tmp_path, served(client, recheck.members.first().matching))
+
+    # Another event's number in the id is still a visit id of this year and item, but not a
+    # round's: an id naming neither the entity nor an event is refused.
+    altered = copy.deepcopy(doc)
+    altered["visits"][0]["visit_id"] = f"{published_plan.year}/someone-else/5"
+    assert_mismatch(tmp_path, altered, "visit id is not year/entity/items")

@@ -7,6 +7,8 @@ from django.test import RequestFactory
 from spotcheck.accounts.permissions import OtherAgencyError
 from spotcheck.audit.models import AuditEntry
 from spotcheck.lib.results import ReviewError
+from spotcheck.plans.models import PlanItem
+from spotcheck.public.actions import public_snapshot
 from spotcheck.results import actions
 from spotcheck.results.actions import (
     FindingInput,
@@ -23,6 +25,7 @@ from spotcheck.results.models import (
     Result,
     ResultLockedError,
     ResultVersion,
+    find_visit_item,
 )
 from tests.results.conftest import complete_content
 
@@ -442,3 +445,45 @@ def test_an_ending_without_checkpoints(scene, unit_leader):
     )
     with pytest.raises(ResultInputError, match="不应填写检查要点"):
         actions.amend_result(result=result, reason="对象已停业", content=bad, actor=unit_leader)
+
+
+def test_an_unnumbered_item_never_takes_a_numbered_items_key(scene, unit_leader):
+    """An unnumbered item is keyed "p<position>": at position 11 it no longer collides with item
+    11 in the result's snapshot or its published rows; snapshots stored with the bare position
+    still find their items, told apart by the item name kept beside the key."""
+    numbered, unnumbered = scene.items[11], scene.items[12]
+    PlanItem.objects.filter(pk=unnumbered.item_id).update(number=None, position=11)
+    unnumbered.item.refresh_from_db()
+    assert (actions.item_key(numbered), actions.item_key(unnumbered)) == ("11", "p11")
+
+    result = actions.save_draft(
+        visit=scene.visit, content=complete_content(scene), revision=0, actor=scene.member_a
+    )
+    actions.submit_result(result=result, actor=scene.member_a)
+    actions.approve_result(result=result, actor=unit_leader)
+    version = result.versions.get()
+    assert sorted(i["item"] for i in version.snapshot["items"]) == ["11", "p11"]
+    rows = public_snapshot(result, version)["items"]
+    assert {r["number"]: r["plan_item"] for r in rows} == {
+        "11": numbered.item_id,
+        "p11": unnumbered.item_id,
+    }
+
+    # a snapshot stored before the "p" keys: both items under "11"
+    legacy = ResultVersion(
+        result=result,
+        number=1,
+        snapshot={
+            **version.snapshot,
+            "items": [{**entry, "item": "11"} for entry in version.snapshot["items"]],
+        },
+    )
+    by_name = {r["name"]: r["plan_item"] for r in public_snapshot(result, legacy)["items"]}
+    assert by_name == {
+        numbered.item.name: numbered.item_id,
+        unnumbered.item.name: unnumbered.item_id,
+    }
+    keyed = {actions.item_key(vi): vi for vi in (numbered, unnumbered)}
+    assert find_visit_item(keyed, "11", name="改过名的事项") == numbered
+    assert find_visit_item(keyed, "p11", name="改过名的事项") == unnumbered
+    assert find_visit_item(keyed, "12") is None

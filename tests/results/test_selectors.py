@@ -1,14 +1,12 @@
+from dataclasses import replace
 from datetime import date
 
-import pytest
-from django.http import Http404
 from django.urls import reverse
 
 from spotcheck.lib.results import ReviewState
 from spotcheck.registry.models import Entity
 from spotcheck.results import actions
 from spotcheck.results.selectors import (
-    get_result_for_user,
     inspection_history,
     last_inspections,
     last_inspections_by_item,
@@ -31,12 +29,9 @@ def test_results_are_scoped_like_their_visits(scene, supervisor, coordinator, ot
     result = _saved(scene)
     for user in (scene.member_a, scene.member_b, supervisor, coordinator):
         assert list(results_for_user(user)) == [result]
-        assert get_result_for_user(user, result.pk) == result
     assert not results_for_user(scene.other_leader).exists()
     for user in other_users_by_role.values():
         assert not results_for_user(user).exists()
-        with pytest.raises(Http404):
-            get_result_for_user(user, result.pk)
 
 
 def test_last_inspections_over_approved_results_only(scene, unit_leader):
@@ -128,3 +123,78 @@ def test_entity_page_shows_the_last_inspection_per_item(client, scene, coordinat
     page = client.get(reverse("registry:entity", args=[scene.entity.pk])).content.decode()
     assert "2021-07-01" in page and "发现问题待后续处理" in page
     assert "2021-05-01" not in page
+
+
+def _page_rows(client, visit) -> list[tuple]:
+    response = client.get(reverse("results:visit", args=[visit.pk]))
+    assert response.status_code == 200
+    return [
+        (
+            row.visit_item.pk,
+            row.category,
+            row.chosen_category,
+            [
+                (
+                    p.number,
+                    p.text,
+                    p.stored.finding if p.stored else "",
+                    p.stored.problem if p.stored else "",
+                )
+                for p in row.points
+            ],
+            [m.pk for m in row.measures],
+        )
+        for row in response.context["items"]
+    ]
+
+
+def _api_rows(client, visit) -> list[tuple]:
+    response = client.get(f"/api/v1/visits/{visit.pk}/result")
+    assert response.status_code == 200
+    return [
+        (
+            item["visit_item_id"],
+            item["category"],
+            item["chosen_category"],
+            [(f["number"], f["text"], f["finding"], f["problem"]) for f in item["findings"]],
+            [m["id"] for m in item["measures"]],
+        )
+        for item in response.json()["items"]
+    ]
+
+
+def test_result_page_and_api_show_the_same_rows(scene, client):
+    """Both read result_sheet: the same items, checkpoints, findings, categories and measures,
+    before anything is recorded and after a problem, a chosen category and a measure."""
+    client.force_login(scene.member_a)
+    empty = _page_rows(client, scene.visit)
+    assert empty == _api_rows(client, scene.visit)
+    assert [len(row[3]) for row in empty] == [13, 5]
+    assert all(row[1] == "" and row[3][0][2] == "" for row in empty)
+
+    result = _saved(scene, problem_at=2)
+    item12 = scene.items[12]
+    content = complete_content(scene, problem_at=2)
+    items = tuple(
+        replace(item, category="no_problem") if item.visit_item_id == item12.pk else item
+        for item in content.items
+    )
+    result = actions.save_draft(
+        visit=scene.visit,
+        content=replace(content, items=items),
+        revision=result.revision,
+        actor=scene.member_a,
+    )
+    measure = actions.add_measure(
+        item_result=result.items.get(visit_item=scene.items[11]),
+        kind="other",
+        opened_on=date(2022, 9, 30),
+        text="当场教育",
+        actor=scene.member_a,
+    )
+    recorded = _page_rows(client, scene.visit)
+    assert recorded == _api_rows(client, scene.visit)
+    by_item = {row[0]: row for row in recorded}
+    item11 = by_item[scene.items[11].pk]
+    assert item11[3][1][2:] == ("problem", "登记不全") and item11[4] == [measure.pk]
+    assert by_item[item12.pk][1:3] == ("no_problem", "no_problem")

@@ -47,7 +47,7 @@ class Pools:
 
 
 def item_key(item: PlanItem) -> str:
-    return str(item.number) if item.number is not None else f"p{item.position}"
+    return item.key
 
 
 def _required_items(plan: Plan, round: int) -> list[PlanItem]:
