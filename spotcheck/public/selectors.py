@@ -112,7 +112,7 @@ def _names_with_part(probe: str) -> list[str] | None:
     cap = SEARCH_NAMES_LIMIT * 4  # a name has several keys starting with a short probe
     name_ids = keys.values_list("name_id", flat=True)
     # a common text: one index entry past the cap says so, without reading `cap` rows
-    if name_ids[cap - 1 : cap].exists():
+    if name_ids[cap : cap + 1].exists():
         return None
     ids = set(name_ids)
     if len(ids) > SEARCH_NAMES_LIMIT:
