@@ -64,9 +64,9 @@ DrawBin; `--only fairness --quick --repeat 3`, load average 14-19, generation at
   33 draws, so the same rows. A 1,000,000-result run was not completed in the time (the
   machine's load made the generation take over an hour); against the 109.3 ms COUNT(*) above
   the section would be about half the count (an estimate from these figures, not measured).
-  The SQLite figures are those of the niced
-  benchmark process itself (SQLite runs in it), the PostgreSQL statements run in the server at
-  normal priority; the SQLite COUNT(*) at 100,000 (0.02 ms) is no useful baseline.
+  The SQLite figures are those of the niced benchmark process itself (SQLite runs in it), the
+  PostgreSQL statements run in the server at normal priority; the SQLite COUNT(*) at 100,000
+  (0.02 ms) is no useful baseline.
 """
 
 from __future__ import annotations
