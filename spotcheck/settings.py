@@ -253,7 +253,7 @@ PUBLIC_CACHE_SECONDS = int(os.environ.get("SPOTCHECK_PUBLIC_CACHE_SECONDS", "600
 # request that asks for it, a larger one by the command (run it from cron every few minutes).
 SPOTCHECK_OPEN_DATA_DIR = Path(os.environ.get("SPOTCHECK_OPEN_DATA_DIR", VAR_DIR / "opendata"))
 SPOTCHECK_OPEN_DATA_INLINE_RESULTS = int(
-    os.environ.get("SPOTCHECK_OPEN_DATA_INLINE_RESULTS", "5000")
+    os.environ.get("SPOTCHECK_OPEN_DATA_INLINE_RESULTS", "1000")
 )
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

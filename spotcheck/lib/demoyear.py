@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from spotcheck.lib.results import ENDINGS, Finding, Measure, MeasureKind
@@ -292,3 +292,62 @@ def plan_year(
             )
         )
     return planned
+
+
+# --- when each step happens ----------------------------------------------------------------
+
+PUBLISH_TIME = time(10, 30)  # batches are published mid-morning, after the morning's approvals
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The local (naive) moments at which one visit's steps are taken, so that the demo's
+    notices, submissions, reviews and approvals are dated within the year like its inspections:
+    notice (a working day or three before an announced visit, the morning of an unannounced
+    one), delivery, submission the afternoon of the inspection, the reviewer's return and the
+    resubmission the next working day, approval in the morning before the publication batch."""
+
+    notice_at: datetime
+    delivered_at: datetime | None
+    submitted_at: datetime
+    returned_at: datetime | None
+    resubmitted_at: datetime | None
+    approved_at: datetime
+    published_at: datetime
+
+
+def timeline(entry: PlannedVisit, *, seed: int, not_before: datetime) -> Timeline:
+    """`entry`'s moments, the same for the same seed; the notice never before `not_before` (the
+    team's matching). Each moment is after the one before it and the approval is on or before
+    the publication day (publication is at least two working days after the inspection)."""
+    rng = random.Random(f"{seed}:{entry.key}")
+    day = entry.inspected_on
+    published_on = entry.published_on or add_workdays(day, 2)
+    if entry.announced:
+        notice_day = add_workdays(day, -rng.randrange(1, 4))
+        notice_at = datetime.combine(notice_day, time(9, rng.randrange(60)))
+        notice_at = max(notice_at, not_before + timedelta(minutes=5))
+        delivered_at: datetime | None = notice_at + timedelta(minutes=rng.randrange(30, 180))
+    else:  # issued the morning of the visit, shown on arrival
+        notice_at = max(datetime.combine(day, time(8, rng.randrange(30))), not_before)
+        delivered_at = None
+    submitted_at = datetime.combine(day, time(rng.randrange(15, 18), rng.randrange(60)))
+    returned_at = resubmitted_at = None
+    if entry.return_opinion:
+        next_day = add_workdays(day, 1)
+        returned_at = datetime.combine(next_day, time(10, rng.randrange(60)))
+        resubmitted_at = datetime.combine(next_day, time(15, rng.randrange(60)))
+        approve_day = add_workdays(day, 2)
+    else:
+        approve_day = add_workdays(day, rng.randrange(1, 3))
+    approve_day = min(approve_day, published_on)
+    approved_at = datetime.combine(approve_day, time(9, rng.randrange(60)))
+    return Timeline(
+        notice_at=notice_at,
+        delivered_at=delivered_at,
+        submitted_at=submitted_at,
+        returned_at=returned_at,
+        resubmitted_at=resubmitted_at,
+        approved_at=approved_at,
+        published_at=datetime.combine(published_on, PUBLISH_TIME),
+    )

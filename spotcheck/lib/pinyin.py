@@ -101,14 +101,21 @@ def search_keys(name: str) -> tuple[str, str]:
     return full, initials
 
 
+def name_key(text: str) -> str:
+    """A name or a typed query as the search compares them: compatibility forms folded (NFKC:
+    fullwidth ＡＢＣ１ is ABC1, an ideographic space a space), case folded, whitespace dropped.
+    "沂源 宾馆" and "沂源宾馆", "abc科技" and "ＡＢＣ科技" have the same key. Every search of names
+    (the stored keys of `substring_keys` and the query) goes through this one function."""
+    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
 def substring_keys(name: str, initials: str, *, length: int = 8) -> set[str]:
     """Keys that find a name by any part of it, or of its pinyin initials, with one prefix
-    range each: every suffix of the lower-cased name and of the initials, cut to `length`
-    characters. A text t (lower-cased) is part of the name or of the initials exactly when
-    some key starts with t[:length] and the whole t is then found in the name or initials;
-    so an index over the keys answers "contains" without reading every name.
-    Whitespace is dropped from the name first (a query is matched without its spaces)."""
+    range each: every suffix of the name's `name_key` and of the initials, cut to `length`
+    characters. A text t is part of the name or of the initials exactly when some key starts
+    with name_key(t)[:length] and the whole name_key(t) is then found in name_key(name) or the
+    initials; so an index over the keys answers "contains" without reading every name."""
     keys: set[str] = set()
-    for text in ("".join(name.lower().split()), initials.lower()):
+    for text in (name_key(name), name_key(initials)):
         keys.update(text[start : start + length] for start in range(len(text)))
     return keys

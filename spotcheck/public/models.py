@@ -84,7 +84,16 @@ class PublishedResult(models.Model):
         verbose_name = "公示的检查结果"
         verbose_name_plural = "公示的检查结果"
         ordering = ["-published_on", "-pk"]
-        indexes = [models.Index(fields=["plan", "superseded_at", "-published_on"])]
+        indexes = [
+            models.Index(fields=["plan", "superseded_at", "-published_on"]),
+            # the announcements (home page, Atom feed): the latest withdrawals, newest first,
+            # read from an index of the withdrawn records alone
+            models.Index(
+                fields=["-withdrawn_at"],
+                name="publishedresult_withdrawn",
+                condition=models.Q(withdrawn_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.entity_name} {self.inspected_on or ''}（{self.published_on:%Y-%m-%d}公示）"

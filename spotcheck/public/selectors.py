@@ -19,6 +19,7 @@ from spotcheck.accounts.permissions import has_right, is_deployment_wide, narrow
 from spotcheck.draws.models import Draw
 from spotcheck.inspections.models import TeamMatching
 from spotcheck.lib.codes import normalise_code
+from spotcheck.lib.pinyin import name_key
 from spotcheck.plans.models import Plan, PlanItem, plan_is_public
 from spotcheck.public.models import PublicName, PublicNameKey, PublishedResult
 from spotcheck.registry.search import code_prefix
@@ -92,16 +93,19 @@ def search_published_results(text: str) -> QuerySet[PublishedResult] | None:
         return published_results().filter(
             code_prefix("credit_code", code) | code_prefix("entity_key", code)
         )
-    probe = "".join(cleaned.lower().split())
-    if LETTERS.fullmatch(probe):
-        match = Q(name_initials__contains=probe) | Q(entity_name__icontains=cleaned)
-    else:
-        match = Q(entity_name__contains=cleaned)
-    records = published_results().filter(match)
+    probe = name_key(cleaned)  # "沂源 宾馆" finds 沂源宾馆, "abc科技" finds ABC科技
+    by_initials = LETTERS.fullmatch(probe) is not None
     names = _names_with_part(probe)
-    if names is not None:
-        records = records.filter(entity_name__in=names)
-    return records
+    if names is None:  # a common text: compared by the database, case-insensitively
+        match = Q(entity_name__icontains=probe)
+        if by_initials:
+            match |= Q(name_initials__contains=probe)
+        return published_results().filter(match)
+    # The names found are compared here, by the same key the stored keys were cut from.
+    match = Q(entity_name__in=[name for name in names if probe in name_key(name)])
+    if by_initials:
+        match |= Q(name_initials__contains=probe)
+    return published_results().filter(entity_name__in=names).filter(match)
 
 
 def _names_with_part(probe: str) -> list[str] | None:

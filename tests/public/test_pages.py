@@ -215,3 +215,47 @@ def test_pages_are_cached_until_something_is_published(client, published, coordi
     assert "X-Spotcheck-Cache" not in third and "已撤回的公示" in third.content.decode()
     client.force_login(unit_leader)  # signed-in users are never served from the cache
     assert "X-Spotcheck-Cache" not in client.get(url)
+
+
+@pytest.fixture
+def latin_named(teamed_visits, unit_leader) -> PublishedResult:
+    visit = teamed_visits[0]
+    visit.entity_name = "沂源县ABC科技有限公司"
+    visit.save(update_fields=["entity_name"])
+    actions.publish_results(results=[approve_visit(visit, unit_leader)], actor=unit_leader)
+    return PublishedResult.objects.get(result__visit=visit)
+
+
+@pytest.mark.parametrize("limit", [selectors.SEARCH_NAMES_LIMIT, 0])
+def test_a_query_with_spaces_or_in_another_case_finds_the_name(latin_named, monkeypatch, limit):
+    """Spaces, letter case (and, through the name index, fullwidth forms) do not matter: the
+    query and the stored keys are normalised by one function (lib.pinyin.name_key). With
+    limit 0 every text is "common" and compared by the database instead of by the index."""
+    monkeypatch.setattr(selectors, "SEARCH_NAMES_LIMIT", limit)
+    key = [latin_named.entity_key]
+    typed = ["abc科技", "ABC科技", "沂源县 ABC 科技", "沂源 县abc", " abc科技有限 公司 "]
+    if limit:
+        typed.append("ａｂｃ科技")  # fullwidth: folded by the index, not by SQL
+    for text in typed:
+        assert found_keys(text) == key, text
+    assert found_keys("abd科技") == []
+
+
+def test_the_migration_rekeys_names_whose_normalised_form_changed(teamed_visits, unit_leader):
+    visit = teamed_visits[0]
+    visit.entity_name = (
+        "沂源县ＡＢＣ科技有限公司"  # fullwidth letters, as some registers write them
+    )
+    visit.save(update_fields=["entity_name"])
+    actions.publish_results(results=[approve_visit(visit, unit_leader)], actor=unit_leader)
+    record = PublishedResult.objects.get(result__visit=visit)
+    assert found_keys("abc科技") == [record.entity_key]
+    name = PublicName.objects.get(name=record.entity_name)
+    lowered = "".join(name.name.lower().split())
+    old_keys = {lowered[start : start + 8] for start in range(len(lowered))}
+    PublicNameKey.objects.filter(name=name).delete()  # as they were cut before name_key
+    PublicNameKey.objects.bulk_create(PublicNameKey(key=k, name=name) for k in old_keys)
+    assert found_keys("abc科技") == []
+    migration = importlib.import_module("spotcheck.public.migrations.0007_name_keys_normalised")
+    migration.rekey_changed_names(django_apps, None)
+    assert found_keys("abc科技") == [record.entity_key]

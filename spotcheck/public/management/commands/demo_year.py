@@ -15,7 +15,10 @@ from __future__ import annotations
 import random
 import sys
 from collections import Counter, defaultdict
-from datetime import date
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, time
+from unittest import mock
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -62,6 +65,21 @@ EVENTS: dict[str, tuple[str, str, int, int, str]] = {
 }
 
 
+@contextmanager
+def clock(moment: datetime) -> Iterator[None]:
+    """The played year's steps happen on their own days: the actions take their time from
+    `timezone.now()` (notices, deliveries, submissions, approvals, publications, audit entries),
+    so for each step it is the local `moment` the year's timeline gives (lib.demoyear.timeline),
+    not the day the demo is run. Only this command sets it, one step at a time."""
+    aware = timezone.make_aware(moment)
+    with mock.patch.object(timezone, "now", return_value=aware):
+        yield
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute))
+
+
 class Command(BaseCommand):
     help = (
         "演示一年：在演示计划上用真实的业务操作走完2022年度（抽取、活动、检查、结果、审核、公示）"
@@ -100,6 +118,7 @@ class Command(BaseCommand):
                 "spotcheck setup-demo、spotcheck demo-year"
             )
         self.rng = random.Random(seed)
+        self.seed = seed
         self.show_progress = not no_progress
         try:
             with transaction.atomic():
@@ -170,14 +189,22 @@ class Command(BaseCommand):
         """Round 1 of every ratio item at one ceremony (unless setup-demo drew it)."""
         on = date(plan.year, 3, 1)
         if not Draw.objects.filter(item__plan=plan, round_number=1).exists():
-            draws.prepare_round(plan=plan, round=1, actor=ACTOR, on=on)
-            draws.seed_round(plan=plan, round=1, witnesses=self.dice(), actor=ACTOR)
-            executed = draws.execute_round(plan=plan, round=1, actor=ACTOR)
+            with clock(at(on, 9)):
+                draws.prepare_round(plan=plan, round=1, actor=ACTOR, on=on)
+            with clock(at(on, 9, 30)):
+                draws.seed_round(plan=plan, round=1, witnesses=self.dice(), actor=ACTOR)
+            with clock(at(on, 10)):
+                executed = draws.execute_round(plan=plan, round=1, actor=ACTOR)
             self.say(f"第1轮：{len(executed)}个事项在同一仪式上抽取")
         if not round_locked(plan, 1):
-            build_visits(plan=plan, round=1, actor=ACTOR)
-            match_teams_for_round(plan=plan, round=1, actor=ACTOR)
+            with clock(self.round_matched_at(plan)):
+                build_visits(plan=plan, round=1, actor=ACTOR)
+                match_teams_for_round(plan=plan, round=1, actor=ACTOR)
             self.say("第1轮：已生成检查任务并匹配检查组")
+
+    def round_matched_at(self, plan: Plan) -> datetime:
+        """When round 1's teams are taken to be matched: the afternoon of its draw."""
+        return at(date(plan.year, 3, 1), 14)
 
     def register_events(self, plan: Plan) -> list[Event]:
         events = []
@@ -193,16 +220,22 @@ class Command(BaseCommand):
                 .distinct()[:50]
             )
             organiser = self.rng.choice(organisers) if organisers else None
-            event = register_event(
-                item=item,
-                organiser=organiser.name if organiser else f"{demo.COUNTY_NAME}活动主办单位",
-                organiser_entity=organiser,
-                place=place,
-                date=date(plan.year, month, day),
-                scale=scale,
-                actor=ACTOR,
-            )
-            match_event_team(event=event, witnesses=self.dice(), beacon=None, actor=ACTOR)
+            held_on = date(plan.year, month, day)
+            registered = max(
+                add_workdays(held_on, -10), add_workdays(date(plan.year, 3, 1), 1)
+            )  # reported some two weeks ahead
+            with clock(at(registered, 10)):
+                event = register_event(
+                    item=item,
+                    organiser=organiser.name if organiser else f"{demo.COUNTY_NAME}活动主办单位",
+                    organiser_entity=organiser,
+                    place=place,
+                    date=held_on,
+                    scale=scale,
+                    actor=ACTOR,
+                )
+            with clock(at(registered, 10)):  # the ceremony right after the registration
+                match_event_team(event=event, witnesses=self.dice(), beacon=None, actor=ACTOR)
             events.append(event)
         self.say(f"已登记{len(events)}项活动（按实际执行的事项），并在掷骰仪式上匹配检查组")
         return events
@@ -254,14 +287,43 @@ class Command(BaseCommand):
         )
 
     def record(self, visit: Visit, entry: demoyear.PlannedVisit) -> Result:
-        """Notice, result per checkpoint, measures, submit, (return and resubmit,) approve."""
-        notice = issue_notice(visit=visit, actor=ACTOR)
-        record_delivery(
-            notice=notice,
-            method="in_person" if entry.announced else "unannounced",
-            delivered_at=timezone.now() if entry.announced else None,
-            actor=ACTOR,
-        )
+        """Notice, result per checkpoint, measures, submit, (return and resubmit,) approve,
+        each at its moment of the visit's timeline."""
+        not_before = self.round_matched_at(visit.plan)
+        if visit.event is not None:  # its team was matched when the event was registered
+            not_before = max(not_before, timezone.make_naive(visit.event.registered_at))
+        times = demoyear.timeline(entry, seed=self.seed, not_before=not_before)
+        with clock(times.notice_at):
+            notice = issue_notice(visit=visit, actor=ACTOR)
+        delivered_at = times.delivered_at or times.notice_at
+        with clock(delivered_at):
+            record_delivery(
+                notice=notice,
+                method="in_person" if entry.announced else "unannounced",
+                delivered_at=timezone.make_aware(delivered_at) if entry.announced else None,
+                actor=ACTOR,
+            )
+        with clock(times.submitted_at):
+            result = self.recorded_and_submitted(visit, entry, times)
+        if entry.return_opinion:
+            assert times.returned_at is not None and times.resubmitted_at is not None
+            with clock(times.returned_at):
+                results.return_result(result=result, opinion=entry.return_opinion, actor=ACTOR)
+            result.refresh_from_db()
+            with clock(times.resubmitted_at):
+                result = results.save_draft(
+                    visit=visit,
+                    content=self.content(visit, entry, note=demoyear.RETURN_NOTE),
+                    revision=result.revision,
+                    actor=ACTOR,
+                )
+                results.submit_result(result=result, actor=ACTOR)
+        with clock(times.approved_at):
+            return results.approve_result(result=result, actor=ACTOR)
+
+    def recorded_and_submitted(
+        self, visit: Visit, entry: demoyear.PlannedVisit, times: demoyear.Timeline
+    ) -> Result:
         result = results.save_draft(
             visit=visit, content=self.content(visit, entry), revision=0, actor=ACTOR
         )
@@ -286,22 +348,14 @@ class Command(BaseCommand):
             )
         result.refresh_from_db()
         results.submit_result(result=result, actor=ACTOR)
-        if entry.return_opinion:
-            results.return_result(result=result, opinion=entry.return_opinion, actor=ACTOR)
-            result.refresh_from_db()
-            result = results.save_draft(
-                visit=visit,
-                content=self.content(visit, entry, note=demoyear.RETURN_NOTE),
-                revision=result.revision,
-                actor=ACTOR,
-            )
-            results.submit_result(result=result, actor=ACTOR)
-        return results.approve_result(result=result, actor=ACTOR)
+        result.refresh_from_db()
+        return result
 
     def publish(self, batches: dict[date, list[Result]], label: str) -> None:
         with self.bar(len(batches), label) as bar:
             for day in sorted(batches):
-                publish_results(results=batches[day], actor=ACTOR, today=day)
+                with clock(datetime.combine(day, demoyear.PUBLISH_TIME)):
+                    publish_results(results=batches[day], actor=ACTOR, today=day)
                 bar.update(1)
 
     def follow_up(
@@ -327,23 +381,31 @@ class Command(BaseCommand):
                 recheck = measure.recheck_visit
                 if recheck is None or recheck.status != Visit.Status.MATCHED:
                     continue  # no team could be matched: the measure stays open
-                republish[day].append(self.recheck(recheck, day))
+                republish[self.republished_on(entry, day)].append(self.recheck(recheck, day))
                 rechecks += 1
             else:
-                results.close_measure(
-                    measure=measure,
-                    closed_on=day,
-                    closing_text=planned_measure.measure.closing_text,
-                    amend_reason=f"后续处置办结：{planned_measure.measure.closing_text}",
-                    actor=ACTOR,
-                )
+                with clock(at(day, 15)):
+                    results.close_measure(
+                        measure=measure,
+                        closed_on=day,
+                        closing_text=planned_measure.measure.closing_text,
+                        amend_reason=f"后续处置办结：{planned_measure.measure.closing_text}",
+                        actor=ACTOR,
+                    )
             original.refresh_from_db()
             if original.state == ReviewState.PENDING:
-                results.approve_result(result=original, actor=ACTOR)
-                published_on = add_workdays(day, 2)
-                republish[published_on].append(original)
+                with clock(at(day, 17)):
+                    results.approve_result(result=original, actor=ACTOR)
+                republish[self.republished_on(entry, day)].append(original)
         self.say(f"后续处置：{rechecks}次复查，{len(steps) - rechecks}项措施办结")
         return republish
+
+    @staticmethod
+    def republished_on(entry: demoyear.PlannedVisit, day: date) -> date:
+        """A follow-up's result is published again two working days after it, and never before
+        the result was first published."""
+        assert entry.published_on is not None
+        return max(add_workdays(day, 2), add_workdays(entry.published_on, 1))
 
     def recheck(self, visit: Visit, day: date) -> Result:
         """The re-check finds the problem corrected; its approval closes the 责令改正."""
@@ -360,11 +422,13 @@ class Command(BaseCommand):
                 ]
             ),
         )
-        result = results.save_draft(
-            visit=visit, content=self.content(visit, entry), revision=0, actor=ACTOR
-        )
-        results.submit_result(result=result, actor=ACTOR)
-        return results.approve_result(result=result, actor=ACTOR)
+        with clock(at(day, 16)):
+            result = results.save_draft(
+                visit=visit, content=self.content(visit, entry), revision=0, actor=ACTOR
+            )
+            results.submit_result(result=result, actor=ACTOR)
+        with clock(at(day, 17)):
+            return results.approve_result(result=result, actor=ACTOR)
 
     # --- the summary -----------------------------------------------------------------------
 
