@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Benchmark (not a test): the statistics dashboard's queries against a plain COUNT(*).
 
-    python bench/stats.py [--results N] [--quick] [--pg-url URL] [--repeat R]
+    python bench/stats.py [--results N] [--quick] [--pg-url URL] [--repeat R] [--only fairness]
 
 1. Migrates a fresh SQLite database (or empties the PostgreSQL database given with --pg-url)
    and fills it with N results over three years (bench/statsdata.py: the directory, draws with
@@ -132,7 +132,13 @@ def main() -> None:
         default="both",
         help="which scopes get the section-by-section run (it costs one more dashboard each)",
     )
+    parser.add_argument(
+        "--only",
+        help="comma-separated sections (progress, coverage, findings, fairness) to run; "
+        "default all",
+    )
     args = parser.parse_args()
+    only = args.only.split(",") if args.only else None
     count = 100_000 if args.quick else args.results
 
     from bench.bulkdata import prepare_database
@@ -184,7 +190,8 @@ def main() -> None:
         print(f"\n{'dashboard_tables (whole)':24s} {'time':>13s} {'x count':>11s}")
         for label, filters in scopes.items():
             seconds, tables = best_of(
-                args.repeat, lambda f=filters: selectors.dashboard_tables(agency=agency, **f)
+                args.repeat,
+                lambda f=filters: selectors.dashboard_tables(agency=agency, sections=only, **f),
             )
             verdict = "meets" if seconds / baseline <= GOAL else "MISSES"
             print(
@@ -201,7 +208,9 @@ def main() -> None:
             in_sql = 0.0
             for name in SECTIONS:
                 section = getattr(selectors, name, None)
-                if section is None:
+                if section is None or (
+                    only and not any(selectors.SECTIONS.get(o) is section for o in only)
+                ):
                     continue
                 start = time.perf_counter()
                 statements = statements_of(lambda s=section, c=scope: s(c))

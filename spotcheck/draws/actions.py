@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from spotcheck.accounts.permissions import Actor, ensure_actor_agency
 from spotcheck.audit.models import actor_label, record
+from spotcheck.draws.expectations import record_bins
 from spotcheck.draws.models import (
     Draw,
     DrawError,
@@ -550,6 +551,7 @@ def execute_draw(*, draw: Draw | int, actor: Actor) -> Draw:
         draw.executed_by = actor_label(actor)
         draw.document_gz = compress_text(json.dumps(document, ensure_ascii=False))
         draw.save()
+        record_bins(draw)  # what the fairness statistics read, never the population again
         selection_json = json.dumps(document["selection"], ensure_ascii=False, sort_keys=True)
         record(
             actor=actor,
