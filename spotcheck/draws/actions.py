@@ -479,7 +479,7 @@ def draw_item(draw: Draw) -> DrawItem:
     return DrawItem(
         plan_title=item.plan.title,
         year=item.plan.year,
-        item_number=str(item.number if item.number is not None else item.position),
+        item_number=item.key,  # "p<position>" without a number, as in the visits
         item_name=item.name,
         target_type=item.entity_type.name if item.entity_type else item.target_type,
     )
