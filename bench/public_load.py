@@ -107,14 +107,43 @@ def url_lists(data: BulkData, requests: int, seed: int) -> dict[str, list[str]]:
             for e in entities
         ],
         "entity": [f"/public/entities/{quote(data.entity_keys[e])}/" for e in entities],
-        "task": [f"/public/results/tasks/{item}/?page={page}" for item, page in chosen_pages],
+        "task": task_links(chosen_pages),
     }
     zipf = [1 / rank for rank in range(1, requests + 1)]
     lists = {"baseline": ["/healthz"] * requests}
     for page, urls in cold.items():
         lists[f"{page} cold"] = urls
         lists[f"{page} crowd"] = rng.choices(urls, weights=zipf, k=requests)
+    # the same pages asked for by their number alone (a bookmark): an OFFSET into the task
+    lists["task by number"] = [
+        f"/public/results/tasks/{item}/?page={page}" for item, page in chosen_pages
+    ]
     return lists
+
+
+def task_links(pages: list[tuple[int, int]]) -> list[str]:
+    """The URL of each (task, page) as the page before it links it ("下一页": the page
+    number and the key of that page's last row, spotcheck.public.views.TaskKeyset)."""
+    from spotcheck.public.models import PublishedItem
+
+    wanted: dict[int, set[int]] = {}
+    for item, page in pages:
+        wanted.setdefault(item, set()).add(page)
+    keys: dict[tuple[int, int], str] = {}
+    for item, numbers in wanted.items():
+        rows = (
+            PublishedItem.objects.filter(plan_item=item, current=True)
+            .order_by("-published_on", "-published_id")
+            .values_list("published_id", "published_on")
+        )
+        for position, (pk, day) in enumerate(rows.iterator(chunk_size=10_000), start=1):
+            if position % PAGE_SIZE == 0 and position // PAGE_SIZE + 1 in numbers:
+                keys[item, position // PAGE_SIZE + 1] = f"{day.isoformat()}.{pk}"
+    return [
+        f"/public/results/tasks/{item}/?page={page}"
+        + (f"&after={keys[item, page]}" if page > 1 else "")
+        for item, page in pages
+    ]
 
 
 def start_server(port: int, var_dir: Path, workers: int | None) -> subprocess.Popen[bytes]:

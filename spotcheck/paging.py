@@ -6,7 +6,7 @@ the last allowed page's emptiness, not a 500: SQLite says "datatype mismatch" an
 422, like any other invalid parameter.
 """
 
-from typing import Any
+from typing import Any, Protocol
 
 from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination
@@ -14,20 +14,45 @@ from ninja.pagination import PageNumberPagination
 MAX_PAGE = 10_000
 
 
+class Keyset(Protocol):
+    """Keyset paging of one ordering: the "next page" link carries the last row's key
+    (`after=`), and the next page is read from there with one index range, where an OFFSET
+    reads and skips every row before it (deep pages of a large list)."""
+
+    def parse(self, text: str) -> Any:
+        """The key in an `after=` parameter, or None when it is not one (then ignored)."""
+
+    def narrow(self, rows: Any, key: Any) -> Any:
+        """`rows` after `key`, in the same order."""
+
+    def key(self, row: Any) -> str:
+        """The `after=` text of a row."""
+
+
 class Page:
     """One page of a list without counting the whole table: one extra row tells whether a next
-    page exists; the total is counted only when `count` (indexed filters, small tables)."""
+    page exists; the total is counted only when `count` (indexed filters, small tables).
+    With a `keyset`, a page reached by the "next" link starts after the previous page's last
+    row instead of at an offset; a page number alone (a bookmark) still works by offset."""
 
-    def __init__(self, rows: Any, request: Any, *, count: bool, size: int = 50) -> None:
+    def __init__(
+        self, rows: Any, request: Any, *, count: bool, size: int = 50, keyset: Keyset | None = None
+    ) -> None:
         self.number = page_number(request.GET.get("page"))
-        start = (self.number - 1) * size
-        fetched = list(rows[start : start + size + 1])
+        after = keyset.parse(str(request.GET.get("after", ""))) if keyset else None
+        if keyset is not None and after is not None:
+            fetched = list(keyset.narrow(rows, after)[: size + 1])
+        else:
+            start = (self.number - 1) * size
+            fetched = list(rows[start : start + size + 1])
         self.has_next = len(fetched) > size
         self.object_list = fetched[:size]
         self.has_previous = self.number > 1
         self.count = rows.count() if count else None
+        self.next_after = keyset.key(fetched[size - 1]) if keyset and self.has_next else ""
         query = request.GET.copy()
         query.pop("page", None)
+        query.pop("after", None)
         self.query = query.urlencode()
 
 

@@ -114,9 +114,12 @@ def _names_with_part(probe: str) -> list[str] | None:
     start = probe[: PublicNameKey.LENGTH]
     keys = PublicNameKey.objects.filter(code_prefix("key", start), key__startswith=start)
     cap = SEARCH_NAMES_LIMIT * 4  # a name has several keys starting with a short probe
-    rows = list(keys.values_list("name_id", flat=True)[:cap])
-    ids = set(rows)
-    if len(rows) == cap or len(ids) > SEARCH_NAMES_LIMIT:
+    name_ids = keys.values_list("name_id", flat=True)
+    # a common text: one index entry past the cap says so, without reading `cap` rows
+    if name_ids[cap : cap + 1].exists():
+        return None
+    ids = set(name_ids)
+    if len(ids) > SEARCH_NAMES_LIMIT:
         return None
     return list(PublicName.objects.filter(pk__in=ids).values_list("name", flat=True))
 

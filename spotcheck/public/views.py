@@ -9,6 +9,7 @@ allocation, options) is public, so the seed cannot be chosen after seeing the po
 
 from __future__ import annotations
 
+from datetime import date
 from itertools import pairwise
 from typing import Any
 
@@ -234,6 +235,28 @@ def result_index(request: HttpRequest) -> HttpResponse:
     return render(request, "public/result_index.html", {"rows": rows, "withdrawn": withdrawn[:20]})
 
 
+class TaskKeyset:
+    """Keyset paging of a task's results (newest first): `after=2023-05-06.1234`, the
+    publication date and record id of the previous page's last row."""
+
+    def parse(self, text: str) -> tuple[date, int] | None:
+        day, _, pk = text.partition(".")
+        if not (pk.isascii() and pk.isdigit() and len(pk) <= 18):
+            return None
+        try:
+            return date.fromisoformat(day), int(pk)
+        except ValueError:
+            return None
+
+    def narrow(self, rows: Any, key: tuple[date, int]) -> Any:
+        day, pk = key
+        # a range of the task index (published_on <= day), less that day's rows at or above pk
+        return rows.filter(published_on__lte=day).exclude(published_on=day, published_id__gte=pk)
+
+    def key(self, row: tuple[int, date]) -> str:
+        return f"{row[1].isoformat()}.{row[0]}"
+
+
 @cached_page
 def task_results(request: HttpRequest, item_id: int) -> HttpResponse:
     """The published results of one task (plan item), newest first, paged."""
@@ -243,10 +266,10 @@ def task_results(request: HttpRequest, item_id: int) -> HttpResponse:
     ids = (
         PublishedItem.objects.filter(plan_item=item, current=True)
         .order_by("-published_on", "-published_id")
-        .values_list("published_id", flat=True)
+        .values_list("published_id", "published_on")
     )
-    page = Page(ids, request, count=False, size=PAGE_SIZE)
-    page_ids = page.object_list
+    page = Page(ids, request, count=False, size=PAGE_SIZE, keyset=TaskKeyset())
+    page_ids = [pk for pk, _ in page.object_list]
     found = {r["pk"]: r for r in published_results().filter(pk__in=page_ids).values(*ROW_FIELDS)}
     records = [found[pk] for pk in page_ids if pk in found]
     # the links to the item's draw bulletins: not the draws' stored populations

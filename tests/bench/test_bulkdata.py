@@ -6,7 +6,13 @@ import pytest
 from bench.bulkdata import build_published_results
 from spotcheck.lib.pinyin import substring_keys
 from spotcheck.public.actions import public_snapshot, publication_problems
-from spotcheck.public.models import PublicName, PublicNameKey, PublishedItem, PublishedResult
+from spotcheck.public.models import (
+    PublicName,
+    PublicNameKey,
+    PublishedItem,
+    PublishedResult,
+    public_version,
+)
 from spotcheck.public.selectors import live_results, search_published_results
 from spotcheck.results.models import ResultVersion
 
@@ -35,6 +41,8 @@ def test_the_rows_are_what_publication_stores(bulk):
         ]
         assert all(i.published_on == record.published_on and i.current for i in items)
     assert bulk.published_items == PublishedItem.objects.count() > 47
+    # the plan's publication moved the year's version once, the results' publication once more
+    assert public_version(records[0].plan.year) == 2
 
 
 def test_the_name_index_is_what_publication_fills(bulk):
