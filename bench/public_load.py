@@ -26,6 +26,49 @@
 
 Default 1,000,000 results and 3,000 requests a phase; --quick uses 50,000 and 1,000. The
 machine's other load counts against every phase alike, so the ratios stay meaningful.
+Generate once and measure several times: `python bench/bulkdata.py --results 1000000
+[--pg-url URL]` prints the directory it made; `--reuse DIR` (with the same --pg-url) measures it.
+"task" is a task's page as the pager links it ("下一页": `?page=N&after=<date>.<id>`, keyset
+paging); "task by number" is the same page asked for by its number alone (a bookmark), which
+reads the task's index up to an OFFSET.
+
+Figures at 1,000,000 published results (2026-12-04, 2 shared cores, 5 gunicorn workers, 50
+users, 3,000 requests a phase; the machine ran other engineers' tests and benchmarks: load
+average 14-24 during the SQLite run, 12-19 during the PostgreSQL one; the two baseline runs of
+one run differ by 2x, so the ratios carry that noise). Goal: p99 <= 3x, throughput >= 30 %.
+
+SQLite (commit d0253ac, `--reuse` of a database made by bench/bulkdata.py):
+
+    page             p50 ms   p99 ms    req/s  p99/base  rps/base  cache hits
+    baseline            180      550    204.2     1.00x     100%
+    search cold        1800     3300     26.8     6.00x      13%    194  MISSED
+    search crowd        870     2100     53.6     3.82x      26%  2,112  MISSED
+    entity cold        1600     2300     30.3     4.18x      15%         MISSED
+    entity crowd       1600     3500     27.7     6.36x      14%  2,027  MISSED
+    task cold          2600     5900     17.8    10.73x       9%         MISSED
+    task crowd         1300     2200     36.9     4.00x      18%  2,082  MISSED
+    task by number     3500     5200     13.8     9.45x       7%         MISSED
+    baseline again      400     1100     98.8     2.00x      48%
+
+PostgreSQL 15 (commit f19c524):
+
+    page             p50 ms   p99 ms    req/s  p99/base  rps/base  cache hits
+    baseline            610      900     79.4     1.38x      62%
+    search cold        2100     2900     23.5     4.46x      18%    195  MISSED
+    search crowd       1100     2600     43.4     4.00x      34%  2,112  MISSED (p99)
+    entity cold        1500     1900     32.7     2.92x      25%         MISSED (throughput)
+    entity crowd        920     1900     51.1     2.92x      40%  2,027  met
+    task cold          2600     3400     19.4     5.23x      15%         MISSED
+    task crowd         1500     2500     32.8     3.85x      25%  2,082  MISSED
+    task by number     2800     4700     17.4     7.23x      14%         MISSED
+    baseline again      380      650    128.7     1.00x     100%
+
+Only PostgreSQL's entity crowd meets the goal. Per request (one process, Django's test client,
+the same 1,000,000 results on SQLite, CPU time p50): /healthz 0.8 ms, search 10-12 ms, entity
+9-10 ms, task page 25 ms before and 18 ms after the keyset paging and the rows made in Python;
+a task page by number reads up to 100,000 index entries (33 ms at page 2,000 on SQLite).
+Generating the data (nice 10, same machine): SQLite 1,033 s (the loader before it dropped the
+indexes during the load), PostgreSQL 773 s.
 """
 
 from __future__ import annotations

@@ -205,9 +205,11 @@ def build_statistics_data(
     from django.utils import timezone
 
     from spotcheck.accounts.orgs import get_or_create_unit
+    from spotcheck.draws.expectations import record_bins
     from spotcheck.draws.models import Draw, DrawReplacement, DrawSelection, compress_text
+    from spotcheck.inspections.expectations import record_expectations
     from spotcheck.inspections.models import TeamMatching, TeamMember, Visit, VisitItem
-    from spotcheck.lib.drawdoc import population_canonical_text, population_hash
+    from spotcheck.lib.drawdoc import canonical_strata, population_canonical_text, population_hash
     from spotcheck.lib.matching import DOCUMENT_FORMAT as MATCHING_FORMAT
     from spotcheck.public.models import Publication, PublishedItem, PublishedResult
     from spotcheck.registry.models import Entity, Inspector, TargetType
@@ -284,6 +286,7 @@ def build_statistics_data(
     population_gz = compress_text(population_canonical_text(population))
     population_digest = population_hash(population)
     population_counts = {stratum: len(ids) for stratum, ids in population.items()}
+    canonical = canonical_strata(population)
 
     writers = Writers(now=now, models=(
         Visit, VisitItem, TeamMember, DrawSelection, DrawReplacement, Result, ItemResult,
@@ -341,14 +344,21 @@ def build_statistics_data(
         # What the draws drew (their allocation), and the year's matching record.
         for draw, allocation in year.allocation.items():
             Draw._base_manager.filter(pk=draw).update(allocation=allocation)
-        TeamMatching._base_manager.filter(pk=year.matching).update(
-            document={
-                "format": MATCHING_FORMAT,
-                "seed": f"bench-{plan.year}",
-                "visits": year.matching_visits,
-            }
-        )
+        document = {
+            "format": MATCHING_FORMAT,
+            "seed": f"bench-{plan.year}",
+            "visits": year.matching_visits,
+        }
+        TeamMatching._base_manager.filter(pk=year.matching).update(document=document)
         year.matching_visits = []
+        # the fairness figures, by the functions the real actions call (the record as stored,
+        # not parsed back from the database)
+        with transaction.atomic():
+            match = TeamMatching.objects.defer("document").get(pk=year.matching)
+            match.document = document
+            record_expectations(match)
+            for draw in Draw.objects.filter(pk__in=year.draws.values()):
+                record_bins(draw, strata=canonical)
     _reset_sequences(
         [Entity, type_link, Visit, VisitItem, TeamMember, DrawSelection, DrawReplacement,
          Result, ItemResult, Measure, Publication, PublishedResult, PublishedItem]
@@ -444,7 +454,9 @@ class Writers:
             now=now,
         )  # fmt: skip
         self.published_items = Inserter(
-            PublishedItem, ["published_id", "plan_item_id", "category", "follow_up"], now=now
+            PublishedItem,
+            ["published_id", "plan_item_id", "category", "follow_up", "published_on"],
+            now=now,
         )
 
     def write(
@@ -506,9 +518,15 @@ class Writers:
                     year.replacements[draw] += 1
                     sequence = year.replacements[draw]
                     (original,) = self.selections.take(1)
+                    # the replaced target was drawn from the population too (an entity no
+                    # visit of the item covers), so it counts in the allocation
                     out = rng.randrange(n_entities)
+                    while out in year.drawn[item.pk]:
+                        out = rng.randrange(n_entities)
+                    year.drawn[item.pk].add(out)
+                    drawn[strata[out]] = drawn.get(strata[out], 0) + 1
                     replaced_rows.append(
-                        (original, draw, entity_pks[out], "drawn", f"ST{out:08d}R{sequence}",
+                        (original, draw, entity_pks[out], "drawn", f"ST{out:08d}",
                          _entity_name(out), strata[out], 10**8 + sequence, "0.0", 10**8 + sequence)
                     )  # fmt: skip
                     (replacement,) = self.replacements.take(1)
@@ -639,12 +657,14 @@ class Writers:
             publication_rows.append((pk, plan.agency_id, now, day.isoformat(), "bench"))
         self.publications.insert(publication_rows)
         published_pk: dict[int, int] = {}
+        published_on: dict[int, str] = {}
         published_rows = []
         snapshot = '{"schema": "bench"}'
         for pk, index in zip(self.published.take(len(published)), published, strict=True):
             published_pk[index] = pk
             n, entity, _covered, _unit, day = specs[index]
             out = day + timedelta(days=7)
+            published_on[index] = out.isoformat()
             published_rows.append(
                 (pk, year.publications[out], result_pks[index], 1, plan.agency_id, plan.pk,
                  f"ST{entity:08d}", _entity_name(entity), day.isoformat(), out.isoformat(),
@@ -658,7 +678,7 @@ class Writers:
         ]
         self.published_items.insert(
             [
-                (pk, published_pk[index], item, category, "none")
+                (pk, published_pk[index], item, category, "none", published_on[index])
                 for pk, (index, item, category) in zip(
                     self.published_items.take(len(published_item_rows)),
                     published_item_rows,

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from spotcheck.accounts.permissions import Actor, ensure_actor_agency
 from spotcheck.audit.models import actor_label, record
+from spotcheck.draws.expectations import record_bins
 from spotcheck.draws.models import (
     Draw,
     DrawError,
@@ -478,7 +479,7 @@ def draw_item(draw: Draw) -> DrawItem:
     return DrawItem(
         plan_title=item.plan.title,
         year=item.plan.year,
-        item_number=str(item.number if item.number is not None else item.position),
+        item_number=item.key,  # "p<position>" without a number, as in the visits
         item_name=item.name,
         target_type=item.entity_type.name if item.entity_type else item.target_type,
     )
@@ -550,6 +551,7 @@ def execute_draw(*, draw: Draw | int, actor: Actor) -> Draw:
         draw.executed_by = actor_label(actor)
         draw.document_gz = compress_text(json.dumps(document, ensure_ascii=False))
         draw.save()
+        record_bins(draw)  # what the fairness statistics read, never the population again
         selection_json = json.dumps(document["selection"], ensure_ascii=False, sort_keys=True)
         record(
             actor=actor,

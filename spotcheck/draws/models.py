@@ -433,3 +433,32 @@ class DrawReplacement(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.original.public_id} → {self.replacement.public_id}"
+
+
+class DrawBin(models.Model):
+    """What the chi-square check of a draw needs, stored when it is executed
+    (draws.expectations.record_bins): a stratum's frozen population cut, in its canonical
+    order, into `bins` consecutive groups of (nearly) equal size; per group the entities, the
+    selections expected (entities x the stratum's inclusion probability n_h / N_h) and those
+    drawn (kind drawn, replacements not counted). `event` names the random experiment: draws
+    with the same seed, population and allocation make the same selection and count once."""
+
+    draw = models.ForeignKey(Draw, on_delete=models.CASCADE, related_name="bins")
+    event = models.CharField("抽取事件", max_length=64)
+    stratum = models.CharField("风险分层", max_length=20)
+    bins = models.PositiveSmallIntegerField("本层分组数")
+    position = models.PositiveSmallIntegerField("组序")
+    probability = models.FloatField("入选概率")
+    population = models.PositiveIntegerField("对象数")
+    expected = models.FloatField("期望抽中")
+    observed = models.PositiveIntegerField("实际抽中")
+
+    class Meta:
+        verbose_name = "抽取分组"
+        verbose_name_plural = "抽取分组"
+        constraints = [
+            models.UniqueConstraint(fields=["draw", "stratum", "position"], name="one_bin")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.draw_id} {self.stratum} #{self.position}"

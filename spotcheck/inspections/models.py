@@ -535,3 +535,67 @@ class Notice(models.Model):
     @property
     def is_unannounced(self) -> bool:
         return self.delivery_method == self.UNANNOUNCED
+
+
+class ExpectedLoad(models.Model):
+    """What the fairness statistics compare an inspector's seats with, stored when a matching is
+    saved (inspections.expectations.record_expectations), per (visits' responsible unit, item):
+    the visits of the matching where the inspector was eligible, the seats expected under the
+    rules (each visit's seats of a pool shared equally among its eligible inspectors) and the
+    seats held now. `item` empty: every visit of the matching once; else the visits covering
+    the item (a joint visit counts under each of its items)."""
+
+    matching = models.ForeignKey(TeamMatching, on_delete=models.CASCADE, related_name="loads")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(
+        PlanItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    inspector = models.ForeignKey(Inspector, on_delete=models.PROTECT, related_name="+")
+    eligible = models.PositiveIntegerField("可参与的检查任务数")
+    expected = models.FloatField("期望次数")
+    seats = models.PositiveIntegerField("实际次数（现任）")
+
+    class Meta:
+        verbose_name = "期望检查次数"
+        verbose_name_plural = "期望检查次数"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["matching", "unit", "item", "inspector"], name="one_load_per_group"
+            ),
+            models.UniqueConstraint(
+                fields=["matching", "unit", "inspector"],
+                condition=models.Q(item__isnull=True),
+                name="one_whole_load_per_group",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.matching_id} {self.inspector_id}: {self.expected:.2f}"
+
+
+class MatchingTally(models.Model):
+    """Counts of a matching per (visits' responsible unit, item; `item` empty: every visit
+    once), stored with ExpectedLoad: inspectors excluded by reason (`kind` excluded, `reason` a
+    key of lib.matching.EXCLUSION_LABELS), seats replaced by the reason written (`replaced`),
+    replacements beyond a load cap (`over_cap`, no reason)."""
+
+    class Kind(models.TextChoices):
+        EXCLUDED = "excluded", "排除"
+        REPLACED = "replaced", "替换"
+        OVER_CAP = "over_cap", "超出工作量上限的替换"
+
+    matching = models.ForeignKey(TeamMatching, on_delete=models.CASCADE, related_name="tallies")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(
+        PlanItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    reason = models.CharField(max_length=200, blank=True)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = "匹配计数"
+        verbose_name_plural = "匹配计数"
+
+    def __str__(self) -> str:
+        return f"{self.matching_id} {self.kind} {self.reason}: {self.count}"

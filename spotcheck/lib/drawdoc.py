@@ -39,6 +39,9 @@ taken yet (next_in_stratum / add_replacement), so replacements are as verifiable
 Document layout (format "spotcheck-draw", version 1), JSON object keys:
     format, format_version
     item        plan_title, year, item_number, item_name, target_type
+                (item_number: the item's key in the visits, its number or, for an item
+                without one, "p" and its position; before this rule such an item's documents
+                carried the bare position)
     options     exclude_recently_inspected, exclusion_months, excluded_count
                 (the population is the pool after the exclusion)
     population  canonical_format, hash, counts {stratum: N_h}, strata {stratum: [ids]}

@@ -10,6 +10,9 @@
   one of the inspectors eligible for it, all equally likely (the matching's eligibility lists).
 - `expected_bins`: entities grouped by their expected number of draws, so that a chi-square over
   the groups has enough expected draws in each.
+- `position_bins`: one stratum of one draw cut into consecutive groups of its (canonically
+  ordered) population, expected against drawn per group: a draw's own goodness-of-fit, which
+  independent draws can add up (statistics and degrees of freedom summed).
 """
 
 from __future__ import annotations
@@ -217,3 +220,51 @@ def _bin(rows: list[tuple[float, int]]) -> ExpectedBin:
         expected=math.fsum(e for e, _ in rows),
         observed=sum(o for _, o in rows),
     )
+
+
+# --- a draw's own goodness-of-fit ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PositionBin:
+    position: int
+    population: int
+    expected: float
+    observed: int
+
+
+def position_bins(
+    population: Sequence[str],
+    drawn: Iterable[str],
+    probability: float,
+    *,
+    min_expected: float = 5.0,
+    max_bins: int = 10,
+) -> list[PositionBin]:
+    """One stratum of one draw: its population (in the fixed canonical order, which the
+    selection does not depend on) cut into k consecutive groups of (nearly) equal size, k as
+    many as keep `min_expected` expected selections in each (at most `max_bins`, at least 1);
+    per group the entities, the selections expected (entities x `probability`) and the ids of
+    `drawn` that fall in it. The stratum's total is fixed by the allocation, so the groups give
+    k - 1 degrees of freedom. Raises ValueError for a drawn id outside the population."""
+    if not 0.0 <= probability <= 1.0:
+        raise ValueError(f"probability {probability} is not between 0 and 1")
+    size = len(population)
+    if size == 0:
+        return []
+    count = max(1, min(max_bins, size, int(size * probability // min_expected)))
+    while count > 1 and (size // count) * probability < min_expected:
+        count -= 1  # the smaller groups (size // count entities) need enough expected too
+    where = {entity_id: index for index, entity_id in enumerate(population)}
+    observed = [0] * count
+    for entity_id in drawn:
+        index = where.get(entity_id)
+        if index is None:
+            raise ValueError(f"drawn id {entity_id!r} is not in the stratum's population")
+        observed[index * count // size] += 1
+    bins = []
+    for k in range(count):
+        # group k holds the positions i with i * count // size == k
+        start, end = -(-k * size // count), -(-(k + 1) * size // count)
+        bins.append(PositionBin(k, end - start, (end - start) * probability, observed[k]))
+    return bins

@@ -1,25 +1,25 @@
 """The fairness section of the statistics (issue 13): each inspector's visits against the number
 expected under the matching rules, the spread per unit, exclusions and replacements, and how
-often each entity was drawn against its inclusion probability.
+often entities were drawn against their inclusion probabilities.
 
-It reads two kinds of stored documents, not result rows: the matching records (each visit's
-eligibility lists: who could have been drawn) and the frozen populations of the draws (who
-could have been drawn, with which probability)."""
+It reads figures stored when matchings and draws were executed, never the matching records or
+the frozen populations themselves: ExpectedLoad and MatchingTally (inspections.expectations:
+per matching, responsible unit and item) and DrawBin (draws.expectations: per draw, stratum and
+group of the population). Counted: the round and event matchings of the plans in scope (not
+re-check matchings, as re-check visits are not counted anywhere in the statistics); with a unit
+chosen, the visits that unit is responsible for; with an item, the visits covering it."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
-from django.core.cache import cache
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
+from django.db.models.functions import Cast
 
-from spotcheck.draws.models import Draw, DrawReplacement, DrawSelection
-from spotcheck.inspections.models import TeamMatching, TeamMember, Visit
+from spotcheck.draws.models import Draw, DrawBin, DrawReplacement
+from spotcheck.inspections.models import ExpectedLoad, MatchingTally
 from spotcheck.lib import stats
-from spotcheck.registry.models import Inspector
 from spotcheck.stats.tables import Scope, Table
 
 EXCLUSION_LABELS = {
@@ -32,140 +32,80 @@ EXCLUSION_LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class MatchingSummary:
-    """What the fairness tables take from one matching record (its visits in scope)."""
-
-    expected: dict[str, float]
-    exclusions: dict[str, int]
-    over_cap: int
-
-
-def summarise_matching(document: dict[str, Any], keys: set[str] | None) -> MatchingSummary:
-    """Expected seats per inspector (each visit's seats shared among its eligible inspectors),
-    exclusion counts and over-cap replacements, over the visits `keys` (None: all)."""
-    pools_per_visit = []
-    exclusions: dict[str, int] = {}
-    for entry in document.get("visits", []):
-        if keys is not None and entry["visit_id"] not in keys:
-            continue
-        seats: dict[str, int] = {}
-        for seat in entry["seats"]:
-            seats[seat["pool"]] = seats.get(seat["pool"], 0) + 1
-        eligible = entry.get("eligible", {})
-        pools_per_visit.append({p: (n, eligible.get(p, [])) for p, n in seats.items()})
-        for reason, count in entry.get("excluded", {}).items():
-            exclusions[reason] = exclusions.get(reason, 0) + count
-    over_cap = sum(
-        1
-        for r in document.get("replacements", [])
-        if r.get("over_cap") and (keys is None or r["visit_id"] in keys)
+def _in_scope(rows: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
+    """ExpectedLoad or MatchingTally rows of the scope: the plans' round and event matchings;
+    the item's rows (an item of the unit, when one is chosen) or the whole visits' rows."""
+    rows = rows.filter(matching__plan__in=scope.plans()).filter(
+        Q(matching__round__isnull=False) | Q(matching__event__isnull=False)
     )
-    return MatchingSummary(stats.expected_loads(pools_per_visit), exclusions, over_cap)
-
-
-def _matching_summaries(scope: Scope, visits: QuerySet[Visit]) -> list[MatchingSummary]:
-    if scope.item is None and scope.unit is None:
-        # Every visit of the plans' round and event matchings is in scope: summarise whole
-        # records. A record's eligibility lists never change after matching; replacements only
-        # append, so (matching, replacements made) identifies a summary and it is kept.
-        matchings = TeamMatching.objects.filter(plan__in=scope.plans()).exclude(
-            round__isnull=True, event__isnull=True
-        )
-        replaced = dict(
-            TeamMember.objects.filter(matching__in=matchings, replaced_at__isnull=False)
-            .values("matching_id")
-            .annotate(n=Count("pk"))
-            .values_list("matching_id", "n")
-        )
-        # the random salt of each record tells it apart from any other (a reused primary key)
-        keys = {
-            pk: f"spotcheck.stats.matching:{pk}:{salt}:{replaced.get(pk, 0)}"
-            for pk, salt in matchings.values_list("pk", "commitment_salt").order_by("pk")
-        }
-        cached = cache.get_many(keys.values())
-        missing = [pk for pk, key in keys.items() if key not in cached]
-        if missing:  # one query for every record not summarised yet
-            made = {
-                keys[pk]: summarise_matching(document, None)
-                for pk, document in TeamMatching.objects.filter(pk__in=missing).values_list(
-                    "pk", "document"
-                )
-            }
-            cache.set_many(made, timeout=None)
-            cached |= made
-        return [cached[key] for key in keys.values()]
-    keys_by_matching: dict[int, set[str]] = {}
-    for matching_id, key in (
-        TeamMember.objects.filter(visit__in=visits)
-        .values_list("matching_id", "visit__visit_key")
-        .distinct()
-    ):
-        keys_by_matching.setdefault(matching_id, set()).add(key)
-    return [
-        summarise_matching(document, keys_by_matching[pk])
-        for pk, document in TeamMatching.objects.filter(pk__in=keys_by_matching).values_list(
-            "pk", "document"
-        )
-    ]
+    if scope.unit is not None:
+        rows = rows.filter(unit=scope.unit)
+    if scope.item is not None:
+        return rows.filter(item__in=scope.items())
+    return rows.filter(item__isnull=True)
 
 
 def fairness_tables(scope: Scope) -> list[Table]:
-    visits = scope.visits()
-    summaries = _matching_summaries(scope, visits)
-    expected: dict[str, float] = {}
-    exclusions: dict[str, int] = {}
-    for summary in summaries:
-        for inspector, load in summary.expected.items():
-            expected[inspector] = expected.get(inspector, 0.0) + load
-        for reason, count in summary.exclusions.items():
-            exclusions[reason] = exclusions.get(reason, 0) + count
-    over_cap = sum(summary.over_cap for summary in summaries)
-    seats = TeamMember.objects.filter(visit__in=visits, replaced_at__isnull=True)
-    actual = {
-        r["inspector__certificate_number"]: r["n"]
-        for r in seats.values("inspector__certificate_number").annotate(n=Count("pk"))
-    }
-    inspectors = Inspector.objects.filter(certificate_number__in=set(expected) | set(actual))
+    loads = _in_scope(ExpectedLoad.objects.all(), scope)
     if scope.unit is not None:
-        inspectors = inspectors.filter(unit=scope.unit)
-    people = list(
-        inspectors.values("certificate_number", "name", "unit__name", "agency__name").order_by(
-            "agency__name", "unit__name", "name", "certificate_number"
-        )
-    )
+        loads = loads.filter(inspector__unit=scope.unit)
     per_inspector = []
     per_unit: dict[str, list[tuple[int, float]]] = {}
-    for person in people:
-        number = person["certificate_number"]
-        unit_name = person["unit__name"] or person["agency__name"]
-        got, want = actual.get(number, 0), expected.get(number, 0.0)
+    for person in (
+        loads.values(
+            "inspector__certificate_number",
+            "inspector__name",
+            "inspector__unit__name",
+            "inspector__agency__name",
+        )
+        .annotate(got=Sum("seats"), want=Sum("expected"))
+        .order_by(
+            "inspector__agency__name",
+            "inspector__unit__name",
+            "inspector__name",
+            "inspector__certificate_number",
+        )
+    ):
+        unit_name = person["inspector__unit__name"] or person["inspector__agency__name"]
+        got, want = person["got"], person["want"]
         per_inspector.append(
-            [f"{person['name']}（{unit_name}）", got, round(want, 2), round(got - want, 2)]
+            [
+                f"{person['inspector__name']}（{unit_name}）",
+                got,
+                round(want, 2),
+                round(got - want, 2),
+            ]
         )
         per_unit.setdefault(unit_name, []).append((got, want))
     spread = []
-    for unit_name, loads in sorted(per_unit.items()):
-        got = [g for g, _ in loads]
-        ratio = stats.max_mean_ratio(got)
+    for unit_name, unit_loads in sorted(per_unit.items()):
+        got_list = [g for g, _ in unit_loads]
+        ratio = stats.max_mean_ratio(got_list)
         spread.append(
             [
                 unit_name,
-                len(loads),
-                sum(got),
-                round(sum(got) / len(got), 2),
-                max(got),
+                len(unit_loads),
+                sum(got_list),
+                round(sum(got_list) / len(got_list), 2),
+                max(got_list),
                 round(ratio, 2) if ratio is not None else None,
-                round(stats.gini(got), 3),
-                round(stats.gini([w for _, w in loads]), 3),
+                round(stats.gini(got_list), 3),
+                round(stats.gini([w for _, w in unit_loads]), 3),
             ]
         )
-    replaced = (
-        TeamMember.objects.filter(visit__in=visits, replaced_at__isnull=False)
-        .values("replaced_reason")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "replaced_reason")
+    tallies: dict[str, dict[str, int]] = {}
+    for row in (
+        _in_scope(MatchingTally.objects.all(), scope)
+        .values("kind", "reason")
+        .annotate(n=Sum("count"))
+        .order_by()
+    ):
+        tallies.setdefault(row["kind"], {})[row["reason"]] = row["n"]
+    exclusions = tallies.get(MatchingTally.Kind.EXCLUDED, {})
+    replaced = sorted(
+        tallies.get(MatchingTally.Kind.REPLACED, {}).items(), key=lambda kv: (-kv[1], kv[0])
     )
+    over_cap = sum(tallies.get(MatchingTally.Kind.OVER_CAP, {}).values())
     target_replacements = (
         DrawReplacement.objects.filter(draw__item__in=scope.items())
         .values("reason_code")
@@ -212,7 +152,7 @@ def fairness_tables(scope: Scope) -> list[Table]:
             "replacements",
             "替换：检查组成员与检查对象",
             ["原因", "次数"],
-            [[f"检查组成员：{r['replaced_reason'] or '未说明'}", r["n"]] for r in replaced]
+            [[f"检查组成员：{reason or '未说明'}", n] for reason, n in replaced]
             + ([["检查组成员：超出工作量上限的替换", over_cap]] if over_cap else [])
             + [
                 [f"检查对象：{reason_labels.get(r['reason_code'], r['reason_code'])}", r["n"]]
@@ -225,59 +165,58 @@ def fairness_tables(scope: Scope) -> list[Table]:
 
 
 def draw_fairness_tables(scope: Scope) -> list[Table]:
-    """Each entity's draws against its inclusion probabilities: per executed draw, an entity of
-    stratum h had probability n_h / N_h; summed over the draws in scope that is its expected
-    number of draws. Entities grouped by expectation, observed against expected, chi-square.
+    """Whether the executed draws in scope picked entities as their probabilities say.
 
-    Draws of one ceremony share a seed, so an entity's ticket is the same in each: two draws of
-    the same population with the same seed and allocation (items 8-11 of the 2022 plan) are one
-    random event and count once. Draws of different populations with one seed remain somewhat
-    dependent, so the p-value is approximate."""
+    Each draw is its own experiment: within a stratum every entity had the probability
+    n_h / N_h, and the stratum's population, in its canonical order, is cut into groups with
+    enough expected selections (DrawBin). Pearson's statistic over a draw's groups has, per
+    stratum, groups - 1 degrees of freedom (the stratum's total is fixed by the allocation).
+    Independent draws add up: the statistics and the degrees of freedom are summed over the
+    draws, and the p-value is that of the sum. Draws with the same seed, population and
+    allocation (one ceremony drawing several items alike) make the same selection: they are
+    one experiment and count once. docs/statistics.md gives the rule."""
     draws = Draw.objects.filter(item__in=scope.items(), status=Draw.Status.EXECUTED)
-    identity = draws.order_by("pk").values_list("pk", "population_hash", "seed", "executed_at")
-    # An executed draw is locked (population, allocation and selection never change), so the
-    # figures of a set of draws are kept once computed.
-    text = "\n".join("|".join(map(str, row)) for row in identity)
-    key = "spotcheck.stats.draws:" + hashlib.sha256(text.encode()).hexdigest()
-    tables: list[Table] | None = cache.get(key)
-    if tables is None:
-        tables = _draw_fairness(draws)
-        cache.set(key, tables, timeout=None)
-    return tables
-
-
-def _draw_fairness(draws: QuerySet[Draw]) -> list[Table]:
-    expected: dict[str, float] = {}
-    counted: list[int] = []
-    seen: set[tuple[str, str, str]] = set()
-    executed = 0
-    for draw in draws.only("pk", "seed", "population_gz", "population_hash", "allocation"):
-        executed += 1
-        event = (draw.seed, draw.population_hash, json.dumps(draw.allocation, sort_keys=True))
-        if event in seen:
-            continue
-        seen.add(event)
-        counted.append(draw.pk)
-        for stratum, ids in draw.population_strata().items():
-            if not ids:
-                continue
-            p = min(1.0, draw.allocation.get(stratum, 0) / len(ids))
-            for entity_id in ids:
-                expected[entity_id] = expected.get(entity_id, 0.0) + p
-    observed = {
-        r["public_id"]: r["n"]
-        for r in DrawSelection.objects.filter(draw__in=counted, kind=DrawSelection.Kind.DRAWN)
-        .values("public_id")
-        .annotate(n=Count("pk"))
-    }
-    bins = stats.expected_bins([(e, observed.get(i, 0)) for i, e in expected.items()])
-    fit = stats.chi_square([b.observed for b in bins], [b.expected for b in bins])
+    executed = draws.count()
+    first_of_event: dict[str, int] = {}
+    for event, draw in (
+        DrawBin.objects.filter(draw__in=draws)
+        .values_list("event", "draw")
+        .distinct()
+        .order_by("draw")
+    ):
+        first_of_event.setdefault(event, draw)
+    bins = DrawBin.objects.filter(draw__in=first_of_event.values())
+    totals = bins.aggregate(
+        n_groups=Count("pk"),
+        n_strata=Count("pk", filter=Q(position=0)),
+        entities=Sum("population"),
+        drawn=Sum("observed"),
+        chi2=Sum(
+            (Cast("observed", FloatField()) - F("expected"))
+            * (Cast("observed", FloatField()) - F("expected"))
+            / F("expected"),
+            filter=Q(expected__gt=0),
+        ),
+        impossible=Count("pk", filter=Q(expected=0, observed__gt=0)),
+    )
+    df = (totals["n_groups"] or 0) - (totals["n_strata"] or 0)
+    fit = None
+    if df >= 1:
+        statistic = float("inf") if totals["impossible"] else (totals["chi2"] or 0.0)
+        p_value = 0.0 if totals["impossible"] else stats.chi_square_sf(statistic, df)
+        fit = stats.ChiSquare(statistic, df, p_value)
+    by_probability = _probability_groups(
+        bins.values("probability")
+        .annotate(entities=Sum("population"), want=Sum("expected"), got=Sum("observed"))
+        .order_by("probability")
+        .values_list("probability", "entities", "want", "got")
+    )
     summary = [
         ["已执行的抽取", executed],
-        ["与另一抽取同种子、同名录（合并计算）", executed - len(counted)],
-        ["名录中参与抽取的对象", len(expected)],
-        ["抽中（不含替补）", sum(observed.values())],
-        ["分组数", len(bins)],
+        ["与另一抽取同种子、同名录（合并计算）", executed - len(first_of_event)],
+        ["名录中参与抽取的对象（各抽取人次相加）", totals["entities"] or 0],
+        ["抽中（不含替补）", totals["drawn"] or 0],
+        ["分组数", totals["n_groups"] or 0],
         ["卡方统计量", round(fit.statistic, 3) if fit else None],
         ["自由度", fit.df if fit else None],
         ["p值", round(fit.p_value, 4) if fit else None],
@@ -285,19 +224,45 @@ def _draw_fairness(draws: QuerySet[Draw]) -> list[Table]:
     return [
         Table(
             "draw_fairness",
-            "对象被抽中次数与入选概率的卡方检验",
+            "对象被抽中次数与入选概率的卡方检验（各次抽取分别分组，统计量相加）",
             ["指标", "数值"],
             summary,
             "none",
         ),
         Table(
             "draw_fairness_bins",
-            "按期望被抽中次数分组：期望与实际",
+            "按入选概率分组：期望与实际",
             ["期望次数范围", "对象数", "期望抽中", "实际抽中"],
             [
-                [f"{b.low:.3f}–{b.high:.3f}", b.entities, round(b.expected, 2), b.observed]
-                for b in bins
+                [f"{low:.3f}–{high:.3f}", entities, round(expected, 2), observed]
+                for low, high, entities, expected, observed in by_probability
             ],
             "bar",
         ),
     ]
+
+
+def _probability_groups(
+    rows: Iterable[tuple[float, int, float, int]], *, groups: int = 10
+) -> list[tuple[float, float, int, float, int]]:
+    """(probability, entities, expected, observed) rows in order of probability, merged into
+    at most `groups` consecutive groups of about equal expected selections, for display."""
+    ordered = list(rows)
+    total = sum(expected for _, _, expected, _ in ordered)
+    merged: list[tuple[float, float, int, float, int]] = []
+    current: list[tuple[float, int, float, int]] = []
+    for index, row in enumerate(ordered):
+        current.append(row)
+        closing = sum(r[2] for r in current) >= total / groups - 1e-9
+        if (closing and len(merged) < groups - 1) or index == len(ordered) - 1:
+            merged.append(
+                (
+                    current[0][0],
+                    current[-1][0],
+                    sum(r[1] for r in current),
+                    sum(r[2] for r in current),
+                    sum(r[3] for r in current),
+                )
+            )
+            current = []
+    return merged

@@ -17,7 +17,8 @@ from spotcheck.inspections.exports import draw_document_with_teams
 from spotcheck.inspections.models import Visit
 from spotcheck.lib import drawdoc, matching
 from spotcheck.lib.matching_public import open_document
-from tests.inspections.conftest import DICE
+from spotcheck.plans.models import PlanItem
+from tests.inspections.conftest import DICE, run_draw
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +136,26 @@ def test_a_round_of_several_ceremonies_matches_but_its_draw_json_says_why_no_tea
     draw = published_plan.items.get(number=8).draws.get()
     response = client.get(reverse("public:draw_json", args=[draw.pk]))
     assert response.status_code == 409 and "检查组与本次摇号不符" in response.content.decode()
+
+
+def test_an_unnumbered_items_draw_verifies_with_its_teams(
+    published_plan, directory, coordinator, tmp_path
+):
+    """An item without a number is "p<position>" in its draw.json as in the visits: at
+    position 1 its draw's targets are not mistaken for item 1's, and the round verifies."""
+    unnumbered = published_plan.items.get(number=8)
+    PlanItem.objects.filter(pk=unnumbered.pk).update(number=None, position=1)
+    for item in published_plan.items.filter(event_driven=False):
+        run_draw(item, coordinator)
+    build_visits(plan=published_plan, round=1, actor=coordinator)
+    match_teams_for_round(plan=published_plan, round=1, actor=coordinator)
+    draw = unnumbered.draws.get()
+    document = draw_document_with_teams(draw)
+    assert document["item"]["item_number"] == "p1"
+    checks = drawdoc.verify_draw_document(document)
+    assert all(check.ok for check in checks), [c for c in checks if not c.ok]
+    path = tmp_path / "draw.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    result = verify(path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == "VERIFIED"

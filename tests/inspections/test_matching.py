@@ -21,8 +21,10 @@ from spotcheck.inspections.actions import (
     replace_team_member,
 )
 from spotcheck.inspections.models import (
+    ExpectedLoad,
     ItemSetting,
     JointProposal,
+    MatchingTally,
     TeamMatching,
     TeamMember,
     Visit,
@@ -190,6 +192,8 @@ def test_same_seed_gives_the_same_teams(built, coordinator, published_plan):
     document = first.document
     # Undo (test only: teams are locked for everyone else) and match again.
     TeamMember.objects.all()._raw_delete(TeamMember.objects.db)
+    ExpectedLoad.objects.all()._raw_delete(ExpectedLoad.objects.db)
+    MatchingTally.objects.all()._raw_delete(MatchingTally.objects.db)
     TeamMatching.objects.all()._raw_delete(TeamMatching.objects.db)
     models.QuerySet(Visit).update(status=Visit.Status.PLANNED)
     again = match_teams_for_round(plan=built, round=1, actor=coordinator)

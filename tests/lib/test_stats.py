@@ -3,7 +3,7 @@ import math
 import random
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spotcheck.lib.stats import (
@@ -13,6 +13,7 @@ from spotcheck.lib.stats import (
     expected_loads,
     gini,
     max_mean_ratio,
+    position_bins,
     regularized_gamma_q,
     wilson_interval,
 )
@@ -231,3 +232,38 @@ def test_expected_bins_keep_every_entity_and_draw(rows):
         assert all(b.expected >= 5 - 1e-6 for b in bins[:-1])
     # entities of equal expectation share a group
     assert all(a.high < b.low for a, b in itertools.pairwise(bins))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    size=st.integers(0, 400),
+    share=st.floats(0.0, 1.0),
+    seed=st.integers(0, 10**6),
+)
+def test_position_bins_split_the_stratum_in_consecutive_groups(size, share, seed):
+    population = [f"E{n:04d}" for n in range(size)]
+    drawn = random.Random(seed).sample(population, int(size * share))
+    probability = len(drawn) / size if size else 0.0
+    bins = position_bins(population, drawn, probability)
+    if not size:
+        assert bins == []
+        return
+    assert [b.position for b in bins] == list(range(len(bins)))
+    assert sum(b.population for b in bins) == size
+    assert max(b.population for b in bins) - min(b.population for b in bins) <= 1
+    assert sum(b.observed for b in bins) == len(drawn)
+    assert math.fsum(b.expected for b in bins) == pytest.approx(len(drawn))
+    assert 1 <= len(bins) <= 10
+    if len(bins) > 1:
+        assert min(b.expected for b in bins) >= 5 - 1e-9
+    # each drawn id is counted in the group holding its position
+    start = 0
+    for b in bins:
+        run = set(population[start : start + b.population])
+        assert b.observed == sum(1 for i in drawn if i in run)
+        start += b.population
+
+
+def test_position_bins_refuse_an_id_outside_the_population():
+    with pytest.raises(ValueError, match="not in the stratum"):
+        position_bins(["A", "B"], ["C"], 0.5)

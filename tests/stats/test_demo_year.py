@@ -5,17 +5,23 @@ workbook agree with each other and with counts computed here from the rows."""
 from __future__ import annotations
 
 import io
-from collections import Counter
+from collections import Counter, defaultdict
 from io import StringIO
 
 import openpyxl
 import pytest
 from django.core.management import call_command
+from django.db.models import Count
 
+from spotcheck.accounts.models import Unit
+from spotcheck.draws.models import Draw, DrawBin
+from spotcheck.inspections.models import ExpectedLoad, TeamMatching, TeamMember, Visit, VisitItem
 from spotcheck.lib.report import write_report
 from spotcheck.lib.results import CATEGORIES, CategoryKind
 from spotcheck.plans.models import Plan
+from spotcheck.registry.models import Inspector
 from spotcheck.results.models import ItemResult, Measure, Result
+from spotcheck.stats.fairness import EXCLUSION_LABELS
 from spotcheck.stats.selectors import dashboard_tables, public_tables
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +108,95 @@ def test_dashboard_public_page_and_summary_agree_on_the_demo_year(year):
                     assert got_value == pytest.approx(want_value)
                 else:
                     assert got_value == want_value, (table.key, want_row)
+
+
+def fairness_from_the_records(plan, *, unit=None, item=None) -> dict[str, dict]:
+    """The inspectors', units', exclusion and replacement figures computed as the dashboard
+    did before they were stored: from every matching record's eligibility lists and the team
+    rows of the visits in scope, in plain Python."""
+    visits = Visit.objects.filter(plan=plan, recheck_of=None)
+    if unit is not None:
+        visits = visits.filter(responsible_unit=unit)
+    if item is not None:
+        visits = visits.filter(visit_items__item=item)
+    keys = set(visits.values_list("visit_key", flat=True))
+    expected: dict[str, float] = defaultdict(float)
+    exclusions: Counter = Counter()
+    over_cap = 0
+    for matching in TeamMatching.objects.filter(plan=plan):
+        for entry in matching.document["visits"]:
+            if entry["visit_id"] not in keys:
+                continue
+            for pool, ids in entry["eligible"].items():
+                seats = sum(1 for s in entry["seats"] if s["pool"] == pool)
+                for number in ids:
+                    expected[number] += min(1.0, seats / len(ids))
+            exclusions.update(entry["excluded"])
+        over_cap += sum(
+            1
+            for r in matching.document.get("replacements", [])
+            if r.get("over_cap") and r["visit_id"] in keys
+        )
+    members = TeamMember.objects.filter(visit__in=visits).select_related(
+        "inspector__unit", "inspector__agency"
+    )
+    actual = Counter(m.inspector.certificate_number for m in members if m.replaced_at is None)
+    people = Inspector.objects.filter(certificate_number__in=set(expected) | set(actual))
+    if unit is not None:
+        people = people.filter(unit=unit)
+    inspectors, per_unit = {}, defaultdict(list)
+    for person in people.select_related("unit", "agency"):
+        unit_name = person.unit.name if person.unit else person.agency.name
+        got, want = actual[person.certificate_number], expected[person.certificate_number]
+        inspectors[f"{person.name}（{unit_name}）"] = (got, round(want, 2))
+        per_unit[unit_name].append((got, want))
+    units = {
+        name: (len(loads), sum(g for g, _ in loads), max(g for g, _ in loads))
+        for name, loads in per_unit.items()
+    }
+    replaced = Counter(
+        f"检查组成员：{m.replaced_reason or '未说明'}" for m in members if m.replaced_at
+    )
+    if over_cap:
+        replaced["检查组成员：超出工作量上限的替换"] = over_cap
+    return {
+        "inspectors": inspectors,
+        "units": units,
+        "exclusions": {EXCLUSION_LABELS[k]: n for k, n in exclusions.items()},
+        "replacements": dict(replaced),
+    }
+
+
+def fairness_from_the_dashboard(plan, **filters) -> dict[str, dict]:
+    found = {t.key: t for t in dashboard_tables(agency=plan.agency, year=plan.year, **filters)}
+    return {
+        "inspectors": {r[0]: (r[1], r[2]) for r in found["fairness_inspectors"].rows},
+        "units": {r[0]: (r[1], r[2], r[4]) for r in found["fairness_units"].rows},
+        "exclusions": column(found["exclusions"], "人次"),
+        "replacements": {
+            k: v
+            for k, v in column(found["replacements"], "次数").items()
+            if k.startswith("检查组成员")
+        },
+    }
+
+
+def test_fairness_from_stored_expectations_equals_the_records_on_the_demo_year(year):
+    # every matching and every executed draw of the year stored its figures when executed
+    assert not TeamMatching.objects.exclude(pk__in=ExpectedLoad.objects.values("matching"))
+    executed = Draw.objects.filter(status=Draw.Status.EXECUTED)
+    assert executed and not executed.exclude(pk__in=DrawBin.objects.values("draw"))
+
+    whole = fairness_from_the_dashboard(year)
+    assert whole == fairness_from_the_records(year)
+    assert sum(n for n, _ in whole["inspectors"].values()) > 0
+    unit = Visit.objects.filter(plan=year).values_list("responsible_unit", flat=True).first()
+    unit = Unit.objects.get(pk=unit)
+    assert fairness_from_the_dashboard(year, unit=unit) == fairness_from_the_records(
+        year, unit=unit
+    )
+    joint = VisitItem.objects.filter(visit__plan=year).values("visit").annotate(n=Count("pk"))
+    item = VisitItem.objects.filter(visit__in=joint.filter(n__gt=1).values("visit")).first().item
+    assert fairness_from_the_dashboard(year, item=item) == fairness_from_the_records(
+        year, item=item
+    )

@@ -32,6 +32,7 @@ from spotcheck.inspections.actions.common import (
     lock_plan,
     round_locked,
 )
+from spotcheck.inspections.expectations import record_expectations
 from spotcheck.inspections.models import (
     Event,
     TeamMatching,
@@ -241,6 +242,7 @@ def _save_matching(
         matched_by=actor if getattr(actor, "pk", None) else None,
     )
     members = _save_teams(match, inputs, result)
+    record_expectations(match)  # what the fairness statistics read
     record(
         actor=actor,
         action=action,
@@ -518,6 +520,7 @@ def replace_team_member(*, member: TeamMember, reason: str, actor: Actor) -> Tea
             row.save(update_fields=["role"])
     match.document = matching.matching_document(result)
     match.save(update_fields=["document"])
+    record_expectations(match)
     record(
         actor=actor,
         action="inspections.replace_member",
