@@ -16,19 +16,20 @@
 Each step's wall time and its peak of Python allocations (tracemalloc, which slows every step
 alike) are printed, with ratios to the baseline. Default N = 100,000.
 
-Figures measured (SQLite, the 2-core machine shared by several engineers, load average 10-16,
+Figures measured (SQLite, the 2-core machine shared by several engineers, load average 10-18,
 so absolute times are inflated; the ratios are taken within one run):
 
-                                      5,000 results           20,000 results
-  baseline: values_list, chunked      2.2 s     8.1 MiB       6.8 s     8.1 MiB
-  old: rows in a list, encoded       15.8 s    25.2 MiB      74.1 s    99.4 MiB
-  build_year: streamed to disk       15.5 s    20.3 MiB      76.5 s    20.4 MiB
-  streamed / old                     0.99 x    0.81 x        1.03 x    0.21 x
+                                  5,000 results       20,000 results      100,000 results
+  baseline: values_list, chunked   2.2 s   8.1 MiB     6.8 s   8.1 MiB    53.6 s    8.1 MiB
+  old: rows in a list, encoded    15.8 s  25.2 MiB    74.1 s  99.4 MiB   291.9 s  495.6 MiB
+  build_year: streamed to disk    15.5 s  20.3 MiB    76.5 s  20.4 MiB   235.2 s   20.5 MiB
+  streamed / old (time, memory)   0.99 x  0.81 x      1.03 x  0.21 x      0.81 x   0.041 x
 
 The streamed build's peak stays at about 20 MiB (one chunk of 2,000 records with their
-snapshots) while the old way's grows with the year (about 5 MiB per 1,000 records); time is
-the same, about 7-11 x merely reading the rows: building each row (the integrity check of its
-snapshot, the masked display, the encodings) costs more than reading it.
+snapshots) whatever the year's size, while the old way's grows with it (about 5 MiB per 1,000
+records; 121.7 MiB of files at 100,000). Building takes 4-11 x merely reading the rows:
+building each row (the integrity check of its snapshot, the masked display, the encodings)
+costs more than reading it.
 """
 
 from __future__ import annotations
