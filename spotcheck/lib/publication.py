@@ -129,6 +129,15 @@ CHECK_TYPES: dict[str, str] = {
 """检查类型 by the plan item's mode (PlanItem.Mode); an unknown mode reads as 双随机抽查."""
 
 
+def item_heading(number: object, name: str) -> str:
+    """An item as the public reads it: "事项3 名称", or the name alone when the item has no
+    number (its key is then "p" and its position, which is no number to show)."""
+    shown = "" if number is None else str(number).strip()
+    if not shown or shown.startswith("p"):
+        return name
+    return f"事项{shown} {name}".rstrip()
+
+
 def check_type(mode: str) -> str:
     return CHECK_TYPES.get(mode, CHECK_TYPES[""])
 

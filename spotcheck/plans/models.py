@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from spotcheck.accounts.models import Agency, Unit
+from spotcheck.lib.publication import item_heading
 
 RISK_LEVELS = (
     ("low", "低风险"),
@@ -164,6 +165,11 @@ class PlanItem(models.Model):
         """The item within its plan, in visits, draw documents and results: its number, or
         "p" and its position when it has none (so it never reads as another item's number)."""
         return str(self.number) if self.number is not None else f"p{self.position}"
+
+    @property
+    def heading(self) -> str:
+        """ "事项3 名称" (its label when it has one), or the name alone when unnumbered."""
+        return item_heading(self.label or self.number, self.name)
 
     @property
     def estimated_risk(self) -> dict[str, int | None]:

@@ -109,7 +109,7 @@ def _draws(limit: int) -> list[Announcement]:
                     kind,
                     f"draw:{draw.pk}:{kind.removeprefix('draw_')}",
                     getattr(draw, field),
-                    f"{item.plan.agency.name} {item.plan.year}年 事项{item.number} {item.name}"
+                    f"{item.plan.agency.name} {item.plan.year}年 {item.heading}"
                     f"（第{draw.round_number}轮）{verb}",
                     draw.get_public_url(),
                     summary,

@@ -125,7 +125,7 @@ def verification_kit(request: HttpRequest, draw_id: int) -> HttpResponse:
         return document
     item = draw.item
     title = (
-        f"{item.plan.agency.name} {item.plan.year}年 事项{item.number} {item.name}"
+        f"{item.plan.agency.name} {item.plan.year}年 {item.heading}"
         f" 第{draw.round_number}轮抽取（抽取编号 {draw.pk}）"
     )
     readme = KIT_README.format(

@@ -55,7 +55,7 @@ class BulletinFeed(Feed):
     def item_title(self, draw: Draw) -> str:
         item = draw.item
         return (
-            f"{item.plan.agency} {item.plan.year}年 事项{item.number} {item.name}"
+            f"{item.plan.agency} {item.plan.year}年 {item.heading}"
             f"（第{draw.round_number}轮）· {draw.get_status_display()}"
         )
 

@@ -26,7 +26,7 @@ from django.utils import timezone
 from spotcheck.accounts.models import Agency
 from spotcheck.draws.models import Draw
 from spotcheck.lib.pinyin import substring_keys
-from spotcheck.lib.publication import snapshot_sha256
+from spotcheck.lib.publication import item_heading, snapshot_sha256
 from spotcheck.plans.models import Plan, PlanItem
 from spotcheck.results.models import Result
 
@@ -125,7 +125,10 @@ def result_text(snapshot: dict[str, Any], stored_sha256: str) -> str:
     labels = [i["category_label"] for i in items]
     if len(set(labels)) <= 1:
         return labels[0] if labels else ""
-    return "；".join(f"事项{i['number']}：{i['category_label']}" for i in items)
+    return "；".join(
+        f"{item_heading(i['number'], '') or i.get('name', '')}：{i['category_label']}"
+        for i in items
+    )
 
 
 class PublishedItem(models.Model):

@@ -89,3 +89,12 @@ def test_small_counts_are_suppressed():
         "c": 3,
         "d": 9,
     }
+
+
+def test_item_heading_shows_a_number_and_never_an_unnumbered_items_key():
+    assert pub.item_heading("3", "旅馆业") == "事项3 旅馆业"
+    assert pub.item_heading(3, "旅馆业") == "事项3 旅馆业"
+    assert pub.item_heading("（一）", "旅馆业") == "事项（一） 旅馆业"
+    assert pub.item_heading("p3", "旅馆业") == "旅馆业"
+    assert pub.item_heading(None, "旅馆业") == "旅馆业"
+    assert pub.item_heading("", "旅馆业") == "旅馆业"

@@ -25,3 +25,22 @@ def test_a_snapshot_changed_after_publication_is_withheld_from_lists():
     record = _published((1, "未发现问题"))
     record.snapshot["items"][0]["category_label"] = "发现问题已责令改正"
     assert record.result_text == WITHHELD_TEXT
+
+
+def test_result_text_and_item_heading_name_an_unnumbered_item_by_its_name():
+    from django.template import Context, Template
+
+    from spotcheck.public.models import result_text
+
+    items = [
+        {"number": "11", "name": "噪声污染", "category_label": "未发现问题"},
+        {"number": "p11", "name": "附加事项", "category_label": "发现问题已责令改正"},
+    ]
+    snapshot = {"items": items}
+    assert result_text(snapshot, snapshot_sha256(snapshot)) == (
+        "事项11：未发现问题；附加事项：发现问题已责令改正"
+    )
+    rendered = Template(
+        "{% load public_tags %}{% for i in items %}[{{ i|item_heading }}]{% endfor %}"
+    ).render(Context({"items": items}))
+    assert rendered == "[事项11 噪声污染][附加事项]"
