@@ -43,20 +43,16 @@ from spotcheck.inspections.models import Event, VisitItem
 from spotcheck.lib import stats
 from spotcheck.lib.drawdoc import STRATA, STRATUM_NAMES
 from spotcheck.lib.publication import suppress_small_counts
-from spotcheck.lib.results import CATEGORIES, MEASURE_KINDS, CategoryKind, ReviewState
+from spotcheck.lib.results import CATEGORIES, MEASURE_KINDS, ReviewState
 from spotcheck.plans.models import Plan, PlanItem
 from spotcheck.public.models import PublishedItem
 from spotcheck.public.selectors import live_results, published_draws, published_plans
 from spotcheck.registry.models import RISK_LEVEL_CHOICES, Entity, EntityStatus
+from spotcheck.stats.facts import APPROVED, CLEAN, ENDING, ENTERED, PROBLEM
 from spotcheck.stats.fairness import fairness_tables
 from spotcheck.stats.models import Fact
 from spotcheck.stats.tables import Scope, Table
 
-ENTERED = (ReviewState.PENDING, ReviewState.RETURNED, ReviewState.APPROVED, ReviewState.PUBLISHED)
-APPROVED = (ReviewState.APPROVED, ReviewState.PUBLISHED)
-CLEAN = tuple(c.code for c in CATEGORIES if c.kind is CategoryKind.CLEAN)
-PROBLEM = tuple(c.code for c in CATEGORIES if c.kind is CategoryKind.PROBLEM)
-ENDING = tuple(c.code for c in CATEGORIES if c.kind is CategoryKind.ENDING)
 CATEGORY_LABELS = {c.code: c.label for c in CATEGORIES}
 RISK_LABELS = {key: f"{label}风险" for key, label in RISK_LEVEL_CHOICES}
 COVERAGE_YEARS = (1, 2, 3)
