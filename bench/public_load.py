@@ -32,6 +32,25 @@ Generate once and measure several times: `python bench/bulkdata.py --results 100
 paging); "task by number" is the same page asked for by its number alone (a bookmark), which
 reads the task's index up to an OFFSET.
 
+Figures at 1,000,000 published results on a quiet machine (2026-12-04 21:17-21:31 UTC, 2
+cores, load average below 1 before each run, commit 304c3e7, `--reuse` of the data below, 50
+users, 1,000 requests a phase). Goal: p99 <= 3x, throughput >= 30 %.
+
+    page             PostgreSQL 15                  SQLite
+                     p99 ms  req/s  p99/base  rps   p99 ms  req/s  p99/base  rps
+    baseline            230  238.1     1.00x  100%     130  468.0     1.00x  100%
+    search cold         770   80.7     3.35x   34%     380  172.3     2.92x   37%  (SQLite met)
+    search crowd        590  133.8     2.57x   56%     310  267.3     2.38x   57%  met
+    entity cold         540  110.7     2.35x   46%     320  211.3     2.46x   45%  met
+    entity crowd        360  161.3     1.57x   68%     200  311.0     1.54x   66%  met
+    task cold           760   71.7     3.30x   30%     410  134.8     3.15x   29%  MISSED (p99)
+    task crowd          570  124.6     2.48x   52%     320  235.8     2.46x   50%  met
+    task by number      950   59.1     4.13x   25%     520  102.9     4.00x   22%  MISSED
+    baseline again      230  238.4     1.00x  100%     130  429.7     1.00x   92%
+
+Left: a task page rendered fresh (p99 3.15-3.30x) and a deep page asked for by its number alone
+(OFFSET; 4x, 22-25 %). The same data measured earlier under other engineers' load:
+
 Figures at 1,000,000 published results (2026-12-04, 2 shared cores, 5 gunicorn workers, 50
 users, 3,000 requests a phase; the machine ran other engineers' tests and benchmarks: load
 average 14-24 during the SQLite run, 12-19 during the PostgreSQL one; the two baseline runs of
