@@ -21,7 +21,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
+
+T = TypeVar("T")
 
 SCHEMA = "spotcheck.open-data/1"
 FORMATS = ("csv", "json")
@@ -384,3 +386,15 @@ def schema_markdown() -> str:
                 + _table(dataset.item_fields)
             )
     return "\n\n".join(sections) + "\n"
+
+
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """`items` in lists of `size` (the last one shorter): itertools.batched, Python 3.12."""
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -175,9 +175,7 @@ def draw_rows(year: int) -> Iterator[dict[str, Any]]:
         .defer("population_gz", "excluded_gz")
         .order_by("item__plan__agency__name", "item__position", "round_number", "pk")
     )
-    batch: list[Draw] = []
-
-    def flush() -> Iterator[dict[str, Any]]:
+    for batch in spec.batched(draws.iterator(chunk_size=DRAW_CHUNK), DRAW_CHUNK):
         ids = [d.pk for d in batch]
         selections: dict[int, list[DrawSelection]] = defaultdict(list)
         chosen = DrawSelection.objects.filter(draw_id__in=ids).select_related("entity")
@@ -189,14 +187,6 @@ def draw_rows(year: int) -> Iterator[dict[str, Any]]:
             replacements[draw_id].append(tuple(row))
         for draw in batch:
             yield _draw_row(draw, selections[draw.pk], replacements[draw.pk])
-        batch.clear()
-
-    for draw in draws.iterator(chunk_size=DRAW_CHUNK):
-        batch.append(draw)
-        if len(batch) >= DRAW_CHUNK:
-            yield from flush()
-    if batch:
-        yield from flush()
 
 
 def _result_row(
@@ -259,9 +249,7 @@ def result_rows(year: int) -> Iterator[dict[str, Any]]:
         .defer("plan__notes", "plan__column_notes", "plan__import_corrections")
         .order_by("published_on", "pk")
     )
-    batch: list[PublishedResult] = []
-
-    def flush() -> Iterator[dict[str, Any]]:
+    for batch in spec.batched(records.iterator(chunk_size=CHUNK), CHUNK):
         ids = [r.result_id for r in batch]
         approved = {
             (v["result_id"], v["number"]): v["snapshot"]
@@ -277,14 +265,6 @@ def result_rows(year: int) -> Iterator[dict[str, Any]]:
         for r in batch:
             key = (r.result_id, r.result_version)
             yield _result_row(r, approved.get(key), r.result_id in corrected)
-        batch.clear()
-
-    for record in records.iterator(chunk_size=CHUNK):
-        batch.append(record)
-        if len(batch) >= CHUNK:
-            yield from flush()
-    if batch:
-        yield from flush()
 
 
 BUILDERS: dict[str, Callable[[int], Iterator[dict[str, Any]]]] = {

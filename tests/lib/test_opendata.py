@@ -103,3 +103,10 @@ def test_an_empty_year_is_a_valid_file(tmp_path):
         "count": 0,
         "rows": [],
     }
+
+
+def test_batched_keeps_order_and_gives_the_rest_last():
+    from spotcheck.lib.opendata import batched
+
+    assert list(batched(range(7), 3)) == [[0, 1, 2], [3, 4, 5], [6]]
+    assert list(batched([], 3)) == []
