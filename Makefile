@@ -39,8 +39,10 @@ serve: install
 	$(BIN)/spotcheck collectstatic --noinput --clear -v 0
 	$(BIN)/gunicorn -c python:spotcheck.gunicorn_conf
 
+# --dist loadfile: a module's tests run on one worker, so data a module builds once
+# (module-scoped fixtures, tests/conftest.py module_transaction) is built once per run.
 test: install
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 bench: install
 	$(BIN)/python bench/draw.py --quick

@@ -1,9 +1,12 @@
 """Shared fixtures: one user per role, organisations, the bundled 2022 plan."""
 
 import os
+from collections.abc import Iterator
 from importlib import resources
 
 import pytest
+from django.db import transaction
+from django.test import override_settings
 from hypothesis import settings as hypothesis_settings
 
 from spotcheck.accounts.models import Agency, Role, Unit, User
@@ -14,12 +17,6 @@ hypothesis_settings.register_profile("dev", deadline=None)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 PASSWORD = "test-password-123"
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # PBKDF2's deliberate slowness would dominate the suite; tests need no key stretching.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -36,45 +33,57 @@ def open_data_dir(settings, tmp_path_factory):
     return settings.SPOTCHECK_OPEN_DATA_DIR
 
 
-@pytest.fixture
-def agency(db) -> Agency:
+def make_agency() -> Agency:
     return Agency.objects.create(name="沂源县公安局")
 
 
-@pytest.fixture
-def unit(agency) -> Unit:
+def make_unit(agency: Agency) -> Unit:
     return Unit.objects.create(agency=agency, name="治安大队")
 
 
-def _make_user(username: str, role: str, agency: Agency, unit: Unit | None = None) -> User:
+def make_user(username: str, role: str, agency: Agency, unit: Unit | None = None) -> User:
     return User.objects.create_user(
         username=username, password=PASSWORD, role=role, agency=agency, unit=unit
     )
 
 
+def make_coordinator(agency: Agency) -> User:
+    return make_user("coord", Role.COORDINATOR, agency)
+
+
+@pytest.fixture
+def agency(db) -> Agency:
+    return make_agency()
+
+
+@pytest.fixture
+def unit(agency) -> Unit:
+    return make_unit(agency)
+
+
 @pytest.fixture
 def coordinator(agency) -> User:
-    return _make_user("coord", Role.COORDINATOR, agency)
+    return make_coordinator(agency)
 
 
 @pytest.fixture
 def unit_leader(agency, unit) -> User:
-    return _make_user("leader", Role.UNIT_LEADER, agency, unit)
+    return make_user("leader", Role.UNIT_LEADER, agency, unit)
 
 
 @pytest.fixture
 def inspector_user(agency, unit) -> User:
-    return _make_user("insp", Role.INSPECTOR, agency, unit)
+    return make_user("insp", Role.INSPECTOR, agency, unit)
 
 
 @pytest.fixture
 def supervisor(agency) -> User:
-    return _make_user("super", Role.SUPERVISOR, agency)
+    return make_user("super", Role.SUPERVISOR, agency)
 
 
 @pytest.fixture
 def administrator(agency) -> User:
-    return _make_user("admin1", Role.ADMINISTRATOR, agency)
+    return make_user("admin1", Role.ADMINISTRATOR, agency)
 
 
 @pytest.fixture
@@ -88,29 +97,42 @@ def users_by_role(coordinator, unit_leader, inspector_user, supervisor, administ
     }
 
 
-@pytest.fixture
-def seed_plan_bytes() -> bytes:
+def read_seed_plan() -> bytes:
     return resources.files("spotcheck.data").joinpath("2022-county-police-plan.txt").read_bytes()
 
 
-@pytest.fixture
-def seed_plan(db, seed_plan_bytes, coordinator):
+def import_seed_plan(coordinator: User):
     from spotcheck.plans.actions import import_plan, read_plan_upload
 
-    parsed = read_plan_upload(data=seed_plan_bytes, filename="2022-county-police-plan.txt")
+    data = read_seed_plan()
+    parsed = read_plan_upload(data=data, filename="2022-county-police-plan.txt")
     return import_plan(
         parsed=parsed,
         actor=coordinator,
         source_filename="2022-county-police-plan.txt",
-        source_bytes=seed_plan_bytes,
+        source_bytes=data,
     )
+
+
+def publish_seed_plan(seed_plan, coordinator: User):
+    from spotcheck.plans.actions import publish_plan
+
+    return publish_plan(plan=seed_plan, actor=coordinator)
+
+
+@pytest.fixture
+def seed_plan_bytes() -> bytes:
+    return read_seed_plan()
+
+
+@pytest.fixture
+def seed_plan(db, coordinator):
+    return import_seed_plan(coordinator)
 
 
 @pytest.fixture
 def published_plan(seed_plan, coordinator):
-    from spotcheck.plans.actions import publish_plan
-
-    return publish_plan(plan=seed_plan, actor=coordinator)
+    return publish_seed_plan(seed_plan, coordinator)
 
 
 DEMO_AS_OF = __import__("datetime").date(2024, 3, 1)
@@ -146,7 +168,7 @@ def other_unit(other_agency) -> Unit:
 @pytest.fixture
 def other_users_by_role(other_agency, other_unit):
     return {
-        role: _make_user(
+        role: make_user(
             f"other-{role}",
             role,
             other_agency,
@@ -169,6 +191,31 @@ def other_plan(db, seed_plan_bytes, other_agency):
         source_filename="2022-county-police-plan.txt",
         source_bytes=seed_plan_bytes,
     )
+
+
+@pytest.fixture(scope="module")
+def module_transaction(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[None]:
+    """Rows a module's tests share, built once (Django TestCase's setUpTestData, for pytest).
+
+    Module-scoped fixtures that request this build their rows inside one transaction; every
+    test then runs in a savepoint inside it (pytest-django's `db`), so what a test writes is
+    undone after it, and the shared rows are rolled back at the module's end. Function-scoped
+    fixtures hand each test a deep copy of the shared objects (as setUpTestData does). Not for
+    transactional tests: they would not see the rows and would flush them.
+    """
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        # The actions' own atomic blocks nest in it as they do in a test's (TestCase) block.
+        outer._from_testcase = True
+        with (
+            outer,
+            override_settings(
+                MEDIA_ROOT=tmp_path_factory.mktemp("media"),
+                SPOTCHECK_OPEN_DATA_DIR=tmp_path_factory.mktemp("opendata"),
+            ),
+        ):
+            yield
+            transaction.set_rollback(True)
 
 
 @pytest.fixture(autouse=True)

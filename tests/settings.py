@@ -15,3 +15,7 @@ CACHES["public"] = {  # noqa: F405
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "public",
 }
+
+# PBKDF2's deliberate slowness would dominate the suite; tests need no key stretching. Set here,
+# not per test, so that data built once for many tests (module-scoped fixtures) uses it too.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -71,12 +71,6 @@ def hotel_rows(count: int, *, risk: tuple[int, int, int, int] = (60, 25, 10, 5),
         }
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The fixture users' passwords need no PBKDF2 strength here; it keeps these tests fast."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def plan(published_plan):
     return published_plan

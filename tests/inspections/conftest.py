@@ -39,14 +39,22 @@ def county() -> demo.DemoCounty:
     return demo_county()
 
 
-@pytest.fixture
-def housing(published_plan) -> Agency:
+def housing_of(published_plan) -> Agency:
     """The cooperating department item 1 names (住房城乡建设等相关部门)."""
     return published_plan.items.get(number=1).cooperating_agencies.get()
 
 
 @pytest.fixture
+def housing(published_plan) -> Agency:
+    return housing_of(published_plan)
+
+
+@pytest.fixture
 def directory(published_plan, county, housing):
+    return load_directory(published_plan, county, housing)
+
+
+def load_directory(published_plan, county: demo.DemoCounty, housing: Agency):
     """The demo county in the registry: entities, inspectors (police units of the plan's
     agency; the housing bureau's officers under the agency item 1 names) and recusals."""
     police = published_plan.agency
@@ -101,12 +109,6 @@ def directory(published_plan, county, housing):
     return {"entities": entities, "inspectors": inspectors}
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Fixture users need no PBKDF2 strength; this keeps the tests fast."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def run_draw(item, actor, witnesses=DICE, round: int = 1):
     """prepare -> seed -> execute with the draws app's actions."""
     draw = draws.prepare_draw(item=item, round=round, actor=actor, on=POPULATION_DAY)
@@ -116,6 +118,10 @@ def run_draw(item, actor, witnesses=DICE, round: int = 1):
 
 @pytest.fixture
 def executed_draws(published_plan, directory, coordinator):
+    return execute_round_one(published_plan, coordinator)
+
+
+def execute_round_one(published_plan, coordinator):
     """Every ratio-based item of the 2022 plan drawn in round 1, at one ceremony (one seed)."""
     items = published_plan.items.filter(event_driven=False).order_by("number")
     run = {item.number: run_draw(item, coordinator) for item in items}

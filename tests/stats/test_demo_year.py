@@ -4,6 +4,7 @@ workbook agree with each other and with counts computed here from the rows."""
 
 from __future__ import annotations
 
+import copy
 import io
 from collections import Counter, defaultdict
 from io import StringIO
@@ -32,11 +33,18 @@ LABEL = {c.code: c.label for c in CATEGORIES}
 KIND = {c.code: c.kind for c in CATEGORIES}
 
 
-@pytest.fixture
-def year() -> Plan:
+@pytest.fixture(scope="module")
+def played_year(module_transaction) -> Plan:
+    """Played once for the module's tests (tests/conftest.py, module_transaction): each test
+    runs in a savepoint of it."""
     call_command("setup_demo", stdout=StringIO())
     call_command("demo_year", seed=5, no_progress=True, stdout=StringIO())
     return Plan.objects.get()
+
+
+@pytest.fixture
+def year(db, played_year) -> Plan:
+    return copy.deepcopy(played_year)
 
 
 def column(table, name):
