@@ -19,3 +19,9 @@ CACHES["public"] = {  # noqa: F405
 # PBKDF2's deliberate slowness would dominate the suite; tests need no key stretching. Set here,
 # not per test, so that data built once for many tests (module-scoped fixtures) uses it too.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# WhiteNoise (not autorefreshing) lists every static file when its middleware is built, which
+# happens once per test client: ~12 ms of CPU each, most of the permission matrix's time. Tests
+# look static files up per request instead, as the development server does; the production set-up
+# is served and checked by tests/production/test_serve.py (gunicorn with spotcheck.settings).
+WHITENOISE_AUTOREFRESH = True
