@@ -41,6 +41,7 @@ from spotcheck.draws.models import Draw, DrawSelection
 from spotcheck.inspections.models import Visit, VisitItem
 from spotcheck.lib.results import CATEGORIES, CategoryKind, ReviewState
 from spotcheck.results.models import ItemResult, Measure, Result
+from spotcheck.stats import coverage
 from spotcheck.stats.models import EntityCheck, Fact, VisitFact
 
 ENTERED = (ReviewState.PENDING, ReviewState.RETURNED, ReviewState.APPROVED, ReviewState.PUBLISHED)
@@ -309,10 +310,12 @@ def _refresh_chunk(ids: list[int]) -> None:
         .distinct()
     )
     if entities:
+        coverage.withdraw(entities)  # the coverage counts follow the entities' checks
         EntityCheck.objects.filter(entity__in=entities).delete()
         _insert(
             EntityCheck._meta.db_table, ("entity_id", "year", "last_on"), _entity_checks(entities)
         )
+        coverage.count(entities)
 
 
 def _drawn(items: list[int] | None) -> QuerySet[Any]:
@@ -383,4 +386,6 @@ def rebuild_facts(progress: Callable[[str], None] | None = None) -> dict[str, in
         written["entity checks"] = _insert(
             EntityCheck._meta.db_table, ("entity_id", "year", "last_on"), _entity_checks(None)
         )
+        say("名录覆盖")
+        written["coverage counts"] = coverage.rebuild()
     return written

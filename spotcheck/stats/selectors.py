@@ -47,7 +47,8 @@ from spotcheck.lib.results import CATEGORIES, MEASURE_KINDS, ReviewState
 from spotcheck.plans.models import Plan, PlanItem
 from spotcheck.public.models import PublishedItem
 from spotcheck.public.selectors import live_results, published_draws, published_plans
-from spotcheck.registry.models import RISK_LEVEL_CHOICES, Entity, EntityStatus
+from spotcheck.registry.models import RISK_LEVEL_CHOICES, TargetType
+from spotcheck.stats import coverage
 from spotcheck.stats.facts import APPROVED, CLEAN, ENDING, ENTERED, PROBLEM
 from spotcheck.stats.fairness import fairness_tables
 from spotcheck.stats.models import Fact
@@ -337,57 +338,65 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _coverage(scope: Scope, field: str, title: str, key: str, label: str) -> Table:
-    as_of = scope.as_of
-    entities = Entity.objects.filter(agency=scope.agency, status=EntityStatus.ACTIVE)
-    if scope.item is not None and scope.item.entity_type_id is not None:
-        entities = entities.filter(target_types=scope.item.entity_type_id)
-    # per entity and year the last approved inspection (stats.facts): checked in (as-of − n
-    # years, as-of] when a year up to the as-of's has its last inspection after the start
-    checked = Q(stats_checks__year__lte=as_of.year, stats_checks__last_on__lte=as_of)
-    annotations = {
-        f"y{n}": Count(
-            "pk",
-            distinct=True,
-            filter=checked & Q(stats_checks__last_on__gt=_years_before(as_of, n)),
-        )
-        for n in COVERAGE_YEARS
-    }
-    rows = (
-        entities.values(field)
-        .annotate(
-            entities=Count("pk", distinct=True),
-            ever=Count("pk", distinct=True, filter=checked),
-            **annotations,
-        )
-        .order_by(field)
-    )
-    if field == "risk_level":
-        rows = sorted(rows, key=lambda r: RISK_ORDER.get(r[field], len(RISK_ORDER)))
-    table_rows = []
-    for row in rows:
-        name = row[field]
-        shown = (RISK_LABELS.get(name, "未评定") if field == "risk_level" else name) or "未填写"
-        values: list[Any] = [row["entities"]]
-        for n in COVERAGE_YEARS:
-            values += [row[f"y{n}"], _percent(row[f"y{n}"], row["entities"])]
-        values.append(row["entities"] - row["ever"])
-        table_rows.append([shown, *values])
-    columns = [label, "在营对象数"]
-    for n in COVERAGE_YEARS:
-        columns += [f"近{n}年检查", f"近{n}年占比（%）"]
-    columns.append("从未检查")
-    return Table(key, f"{title}（截至{as_of:%Y-%m-%d}）", columns, table_rows, "bar")
+COVERAGE_TABLES = (
+    # (dimension, table key, title, label column)
+    ("type", "coverage_types", "名录覆盖：按检查对象类型", "对象类型"),
+    ("town", "coverage_towns", "名录覆盖：按乡镇街道", "乡镇街道"),
+    ("risk", "coverage_risk", "名录覆盖：按风险等级", "风险等级"),
+)
 
 
 def coverage_tables(scope: Scope) -> list[Table]:
-    return [
-        _coverage(
-            scope, "target_types__name", "名录覆盖：按检查对象类型", "coverage_types", "对象类型"
+    """Operating entities by target type, town and risk level, and those checked (an approved
+    result) in the last 1, 2 and 3 years before as-of: read from the stored counts
+    (stats.coverage), a few rows per group."""
+    as_of = scope.as_of
+    target_type = scope.item.entity_type_id if scope.item is not None else None
+    type_names = dict(TargetType.objects.values_list("pk", "name"))
+    found = coverage.covered(
+        agency_id=scope.agency.pk,
+        as_of=as_of,
+        starts={n: _years_before(as_of, n) for n in COVERAGE_YEARS},
+        type_ids=type_names,
+        target_type=target_type,
+    )
+    named: dict[str, list[tuple[tuple[Any, ...], str, coverage.Covered]]] = {
+        "type": sorted(
+            (
+                (name is None, name or ""),
+                name or "未填写",
+                group,
+            )
+            for types, group in found["type"].items()
+            for name in [None if types == coverage.NO_TYPE else type_names.get(int(types))]
         ),
-        _coverage(scope, "town", "名录覆盖：按乡镇街道", "coverage_towns", "乡镇街道"),
-        _coverage(scope, "risk_level", "名录覆盖：按风险等级", "coverage_risk", "风险等级"),
-    ]
+        "town": sorted(((town,), town or "未填写", g) for town, g in found["town"].items()),
+        "risk": sorted(
+            (
+                (RISK_ORDER.get(level, len(RISK_ORDER)), level),
+                RISK_LABELS.get(level, "未评定"),
+                g,
+            )
+            for level, g in found["risk"].items()
+        ),
+    }
+    columns_after = ["在营对象数"]
+    for n in COVERAGE_YEARS:
+        columns_after += [f"近{n}年检查", f"近{n}年占比（%）"]
+    columns_after.append("从未检查")
+    tables = []
+    for dimension, key, title, label in COVERAGE_TABLES:
+        rows = []
+        for _, shown, group in named[dimension]:
+            values: list[Any] = [group.entities]
+            for n in COVERAGE_YEARS:
+                values += [group.within[n], _percent(group.within[n], group.entities)]
+            values.append(group.entities - group.ever)
+            rows.append([shown, *values])
+        tables.append(
+            Table(key, f"{title}（截至{as_of:%Y-%m-%d}）", [label, *columns_after], rows, "bar")
+        )
+    return tables
 
 
 # --- what the checks found ------------------------------------------------------------------
