@@ -40,7 +40,10 @@ def expected(as_of: date, target_type: int | None) -> dict[str, dict[str, list[i
         names = [t.name for t in entity.target_types.all()] or ["未填写"]
         if target_type is not None:
             names = [t.name for t in entity.target_types.all() if t.pk == target_type]
-        groups = [("town", entity.town or "未填写"), ("risk", labels.get(entity.risk_level, "未评定"))]
+        groups = [
+            ("town", entity.town or "未填写"),
+            ("risk", labels.get(entity.risk_level, "未评定")),
+        ]
         for dimension, name in [*(("type", n) for n in names), *groups]:
             counted = found[dimension].setdefault(name, [0] * len(values))
             for i, v in enumerate(values):
