@@ -186,12 +186,13 @@ def covered(
     else:
         keys = [(str(target_type), d) for d in ("all", "town", "risk")]
 
-    def picked(grains: Sequence[str], extra: str = "") -> tuple[str, list[Any]]:
+    def picked(extra: str) -> tuple[str, list[Any]]:
+        # each key spelled out: the unique index is searched by (agency, "d", types,
+        # dimension) and the day range, key by key
         terms, params = [], []
-        for grain in grains:
-            for types, dimension in keys:
-                terms.append(f"(grain = %s AND types = %s AND dimension = %s{extra})")
-                params += [grain, types, dimension]
+        for types, dimension in keys:
+            terms.append(f"(grain = 'd' AND types = %s AND dimension = %s{extra})")
+            params += [types, dimension]
         return " OR ".join(terms), params
 
     # a row by year counts at as-of when its year is up to as-of's and its next year after
@@ -212,10 +213,15 @@ def covered(
     found: dict[str, dict[str, Covered]] = {"type": {}, "town": {}, "risk": {}}
     counted: dict[tuple[str, str, str], list[int]] = {}
     with connection.cursor() as cursor:
-        where, where_params = picked(("y", "m"))
+        # a plain condition: the covering index is searched by (agency, grain)
+        if target_type is None:
+            where, where_params = f"(types = '{ALL_TYPES}' OR dimension = 'all')", []
+        else:
+            where, where_params = "types = %s", [str(target_type)]
         cursor.execute(
             f"SELECT types, dimension, value, {', '.join(sums)} FROM {table} "
-            f"WHERE agency_id = %s AND ({where}) GROUP BY types, dimension, value",
+            f"WHERE agency_id = %s AND grain IN ('y', 'm') AND {where} "
+            "GROUP BY types, dimension, value",
             [*params, agency_id, *where_params],
         )
         for types, dimension, value, *numbers in cursor.fetchall():
@@ -226,11 +232,11 @@ def covered(
             "SUM(CASE WHEN last_day > %s AND last_day <= %s THEN n ELSE 0 END)" for _ in ranges
         )
         where, where_params = picked(
-            ("d",), " AND (" + " OR ".join(["last_day > %s AND last_day <= %s"] * len(ranges)) + ")"
+            " AND (" + " OR ".join(["last_day > %s AND last_day <= %s"] * len(ranges)) + ")"
         )
         bounds = [b for pair in ranges for b in pair]
         where_params = [
-            p for i in range(0, len(where_params), 3) for p in (*where_params[i : i + 3], *bounds)
+            p for i in range(0, len(where_params), 2) for p in (*where_params[i : i + 2], *bounds)
         ]
         cursor.execute(
             f"SELECT types, dimension, value, {day_sums} FROM {table} "

@@ -130,6 +130,24 @@ class CoverageCount(models.Model):
                 name="stats_coveragecount_unique",
             )
         ]
+        indexes = [
+            # what the coverage tables read by year and month, without the table (SQLite has
+            # no INCLUDE): the unique index above serves the day ranges
+            models.Index(
+                fields=[
+                    "agency",
+                    "grain",
+                    "types",
+                    "dimension",
+                    "value",
+                    "year",
+                    "later",
+                    "last_day",
+                    "n",
+                ],
+                name="stats_coverage_read",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.agency_id} {self.types} {self.dimension}={self.value} {self.year}: {self.n}"
