@@ -27,12 +27,15 @@ from datetime import date
 from typing import Any
 
 from django.db.models import (
+    Case,
     Count,
+    F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
+    When,
 )
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
@@ -118,39 +121,31 @@ class _Counted:
     total: int
 
 
-def _counted(scope: Scope, *kinds: str) -> dict[str, list[_Counted]]:
-    """The stored counts of `kinds` for the scope (one query): rows of its plans with an item
-    in scope."""
-    wanted = set(scope.items().order_by().values_list("pk", flat=True))
+def _counted(
+    scope: Scope, *kinds: str, wanted: set[int], overdue_on: date | None = None
+) -> dict[str, list[_Counted]]:
+    """The stored counts of `kinds` for the scope, in one query: rows of its plans with an
+    item in `wanted` (the scope's items), summed in SQL. With `overdue_on`, kind "due" gives
+    the visits not published whose deadline is before that day, by deadline month (yyyy-mm)."""
     rows: dict[str, list[_Counted]] = {kind: [] for kind in kinds}
-    for items, kind, key, n, total in (
-        Fact.objects.filter(plan__in=scope.plans(), kind__in=kinds)
-        .values_list("items", "kind", "key", "n", "total")
+    facts = Fact.objects.filter(plan__in=scope.plans(), kind__in=kinds)
+    key: Any = F("key")
+    if overdue_on is not None:
+        facts = facts.exclude(kind="due", key__gte=overdue_on.isoformat())
+        key = Case(When(kind="due", then=Substr("key", 1, 7)), default=F("key"))
+    parsed: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+    for items, kind, counted_key, n, total in (
+        facts.values("items", "kind", counted_key=key)
+        .annotate(s_n=Sum("n"), s_total=Sum("total"))
+        .values_list("items", "kind", "counted_key", "s_n", "s_total")
         .order_by()
     ):
-        ids = tuple(int(i) for i in items.split(","))
-        inside = tuple(i for i in ids if i in wanted)
+        if items not in parsed:  # a few dozen item combinations, parsed once each
+            ids = tuple(int(i) for i in items.split(","))
+            parsed[items] = (ids, tuple(i for i in ids if i in wanted))
+        ids, inside = parsed[items]
         if inside:
-            rows[kind].append(_Counted(ids, inside, key, n, total))
-    return rows
-
-
-def _overdue(scope: Scope, today: date) -> list[_Counted]:
-    """Visits not published whose deadline is before today, by deadline month (key yyyy-mm)."""
-    wanted = set(scope.items().order_by().values_list("pk", flat=True))
-    rows = []
-    for items, month, n in (
-        Fact.objects.filter(plan__in=scope.plans(), kind="due", key__lt=today.isoformat())
-        .annotate(month=Substr("key", 1, 7))
-        .values("items", "month")
-        .annotate(n=Sum("n"))
-        .values_list("items", "month", "n")
-        .order_by()
-    ):
-        ids = tuple(int(i) for i in items.split(","))
-        inside = tuple(i for i in ids if i in wanted)
-        if inside:
-            rows.append(_Counted(ids, inside, month, n, 0))
+            rows[kind].append(_Counted(ids, inside, counted_key, n, total))
     return rows
 
 
@@ -200,7 +195,9 @@ def progress_tables(scope: Scope) -> list[Table]:
     facts = _counted(
         scope,
         *("state", "visited", "submitted", "reviewed", "published", "joint", "merged"),
-        *("drawn", "event"),
+        *("drawn", "event", "due"),
+        wanted={item["pk"] for item in items},
+        overdue_on=today,
     )
     drawn = _per_item(facts["drawn"])
     events: dict[int, dict[str, int]] = {
@@ -215,7 +212,7 @@ def progress_tables(scope: Scope) -> list[Table]:
             counted["registered"] += row.n
             counted["checked"] += row.n if row.key[0] == "1" else 0
             counted["approved"] += row.n if row.key[1] == "1" else 0
-    overdue = _overdue(scope, today)
+    overdue = facts["due"]
     states = facts["state"]
     counts = {
         "visited": _per_item(facts["visited"]),
@@ -443,7 +440,14 @@ def _add_kind(counts: dict[str, int], kind: str, n: int) -> None:
 def finding_tables(scope: Scope) -> list[Table]:
     """Approved item results (stats.facts: per item, by category, by kind and the entity's
     town, by kind and the risk level at the draw)."""
-    facts = _counted(scope, "category", "town", "stratum", "measure")
+    items = list(
+        scope.items()
+        .values("pk", "number", "label", "name", "plan__year", "entity_type__name")
+        .order_by("-plan__year", "position")
+    )
+    facts = _counted(
+        scope, "category", "town", "stratum", "measure", wanted={i["pk"] for i in items}
+    )
     categories: dict[str, int] = {}
     for row in facts["category"]:
         categories[row.key] = categories.get(row.key, 0) + row.n
@@ -451,11 +455,6 @@ def finding_tables(scope: Scope) -> list[Table]:
         [CATEGORY_LABELS.get(code, code), n]
         for code, n in sorted(categories.items(), key=lambda c: (-c[1], c[0]))
     ]
-    items = list(
-        scope.items()
-        .values("pk", "number", "label", "name", "plan__year", "entity_type__name")
-        .order_by("-plan__year", "position")
-    )
     labels = _item_labels(items, with_year=_several_years(scope))
     type_of = {i["pk"]: i["entity_type__name"] for i in items}
     per_item: dict[int, dict[str, int]] = {}
