@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -133,19 +134,24 @@ def _counted(
     if overdue_on is not None:
         facts = facts.exclude(kind="due", key__gte=overdue_on.isoformat())
         key = Case(When(kind="due", then=Substr("key", 1, 7)), default=F("key"))
-    parsed: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
-    for items, kind, counted_key, n, total in (
+    sql, params = (
         facts.values("items", "kind", counted_key=key)
         .annotate(s_n=Sum("n"), s_total=Sum("total"))
         .values_list("items", "kind", "counted_key", "s_n", "s_total")
         .order_by()
-    ):
+        .query.sql_with_params()
+    )
+    with connection.cursor() as cursor:  # plain rows: no per-value converters
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    parsed: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+    for items, kind, counted_key, n, total in fetched:
         if items not in parsed:  # a few dozen item combinations, parsed once each
             ids = tuple(int(i) for i in items.split(","))
             parsed[items] = (ids, tuple(i for i in ids if i in wanted))
         ids, inside = parsed[items]
         if inside:
-            rows[kind].append(_Counted(ids, inside, counted_key, n, total))
+            rows[kind].append(_Counted(ids, inside, counted_key, int(n), int(total)))
     return rows
 
 
