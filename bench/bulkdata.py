@@ -14,7 +14,8 @@ by COPY on PostgreSQL and executemany on SQLite (no fsync, journal in memory whi
 with every row publication keeps for one: a `Visit` with its `VisitItem`s,
 the approved `Result` with its `ItemResult`s and its `ResultVersion`, and the
 `PublishedResult` (public snapshot and SHA-256, masked name and its pinyin initials, credit
-code, dates) with its `PublishedItem`s, grouped in one `Publication` per publication day. The
+code, dates) with its `PublishedItem`s, grouped in one `Publication` per publication day, and
+the tasks' page starts (`TaskPage`). The
 snapshots are what `spotcheck.public.actions.public_snapshot` gives and are hashed with its
 `snapshot_sha256`, the name index is filled as `PublicName.index` fills it, so the portal's
 integrity check passes on them (tests/bench/test_bulkdata.py checks all of this).
@@ -327,6 +328,7 @@ def build_published_results(
         PublishedItem,
         PublishedResult,
         note_public_change,
+        rebuild_task_pages,
     )
     from spotcheck.registry.models import Entity
     from spotcheck.registry.rowwork import search_keys
@@ -600,6 +602,7 @@ def build_published_results(
                 progress(len(part))
     loader.reset_sequences(loaded)
     note_public_change(plan.year)  # as every publication does (the open data's version)
+    rebuild_task_pages(i.pk for i in items)  # as every publication does
     return BulkData(
         plan_id=plan.pk,
         results=count,

@@ -34,6 +34,7 @@ from spotcheck.public.models import (
     PublishedItem,
     PublishedResult,
     note_public_change,
+    rebuild_task_pages,
 )
 from spotcheck.results.actions import (
     ResultPermissionError,
@@ -43,7 +44,7 @@ from spotcheck.results.actions import (
     roles_on_visit,
 )
 from spotcheck.results.models import Result, ResultVersion, find_visit_item
-from spotcheck.stats.facts import refresh_visits
+from spotcheck.stats.facts import batched_refresh, refresh_visits
 
 SCHEMA = "spotcheck.published-result/1"
 
@@ -134,6 +135,7 @@ def _require_publisher(actor: Actor, result: Result) -> None:
 
 
 @transaction.atomic
+@batched_refresh()  # the published visits recounted together
 def publish_results(
     *, results: Iterable[Result], actor: Actor, automatic: bool = False, today: date | None = None
 ) -> Publication:
@@ -163,6 +165,9 @@ def publish_results(
     )
     for result in locked:
         _publish_one(publication, result, now)
+    # the tasks whose rows moved: the new records' and those of the records they supersede
+    tasks = PublishedItem.objects.filter(published__result__in=ids).values_list("plan_item")
+    rebuild_task_pages(pk for (pk,) in tasks.distinct().order_by())
     record(
         actor=actor,
         action="result.publish",

@@ -56,7 +56,7 @@ from spotcheck.results.models import (
     item_key,
     workday_overrides,
 )
-from spotcheck.stats.facts import refresh_visits
+from spotcheck.stats.facts import batched_refresh, refresh_visits
 
 Role = rules.Role
 
@@ -577,6 +577,7 @@ def return_result(*, result: Result, opinion: str, actor: Actor) -> Result:
 
 
 @transaction.atomic
+@batched_refresh()  # one recount at the end, however many changes
 def approve_result(*, result: Result, actor: Actor) -> Result:
     """待审核 → 已审核: the result is locked and its content kept as a version."""
     result = _lock_result(result)
@@ -642,6 +643,7 @@ def _begin_amendment(result: Result, reason: str, actor: Actor) -> rules.ReviewS
 
 
 @transaction.atomic
+@batched_refresh()  # one recount at the end, however many changes
 def amend_result(*, result: Result, reason: str, content: ResultInput, actor: Actor) -> Result:
     """Correct an approved (or published) result: the approved version stays in its
     ResultVersion, the corrected content goes to 待审核 as the next version."""
@@ -933,6 +935,7 @@ def _import_measures(result: Result, sheet_visit: SheetVisit, actor: Actor) -> i
 
 
 @transaction.atomic
+@batched_refresh()  # one recount at the end, however many changes
 def import_results(
     *,
     sheet: ResultSheet,
