@@ -16,6 +16,7 @@ public pages say it was withdrawn; a record published again after an amendment i
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -229,9 +230,10 @@ class PublicVersion(models.Model):
         return f"{self.year}: {self.version}"
 
 
-def note_public_change(*years: int) -> None:
-    """Move the publication version of `years`; call inside the action's transaction."""
-    now = timezone.now()
+def note_public_change(*years: int, now: datetime | None = None) -> None:
+    """Move the publication version of `years`; call inside the action's transaction, with
+    the action's `now`."""
+    now = now or timezone.now()
     for year in sorted(set(years)):
         changed = PublicVersion.objects.filter(year=year)
         if changed.update(version=F("version") + 1, changed_at=now):
