@@ -16,7 +16,7 @@ from unittest.mock import patch
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.test.utils import CaptureQueriesContext
@@ -30,7 +30,12 @@ from spotcheck.inspections.models import Visit
 from spotcheck.lib import opendata as spec
 from spotcheck.public import actions, opendata
 from spotcheck.public.cache import clear_public_pages
-from spotcheck.public.models import PublishedItem, PublishedResult, public_version
+from spotcheck.public.models import (
+    PublishedItem,
+    PublishedResult,
+    note_public_change,
+    public_version,
+)
 from spotcheck.public.selectors import published_draws
 from spotcheck.registry.actions import update_entity
 from spotcheck.registry.models import Entity
@@ -222,6 +227,28 @@ def test_a_large_stale_year_is_not_served_but_announced(
     assert f"{YEAR}年：已是最新" in out.getvalue()
     builds = [p.name for p in (open_data_dir / str(YEAR)).iterdir() if p.is_dir()]
     assert len([b for b in builds if not b.startswith(".")]) <= 2  # the current and previous
+
+
+def test_the_command_rebuilds_only_the_years_whose_version_moved(published, monkeypatch):
+    """What a timer runs every few minutes: each year is rebuilt when its published version
+    moved since its files were built (or it has none yet), the other years are left alone."""
+    other = YEAR + 1
+    monkeypatch.setattr(opendata, "years", lambda: [other, YEAR])
+
+    def run() -> str:
+        out = io.StringIO()
+        call_command("build_open_data", stdout=out)
+        return out.getvalue()
+
+    assert f"{YEAR}年：已生成" in (first := run()) and f"{other}年：已生成" in first
+    assert f"{YEAR}年：已是最新" in (idle := run()) and f"{other}年：已是最新" in idle
+    built = {y: opendata.read_manifest(y).built_at for y in (YEAR, other)}
+    with transaction.atomic():
+        note_public_change(other)
+    moved = run()
+    assert f"{other}年：已生成" in moved and f"{YEAR}年：已是最新" in moved
+    assert opendata.read_manifest(YEAR).built_at == built[YEAR]
+    assert opendata.read_manifest(other).built_at > built[other]
 
 
 def test_the_command_writes_what_the_index_lists(client, published, executed_draws, open_data_dir):
