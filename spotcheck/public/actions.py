@@ -25,7 +25,7 @@ from spotcheck.accounts.permissions import Actor, ensure_actor_agency
 from spotcheck.audit.models import actor_label, record
 from spotcheck.lib import publication as pub
 from spotcheck.lib import results as rules
-from spotcheck.lib.pinyin import search_keys
+from spotcheck.lib.pinyin import name_key, search_keys
 from spotcheck.lib.publication import snapshot_sha256
 from spotcheck.public import cache
 from spotcheck.public.models import (
@@ -202,6 +202,7 @@ def _publish_one(publication: Publication, result: Result, now: datetime) -> Pub
         plan=result.visit.plan,
         entity_key=snapshot["entity"]["key"],
         entity_name=name,
+        name_key=name_key(name)[:400],
         credit_code=snapshot["entity"]["credit_code"],
         name_initials=initials,
         inspected_on=result.inspected_on,

@@ -71,6 +71,9 @@ class PublishedResult(models.Model):
         "统一社会信用代码/注册号", max_length=18, blank=True, db_index=True
     )
     name_initials = models.CharField("名称拼音首字母", max_length=200, blank=True, db_index=True)
+    # entity_name as the search compares names (lib.pinyin.name_key: fullwidth ＡＢＣ is abc,
+    # no whitespace): what a search for a common text matches in the database
+    name_key = models.CharField("名称检索键", max_length=400, blank=True)
     inspected_on = models.DateField("检查日期", null=True, blank=True)
     published_on = models.DateField("公示日期", db_index=True)
     due_on = models.DateField("公示期限", null=True, blank=True)
