@@ -13,8 +13,9 @@ as prepared tuples (no model instances: their bulk_create took most of an hour f
 by COPY on PostgreSQL and executemany on SQLite (no fsync, journal in memory while it loads),
 with every row publication keeps for one: a `Visit` with its `VisitItem`s,
 the approved `Result` with its `ItemResult`s and its `ResultVersion`, and the
-`PublishedResult` (public snapshot and SHA-256, masked name and its pinyin initials, credit
-code, dates) with its `PublishedItem`s, grouped in one `Publication` per publication day. The
+`PublishedResult` (public snapshot and SHA-256, masked name, its pinyin initials and search key, credit
+code, dates) with its `PublishedItem`s, grouped in one `Publication` per publication day, and
+the tasks' page starts (`TaskPage`). The
 snapshots are what `spotcheck.public.actions.public_snapshot` gives and are hashed with its
 `snapshot_sha256`, the name index is filled as `PublicName.index` fills it, so the portal's
 integrity check passes on them (tests/bench/test_bulkdata.py checks all of this).
@@ -317,7 +318,7 @@ def build_published_results(
     from spotcheck.inspections.models import Visit, VisitItem
     from spotcheck.lib import publication as pub
     from spotcheck.lib import results as rules
-    from spotcheck.lib.pinyin import substring_keys
+    from spotcheck.lib.pinyin import name_key, substring_keys
     from spotcheck.plans.actions import import_plan, publish_plan, read_plan_upload
     from spotcheck.public.actions import SCHEMA, snapshot_sha256
     from spotcheck.public.models import (
@@ -327,6 +328,7 @@ def build_published_results(
         PublishedItem,
         PublishedResult,
         note_public_change,
+        rebuild_task_pages,
     )
     from spotcheck.registry.models import Entity
     from spotcheck.registry.rowwork import search_keys
@@ -483,7 +485,7 @@ def build_published_results(
             loader,
             PublishedResult,
             ["publication_id", "result_id", "entity_key", "entity_name", "credit_code"]
-            + ["name_initials", "inspected_on", "published_on", "due_on"]
+            + ["name_initials", "name_key", "inspected_on", "published_on", "due_on"]
             + ["snapshot", "snapshot_sha256"],
             result_version=1,
             agency_id=agency.pk,
@@ -576,6 +578,7 @@ def build_published_results(
                     public_names[e],
                     codes[e],
                     initials[e],
+                    name_key(public_names[e])[:400],
                     iso(inspected_on),
                     iso(published_on),
                     iso(due_on),
@@ -600,6 +603,7 @@ def build_published_results(
                 progress(len(part))
     loader.reset_sequences(loaded)
     note_public_change(plan.year)  # as every publication does (the open data's version)
+    rebuild_task_pages(i.pk for i in items)  # as every publication does
     return BulkData(
         plan_id=plan.pk,
         results=count,

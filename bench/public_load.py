@@ -30,7 +30,9 @@ Generate once and measure several times: `python bench/bulkdata.py --results 100
 [--pg-url URL]` prints the directory it made; `--reuse DIR` (with the same --pg-url) measures it.
 "task" is a task's page as the pager links it ("下一页": `?page=N&after=<date>.<id>`, keyset
 paging); "task by number" is the same page asked for by its number alone (a bookmark), which
-reads the task's index up to an OFFSET.
+starts from the page's stored start (spotcheck.public.models.TaskPage; an OFFSET before it).
+`--reuse` migrates the data first: the migration that added TaskPage numbered its pages.
+bench/public_cpu.py measures the same pages' CPU time per request in one process.
 
 Figures at 1,000,000 published results on a quiet machine (2026-12-04 21:17-21:31 UTC, 2
 cores, load average below 1 before each run, commit 304c3e7, `--reuse` of the data below, 50
@@ -187,18 +189,14 @@ def url_lists(data: BulkData, requests: int, seed: int) -> dict[str, list[str]]:
 def task_links(pages: list[tuple[int, int]]) -> list[str]:
     """The URL of each (task, page) as the page before it links it ("下一页": the page
     number and the key of that page's last row, spotcheck.public.views.TaskKeyset)."""
-    from spotcheck.public.models import PublishedItem
+    from spotcheck.public.models import task_rows
 
     wanted: dict[int, set[int]] = {}
     for item, page in pages:
         wanted.setdefault(item, set()).add(page)
     keys: dict[tuple[int, int], str] = {}
     for item, numbers in wanted.items():
-        rows = (
-            PublishedItem.objects.filter(plan_item=item, current=True)
-            .order_by("-published_on", "-published_id")
-            .values_list("published_id", "published_on")
-        )
+        rows = task_rows(item).values_list("published_id", "published_on")
         for position, (pk, day) in enumerate(rows.iterator(chunk_size=10_000), start=1):
             if position % PAGE_SIZE == 0 and position // PAGE_SIZE + 1 in numbers:
                 keys[item, position // PAGE_SIZE + 1] = f"{day.isoformat()}.{pk}"

@@ -28,12 +28,18 @@ class Keyset(Protocol):
     def key(self, row: Any) -> str:
         """The `after=` text of a row."""
 
+    def page_start(self, number: int) -> tuple[Any, int] | None:
+        """For a page asked for by its number alone: a stored key at or before that page
+        (the key that page's "next" link would carry from the page before it) and the number of
+        the page that starts after it, or None: counted from the first row."""
+
 
 class Page:
     """One page of a list without counting the whole table: one extra row tells whether a next
     page exists; the total is counted only when `count` (indexed filters, small tables).
     With a `keyset`, a page reached by the "next" link starts after the previous page's last
-    row instead of at an offset; a page number alone (a bookmark) still works by offset."""
+    row instead of at an offset; a page number alone (a bookmark) starts from the keyset's
+    stored start of that page where it has one, else by offset."""
 
     def __init__(
         self, rows: Any, request: Any, *, count: bool, size: int = 50, keyset: Keyset | None = None
@@ -43,8 +49,13 @@ class Page:
         if keyset is not None and after is not None:
             fetched = list(keyset.narrow(rows, after)[: size + 1])
         else:
-            start = (self.number - 1) * size
-            fetched = list(rows[start : start + size + 1])
+            known = keyset.page_start(self.number) if keyset and self.number > 1 else None
+            # from the nearest stored page start: no OFFSET at all when that page's own is stored
+            if known is not None:
+                rows_from, start = keyset.narrow(rows, known[0]), (self.number - known[1]) * size
+            else:
+                rows_from, start = rows, (self.number - 1) * size
+            fetched = list(rows_from[start : start + size + 1])
         self.has_next = len(fetched) > size
         self.object_list = fetched[:size]
         self.has_previous = self.number > 1

@@ -34,6 +34,7 @@ from spotcheck.public.models import (
     PublishedItem,
     PublishedResult,
     note_public_change,
+    rebuild_task_pages,
 )
 from spotcheck.results.actions import (
     ResultPermissionError,
@@ -169,6 +170,9 @@ def publish_results(
     )
     for result in locked:
         _publish_one(publication, result, now)
+    # the tasks whose rows moved: the new records' and those of the records they supersede
+    tasks = PublishedItem.objects.filter(published__result__in=ids).values_list("plan_item")
+    rebuild_task_pages(pk for (pk,) in tasks.distinct().order_by())
     record(
         actor=actor,
         action="result.publish",

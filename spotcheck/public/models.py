@@ -16,12 +16,14 @@ public pages say it was withdrawn; a record published again after an amendment i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.db.models import F
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from spotcheck.accounts.models import Agency
@@ -161,6 +163,91 @@ class PublishedItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.published}：{self.plan_item.name} {self.category}"
+
+
+TASK_ORDER = ("-published_on", "-published_id")
+
+
+def task_rows(plan_item_id: int, *, items: Any = PublishedItem) -> models.QuerySet[Any]:
+    """A task's (plan item's) published results in the order of its public pages: newest
+    first, current records only (a withdrawn record stays, marked; a superseded one gives way
+    to its correction). One range of the index publisheditem_task_pages. `items`: the model (a
+    migration passes its historical one)."""
+    return items.objects.filter(plan_item=plan_item_id, current=True).order_by(*TASK_ORDER)
+
+
+class TaskPage(models.Model):
+    """Where a page of a task's results starts, so that a page asked for by its number alone
+    (a bookmark, the "上一页" link) is read from there with one index range instead of an
+    OFFSET over every row before it: for page `number` (2, 3, ...) the key of the last row of
+    the page before it, the same key the "下一页" link carries (`after=`). Derived from
+    `task_rows`, `SIZE` rows a page, and rebuilt (`rebuild_task_pages`) in the transaction of
+    every change of a task's rows: a publication, which adds rows and supersedes the ones it
+    corrects. A withdrawal changes no task's rows (the record stays in place, marked)."""
+
+    SIZE = 50
+
+    # the unique constraint (plan_item, number) is its index
+    plan_item = models.ForeignKey(
+        PlanItem, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    number = models.PositiveIntegerField("页码")
+    after_on = models.DateField("上一页末条的公示日期")
+    after_id = models.BigIntegerField("上一页末条的公示记录")
+
+    class Meta:
+        verbose_name = "结果公示分页起点"
+        verbose_name_plural = "结果公示分页起点"
+        constraints = [
+            models.UniqueConstraint(fields=["plan_item", "number"], name="taskpage_item_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_item_id} 第{self.number}页"
+
+
+def rebuild_task_pages(
+    plan_item_ids: Iterable[int],
+    *,
+    items: Any = PublishedItem,
+    pages: Any = None,
+) -> None:
+    """Make the page starts of the tasks `plan_item_ids` again from their rows, set-based (one
+    numbered read of each task's index range). Call in the transaction that changed the rows;
+    the tasks' plan items are locked first, so two publications of one task write their page
+    starts one after the other, the second with the first's rows. `items` and `pages`: the
+    models (a migration passes its historical ones)."""
+    pages = pages or TaskPage
+    size = TaskPage.SIZE
+    ids = sorted(set(plan_item_ids))
+    if not ids:
+        return
+    with transaction.atomic():
+        locked = PlanItem.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        list(locked.values_list("pk", flat=True))
+        pages.objects.filter(plan_item__in=ids).delete()
+        for plan_item_id in ids:
+            _number_pages(plan_item_id, items, pages, size)
+
+
+def _number_pages(plan_item_id: int, items: Any, pages: Any, size: int) -> None:
+    """The page starts of one task: its rows numbered in page order by the database, every
+    `size`-th one the start of the page after it."""
+    numbered = (
+        task_rows(plan_item_id, items=items)
+        .annotate(position=Window(RowNumber(), order_by=list(TASK_ORDER)))
+        .annotate(remainder=F("position") % size)
+        .filter(remainder=0)
+        .order_by()
+        .values_list("position", "published_on", "published_id")
+    )
+    pages.objects.bulk_create(
+        (
+            pages(plan_item_id=plan_item_id, number=position // size + 1, after_on=day, after_id=pk)
+            for position, day, pk in numbered.iterator(chunk_size=5000)
+        ),
+        batch_size=2000,
+    )
 
 
 class PublicName(models.Model):

@@ -36,7 +36,7 @@ from spotcheck.public.actions import publication_problems
 from spotcheck.public.announcements import latest_announcements
 from spotcheck.public.cache import cached_page
 from spotcheck.public.documents import DocumentWithheld
-from spotcheck.public.models import PublishedItem, PublishedResult
+from spotcheck.public.models import PublishedItem, PublishedResult, TaskPage, task_rows
 from spotcheck.public.rows import ROW_FIELDS, result_rows
 from spotcheck.public.selectors import (
     latest_bulletins,
@@ -237,7 +237,11 @@ def result_index(request: HttpRequest) -> HttpResponse:
 
 class TaskKeyset:
     """Keyset paging of a task's results (newest first): `after=2023-05-06.1234`, the
-    publication date and record id of the previous page's last row."""
+    publication date and record id of the previous page's last row; a page asked for by its
+    number alone starts from its stored key (TaskPage)."""
+
+    def __init__(self, plan_item_id: int) -> None:
+        self.plan_item_id = plan_item_id
 
     def parse(self, text: str) -> tuple[date, int] | None:
         day, _, pk = text.partition(".")
@@ -256,6 +260,16 @@ class TaskKeyset:
     def key(self, row: tuple[int, date]) -> str:
         return f"{row[1].isoformat()}.{row[0]}"
 
+    def page_start(self, number: int) -> tuple[tuple[date, int], int] | None:
+        # the nearest stored start: that page's own, or the last page's past the end
+        start = (
+            TaskPage.objects.filter(plan_item=self.plan_item_id, number__lte=number)
+            .order_by("-number")
+            .values_list("after_on", "after_id", "number")
+            .first()
+        )
+        return None if start is None else ((start[0], start[1]), start[2])
+
 
 @cached_page
 def task_results(request: HttpRequest, item_id: int) -> HttpResponse:
@@ -263,12 +277,8 @@ def task_results(request: HttpRequest, item_id: int) -> HttpResponse:
     item = get_object_or_404(published_items(), pk=item_id)
     # The page's record ids from the items' task index (no record row read to page through
     # a large task), then those records through the published-only selector.
-    ids = (
-        PublishedItem.objects.filter(plan_item=item, current=True)
-        .order_by("-published_on", "-published_id")
-        .values_list("published_id", "published_on")
-    )
-    page = Page(ids, request, count=False, size=PAGE_SIZE, keyset=TaskKeyset())
+    ids = task_rows(item.pk).values_list("published_id", "published_on")
+    page = Page(ids, request, count=False, size=TaskPage.SIZE, keyset=TaskKeyset(item.pk))
     page_ids = [pk for pk, _ in page.object_list]
     found = {r["pk"]: r for r in published_results().filter(pk__in=page_ids).values(*ROW_FIELDS)}
     records = [found[pk] for pk in page_ids if pk in found]

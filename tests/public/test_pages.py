@@ -15,9 +15,16 @@ from spotcheck.draws.models import Draw
 from spotcheck.inspections.actions import build_visits, match_teams_for_round
 from spotcheck.inspections.models import Visit
 from spotcheck.lib.pinyin import substring_keys
-from spotcheck.public import actions, selectors, views
+from spotcheck.public import actions, selectors
 from spotcheck.public.cache import clear_public_pages
-from spotcheck.public.models import PublicName, PublicNameKey, PublishedItem, PublishedResult
+from spotcheck.public.models import (
+    PublicName,
+    PublicNameKey,
+    PublishedItem,
+    PublishedResult,
+    TaskPage,
+    rebuild_task_pages,
+)
 from spotcheck.public.selectors import search_published_results
 from spotcheck.results import actions as results_actions
 from tests.public.helpers import approve_visit, visit_content
@@ -161,7 +168,8 @@ def test_a_task_page_lists_current_records_newest_first(
     assert reverse("public:result", args=[record.pk]) not in page
     assert "2022-10-08" in page and "2030-01-02" in page
     listed = PublishedItem.objects.filter(plan_item=item, current=True).count()
-    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    monkeypatch.setattr(TaskPage, "SIZE", 1)
+    rebuild_task_pages([item.pk])  # the page starts at that size
     clear_public_pages()
     first = get(client, "public:task_results", item.pk)  # newest first: the republished record
     assert reverse("public:result", args=[newer.pk]) in first and "下一页" in first
@@ -177,7 +185,7 @@ def test_entity_and_task_pages(client, published, settings, monkeypatch):
     counts = Counter(i.plan_item for i in PublishedItem.objects.all())
     item, n = counts.most_common(1)[0]
     assert n >= 2
-    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    monkeypatch.setattr(TaskPage, "SIZE", 1)
     first = get(client, "public:task_results", item.pk)
     assert "下一页" in first
     draws = Draw.objects.filter(item=item)
@@ -263,7 +271,7 @@ def test_a_fullwidth_name_is_found_by_plain_letters_by_the_index_and_by_the_data
     # records published before the column existed get their key from the migration
     PublishedResult.objects.filter(pk=record.pk).update(name_key="")
     assert found_keys("abc科技") == ([] if limit == 0 else [record.entity_key])
-    migration = importlib.import_module("spotcheck.public.migrations.0008_publishedresult_name_key")
+    migration = importlib.import_module("spotcheck.public.migrations.0009_publishedresult_name_key")
     migration.fill_name_keys(django_apps, None)
     assert found_keys("abc科技") == [record.entity_key]
 

@@ -20,7 +20,7 @@ def fill_name_keys(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("public", "0007_name_keys_normalised")]
+    dependencies = [("public", "0008_task_page_starts")]
 
     operations = [
         migrations.AddField(

@@ -1,0 +1,100 @@
+#!/usr/bin/env python
+"""Benchmark (not a test): the public pages' cost per request, in one process, without a server.
+
+    python bench/public_cpu.py --reuse DIR [--pg-url URL] [--requests R] [--profile PAGE]
+
+Reads data made by bench/bulkdata.py (`--reuse` as in bench/public_load.py: the directory, and
+--pg-url for PostgreSQL; migrated first), draws the URLs bench/public_load.py draws (same seed)
+and asks for each with Django's test client, the page cache off (every answer is the view's
+own work, as public_load.py's "cold" phases). Prints per page the process CPU time and the wall
+time per request (p50, p90), and the ratio of each page's CPU p50 to /healthz's. CPU time does
+not move with the machine's other load, so the figures compare across runs on a busy machine;
+on PostgreSQL it leaves out the database server's own work (the wall time has it).
+`--profile PAGE` prints cProfile's top functions of that page ("task cold", "task by number"...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.bulkdata import prepare_database, read_published_results  # noqa: E402
+
+PAGES = ("baseline", "search cold", "entity cold", "task cold", "task by number")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reuse", type=Path, required=True, metavar="DIR")
+    parser.add_argument("--pg-url", help="the PostgreSQL database the data is in")
+    parser.add_argument("--requests", type=int, default=300, help="requests a page (300)")
+    parser.add_argument("--seed", type=int, default=2022)
+    parser.add_argument("--profile", metavar="PAGE", help="cProfile one page")
+    args = parser.parse_args()
+    prepare_database(args.pg_url, reuse=args.reuse)
+    os.environ.setdefault("DEBUG", "0")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from bench.public_load import url_lists
+
+    data = read_published_results()
+    lists = url_lists(data, args.requests, args.seed)
+    caches = {
+        **settings.CACHES,
+        "public": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    }
+    client = Client()
+    with override_settings(CACHES=caches, ALLOWED_HOSTS=["testserver"]):
+        for url in lists["baseline"][:20] + lists["task cold"][:20]:  # warm up
+            client.get(url)
+        if args.profile:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for url in lists[args.profile]:
+                client.get(url)
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats(
+                os.environ.get("PROFILE_SORT", "cumulative")
+            ).print_stats(45)
+            return
+        print(
+            f"{data.results:,} published results; {args.requests} requests a page; "
+            f"test client, no page cache\n"
+            f"{'page':<16}{'CPU p50 ms':>11}{'CPU p90':>9}{'wall p50':>10}{'wall p90':>10}"
+            f"{'CPU/base':>10}"
+        )
+        base = None
+        for page in PAGES:
+            cpu, wall = [], []
+            for url in lists[page]:
+                c0, w0 = time.process_time(), time.perf_counter()
+                response = client.get(url)
+                cpu.append((time.process_time() - c0) * 1000)
+                wall.append((time.perf_counter() - w0) * 1000)
+                assert response.status_code == 200, (url, response.status_code)
+            deciles = statistics.quantiles(cpu, n=10)
+            wall_deciles = statistics.quantiles(wall, n=10)
+            p50 = statistics.median(cpu)
+            base = base or p50
+            print(
+                f"{page:<16}{p50:>11.2f}{deciles[-1]:>9.2f}{statistics.median(wall):>10.2f}"
+                f"{wall_deciles[-1]:>10.2f}{p50 / base:>9.1f}x"
+            )
+
+
+if __name__ == "__main__":
+    main()
