@@ -44,7 +44,7 @@ from spotcheck.results.actions import (
     roles_on_visit,
 )
 from spotcheck.results.models import Result, ResultVersion, find_visit_item
-from spotcheck.stats.facts import refresh_visits
+from spotcheck.stats.facts import batched_refresh, refresh_visits
 
 SCHEMA = "spotcheck.published-result/1"
 
@@ -135,6 +135,7 @@ def _require_publisher(actor: Actor, result: Result) -> None:
 
 
 @transaction.atomic
+@batched_refresh()  # the published visits recounted together
 def publish_results(
     *,
     results: Iterable[Result],

@@ -56,7 +56,7 @@ from spotcheck.results.models import (
     item_key,
     workday_overrides,
 )
-from spotcheck.stats.facts import refresh_visits
+from spotcheck.stats.facts import batched_refresh, refresh_visits
 
 Role = rules.Role
 
@@ -599,6 +599,7 @@ def return_result(
 
 
 @transaction.atomic
+@batched_refresh()  # one recount at the end, however many changes
 def approve_result(*, result: Result, actor: Actor, now: datetime | None = None) -> Result:
     """待审核 → 已审核: the result is locked and its content kept as a version."""
     now = now or timezone.now()
@@ -668,6 +669,7 @@ def _begin_amendment(
 
 
 @transaction.atomic
+@batched_refresh()  # one recount at the end, however many changes
 def amend_result(*, result: Result, reason: str, content: ResultInput, actor: Actor) -> Result:
     """Correct an approved (or published) result: the approved version stays in its
     ResultVersion, the corrected content goes to 待审核 as the next version."""
@@ -974,6 +976,7 @@ def _import_measures(result: Result, sheet_visit: SheetVisit, actor: Actor) -> i
 
 
 @transaction.atomic
+@batched_refresh()  # one recount at the end, however many changes
 def import_results(
     *,
     sheet: ResultSheet,

@@ -10,14 +10,19 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from spotcheck.draws.actions import active_selections, replace_target
+from spotcheck.draws.models import Draw
 from spotcheck.inspections.actions import cancel_event, register_event
 from spotcheck.public.actions import withdraw_published
 from spotcheck.public.models import PublishedResult
 from spotcheck.registry.actions import update_entity
 from spotcheck.results import actions
 from spotcheck.results.models import Result
-from spotcheck.stats.facts import rebuild_facts, refresh_visits
+from spotcheck.stats.facts import batched_refresh, rebuild_facts, refresh_visits
 from spotcheck.stats.models import EntityCheck, Fact, VisitFact
 from tests.stats.conftest import INSPECTED, content
 
@@ -134,3 +139,95 @@ def test_rebuild_command_reports_what_it_wrote(demo):
     assert "统计汇总已重建" in out.getvalue()
     assert Fact.objects.filter(kind="state").exists()
     assert VisitFact.objects.exists()
+
+
+def drawn_targets(item) -> int:
+    """The item's targets counted the draws' own way (each replaced one swapped for its
+    successor), independently of the stored counts."""
+    return sum(
+        len(active_selections(draw))
+        for draw in Draw.objects.filter(item=item, status=Draw.Status.EXECUTED)
+    )
+
+
+def stored_drawn(item) -> int | None:
+    fact = Fact.objects.filter(kind="drawn", items=str(item.pk)).first()
+    return None if fact is None else fact.n
+
+
+def test_replacing_a_drawn_target_recounts_the_item(demo, coordinator):
+    draw = (
+        Draw.objects.filter(item__plan=demo.plan, status=Draw.Status.EXECUTED)
+        .order_by("item__number")
+        .first()
+    )
+    item = draw.item
+    targets = drawn_targets(item)
+    assert stored_drawn(item) == targets > 0
+    # a stale total: the replacement must recount the item whole, not add to what is stored
+    Fact.objects.filter(kind="drawn", items=str(item.pk)).update(n=0)
+    target = active_selections(draw)[0]
+    update_entity(entity=target.entity, actor=coordinator, values={"status": "revoked"})
+    replace_target(
+        draw=draw,
+        entity=target.entity,
+        reason_code="revoked",
+        out_of_scope_since=timezone.localdate(),
+        reason="许可证被吊销",
+        actor=coordinator,
+    )
+    # one target swapped for its successor: as many as before, the replaced one not counted
+    assert stored_drawn(item) == drawn_targets(item) == targets
+    assert target.entity_id not in {s.entity_id for s in active_selections(draw)}
+    assert_current("a drawn target replaced")
+
+
+def test_a_refresh_reads_and_writes_only_what_changed(demo):
+    visits = [v.pk for v in demo.visits]
+    with CaptureQueriesContext(connection) as unchanged:
+        refresh_visits(visits)
+    # the ledger and the coverage rows, each read in one statement; nothing to write
+    assert [q["sql"].split()[0] for q in unchanged.captured_queries] == ["SELECT", "SELECT"]
+
+    result = Result.objects.filter(visit__in=visits, state="approved").first()
+    result.state = "pending"
+    result.save(update_fields=["state"])
+    with CaptureQueriesContext(connection) as changed:
+        refresh_visits(visits)
+    verbs = [q["sql"].split()[0] for q in changed.captured_queries]
+    # the visit's changed ledger rows replaced, the totals moved in one upsert, totals that
+    # fell to zero removed; then the entity's coverage row removed or moved to an earlier
+    # approved inspection of that year (an upsert)
+    assert verbs[:6] == ["SELECT", "DELETE", "INSERT", "INSERT", "DELETE", "SELECT"]
+    assert verbs[6:] in (["DELETE"], ["INSERT"])
+    assert_current("a result set back to pending, then refreshed")
+
+
+def test_a_batch_recounts_once_at_its_end(demo):
+    results = list(Result.objects.filter(visit__in=demo.visits, state="approved")[:3])
+    with CaptureQueriesContext(connection) as noted, batched_refresh():
+        for result in results:
+            result.state = "pending"
+            result.save(update_fields=["state"])
+            refresh_visits([result.visit_id])
+        inside = len(noted.captured_queries)
+        assert not any("stats_" in q["sql"] for q in noted.captured_queries)
+    recount = [q["sql"] for q in noted.captured_queries[inside:]]
+    # the three visits' ledger rows read in one statement, not three
+    assert sum(1 for sql in recount if sql.startswith("SELECT") and "stats_visitfact" in sql) == 1
+    assert_current("three results changed in one batch")
+
+
+def test_a_failed_batch_recounts_nothing(demo):
+    result = Result.objects.filter(visit__in=demo.visits, state="approved").first()
+    before = stored()
+    with pytest.raises(RuntimeError), batched_refresh():
+        result.state = "pending"
+        result.save(update_fields=["state"])  # kept here: no transaction rolls it back
+        refresh_visits([result.visit_id])
+        raise RuntimeError("the action failed")
+    # not recounted: the stored counts still say approved (an action's transaction would
+    # roll its own changes back with the error)
+    assert stored() == before
+    refresh_visits([result.visit_id])
+    assert stored() != before
