@@ -48,6 +48,7 @@ from spotcheck.inspections.models import Visit, VisitItem
 from spotcheck.lib.results import CATEGORIES, CategoryKind, ReviewState
 from spotcheck.public.models import PublishedItem
 from spotcheck.results.models import ItemResult, Measure, Result
+from spotcheck.stats import coverage
 from spotcheck.stats.models import EntityCheck, Fact, VisitFact
 
 ENTERED = (ReviewState.PENDING, ReviewState.RETURNED, ReviewState.APPROVED, ReviewState.PUBLISHED)
@@ -516,13 +517,18 @@ def _refresh_entity_checks(ids: list[int]) -> None:
         else:
             new[int(entity), int(year)] = day
     gone = [row for key, (day, row) in old.items() if key not in new]
-    if gone:
-        EntityCheck.objects.filter(pk__in=gone).delete()
     changed = [
         EntityCheck(entity_id=entity, year=year, last_on=date.fromisoformat(day))
         for (entity, year), day in new.items()
         if old.get((entity, year), ("", 0))[0] != day
     ]
+    # the coverage counts follow the checks: the entities whose checks change leave them
+    # before and come back after (stats.coverage)
+    moved = {entity for (entity, _year) in old.keys() - new.keys()}
+    moved.update(check.entity_id for check in changed)
+    coverage.withdraw(moved)
+    if gone:
+        EntityCheck.objects.filter(pk__in=gone).delete()
     if changed:
         EntityCheck.objects.bulk_create(
             changed,
@@ -531,6 +537,7 @@ def _refresh_entity_checks(ids: list[int]) -> None:
             update_fields=["last_on"],
             batch_size=UPSERT_BATCH,
         )
+    coverage.count(moved)
 
 
 def _drawn(items: list[int] | None) -> QuerySet[Any]:
@@ -601,4 +608,6 @@ def rebuild_facts(progress: Callable[[str], None] | None = None) -> dict[str, in
         written["entity checks"] = _insert(
             EntityCheck._meta.db_table, ("entity_id", "year", "last_on"), _entity_checks(None)
         )
+        say("名录覆盖")
+        written["coverage counts"] = coverage.rebuild()
     return written
