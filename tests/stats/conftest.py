@@ -30,6 +30,7 @@ from spotcheck.public.actions import publish_results
 from spotcheck.results import actions
 from spotcheck.results.actions import FindingInput, ItemInput, ResultInput
 from spotcheck.results.models import ItemResult, Result
+from spotcheck.stats import coverage
 from tests.conftest import (
     import_seed_plan,
     make_agency,
@@ -87,7 +88,9 @@ def content(visit: Visit, *, ending: str = "", problem: bool = False, day: date 
 
 def build_demo(unit, published_plan, coordinator) -> Demo:
     """The round after its draws (executed_draws): visits, teams and results in every state.
-    Built once per test module (tests/stats/shared.py)."""
+    Built once per test module (demo_world below)."""
+    # the directory fixture bulk-creates the entities, past the actions that count them
+    coverage.rebuild()
     build_visits(plan=published_plan, round=1, actor=coordinator)
     match_teams_for_round(plan=published_plan, round=1, actor=coordinator)
     visits = list(
