@@ -11,14 +11,21 @@ import pytest
 
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.test_pages import console_errors, open_context
-from tests.stats.conftest import demo  # noqa: F401
+from tests.stats.conftest import build_demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SHOTS = Path(os.environ.get("SPOTCHECK_SHOTS_DIR", "/tmp/phone-shots"))
 
 
-def test_dashboard_charts_at_desktop_and_phone_width(browser, live_server, demo, coordinator):  # noqa: F811
+@pytest.fixture
+def demo(unit, published_plan, executed_draws, coordinator):
+    # Built per test: the live server's tests are transactional, so the statistics tests' round
+    # shared in a module transaction (tests/stats/conftest.py) cannot serve them.
+    return build_demo(unit, published_plan, coordinator)
+
+
+def test_dashboard_charts_at_desktop_and_phone_width(browser, live_server, demo, coordinator):
     context = open_context(browser, live_server, DESKTOP, coordinator)
     page = context.new_page()
     errors = console_errors(page)
@@ -49,7 +56,7 @@ def test_dashboard_charts_at_desktop_and_phone_width(browser, live_server, demo,
     context.close()
 
 
-def test_public_statistics_charts(browser, live_server, demo, settings):  # noqa: F811
+def test_public_statistics_charts(browser, live_server, demo, settings):
     settings.SPOTCHECK_PUBLIC_MIN_COUNT = 1
     context = open_context(browser, live_server, PHONE)
     page = context.new_page()
