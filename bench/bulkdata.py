@@ -13,7 +13,7 @@ as prepared tuples (no model instances: their bulk_create took most of an hour f
 by COPY on PostgreSQL and executemany on SQLite (no fsync, journal in memory while it loads),
 with every row publication keeps for one: a `Visit` with its `VisitItem`s,
 the approved `Result` with its `ItemResult`s and its `ResultVersion`, and the
-`PublishedResult` (public snapshot and SHA-256, masked name and its pinyin initials, credit
+`PublishedResult` (public snapshot and SHA-256, masked name, its pinyin initials and search key, credit
 code, dates) with its `PublishedItem`s, grouped in one `Publication` per publication day, and
 the tasks' page starts (`TaskPage`). The
 snapshots are what `spotcheck.public.actions.public_snapshot` gives and are hashed with its
@@ -318,7 +318,7 @@ def build_published_results(
     from spotcheck.inspections.models import Visit, VisitItem
     from spotcheck.lib import publication as pub
     from spotcheck.lib import results as rules
-    from spotcheck.lib.pinyin import substring_keys
+    from spotcheck.lib.pinyin import name_key, substring_keys
     from spotcheck.plans.actions import import_plan, publish_plan, read_plan_upload
     from spotcheck.public.actions import SCHEMA, snapshot_sha256
     from spotcheck.public.models import (
@@ -485,7 +485,7 @@ def build_published_results(
             loader,
             PublishedResult,
             ["publication_id", "result_id", "entity_key", "entity_name", "credit_code"]
-            + ["name_initials", "inspected_on", "published_on", "due_on"]
+            + ["name_initials", "name_key", "inspected_on", "published_on", "due_on"]
             + ["snapshot", "snapshot_sha256"],
             result_version=1,
             agency_id=agency.pk,
@@ -578,6 +578,7 @@ def build_published_results(
                     public_names[e],
                     codes[e],
                     initials[e],
+                    name_key(public_names[e])[:400],
                     iso(inspected_on),
                     iso(published_on),
                     iso(due_on),

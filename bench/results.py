@@ -195,12 +195,14 @@ def run_actions(visits, leader, checkpoints_of) -> dict[str, float]:
     from django.db import connection
 
     from spotcheck.results import actions
+    from spotcheck.stats import facts
 
     counts = {"save_draft": 0, "submit_result": 0, "approve_result": 0}
     current = ["save_draft"]
     # the statistics upkeep inside the actions (stats.facts.refresh_visits): its queries and time
+    # (the actions call it directly or, in a batch, through stats.facts at the batch's end)
     upkeep = {"queries": 0, "seconds": 0.0, "inside": False}
-    refresh = actions.refresh_visits
+    refresh = facts.refresh_visits
 
     def timed_refresh(visit_ids):
         upkeep["inside"] = True
@@ -217,7 +219,7 @@ def run_actions(visits, leader, checkpoints_of) -> dict[str, float]:
             upkeep["queries"] += 1
         return execute(sql, params, many, context)
 
-    actions.refresh_visits = timed_refresh
+    actions.refresh_visits = facts.refresh_visits = timed_refresh
 
     contents = {visit.pk: content_for(visit, checkpoints_of[visit.pk]) for visit in visits}
     spent = 0.0
@@ -233,7 +235,7 @@ def run_actions(visits, leader, checkpoints_of) -> dict[str, float]:
             current[0] = "approve_result"
             actions.approve_result(result=result, actor=leader)
             spent += time.perf_counter() - start
-    actions.refresh_visits = refresh
+    actions.refresh_visits = facts.refresh_visits = refresh
     per_visit = {name: value / len(visits) for name, value in counts.items()}
     per_visit["total"] = sum(counts.values()) / len(visits)
     per_visit["seconds"] = spent

@@ -27,33 +27,43 @@ and rebuilding the statistics facts first. `--no-dashboard` stops after generati
 Default 1,000,000 results; --quick uses 100,000. The machine may be shared: the load average
 is printed.
 
-Figures measured with the stored counts (issue 13, branch statsfacts; the 2-core machine shared
-by six engineers, load average 15-25, so absolute times are inflated; ratios within one run):
-
-  1,000,000 results (1,029,998 visits, 400,000 entities), generated once with --keep:
+Figures at 1,000,000 results (1,029,998 visits, 400,000 entities; generated once from main with
+--keep into /work/bench-data/stats-*), measured with `--reuse DIR [--pg-url URL] --repeat 3` at
+647e57d (stored coverage counts, a section's stored counts in one query), both runs at the same
+time on the 2-core machine shared by five engineers, load average 17-19 (absolute times are
+inflated; ratios within one run):
                           PostgreSQL                 SQLite
-  data generated          1,140 s                    542 s
-  rebuild_facts()         393 s / 403 s              273 s (67 s CPU)
-    (8,362,834 ledger rows, 14,905 stored counts, 667,589 entity-years)
-  COUNT(*) baseline       120.3 ms                   2.5 ms
-  sections read from the stored counts (best of 3):
-    progress, 2024          43.5 ms =  0.4 x          35.3 ms =    14 x
-    findings, 2024           8.0 ms =  0.1 x          11.6 ms =   4.7 x
-    progress, all years     30.8 ms =  0.3 x          70.3 ms =    28 x
-    findings, all years     35.5 ms =  0.3 x          28.0 ms =    11 x
-  coverage (per entity: a join of the 400,000 entities with their yearly last check):
-    2024                   9,048 ms =   75 x         11,584 ms = 4,641 x
-    all years              4,919 ms =   41 x         10,646 ms = 4,265 x
-  whole dashboard, 2024, PostgreSQL (fairness as on main, parsing the matching records and
-  frozen populations in Python, niced under load 25): 496.4 s = 1,729 x a COUNT(*) of 287 ms.
+  rebuild_facts()         392.1 s                    744.0 s
+    (8,359,015 visit facts, 14,939 facts, 667,653 entity checks, 120,341 coverage counts)
+  COUNT(*) baseline       158.44 ms                  3.03 ms
+  whole dashboard, best of 3:
+    year 2024             343.6 ms =  2.2 x meets    520.5 ms = 171.7 x MISSES
+    all years             600.2 ms =  3.8 x meets    511.5 ms = 168.7 x MISSES
+  section by section, year 2024 (one run):
+    progress              114.2 ms =  0.7 x           27.5 ms =   9.1 x
+    coverage               63.8 ms =  0.4 x            6.2 ms =   2.0 x
+    findings               55.4 ms =  0.3 x            9.2 ms =   3.0 x
+    fairness              188.6 ms =  1.2 x          455.9 ms = 150.4 x
+  section by section, all years (one run):
+    progress              196.5 ms =  1.2 x           55.3 ms =  18.2 x
+    coverage               95.0 ms =  0.6 x            7.6 ms =   2.5 x
+    findings               86.0 ms =  0.5 x           24.2 ms =   8.0 x
+    fairness              221.9 ms =  1.4 x          484.0 ms = 159.7 x
 
-  The progress and findings sections meet the goal on PostgreSQL; on SQLite a COUNT(*) of the
-  results is a 2.5 ms b-tree walk, and reading ~1,000 stored rows through the ORM costs more.
-  Coverage still reads every operating entity: the next step is a stored count per (type,
-  town, risk level, capped year, last check date) kept by every change of an entity's status,
-  type, town or risk level (imports write those in bulk SQL), not done here. The section
-  figures come from timing progress_tables / coverage_tables / finding_tables on the kept
-  databases; the fairness section belongs to stats/fairness.py.
+  PostgreSQL meets the goal for the whole dashboard. On SQLite the fairness section misses it
+  alone: two statements (the MatchingTally sums and the ExpectedLoad rows per inspector) take
+  ~200 ms each at 1,000,000 results against ~25 ms at 100,000, so they grow with the data;
+  progress, coverage and findings read stored rows (SQLite's COUNT(*) is a 3 ms b-tree walk,
+  so even a few hundred rows through Python are several counts). Coverage reads two aggregate
+  queries over the stored coverage counts (stats.coverage): 0.4 x / 2.0 x, against 75 x /
+  4,641 x when it joined the 400,000 entities with their yearly checks (previous figures,
+  below).
+
+Previous figures with the stored counts for progress and findings only (branch statsfacts;
+load average 15-25): COUNT(*) 120.3 ms (PG) / 2.5 ms (SQLite); progress, 2024: 43.5 ms = 0.4 x
+/ 35.3 ms = 14 x; findings, 2024: 8.0 ms = 0.1 x / 11.6 ms = 4.7 x; coverage, 2024 (per entity):
+9,048 ms = 75 x / 11,584 ms = 4,641 x; whole dashboard, 2024, PostgreSQL (fairness parsing the
+matching records then): 496.4 s = 1,729 x.
 
 Before the stored counts (same data size, `--repeat 1 --sections year`): COUNT(*) 109.3 ms
 (PG) / 15.4 ms (SQLite); dashboard for 2024 189.6 s = 1,735 x (PG), 261.0 s = 16,924 x

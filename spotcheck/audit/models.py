@@ -20,7 +20,7 @@ import hmac
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -157,15 +157,17 @@ def record(
     action: str,
     obj: models.Model | None = None,
     details: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> AuditEntry:
-    """Append one entry. Must run inside the transaction of the change it records."""
+    """Append one entry. Must run inside the transaction of the change it records. `at` is
+    when the change happened (the action's `now`; default the current time)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must be called inside the action's transaction")
     head = _lock_head()
     key = audit_key()
     entry = AuditEntry(
         seq=head.last_seq + 1,
-        created_at=timezone.now(),
+        created_at=at or timezone.now(),
         actor=actor_label(actor),
         action=action,
         object_type=obj._meta.label if obj is not None else "",

@@ -15,7 +15,7 @@ import json
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -252,13 +252,16 @@ def prepare_draw(
     risk_policy: Mapping[str, Any] | None = None,
     on: date | None = None,
     progress: Progress | None = None,
+    now: datetime | None = None,
 ) -> Draw:
-    """Freeze and publish the population, its hash, the allocation and the options.
+    """Freeze and publish the population, its hash, the allocation and the options, at `now`
+    (default the current time; the population as of `on`, default the day of `now`).
 
     The directory is read before the transaction (a million rows take seconds, and SQLite would
     hold its write lock all that time); every rule is checked again under the item's lock.
     """
-    on = on or timezone.localdate()
+    now = now or timezone.now()
+    on = on or timezone.localdate(now)
     policy = parse_risk_policy(risk_policy)
     months = settings.SPOTCHECK_RECENT_INSPECTION_MONTHS
     item = PlanItem.objects.select_related("plan", "plan__agency", "entity_type").get(pk=item.pk)
@@ -315,7 +318,7 @@ def prepare_draw(
             allocation=sizes,
             warnings=allocation_warnings(item, counts, sizes)
             + [w for w in [population_date_warning(item.plan.year, on)] if w],
-            prepared_at=timezone.now(),
+            prepared_at=now,
             prepared_by=actor_label(actor),
         )
         try:
@@ -335,8 +338,9 @@ def prepare_draw(
                 "allocation": sizes,
                 "options": {k: v for k, v in options.items() if k != "plan_estimates"},
             },
+            at=now,
         )
-        note_public_change(draw.item.plan.year)
+        note_public_change(draw.item.plan.year, now=now)
     return draw
 
 
@@ -417,9 +421,12 @@ def seed_draw(
     witnesses: Sequence[tuple[str, str]],
     beacon: str | None = None,
     actor: Actor,
+    now: datetime | None = None,
 ) -> Draw:
-    """Record the seed rolled at the public ceremony: each witness's dice digits, then a beacon
-    (the ceremony rule is `lib.ceremony.check_ceremony`, shared with events' teams)."""
+    """Record the seed rolled at the public ceremony (at `now`, default the current time): each
+    witness's dice digits, then a beacon (the ceremony rule is `lib.ceremony.check_ceremony`,
+    shared with events' teams)."""
+    now = now or timezone.now()
     with transaction.atomic():
         draw = _lock_draw(draw)
         ensure_actor_agency(actor, draw.item.plan.agency_id)
@@ -439,7 +446,7 @@ def seed_draw(
         draw.seed = seed
         draw.witnesses = [{"name": w.name, "digits": w.digits} for w in checked.witnesses]
         draw.beacon = beacon or ""
-        draw.seeded_at = timezone.now()
+        draw.seeded_at = now
         draw.seeded_by = actor_label(actor)
         draw.save()
         record(
@@ -447,8 +454,9 @@ def seed_draw(
             action="draw.seed",
             obj=draw,
             details={"seed": seed, "witnesses": draw.witnesses, "beacon": beacon},
+            at=now,
         )
-        note_public_change(draw.item.plan.year)
+        note_public_change(draw.item.plan.year, now=now)
     return draw
 
 
@@ -458,6 +466,7 @@ def seed_draws(
     witnesses: Sequence[tuple[str, str]],
     beacon: str | None = None,
     actor: Actor,
+    now: datetime | None = None,
 ) -> list[Draw]:
     """One ceremony for several prepared draws of a round: all get the same seed, or none does.
 
@@ -468,7 +477,8 @@ def seed_draws(
         raise DrawError("请至少指定一个抽取")
     with transaction.atomic():
         return [
-            seed_draw(draw=draw, witnesses=witnesses, beacon=beacon, actor=actor) for draw in draws
+            seed_draw(draw=draw, witnesses=witnesses, beacon=beacon, actor=actor, now=now)
+            for draw in draws
         ]
 
 
@@ -502,8 +512,9 @@ def _entity_info(entities: Mapping[str, Entity]) -> dict[str, dict[str, str]]:
     }
 
 
-def execute_draw(*, draw: Draw | int, actor: Actor) -> Draw:
-    """Compute and store the selection; the draw is locked afterwards.
+def execute_draw(*, draw: Draw | int, actor: Actor, now: datetime | None = None) -> Draw:
+    """Compute and store the selection (executed at `now`, default the current time); the draw
+    is locked afterwards.
 
     The selection is computed before the transaction (it can take seconds for a big population)
     and stored under the draw's lock after checking that the draw is still seeded, unchanged.
@@ -529,7 +540,7 @@ def execute_draw(*, draw: Draw | int, actor: Actor) -> Draw:
         missing = [i for i in selected if i not in entities]
         if missing:
             raise DrawError(f"名录中找不到抽中的对象：{'、'.join(missing[:5])}")
-        now = timezone.now()
+        now = now or timezone.now()
         document["draw"] = _draw_section(draw, executed_at=now)
         document["entities"] = _entity_info(entities)
         DrawSelection.objects.bulk_create(
@@ -540,6 +551,7 @@ def execute_draw(*, draw: Draw | int, actor: Actor) -> Draw:
                 public_id=entry["id"],
                 name=entities[entry["id"]].name,
                 credit_code=entities[entry["id"]].credit_code,
+                public_name=DrawSelection.public_name_of(entities[entry["id"]]),
                 stratum=entry["stratum"],
                 rank=entry["rank"],
                 ticket=entry["ticket"],
@@ -566,8 +578,9 @@ def execute_draw(*, draw: Draw | int, actor: Actor) -> Draw:
                 "selection_sha256": hashlib.sha256(selection_json.encode("utf-8")).hexdigest(),
                 "first": document["selection"][:20],
             },
+            at=now,
         )
-        note_public_change(draw.item.plan.year)
+        note_public_change(draw.item.plan.year, now=now)
     return draw
 
 
@@ -689,6 +702,7 @@ def replace_target(
             public_id=entry["replacement_id"],
             name=successor.name,
             credit_code=successor.credit_code,
+            public_name=DrawSelection.public_name_of(successor),
             stratum=entry["stratum"],
             rank=entry["rank"],
             ticket=entry["ticket"],
@@ -973,9 +987,12 @@ def prepare_round(
     exclude_recently_inspected: bool = False,
     risk_policy: Mapping[str, Any] | None = None,
     progress: Progress | None = None,
+    now: datetime | None = None,
 ) -> list[Draw]:
     """Freeze and publish the population of every item of the round not yet prepared, all at
-    once: every one is prepared, or none is (a refusal names the item)."""
+    once (at `now`, default the current time): every one is prepared, or none is (a refusal
+    names the item)."""
+    now = now or timezone.now()
     on = on or default_population_date(plan.year)
     items = [i for i in round_items(plan, round) if not _has_live_draw(i, round)]
     if not items:
@@ -994,6 +1011,7 @@ def prepare_round(
                     risk_policy=risk_policy,
                     on=on,
                     progress=progress,
+                    now=now,
                 )
             except DrawError as error:
                 raise type(error)(f"事项{item.number}（{item.name}）：{error}") from error
@@ -1009,6 +1027,7 @@ def prepare_round(
                 "population_hashes": {str(d.item.number): d.population_hash for d in prepared},
                 "warning": warning,
             },
+            at=now,
         )
     return prepared
 
@@ -1034,15 +1053,18 @@ def seed_round(
     witnesses: Sequence[tuple[str, str]],
     beacon: str | None = None,
     actor: Actor,
+    now: datetime | None = None,
 ) -> list[Draw]:
-    """One dice ceremony for every prepared draw of the round: all get the same seed, or none."""
+    """One dice ceremony for every prepared draw of the round (at `now`, default the current
+    time): all get the same seed, or none."""
+    now = now or timezone.now()
     ensure_actor_agency(actor, plan.agency_id)
     with transaction.atomic():
         waiting = [d for d in round_draws(plan, round) if d.status == Draw.Status.PREPARED]
         if not waiting:
             raise DrawError(f"第{round}轮没有已公布名录、待掷骰的抽取：请先冻结并公布名录")
         earlier = round_seeds(plan, round)
-        seeded = seed_draws(draws=waiting, witnesses=witnesses, beacon=beacon, actor=actor)
+        seeded = seed_draws(draws=waiting, witnesses=witnesses, beacon=beacon, actor=actor, now=now)
         record(
             actor=actor,
             action="draw.seed_round",
@@ -1053,18 +1075,27 @@ def seed_round(
                 "draws": [d.pk for d in seeded],
                 "earlier_seeds": earlier,
             },
+            at=now,
         )
     return seeded
 
 
-def execute_round(*, plan: Plan, round: int, actor: Actor) -> list[Draw]:  # noqa: A002
-    """Execute every seeded draw of the round at once: all are locked, or none is."""
+def execute_round(
+    *,
+    plan: Plan,
+    round: int,  # noqa: A002
+    actor: Actor,
+    now: datetime | None = None,
+) -> list[Draw]:
+    """Execute every seeded draw of the round at once (at `now`, default the current time): all
+    are locked, or none is."""
+    now = now or timezone.now()
     ensure_actor_agency(actor, plan.agency_id)
     with transaction.atomic():
         waiting = [d for d in round_draws(plan, round) if d.status == Draw.Status.SEEDED]
         if not waiting:
             raise DrawError(f"第{round}轮没有已录入种子、待执行的抽取")
-        executed = [execute_draw(draw=d, actor=actor) for d in waiting]
+        executed = [execute_draw(draw=d, actor=actor, now=now) for d in waiting]
         record(
             actor=actor,
             action="draw.execute_round",
@@ -1074,5 +1105,6 @@ def execute_round(*, plan: Plan, round: int, actor: Actor) -> list[Draw]:  # noq
                 "draws": {str(d.item.number): d.pk for d in executed},
                 "selected": {str(d.item.number): d.total_allocation for d in executed},
             },
+            at=now,
         )
     return executed

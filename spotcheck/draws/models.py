@@ -361,6 +361,14 @@ class DrawSelection(AppendOnly):
     public_id = models.CharField("公开标识", max_length=40)
     name = models.CharField("名称（抽取时）", max_length=200)
     credit_code = models.CharField("统一社会信用代码/注册号（抽取时）", max_length=18, blank=True)
+    # Stored, not derived from the registry when shown: a later change of the entity (its
+    # operator, name or code) must not change what the bulletin and the open data published.
+    public_name = models.CharField(
+        "公示名称（抽取时）",
+        max_length=200,
+        blank=True,
+        help_text="门户和开放数据公示的名称（个体工商户经营者姓名已遮蔽，如张*）",
+    )
     stratum = models.CharField("风险分层", max_length=20)
     rank = models.PositiveIntegerField("层内名次")
     ticket = models.CharField("号签", max_length=90)
@@ -382,12 +390,13 @@ class DrawSelection(AppendOnly):
     def __str__(self) -> str:
         return f"{self.name}（{self.public_id}）"
 
-    @property
-    def public_name(self) -> str:
-        """The name as the portal publishes it (a sole trader's operator masked, 张*): the
-        bulletin and the open data show this, staff pages the name as drawn."""
+    @staticmethod
+    def public_name_of(entity: Entity) -> str:
+        """The name as the portal publishes it (a sole trader's operator masked, 张*), from the
+        registry as it is when the entity is selected: stored as `public_name`, which the
+        bulletin and the open data show (staff pages show the name as drawn)."""
         return public_entity_name(
-            self.name, credit_code=self.credit_code, operators=[self.entity.legal_representative]
+            entity.name, credit_code=entity.credit_code, operators=[entity.legal_representative]
         )
 
     @property

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from spotcheck.accounts.models import Agency, Unit
 from spotcheck.lib import matching_public
@@ -79,7 +80,7 @@ class Event(models.Model):
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    registered_at = models.DateTimeField("登记时间", auto_now_add=True)
+    registered_at = models.DateTimeField("登记时间", default=timezone.now)
     # A mistaken registration is cancelled (never deleted) before its ceremony: its visit goes.
     cancelled_at = models.DateTimeField("取消时间", null=True, blank=True)
     cancelled_by = models.CharField("取消人", max_length=150, blank=True)
@@ -163,7 +164,7 @@ class Visit(models.Model):
         related_name="rechecks",
         help_text="责令改正后的复查：原检查任务（results.actions.add_measure 创建）",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
     objects = NoBulkUpdateQuerySet.as_manager()
 
@@ -270,7 +271,7 @@ class JointProposal(models.Model):
     # Declined proposals are kept (and not proposed again) when the round's visits are rebuilt.
     declined_at = models.DateTimeField("不予合并时间", null=True, blank=True)
     declined_by = models.CharField("不予合并的决定人", max_length=150, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = "联合检查建议"
@@ -329,7 +330,7 @@ class TeamMatching(models.Model):
         blank=True,
         help_text="每次匹配随机生成；只出现在纪检监督员的核验包中",
     )
-    matched_at = models.DateTimeField("匹配时间", auto_now_add=True)
+    matched_at = models.DateTimeField("匹配时间", default=timezone.now)
     matched_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -435,7 +436,7 @@ class TeamMember(models.Model):
     replacement = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaces"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
     objects = LockedQuerySet.as_manager()
 

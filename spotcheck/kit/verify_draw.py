@@ -1315,16 +1315,17 @@ def load_original(path: str) -> dict[str, Any]:
     return doc
 
 
-def verify_record(
-    section: dict[str, Any], kit: dict[str, Any] | None, original: dict[str, Any] | None = None
-) -> int:
-    """Print the checks of a matching record (teams.json), then VERIFIED or MISMATCH."""
-    failed: list[str] = []
+def report_teams(
+    outcomes: Callable[[], list[Outcome]],
+    section: dict[str, Any],
+    failed: list[str],
+    malformed: str,
+) -> None:
+    """Print the teams checks' outcomes (OK or FAIL each, failures added to `failed`), then
+    the section's digest; a mismatch that stops the checks, or a `malformed` record or
+    section, is one FAIL."""
     try:
-        outcomes = check_record(section, kit)
-        if original is not None:
-            outcomes = outcomes[:1] + check_original(section, original) + outcomes[1:]
-        for passed, line in outcomes:
+        for passed, line in outcomes():
             print(("OK   " if passed else "FAIL ") + line)
             if not passed:
                 failed.append(line)
@@ -1333,13 +1334,33 @@ def verify_record(
         print("FAIL " + str(error))
         failed.append(str(error))
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
-        print(f"FAIL teams: malformed record ({error!r})")
-        failed.append("teams: malformed record")
+        print(f"FAIL teams: malformed {malformed} ({error!r})")
+        failed.append(f"teams: malformed {malformed}")
+
+
+def verdict(failed: list[str]) -> int:
+    """Print VERIFIED (exit status 0) or MISMATCH with what failed (1)."""
     if failed:
         print("MISMATCH: " + "; ".join(failed))
         return 1
     print("VERIFIED")
     return 0
+
+
+def verify_record(
+    section: dict[str, Any], kit: dict[str, Any] | None, original: dict[str, Any] | None = None
+) -> int:
+    """Print the checks of a matching record (teams.json), then VERIFIED or MISMATCH."""
+
+    def outcomes() -> list[Outcome]:
+        checked = check_record(section, kit)
+        if original is None:
+            return checked
+        return checked[:1] + check_original(section, original) + checked[1:]
+
+    failed: list[str] = []
+    report_teams(outcomes, section, failed, "record")
+    return verdict(failed)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1402,25 +1423,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"FAIL {name}: malformed section ({error!r})")
             failed.append(f"{name}: malformed section")
     if "teams" in doc:
-        try:
-            for passed, line in check_teams(doc, kit):
-                print(("OK   " if passed else "FAIL ") + line)
-                if not passed:
-                    failed.append(line)
-            print(f"INFO teams: section sha256 {teams_digest(doc['teams'])}")
-        except Mismatch as error:
-            print("FAIL " + str(error))
-            failed.append(str(error))
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
-            print(f"FAIL teams: malformed section ({error!r})")
-            failed.append("teams: malformed section")
+        report_teams(lambda: check_teams(doc, kit), doc["teams"], failed, "section")
     else:
         print("INFO teams: not present")
-    if failed:
-        print("MISMATCH: " + "; ".join(failed))
-        return 1
-    print("VERIFIED")
-    return 0
+    return verdict(failed)
 
 
 if __name__ == "__main__":

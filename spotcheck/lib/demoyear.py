@@ -296,6 +296,34 @@ def plan_year(
 
 # --- when each step happens ----------------------------------------------------------------
 
+
+@dataclass(frozen=True)
+class RoundOne:
+    """The local moments of round 1's day (1 March of the plan's year, also the population
+    date): the population published, the dice rolled, the draws executed, then in the
+    afternoon the visits built and the teams matched. setup-demo and demo-year both use them,
+    so a drawn demo round is dated inside its year however it was drawn."""
+
+    prepared_at: datetime
+    seeded_at: datetime
+    executed_at: datetime
+    matched_at: datetime
+
+    @property
+    def day(self) -> date:
+        return self.prepared_at.date()
+
+
+def round_one(year: int) -> RoundOne:
+    day = date(year, 3, 1)
+    return RoundOne(
+        prepared_at=datetime.combine(day, time(9)),
+        seeded_at=datetime.combine(day, time(9, 30)),
+        executed_at=datetime.combine(day, time(10)),
+        matched_at=datetime.combine(day, time(14)),
+    )
+
+
 PUBLISH_TIME = time(10, 30)  # batches are published mid-morning, after the morning's approvals
 
 

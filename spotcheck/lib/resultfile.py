@@ -73,6 +73,9 @@ _ErrorSink = Callable[[str, str], None]
 """Records a problem of the current row: column key, reason."""
 
 MAX_ROWS = 50_000
+# An item of the plan as the sheet names it: its number, or "p" and its position when it has
+# none (PlanItem.key), as the export writes it.
+ITEM_KEY = re.compile(r"[0-9]{1,4}|p[0-9]{1,4}")
 MAX_TEXT = 2000
 
 RESULT_COLUMNS: tuple[ColumnSpec, ...] = (
@@ -84,7 +87,12 @@ RESULT_COLUMNS: tuple[ColumnSpec, ...] = (
         accepted="系统中的检查编号（导出表已填好）；同一次检查的各行相同",
     ),
     ColumnSpec("entity", "检查对象名称", synonyms=("被检查单位",), accepted="仅供核对，不导入"),
-    ColumnSpec("item", "事项编号", synonyms=("抽查事项编号",), accepted="计划中的事项编号，如11"),
+    ColumnSpec(
+        "item",
+        "事项编号",
+        synonyms=("抽查事项编号",),
+        accepted="计划中的事项编号，如11；无编号的事项按导出表填写，如p3",
+    ),
     ColumnSpec("item_name", "检查事项", synonyms=("抽查事项",), accepted="仅供核对，不导入"),
     ColumnSpec(
         "checkpoint",
@@ -302,9 +310,12 @@ def _read_row(sheet: ResultSheet, row: int, raw: Mapping[str, str]) -> None:
         _set_visit_value(visit, "ending", chosen, row, error, key_for_error="category")
         chosen = None
 
-    item_key = values["item"]
-    if item_key and not re.fullmatch(r"[0-9]{1,4}", item_key):
-        error("item", f"“{item_key}”不是事项编号，应为计划中的数字编号")
+    item_key = values["item"].lower()  # "P3" as typed is the key "p3"
+    if item_key and not ITEM_KEY.fullmatch(item_key):
+        error(
+            "item",
+            f"“{values['item']}”不是事项编号，应为计划中的数字编号（无编号的事项为导出表中的p加序号，如p3）",
+        )
         item_key = ""
     # A checkpoint number alone is the exported form's blank row (nothing recorded yet).
     has_checkpoint_data = any(values[k] for k in _CHECKPOINT_FIELDS)
@@ -521,7 +532,7 @@ def check_sheet(
     return errors
 
 
-_ITEM_PREFIX = re.compile(r"事项(?P<key>[0-9]+)")
+_ITEM_PREFIX = re.compile(r"事项(?P<key>p?[0-9]+)")
 _CHECKPOINT_NUMBER = re.compile(r"第(?P<n>[0-9]+)项检查要点")
 _FIELD_COLUMNS = {
     "检查日期": "inspected_on",

@@ -14,7 +14,7 @@ Every action here is one transaction and clears the portal's cache once it commi
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
@@ -25,7 +25,7 @@ from spotcheck.accounts.permissions import Actor, ensure_actor_agency
 from spotcheck.audit.models import actor_label, record
 from spotcheck.lib import publication as pub
 from spotcheck.lib import results as rules
-from spotcheck.lib.pinyin import search_keys
+from spotcheck.lib.pinyin import name_key, search_keys
 from spotcheck.lib.publication import snapshot_sha256
 from spotcheck.public import cache
 from spotcheck.public.models import (
@@ -44,7 +44,7 @@ from spotcheck.results.actions import (
     roles_on_visit,
 )
 from spotcheck.results.models import Result, ResultVersion, find_visit_item
-from spotcheck.stats.facts import refresh_visits
+from spotcheck.stats.facts import batched_refresh, refresh_visits
 
 SCHEMA = "spotcheck.published-result/1"
 
@@ -135,10 +135,18 @@ def _require_publisher(actor: Actor, result: Result) -> None:
 
 
 @transaction.atomic
+@batched_refresh()  # the published visits recounted together
 def publish_results(
-    *, results: Iterable[Result], actor: Actor, automatic: bool = False, today: date | None = None
+    *,
+    results: Iterable[Result],
+    actor: Actor,
+    automatic: bool = False,
+    today: date | None = None,
+    now: datetime | None = None,
 ) -> Publication:
-    """Publish approved results of one agency in one batch dated `today` (default: today)."""
+    """Publish approved results of one agency in one batch dated `today` (default: the day of
+    `now`), at `now` (default: the current time)."""
+    now = now or timezone.now()
     ids = sorted({r.pk for r in results})
     if not ids:
         raise PublicationError("请选择要公示的检查结果")
@@ -153,11 +161,10 @@ def publish_results(
         raise PublicationError("一次公示只能包含同一机关的检查结果")
     for result in locked:
         _require_publisher(actor, result)
-    now = timezone.now()
     publication = Publication.objects.create(
         agency=locked[0].visit.plan.agency,
         published_at=now,
-        published_on=today or timezone.localdate(),
+        published_on=today or timezone.localdate(now),
         published_by=actor if isinstance(actor, User) else None,
         actor=actor_label(actor),
         automatic=automatic,
@@ -176,13 +183,14 @@ def publish_results(
             "automatic": automatic,
             "results": [{"visit": r.visit.visit_key, "version": r.version} for r in locked],
         },
+        at=now,
     )
-    note_public_change(*{r.visit.plan.year for r in locked})
+    note_public_change(*{r.visit.plan.year for r in locked}, now=now)
     transaction.on_commit(cache.clear_public_pages)
     return publication
 
 
-def _publish_one(publication: Publication, result: Result, now: Any) -> PublishedResult:
+def _publish_one(publication: Publication, result: Result, now: datetime) -> PublishedResult:
     version = _approved_version(result)
     snapshot = public_snapshot(result, version)
     PublishedResult.objects.filter(result=result, superseded_at__isnull=True).update(
@@ -199,6 +207,7 @@ def _publish_one(publication: Publication, result: Result, now: Any) -> Publishe
         plan=result.visit.plan,
         entity_key=snapshot["entity"]["key"],
         entity_name=name,
+        name_key=name_key(name)[:400],
         credit_code=snapshot["entity"]["credit_code"],
         name_initials=initials,
         inspected_on=result.inspected_on,
@@ -220,15 +229,18 @@ def _publish_one(publication: Publication, result: Result, now: Any) -> Publishe
         for row in snapshot["items"]
     )
     result.state = rules.ReviewState.PUBLISHED  # the step _require_publisher allowed
-    bump_revision(result, "state")
+    bump_revision(result, "state", now=now)
     return published
 
 
-def publish_on_approval(*, result: Result, actor: Actor) -> Publication | None:
-    """Called by the approval (inside its transaction): publish at once where the agency says so."""
+def publish_on_approval(
+    *, result: Result, actor: Actor, now: datetime | None = None
+) -> Publication | None:
+    """Called by the approval (inside its transaction, with its `now`): publish at once where
+    the agency says so."""
     if not result.visit.plan.agency.publish_on_approval:
         return None
-    return publish_results(results=[result], actor=actor, automatic=True)
+    return publish_results(results=[result], actor=actor, automatic=True, now=now)
 
 
 @transaction.atomic

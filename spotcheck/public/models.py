@@ -17,6 +17,7 @@ public pages say it was withdrawn; a record published again after an amendment i
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -73,6 +74,9 @@ class PublishedResult(models.Model):
         "统一社会信用代码/注册号", max_length=18, blank=True, db_index=True
     )
     name_initials = models.CharField("名称拼音首字母", max_length=200, blank=True, db_index=True)
+    # entity_name as the search compares names (lib.pinyin.name_key: fullwidth ＡＢＣ is abc,
+    # no whitespace): what a search for a common text matches in the database
+    name_key = models.CharField("名称检索键", max_length=400, blank=True)
     inspected_on = models.DateField("检查日期", null=True, blank=True)
     published_on = models.DateField("公示日期", db_index=True)
     due_on = models.DateField("公示期限", null=True, blank=True)
@@ -105,9 +109,9 @@ class PublishedResult(models.Model):
                 name="publishedresult_name_pages",
                 condition=models.Q(superseded_at__isnull=True),
             ),
-            # ... or, for a common text, the newest records whose name or initials contain it
+            # ... or, for a common text, the newest records whose name key or initials hold it
             models.Index(
-                fields=["-published_on", "-id", "plan", "entity_name", "name_initials"],
+                fields=["-published_on", "-id", "plan", "name_key", "name_initials"],
                 name="publishedresult_newest_names",
                 condition=models.Q(superseded_at__isnull=True),
             ),
@@ -332,9 +336,10 @@ class PublicVersion(models.Model):
         return f"{self.year}: {self.version}"
 
 
-def note_public_change(*years: int) -> None:
-    """Move the publication version of `years`; call inside the action's transaction."""
-    now = timezone.now()
+def note_public_change(*years: int, now: datetime | None = None) -> None:
+    """Move the publication version of `years`; call inside the action's transaction, with
+    the action's `now`."""
+    now = now or timezone.now()
     for year in sorted(set(years)):
         changed = PublicVersion.objects.filter(year=year)
         if changed.update(version=F("version") + 1, changed_at=now):

@@ -96,11 +96,8 @@ def search_published_results(text: str) -> QuerySet[PublishedResult] | None:
     probe = name_key(cleaned)  # "沂源 宾馆" finds 沂源宾馆, "abc科技" finds ABC科技
     by_initials = LETTERS.fullmatch(probe) is not None
     names = _names_with_part(probe)
-    if names is None:  # a common text: compared by the database, case-insensitively
-        # (LIKE where case cannot matter: PostgreSQL then estimates it from the names' statistics
-        # and reads the newest records first, where UPPER(...) LIKE looked rare to it)
-        cased = probe.upper() != probe
-        match = Q(entity_name__icontains=probe) if cased else Q(entity_name__contains=probe)
+    if names is None:  # a common text: compared by the database, on the same key
+        match = Q(name_key__contains=probe)
         if by_initials:
             match |= Q(name_initials__contains=probe)
         return published_results().filter(match)

@@ -45,6 +45,7 @@ from spotcheck.registry.models import (
 )
 from spotcheck.registry.search import search_keys
 from spotcheck.registry.selectors import inspectors_for_user
+from spotcheck.stats import coverage
 from spotcheck.stats.facts import refresh_entities
 
 __all__ = [
@@ -165,6 +166,7 @@ def _write_entities(*, job: EntityImport, actor: Actor, rejects_path: Path | Non
         transaction.set_rollback(True)
         return False
     job.settle_new(batch=batch)
+    coverage.count_batch(batch.pk)  # the coverage counts of the entities it created
     job.compare(batch=batch, actor=actor_label(actor))
     job.check_created(batch=batch)
     _finish_batch(batch, report, actor=actor, action="registry.import_entities")
@@ -408,9 +410,10 @@ def update_entity(
         entity.pinyin, entity.pinyin_initials = (
             part[:limit] for part, limit in zip(search_keys(entity.name), (400, 200), strict=True)
         )
-    entity.save()
-    if "target_types" in values:
-        entity.target_types.set(values["target_types"])
+    with coverage.moving([entity.pk]):  # status, town, risk level and types are counted
+        entity.save()
+        if "target_types" in values:
+            entity.target_types.set(values["target_types"])
     if entity.town != before["town"]:  # findings count by the entity's town
         refresh_entities([entity.pk])
     return _keep_edit(
@@ -625,7 +628,8 @@ def set_entity_risk(
     entity.risk_level = level
     entity.risk_set_on = timezone.localdate()
     entity.risk_reason = reason[:300]
-    entity.save(update_fields=["risk_level", "risk_set_on", "risk_reason", "updated_at"])
+    with coverage.moving([entity.pk]):
+        entity.save(update_fields=["risk_level", "risk_set_on", "risk_reason", "updated_at"])
     after = entity.snapshot()
     changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     EntityHistory.objects.create(

@@ -75,6 +75,7 @@ from spotcheck.registry.models import (
     ImportBatch,
     TargetType,
 )
+from spotcheck.stats import coverage
 from spotcheck.stats.facts import refresh_entities
 
 Source = Path | bytes
@@ -373,6 +374,8 @@ ENTITY_FIELD_SOURCES: dict[str, str] = {
 _DATE_FIELDS = {"risk_set_on", "licence_valid_until"}
 # Column (stage and entity alike) order of the scalar fields the import writes.
 _SCALARS = (*ENTITY_EDITABLE_FIELDS, "pinyin", "pinyin_initials")
+# what the stored coverage counts group by (spotcheck.stats.coverage)
+COVERAGE_FIELDS = frozenset({"status", "town", "risk_level", "target_types"})
 
 
 class EntityImport:
@@ -715,6 +718,12 @@ class EntityImport:
             values[-2] = ops.adapt_datetimefield_value(values[-2])
             params.append(values)
         assignments = ", ".join(f"{column} = %s" for column in (*_SCALARS, "updated_at"))
+        # the coverage counts group operating entities by town, risk level and type: take the
+        # moved ones out before the change and count them again after it
+        moved = [
+            entity_id for entity_id, changes, _ in history if COVERAGE_FIELDS.intersection(changes)
+        ]
+        coverage.withdraw(moved)
         with connection.cursor() as cursor:
             cursor.executemany(f"UPDATE {entity} SET {assignments} WHERE id = %s", params)
             if type_removes:
@@ -745,6 +754,7 @@ class EntityImport:
                     for entity_id, changes, state in history
                 ],
             )
+        coverage.count(moved)
         # findings count by the entity's town: recount the visits of those that moved
         refresh_entities([entity_id for entity_id, changes, _ in history if "town" in changes])
 

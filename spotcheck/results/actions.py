@@ -56,7 +56,7 @@ from spotcheck.results.models import (
     item_key,
     workday_overrides,
 )
-from spotcheck.stats.facts import refresh_visits
+from spotcheck.stats.facts import batched_refresh, refresh_visits
 
 Role = rules.Role
 
@@ -187,10 +187,13 @@ def _on_behalf(roles: set[rules.Role]) -> bool:
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _lock(visit: Visit) -> Result:
-    """The visit's result, created on first use, locked for this transaction."""
+def _lock(visit: Visit, now: datetime | None = None) -> Result:
+    """The visit's result, created on first use (at `now`), locked for this transaction."""
     Visit.objects.select_for_update().filter(pk=visit.pk).first()
-    result, created = Result.objects.select_for_update().get_or_create(visit=visit)
+    now = now or timezone.now()
+    result, created = Result.objects.select_for_update().get_or_create(
+        visit=visit, defaults={"created_at": now, "updated_at": now}
+    )
     if created:
         for visit_item in visit.visit_items.all():
             ItemResult.objects.create(result=result, visit_item=visit_item)
@@ -383,14 +386,14 @@ def _visit_record(result: Result) -> tuple[rules.VisitRecord, dict[str, list[str
     return record_, checkpoints, titles
 
 
-def _validate(result: Result) -> None:
+def _validate(result: Result, now: datetime | None = None) -> None:
     record_, checkpoints, titles = _visit_record(result)
     errors = rules.validate_visit(
         record_,
         checkpoints,
         item_titles=titles,
         min_present=settings.SPOTCHECK_MIN_MEMBERS_PRESENT,
-        today=timezone.localdate(),
+        today=timezone.localdate(now),
     )
     if errors:
         raise ResultInputError(errors)
@@ -453,11 +456,12 @@ def _require_editable(result: Result) -> None:
         raise ValueError(f"“{result.review_state.label}”的结果不能修改")
 
 
-def bump_revision(result: Result, *fields: str) -> None:
+def bump_revision(result: Result, *fields: str, now: datetime | None = None) -> None:
     """Save `fields` with the next revision (drafts open at an older one are then refused),
-    and recount the visit's statistics: every change of a result goes through here, after its
-    parts (items, measures, publications) are written."""
+    stamped `now`, and recount the visit's statistics: every change of a result goes through
+    here, after its parts (items, measures, publications) are written."""
     result.revision += 1
+    result.updated_at = now or timezone.now()
     result.save(update_fields=["revision", "updated_at", *fields])
     refresh_visits([result.visit_id])
 
@@ -476,10 +480,12 @@ def refresh_deadlines(*, actor: Actor, since: date | None = None) -> int:
     if since is not None:
         results = results.filter(inspected_on__gte=since)
     changed: list[dict[str, Any]] = []
+    now = timezone.now()
     for result in results.order_by("pk"):
         before = (result.due_on, result.due_warning)
         _set_deadline(result, overrides)
         if (result.due_on, result.due_warning) != before:
+            result.updated_at = now
             result.save(update_fields=["due_on", "due_warning", "updated_at"])
             changed.append(
                 {
@@ -500,12 +506,21 @@ def refresh_deadlines(*, actor: Actor, since: date | None = None) -> int:
 
 
 @transaction.atomic
-def save_draft(*, visit: Visit, content: ResultInput, revision: int, actor: Actor) -> Result:
+def save_draft(
+    *,
+    visit: Visit,
+    content: ResultInput,
+    revision: int,
+    actor: Actor,
+    now: datetime | None = None,
+) -> Result:
     """Save what the team has recorded so far. `revision` is the one the writer loaded (0 for a
-    result not saved yet); an older one than stored is a conflict, never an overwrite."""
+    result not saved yet); an older one than stored is a conflict, never an overwrite. `now`
+    (default the current time) is when it is saved, here and in every action below."""
+    now = now or timezone.now()
     _check_agency(actor, visit)
     roles = _require_recorder(actor, visit)
-    result = _lock(visit)
+    result = _lock(visit, now)
     if revision != result.revision:
         by = writer_name(result.recorded_by) or "另一名检查人员"
         at = timezone.localtime(result.updated_at)
@@ -518,7 +533,7 @@ def save_draft(*, visit: Visit, content: ResultInput, revision: int, actor: Acto
         )
     _require_editable(result)
     _write_content(result, content, actor)
-    bump_revision(result)
+    bump_revision(result, now=now)
     record(
         actor=actor,
         action="result.save_draft",
@@ -528,33 +543,39 @@ def save_draft(*, visit: Visit, content: ResultInput, revision: int, actor: Acto
             "revision": result.revision,
             "on_behalf": _on_behalf(roles),
         },
+        at=now,
     )
     return result
 
 
 @transaction.atomic
-def submit_result(*, result: Result, actor: Actor) -> Result:
+def submit_result(*, result: Result, actor: Actor, now: datetime | None = None) -> Result:
     """未录入 / 退回 → 待审核, once the content is complete (lib.results.validate_visit)."""
+    now = now or timezone.now()
     result = _lock_result(result)
     _check_agency(actor, result.visit)
     roles = _require_recorder(actor, result.visit)
     target = review_step(result, "submit", actor)
-    _validate(result)
+    _validate(result, now)
     result.state = target
-    result.submitted_at = timezone.now()
-    bump_revision(result, "state", "submitted_at")
+    result.submitted_at = now
+    bump_revision(result, "state", "submitted_at", now=now)
     record(
         actor=actor,
         action="result.submit",
         obj=result,
         details={"visit": result.visit.visit_key, "on_behalf": _on_behalf(roles)},
+        at=now,
     )
     return result
 
 
 @transaction.atomic
-def return_result(*, result: Result, opinion: str, actor: Actor) -> Result:
+def return_result(
+    *, result: Result, opinion: str, actor: Actor, now: datetime | None = None
+) -> Result:
     """待审核 → 退回 with the unit leader's opinion, shown to the team."""
+    now = now or timezone.now()
     result = _lock_result(result)
     _check_agency(actor, result.visit)
     target = review_step(result, "return", actor, opinion)
@@ -564,25 +585,27 @@ def return_result(*, result: Result, opinion: str, actor: Actor) -> Result:
         raise ResultInputError([str(exc)]) from exc
     result.state = target
     result.last_opinion = opinion.strip()
-    result.reviewed_at = timezone.now()
+    result.reviewed_at = now
     result.reviewed_by = actor if isinstance(actor, User) else None
-    bump_revision(result, "state", "last_opinion", "reviewed_at", "reviewed_by")
+    bump_revision(result, "state", "last_opinion", "reviewed_at", "reviewed_by", now=now)
     record(
         actor=actor,
         action="result.return",
         obj=result,
         details={"visit": result.visit.visit_key, "opinion": result.last_opinion},
+        at=now,
     )
     return result
 
 
 @transaction.atomic
-def approve_result(*, result: Result, actor: Actor) -> Result:
+@batched_refresh()  # one recount at the end, however many changes
+def approve_result(*, result: Result, actor: Actor, now: datetime | None = None) -> Result:
     """待审核 → 已审核: the result is locked and its content kept as a version."""
+    now = now or timezone.now()
     result = _lock_result(result)
     _check_agency(actor, result.visit)
     target = review_step(result, "approve", actor)
-    now = timezone.now()
     ResultVersion.objects.create(
         result=result,
         number=result.version,
@@ -597,14 +620,15 @@ def approve_result(*, result: Result, actor: Actor) -> Result:
     result.state = target
     result.reviewed_at = now
     result.reviewed_by = actor if isinstance(actor, User) else None
-    bump_revision(result, "state", "reviewed_at", "reviewed_by")
+    bump_revision(result, "state", "reviewed_at", "reviewed_by", now=now)
     record(
         actor=actor,
         action="result.approve",
         obj=result,
         details={"visit": result.visit.visit_key, "version": result.version},
+        at=now,
     )
-    proposal = _propose_risk(result)
+    proposal = _propose_risk(result, now)
     if proposal is not None:
         record(
             actor=actor,
@@ -617,17 +641,20 @@ def approve_result(*, result: Result, actor: Actor) -> Result:
                 "from": proposal.current_level,
                 "to": proposal.proposed_level,
             },
+            at=now,
         )
-    _close_by_recheck(result, actor)
+    _close_by_recheck(result, actor, now)
     # Where the agency publishes on approval, the portal publishes it now (same transaction).
     from spotcheck.public.actions import publish_on_approval  # public builds on results
 
-    if publish_on_approval(result=result, actor=actor) is not None:
+    if publish_on_approval(result=result, actor=actor, now=now) is not None:
         result.refresh_from_db()
     return result
 
 
-def _begin_amendment(result: Result, reason: str, actor: Actor) -> rules.ReviewState:
+def _begin_amendment(
+    result: Result, reason: str, actor: Actor, now: datetime | None = None
+) -> rules.ReviewState:
     target = review_step(result, "amend", actor, reason)
     try:
         check_fields(Result, {"amend_reason": reason.strip()}, multi_line=("amend_reason",))
@@ -636,12 +663,13 @@ def _begin_amendment(result: Result, reason: str, actor: Actor) -> rules.ReviewS
     result.state = target
     result.version += 1
     result.amend_reason = reason.strip()
-    result.submitted_at = timezone.now()
-    bump_revision(result, "state", "version", "amend_reason", "submitted_at")
+    result.submitted_at = now or timezone.now()
+    bump_revision(result, "state", "version", "amend_reason", "submitted_at", now=now)
     return target
 
 
 @transaction.atomic
+@batched_refresh()  # one recount at the end, however many changes
 def amend_result(*, result: Result, reason: str, content: ResultInput, actor: Actor) -> Result:
     """Correct an approved (or published) result: the approved version stays in its
     ResultVersion, the corrected content goes to 待审核 as the next version."""
@@ -680,10 +708,12 @@ def add_measure(
     agency: str = "",
     text: str = "",
     amend_reason: str = "",
+    now: datetime | None = None,
 ) -> Measure:
     """A follow-up measure (后续处置) on an item with a problem; the item's category follows.
     On an approved result (a measure decided later, e.g. a penalty) this is an amendment:
     `amend_reason` is required and the result is reviewed again."""
+    now = now or timezone.now()
     result = _lock_result(item_result.result)
     _check_agency(actor, result.visit)
     roles = _require_recorder(actor, result.visit)
@@ -715,20 +745,29 @@ def add_measure(
         raise ResultInputError(errors)
     amended = result.is_locked
     if amended:
-        _begin_amendment(result, amend_reason, actor)
+        _begin_amendment(result, amend_reason, actor, now)
     else:
         _require_editable(result)
     measure = Measure.objects.create(
-        item_result=item_result, **values, kind=kind, opened_on=opened_on, deadline=deadline
+        item_result=item_result,
+        **values,
+        kind=kind,
+        opened_on=opened_on,
+        deadline=deadline,
+        created_at=now,
     )
     if kind == rules.MeasureKind.CORRECTION and deadline is not None:
         # 责令改正 is re-checked: the same entity and item, a team by the round's rules.
         measure.recheck_visit = create_recheck_visit(
-            original=result.visit, items=[item_result.visit_item.item], after=deadline, actor=actor
+            original=result.visit,
+            items=[item_result.visit_item.item],
+            after=deadline,
+            actor=actor,
+            now=now,
         )
         measure.save(update_fields=["recheck_visit"])
     refresh_categories(result)
-    bump_revision(result)
+    bump_revision(result, now=now)
     record(
         actor=actor,
         action="result.add_measure",
@@ -740,6 +779,7 @@ def add_measure(
             "recheck_visit": measure.recheck_visit.visit_key if measure.recheck_visit else None,
             "on_behalf": _on_behalf(roles),
         },
+        at=now,
     )
     return measure
 
@@ -752,9 +792,11 @@ def close_measure(
     closing_text: str,
     actor: Actor,
     amend_reason: str = "",
+    now: datetime | None = None,
 ) -> Measure:
     """Close a measure with its date and text; the item's category follows. On an approved
     result this is an amendment: `amend_reason` is required and the result is reviewed again."""
+    now = now or timezone.now()
     result = _lock_result(measure.item_result.result)
     _check_agency(actor, result.visit)
     roles = _require_recorder(actor, result.visit)
@@ -763,7 +805,7 @@ def close_measure(
         raise ValueError(f"该措施已于{measure.closed_on}办结")
     amended = result.is_locked
     if amended:
-        _begin_amendment(result, amend_reason, actor)
+        _begin_amendment(result, amend_reason, actor, now)
     else:
         _require_editable(result)
     rule = measure.as_rule()
@@ -784,7 +826,7 @@ def close_measure(
     measure.closing_text = closing_text.strip()
     measure.save()
     refresh_categories(result)
-    bump_revision(result)
+    bump_revision(result, now=now)
     record(
         actor=actor,
         action="result.close_measure",
@@ -795,6 +837,7 @@ def close_measure(
             "amendment": amended,
             "on_behalf": _on_behalf(roles),
         },
+        at=now,
     )
     return measure
 
@@ -933,6 +976,7 @@ def _import_measures(result: Result, sheet_visit: SheetVisit, actor: Actor) -> i
 
 
 @transaction.atomic
+@batched_refresh()  # one recount at the end, however many changes
 def import_results(
     *,
     sheet: ResultSheet,
@@ -1131,7 +1175,7 @@ def withdraw_attachment(*, attachment: Attachment, reason: str, actor: Actor) ->
 # --- re-checks (复查) --------------------------------------------------------------------------
 
 
-def _close_by_recheck(result: Result, actor: Actor) -> Measure | None:
+def _close_by_recheck(result: Result, actor: Actor, now: datetime | None = None) -> Measure | None:
     """An approved re-check with every item 未发现问题 closes the 责令改正 that asked for it (the
     entity corrected); on an approved original this is an amendment, reviewed again. A
     re-check that found problems leaves the measure open (the team decides what follows)."""
@@ -1158,13 +1202,14 @@ def _close_by_recheck(result: Result, actor: Actor) -> Measure | None:
         closing_text=text,
         amend_reason=f"复查结果已审核：{text}" if original.is_locked else "",
         actor=actor,
+        now=now,
     )
 
 
 # --- results feed risk -------------------------------------------------------------------------
 
 
-def _propose_risk(result: Result) -> RiskProposal | None:
+def _propose_risk(result: Result, now: datetime | None = None) -> RiskProposal | None:
     """The risk level this approved result proposes for its entity (lib.results.propose_risk:
     problems one level up; clean one level down when SPOTCHECK_RISK_LOWER_WHEN_CLEAN)."""
     entity = result.visit.entity
@@ -1184,6 +1229,7 @@ def _propose_risk(result: Result) -> RiskProposal | None:
         current_level=entity.risk_level,
         proposed_level=proposal.proposed.value,
         reason=f"{result.visit.visit_key}（{result.inspected_on}）{proposal.reason}"[:300],
+        created_at=now or timezone.now(),
     )
 
 

@@ -70,10 +70,12 @@ def result_rows(visits: QuerySet[Visit]) -> Iterator[list[CellValue]]:
         stored = {ir.visit_item_id: ir for ir in result.items.all()} if result else {}
         base = {"visit": visit.visit_key, "entity": visit.entity_name}
         first = True
-        items = sorted(visit.visit_items.all(), key=lambda vi: (vi.item.number or 0, vi.pk))
+        items = sorted(visit.visit_items.all(), key=lambda vi: (vi.item.position, vi.pk))
         for visit_item in items:
             item = visit_item.item
-            item_cells = {**base, "item": item.number, "item_name": item.name}
+            # unnumbered: its key "p<position>", which the import reads back
+            number = item.number if item.number is not None else item.key
+            item_cells = {**base, "item": number, "item_name": item.name}
             item_result = stored.get(visit_item.pk)
             findings = {f.number: f for f in item_result.findings.all()} if item_result else {}
             chosen = item_result.chosen_category if item_result else ""

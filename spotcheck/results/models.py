@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from spotcheck.inspections.models import Visit, VisitItem
 from spotcheck.lib import results as rules
@@ -130,8 +131,9 @@ class Result(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Stamped by the actions with their `now` (bump_revision), not by the clock at save time.
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
 
     objects = ResultQuerySet.as_manager()
 
@@ -281,7 +283,7 @@ class Measure(_ResultPart):
         related_name="recheck_measure",
         help_text="责令改正：复查的检查任务；复查结果审核通过且未发现问题时本措施办结",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = "后续处置措施"
@@ -479,7 +481,7 @@ class RiskProposal(models.Model):
     state = models.CharField(
         "状态", max_length=10, choices=State.choices, default=State.OPEN, db_index=True
     )
-    created_at = models.DateTimeField("提出时间", auto_now_add=True)
+    created_at = models.DateTimeField("提出时间", default=timezone.now)
     decided_at = models.DateTimeField("决定时间", null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

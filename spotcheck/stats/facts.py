@@ -14,7 +14,10 @@ The counting rules are docs/statistics.md's; each ledger kind below says what it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date
 from typing import Any
 
 from django.db import connection, transaction
@@ -41,6 +44,7 @@ from spotcheck.draws.models import Draw, DrawSelection
 from spotcheck.inspections.models import Visit, VisitItem
 from spotcheck.lib.results import CATEGORIES, CategoryKind, ReviewState
 from spotcheck.results.models import ItemResult, Measure, Result
+from spotcheck.stats import coverage
 from spotcheck.stats.models import EntityCheck, Fact, VisitFact
 
 ENTERED = (ReviewState.PENDING, ReviewState.RETURNED, ReviewState.APPROVED, ReviewState.PUBLISHED)
@@ -51,7 +55,8 @@ ENDING = tuple(c.code for c in CATEGORIES if c.kind is CategoryKind.ENDING)
 
 LEDGER_COLUMNS = ("visit_id", "plan_id", "items", "kind", "key", "n", "total")
 # visits refreshed per statement: enough to stay set-based, few enough for SQLite's variables
-CHUNK = 5000
+# (the visits' ids are bound once per kind in the one ledger statement)
+CHUNK = 1000
 
 
 class DaysBetween(Func):
@@ -241,18 +246,27 @@ def _insert(table: str, columns: Iterable[str], query: QuerySet[Any]) -> int:
         return cursor.rowcount
 
 
-def _totals(rows: QuerySet[VisitFact]) -> dict[tuple[int, str, str, str], tuple[int, int]]:
-    return {
-        (r["plan_id"], r["kind"], r["items"], r["key"]): (r["n"], r["total"])
-        for r in rows.values("plan_id", "kind", "items", "key")
-        .annotate(n=Sum("n"), total=Sum("total"))
-        .order_by()
-    }
+def _union_all(queries: list[QuerySet[Any]]) -> tuple[str, list[Any]]:
+    """One statement of the queries' rows (each query unordered: SQLite takes no ORDER BY
+    inside a compound SELECT)."""
+    parts, params = [], []
+    for query in queries:
+        sql, query_params = query.order_by().query.sql_with_params()
+        parts.append(sql)
+        params += query_params
+    return " UNION ALL ".join(parts), params
 
 
-def _entity_checks(entities: list[int] | None) -> QuerySet[Any]:
+def _rows(queries: list[QuerySet[Any]]) -> list[tuple[Any, ...]]:
+    sql, params = _union_all(queries)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _entity_checks(entities: Any) -> QuerySet[Any]:
     """Per entity and year, its last inspection of an approved result (any visit: coverage
-    counts re-checks too)."""
+    counts re-checks too). `entities`: ids or a query of them (None: every entity)."""
     results = Result.objects.filter(
         state__in=APPROVED, inspected_on__isnull=False, visit__entity__isnull=False
     )
@@ -267,52 +281,183 @@ def _entity_checks(entities: list[int] | None) -> QuerySet[Any]:
     )
 
 
+# Rows a refresh reads: the stored ledger rows of the visits (their id last) and the recounted
+# ones (0 there), in one statement; the same for the coverage rows of the visits' entities.
+NEW = 0
+_pending: ContextVar[set[int] | None] = ContextVar("stats_pending_visits", default=None)
+
+
+@contextmanager
+def batched_refresh() -> Iterator[None]:
+    """Within the block, `refresh_visits` only notes the visits; they are recounted together
+    when the block ends without an error (an action touching several visits, or one visit
+    several times, recounts once). Nested blocks recount at the outermost one's end. Use it
+    inside the action's transaction: nothing in the block may read the stored counts."""
+    if _pending.get() is not None:
+        yield
+        return
+    visits: set[int] = set()
+    token = _pending.set(visits)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    refresh_visits(visits)
+
+
 def refresh_visits(visit_ids: Iterable[int]) -> None:
     """Recount the visits `visit_ids` (and the coverage of their entities): call inside the
-    transaction of the action that changed them, after the change."""
+    transaction of the action that changed them, after the change (within `batched_refresh`,
+    at the end of its block)."""
+    pending = _pending.get()
+    if pending is not None:
+        pending.update(visit_ids)
+        return
     ids = sorted(set(visit_ids))
     if not ids:
         return
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         for start in range(0, len(ids), CHUNK):
             _refresh_chunk(ids[start : start + CHUNK])
 
 
+LedgerKey = tuple[int, int, str, str, str]  # visit, plan, items, kind, key
+
+
 def _refresh_chunk(ids: list[int]) -> None:
-    ledger = VisitFact.objects.filter(visit__in=ids)
-    before = _totals(ledger)
-    ledger.delete()
-    for query in _ledger_queries(ids):
-        _insert(VisitFact._meta.db_table, LEDGER_COLUMNS, query)
-    after = _totals(VisitFact.objects.filter(visit__in=ids))
-    for key in before.keys() | after.keys():
-        old_n, old_total = before.get(key, (0, 0))
-        new_n, new_total = after.get(key, (0, 0))
-        if (old_n, old_total) == (new_n, new_total):
-            continue
-        plan_id, kind, items, value = key
-        found = Fact.objects.filter(plan_id=plan_id, kind=kind, items=items, key=value)
-        changed = found.update(n=F("n") + (new_n - old_n), total=F("total") + new_total - old_total)
-        if not changed:
-            Fact.objects.create(
-                plan_id=plan_id,
-                kind=kind,
-                items=items,
-                key=value,
-                n=new_n - old_n,
-                total=new_total - old_total,
-            )
-    Fact.objects.filter(n=0, total=0, plan_id__in={k[0] for k in before}).delete()
-    entities = list(
-        Visit.objects.filter(pk__in=ids, entity__isnull=False)
-        .values_list("entity_id", flat=True)
-        .distinct()
+    """Two reads (ledger, coverage); writes only where a row changed: the changed ledger rows
+    deleted and inserted, the totals moved by their differences in one upsert, the changed
+    coverage rows deleted and upserted."""
+    stored = VisitFact.objects.filter(visit__in=ids).values_list(
+        "visit_id", "plan_id", "items", "kind", "key", "n", "total", "pk"
     )
-    if entities:
-        EntityCheck.objects.filter(entity__in=entities).delete()
-        _insert(
-            EntityCheck._meta.db_table, ("entity_id", "year", "last_on"), _entity_checks(entities)
+    recounted = [
+        query.annotate(f_row=Value(NEW, output_field=IntegerField()))
+        for query in _ledger_queries(ids)
+    ]
+    old: dict[LedgerKey, list[int]] = {}
+    old_rows: dict[LedgerKey, list[int]] = {}  # their ids
+    new: dict[LedgerKey, list[int]] = {}
+    for visit, plan, items, kind, key, n, total, row in _rows([stored, *recounted]):
+        ledger_key = (int(visit), int(plan), str(items), str(kind), str(key))
+        sums = (old if row != NEW else new).setdefault(ledger_key, [0, 0])
+        sums[0] += int(n)
+        sums[1] += int(total)
+        if row != NEW:
+            old_rows.setdefault(ledger_key, []).append(int(row))
+    changed = [k for k in old.keys() | new.keys() if old.get(k) != new.get(k)]
+    if changed:
+        _write_ledger(changed, old, old_rows, new)
+    _refresh_entity_checks(ids)
+
+
+def _write_ledger(
+    changed: list[LedgerKey],
+    old: dict[LedgerKey, list[int]],
+    old_rows: dict[LedgerKey, list[int]],
+    new: dict[LedgerKey, list[int]],
+) -> None:
+    gone = [row for key in changed for row in old_rows.get(key, ())]
+    for start in range(0, len(gone), CHUNK):
+        VisitFact.objects.filter(pk__in=gone[start : start + CHUNK]).delete()
+    VisitFact.objects.bulk_create(
+        [
+            VisitFact(
+                visit_id=visit,
+                plan_id=plan,
+                items=items,
+                kind=kind,
+                key=key,
+                n=new[visit, plan, items, kind, key][0],
+                total=new[visit, plan, items, kind, key][1],
+            )
+            for (visit, plan, items, kind, key) in changed
+            if (visit, plan, items, kind, key) in new
+        ],
+        batch_size=UPSERT_BATCH,
+    )
+    deltas: dict[tuple[int, str, str, str], list[int]] = {}
+    for ledger_key in changed:
+        _visit, plan, items, kind, key = ledger_key
+        old_n, old_total = old.get(ledger_key, (0, 0))
+        new_n, new_total = new.get(ledger_key, (0, 0))
+        delta = deltas.setdefault((plan, kind, items, key), [0, 0])
+        delta[0] += new_n - old_n
+        delta[1] += new_total - old_total
+    moved = [(*key, n, total) for key, (n, total) in deltas.items() if (n, total) != (0, 0)]
+    _add_to_facts(moved)
+    if any(n < 0 or total < 0 for *_key, n, total in moved):
+        # a total that fell to nothing goes (the tables never show a zero row)
+        Fact.objects.filter(
+            n=0,
+            total=0,
+            plan_id__in={row[0] for row in moved},
+            kind__in={row[1] for row in moved},
+        ).delete()
+
+
+# rows per upsert statement: 6 parameters each, under SQLite's and PostgreSQL's limits
+UPSERT_BATCH = 500
+
+
+def _add_to_facts(rows: list[tuple[int, str, str, str, int, int]]) -> None:
+    """Add (plan, kind, items, key, n, total) to the totals: one INSERT … ON CONFLICT DO UPDATE
+    per batch (SQLite and PostgreSQL alike); the increment is done by the database, so
+    concurrent actions adding to one total both count."""
+    table = connection.ops.quote_name(Fact._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in FACT_COLUMNS)
+    unique = ", ".join(connection.ops.quote_name(c) for c in ("plan_id", "kind", "items", "key"))
+    n, total = connection.ops.quote_name("n"), connection.ops.quote_name("total")
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), UPSERT_BATCH):
+            batch = rows[start : start + UPSERT_BATCH]
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(batch))
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT ({unique}) "
+                f"DO UPDATE SET {n} = {table}.{n} + excluded.{n}, "
+                f"{total} = {table}.{total} + excluded.{total}",
+                [value for row in batch for value in row],
+            )
+
+
+def _refresh_entity_checks(ids: list[int]) -> None:
+    """Recount the coverage rows of the visits' entities; write the ones that changed."""
+    entities = Visit.objects.filter(pk__in=ids, entity__isnull=False).values("entity_id")
+    stored = EntityCheck.objects.filter(entity__in=entities).values_list(
+        "entity_id", "year", "last_on", "pk"
+    )
+    recounted = _entity_checks(entities).annotate(f_row=Value(NEW, output_field=IntegerField()))
+    old: dict[tuple[int, int], tuple[str, int]] = {}
+    new: dict[tuple[int, int], str] = {}
+    for entity, year, last_on, row in _rows([stored, recounted]):
+        # a date on PostgreSQL, its ISO text on SQLite
+        day = last_on.isoformat() if hasattr(last_on, "isoformat") else str(last_on)
+        if row != NEW:
+            old[int(entity), int(year)] = (day, int(row))
+        else:
+            new[int(entity), int(year)] = day
+    gone = [row for key, (day, row) in old.items() if key not in new]
+    changed = [
+        EntityCheck(entity_id=entity, year=year, last_on=date.fromisoformat(day))
+        for (entity, year), day in new.items()
+        if old.get((entity, year), ("", 0))[0] != day
+    ]
+    # the coverage counts follow the checks: the entities whose checks change leave them
+    # before and come back after (stats.coverage)
+    moved = {entity for (entity, _year) in old.keys() - new.keys()}
+    moved.update(check.entity_id for check in changed)
+    coverage.withdraw(moved)
+    if gone:
+        EntityCheck.objects.filter(pk__in=gone).delete()
+    if changed:
+        EntityCheck.objects.bulk_create(
+            changed,
+            update_conflicts=True,
+            unique_fields=["entity", "year"],
+            update_fields=["last_on"],
+            batch_size=UPSERT_BATCH,
         )
+    coverage.count(moved)
 
 
 def _drawn(items: list[int] | None) -> QuerySet[Any]:
@@ -383,4 +528,6 @@ def rebuild_facts(progress: Callable[[str], None] | None = None) -> dict[str, in
         written["entity checks"] = _insert(
             EntityCheck._meta.db_table, ("entity_id", "year", "last_on"), _entity_checks(None)
         )
+        say("名录覆盖")
+        written["coverage counts"] = coverage.rebuild()
     return written

@@ -86,3 +86,68 @@ class EntityCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity_id} {self.year}: {self.last_on}"
+
+
+class CoverageCount(models.Model):
+    """Operating entities of an agency's directory counted by what the coverage tables group
+    them by and by their approved checks (`spotcheck.stats.coverage` keeps it and says how).
+
+    A row per (agency, types, dimension, value, grain, year, later, last_day):
+    - `types`: "*" every entity, a target type's id its entities, "-" entities of no type;
+    - `dimension`/`value`: "town" and its town, "risk" and its risk level, "all" and "";
+    - grain "y": year 0 the entity itself (each counted once per key), else a year with an
+      approved check that is not its latest, with the next such year (`later`);
+    - grain "m" and "d": the year of its latest check (later 0) and that year's last
+      inspection date, as yyyymm00 ("m", by month) and as yyyymmdd ("d", by day): each latest
+      check is counted at both grains, read by month except in a window's first month.
+    """
+
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.CASCADE, related_name="+")
+    types = models.CharField("检查对象类型", max_length=20)
+    dimension = models.CharField("分组", max_length=10)
+    value = models.CharField("分组取值", max_length=50)
+    grain = models.CharField("粒度", max_length=1)
+    year = models.PositiveSmallIntegerField("检查年度（0为对象本身）")
+    later = models.PositiveSmallIntegerField("下一检查年度（0为无）")
+    last_day = models.IntegerField("最近一次检查日期（yyyymmdd，按月为yyyymm00）")
+    n = models.BigIntegerField("对象数")
+
+    class Meta:
+        verbose_name = "名录覆盖计数"
+        verbose_name_plural = "名录覆盖计数"
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "agency",
+                    "grain",
+                    "types",
+                    "dimension",
+                    "last_day",
+                    "value",
+                    "year",
+                    "later",
+                ],
+                name="stats_coveragecount_unique",
+            )
+        ]
+        indexes = [
+            # what the coverage tables read by year and month, without the table (SQLite has
+            # no INCLUDE): the unique index above serves the day ranges
+            models.Index(
+                fields=[
+                    "agency",
+                    "grain",
+                    "types",
+                    "dimension",
+                    "value",
+                    "year",
+                    "later",
+                    "last_day",
+                    "n",
+                ],
+                name="stats_coverage_read",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.types} {self.dimension}={self.value} {self.year}: {self.n}"

@@ -26,13 +26,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
+    Case,
     Count,
+    F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
+    When,
 )
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
@@ -47,7 +51,8 @@ from spotcheck.lib.results import CATEGORIES, MEASURE_KINDS, ReviewState
 from spotcheck.plans.models import Plan, PlanItem
 from spotcheck.public.models import PublishedItem
 from spotcheck.public.selectors import live_results, published_draws, published_plans
-from spotcheck.registry.models import RISK_LEVEL_CHOICES, Entity, EntityStatus
+from spotcheck.registry.models import RISK_LEVEL_CHOICES, TargetType
+from spotcheck.stats import coverage
 from spotcheck.stats.facts import APPROVED, CLEAN, ENDING, ENTERED, PROBLEM
 from spotcheck.stats.fairness import fairness_tables
 from spotcheck.stats.models import Fact
@@ -117,39 +122,36 @@ class _Counted:
     total: int
 
 
-def _counted(scope: Scope, *kinds: str) -> dict[str, list[_Counted]]:
-    """The stored counts of `kinds` for the scope (one query): rows of its plans with an item
-    in scope."""
-    wanted = set(scope.items().order_by().values_list("pk", flat=True))
+def _counted(
+    scope: Scope, *kinds: str, wanted: set[int], overdue_on: date | None = None
+) -> dict[str, list[_Counted]]:
+    """The stored counts of `kinds` for the scope, in one query: rows of its plans with an
+    item in `wanted` (the scope's items), summed in SQL. With `overdue_on`, kind "due" gives
+    the visits not published whose deadline is before that day, by deadline month (yyyy-mm)."""
     rows: dict[str, list[_Counted]] = {kind: [] for kind in kinds}
-    for items, kind, key, n, total in (
-        Fact.objects.filter(plan__in=scope.plans(), kind__in=kinds)
-        .values_list("items", "kind", "key", "n", "total")
+    facts = Fact.objects.filter(plan__in=scope.plans(), kind__in=kinds)
+    key: Any = F("key")
+    if overdue_on is not None:
+        facts = facts.exclude(kind="due", key__gte=overdue_on.isoformat())
+        key = Case(When(kind="due", then=Substr("key", 1, 7)), default=F("key"))
+    sql, params = (
+        facts.values("items", "kind", counted_key=key)
+        .annotate(s_n=Sum("n"), s_total=Sum("total"))
+        .values_list("items", "kind", "counted_key", "s_n", "s_total")
         .order_by()
-    ):
-        ids = tuple(int(i) for i in items.split(","))
-        inside = tuple(i for i in ids if i in wanted)
+        .query.sql_with_params()
+    )
+    with connection.cursor() as cursor:  # plain rows: no per-value converters
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    parsed: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+    for items, kind, counted_key, n, total in fetched:
+        if items not in parsed:  # a few dozen item combinations, parsed once each
+            ids = tuple(int(i) for i in items.split(","))
+            parsed[items] = (ids, tuple(i for i in ids if i in wanted))
+        ids, inside = parsed[items]
         if inside:
-            rows[kind].append(_Counted(ids, inside, key, n, total))
-    return rows
-
-
-def _overdue(scope: Scope, today: date) -> list[_Counted]:
-    """Visits not published whose deadline is before today, by deadline month (key yyyy-mm)."""
-    wanted = set(scope.items().order_by().values_list("pk", flat=True))
-    rows = []
-    for items, month, n in (
-        Fact.objects.filter(plan__in=scope.plans(), kind="due", key__lt=today.isoformat())
-        .annotate(month=Substr("key", 1, 7))
-        .values("items", "month")
-        .annotate(n=Sum("n"))
-        .values_list("items", "month", "n")
-        .order_by()
-    ):
-        ids = tuple(int(i) for i in items.split(","))
-        inside = tuple(i for i in ids if i in wanted)
-        if inside:
-            rows.append(_Counted(ids, inside, month, n, 0))
+            rows[kind].append(_Counted(ids, inside, counted_key, int(n), int(total)))
     return rows
 
 
@@ -199,7 +201,9 @@ def progress_tables(scope: Scope) -> list[Table]:
     facts = _counted(
         scope,
         *("state", "visited", "submitted", "reviewed", "published", "joint", "merged"),
-        *("drawn", "event"),
+        *("drawn", "event", "due"),
+        wanted={item["pk"] for item in items},
+        overdue_on=today,
     )
     drawn = _per_item(facts["drawn"])
     events: dict[int, dict[str, int]] = {
@@ -214,7 +218,7 @@ def progress_tables(scope: Scope) -> list[Table]:
             counted["registered"] += row.n
             counted["checked"] += row.n if row.key[0] == "1" else 0
             counted["approved"] += row.n if row.key[1] == "1" else 0
-    overdue = _overdue(scope, today)
+    overdue = facts["due"]
     states = facts["state"]
     counts = {
         "visited": _per_item(facts["visited"]),
@@ -337,57 +341,65 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _coverage(scope: Scope, field: str, title: str, key: str, label: str) -> Table:
-    as_of = scope.as_of
-    entities = Entity.objects.filter(agency=scope.agency, status=EntityStatus.ACTIVE)
-    if scope.item is not None and scope.item.entity_type_id is not None:
-        entities = entities.filter(target_types=scope.item.entity_type_id)
-    # per entity and year the last approved inspection (stats.facts): checked in (as-of − n
-    # years, as-of] when a year up to the as-of's has its last inspection after the start
-    checked = Q(stats_checks__year__lte=as_of.year, stats_checks__last_on__lte=as_of)
-    annotations = {
-        f"y{n}": Count(
-            "pk",
-            distinct=True,
-            filter=checked & Q(stats_checks__last_on__gt=_years_before(as_of, n)),
-        )
-        for n in COVERAGE_YEARS
-    }
-    rows = (
-        entities.values(field)
-        .annotate(
-            entities=Count("pk", distinct=True),
-            ever=Count("pk", distinct=True, filter=checked),
-            **annotations,
-        )
-        .order_by(field)
-    )
-    if field == "risk_level":
-        rows = sorted(rows, key=lambda r: RISK_ORDER.get(r[field], len(RISK_ORDER)))
-    table_rows = []
-    for row in rows:
-        name = row[field]
-        shown = (RISK_LABELS.get(name, "未评定") if field == "risk_level" else name) or "未填写"
-        values: list[Any] = [row["entities"]]
-        for n in COVERAGE_YEARS:
-            values += [row[f"y{n}"], _percent(row[f"y{n}"], row["entities"])]
-        values.append(row["entities"] - row["ever"])
-        table_rows.append([shown, *values])
-    columns = [label, "在营对象数"]
-    for n in COVERAGE_YEARS:
-        columns += [f"近{n}年检查", f"近{n}年占比（%）"]
-    columns.append("从未检查")
-    return Table(key, f"{title}（截至{as_of:%Y-%m-%d}）", columns, table_rows, "bar")
+COVERAGE_TABLES = (
+    # (dimension, table key, title, label column)
+    ("type", "coverage_types", "名录覆盖：按检查对象类型", "对象类型"),
+    ("town", "coverage_towns", "名录覆盖：按乡镇街道", "乡镇街道"),
+    ("risk", "coverage_risk", "名录覆盖：按风险等级", "风险等级"),
+)
 
 
 def coverage_tables(scope: Scope) -> list[Table]:
-    return [
-        _coverage(
-            scope, "target_types__name", "名录覆盖：按检查对象类型", "coverage_types", "对象类型"
+    """Operating entities by target type, town and risk level, and those checked (an approved
+    result) in the last 1, 2 and 3 years before as-of: read from the stored counts
+    (stats.coverage), a few rows per group."""
+    as_of = scope.as_of
+    target_type = scope.item.entity_type_id if scope.item is not None else None
+    type_names = dict(TargetType.objects.values_list("pk", "name"))
+    found = coverage.covered(
+        agency_id=scope.agency.pk,
+        as_of=as_of,
+        starts={n: _years_before(as_of, n) for n in COVERAGE_YEARS},
+        type_ids=type_names,
+        target_type=target_type,
+    )
+    named: dict[str, list[tuple[tuple[Any, ...], str, coverage.Covered]]] = {
+        "type": sorted(
+            (
+                (name is None, name or ""),
+                name or "未填写",
+                group,
+            )
+            for types, group in found["type"].items()
+            for name in [None if types == coverage.NO_TYPE else type_names.get(int(types))]
         ),
-        _coverage(scope, "town", "名录覆盖：按乡镇街道", "coverage_towns", "乡镇街道"),
-        _coverage(scope, "risk_level", "名录覆盖：按风险等级", "coverage_risk", "风险等级"),
-    ]
+        "town": sorted(((town,), town or "未填写", g) for town, g in found["town"].items()),
+        "risk": sorted(
+            (
+                (RISK_ORDER.get(level, len(RISK_ORDER)), level),
+                RISK_LABELS.get(level, "未评定"),
+                g,
+            )
+            for level, g in found["risk"].items()
+        ),
+    }
+    columns_after = ["在营对象数"]
+    for n in COVERAGE_YEARS:
+        columns_after += [f"近{n}年检查", f"近{n}年占比（%）"]
+    columns_after.append("从未检查")
+    tables = []
+    for dimension, key, title, label in COVERAGE_TABLES:
+        rows = []
+        for _, shown, group in named[dimension]:
+            values: list[Any] = [group.entities]
+            for n in COVERAGE_YEARS:
+                values += [group.within[n], _percent(group.within[n], group.entities)]
+            values.append(group.entities - group.ever)
+            rows.append([shown, *values])
+        tables.append(
+            Table(key, f"{title}（截至{as_of:%Y-%m-%d}）", [label, *columns_after], rows, "bar")
+        )
+    return tables
 
 
 # --- what the checks found ------------------------------------------------------------------
@@ -434,7 +446,14 @@ def _add_kind(counts: dict[str, int], kind: str, n: int) -> None:
 def finding_tables(scope: Scope) -> list[Table]:
     """Approved item results (stats.facts: per item, by category, by kind and the entity's
     town, by kind and the risk level at the draw)."""
-    facts = _counted(scope, "category", "town", "stratum", "measure")
+    items = list(
+        scope.items()
+        .values("pk", "number", "label", "name", "plan__year", "entity_type__name")
+        .order_by("-plan__year", "position")
+    )
+    facts = _counted(
+        scope, "category", "town", "stratum", "measure", wanted={i["pk"] for i in items}
+    )
     categories: dict[str, int] = {}
     for row in facts["category"]:
         categories[row.key] = categories.get(row.key, 0) + row.n
@@ -442,11 +461,6 @@ def finding_tables(scope: Scope) -> list[Table]:
         [CATEGORY_LABELS.get(code, code), n]
         for code, n in sorted(categories.items(), key=lambda c: (-c[1], c[0]))
     ]
-    items = list(
-        scope.items()
-        .values("pk", "number", "label", "name", "plan__year", "entity_type__name")
-        .order_by("-plan__year", "position")
-    )
     labels = _item_labels(items, with_year=_several_years(scope))
     type_of = {i["pk"]: i["entity_type__name"] for i in items}
     per_item: dict[int, dict[str, int]] = {}

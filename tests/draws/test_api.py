@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from spotcheck.accounts.models import Role
+from spotcheck.audit.models import AuditEntry
 from spotcheck.draws import actions
 from spotcheck.draws.models import Draw
 from spotcheck.lib import drawdoc
@@ -44,6 +45,15 @@ def test_a_draw_through_the_api(client, coordinator, hotel_item, hotels):
     )
     executed = client.post(f"/api/v1/draws/{draw_id}/execute").json()
     assert executed["status"] == "executed" and len(executed["selection"]) == 11
+    # each step through its audited action (tests/api/test_writes.py), as the coordinator
+    audited = AuditEntry.objects.filter(
+        object_type="draws.Draw", object_id=str(draw_id), actor=coordinator.username
+    )
+    assert list(audited.values_list("action", flat=True)) == [
+        "draw.prepare",
+        "draw.seed",
+        "draw.execute",
+    ]
 
     client.logout()
     listing = client.get("/api/v1/draws").json()

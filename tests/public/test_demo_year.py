@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -75,6 +76,26 @@ def check_notices_approvals_and_publications_are_dated_within_the_year():
         if r.due_on and r.published_on > r.due_on
     ]
     assert len(late) <= 2
+    # The actions are given each step's moment (now=), rows and audit entries alike; round 1
+    # drawn by setup-demo is dated on its day of the year too, before anything inspected.
+    round_day = date(2022, 3, 1)
+    for draw in Draw.objects.all():
+        assert local(draw.prepared_at).date() == local(draw.executed_at).date() == round_day
+    for stamp in [
+        *TeamMatching.objects.values_list("matched_at", flat=True),
+        *Event.objects.values_list("registered_at", flat=True),
+        *Visit.objects.values_list("created_at", flat=True),
+        *Result.objects.values_list("created_at", flat=True),
+        *Result.objects.values_list("updated_at", flat=True),
+        *Measure.objects.values_list("created_at", flat=True),
+    ]:
+        assert local(stamp).year in (2022, 2023)
+    steps = Q(action__startswith="draw.") | Q(action__startswith="inspections.")
+    played = AuditEntry.objects.filter(
+        steps | Q(action__startswith="result."), actor__in=["demo-year", "setup-demo"]
+    )
+    assert played.count() > 100
+    assert {local(e.created_at).year for e in played} <= {2022, 2023}
 
 
 def check_the_year_was_played_through_the_real_actions(played):

@@ -16,7 +16,9 @@ from unittest.mock import patch
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -28,9 +30,16 @@ from spotcheck.inspections.models import Visit
 from spotcheck.lib import opendata as spec
 from spotcheck.public import actions, opendata
 from spotcheck.public.cache import clear_public_pages
-from spotcheck.public.models import PublishedItem, PublishedResult, public_version
+from spotcheck.public.models import (
+    PublishedItem,
+    PublishedResult,
+    note_public_change,
+    public_version,
+)
 from spotcheck.public.selectors import published_draws
+from spotcheck.registry.actions import update_entity
 from spotcheck.registry.models import Entity
+from tests.inspections.conftest import run_draw
 from tests.public.helpers import approve_visit
 
 pytestmark = pytest.mark.django_db
@@ -220,6 +229,28 @@ def test_a_large_stale_year_is_not_served_but_announced(
     assert len([b for b in builds if not b.startswith(".")]) <= 2  # the current and previous
 
 
+def test_the_command_rebuilds_only_the_years_whose_version_moved(published, monkeypatch):
+    """What a timer runs every few minutes: each year is rebuilt when its published version
+    moved since its files were built (or it has none yet), the other years are left alone."""
+    other = YEAR + 1
+    monkeypatch.setattr(opendata, "years", lambda: [other, YEAR])
+
+    def run() -> str:
+        out = io.StringIO()
+        call_command("build_open_data", stdout=out)
+        return out.getvalue()
+
+    assert f"{YEAR}年：已生成" in (first := run()) and f"{other}年：已生成" in first
+    assert f"{YEAR}年：已是最新" in (idle := run()) and f"{other}年：已是最新" in idle
+    built = {y: opendata.read_manifest(y).built_at for y in (YEAR, other)}
+    with transaction.atomic():
+        note_public_change(other)
+    moved = run()
+    assert f"{other}年：已生成" in moved and f"{YEAR}年：已是最新" in moved
+    assert opendata.read_manifest(YEAR).built_at == built[YEAR]
+    assert opendata.read_manifest(other).built_at > built[other]
+
+
 def test_the_command_writes_what_the_index_lists(client, published, executed_draws, open_data_dir):
     out = io.StringIO()
     call_command("build_open_data", "--year", str(YEAR), "--force", stdout=out)
@@ -314,24 +345,51 @@ def test_the_verification_kit_unzips_and_verifies(client, executed_draws, tmp_pa
 
 
 def test_a_sole_traders_selection_is_published_masked():
-    operator = Entity(legal_representative="张三丰")
-    drawn = DrawSelection(name="张三丰", credit_code="92370323MA3C1234X5", entity=operator)
-    assert drawn.public_name == "张**"
-    shop = DrawSelection(
-        name="沂源县张三丰烧烤店", credit_code="92370323MA3C1234X5", entity=operator
-    )
-    assert shop.public_name == "沂源县张**烧烤店"
-    company = DrawSelection(
-        name="沂源县张三丰商贸有限公司", credit_code="91370323MA3C0001X1", entity=operator
-    )
-    assert company.public_name == company.name
+    def public_name(name: str, credit_code: str) -> str:
+        entity = Entity(name=name, credit_code=credit_code, legal_representative="张三丰")
+        return DrawSelection.public_name_of(entity)
+
+    assert public_name("张三丰", "92370323MA3C1234X5") == "张**"
+    assert public_name("沂源县张三丰烧烤店", "92370323MA3C1234X5") == "沂源县张**烧烤店"
+    company = "沂源县张三丰商贸有限公司"
+    assert public_name(company, "91370323MA3C0001X1") == company
 
 
-def test_the_bulletin_shows_the_published_names(client, executed_draws, monkeypatch):
-    monkeypatch.setattr(DrawSelection, "public_name", property(lambda s: f"公示名{s.rank}"))
+def test_a_registry_change_after_the_draw_leaves_the_published_selection_alone(
+    client, published_plan, directory, coordinator
+):
+    """The bulletin and the open data show the name stored when the entity was selected: the
+    operator of a sole trader changed in the registry later neither unmasks the name (张三丰)
+    nor changes what was published, so the year's published version stays right."""
+    Entity.objects.update(
+        legal_representative="张三丰",
+        name=Concat(Value("张三丰"), F("name")),
+        credit_code=Concat(Value("92"), Substr("credit_code", 3)),
+    )
+    item = published_plan.items.filter(event_driven=False).order_by("number").first()
+    draw = run_draw(item, coordinator)
+    selections = list(draw.selections.select_related("entity"))
+    assert selections and all(s.public_name.startswith("张**") for s in selections)
+    version = public_version(YEAR)
+    for selection in selections:
+        update_entity(
+            entity=selection.entity,
+            actor=coordinator,
+            values={"legal_representative": "李四", "name": f"{selection.name}（新）"},
+        )
     clear_public_pages()
+    page = client.get(reverse("public:bulletin", args=[draw.pk])).content.decode()
+    rows = json.dumps(list(opendata.draw_rows(YEAR)), ensure_ascii=False, default=str)
+    for text in (page, rows):
+        assert "张三丰" not in text and "（新）" not in text
+        assert all(s.public_name in text for s in selections)
+    assert public_version(YEAR) == version
+
+
+def test_the_bulletin_shows_the_published_names(client, executed_draws):
     draw = next(iter(executed_draws.values())).draw
+    Entity.objects.filter(draw_selections__draw=draw).update(legal_representative="王五")
+    clear_public_pages()
     page = client.get(reverse("public:bulletin", args=[draw.pk])).content.decode()
     for selection in draw.selections.all():
-        assert f"公示名{selection.rank}" in page
-        assert selection.name not in page
+        assert selection.public_name and selection.public_name in page

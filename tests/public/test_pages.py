@@ -236,17 +236,44 @@ def latin_named(teamed_visits, unit_leader) -> PublishedResult:
 
 @pytest.mark.parametrize("limit", [selectors.SEARCH_NAMES_LIMIT, 0])
 def test_a_query_with_spaces_or_in_another_case_finds_the_name(latin_named, monkeypatch, limit):
-    """Spaces, letter case (and, through the name index, fullwidth forms) do not matter: the
-    query and the stored keys are normalised by one function (lib.pinyin.name_key). With
-    limit 0 every text is "common" and compared by the database instead of by the index."""
+    """Spaces, letter case and fullwidth forms do not matter: the query and the stored keys are
+    normalised by one function (lib.pinyin.name_key). With limit 0 every text is "common" and
+    compared by the database (on PublishedResult.name_key) instead of by the index."""
     monkeypatch.setattr(selectors, "SEARCH_NAMES_LIMIT", limit)
     key = [latin_named.entity_key]
-    typed = ["abc科技", "ABC科技", "沂源县 ABC 科技", "沂源 县abc", " abc科技有限 公司 "]
-    if limit:
-        typed.append("ａｂｃ科技")  # fullwidth: folded by the index, not by SQL
+    typed = [
+        "abc科技",
+        "ABC科技",
+        "沂源县 ABC 科技",
+        "沂源 县abc",
+        " abc科技有限 公司 ",
+        "ａｂｃ科技",
+    ]
     for text in typed:
         assert found_keys(text) == key, text
     assert found_keys("abd科技") == []
+
+
+@pytest.mark.parametrize("limit", [selectors.SEARCH_NAMES_LIMIT, 0])
+def test_a_fullwidth_name_is_found_by_plain_letters_by_the_index_and_by_the_database(
+    teamed_visits, unit_leader, monkeypatch, limit
+):
+    visit = teamed_visits[0]
+    visit.entity_name = (
+        "沂源县ＡＢＣ科技有限公司"  # fullwidth letters, as some registers write them
+    )
+    visit.save(update_fields=["entity_name"])
+    actions.publish_results(results=[approve_visit(visit, unit_leader)], actor=unit_leader)
+    record = PublishedResult.objects.get(result__visit=visit)
+    monkeypatch.setattr(selectors, "SEARCH_NAMES_LIMIT", limit)
+    for text in ("abc", "ABC科技", "ａｂｃ", "沂源县 abc"):
+        assert found_keys(text) == [record.entity_key], text
+    # records published before the column existed get their key from the migration
+    PublishedResult.objects.filter(pk=record.pk).update(name_key="")
+    assert found_keys("abc科技") == ([] if limit == 0 else [record.entity_key])
+    migration = importlib.import_module("spotcheck.public.migrations.0009_publishedresult_name_key")
+    migration.fill_name_keys(django_apps, None)
+    assert found_keys("abc科技") == [record.entity_key]
 
 
 def test_the_migration_rekeys_names_whose_normalised_form_changed(teamed_visits, unit_leader):

@@ -221,3 +221,39 @@ def test_web_download_for_staff_of_the_plan_only(scene, published_plan, other_us
     stranger = Client()
     stranger.force_login(other_users_by_role[Role.COORDINATOR])
     assert stranger.get(url).status_code == 404
+
+
+def test_an_unnumbered_item_round_trips_by_its_key_and_an_unknown_item_names_row_and_column(
+    scene, published_plan
+):
+    item12 = scene.items[12].item
+    type(item12).objects.filter(pk=item12.pk).update(number=None)  # a plan item with no number
+    key = f"p{item12.position}"
+    rows = rows_of(exported(published_plan))
+    v1 = [r for r in rows[1:] if r[0] == "V1"]
+    assert {r[COLUMN["item"]] for r in v1} == {11, key}  # never a blank item number
+    for row in rows[1:]:
+        if row[0] == "V1":
+            row[COLUMN["finding"]] = "符合"
+    first = next(i for i, r in enumerate(rows) if r[0] == "V1")
+    rows[first][COLUMN["inspected_on"]] = "2022-09-30"
+    rows[first][COLUMN["way"]] = "实地核查"
+    rows[first][COLUMN["present"]] = "C0000、C0001"
+    rows[first][COLUMN["representative"]] = "张经理"
+
+    unknown = [list(r) for r in rows]
+    last = max(i for i, r in enumerate(unknown) if r[0] == "V1" and r[COLUMN["item"]] == key)
+    unknown[last][COLUMN["item"]] = "p99"  # an item this visit does not have
+    with pytest.raises(ResultFileError) as caught:
+        import_results(sheet=read_results(to_xlsx(unknown), "r.xlsx"), actor="cli")
+    assert f"第{last + 1}行“事项编号”：事项p99：不是本次检查的事项" in [
+        str(e) for e in caught.value.errors
+    ]
+    assert not Result.objects.exists()
+
+    rows[last][COLUMN["item"]] = key.upper()  # as typed by hand
+    report = import_results(sheet=read_results(to_xlsx(rows), "r.xlsx"), actor="cli")
+    assert report.recorded == ("V1",)
+    result = Result.objects.get(visit=scene.visit)
+    findings = CheckpointFinding.objects.filter(item_result__visit_item=scene.items[12])
+    assert findings.count() == 5 and result.state == "pending"

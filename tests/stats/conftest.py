@@ -21,6 +21,7 @@ from spotcheck.public.actions import publish_results
 from spotcheck.results import actions
 from spotcheck.results.actions import FindingInput, ItemInput, ResultInput
 from spotcheck.results.models import ItemResult, Result
+from spotcheck.stats import coverage
 from tests.inspections.conftest import county, directory, executed_draws, housing  # noqa: F401
 
 INSPECTED = date(2022, 6, 7)
@@ -66,6 +67,8 @@ def content(visit: Visit, *, ending: str = "", problem: bool = False, day: date 
 
 @pytest.fixture
 def demo(unit, published_plan, executed_draws, coordinator):  # noqa: F811
+    # the directory fixture bulk-creates the entities, past the actions that count them
+    coverage.rebuild()
     build_visits(plan=published_plan, round=1, actor=coordinator)
     match_teams_for_round(plan=published_plan, round=1, actor=coordinator)
     visits = list(

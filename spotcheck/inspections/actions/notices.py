@@ -56,9 +56,10 @@ def _locked_counter(unit: Unit, year: int) -> NoticeCounter:
 
 
 @transaction.atomic
-def issue_notice(*, visit: Visit, actor: Actor) -> Notice:
-    """Give the visit its 检查通知书 number: the next number of the responsible unit this year,
-    rendered with the agency's pattern. The team must be matched; one current notice a visit."""
+def issue_notice(*, visit: Visit, actor: Actor, now: datetime | None = None) -> Notice:
+    """Give the visit its 检查通知书 number: the next number of the responsible unit this year
+    (the year of `now`, default the current time), rendered with the agency's pattern. The team
+    must be matched; one current notice a visit."""
     visit = (
         Visit.objects.select_for_update()
         .select_related("plan__agency", "responsible_unit")
@@ -75,7 +76,7 @@ def issue_notice(*, visit: Visit, actor: Actor) -> Notice:
         pattern = DocumentNumberPattern.parse_pattern(agency.notice_number_pattern)
     except DocumentNumberError as error:
         raise InspectionError(f"{agency.name}的检查通知书编号格式有误：{error}") from None
-    now = timezone.now()
+    now = now or timezone.now()
     year = timezone.localtime(now).year
     counter = _locked_counter(visit.responsible_unit, year)
     n = counter.last + 1
@@ -106,16 +107,24 @@ def issue_notice(*, visit: Visit, actor: Actor) -> Notice:
             "year": year,
             "n": n,
         },
+        at=now,
     )
     return notice
 
 
 @transaction.atomic
 def record_delivery(
-    *, notice: Notice, method: str, delivered_at: datetime | None, actor: Actor
+    *,
+    notice: Notice,
+    method: str,
+    delivered_at: datetime | None,
+    actor: Actor,
+    now: datetime | None = None,
 ) -> Notice:
     """How and when the notice reached the entity (当场, 邮寄, 电话, 短信), or 不予通知 for an
-    unannounced check (then without a time). May be corrected; every record is audited."""
+    unannounced check (then without a time). May be corrected; every record is audited. `now`
+    (default the current time) is when it is recorded."""
+    now = now or timezone.now()
     notice = (
         Notice.objects.select_for_update()
         .select_related("visit__plan", "visit__responsible_unit")
@@ -131,7 +140,7 @@ def record_delivery(
         second=0, microsecond=0
     ):
         problems.append("通知时间：早于通知书签发时间")
-    if delivered_at is not None and delivered_at > timezone.now():
+    if delivered_at is not None and delivered_at > now:
         problems.append("通知时间：不能晚于现在")
     if problems:
         raise InspectionError("；".join(problems))
@@ -155,5 +164,6 @@ def record_delivery(
                 "delivered_at": delivered_at.isoformat() if delivered_at else None,
             },
         },
+        at=now,
     )
     return notice

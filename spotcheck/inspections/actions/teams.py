@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -191,7 +191,9 @@ def _impossible(exc: matching.MatchingImpossible) -> InspectionError:
     return InspectionError(f"{exc}。受阻规则：{label}（{exc.rule}），未保存任何匹配结果")
 
 
-def _save_teams(match: TeamMatching, inputs: _Inputs, result: matching.MatchingResult) -> int:
+def _save_teams(
+    match: TeamMatching, inputs: _Inputs, result: matching.MatchingResult, now: datetime
+) -> int:
     by_key = {v.visit_key: v for v in inputs.visits}
     count = 0
     for team in result.teams:
@@ -208,6 +210,7 @@ def _save_teams(match: TeamMatching, inputs: _Inputs, result: matching.MatchingR
                 qualification=seat.qualification or "",
                 ticket=member.ticket,
                 eligibility=member.eligibility,
+                created_at=now,
             )
             count += 1
         visit.status = Visit.Status.MATCHED
@@ -228,9 +231,12 @@ def _save_matching(
     actor: Actor,
     action: str,
     details: dict[str, Any],
+    now: datetime | None,
 ) -> TeamMatching:
-    """Store a matching (round, event or re-check) with its teams, and audit it: one place, so
-    the three ways of matching cannot drift apart in what they keep or publish."""
+    """Store a matching (round, event or re-check) with its teams, matched at `now` (default
+    the current time), and audit it: one place, so the three ways of matching cannot drift
+    apart in what they keep or publish."""
+    now = now or timezone.now()
     match = TeamMatching.objects.create(
         plan=plan,
         round=round,
@@ -240,20 +246,28 @@ def _save_matching(
         document=document,
         commitment_salt=matching_public.new_salt(),
         matched_by=actor if getattr(actor, "pk", None) else None,
+        matched_at=now,
     )
-    members = _save_teams(match, inputs, result)
+    members = _save_teams(match, inputs, result, now)
     record_expectations(match)  # what the fairness statistics read
     record(
         actor=actor,
         action=action,
         obj=match,
         details={**details, "members": members, "public_sha256": public_digest(match)},
+        at=now,
     )
     return match
 
 
 @transaction.atomic
-def match_teams_for_round(*, plan: Plan, round: int, actor: Actor) -> TeamMatching:
+def match_teams_for_round(
+    *,
+    plan: Plan,
+    round: int,
+    actor: Actor,
+    now: datetime | None = None,
+) -> TeamMatching:
     """Match a team to every visit of the round from the round seed; all or nothing."""
     plan = lock_plan(plan)
     ensure_actor_agency(actor, plan.agency_id)
@@ -306,12 +320,18 @@ def match_teams_for_round(*, plan: Plan, round: int, actor: Actor) -> TeamMatchi
             "pools": document["pools"],
             "fallback_pools": list(result.fallback_pools),
         },
+        now=now,
     )
 
 
 @transaction.atomic
 def match_event_team(
-    *, event: Event, witnesses: Sequence[tuple[str, str]], beacon: str | None, actor: Actor
+    *,
+    event: Event,
+    witnesses: Sequence[tuple[str, str]],
+    beacon: str | None,
+    actor: Actor,
+    now: datetime | None = None,
 ) -> TeamMatching:
     """Match the team of an event's visit from a seed rolled at a ceremony (no draw exists)."""
     event = (
@@ -355,6 +375,7 @@ def match_event_team(
         actor=actor,
         action="inspections.match_event_team",
         details={"event": event.pk, "visit": visit.visit_key},
+        now=now,
     )
 
 
@@ -579,7 +600,7 @@ def recheck_seed(original_seed: str, visit_key: str) -> str:
 
 
 @transaction.atomic
-def match_recheck_team(*, visit: Visit, actor: Actor) -> TeamMatching:
+def match_recheck_team(*, visit: Visit, actor: Actor, now: datetime | None = None) -> TeamMatching:
     """Match the team of a re-check (复查) visit by the round's rules: active officers of the
     responsible unit (and cooperating departments) with a certificate valid through the
     window, no recusal, the qualifications, the team size; the original visit's current
@@ -621,4 +642,5 @@ def match_recheck_team(*, visit: Visit, actor: Actor) -> TeamMatching:
         actor=actor,
         action="inspections.match_recheck_team",
         details={"visit": visit.visit_key, "original": original.visit_key},
+        now=now,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -114,22 +114,31 @@ class BuildResult:
 
 
 @transaction.atomic
-def build_visits(*, plan: Plan, round: int, actor: Actor) -> BuildResult:
+def build_visits(
+    *,
+    plan: Plan,
+    round: int,
+    actor: Actor,
+    now: datetime | None = None,
+) -> BuildResult:
     """(Re)build the round's visits from its executed draws; accepted joint proposals are
-    merged, the others stored for coordinators. Refused once the round's teams are matched."""
+    merged, the others stored for coordinators. Refused once the round's teams are matched.
+    `now` (default the current time) stamps what it creates."""
+    now = now or timezone.now()
     plan = lock_plan(plan)
     ensure_actor_agency(actor, plan.agency_id)
-    result = _rebuild(plan, round)
+    result = _rebuild(plan, round, now)
     record(
         actor=actor,
         action="inspections.build_visits",
         obj=plan,
         details={"round": round, **asdict(result)},
+        at=now,
     )
     return result
 
 
-def _rebuild(plan: Plan, round: int) -> BuildResult:
+def _rebuild(plan: Plan, round: int, now: datetime) -> BuildResult:
     if round_locked(plan, round):
         raise InspectionError(f"第{round}轮检查组已匹配，检查任务已锁定，不能重新生成")
     draws = executed_draws(plan, round)
@@ -181,7 +190,7 @@ def _rebuild(plan: Plan, round: int) -> BuildResult:
     for lib_visit in grouped.visits:
         first, last = window_days(plan.year, *lib_visit.window)
         visit = old.get(lib_visit.visit_id) or Visit(
-            plan=plan, round=round, visit_key=lib_visit.visit_id
+            plan=plan, round=round, visit_key=lib_visit.visit_id, created_at=now
         )
         if visit.pk is not None and first <= visit.planned_start and visit.planned_end <= last:
             first, last = visit.planned_start, visit.planned_end  # the schedule still fits
@@ -230,6 +239,7 @@ def _rebuild(plan: Plan, round: int) -> BuildResult:
             window_start_month=proposal.window[0],
             window_end_month=proposal.window[1],
             ticket=proposal.ticket,
+            created_at=now,
         )
     refresh_visits(
         [v.pk for v in old.values()]
@@ -259,7 +269,7 @@ def accept_joint_visit(*, proposal: JointProposal, actor: Actor) -> Visit:
     proposal.accepted_at = timezone.now()
     proposal.accepted_by = actor if getattr(actor, "pk", None) else None
     proposal.save(update_fields=["accepted_at", "accepted_by"])
-    _rebuild(plan, proposal.round)
+    _rebuild(plan, proposal.round, proposal.accepted_at)
     visit = next(
         v
         for v in Visit.objects.filter(plan=plan, round=proposal.round, entity=proposal.entity)
@@ -341,10 +351,13 @@ def register_event(
     scale: str,
     actor: Actor,
     organiser_entity: Entity | None = None,
+    now: datetime | None = None,
 ) -> Event:
     """Register an event of an event-driven item; every registered event gets a visit. The
     organiser is a unit of the directory (`organiser_entity`, or the directory unit of exactly
-    that name) or a new one entered by name. The date must lie inside the item's window."""
+    that name) or a new one entered by name. The date must lie inside the item's window.
+    `now` (default the current time) is when it is registered."""
+    now = now or timezone.now()
     ensure_actor_agency(actor, item.plan.agency_id)
     if not item.event_driven:
         raise InspectionError(f"事项{item_key(item)}不是按实际执行的事项，其检查对象须摇号抽取")
@@ -386,6 +399,7 @@ def register_event(
         date=date,
         scale=scale,
         registered_by=actor if getattr(actor, "pk", None) else None,
+        registered_at=now,
     )
     key = item_key(item)
     visit = Visit.objects.create(
@@ -406,6 +420,7 @@ def register_event(
         ticket="0",
         team_size=item_team_size(item),
         requirements=[[item.responsible_unit.name, q] for q in item_qualifications(item)],
+        created_at=now,
     )
     visit.cooperating_agencies.set(item.cooperating_agencies.all())
     VisitItem.objects.create(visit=visit, item=item)
@@ -423,18 +438,26 @@ def register_event(
             "scale": scale,
             "visit": visit.visit_key,
         },
+        at=now,
     )
     return event
 
 
 @transaction.atomic
 def create_recheck_visit(
-    *, original: Visit, items: Sequence[PlanItem], after: date, actor: Actor
+    *,
+    original: Visit,
+    items: Sequence[PlanItem],
+    after: date,
+    actor: Actor,
+    now: datetime | None = None,
 ) -> Visit:
     """A re-check (复查) of `original`: the same entity, the given items of it, in the window of
     SPOTCHECK_RECHECK_WINDOW_DAYS days from the day after `after` (a correction deadline). Its
     team is matched at once (match_recheck_team); when no team can be matched the visit waits
-    (待匹配检查组) and the audit entry says which rule blocked it."""
+    (待匹配检查组) and the audit entry says which rule blocked it. `now` (default the current
+    time) is when it is created and matched."""
+    now = now or timezone.now()
     ensure_actor_agency(actor, original.plan.agency_id)
     covered = {vi.item_id for vi in original.visit_items.all()}
     strangers = [item for item in items if item.pk not in covered]
@@ -460,6 +483,7 @@ def create_recheck_visit(
         team_size=original.team_size,
         requirements=list(original.requirements),
         recheck_of=original,
+        created_at=now,
     )
     visit.cooperating_agencies.set(original.cooperating_agencies.all())
     for item in sorted(items, key=lambda i: i.pk):
@@ -471,13 +495,19 @@ def create_recheck_visit(
         "window": [start.isoformat(), end.isoformat()],
     }
     try:
-        match_recheck_team(visit=visit, actor=actor)
+        match_recheck_team(visit=visit, actor=actor, now=now)
         details["matched"] = True
     except InspectionError as exc:
         details["matched"] = False
         details["unmatched_reason"] = str(exc)
     visit.refresh_from_db(fields=["status"])
-    record(actor=actor, action="inspections.create_recheck_visit", obj=visit, details=details)
+    record(
+        actor=actor,
+        action="inspections.create_recheck_visit",
+        obj=visit,
+        details=details,
+        at=now,
+    )
     return visit
 
 

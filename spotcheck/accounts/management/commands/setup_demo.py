@@ -1,15 +1,17 @@
 """Prepare a demo installation: the bundled 2022 plan, a demo directory and one login per role."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from importlib import resources
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from spotcheck.accounts.models import Role, User
 from spotcheck.accounts.orgs import get_or_create_agency, get_or_create_unit
 from spotcheck.audit.models import record
+from spotcheck.lib import demoyear
 from spotcheck.lib.workdays import is_workday
 from spotcheck.plans.actions import import_plan, publish_plan, read_plan_upload
 from spotcheck.plans.models import Plan
@@ -115,6 +117,10 @@ class Command(BaseCommand):
         from spotcheck.inspections.models import TeamMatching, Visit
 
         actor = "setup-demo"
+        # Dated on round 1's day of the plan's year (as demo-year would draw it), not today:
+        # the year played afterwards inspects what was drawn before it.
+        times = demoyear.round_one(plan.year)
+        matched_at = timezone.make_aware(times.matched_at)
         if not TeamMatching.objects.filter(plan=plan, round=1, event__isnull=True).exists():
             with transaction.atomic():
                 prepared = []
@@ -123,15 +129,26 @@ class Command(BaseCommand):
                         continue
                     prepared.append(
                         draws.prepare_draw(
-                            item=item, round=1, actor=actor, on=date(plan.year, 3, 1)
+                            item=item,
+                            round=1,
+                            actor=actor,
+                            on=times.day,
+                            now=timezone.make_aware(times.prepared_at),
                         )
                     )
                 if prepared:
-                    draws.seed_draws(draws=prepared, witnesses=DEMO_DICE, actor=actor)
+                    draws.seed_draws(
+                        draws=prepared,
+                        witnesses=DEMO_DICE,
+                        actor=actor,
+                        now=timezone.make_aware(times.seeded_at),
+                    )
                     for draw in prepared:
-                        draws.execute_draw(draw=draw, actor=actor)
-                build_visits(plan=plan, round=1, actor=actor)
-                match_teams_for_round(plan=plan, round=1, actor=actor)
+                        draws.execute_draw(
+                            draw=draw, actor=actor, now=timezone.make_aware(times.executed_at)
+                        )
+                build_visits(plan=plan, round=1, actor=actor, now=matched_at)
+                match_teams_for_round(plan=plan, round=1, actor=actor, now=matched_at)
         self.link_demo_people(plan, schedule_visits)
         return Visit.objects.filter(plan=plan, round=1).count()
 

@@ -3,8 +3,9 @@
 Builds each year with a published plan (or only --year) whose files are stale or missing:
 rows streamed from the database into a new build folder, then the year's manifest.json
 switched to it atomically (spotcheck.public.opendata.build_year). The portal serves only
-current files and rebuilds small years itself; run this from cron (every few minutes) so that
-large years are rebuilt soon after a publication. --force rebuilds current years too.
+current files and rebuilds small years itself; run this from a timer every few minutes (the
+systemd timer in the README, or cron) so that large years are rebuilt soon after a publication:
+only years whose version moved are rebuilt. --force rebuilds current years too.
 """
 
 from __future__ import annotations

@@ -15,10 +15,7 @@ from __future__ import annotations
 import random
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, time
-from unittest import mock
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -65,15 +62,11 @@ EVENTS: dict[str, tuple[str, str, int, int, str]] = {
 }
 
 
-@contextmanager
-def clock(moment: datetime) -> Iterator[None]:
-    """The played year's steps happen on their own days: the actions take their time from
-    `timezone.now()` (notices, deliveries, submissions, approvals, publications, audit entries),
-    so for each step it is the local `moment` the year's timeline gives (lib.demoyear.timeline),
-    not the day the demo is run. Only this command sets it, one step at a time."""
-    aware = timezone.make_aware(moment)
-    with mock.patch.object(timezone, "now", return_value=aware):
-        yield
+def aware(moment: datetime) -> datetime:
+    """The played year's steps happen on their own days: each action is given (`now=`) the
+    local `moment` the year's timeline gives (lib.demoyear.timeline), not the day the demo is
+    run; it stamps its rows and audit entries with it."""
+    return timezone.make_aware(moment)
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -187,24 +180,31 @@ class Command(BaseCommand):
 
     def draw_round(self, plan: Plan) -> None:
         """Round 1 of every ratio item at one ceremony (unless setup-demo drew it)."""
-        on = date(plan.year, 3, 1)
+        times = demoyear.round_one(plan.year)
         if not Draw.objects.filter(item__plan=plan, round_number=1).exists():
-            with clock(at(on, 9)):
-                draws.prepare_round(plan=plan, round=1, actor=ACTOR, on=on)
-            with clock(at(on, 9, 30)):
-                draws.seed_round(plan=plan, round=1, witnesses=self.dice(), actor=ACTOR)
-            with clock(at(on, 10)):
-                executed = draws.execute_round(plan=plan, round=1, actor=ACTOR)
+            draws.prepare_round(
+                plan=plan, round=1, actor=ACTOR, on=times.day, now=aware(times.prepared_at)
+            )
+            draws.seed_round(
+                plan=plan,
+                round=1,
+                witnesses=self.dice(),
+                actor=ACTOR,
+                now=aware(times.seeded_at),
+            )
+            executed = draws.execute_round(
+                plan=plan, round=1, actor=ACTOR, now=aware(times.executed_at)
+            )
             self.say(f"第1轮：{len(executed)}个事项在同一仪式上抽取")
         if not round_locked(plan, 1):
-            with clock(self.round_matched_at(plan)):
-                build_visits(plan=plan, round=1, actor=ACTOR)
-                match_teams_for_round(plan=plan, round=1, actor=ACTOR)
+            matched_at = aware(self.round_matched_at(plan))
+            build_visits(plan=plan, round=1, actor=ACTOR, now=matched_at)
+            match_teams_for_round(plan=plan, round=1, actor=ACTOR, now=matched_at)
             self.say("第1轮：已生成检查任务并匹配检查组")
 
     def round_matched_at(self, plan: Plan) -> datetime:
         """When round 1's teams are taken to be matched: the afternoon of its draw."""
-        return at(date(plan.year, 3, 1), 14)
+        return demoyear.round_one(plan.year).matched_at
 
     def register_events(self, plan: Plan) -> list[Event]:
         events = []
@@ -224,18 +224,20 @@ class Command(BaseCommand):
             registered = max(
                 add_workdays(held_on, -10), add_workdays(date(plan.year, 3, 1), 1)
             )  # reported some two weeks ahead
-            with clock(at(registered, 10)):
-                event = register_event(
-                    item=item,
-                    organiser=organiser.name if organiser else f"{demo.COUNTY_NAME}活动主办单位",
-                    organiser_entity=organiser,
-                    place=place,
-                    date=held_on,
-                    scale=scale,
-                    actor=ACTOR,
-                )
-            with clock(at(registered, 10)):  # the ceremony right after the registration
-                match_event_team(event=event, witnesses=self.dice(), beacon=None, actor=ACTOR)
+            registered_at = aware(at(registered, 10))
+            event = register_event(
+                item=item,
+                organiser=organiser.name if organiser else f"{demo.COUNTY_NAME}活动主办单位",
+                organiser_entity=organiser,
+                place=place,
+                date=held_on,
+                scale=scale,
+                actor=ACTOR,
+                now=registered_at,
+            )
+            match_event_team(  # the ceremony right after the registration
+                event=event, witnesses=self.dice(), beacon=None, actor=ACTOR, now=registered_at
+            )
             events.append(event)
         self.say(f"已登记{len(events)}项活动（按实际执行的事项），并在掷骰仪式上匹配检查组")
         return events
@@ -293,39 +295,41 @@ class Command(BaseCommand):
         if visit.event is not None:  # its team was matched when the event was registered
             not_before = max(not_before, timezone.make_naive(visit.event.registered_at))
         times = demoyear.timeline(entry, seed=self.seed, not_before=not_before)
-        with clock(times.notice_at):
-            notice = issue_notice(visit=visit, actor=ACTOR)
-        delivered_at = times.delivered_at or times.notice_at
-        with clock(delivered_at):
-            record_delivery(
-                notice=notice,
-                method="in_person" if entry.announced else "unannounced",
-                delivered_at=timezone.make_aware(delivered_at) if entry.announced else None,
-                actor=ACTOR,
-            )
-        with clock(times.submitted_at):
-            result = self.recorded_and_submitted(visit, entry, times)
+        notice = issue_notice(visit=visit, actor=ACTOR, now=aware(times.notice_at))
+        delivered_at = aware(times.delivered_at or times.notice_at)
+        record_delivery(
+            notice=notice,
+            method="in_person" if entry.announced else "unannounced",
+            delivered_at=delivered_at if entry.announced else None,
+            actor=ACTOR,
+            now=delivered_at,
+        )
+        result = self.recorded_and_submitted(visit, entry, aware(times.submitted_at))
         if entry.return_opinion:
             assert times.returned_at is not None and times.resubmitted_at is not None
-            with clock(times.returned_at):
-                results.return_result(result=result, opinion=entry.return_opinion, actor=ACTOR)
+            results.return_result(
+                result=result,
+                opinion=entry.return_opinion,
+                actor=ACTOR,
+                now=aware(times.returned_at),
+            )
             result.refresh_from_db()
-            with clock(times.resubmitted_at):
-                result = results.save_draft(
-                    visit=visit,
-                    content=self.content(visit, entry, note=demoyear.RETURN_NOTE),
-                    revision=result.revision,
-                    actor=ACTOR,
-                )
-                results.submit_result(result=result, actor=ACTOR)
-        with clock(times.approved_at):
-            return results.approve_result(result=result, actor=ACTOR)
+            resubmitted_at = aware(times.resubmitted_at)
+            result = results.save_draft(
+                visit=visit,
+                content=self.content(visit, entry, note=demoyear.RETURN_NOTE),
+                revision=result.revision,
+                actor=ACTOR,
+                now=resubmitted_at,
+            )
+            results.submit_result(result=result, actor=ACTOR, now=resubmitted_at)
+        return results.approve_result(result=result, actor=ACTOR, now=aware(times.approved_at))
 
     def recorded_and_submitted(
-        self, visit: Visit, entry: demoyear.PlannedVisit, times: demoyear.Timeline
+        self, visit: Visit, entry: demoyear.PlannedVisit, now: datetime
     ) -> Result:
         result = results.save_draft(
-            visit=visit, content=self.content(visit, entry), revision=0, actor=ACTOR
+            visit=visit, content=self.content(visit, entry), revision=0, actor=ACTOR, now=now
         )
         by_key = {}
         if entry.measures:
@@ -345,17 +349,22 @@ class Command(BaseCommand):
                 agency=taken.agency,
                 text=taken.text,
                 actor=ACTOR,
+                now=now,
             )
         result.refresh_from_db()
-        results.submit_result(result=result, actor=ACTOR)
+        results.submit_result(result=result, actor=ACTOR, now=now)
         result.refresh_from_db()
         return result
 
     def publish(self, batches: dict[date, list[Result]], label: str) -> None:
         with self.bar(len(batches), label) as bar:
             for day in sorted(batches):
-                with clock(datetime.combine(day, demoyear.PUBLISH_TIME)):
-                    publish_results(results=batches[day], actor=ACTOR, today=day)
+                publish_results(
+                    results=batches[day],
+                    actor=ACTOR,
+                    today=day,
+                    now=aware(datetime.combine(day, demoyear.PUBLISH_TIME)),
+                )
                 bar.update(1)
 
     def follow_up(
@@ -384,18 +393,17 @@ class Command(BaseCommand):
                 republish[self.republished_on(entry, day)].append(self.recheck(recheck, day))
                 rechecks += 1
             else:
-                with clock(at(day, 15)):
-                    results.close_measure(
-                        measure=measure,
-                        closed_on=day,
-                        closing_text=planned_measure.measure.closing_text,
-                        amend_reason=f"后续处置办结：{planned_measure.measure.closing_text}",
-                        actor=ACTOR,
-                    )
+                results.close_measure(
+                    measure=measure,
+                    closed_on=day,
+                    closing_text=planned_measure.measure.closing_text,
+                    amend_reason=f"后续处置办结：{planned_measure.measure.closing_text}",
+                    actor=ACTOR,
+                    now=aware(at(day, 15)),
+                )
             original.refresh_from_db()
             if original.state == ReviewState.PENDING:
-                with clock(at(day, 17)):
-                    results.approve_result(result=original, actor=ACTOR)
+                results.approve_result(result=original, actor=ACTOR, now=aware(at(day, 17)))
                 republish[self.republished_on(entry, day)].append(original)
         self.say(f"后续处置：{rechecks}次复查，{len(steps) - rechecks}项措施办结")
         return republish
@@ -422,13 +430,16 @@ class Command(BaseCommand):
                 ]
             ),
         )
-        with clock(at(day, 16)):
-            result = results.save_draft(
-                visit=visit, content=self.content(visit, entry), revision=0, actor=ACTOR
-            )
-            results.submit_result(result=result, actor=ACTOR)
-        with clock(at(day, 17)):
-            return results.approve_result(result=result, actor=ACTOR)
+        recorded_at = aware(at(day, 16))
+        result = results.save_draft(
+            visit=visit,
+            content=self.content(visit, entry),
+            revision=0,
+            actor=ACTOR,
+            now=recorded_at,
+        )
+        results.submit_result(result=result, actor=ACTOR, now=recorded_at)
+        return results.approve_result(result=result, actor=ACTOR, now=aware(at(day, 17)))
 
     # --- the summary -----------------------------------------------------------------------
 
