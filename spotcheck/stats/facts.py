@@ -14,6 +14,7 @@ The counting rules are docs/statistics.md's; each ledger kind below says what it
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -33,16 +34,19 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat, ExtractMonth, ExtractYear
+from django.utils import timezone
 
 from spotcheck.draws.models import Draw, DrawSelection
 from spotcheck.inspections.models import Visit, VisitItem
 from spotcheck.lib.results import CATEGORIES, CategoryKind, ReviewState
+from spotcheck.public.models import PublishedItem
 from spotcheck.results.models import ItemResult, Measure, Result
 from spotcheck.stats import coverage
 from spotcheck.stats.models import EntityCheck, Fact, VisitFact
@@ -212,6 +216,44 @@ def _ledger_queries(visits: list[int] | None) -> list[QuerySet[Any]]:
             Concat(kind_of, Value("|"), Coalesce("visit_item__selection__stratum", Value(""))),
         ),
     ]
+    # what the portal shows (the public page): the live records (not superseded, not
+    # withdrawn), by their month of publication, and per published item its category (as
+    # published, which an amendment not yet published again does not change) by the risk level
+    # at the draw; whether the plan is public is read when counted
+    queries.append(
+        per_visit(
+            "public_month",
+            _month("result__publications__published_on"),
+            Q(result__publications__isnull=False) & live,
+        )
+    )
+    published_items = PublishedItem.objects.filter(
+        published__superseded_at__isnull=True,
+        published__withdrawn_at__isnull=True,
+        published__result__visit__recheck_of__isnull=True,
+    ).exclude(category="")
+    if visits is not None:
+        published_items = published_items.filter(published__result__visit__in=visits)
+    stratum = (
+        VisitItem.objects.filter(
+            visit=OuterRef("published__result__visit"), item=OuterRef("plan_item")
+        )
+        .order_by()
+        .values("selection__stratum")[:1]
+    )  # one: a visit covers an item once
+    queries.append(
+        published_items.annotate(
+            f_visit=F("published__result__visit_id"),
+            f_plan=F("published__result__visit__plan_id"),
+            f_items=Cast("plan_item_id", CharField()),
+            f_kind=Value("public_item"),
+            f_key=Concat("category", Value("|"), Coalesce(Subquery(stratum), Value(""))),
+        )
+        .values("f_visit", "f_plan", "f_items", "f_kind", "f_key")
+        .annotate(f_n=Count("pk"), f_total=Value(0))
+        .values_list("f_visit", "f_plan", "f_items", "f_kind", "f_key", "f_n", "f_total")
+        .order_by()
+    )
     state = Case(
         When(closed_on__isnull=True, then=Value("open")),
         default=Value("closed"),
@@ -257,10 +299,33 @@ def _union_all(queries: list[QuerySet[Any]]) -> tuple[str, list[Any]]:
     return " UNION ALL ".join(parts), params
 
 
-def _rows(queries: list[QuerySet[Any]]) -> list[tuple[Any, ...]]:
-    sql, params = _union_all(queries)
+# Building and compiling the ORM queries of a refresh costs far more than running them (a
+# few milliseconds against tenths of one for a visit): each statement is compiled once per
+# number of visits, with stand-in ids, and reused with the real ones bound in their place.
+STAND_IN = -(2**40)  # stand-in ids: STAND_IN, STAND_IN - 1, …; no other parameter is one
+
+
+def _stand_ins(size: int) -> list[int]:
+    return [STAND_IN - i for i in range(size)]
+
+
+@functools.lru_cache(maxsize=32)
+def _compiled(statement: str, size: int, vendor: str, zone: str) -> tuple[str, tuple[Any, ...]]:
+    """The SQL and parameters of `statement` for `size` stand-in visit ids (the vendor and the
+    current time zone, which the month extraction takes, are part of the key)."""
+    sql, params = _union_all(STATEMENTS[statement](_stand_ins(size)))
+    return sql, tuple(params)
+
+
+def _rows(statement: str, ids: list[int]) -> list[tuple[Any, ...]]:
+    zone = timezone.get_current_timezone_name()
+    sql, params = _compiled(statement, len(ids), connection.vendor, zone)
+    bound = [
+        ids[STAND_IN - p] if type(p) is int and STAND_IN - len(ids) < p <= STAND_IN else p
+        for p in params
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, bound)
         return cursor.fetchall()
 
 
@@ -321,13 +386,8 @@ def refresh_visits(visit_ids: Iterable[int]) -> None:
             _refresh_chunk(ids[start : start + CHUNK])
 
 
-LedgerKey = tuple[int, int, str, str, str]  # visit, plan, items, kind, key
-
-
-def _refresh_chunk(ids: list[int]) -> None:
-    """Two reads (ledger, coverage); writes only where a row changed: the changed ledger rows
-    deleted and inserted, the totals moved by their differences in one upsert, the changed
-    coverage rows deleted and upserted."""
+def _ledger_statement(ids: list[int]) -> list[QuerySet[Any]]:
+    """The visits' stored ledger rows (their id last) and the recounted ones (NEW there)."""
     stored = VisitFact.objects.filter(visit__in=ids).values_list(
         "visit_id", "plan_id", "items", "kind", "key", "n", "total", "pk"
     )
@@ -335,10 +395,35 @@ def _refresh_chunk(ids: list[int]) -> None:
         query.annotate(f_row=Value(NEW, output_field=IntegerField()))
         for query in _ledger_queries(ids)
     ]
+    return [stored, *recounted]
+
+
+def _coverage_statement(ids: list[int]) -> list[QuerySet[Any]]:
+    """The stored and the recounted coverage rows of the visits' entities."""
+    entities = Visit.objects.filter(pk__in=ids, entity__isnull=False).values("entity_id")
+    stored = EntityCheck.objects.filter(entity__in=entities).values_list(
+        "entity_id", "year", "last_on", "pk"
+    )
+    recounted = _entity_checks(entities).annotate(f_row=Value(NEW, output_field=IntegerField()))
+    return [stored, recounted]
+
+
+STATEMENTS: dict[str, Callable[[list[int]], list[QuerySet[Any]]]] = {
+    "ledger": _ledger_statement,
+    "coverage": _coverage_statement,
+}
+
+LedgerKey = tuple[int, int, str, str, str]  # visit, plan, items, kind, key
+
+
+def _refresh_chunk(ids: list[int]) -> None:
+    """Two reads (ledger, coverage); writes only where a row changed: the changed ledger rows
+    deleted and inserted, the totals moved by their differences in one upsert, the changed
+    coverage rows deleted and upserted."""
     old: dict[LedgerKey, list[int]] = {}
     old_rows: dict[LedgerKey, list[int]] = {}  # their ids
     new: dict[LedgerKey, list[int]] = {}
-    for visit, plan, items, kind, key, n, total, row in _rows([stored, *recounted]):
+    for visit, plan, items, kind, key, n, total, row in _rows("ledger", ids):
         ledger_key = (int(visit), int(plan), str(items), str(kind), str(key))
         sums = (old if row != NEW else new).setdefault(ledger_key, [0, 0])
         sums[0] += int(n)
@@ -385,9 +470,11 @@ def _write_ledger(
         delta[0] += new_n - old_n
         delta[1] += new_total - old_total
     moved = [(*key, n, total) for key, (n, total) in deltas.items() if (n, total) != (0, 0)]
-    _add_to_facts(moved)
-    if any(n < 0 or total < 0 for *_key, n, total in moved):
-        # a total that fell to nothing goes (the tables never show a zero row)
+    emptied = _add_to_facts(moved)
+    # a total that fell to nothing goes (the tables never show a zero row)
+    if emptied:
+        Fact.objects.filter(pk__in=emptied, n=0, total=0).delete()
+    elif emptied is None and any(n < 0 or total < 0 for *_key, n, total in moved):
         Fact.objects.filter(
             n=0,
             total=0,
@@ -400,10 +487,13 @@ def _write_ledger(
 UPSERT_BATCH = 500
 
 
-def _add_to_facts(rows: list[tuple[int, str, str, str, int, int]]) -> None:
+def _add_to_facts(rows: list[tuple[int, str, str, str, int, int]]) -> list[int] | None:
     """Add (plan, kind, items, key, n, total) to the totals: one INSERT … ON CONFLICT DO UPDATE
     per batch (SQLite and PostgreSQL alike); the increment is done by the database, so
-    concurrent actions adding to one total both count."""
+    concurrent actions adding to one total both count. Returns the ids of the totals now zero,
+    or None where the database cannot return them (SQLite before 3.35)."""
+    returning = connection.features.can_return_columns_from_insert
+    emptied: list[int] = []
     table = connection.ops.quote_name(Fact._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in FACT_COLUMNS)
     unique = ", ".join(connection.ops.quote_name(c) for c in ("plan_id", "kind", "items", "key"))
@@ -415,21 +505,20 @@ def _add_to_facts(rows: list[tuple[int, str, str, str, int, int]]) -> None:
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT ({unique}) "
                 f"DO UPDATE SET {n} = {table}.{n} + excluded.{n}, "
-                f"{total} = {table}.{total} + excluded.{total}",
+                f"{total} = {table}.{total} + excluded.{total}"
+                + (f" RETURNING id, {n}, {total}" if returning else ""),
                 [value for row in batch for value in row],
             )
+            if returning:
+                emptied += [pk for pk, left, days in cursor.fetchall() if (left, days) == (0, 0)]
+    return emptied if returning else None
 
 
 def _refresh_entity_checks(ids: list[int]) -> None:
     """Recount the coverage rows of the visits' entities; write the ones that changed."""
-    entities = Visit.objects.filter(pk__in=ids, entity__isnull=False).values("entity_id")
-    stored = EntityCheck.objects.filter(entity__in=entities).values_list(
-        "entity_id", "year", "last_on", "pk"
-    )
-    recounted = _entity_checks(entities).annotate(f_row=Value(NEW, output_field=IntegerField()))
     old: dict[tuple[int, int], tuple[str, int]] = {}
     new: dict[tuple[int, int], str] = {}
-    for entity, year, last_on, row in _rows([stored, recounted]):
+    for entity, year, last_on, row in _rows("coverage", ids):
         # a date on PostgreSQL, its ISO text on SQLite
         day = last_on.isoformat() if hasattr(last_on, "isoformat") else str(last_on)
         if row != NEW:

@@ -31,26 +31,23 @@ from django.db.models import (
     Case,
     Count,
     F,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     When,
 )
-from django.db.models.functions import Substr, TruncMonth
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from spotcheck.accounts.models import Agency, Unit
-from spotcheck.draws.models import Draw, DrawSelection
-from spotcheck.inspections.models import Event, VisitItem
+from spotcheck.draws.models import Draw
+from spotcheck.inspections.models import Event
 from spotcheck.lib import stats
 from spotcheck.lib.drawdoc import STRATA, STRATUM_NAMES
 from spotcheck.lib.publication import suppress_small_counts
 from spotcheck.lib.results import CATEGORIES, MEASURE_KINDS, ReviewState
 from spotcheck.plans.models import Plan, PlanItem
-from spotcheck.public.models import PublishedItem
-from spotcheck.public.selectors import live_results, published_draws, published_plans
+from spotcheck.public.selectors import published_plans
 from spotcheck.registry.models import RISK_LEVEL_CHOICES, TargetType
 from spotcheck.stats import coverage
 from spotcheck.stats.facts import APPROVED, CLEAN, ENDING, ENTERED, PROBLEM
@@ -59,6 +56,11 @@ from spotcheck.stats.models import Fact
 from spotcheck.stats.tables import Scope, Table
 
 CATEGORY_LABELS = {c.code: c.label for c in CATEGORIES}
+KIND_OF_CATEGORY = {
+    **dict.fromkeys(CLEAN, "clean"),
+    **dict.fromkeys(PROBLEM, "problem"),
+    **dict.fromkeys(ENDING, "ending"),
+}
 RISK_LABELS = {key: f"{label}风险" for key, label in RISK_LEVEL_CHOICES}
 COVERAGE_YEARS = (1, 2, 3)
 RISK_ORDER = {key: i for i, (key, _) in enumerate(RISK_LEVEL_CHOICES)}
@@ -613,49 +615,61 @@ def public_years() -> list[int]:
 
 
 def public_tables(*, threshold: int, year: int | None = None) -> list[Table]:
-    # the planned checks, as on the dashboard: re-checks after 责令改正 are follow-up, counted
-    # with the measures, not as checks of their own
-    live = live_results().filter(result__visit__recheck_of__isnull=True)
+    # the stored counts of what the portal shows (stats.facts: "public_item", a live record's
+    # published item checks by category and risk level at the draw, and "public_month", the
+    # live records by month), for the published plans; re-checks after 责令改正 are follow-up,
+    # counted with the measures, not as checks of their own (as on the dashboard)
+    plans = published_plans()
     if year is not None:
-        live = live.filter(plan__year=year)
-    items = PublishedItem.objects.filter(published__in=live.values("pk")).exclude(category="")
-    with_years = year is None and len({*live.values_list("plan__year", flat=True)}) > 1
+        plans = plans.filter(year=year)
+    facts = list(
+        Fact.objects.filter(
+            plan__in=plans.values("pk"), kind__in=("public_item", "public_month", "drawn")
+        ).values_list("plan__year", "kind", "items", "key", "n")
+    )
+    per_item: dict[int, dict[str, int]] = {}
+    per_category: dict[str, int] = {}
+    per_stratum: dict[str | None, dict[str, int]] = {}
+    per_month: dict[str, int] = {}
+    drawn: dict[int, int] = {}
+    years = set()
+    for plan_year, kind, items, key, n in facts:
+        if kind == "drawn":
+            drawn[int(items)] = drawn.get(int(items), 0) + n
+        elif kind == "public_month":
+            per_month[key] = per_month.get(key, 0) + n
+            years.add(plan_year)
+        else:
+            category, stratum = key.split("|", 1)
+            per_category[category] = per_category.get(category, 0) + n
+            kind_of = KIND_OF_CATEGORY.get(category, "other")
+            _add_kind(per_item.setdefault(int(items), _kind_counts()), kind_of, n)
+            _add_kind(per_stratum.setdefault(stratum or None, _kind_counts()), kind_of, n)
+    with_years = year is None and len(years) > 1
     plan_items = list(
-        PlanItem.objects.filter(pk__in=items.values("plan_item"))
-        .values("pk", "number", "label", "name", "plan__year")
+        PlanItem.objects.filter(pk__in=[pk for pk, r in per_item.items() if r["total"]])
+        .values("pk", "number", "label", "name", "plan__year", "entity_type__name")
         .order_by("-plan__year", "position")
     )
     labels = _item_labels(plan_items, with_year=with_years)
-    per_item = {r["plan_item_id"]: r for r in _kinds(items.values("plan_item_id"))}
-    draws = published_draws().filter(status=Draw.Status.EXECUTED)
-    if year is not None:
-        draws = draws.filter(item__plan__year=year)
-    drawn = {
-        r["draw__item_id"]: r["n"]
-        for r in DrawSelection.objects.filter(draw__in=draws, replaced_by__isnull=True)
-        .values("draw__item_id")
-        .annotate(n=Count("pk"))
-    }
+    per_type: dict[str | None, dict[str, int]] = {}
+    for item in plan_items:
+        counts = per_type.setdefault(item["entity_type__name"], _kind_counts())
+        for column, n in per_item[item["pk"]].items():
+            counts[column] += n
     by_category = [
-        [CATEGORY_LABELS.get(r["category"], r["category"]), r["n"]]
-        for r in items.values("category").annotate(n=Count("pk")).order_by("-n", "category")
+        [CATEGORY_LABELS.get(category, category), n]
+        for category, n in sorted(per_category.items(), key=lambda c: (-c[1], c[0]))
+        if n
     ]
-    by_type = _kinds(items.values("plan_item__entity_type__name")).order_by(
-        "plan_item__entity_type__name"
-    )
-    by_month = [
-        [f"{r['month']:%Y-%m}", r["n"]]
-        for r in live.annotate(month=TruncMonth("published_on"))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .order_by("month")
+    by_type = [
+        {"plan_item__entity_type__name": name, **r}
+        for name, r in sorted(per_type.items(), key=lambda t: (t[0] is None, t[0] or ""))
     ]
-    stratum = VisitItem.objects.filter(
-        visit=OuterRef("published__result__visit"), item=OuterRef("plan_item")
-    ).values("selection__stratum")[:1]
+    by_month = [[f"{m[:4]}-{m[4:]}", n] for m, n in sorted(per_month.items()) if n]
     order = {s: i for i, s in enumerate(STRATA)}
     by_risk = sorted(
-        _kinds(items.annotate(stratum=Subquery(stratum)).values("stratum")),
+        ({"stratum": stratum, **r} for stratum, r in per_stratum.items() if r["total"]),
         key=lambda r: order.get(r["stratum"], len(order)),
     )
     rates = []

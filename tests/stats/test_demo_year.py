@@ -14,11 +14,13 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from spotcheck.accounts.models import Unit
+from spotcheck.draws.actions import active_selections
 from spotcheck.draws.models import Draw, DrawBin
 from spotcheck.inspections.models import ExpectedLoad, TeamMatching, TeamMember, Visit, VisitItem
 from spotcheck.lib.report import write_report
 from spotcheck.lib.results import CATEGORIES, CategoryKind
 from spotcheck.plans.models import Plan
+from spotcheck.public.models import PublishedItem, PublishedResult
 from spotcheck.registry.models import Inspector
 from spotcheck.results.models import ItemResult, Measure, Result
 from spotcheck.stats.facts import rebuild_facts
@@ -77,6 +79,36 @@ def test_dashboard_public_page_and_summary_agree_on_the_demo_year(year):
     assert column(dashboard["problem_rate"], "发现问题") == column(
         public["public_risk"], "发现问题"
     )
+    # the public page's other tables (read from the stored counts), counted here from the live
+    # published records and the draws
+    live = PublishedResult.objects.filter(
+        plan=year, superseded_at=None, withdrawn_at=None, result__visit__recheck_of=None
+    )
+    assert column(public["public_months"], "检查对象数") == dict(
+        Counter(f"{r.published_on:%Y-%m}" for r in live)
+    )
+    live_items = [
+        i
+        for i in PublishedItem.objects.filter(published__in=live).select_related(
+            "plan_item__entity_type"
+        )
+        if i.category
+    ]
+    types = Counter(
+        i.plan_item.entity_type.name if i.plan_item.entity_type else "未指定" for i in live_items
+    )
+    assert column(public["public_types"], "合计") == dict(types)
+    checked = [i for i in live_items if KIND[i.category] is not CategoryKind.ENDING]
+    assert sum(column(public["public_risk"], "检查事项数").values()) == len(checked)
+    drawn = {
+        label(item): sum(
+            len(active_selections(d)) for d in item.draws.filter(status=Draw.Status.EXECUTED)
+        )
+        for item in year.items.all()
+    }
+    for name, n in column(public["public_items"], "抽中检查对象").items():
+        assert n == drawn[name]
+
     months = Counter(f"{r.inspected_on:%Y-%m}" for r in Result.objects.all() if r.inspected_on)
     got = column(dashboard["progress_months"], "检查")
     assert {k: v for k, v in got.items() if v} == {
