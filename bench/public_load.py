@@ -65,6 +65,10 @@ before main's PublishedResult.name_key was merged):
 
 (*) "before" is commit a6f3b45 (page starts already stored; with the OFFSET a page by number
 cost 33 ms at page 2,000). The heading memo alone took task cold from 9.10 to 6.04 ms.
+At 100,000 results (SQLite, same command, --requests 200), before (434a020) and after the
+merge of main's name_key (b00f542): search cold 4.29-4.62 -> 5.44 ms (the ids' subquery costs
+Django and SQLite more at the median, less in the tail: below), entity 3.95-4.11 -> 4.62, task
+cold 8.26-8.29 -> 5.36, task by number 7.82 (100 pages a task: short OFFSETs) -> 6.63.
 The search's query alone (PostgreSQL, wall time of the ids and records for the 400 search
 texts public_load.py draws, load average ~15): p50 31.2 -> 8.1 ms, p90 127.8 -> 15.9 ms, p99
 280.6 -> 28.1 ms, max 353.6 -> 107.4 ms. On SQLite (process CPU): p50 1.8 -> 2.0-2.4 ms (one
