@@ -348,6 +348,11 @@ class TeamMatching(models.Model):
                 name="one_matching_per_round",
             )
         ]
+        indexes = [
+            # which matchings a plan has, answered without the row: on SQLite a matching's
+            # record (hundreds of MB at a million results) lies before the plan in the row
+            models.Index(fields=["plan", "round", "event"], name="teammatching_scope")
+        ]
 
     def __str__(self) -> str:
         if self.event_id:

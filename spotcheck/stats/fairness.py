@@ -18,7 +18,7 @@ from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 
 from spotcheck.draws.models import Draw, DrawBin, DrawReplacement
-from spotcheck.inspections.models import ExpectedLoad, MatchingTally
+from spotcheck.inspections.models import ExpectedLoad, MatchingTally, TeamMatching
 from spotcheck.lib import stats
 from spotcheck.stats.tables import Scope, Table
 
@@ -35,9 +35,11 @@ EXCLUSION_LABELS = {
 def _in_scope(rows: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
     """ExpectedLoad or MatchingTally rows of the scope: the plans' round and event matchings;
     the item's rows (an item of the unit, when one is chosen) or the whole visits' rows."""
-    rows = rows.filter(matching__plan__in=scope.plans()).filter(
-        Q(matching__round__isnull=False) | Q(matching__event__isnull=False)
+    # the matchings as a subquery (read from their index once), not joined row by row
+    matchings = TeamMatching.objects.filter(plan__in=scope.plans()).filter(
+        Q(round__isnull=False) | Q(event__isnull=False)
     )
+    rows = rows.filter(matching__in=matchings.order_by().values("pk"))
     if scope.unit is not None:
         rows = rows.filter(unit=scope.unit)
     if scope.item is not None:
