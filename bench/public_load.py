@@ -30,9 +30,49 @@ Generate once and measure several times: `python bench/bulkdata.py --results 100
 [--pg-url URL]` prints the directory it made; `--reuse DIR` (with the same --pg-url) measures it.
 "task" is a task's page as the pager links it ("下一页": `?page=N&after=<date>.<id>`, keyset
 paging); "task by number" is the same page asked for by its number alone (a bookmark), which
-starts from the page's stored start (spotcheck.public.models.TaskPage; an OFFSET before it).
-`--reuse` migrates the data first: the migration that added TaskPage numbered its pages.
-bench/public_cpu.py measures the same pages' CPU time per request in one process.
+starts from the page's stored start key (spotcheck.public.models.TaskPage), without an OFFSET.
+`--reuse` migrates the data first: the migration that added TaskPage numbered the pages of the
+data already there (public 0008: 14 s on PostgreSQL, 61 s on SQLite at 1,000,000, loaded
+machine), and 0010 makes the search's covering indexes (23 s on PostgreSQL; 6 min on SQLite,
+which remakes the table to drop the plain entity_name index). bench/public_cpu.py measures the
+same pages' CPU time per request in one process (load-insensitive).
+
+Changes after the quiet-machine figures below (commits a6f3b45 and later):
+- task by number: the page's start key is stored (TaskPage, rebuilt set-based with a window
+  function in the transaction of every publication), so a deep page reads one index range
+  from there like the "下一页" link does: no OFFSET (was up to 100,000 index entries).
+- task cold: the task's heading (item, plan, draw links: two queries and their rendering) is
+  made once per audit head for all of the task's pages (spotcheck.public.cache.memo_by_head).
+- search cold on PostgreSQL: EXPLAIN ANALYZE at 1,000,000 showed the slow searches were parts
+  of masked names ("**修理部": 200 names shared by 16,604 records, each read whole and sorted:
+  395-500 ms) and common texts (UPPER(name) LIKE estimated at 100 rows, so a parallel scan).
+  Now a page's ids come from one covering partial index (publishedresult_name_pages for the
+  names found, publishedresult_newest_names for a common text: index-only scans) and only
+  those 51 records are read; one list of names (two overlapping ones made PostgreSQL expect 9
+  records instead of 16,604). "**修理部" 395 ms -> 24 ms (0.5 ms for its ids).
+
+Per request at 1,000,000 (`python bench/public_cpu.py --reuse DIR [--pg-url URL] --requests
+300`: test client, page cache off, process CPU time p50 in ms; PostgreSQL's own work is not in
+it; 2 shared cores, load average 13-17 from other engineers' runs; "after" is commit 650400d,
+before main's PublishedResult.name_key was merged):
+
+    page             SQLite before  SQLite after  PostgreSQL after
+    baseline              0.33          0.32          1.05
+    search cold           5.81          6.94          8.47
+    entity cold           5.08          4.69          5.94
+    task cold             9.10          6.26          8.33
+    task by number        8.43 (*)      7.26          9.39
+
+(*) "before" is commit a6f3b45 (page starts already stored; with the OFFSET a page by number
+cost 33 ms at page 2,000). The heading memo alone took task cold from 9.10 to 6.04 ms.
+At 100,000 results (SQLite, same command, --requests 200), before (434a020) and after the
+merge of main's name_key (b00f542): search cold 4.29-4.62 -> 5.44 ms (the ids' subquery costs
+Django and SQLite more at the median, less in the tail: below), entity 3.95-4.11 -> 4.62, task
+cold 8.26-8.29 -> 5.36, task by number 7.82 (100 pages a task: short OFFSETs) -> 6.63.
+The search's query alone (PostgreSQL, wall time of the ids and records for the 400 search
+texts public_load.py draws, load average ~15): p50 31.2 -> 8.1 ms, p90 127.8 -> 15.9 ms, p99
+280.6 -> 28.1 ms, max 353.6 -> 107.4 ms. On SQLite (process CPU): p50 1.8 -> 2.0-2.4 ms (one
+more subquery), p90 4.3 -> 3.0-3.3 ms, p99 27-30 -> 5.1-5.2 ms.
 
 Figures at 1,000,000 published results on a quiet machine (2026-12-04 21:17-21:31 UTC, 2
 cores, load average below 1 before each run, commit 304c3e7, `--reuse` of the data below, 50

@@ -14,25 +14,49 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from functools import wraps
-from typing import Any
+from functools import lru_cache, wraps
+from typing import Any, TypeVar
 
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 
-from spotcheck.audit.models import current_head
+from spotcheck.audit.models import Head, current_head
 
 CACHE_ALIAS = "public"
 KEPT_HEADERS = ("Content-Type", "Content-Disposition")
+T = TypeVar("T")
 
 
 def clear_public_pages() -> None:
     caches[CACHE_ALIAS].clear()
+    for memo in _MEMOS:
+        memo.cache_clear()
+
+
+def published_head(request: HttpRequest) -> Head:
+    """The audit chain's head, read once a request (the page key and `memo_by_head` share it)."""
+    head = getattr(request, "_spotcheck_head", None)
+    if head is None:
+        head = current_head()
+        request._spotcheck_head = head  # type: ignore[attr-defined]
+    return head
+
+
+_MEMOS: list[Any] = []
+
+
+def memo_by_head(function: Callable[..., T]) -> Callable[..., T]:
+    """Keep what `function(head, *args)` returns in this process, for the pages that share a
+    part (a task's heading on each of its pages): keyed by the audit head, as the pages are, so
+    it never outlives what it was made from; the least recently used dropped past 256."""
+    memo = lru_cache(maxsize=256)(function)
+    _MEMOS.append(memo)
+    return memo
 
 
 def page_key(request: HttpRequest) -> str:
     digest = hashlib.sha256(request.get_full_path().encode("utf-8")).hexdigest()
-    return f"page:{current_head().seq}:{digest}"
+    return f"page:{published_head(request).seq}:{digest}"
 
 
 def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

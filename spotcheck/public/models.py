@@ -68,7 +68,8 @@ class PublishedResult(models.Model):
     )
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="published_results")
     entity_key = models.CharField("对象标识", max_length=60, db_index=True)
-    entity_name = models.CharField("对象名称（公示）", max_length=200, db_index=True)
+    # indexed with the current records' order (publishedresult_name_pages)
+    entity_name = models.CharField("对象名称（公示）", max_length=200)
     credit_code = models.CharField(
         "统一社会信用代码/注册号", max_length=18, blank=True, db_index=True
     )
@@ -98,6 +99,21 @@ class PublishedResult(models.Model):
                 fields=["-withdrawn_at"],
                 name="publishedresult_withdrawn",
                 condition=models.Q(withdrawn_at__isnull=False),
+            ),
+            # The search's page of current records, newest first, found from the index alone
+            # (an index-only scan, the record rows read for that page only; key columns, not
+            # INCLUDE, which SQLite lacks): by the names found (a masked name is shared by many
+            # records) ...
+            models.Index(
+                fields=["entity_name", "-published_on", "-id", "plan"],
+                name="publishedresult_name_pages",
+                condition=models.Q(superseded_at__isnull=True),
+            ),
+            # ... or, for a common text, the newest records whose name key or initials hold it
+            models.Index(
+                fields=["-published_on", "-id", "plan", "name_key", "name_initials"],
+                name="publishedresult_newest_names",
+                condition=models.Q(superseded_at__isnull=True),
             ),
         ]
 

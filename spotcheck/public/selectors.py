@@ -102,9 +102,12 @@ def search_published_results(text: str) -> QuerySet[PublishedResult] | None:
             match |= Q(name_initials__contains=probe)
         return published_results().filter(match)
     # The names found are compared here, by the same key the stored keys were cut from.
-    match = Q(entity_name__in=[name for name in names if probe in name_key(name)])
-    if by_initials:
-        match |= Q(name_initials__contains=probe)
+    containing = [name for name in names if probe in name_key(name)]
+    if not by_initials:
+        # one list of names: a second, overlapping one would make PostgreSQL expect far too
+        # few records (it multiplies their selectivities) and scan the newest records instead
+        return published_results().filter(entity_name__in=containing)
+    match = Q(entity_name__in=containing) | Q(name_initials__contains=probe)
     return published_results().filter(entity_name__in=names).filter(match)
 
 

@@ -17,9 +17,11 @@ from django.conf import settings
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.safestring import mark_safe
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 
 from spotcheck import kit
+from spotcheck.audit.models import Head
 from spotcheck.draws import integrity
 from spotcheck.draws.markdown import render_markdown
 from spotcheck.draws.models import Draw
@@ -34,7 +36,7 @@ from spotcheck.paging import Page
 from spotcheck.public import documents
 from spotcheck.public.actions import publication_problems
 from spotcheck.public.announcements import latest_announcements
-from spotcheck.public.cache import cached_page
+from spotcheck.public.cache import cached_page, memo_by_head, published_head
 from spotcheck.public.documents import DocumentWithheld
 from spotcheck.public.models import PublishedItem, PublishedResult, TaskPage, task_rows
 from spotcheck.public.rows import ROW_FIELDS, result_rows
@@ -271,23 +273,57 @@ class TaskKeyset:
         return None if start is None else ((start[0], start[1]), start[2])
 
 
-@cached_page
-def task_results(request: HttpRequest, item_id: int) -> HttpResponse:
-    """The published results of one task (plan item), newest first, paged."""
-    item = get_object_or_404(published_items(), pk=item_id)
-    # The page's record ids from the items' task index (no record row read to page through
-    # a large task), then those records through the published-only selector.
-    ids = task_rows(item.pk).values_list("published_id", "published_on")
-    page = Page(ids, request, count=False, size=TaskPage.SIZE, keyset=TaskKeyset(item.pk))
-    page_ids = [pk for pk, _ in page.object_list]
-    found = {r["pk"]: r for r in published_results().filter(pk__in=page_ids).values(*ROW_FIELDS)}
-    records = [found[pk] for pk in page_ids if pk in found]
-    # the links to the item's draw bulletins: not the draws' stored populations
+def _records(ids: list[int]) -> list[dict[str, Any]]:
+    """The result table's records `ids`, in that order, through the published-only selector."""
+    found = {r["pk"]: r for r in published_results().filter(pk__in=ids).values(*ROW_FIELDS)}
+    return [found[pk] for pk in ids if pk in found]
+
+
+@memo_by_head
+def _task_heading(head: Head, item_id: int) -> tuple[str, SafeString] | None:
+    """A task's name and the heading of each of its pages (the item, its plan and the links to
+    its draw bulletins: not the draws' stored populations), or None when it is not public."""
+    item = published_items().filter(pk=item_id).first()
+    if item is None:
+        return None
     draws = (
         published_draws().filter(item=item).order_by("round_number").values("pk", "round_number")
     )
-    context = {"item": item, "rows": result_rows(records), "page": page, "draws": draws}
+    heading = render_to_string("public/_task_heading.html", {"item": item, "draws": draws})
+    return item.name, mark_safe(heading)  # noqa: S308 - rendered by the template engine
+
+
+@cached_page
+def task_results(request: HttpRequest, item_id: int) -> HttpResponse:
+    """The published results of one task (plan item), newest first, paged."""
+    heading = _task_heading(published_head(request), item_id)
+    if heading is None:
+        raise Http404("没有该抽查事项公示的检查结果")
+    # The page's record ids from the items' task index (no record row read to page through
+    # a large task), then those records through the published-only selector.
+    ids = task_rows(item_id).values_list("published_id", "published_on")
+    page = Page(ids, request, count=False, size=TaskPage.SIZE, keyset=TaskKeyset(item_id))
+    records = _records([pk for pk, _ in page.object_list])
+    context = {
+        "task_name": heading[0],
+        "heading": heading[1],
+        "rows": result_rows(records),
+        "page": page,
+    }
     return render(request, "public/task_results.html", context)
+
+
+class _PageOfIds:
+    """The result table's records of a slice of `found` (newest first), in one query: the
+    slice's ids from the index alone (PostgreSQL: publishedresult_name_pages or _newest_names,
+    an index-only scan however many records a name has), then only those records."""
+
+    def __init__(self, found: Any) -> None:
+        self.ids = found.order_by("-published_on", "-pk").values("pk")
+
+    def __getitem__(self, part: slice) -> Any:
+        records = published_results().filter(pk__in=self.ids[part])
+        return records.order_by("-published_on", "-pk").values(*ROW_FIELDS)
 
 
 @cached_page
@@ -298,8 +334,7 @@ def search(request: HttpRequest) -> HttpResponse:
     records: list[dict[str, Any]] = []
     page = None
     if found is not None:
-        rows = found.order_by("-published_on", "-pk").values(*ROW_FIELDS)
-        page = Page(rows, request, count=False, size=PAGE_SIZE)
+        page = Page(_PageOfIds(found), request, count=False, size=PAGE_SIZE)
         records = page.object_list
     context = {"q": text.strip(), "rows": result_rows(records), "page": page}
     return render(request, "public/search.html", context)

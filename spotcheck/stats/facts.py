@@ -470,9 +470,11 @@ def _write_ledger(
         delta[0] += new_n - old_n
         delta[1] += new_total - old_total
     moved = [(*key, n, total) for key, (n, total) in deltas.items() if (n, total) != (0, 0)]
-    _add_to_facts(moved)
-    if any(n < 0 or total < 0 for *_key, n, total in moved):
-        # a total that fell to nothing goes (the tables never show a zero row)
+    emptied = _add_to_facts(moved)
+    # a total that fell to nothing goes (the tables never show a zero row)
+    if emptied:
+        Fact.objects.filter(pk__in=emptied, n=0, total=0).delete()
+    elif emptied is None and any(n < 0 or total < 0 for *_key, n, total in moved):
         Fact.objects.filter(
             n=0,
             total=0,
@@ -485,10 +487,13 @@ def _write_ledger(
 UPSERT_BATCH = 500
 
 
-def _add_to_facts(rows: list[tuple[int, str, str, str, int, int]]) -> None:
+def _add_to_facts(rows: list[tuple[int, str, str, str, int, int]]) -> list[int] | None:
     """Add (plan, kind, items, key, n, total) to the totals: one INSERT … ON CONFLICT DO UPDATE
     per batch (SQLite and PostgreSQL alike); the increment is done by the database, so
-    concurrent actions adding to one total both count."""
+    concurrent actions adding to one total both count. Returns the ids of the totals now zero,
+    or None where the database cannot return them (SQLite before 3.35)."""
+    returning = connection.features.can_return_columns_from_insert
+    emptied: list[int] = []
     table = connection.ops.quote_name(Fact._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in FACT_COLUMNS)
     unique = ", ".join(connection.ops.quote_name(c) for c in ("plan_id", "kind", "items", "key"))
@@ -500,9 +505,13 @@ def _add_to_facts(rows: list[tuple[int, str, str, str, int, int]]) -> None:
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT ({unique}) "
                 f"DO UPDATE SET {n} = {table}.{n} + excluded.{n}, "
-                f"{total} = {table}.{total} + excluded.{total}",
+                f"{total} = {table}.{total} + excluded.{total}"
+                + (f" RETURNING id, {n}, {total}" if returning else ""),
                 [value for row in batch for value in row],
             )
+            if returning:
+                emptied += [pk for pk, left, days in cursor.fetchall() if (left, days) == (0, 0)]
+    return emptied if returning else None
 
 
 def _refresh_entity_checks(ids: list[int]) -> None:

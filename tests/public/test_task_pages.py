@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from django.db import connection
 from django.db.models import Count
+from django.template import engines
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -24,6 +25,7 @@ from spotcheck.public.models import (
     rebuild_task_pages,
     task_rows,
 )
+from spotcheck.public.selectors import published_draws, published_items
 from spotcheck.results import actions as results_actions
 from tests.public.helpers import visit_content
 from tests.public.test_pages import published  # noqa: F401 - fixture
@@ -177,3 +179,42 @@ def test_page_numbers_follow_withdrawals_and_corrections(
     newer = PublishedResult.objects.get(result=corrected, superseded_at__isnull=True)
     pages = task_pages(client, item)
     assert pages == [[str(newer.pk)]] + [[str(pk)] for pk in rows[:-1]]
+
+
+# The page as its template rendered it before the heading was made once for all of a task's
+# pages (spotcheck.public.views._task_heading): the same bytes.
+WHOLE_TEMPLATE = """{% extends "base.html" %}
+{% block title %}{{ item.name }} · 抽查结果公示{% endblock %}
+{% block content %}
+<p class="crumbs"><a href="{% url 'public:results' %}">抽查结果公示</a></p>
+<h1>{{ item.plan.year }}年 {{ item.heading }}</h1>
+<p class="muted">{{ item.plan.title }} · {{ item.plan.agency }}{% for d in draws %} · <a href="{% url 'public:bulletin' d.pk %}">第{{ d.round_number }}轮抽取公告</a>{% endfor %}</p>
+{% include "public/_result_table.html" %}
+{% include "public/_pager.html" %}
+{% endblock %}
+"""
+
+
+def test_a_task_page_is_the_page_its_whole_template_makes(
+    client,
+    published,  # noqa: F811 - fixture
+    monkeypatch,
+):
+    monkeypatch.setattr(TaskPage, "SIZE", 1)
+    item = Counter(i.plan_item for i in PublishedItem.objects.all()).most_common(1)[0][0]
+    rebuild_task_pages([item.pk])
+    draws = published_draws().filter(item=item).order_by("round_number")
+    assert draws.exists()
+    url = reverse("public:task_results", args=[item.pk])
+    _, second = records(client, url)
+    for query in ("", "?page=2", second, "?page=99"):
+        clear_public_pages()  # the view's own answer
+        response = client.get(url + query)
+        context = {
+            "item": published_items().get(pk=item.pk),
+            "draws": draws.values("pk", "round_number"),
+            "rows": response.context["rows"],
+            "page": response.context["page"],
+        }
+        whole = engines["django"].from_string(WHOLE_TEMPLATE)
+        assert response.content.decode() == whole.render(context, response.wsgi_request)
