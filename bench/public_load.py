@@ -50,6 +50,10 @@ Changes after the quiet-machine figures below (commits a6f3b45 and later):
   names found, publishedresult_newest_names for a common text: index-only scans) and only
   those 51 records are read; one list of names (two overlapping ones made PostgreSQL expect 9
   records instead of 16,604). "**修理部" 395 ms -> 24 ms (0.5 ms for its ids).
+  After the merge of main's name_key (6663d30; EXPLAIN ANALYZE at 1,000,000 after VACUUM
+  ANALYZE, 2026-12-05 00:00): "*修理部" 9.1 ms (index-only on publishedresult_name_pages), the
+  common texts "刻制有限公司" 0.68 ms (was 48-66 ms: a parallel scan) and "有限公司" 0.27 ms
+  (_newest_names), "美辉网吧" 0.48 ms.
 
 Per request at 1,000,000 (`python bench/public_cpu.py --reuse DIR [--pg-url URL] --requests
 300`: test client, page cache off, process CPU time p50 in ms; PostgreSQL's own work is not in

@@ -59,6 +59,17 @@ inflated; ratios within one run):
   4,641 x when it joined the 400,000 entities with their yearly checks (previous figures,
   below).
 
+SQLite again after the fairness section's matchings came from an index (04b2153: the
+MatchingTally and ExpectedLoad statements had joined TeamMatching row by row, each read walking
+past a ~200 MB matching record), `--reuse DIR --repeat 3`, load average 7.8 10.8 14.7:
+  rebuild_facts()         177.8 s (10,250,637 visit facts, 16,265 facts, 667,653 entity
+                          checks, 120,341 coverage counts)
+  COUNT(*) baseline       1.92 ms
+  whole dashboard         year 2024: 53.1 ms = 27.7 x; all years: 58.4 ms = 30.4 x (MISSES)
+  year 2024, by section   progress 13.2 ms = 6.9 x, coverage 3.6 ms = 1.9 x, findings
+                          6.9 ms = 3.6 x, fairness 37.0 ms = 19.3 x (was 455.9 ms = 150.4 x)
+  PostgreSQL was not measured again after this change (its figures above are from 647e57d).
+
 Previous figures with the stored counts for progress and findings only (branch statsfacts;
 load average 15-25): COUNT(*) 120.3 ms (PG) / 2.5 ms (SQLite); progress, 2024: 43.5 ms = 0.4 x
 / 35.3 ms = 14 x; findings, 2024: 8.0 ms = 0.1 x / 11.6 ms = 4.7 x; coverage, 2024 (per entity):
