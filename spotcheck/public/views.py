@@ -53,6 +53,7 @@ from spotcheck.public.selectors import (
 )
 from spotcheck.results.models import ResultVersion
 from spotcheck.stats.charts import chart_entries
+from spotcheck.stats.layout import facts_are_stale
 from spotcheck.stats.selectors import public_tables, public_years
 
 
@@ -220,6 +221,7 @@ def matching_json(request: HttpRequest, matching_id: int) -> HttpResponse:
 # --- published results (抽查结果公示) ----------------------------------------------------------
 
 PAGE_SIZE = 50
+STATISTICS_RETRY_SECONDS = 600
 
 
 @cached_page
@@ -400,6 +402,11 @@ def statistics(request: HttpRequest) -> HttpResponse:
     counting as the staff dashboard (spotcheck.stats); a count small enough to point at one
     entity is shown as "少于N"."""
     threshold = settings.SPOTCHECK_PUBLIC_MIN_COUNT
+    if facts_are_stale():
+        # 503, so the page cache does not keep it past the rebuild
+        response = render(request, "public/statistics_updating.html", status=503)
+        response["Retry-After"] = str(STATISTICS_RETRY_SECONDS)
+        return response
     years = public_years()
     wanted = request.GET.get("year", "")
     year = int(wanted) if wanted.isdigit() and int(wanted) in years else None

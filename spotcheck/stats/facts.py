@@ -49,6 +49,7 @@ from spotcheck.lib.results import CATEGORIES, CategoryKind, ReviewState
 from spotcheck.public.models import PublishedItem
 from spotcheck.results.models import ItemResult, Measure, Result
 from spotcheck.stats import coverage
+from spotcheck.stats.layout import stamp_current
 from spotcheck.stats.models import EntityCheck, Fact, VisitFact
 
 ENTERED = (ReviewState.PENDING, ReviewState.RETURNED, ReviewState.APPROVED, ReviewState.PUBLISHED)
@@ -619,4 +620,5 @@ def rebuild_facts(progress: Callable[[str], None] | None = None) -> dict[str, in
         )
         say("名录覆盖")
         written["coverage counts"] = coverage.rebuild()
+        stamp_current()
     return written

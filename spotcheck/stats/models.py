@@ -151,3 +151,18 @@ class CoverageCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} {self.types} {self.dimension}={self.value} {self.year}: {self.n}"
+
+
+class FactsLayout(models.Model):
+    """One row: the layout version of the stored counts (`spotcheck.stats.layout`), written by
+    `rebuild_facts()`; older than the code's means `spotcheck stats-rebuild` has not been run."""
+
+    version = models.PositiveIntegerField("统计数据结构版本")
+    rebuilt_at = models.DateTimeField("重建时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "统计数据结构版本"
+        verbose_name_plural = "统计数据结构版本"
+
+    def __str__(self) -> str:
+        return f"layout {self.version}"

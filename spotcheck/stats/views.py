@@ -20,6 +20,7 @@ from spotcheck.accounts.permissions import is_deployment_wide, right_required
 from spotcheck.lib.tabular import write_csv
 from spotcheck.plans.models import Plan, PlanItem
 from spotcheck.stats.charts import chart_entries
+from spotcheck.stats.layout import REBUILD_COMMAND, facts_are_stale
 from spotcheck.stats.selectors import dashboard_tables, section_of
 
 SECTION_TITLES = (
@@ -102,7 +103,8 @@ class StatsFilter(forms.Form):
 def dashboard(request: HttpRequest) -> HttpResponse:
     form = StatsFilter(request.GET or None, user=request.user)
     scope = form.scope()
-    tables = dashboard_tables(**scope) if scope is not None else []
+    stale = facts_are_stale()
+    tables = dashboard_tables(**scope) if scope is not None and not stale else []
     query = request.GET.urlencode()
     sections = []
     for key, title in SECTION_TITLES:
@@ -117,6 +119,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "sections": sections,
             "query": query,
             "fixed_unit": form.fixed_unit,
+            "stale": stale,
         },
     )
 
@@ -128,6 +131,12 @@ def table_csv(request: HttpRequest, key: str) -> HttpResponse:
     scope = form.scope()
     if section is None or scope is None:
         raise Http404("没有这张统计表")
+    if facts_are_stale():
+        return HttpResponse(
+            f"统计数据正在更新，请稍后再下载（管理员需运行 {REBUILD_COMMAND}）。",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
     table = next(t for t in dashboard_tables(**scope, sections=[section]) if t.key == key)
     buffer = io.BytesIO()
     write_csv(buffer, table.columns, table.rows)
