@@ -339,7 +339,8 @@ def search(request: HttpRequest) -> HttpResponse:
     if found is not None:
         page = Page(_PageOfIds(found), request, count=False, size=PAGE_SIZE)
         records = page.object_list
-    context = {"q": text.strip(), "rows": result_rows(records), "page": page}
+    table = result_table(result_rows(records), empty="没有找到符合条件的公示结果")
+    context = {"q": text.strip(), "table": table, "page": page}
     return render(request, "public/search.html", context)
 
 
