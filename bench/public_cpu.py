@@ -69,7 +69,7 @@ def main() -> None:
             profiler.disable()
             pstats.Stats(profiler).sort_stats(
                 os.environ.get("PROFILE_SORT", "cumulative")
-            ).print_stats(45)
+            ).print_stats(int(os.environ.get("PSTATS_N", "45")))
             return
         print(
             f"{data.results:,} published results; {args.requests} requests a page; "

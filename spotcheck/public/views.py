@@ -39,7 +39,7 @@ from spotcheck.public.announcements import latest_announcements
 from spotcheck.public.cache import cached_page, memo_by_head, published_head
 from spotcheck.public.documents import DocumentWithheld
 from spotcheck.public.models import PublishedItem, PublishedResult, TaskPage, task_rows
-from spotcheck.public.rows import ROW_FIELDS, result_rows
+from spotcheck.public.rows import ROW_FIELDS, result_rows, result_table
 from spotcheck.public.selectors import (
     latest_bulletins,
     live_results,
@@ -305,11 +305,12 @@ def task_results(request: HttpRequest, item_id: int) -> HttpResponse:
     # a large task), then those records through the published-only selector.
     ids = task_rows(item_id).values_list("published_id", "published_on")
     page = Page(ids, request, count=False, size=TaskPage.SIZE, keyset=TaskKeyset(item_id))
-    records = _records([pk for pk, _ in page.object_list])
+    rows = result_rows(_records([pk for pk, _ in page.object_list]))
     context = {
         "task_name": heading[0],
         "heading": heading[1],
-        "rows": result_rows(records),
+        "rows": rows,
+        "table": result_table(rows),
         "page": page,
     }
     return render(request, "public/task_results.html", context)

@@ -2,8 +2,9 @@
 template loop they replace, every value escaped."""
 
 from django.template import engines
+from django.template.loader import render_to_string
 
-from spotcheck.public.rows import row_html
+from spotcheck.public.rows import result_table, row_html
 
 # The row as public/_result_table.html wrote it before the rows were made in Python.
 TEMPLATE_ROW = (
@@ -46,3 +47,13 @@ def test_rows_are_the_template_rows():
     ):
         assert row_html(r) == template.render({"r": r})
     assert "<b>" not in row_html(row()) and "&lt;b&gt;" in row_html(row())
+
+
+def test_the_table_is_the_template_table():
+    rows = [{**r, "html": row_html(r)} for r in (row(), row(withdrawn_on="2023-07-01"))]
+    assert result_table(rows) == render_to_string("public/_result_table.html", {"rows": rows})
+    assert result_table([]) == render_to_string("public/_result_table.html", {"rows": []})
+    empty = "没有<找到> & 公示"
+    assert result_table([], empty=empty) == render_to_string(
+        "public/_result_table.html", {"rows": [], "empty": empty}
+    )
