@@ -108,3 +108,13 @@ def test_the_migration_step_stamps_only_an_empty_database(agency):
     forward(apps, None)
     assert stored_version() == 0  # data and no stamp (before versioning): stale
     assert facts_are_stale()
+
+
+def test_a_rebuild_clears_the_cached_public_pages(agency, django_capture_on_commit_callbacks):
+    an_entity(agency)
+    first = Client().get(reverse("public:statistics"))
+    assert first.status_code == 200
+    assert Client().get(reverse("public:statistics"))["X-Spotcheck-Cache"] == "hit"
+    with django_capture_on_commit_callbacks(execute=True):
+        rebuild_facts()
+    assert "X-Spotcheck-Cache" not in Client().get(reverse("public:statistics"))
