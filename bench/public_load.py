@@ -107,6 +107,25 @@ cores against ~2.8 ms for /healthz; cProfile of a task page (bench/public_cpu.py
 "task cold") puts ~2.2 ms in the template, ~2 ms in the rows, ~1.2 ms compiling the ORM's SQL
 of its three queries and ~0.7 ms in the cache key.
 
+Per fresh page's CPU after that (2026-12-05 00:31-00:32 UTC, SQLite, `python bench/public_cpu.py
+--reuse DIR --requests 300`, process CPU p50 in ms; load average 1.6-3.2 from other work;
+"before" is commits d3eccfb, d904cc6 and 2d80a8f undone in the working tree, "after" is
+275e85c, run in turn): base.html tests a visitor's role only behind is_authenticated (each
+role test of an anonymous user was a failed lookup), and the task and search pages make their
+whole result table in Python (spotcheck.public.rows.result_table). The ~0.7 ms "cache key" is
+the audit head's query (read once a request, shared with the heading memo), not the hashing.
+
+    page             before (3 runs)      after (3 runs)
+    baseline         0.25  0.25  0.25     0.25  0.25  0.25
+    search cold      3.62  3.63  3.57     3.53  3.33  3.31
+    entity cold      2.53  2.55  2.63     2.46  2.37  2.36
+    task cold        3.94  4.00  4.46     4.03  3.67  3.69
+    task by number   4.42  4.23  4.41     4.08  3.96  3.88
+
+About 5-10 % less CPU for the task and search pages (noisy: the first pair shows task cold
+worse), well short of the 20-25 % needed; not measured under gunicorn + locust. Left: the
+ORM's compilation of the fixed queries (~1.2 ms) and the rows' hash check (JSON re-encoding).
+
 Figures at 1,000,000 published results on a quiet machine (2026-12-04 21:17-21:31 UTC, 2
 cores, load average below 1 before each run, commit 304c3e7, `--reuse` of the data below, 50
 users, 1,000 requests a phase). Goal: p99 <= 3x, throughput >= 30 %.
