@@ -78,6 +78,19 @@ texts public_load.py draws, load average ~15): p50 31.2 -> 8.1 ms, p90 127.8 -> 
 280.6 -> 28.1 ms, max 353.6 -> 107.4 ms. On SQLite (process CPU): p50 1.8 -> 2.0-2.4 ms (one
 more subquery), p90 4.3 -> 3.0-3.3 ms, p99 27-30 -> 5.1-5.2 ms.
 
+Three more runs on the same data after the template and table changes (commit 0c90a05,
+2026-12-05 00:33-00:36 UTC, quiet machine, load average 0.9-2.5; same command), p99/base and
+throughput/base of the fresh pages (every crowd page met in every run):
+
+    run                search cold   entity cold   task cold     task by number  goal
+    SQLite, run 3      2.98x 33 %    2.98x 37 %    2.87x 32 %    2.98x 31 %      met by every page
+    PostgreSQL         2.83x 33 %    2.44x 38 %    3.22x 30 %    3.28x 29 %      MISSED (task pages)
+    SQLite, run 4      3.30x 33 %    2.64x 37 %    3.19x 30 %    3.41x 29 %      MISSED
+
+The fresh task and search pages sit at the goal's edge on both databases: from one run to the
+next the same code meets it or misses it by up to 0.4x (p99) and 1 point (throughput); the
+baselines of these runs moved between 563 and 733 req/s (SQLite) and 263-327 req/s (PG).
+
 Figures at 1,000,000 published results on a quiet machine after those changes (2026-12-05
 00:03-00:07 UTC, commit 44602a0, load average 0.6-4.7 before each run: no other engineer's
 work; `--reuse` of data generated from 434a020 and migrated; 50 users, 1,000 requests a phase).
