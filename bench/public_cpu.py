@@ -11,6 +11,7 @@ time per request (p50, p90), and the ratio of each page's CPU p50 to /healthz's.
 not move with the machine's other load, so the figures compare across runs on a busy machine;
 on PostgreSQL it leaves out the database server's own work (the wall time has it).
 `--profile PAGE` prints cProfile's top functions of that page ("task cold", "task by number"...).
+(45 of them; the environment variable PSTATS_N sets another number).
 """
 
 from __future__ import annotations
