@@ -3,8 +3,8 @@ and the first visits of round 1 with a matched team, ready to record, approve an
 
 import pytest
 
-from spotcheck.inspections.actions import build_visits, match_teams_for_round
 from spotcheck.inspections.models import Visit
+from tests.conftest import round_one_matched
 from tests.inspections.conftest import (  # noqa: F401 - fixtures
     county,
     directory,
@@ -14,10 +14,9 @@ from tests.inspections.conftest import (  # noqa: F401 - fixtures
 
 
 @pytest.fixture
-def teamed_visits(unit, published_plan, executed_draws, coordinator) -> list[Visit]:  # noqa: F811
+def teamed_visits(request, unit, published_plan, executed_draws, coordinator) -> list[Visit]:  # noqa: F811
     """Three visits of the unit in round 1 that have a team."""
-    build_visits(plan=published_plan, round=1, actor=coordinator)
-    match_teams_for_round(plan=published_plan, round=1, actor=coordinator)
+    round_one_matched(request, published_plan, coordinator)
     return list(
         Visit.objects.filter(plan=published_plan, responsible_unit=unit, members__isnull=False)
         .distinct()
