@@ -13,7 +13,6 @@ from django.apps import apps as django_apps
 from django.urls import reverse
 
 from spotcheck.draws.models import Draw
-from spotcheck.inspections.models import Visit
 from spotcheck.lib.pinyin import substring_keys
 from spotcheck.public import actions, selectors
 from spotcheck.public.cache import clear_public_pages
@@ -27,7 +26,8 @@ from spotcheck.public.models import (
 )
 from spotcheck.public.selectors import search_published_results
 from spotcheck.results import actions as results_actions
-from tests.public.helpers import approve_visit, visit_content
+from tests.public.conftest import publish_four
+from tests.public.helpers import visit_content
 
 # Round one's draws, visits and teams (tests/conftest.py) and four published results are built
 # once for the module.
@@ -36,15 +36,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_published")
 
 @pytest.fixture(scope="module")
 def shared_published(shared_teams, shared_round) -> list[PublishedResult]:
-    """Four visits' results approved and published, once for the module (every test uses them;
-    the name-search tests that publish their own are in test_name_search.py)."""
-    unit, leader = shared_round.unit, shared_round.unit_leader
-    visits = Visit.objects.filter(
-        plan=shared_round.published_plan, responsible_unit=unit, members__isnull=False
-    ).distinct()[:4]
-    results = [approve_visit(v, leader, problem=(i == 0)) for i, v in enumerate(visits)]
-    actions.publish_results(results=results, actor=leader)
-    return list(PublishedResult.objects.order_by("pk"))
+    """conftest's `published`, once for the module (every test uses it; the name-search tests
+    that publish their own are in test_name_search.py)."""
+    return publish_four(shared_round.unit, shared_round.published_plan, shared_round.unit_leader)
 
 
 @pytest.fixture
