@@ -30,7 +30,8 @@ Generate once and measure several times: `python bench/bulkdata.py --results 100
 [--pg-url URL]` prints the directory it made; `--reuse DIR` (with the same --pg-url) measures it.
 "task" is a task's page as the pager links it ("下一页": `?page=N&after=<date>.<id>`, keyset
 paging); "task by number" is the same page asked for by its number alone (a bookmark), which
-starts from the page's stored start key (spotcheck.public.models.TaskPage), without an OFFSET.
+starts near a stored key (spotcheck.public.models.TaskPage), skipping fewer than a page's rows
+(since public 0011 the keys count from a task's oldest row: publication keeps them cheaply).
 `--reuse` migrates the data first: the migration that added TaskPage numbered the pages of the
 data already there (public 0008: 14 s on PostgreSQL, 61 s on SQLite at 1,000,000, loaded
 machine), and 0010 makes the search's covering indexes (23 s on PostgreSQL; 6 min on SQLite,

@@ -38,7 +38,13 @@ from spotcheck.public.actions import publication_problems
 from spotcheck.public.announcements import latest_announcements
 from spotcheck.public.cache import cached_page, memo_by_head, published_head
 from spotcheck.public.documents import DocumentWithheld
-from spotcheck.public.models import PublishedItem, PublishedResult, TaskPage, task_rows
+from spotcheck.public.models import (
+    PublishedItem,
+    PublishedResult,
+    TaskPage,
+    task_page_start,
+    task_rows,
+)
 from spotcheck.public.rows import ROW_FIELDS, result_rows, result_table
 from spotcheck.public.selectors import (
     latest_bulletins,
@@ -242,7 +248,7 @@ def result_index(request: HttpRequest) -> HttpResponse:
 class TaskKeyset:
     """Keyset paging of a task's results (newest first): `after=2023-05-06.1234`, the
     publication date and record id of the previous page's last row; a page asked for by its
-    number alone starts from its stored key (TaskPage)."""
+    number alone starts near a stored key (TaskPage)."""
 
     def __init__(self, plan_item_id: int) -> None:
         self.plan_item_id = plan_item_id
@@ -265,14 +271,7 @@ class TaskKeyset:
         return f"{row[1].isoformat()}.{row[0]}"
 
     def page_start(self, number: int) -> tuple[tuple[date, int], int] | None:
-        # the nearest stored start: that page's own, or the last page's past the end
-        start = (
-            TaskPage.objects.filter(plan_item=self.plan_item_id, number__lte=number)
-            .order_by("-number")
-            .values_list("after_on", "after_id", "number")
-            .first()
-        )
-        return None if start is None else ((start[0], start[1]), start[2])
+        return task_page_start(self.plan_item_id, number)
 
 
 def _records(ids: list[int]) -> list[dict[str, Any]]:
