@@ -227,7 +227,6 @@ from bench.bulkdata import (  # noqa: E402
 )
 
 LOCUSTFILE = Path(__file__).resolve().parent / "locust_public.py"
-PAGE_SIZE = 50
 P99_GOAL = 3.0
 THROUGHPUT_GOAL = 0.30
 
@@ -259,7 +258,7 @@ def url_lists(data: BulkData, requests: int, seed: int) -> dict[str, list[str]]:
     Zipf weights."""
     from django.db.models import Count
 
-    from spotcheck.public.models import PublishedItem
+    from spotcheck.public.models import PublishedItem, TaskPage
 
     rng = random.Random(seed)
     entities = rng.sample(range(data.entities), min(requests, data.entities))
@@ -268,7 +267,9 @@ def url_lists(data: BulkData, requests: int, seed: int) -> dict[str, list[str]]:
         PublishedItem.objects.values_list("plan_item").annotate(n=Count("pk")).order_by()
     )
     pages = [
-        (item, page) for item, n in per_item.items() for page in range(1, -(-n // PAGE_SIZE) + 1)
+        (item, page)
+        for item, n in per_item.items()
+        for page in range(1, -(-n // TaskPage.SIZE) + 1)
     ]
     chosen_pages = rng.sample(pages, min(requests, len(pages)))
     chosen_pages += rng.choices(pages, k=requests - len(chosen_pages))
@@ -295,17 +296,18 @@ def url_lists(data: BulkData, requests: int, seed: int) -> dict[str, list[str]]:
 def task_links(pages: list[tuple[int, int]]) -> list[str]:
     """The URL of each (task, page) as the page before it links it ("下一页": the page
     number and the key of that page's last row, spotcheck.public.views.TaskKeyset)."""
-    from spotcheck.public.models import task_rows
+    from spotcheck.public.models import TaskPage, task_rows
 
     wanted: dict[int, set[int]] = {}
     for item, page in pages:
         wanted.setdefault(item, set()).add(page)
     keys: dict[tuple[int, int], str] = {}
+    size = TaskPage.SIZE
     for item, numbers in wanted.items():
         rows = task_rows(item).values_list("published_id", "published_on")
         for position, (pk, day) in enumerate(rows.iterator(chunk_size=10_000), start=1):
-            if position % PAGE_SIZE == 0 and position // PAGE_SIZE + 1 in numbers:
-                keys[item, position // PAGE_SIZE + 1] = f"{day.isoformat()}.{pk}"
+            if position % size == 0 and position // size + 1 in numbers:
+                keys[item, position // size + 1] = f"{day.isoformat()}.{pk}"
     return [
         f"/public/results/tasks/{item}/?page={page}"
         + (f"&after={keys[item, page]}" if page > 1 else "")

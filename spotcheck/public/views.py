@@ -226,7 +226,6 @@ def matching_json(request: HttpRequest, matching_id: int) -> HttpResponse:
 
 # --- published results (抽查结果公示) ----------------------------------------------------------
 
-PAGE_SIZE = 50
 STATISTICS_RETRY_SECONDS = 600
 
 
@@ -336,7 +335,7 @@ def search(request: HttpRequest) -> HttpResponse:
     records: list[dict[str, Any]] = []
     page = None
     if found is not None:
-        page = Page(_PageOfIds(found), request, count=False, size=PAGE_SIZE)
+        page = Page(_PageOfIds(found), request, count=False, size=TaskPage.SIZE)
         records = page.object_list
     table = result_table(result_rows(records), empty="没有找到符合条件的公示结果")
     context = {"q": text.strip(), "table": table, "page": page}
