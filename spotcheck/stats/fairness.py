@@ -12,13 +12,13 @@ chosen, the visits that unit is responsible for; with an item, the visits coveri
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
-from django.db.models.functions import Cast
+from django.db import connection
 
-from spotcheck.draws.models import Draw, DrawBin, DrawReplacement
-from spotcheck.inspections.models import ExpectedLoad, MatchingTally, TeamMatching
+from spotcheck.draws.models import Draw, DrawReplacement
+from spotcheck.inspections.models import MatchingTally
 from spotcheck.lib import stats
 from spotcheck.stats.tables import Scope, Table
 
@@ -32,52 +32,136 @@ EXCLUSION_LABELS = {
 }
 
 
-def _in_scope(rows: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
-    """ExpectedLoad or MatchingTally rows of the scope: the plans' round and event matchings;
-    the item's rows (an item of the unit, when one is chosen) or the whole visits' rows."""
-    # the matchings as a subquery (read from their index once), not joined row by row
-    matchings = TeamMatching.objects.filter(plan__in=scope.plans()).filter(
-        Q(round__isnull=False) | Q(event__isnull=False)
+@dataclass(frozen=True)
+class _ScopeSQL:
+    """The scope as plain SQL: the ORM's building and compiling of the section's queries cost
+    many times running them. Each method gives a subquery of ids and its parameters."""
+
+    plans_where: str
+    plan_params: list[Any]
+    items_where: str  # on plans_planitem as pi
+    item_params: list[Any]
+
+    @classmethod
+    def of(cls, scope: Scope) -> _ScopeSQL:
+        plans, plan_params = "p.agency_id = %s", [scope.agency.pk]
+        if scope.year is not None:
+            plans += " AND p.year = %s"
+            plan_params.append(scope.year)
+        if scope.plan is not None:
+            plans += " AND p.id = %s"
+            plan_params.append(scope.plan.pk)
+        items = f"pi.plan_id IN (SELECT p.id FROM plans_plan p WHERE {plans})"
+        item_params = list(plan_params)
+        if scope.item is not None:
+            items += " AND pi.id = %s"
+            item_params.append(scope.item.pk)
+        if scope.unit is not None:
+            items += " AND pi.responsible_unit_id = %s"
+            item_params.append(scope.unit.pk)
+        return cls(plans, plan_params, items, item_params)
+
+    def plans(self) -> tuple[str, list[Any]]:
+        return f"SELECT p.id FROM plans_plan p WHERE {self.plans_where}", list(self.plan_params)
+
+    def items(self) -> tuple[str, list[Any]]:
+        return f"SELECT pi.id FROM plans_planitem pi WHERE {self.items_where}", list(
+            self.item_params
+        )
+
+    def draws(self, *, executed: bool = False) -> tuple[str, list[Any]]:
+        """The draws of the items (executed only, or any). The items drive the join (CROSS
+        JOIN fixes SQLite's order), each item's draws found by their index: on SQLite a
+        draw's item lies past its frozen population and record in the row, which the planner,
+        counting rows and not their size, would otherwise scan."""
+        sql = (
+            "SELECT d.id FROM plans_planitem pi CROSS JOIN draws_draw d "
+            f"WHERE {self.items_where} AND d.item_id = pi.id"
+        )
+        if executed:
+            sql += f" AND d.status = '{Draw.Status.EXECUTED.value}'"
+        return sql, list(self.item_params)
+
+
+def _group_sql(scope: Scope, alias: str) -> tuple[str, list[Any]]:
+    """Condition on ExpectedLoad or MatchingTally rows (`alias`) of the scope: the plans' round
+    and event matchings; the item's rows (an item of the unit, when one is chosen) or the whole
+    visits' rows; with a unit, the rows of the visits it is responsible for."""
+    where = _ScopeSQL.of(scope)
+    plans, params = where.plans()
+    # the matchings from their index (plan, round, event), never their rows: on SQLite a
+    # matching's record lies before its plan in the row (hundreds of MB at 1,000,000 results)
+    sql = (
+        f"{alias}.matching_id IN (SELECT m.id FROM inspections_teammatching m "
+        f'WHERE m.plan_id IN ({plans}) AND (m."round" IS NOT NULL OR m.event_id IS NOT NULL))'
     )
-    rows = rows.filter(matching__in=matchings.order_by().values("pk"))
     if scope.unit is not None:
-        rows = rows.filter(unit=scope.unit)
+        sql += f" AND {alias}.unit_id = %s"
+        params.append(scope.unit.pk)
     if scope.item is not None:
-        return rows.filter(item__in=scope.items())
-    return rows.filter(item__isnull=True)
+        items, item_params = where.items()
+        sql += f" AND {alias}.item_id IN ({items})"
+        params += item_params
+    else:
+        sql += f" AND {alias}.item_id IS NULL"
+    return sql, params
+
+
+def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _loads(scope: Scope) -> list[tuple[str, str, str | None, str, int, float]]:
+    """Per inspector of the scope: certificate number, name, unit and agency names, seats held
+    and expected, in the order of agency, unit, name, certificate number."""
+    where, params = _group_sql(scope, "l")
+    if scope.unit is not None:
+        where += " AND i.unit_id = %s"
+        params.append(scope.unit.pk)
+    return _fetch(
+        "SELECT i.certificate_number, i.name, u.name, a.name, SUM(l.seats), SUM(l.expected) "
+        "FROM inspections_expectedload l "
+        "INNER JOIN registry_inspector i ON i.id = l.inspector_id "
+        "INNER JOIN accounts_agency a ON a.id = i.agency_id "
+        "LEFT OUTER JOIN accounts_unit u ON u.id = i.unit_id "
+        f"WHERE {where} "
+        "GROUP BY i.certificate_number, i.name, u.name, a.name "
+        "ORDER BY a.name, u.name, i.name, i.certificate_number",
+        params,
+    )
+
+
+TARGET = "target"  # the kind of the target replacements' rows among the tallies
+
+
+def _tallies(scope: Scope) -> dict[str, dict[str, int]]:
+    """Per kind (MatchingTally's, and TARGET for the draws' target replacements), per reason,
+    how many: one statement."""
+    where, params = _group_sql(scope, "t")
+    draws, draw_params = _ScopeSQL.of(scope).draws()
+    found: dict[str, dict[str, int]] = {}
+    for kind, reason, n in _fetch(
+        "SELECT t.kind, t.reason, SUM(t.count) FROM inspections_matchingtally t "
+        f"WHERE {where} GROUP BY t.kind, t.reason "
+        "UNION ALL "
+        f"SELECT '{TARGET}', r.reason_code, COUNT(*) FROM draws_drawreplacement r "
+        f"WHERE r.draw_id IN ({draws}) "
+        "GROUP BY r.reason_code",
+        [*params, *draw_params],
+    ):
+        found.setdefault(kind, {})[reason] = int(n)
+    return found
 
 
 def fairness_tables(scope: Scope) -> list[Table]:
-    loads = _in_scope(ExpectedLoad.objects.all(), scope)
-    if scope.unit is not None:
-        loads = loads.filter(inspector__unit=scope.unit)
     per_inspector = []
     per_unit: dict[str, list[tuple[int, float]]] = {}
-    for person in (
-        loads.values(
-            "inspector__certificate_number",
-            "inspector__name",
-            "inspector__unit__name",
-            "inspector__agency__name",
-        )
-        .annotate(got=Sum("seats"), want=Sum("expected"))
-        .order_by(
-            "inspector__agency__name",
-            "inspector__unit__name",
-            "inspector__name",
-            "inspector__certificate_number",
-        )
-    ):
-        unit_name = person["inspector__unit__name"] or person["inspector__agency__name"]
-        got, want = person["got"], person["want"]
-        per_inspector.append(
-            [
-                f"{person['inspector__name']}（{unit_name}）",
-                got,
-                round(want, 2),
-                round(got - want, 2),
-            ]
-        )
+    for _number, name, unit_name, agency_name, got, want in _loads(scope):
+        unit_name = unit_name or agency_name
+        got = int(got)
+        per_inspector.append([f"{name}（{unit_name}）", got, round(want, 2), round(got - want, 2)])
         per_unit.setdefault(unit_name, []).append((got, want))
     spread = []
     for unit_name, unit_loads in sorted(per_unit.items()):
@@ -95,25 +179,13 @@ def fairness_tables(scope: Scope) -> list[Table]:
                 round(stats.gini([w for _, w in unit_loads]), 3),
             ]
         )
-    tallies: dict[str, dict[str, int]] = {}
-    for row in (
-        _in_scope(MatchingTally.objects.all(), scope)
-        .values("kind", "reason")
-        .annotate(n=Sum("count"))
-        .order_by()
-    ):
-        tallies.setdefault(row["kind"], {})[row["reason"]] = row["n"]
+    tallies = _tallies(scope)
     exclusions = tallies.get(MatchingTally.Kind.EXCLUDED, {})
     replaced = sorted(
         tallies.get(MatchingTally.Kind.REPLACED, {}).items(), key=lambda kv: (-kv[1], kv[0])
     )
     over_cap = sum(tallies.get(MatchingTally.Kind.OVER_CAP, {}).values())
-    target_replacements = (
-        DrawReplacement.objects.filter(draw__item__in=scope.items())
-        .values("reason_code")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "reason_code")
-    )
+    target_replacements = sorted(tallies.get(TARGET, {}).items(), key=lambda kv: (-kv[1], kv[0]))
     reason_labels = dict(DrawReplacement.Reason.choices)
     return [
         Table(
@@ -157,8 +229,7 @@ def fairness_tables(scope: Scope) -> list[Table]:
             [[f"检查组成员：{reason or '未说明'}", n] for reason, n in replaced]
             + ([["检查组成员：超出工作量上限的替换", over_cap]] if over_cap else [])
             + [
-                [f"检查对象：{reason_labels.get(r['reason_code'], r['reason_code'])}", r["n"]]
-                for r in target_replacements
+                [f"检查对象：{reason_labels.get(code, code)}", n] for code, n in target_replacements
             ],
             "bar",
         ),
@@ -176,49 +247,48 @@ def draw_fairness_tables(scope: Scope) -> list[Table]:
     Independent draws add up: the statistics and the degrees of freedom are summed over the
     draws, and the p-value is that of the sum. Draws with the same seed, population and
     allocation (one ceremony drawing several items alike) make the same selection: they are
-    one experiment and count once. docs/statistics.md gives the rule."""
-    draws = Draw.objects.filter(item__in=scope.items(), status=Draw.Status.EXECUTED)
-    executed = draws.count()
-    first_of_event: dict[str, int] = {}
-    for event, draw in (
-        DrawBin.objects.filter(draw__in=draws)
-        .values_list("event", "draw")
-        .distinct()
-        .order_by("draw")
-    ):
-        first_of_event.setdefault(event, draw)
-    bins = DrawBin.objects.filter(draw__in=first_of_event.values())
-    totals = bins.aggregate(
-        n_groups=Count("pk"),
-        n_strata=Count("pk", filter=Q(position=0)),
-        entities=Sum("population"),
-        drawn=Sum("observed"),
-        chi2=Sum(
-            (Cast("observed", FloatField()) - F("expected"))
-            * (Cast("observed", FloatField()) - F("expected"))
-            / F("expected"),
-            filter=Q(expected__gt=0),
-        ),
-        impossible=Count("pk", filter=Q(expected=0, observed__gt=0)),
+    one experiment and count once (the first draw of each event). docs/statistics.md gives the
+    rule."""
+    draws, draw_params = _ScopeSQL.of(scope).draws(executed=True)
+    [(executed, events)] = _fetch(
+        f"SELECT (SELECT COUNT(*) FROM ({draws}) x), "
+        f"(SELECT COUNT(DISTINCT b.event) FROM draws_drawbin b WHERE b.draw_id IN ({draws}))",
+        [*draw_params, *draw_params],
     )
-    df = (totals["n_groups"] or 0) - (totals["n_strata"] or 0)
+    # per probability, what the chi-square needs (each sum adds up over the groups)
+    rows = _fetch(
+        "SELECT b.probability, COUNT(*), SUM(CASE WHEN b.position = 0 THEN 1 ELSE 0 END), "
+        "SUM(b.population), SUM(b.expected), SUM(b.observed), "
+        "SUM(CASE WHEN b.expected > 0 THEN (b.observed - b.expected) * (b.observed - b.expected)"
+        " / b.expected END), "
+        "SUM(CASE WHEN b.expected = 0 AND b.observed > 0 THEN 1 ELSE 0 END) "
+        "FROM draws_drawbin b WHERE b.draw_id IN "
+        f"(SELECT MIN(f.draw_id) FROM draws_drawbin f WHERE f.draw_id IN ({draws}) "
+        "GROUP BY f.event) "
+        "GROUP BY b.probability ORDER BY b.probability",
+        draw_params,
+    )
+    n_groups = sum(int(r[1]) for r in rows)
+    n_strata = sum(int(r[2]) for r in rows)
+    entities = sum(int(r[3]) for r in rows)
+    drawn = sum(int(r[5]) for r in rows)
+    chi2 = sum(float(r[6]) for r in rows if r[6] is not None)
+    impossible = sum(int(r[7]) for r in rows)
+    df = n_groups - n_strata
     fit = None
     if df >= 1:
-        statistic = float("inf") if totals["impossible"] else (totals["chi2"] or 0.0)
-        p_value = 0.0 if totals["impossible"] else stats.chi_square_sf(statistic, df)
+        statistic = float("inf") if impossible else chi2
+        p_value = 0.0 if impossible else stats.chi_square_sf(statistic, df)
         fit = stats.ChiSquare(statistic, df, p_value)
     by_probability = _probability_groups(
-        bins.values("probability")
-        .annotate(entities=Sum("population"), want=Sum("expected"), got=Sum("observed"))
-        .order_by("probability")
-        .values_list("probability", "entities", "want", "got")
+        (float(r[0]), int(r[3]), float(r[4]), int(r[5])) for r in rows
     )
     summary = [
         ["已执行的抽取", executed],
-        ["与另一抽取同种子、同名录（合并计算）", executed - len(first_of_event)],
-        ["名录中参与抽取的对象（各抽取人次相加）", totals["entities"] or 0],
-        ["抽中（不含替补）", totals["drawn"] or 0],
-        ["分组数", totals["n_groups"] or 0],
+        ["与另一抽取同种子、同名录（合并计算）", executed - events],
+        ["名录中参与抽取的对象（各抽取人次相加）", entities],
+        ["抽中（不含替补）", drawn],
+        ["分组数", n_groups],
         ["卡方统计量", round(fit.statistic, 3) if fit else None],
         ["自由度", fit.df if fit else None],
         ["p值", round(fit.p_value, 4) if fit else None],
