@@ -9,15 +9,16 @@ publishing one into a small task, measured in the same run.
    directory, or in the PostgreSQL database --pg-url (emptied first; ANALYZE afterwards), or
    the data of an earlier run (--reuse DIR, with the same --pg-url; migrated first; this run
    publishes into it). The plan's items take turns, so every task holds about 1.2 N / 12 rows.
-2. The small task: the last task with all but its newest S rows marked superseded (a bench-only
-   UPDATE, the state a correction leaves its rows in) and its page keys made again; the large
-   task: the first one, as built.
+2. The small task: the last task with all but its newest S rows deleted (bench-only; their
+   records stay, without this task) and its page keys made again; the large task: the first
+   one, as built.
 3. For each task, R times: the result of the task's newest record (a visit of that task alone)
    set back to 已审核 (bench-only) and published again through `publish_results`: the whole
    action, timed. It supersedes the task's newest row and adds a newer one, as a publication on
    approval of a result of that task changes the task's rows at the top.
-Prints the median per publication of each task and large/small; the ratio stays near 1 when
-the page keys' upkeep does not grow with the task (spotcheck.public.models.TaskPage).
+Prints the median per publication of each task (and of the page keys' upkeep inside it, timed
+by wrapping the function publish_results calls) and large/small; the ratio stays near 1 when
+the upkeep does not grow with the task (spotcheck.public.models.TaskPage).
 """
 
 from __future__ import annotations
@@ -48,17 +49,34 @@ def newest_single_task_result(plan_item_id: int) -> int:
 
 
 def make_small(plan_item_id: int, keep: int) -> None:
-    """All but the task's newest `keep` rows superseded, and its keys made again."""
+    """All but the task's newest `keep` rows deleted (bench-only: their records stay, without
+    this task), and its keys made again."""
     from django.db import transaction
 
     from spotcheck.public.models import PublishedItem, rebuild_task_pages, task_rows
 
     with transaction.atomic():
-        kept = task_rows(plan_item_id).values_list("pk", flat=True)[:keep]
-        PublishedItem.objects.filter(plan_item=plan_item_id, current=True).exclude(
-            pk__in=list(kept)
-        ).update(current=False)
+        kept = list(task_rows(plan_item_id).values_list("pk", flat=True)[:keep])
+        PublishedItem.objects.filter(plan_item=plan_item_id).exclude(pk__in=kept).delete()
         rebuild_task_pages([plan_item_id])
+
+
+def timed_upkeep(spent: list[float]) -> None:
+    """Time the page keys' upkeep publish_results calls (this code's or, measuring the code
+    before it, rebuild_task_pages) into `spent`."""
+    from spotcheck.public import actions
+
+    name = (
+        "renumber_task_pages" if hasattr(actions, "renumber_task_pages") else "rebuild_task_pages"
+    )
+    upkeep = getattr(actions, name)
+
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        upkeep(*args, **kwargs)
+        spent.append(time.perf_counter() - started)
+
+    setattr(actions, name, timed)
 
 
 def publish_again(result_id: int, actor, repeat: int) -> list[float]:
@@ -116,8 +134,10 @@ def main() -> None:
         .order_by("plan_item")
     )
     large, small = tasks[0], tasks[-1]
-    if task_rows(small).count() > args.small:
+    if PublishedItem.objects.filter(plan_item=small).count() > args.small:
         make_small(small, args.small)
+    upkeep: list[float] = []
+    timed_upkeep(upkeep)
     first = PublishedItem.objects.filter(plan_item=large).select_related("published").first()
     assert first is not None
     actor, _ = User.objects.get_or_create(
@@ -129,13 +149,15 @@ def main() -> None:
         result_id = newest_single_task_result(task)
         rows = task_rows(task).count()
         publish_again(result_id, actor, 2)  # warm-up (caches, the first audit entries)
+        upkeep.clear()
         seconds = publish_again(result_id, actor, args.repeat)
         figures[name] = statistics.median(seconds)
         keys = TaskPage.objects.filter(plan_item=task).count()
         print(
             f"{name:>5} task: {rows:>7,} rows, {keys:>5,} page keys; publishing one result: "
-            f"median {figures[name] * 1000:8.1f} ms (min {min(seconds) * 1000:.1f}, "
-            f"max {max(seconds) * 1000:.1f}; {args.repeat} times)"
+            f"median {figures[name] * 1000:7.1f} ms (min {min(seconds) * 1000:.1f}, "
+            f"max {max(seconds) * 1000:.1f}; {args.repeat} times), of which the page keys' "
+            f"upkeep {statistics.median(upkeep) * 1000:.1f} ms"
         )
     print(f"large/small: {figures['large'] / figures['small']:.2f}")
     print(f"database: {connection.vendor}; load: {os.getloadavg()[0]:.2f}")
