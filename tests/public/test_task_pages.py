@@ -284,7 +284,7 @@ STEP = st.tuples(
 )
 @given(steps=st.lists(STEP, max_size=8), size=st.integers(1, 3))
 def test_kept_keys_equal_the_keys_made_again_after_any_changes(
-    published,  # noqa: F811 - fixture
+    published,
     steps,
     size,
 ):
