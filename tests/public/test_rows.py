@@ -6,7 +6,6 @@ from django.urls import reverse
 
 from spotcheck.public.rows import ROW_FIELDS, result_rows, result_table, row_html
 from spotcheck.public.selectors import published_results, published_versions
-from tests.public.test_pages import published  # noqa: F401 - fixture
 
 # public/_result_table.html, the template the table was made by before it was made in Python.
 TEMPLATE_TABLE = (
@@ -71,7 +70,7 @@ def test_the_table_is_the_template_table():
     assert result_table([], empty=empty) == template.render({"rows": [], "empty": empty})
 
 
-def test_home_and_batch_pages_show_the_table_the_template_made(client, published):  # noqa: F811
+def test_home_and_batch_pages_show_the_table_the_template_made(client, published):
     template = engines["django"].from_string(TEMPLATE_TABLE)
     newest = published_results().order_by("-published_on", "-pk").values(*ROW_FIELDS)[:10]
     rows = result_rows(newest)

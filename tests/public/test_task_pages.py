@@ -28,7 +28,6 @@ from spotcheck.public.models import (
 from spotcheck.public.selectors import published_draws, published_items
 from spotcheck.results import actions as results_actions
 from tests.public.helpers import visit_content
-from tests.public.test_pages import published  # noqa: F401 - fixture
 from tests.public.test_rows import TEMPLATE_TABLE
 
 NEXT = re.compile(r'<a href="([^"]*)" rel="next">')
@@ -152,7 +151,7 @@ def task_pages(client, item):
 
 def test_page_numbers_follow_withdrawals_and_corrections(
     client,
-    published,  # noqa: F811 - fixture
+    published,
     unit_leader,
     monkeypatch,
 ):
@@ -202,7 +201,7 @@ WHOLE_TEMPLATE = (
 
 def test_a_task_page_is_the_page_its_whole_template_makes(
     client,
-    published,  # noqa: F811 - fixture
+    published,
     monkeypatch,
 ):
     monkeypatch.setattr(TaskPage, "SIZE", 1)
