@@ -40,7 +40,13 @@ from spotcheck.public.actions import publication_problems
 from spotcheck.public.announcements import latest_announcements
 from spotcheck.public.cache import cached_page, memo_by_head, published_head
 from spotcheck.public.documents import DocumentWithheld
-from spotcheck.public.models import PublishedItem, PublishedResult, TaskPage, task_rows
+from spotcheck.public.models import (
+    PublishedItem,
+    PublishedResult,
+    TaskPage,
+    result_text,
+    task_rows,
+)
 from spotcheck.public.rows import ROW_FIELDS, result_rows, result_table
 from spotcheck.public.selectors import (
     SEARCHES,
@@ -414,12 +420,29 @@ def _shown_record(
     }
 
 
+# an entity's records as its page shows them (the query compiled once: spotcheck.prepared)
+_ENTITY_RECORDS = PreparedQuery(
+    lambda key: (
+        published_results()
+        .filter(entity_key=key)
+        .order_by("-inspected_on", "-pk")
+        .values(*ROW_FIELDS)[:500]
+    ),
+    key="str",
+)
+
+
 @cached_page
 def entity(request: HttpRequest, entity_key: str) -> HttpResponse:
     """An entity's page: all its published checks (withdrawn ones marked)."""
-    records = list(
-        published_results().filter(entity_key=entity_key).order_by("-inspected_on", "-pk")[:500]
-    )
+    records = [
+        {
+            **r,
+            "agency": {"name": r["agency__name"]},
+            "result_text": result_text(r["snapshot"], r["snapshot_sha256"]),
+        }
+        for r in _ENTITY_RECORDS.run(key=entity_key)
+    ]
     if not records:
         raise Http404("没有该检查对象公示的检查结果")
     return render(request, "public/entity.html", {"records": records, "latest": records[0]})
