@@ -26,7 +26,7 @@ from spotcheck.audit.models import actor_label, record
 from spotcheck.lib import publication as pub
 from spotcheck.lib import results as rules
 from spotcheck.lib.pinyin import name_key, search_keys
-from spotcheck.lib.publication import snapshot_sha256
+from spotcheck.lib.publication import snapshot_matches, snapshot_sha256
 from spotcheck.public import cache
 from spotcheck.public.models import (
     Publication,
@@ -292,7 +292,7 @@ def publication_problems(
     the snapshot against the approved version it was made from (`approved`: that version's
     snapshot when the caller fetched it in bulk, None when there is none). Empty when all agree."""
     problems = []
-    if snapshot_sha256(published.snapshot) != published.snapshot_sha256:
+    if not snapshot_matches(published.snapshot, published.snapshot_sha256):
         problems.append("公示内容与其SHA-256不一致（公示记录被改动）")
     if isinstance(approved, Missing):
         version = published.result.versions.filter(number=published.result_version).first()

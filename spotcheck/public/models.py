@@ -29,7 +29,7 @@ from django.utils import timezone
 from spotcheck.accounts.models import Agency
 from spotcheck.draws.models import Draw
 from spotcheck.lib.pinyin import substring_keys
-from spotcheck.lib.publication import item_heading, snapshot_sha256
+from spotcheck.lib.publication import item_heading, snapshot_matches
 from spotcheck.plans.models import Plan, PlanItem
 from spotcheck.results.models import Result
 
@@ -141,7 +141,7 @@ WITHHELD_TEXT = "暂停显示（公示内容校验未通过）"
 def result_text(snapshot: dict[str, Any], stored_sha256: str) -> str:
     """`PublishedResult.result_text` of a snapshot (the result table reads snapshots as values);
     a snapshot that no longer matches its stored hash is withheld, as on its own page."""
-    if snapshot_sha256(snapshot) != stored_sha256:
+    if not snapshot_matches(snapshot, stored_sha256):
         return WITHHELD_TEXT
     items = snapshot.get("items", [])
     labels = [i["category_label"] for i in items]

@@ -9,6 +9,7 @@ allocation, options) is public, so the seed cannot be chosen after seeing the po
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from itertools import pairwise
 from typing import Any
@@ -33,6 +34,7 @@ from spotcheck.inspections.selectors import kit_matchings_for_user
 from spotcheck.inspections.views import EXCLUDED_LABELS
 from spotcheck.lib.publication import deadline_state, displayed_snapshot
 from spotcheck.paging import Page
+from spotcheck.prepared import PreparedQuery
 from spotcheck.public import documents
 from spotcheck.public.actions import publication_problems
 from spotcheck.public.announcements import latest_announcements
@@ -42,11 +44,13 @@ from spotcheck.public.models import (
     PublishedItem,
     PublishedResult,
     TaskPage,
+    result_text,
     task_page_start,
     task_rows,
 )
 from spotcheck.public.rows import ROW_FIELDS, result_rows, result_table
 from spotcheck.public.selectors import (
+    SEARCHES,
     latest_bulletins,
     live_results,
     published_draws,
@@ -54,8 +58,8 @@ from spotcheck.public.selectors import (
     published_matchings,
     published_plans,
     published_results,
+    published_search,
     published_versions,
-    search_published_results,
 )
 from spotcheck.results.models import ResultVersion
 from spotcheck.stats.charts import chart_entries
@@ -275,9 +279,15 @@ class TaskKeyset:
         return task_page_start(self.plan_item_id, number)
 
 
+# a task page's records (the query compiled once: spotcheck.prepared)
+_RECORDS = PreparedQuery(
+    lambda ids: published_results().filter(pk__in=ids).values(*ROW_FIELDS), ids="ints"
+)
+
+
 def _records(ids: list[int]) -> list[dict[str, Any]]:
     """The result table's records `ids`, in that order, through the published-only selector."""
-    found = {r["pk"]: r for r in published_results().filter(pk__in=ids).values(*ROW_FIELDS)}
+    found = {r["pk"]: r for r in _RECORDS.run(ids=ids)}
     return [found[pk] for pk in ids if pk in found]
 
 
@@ -316,28 +326,45 @@ def task_results(request: HttpRequest, item_id: int) -> HttpResponse:
     return render(request, "public/task_results.html", context)
 
 
-class _PageOfIds:
-    """The result table's records of a slice of `found` (newest first), in one query: the
-    slice's ids from the index alone (PostgreSQL: publishedresult_name_pages or _newest_names,
-    an index-only scan however many records a name has), then only those records."""
+def _search_page(search: Callable[..., Any]) -> Callable[..., Any]:
+    """The result table's records of a slice (`part`) of what `search` finds, newest first, in
+    one query: the slice's ids from the index alone (PostgreSQL: publishedresult_name_pages or
+    _newest_names, an index-only scan however many records a name has), then only those
+    records."""
 
-    def __init__(self, found: Any) -> None:
-        self.ids = found.order_by("-published_on", "-pk").values("pk")
+    def page(part: tuple[int, int], **values: Any) -> Any:
+        ids = search(**values).order_by("-published_on", "-pk").values("pk")[part[0] : part[1]]
+        records = published_results().filter(pk__in=ids)
+        return records.order_by("-published_on", "-pk").values(*ROW_FIELDS)
+
+    return page
+
+
+_SEARCH_PAGES = {
+    name: PreparedQuery(_search_page(search), **kinds) for name, (search, kinds) in SEARCHES.items()
+}
+
+
+class _PageOfIds:
+    """A search's records as `Page` slices them (by its prepared query)."""
+
+    def __init__(self, name: str, values: dict[str, Any]) -> None:
+        self.query = _SEARCH_PAGES[name]
+        self.values = values
 
     def __getitem__(self, part: slice) -> Any:
-        records = published_results().filter(pk__in=self.ids[part])
-        return records.order_by("-published_on", "-pk").values(*ROW_FIELDS)
+        return self.query.run(static=(part.start, part.stop), **self.values)
 
 
 @cached_page
 def search(request: HttpRequest) -> HttpResponse:
     """Search every published result by entity name, credit code or pinyin initials."""
     text = request.GET.get("q", "")
-    found = search_published_results(text)
+    found = published_search(text)
     records: list[dict[str, Any]] = []
     page = None
     if found is not None:
-        page = Page(_PageOfIds(found), request, count=False, size=TaskPage.SIZE)
+        page = Page(_PageOfIds(*found), request, count=False, size=TaskPage.SIZE)
         records = page.object_list
     table = result_table(result_rows(records), empty="没有找到符合条件的公示结果")
     context = {"q": text.strip(), "table": table, "page": page}
@@ -386,12 +413,29 @@ def _shown_record(
     }
 
 
+# an entity's records as its page shows them (the query compiled once: spotcheck.prepared)
+_ENTITY_RECORDS = PreparedQuery(
+    lambda key: (
+        published_results()
+        .filter(entity_key=key)
+        .order_by("-inspected_on", "-pk")
+        .values(*ROW_FIELDS)[:500]
+    ),
+    key="str",
+)
+
+
 @cached_page
 def entity(request: HttpRequest, entity_key: str) -> HttpResponse:
     """An entity's page: all its published checks (withdrawn ones marked)."""
-    records = list(
-        published_results().filter(entity_key=entity_key).order_by("-inspected_on", "-pk")[:500]
-    )
+    records = [
+        {
+            **r,
+            "agency": {"name": r["agency__name"]},
+            "result_text": result_text(r["snapshot"], r["snapshot_sha256"]),
+        }
+        for r in _ENTITY_RECORDS.run(key=entity_key)
+    ]
     if not records:
         raise Http404("没有该检查对象公示的检查结果")
     return render(request, "public/entity.html", {"records": records, "latest": records[0]})

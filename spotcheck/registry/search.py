@@ -18,8 +18,17 @@ _LETTERS = re.compile(r"[a-z]+")
 def code_prefix(field: str, prefix: str) -> Q:
     """`field` starts with `prefix`, as a range on the index (LIKE 'x%' cannot use a B-tree
     index on SQLite, nor on PostgreSQL without a pattern-ops index)."""
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
+    return prefix_range(field, prefix, prefix_end(prefix))
+
+
+def prefix_end(prefix: str) -> str:
+    """The first text past every text that starts with `prefix` (not empty)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def prefix_range(field: str, start: str, end: str) -> Q:
+    """`field` from `start` up to (not including) `end`: `code_prefix` with its bounds given."""
+    return Q(**{f"{field}__gte": start, f"{field}__lt": end})
 
 
 def search_query(text: str, *, code_fields: tuple[str, ...] = ("public_id",)) -> Q | None:
