@@ -21,6 +21,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -127,11 +128,23 @@ class Head:
 
 
 def current_head() -> Head:
-    """The chain's head as recorded: the last sequence number and hash."""
-    head = AuditHead.objects.filter(pk=1).first()
-    if head is None:
+    """The chain's head as recorded: the last sequence number and hash. Every public page
+    reads it (the page cache's key), so by one fixed SQL statement: the ORM's compiling of
+    the same query took over a tenth of a ms each time, the read itself a few µs."""
+    with connection.cursor() as cursor:
+        cursor.execute(_head_sql(connection.vendor), [1])
+        row = cursor.fetchone()
+    if row is None:
         return Head(0, GENESIS_HASH)
-    return Head(head.last_seq, head.last_hash)
+    return Head(int(row[0]), row[1])
+
+
+@cache
+def _head_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    fields = AuditHead._meta
+    columns = ", ".join(quote(fields.get_field(name).column) for name in ("last_seq", "last_hash"))
+    return f"SELECT {columns} FROM {quote(fields.db_table)} WHERE {quote(fields.pk.column)} = %s"
 
 
 def _lock_head() -> AuditHead:

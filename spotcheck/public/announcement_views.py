@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from spotcheck.paging import page_number
 from spotcheck.public.cache import cached_page
 from spotcheck.public.models import Publication
-from spotcheck.public.rows import ROW_FIELDS, result_rows
+from spotcheck.public.rows import ROW_FIELDS, result_rows, result_table
 from spotcheck.public.selectors import published_versions
 
 BATCH_PAGE_SIZE = 100
@@ -32,7 +32,9 @@ def batch(request: HttpRequest, publication_id: int) -> HttpResponse:
     }
     context = {
         "publication": publication,
-        "rows": result_rows(rows.values(*ROW_FIELDS)[start : start + BATCH_PAGE_SIZE]),
+        "table": result_table(
+            result_rows(rows.values(*ROW_FIELDS)[start : start + BATCH_PAGE_SIZE])
+        ),
         "count": count,
         "page": page,
     }

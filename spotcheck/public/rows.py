@@ -1,4 +1,4 @@
-"""The rows of the portal's result table (public/_result_table.html), made in Python.
+"""The portal's result table, made in Python (it replaced the template public/_result_table.html).
 
 A page lists up to 50 records. Read as values (not model instances) and turned into escaped
 HTML here, a page costs a fraction of what model instances, a `{% url %}`, date filters and a
@@ -80,7 +80,7 @@ def result_rows(records: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
     return rows
 
 
-# public/_result_table.html around the rows, for the pages that make the whole table in Python
+# The table around the rows, as the template public/_result_table.html made it
 # (tests/public/test_rows.py holds the two to the same bytes).
 _TABLE_HEAD = (
     '<table class="list">\n'
@@ -94,7 +94,7 @@ DEFAULT_EMPTY = "暂无公示的检查结果"
 
 def result_table(rows: list[dict[str, str]], empty: str = DEFAULT_EMPTY) -> SafeString:
     """The whole result table of `rows` (made by `result_rows`), as public/_result_table.html
-    makes it, without the template engine's include and loop (a tenth of a task page's time)."""
+    made it, without the template engine's include and loop (a tenth of a task page's time)."""
     body = "".join(row["html"] for row in rows)
     if not rows:
         body = f'<tr><td colspan="6" class="muted">{escape(empty)}</td></tr>'

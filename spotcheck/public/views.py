@@ -64,8 +64,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "announcements": latest_announcements(10),
         "plans": published_plans()[:10],
         "bulletins": latest_bulletins(10),
-        "rows": result_rows(
-            published_results().order_by("-published_on", "-pk").values(*ROW_FIELDS)[:10]
+        "table": result_table(
+            result_rows(
+                published_results().order_by("-published_on", "-pk").values(*ROW_FIELDS)[:10]
+            )
         ),
     }
     return render(request, "home.html", context)

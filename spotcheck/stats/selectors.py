@@ -2,9 +2,10 @@
 and whether draws and teams were fair, as tables the dashboard, the public page and the annual
 summary all read.
 
-Counting is done by the database (`values().annotate(Count/Sum/Avg …)`); Python only turns the
-few aggregated rows into labelled tables (a row per item, unit, month, town, level …). The
-fairness section is in stats.fairness.
+Counting is done by the database: the stored counts (spotcheck.stats.facts, stats.coverage)
+are summed by plain aggregate statements; Python only turns the few aggregated rows into
+labelled tables (a row per item, unit, month, town, level …). The fairness section is in
+stats.fairness.
 
 Definitions (one place, used by every table):
 - Visits counted are the plan's round and event visits, not re-check visits (复查).
@@ -21,22 +22,12 @@ Definitions (one place, used by every table):
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.db import connection
-from django.db.models import (
-    Case,
-    Count,
-    F,
-    Q,
-    QuerySet,
-    Sum,
-    When,
-)
-from django.db.models.functions import Substr
 from django.utils import timezone
 
 from spotcheck.accounts.models import Agency, Unit
@@ -88,6 +79,134 @@ def section_of(key: str) -> str | None:
     return TABLE_SECTIONS.get(key)
 
 
+# --- reading -------------------------------------------------------------------------------------
+#
+# The sections read a few hundred stored rows (spotcheck.stats.facts) per request; building the
+# ORM's SQL for them cost more than running it, so the reads below are plain statements with
+# the scope's ids bound.
+
+
+def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:  # plain rows: no per-value converters
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _plans_where(scope: Scope) -> tuple[str, list[Any]]:
+    """The condition on plans_plan `p` of the scope's plans (`Scope.plans`)."""
+    where, params = "p.agency_id = %s", [scope.agency.pk]
+    if scope.year is not None:
+        where += " AND p.year = %s"
+        params.append(scope.year)
+    if scope.plan is not None:
+        where += " AND p.id = %s"
+        params.append(scope.plan.pk)
+    return where, params
+
+
+@dataclass(frozen=True)
+class _ScopeItems:
+    """The scope's plan items (`Scope.items`) in display order, as dicts of ITEM_FIELDS."""
+
+    rows: list[dict[str, Any]]
+    several_years: bool  # no year or plan chosen and the agency has more than one plan
+
+    @property
+    def plan_ids(self) -> list[int]:
+        return sorted({row["plan_id"] for row in self.rows})
+
+
+ITEM_FIELDS = (
+    "pk",
+    "plan_id",
+    "number",
+    "label",
+    "name",
+    "plan__year",
+    "ratio_percent",
+    "estimated_targets",
+    "event_driven",
+    "responsible_unit__name",
+    "responsible_unit_name",
+    "entity_type__name",
+)
+
+
+def _scope_items(scope: Scope) -> _ScopeItems:
+    plans, plan_params = _plans_where(scope)
+    where, params = plans, list(plan_params)
+    if scope.item is not None:
+        where += " AND i.id = %s"
+        params.append(scope.item.pk)
+    if scope.unit is not None:
+        where += " AND i.responsible_unit_id = %s"
+        params.append(scope.unit.pk)
+    several = scope.year is None and scope.plan is None
+    # the plans counted once (an uncorrelated subquery), only when several years can show
+    count = f"(SELECT COUNT(*) FROM {_PLAN} p WHERE {plans})" if several else "0"
+    rows = _fetch(
+        f"SELECT i.id, i.plan_id, i.number, i.label, i.name, p.year, i.ratio_percent, "
+        "i.estimated_targets, i.event_driven, u.name, i.responsible_unit_name, t.name, "
+        f"{count} FROM {_ITEM} i JOIN {_PLAN} p ON p.id = i.plan_id "
+        f"LEFT JOIN {_UNIT} u ON u.id = i.responsible_unit_id "
+        f"LEFT JOIN {_TYPE} t ON t.id = i.entity_type_id "
+        f"WHERE {where} ORDER BY p.year DESC, i.position",
+        [*(plan_params if several else []), *params],
+    )
+    return _ScopeItems(
+        [dict(zip(ITEM_FIELDS, row, strict=False)) for row in rows],
+        bool(rows) and rows[0][-1] > 1,
+    )
+
+
+_PLAN = Plan._meta.db_table
+_ITEM = PlanItem._meta.db_table
+_UNIT = Unit._meta.db_table
+_TYPE = TargetType._meta.db_table
+_FACT = Fact._meta.db_table
+_DRAW = Draw._meta.db_table
+_EVENT = Event._meta.db_table
+
+
+def _stored(
+    plan_ids: list[int], kinds: Sequence[str], *, overdue_on: date | None = None
+) -> tuple[str, list[Any]]:
+    """SELECT of the stored counts (items, kind, key, n, total) of `kinds` for the plans,
+    summed per (items, kind, key). With `overdue_on`, kind "due" gives the visits not published
+    whose deadline is before that day, by deadline month (yyyy-mm)."""
+    key, where, params = '"key"', "", [*plan_ids, *kinds]
+    if overdue_on is not None:
+        key = """CASE WHEN kind = 'due' THEN SUBSTR("key", 1, 7) ELSE "key" END"""
+        where = """ AND NOT (kind = 'due' AND "key" >= %s)"""
+        params.append(overdue_on.isoformat())
+    return (
+        f"SELECT items, kind, {key} AS counted_key, SUM(n), SUM(total) FROM {_FACT} "
+        f"WHERE plan_id IN ({_marks(plan_ids)}) AND kind IN ({_marks(kinds)}){where} "
+        f"GROUP BY items, kind, {key}",
+        params,
+    )
+
+
+class _Inside:
+    """Per stored `items` text (a visit's comma-joined items, or one item's id), its items and
+    those in scope: a few dozen combinations, parsed once each."""
+
+    def __init__(self, wanted: set[int]) -> None:
+        self.wanted = wanted
+        self.parsed: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+
+    def __call__(self, items: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        found = self.parsed.get(items)
+        if found is None:
+            ids = tuple(int(i) for i in items.split(","))
+            found = self.parsed[items] = (ids, tuple(i for i in ids if i in self.wanted))
+        return found
+
+
 # --- labels ------------------------------------------------------------------------------------
 
 
@@ -100,10 +219,6 @@ def _item_labels(items: Iterable[dict[str, Any]], *, with_year: bool) -> dict[in
     return labels
 
 
-def _several_years(scope: Scope) -> bool:
-    return scope.year is None and scope.plan is None and scope.plans().count() > 1
-
-
 def _percent(part: int | float, whole: int | float) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
@@ -111,124 +226,100 @@ def _percent(part: int | float, whole: int | float) -> float | None:
 # --- plan progress -----------------------------------------------------------------------------
 
 PROGRESS_COLUMNS = ["计划", "已抽取", "已检查", "已录入", "已审核", "已公示", "逾期未公示"]
-
-
-@dataclass(frozen=True)
-class _Counted:
-    """A row of the stored counts (spotcheck.stats.facts) with an item in scope."""
-
-    items: tuple[int, ...]  # the row's items (a visit's, or one item result's)
-    inside: tuple[int, ...]  # those in scope
-    key: str
-    n: int
-    total: int
-
-
-def _counted(
-    scope: Scope, *kinds: str, wanted: set[int], overdue_on: date | None = None
-) -> dict[str, list[_Counted]]:
-    """The stored counts of `kinds` for the scope, in one query: rows of its plans with an
-    item in `wanted` (the scope's items), summed in SQL. With `overdue_on`, kind "due" gives
-    the visits not published whose deadline is before that day, by deadline month (yyyy-mm)."""
-    rows: dict[str, list[_Counted]] = {kind: [] for kind in kinds}
-    facts = Fact.objects.filter(plan__in=scope.plans(), kind__in=kinds)
-    key: Any = F("key")
-    if overdue_on is not None:
-        facts = facts.exclude(kind="due", key__gte=overdue_on.isoformat())
-        key = Case(When(kind="due", then=Substr("key", 1, 7)), default=F("key"))
-    sql, params = (
-        facts.values("items", "kind", counted_key=key)
-        .annotate(s_n=Sum("n"), s_total=Sum("total"))
-        .values_list("items", "kind", "counted_key", "s_n", "s_total")
-        .order_by()
-        .query.sql_with_params()
+PROGRESS_KINDS = (
+    *("state", "visited", "submitted", "reviewed", "published", "joint", "merged"),
+    *("drawn", "event", "due"),
+)
+# per review state, the per-item columns a visit in it counts in
+STATE_COLUMNS: dict[str, tuple[str, ...]] = {
+    state: tuple(
+        column
+        for column, states in (
+            ("recorded", ENTERED),
+            ("approved", APPROVED),
+            ("published", (ReviewState.PUBLISHED,)),
+        )
+        if state in states
     )
-    with connection.cursor() as cursor:  # plain rows: no per-value converters
-        cursor.execute(sql, params)
-        fetched = cursor.fetchall()
-    parsed: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
-    for items, kind, counted_key, n, total in fetched:
-        if items not in parsed:  # a few dozen item combinations, parsed once each
-            ids = tuple(int(i) for i in items.split(","))
-            parsed[items] = (ids, tuple(i for i in ids if i in wanted))
-        ids, inside = parsed[items]
-        if inside:
-            rows[kind].append(_Counted(ids, inside, counted_key, int(n), int(total)))
-    return rows
-
-
-def _per_item(rows: list[_Counted], keys: Iterable[str] | None = None) -> dict[int, int]:
-    wanted = None if keys is None else set(keys)
-    totals: dict[int, int] = {}
-    for row in rows:
-        if wanted is None or row.key in wanted:
-            for item in row.inside:
-                totals[item] = totals.get(item, 0) + row.n
-    return totals
+    for state in ReviewState
+}
+# the month series of the visits: stored kind -> column
+MONTH_KINDS = {
+    "visited": "visited",
+    "submitted": "recorded",
+    "reviewed": "approved",
+    "published": "published",
+}
+MONTH_COLUMNS = (*MONTH_KINDS.values(), "overdue")
 
 
 def progress_tables(scope: Scope) -> list[Table]:
     today = scope.today or timezone.localdate()
-    items = list(
-        scope.items()
-        .values(
-            "pk",
-            "number",
-            "label",
-            "name",
-            "plan__year",
-            "ratio_percent",
-            "estimated_targets",
-            "event_driven",
-            "responsible_unit__name",
-            "responsible_unit_name",
+    scoped = _scope_items(scope)
+    items = scoped.rows
+    labels = _item_labels(items, with_year=scoped.several_years)
+    counts: dict[str, dict[int, int]] = {
+        column: {} for column in ("drawn", "visited", "recorded", "approved", "published")
+    }
+    counts["overdue"] = {}
+    pools: dict[int, int] = {}
+    events: dict[int, dict[str, int]] = {}
+    months: dict[str, dict[str, int]] = {}
+    visits = item_checks = joint = merged = 0
+    ids = [item["pk"] for item in items]
+    if ids:
+        facts, params = _stored(scoped.plan_ids, PROGRESS_KINDS, overdue_on=today)
+        # with the stored counts, in the one statement: the draws' pools (not cancelled) and
+        # the cancelled events, per item
+        rows = _fetch(
+            f"{facts} UNION ALL SELECT {_text('item_id')}, 'pool', '', SUM(population_size), 0 "
+            f"FROM {_DRAW} WHERE item_id IN ({_marks(ids)}) AND status <> %s GROUP BY item_id "
+            f"UNION ALL SELECT {_text('item_id')}, 'cancelled', '', COUNT(*), 0 FROM {_EVENT} "
+            f"WHERE item_id IN ({_marks(ids)}) AND cancelled_at IS NOT NULL GROUP BY item_id",
+            [*params, *ids, Draw.Status.CANCELLED.value, *ids],
         )
-        .order_by("-plan__year", "position")
-    )
-    labels = _item_labels(items, with_year=_several_years(scope))
-    pools = {
-        r["item_id"]: r["pool"]
-        for r in Draw.objects.filter(item__in=scope.items())
-        .exclude(status=Draw.Status.CANCELLED)
-        .values("item_id")
-        .annotate(pool=Sum("population_size"))
-    }
-    cancelled = dict(
-        Event.objects.filter(item__in=scope.items(), cancelled_at__isnull=False)
-        .values("item_id")
-        .annotate(n=Count("pk"))
-        .values_list("item_id", "n")
-        .order_by()
-    )
-    facts = _counted(
-        scope,
-        *("state", "visited", "submitted", "reviewed", "published", "joint", "merged"),
-        *("drawn", "event", "due"),
-        wanted={item["pk"] for item in items},
-        overdue_on=today,
-    )
-    drawn = _per_item(facts["drawn"])
-    events: dict[int, dict[str, int]] = {
-        item: {"registered": 0, "cancelled": n, "checked": 0, "approved": 0}
-        for item, n in cancelled.items()
-    }
-    for row in facts["event"]:
-        for item in row.inside:
-            counted = events.setdefault(
-                item, {"registered": 0, "cancelled": 0, "checked": 0, "approved": 0}
-            )
-            counted["registered"] += row.n
-            counted["checked"] += row.n if row.key[0] == "1" else 0
-            counted["approved"] += row.n if row.key[1] == "1" else 0
-    overdue = facts["due"]
-    states = facts["state"]
-    counts = {
-        "visited": _per_item(facts["visited"]),
-        "recorded": _per_item(states, ENTERED),
-        "approved": _per_item(states, APPROVED),
-        "published": _per_item(states, [ReviewState.PUBLISHED]),
-        "overdue": _per_item(overdue),
-    }
+    else:
+        rows = []
+    inside_of = _Inside(set(ids))
+    for items_text, kind, key, n, _total in rows:
+        n = int(n)
+        if kind == "pool":
+            pools[int(items_text)] = n
+            continue
+        if kind == "cancelled":
+            _event_counts(events, int(items_text))["cancelled"] += n
+            continue
+        visit_items, inside = inside_of(items_text)
+        if not inside:
+            continue
+        if kind == "state":
+            visits += n
+            item_checks += n * len(visit_items)
+            columns: tuple[str, ...] = STATE_COLUMNS.get(key, ())
+        elif kind in ("joint", "merged"):
+            joint += n if kind == "joint" else 0
+            merged += n if kind == "merged" else 0
+            continue
+        elif kind == "event":
+            for item in inside:
+                counted = _event_counts(events, item)
+                counted["registered"] += n
+                counted["checked"] += n if key[0] == "1" else 0
+                counted["approved"] += n if key[1] == "1" else 0
+            continue
+        elif kind == "due":
+            _add(months.setdefault(key, {}), "overdue", n)
+            columns = ("overdue",)
+        else:
+            if kind in MONTH_KINDS:
+                _add(months.setdefault(f"{key[:4]}-{key[4:]}", {}), MONTH_KINDS[kind], n)
+            if kind not in ("visited", "drawn"):
+                continue
+            columns = (kind,)
+        for column in columns:
+            totals = counts[column]
+            for item in inside:
+                totals[item] = totals.get(item, 0) + n
     by_item: list[list[Any]] = []
     by_unit: dict[str, list[int]] = {}
     for item in items:
@@ -241,9 +332,10 @@ def progress_tables(scope: Scope) -> list[Table]:
             planned = item["estimated_targets"]
         values = [
             planned,
-            drawn.get(pk, 0),
-            *(counts[k].get(pk, 0) for k in ("visited", "recorded", "approved", "published")),
-            counts["overdue"].get(pk, 0),
+            *(
+                counts[k].get(pk, 0)
+                for k in ("drawn", "visited", "recorded", "approved", "published", "overdue")
+            ),
         ]
         by_item.append([labels[pk], *values])
         unit_name = item["responsible_unit__name"] or item["responsible_unit_name"] or "未指定单位"
@@ -270,7 +362,15 @@ def progress_tables(scope: Scope) -> list[Table]:
             [[name, *values] for name, values in sorted(by_unit.items())],
             "bar",
         ),
-        _progress_by_month(facts, overdue),
+        Table(
+            # visits (not items) by month: inspected (inspection date), submitted, approved
+            # (last review), published (publication date), overdue (deadline month)
+            "progress_months",
+            "按月进度（检查任务数）",
+            ["月份", "检查", "提交录入", "审核通过", "公示", "逾期未公示（按期限月份）"],
+            [[m, *(months[m].get(k, 0) for k in MONTH_COLUMNS)] for m in sorted(months)],
+            "line",
+        ),
         Table(
             "events",
             "按实际执行的事项：活动登记与检查",
@@ -278,59 +378,38 @@ def progress_tables(scope: Scope) -> list[Table]:
             event_rows,
             "bar",
         ),
-        _joint_table(facts),
+        Table(
+            "joint",
+            "进一次门、查多项事",
+            ["项目", "数量"],
+            [
+                ["检查任务（上门次数）", visits],
+                ["检查的事项（如各查一次需上门的次数）", item_checks],
+                ["合并检查节省的上门次数", item_checks - visits],
+                ["联合检查（多单位、多部门一同上门）", joint],
+                ["由联合检查建议合并的检查任务", merged],
+            ],
+            "bar",
+        ),
     ]
 
 
+def _text(column: str) -> str:
+    return f"CAST({column} AS {'text' if connection.vendor == 'postgresql' else 'TEXT'})"
+
+
+def _add(counts: dict[str, int], column: str, n: int) -> None:
+    counts[column] = counts.get(column, 0) + n
+
+
+def _event_counts(events: dict[int, dict[str, int]], item: int) -> dict[str, int]:
+    counted = events.get(item)
+    if counted is None:
+        counted = events[item] = dict.fromkeys(_EVENT_KEYS, 0)
+    return counted
+
+
 _EVENT_KEYS = ("registered", "cancelled", "checked", "approved")
-
-
-def _progress_by_month(facts: dict[str, list[_Counted]], overdue: list[_Counted]) -> Table:
-    """Visits (not items) by month: inspected (inspection date), submitted, approved (last
-    review), published (publication date), overdue (deadline month)."""
-    series = {
-        "visited": facts["visited"],
-        "recorded": facts["submitted"],
-        "approved": facts["reviewed"],
-        "published": facts["published"],
-    }
-    months: dict[str, dict[str, int]] = {}
-    for key, rows in series.items():
-        for row in rows:
-            label = f"{row.key[:4]}-{row.key[4:]}"
-            counted = months.setdefault(label, {})
-            counted[key] = counted.get(key, 0) + row.n
-    for row in overdue:
-        counted = months.setdefault(row.key, {})
-        counted["overdue"] = counted.get("overdue", 0) + row.n
-    return Table(
-        "progress_months",
-        "按月进度（检查任务数）",
-        ["月份", "检查", "提交录入", "审核通过", "公示", "逾期未公示（按期限月份）"],
-        [[m, *(months[m].get(k, 0) for k in (*series, "overdue"))] for m in sorted(months)],
-        "line",
-    )
-
-
-def _joint_table(facts: dict[str, list[_Counted]]) -> Table:
-    states = facts["state"]
-    visits = sum(row.n for row in states)
-    item_checks = sum(row.n * len(row.items) for row in states)
-    joint = sum(row.n for row in facts["joint"])
-    merged = sum(row.n for row in facts["merged"])
-    return Table(
-        "joint",
-        "进一次门、查多项事",
-        ["项目", "数量"],
-        [
-            ["检查任务（上门次数）", visits],
-            ["检查的事项（如各查一次需上门的次数）", item_checks],
-            ["合并检查节省的上门次数", item_checks - visits],
-            ["联合检查（多单位、多部门一同上门）", joint],
-            ["由联合检查建议合并的检查任务", merged],
-        ],
-        "bar",
-    )
 
 
 # --- coverage of the directory ----------------------------------------------------------------
@@ -357,7 +436,7 @@ def coverage_tables(scope: Scope) -> list[Table]:
     (stats.coverage), a few rows per group."""
     as_of = scope.as_of
     target_type = scope.item.entity_type_id if scope.item is not None else None
-    type_names = dict(TargetType.objects.values_list("pk", "name"))
+    type_names: dict[int, str] = dict(_fetch(f"SELECT id, name FROM {_TYPE}", []))  # type: ignore[arg-type]
     found = coverage.covered(
         agency_id=scope.agency.pk,
         as_of=as_of,
@@ -407,15 +486,6 @@ def coverage_tables(scope: Scope) -> list[Table]:
 # --- what the checks found ------------------------------------------------------------------
 
 
-def _kinds(rows: QuerySet[Any]) -> Any:
-    return rows.annotate(
-        clean=Count("pk", filter=Q(category__in=CLEAN)),
-        problem=Count("pk", filter=Q(category__in=PROBLEM)),
-        ending=Count("pk", filter=Q(category__in=ENDING)),
-        total=Count("pk"),
-    )
-
-
 KIND_COLUMNS = ["未发现问题", "发现问题", "未能检查（结束情形）", "合计"]
 
 
@@ -445,39 +515,55 @@ def _add_kind(counts: dict[str, int], kind: str, n: int) -> None:
     counts["total"] += n
 
 
+FINDING_TOTALS = ("category", "stratum", "measure")
+
+
 def finding_tables(scope: Scope) -> list[Table]:
     """Approved item results (stats.facts: per item, by category, by kind and the entity's
     town, by kind and the risk level at the draw)."""
-    items = list(
-        scope.items()
-        .values("pk", "number", "label", "name", "plan__year", "entity_type__name")
-        .order_by("-plan__year", "position")
+    scoped = _scope_items(scope)
+    items = scoped.rows
+    # each of these kinds is counted per item result: the scope's items are picked in SQL, and
+    # the categories, risk levels and measures summed over them there
+    texts = [str(item["pk"]) for item in items]
+    rows = (
+        _fetch(
+            f"SELECT kind, '', \"key\", SUM(n), SUM(total) FROM {_FACT} "
+            f"WHERE plan_id IN ({_marks(scoped.plan_ids)}) AND kind IN ({_marks(FINDING_TOTALS)}) "
+            f'AND items IN ({_marks(texts)}) GROUP BY kind, "key" '
+            f'UNION ALL SELECT kind, items, "key", SUM(n), SUM(total) FROM {_FACT} '
+            f"WHERE plan_id IN ({_marks(scoped.plan_ids)}) AND kind = 'town' "
+            f'AND items IN ({_marks(texts)}) GROUP BY kind, items, "key"',
+            [*scoped.plan_ids, *FINDING_TOTALS, *texts, *scoped.plan_ids, *texts],
+        )
+        if items
+        else []
     )
-    facts = _counted(
-        scope, "category", "town", "stratum", "measure", wanted={i["pk"] for i in items}
-    )
-    categories: dict[str, int] = {}
-    for row in facts["category"]:
-        categories[row.key] = categories.get(row.key, 0) + row.n
+    facts: dict[str, list[tuple[str, str, int, int]]] = {
+        kind: [] for kind in ("town", *FINDING_TOTALS)
+    }
+    for kind, item, key, n, total in rows:
+        facts[kind].append((item, key, int(n), int(total)))
+    categories = {key: n for _item, key, n, _total in facts["category"]}
     by_category = [
         [CATEGORY_LABELS.get(code, code), n]
         for code, n in sorted(categories.items(), key=lambda c: (-c[1], c[0]))
     ]
-    labels = _item_labels(items, with_year=_several_years(scope))
+    labels = _item_labels(items, with_year=scoped.several_years)
     type_of = {i["pk"]: i["entity_type__name"] for i in items}
     per_item: dict[int, dict[str, int]] = {}
     per_type: dict[str | None, dict[str, int]] = {}
     per_town: dict[str, dict[str, int]] = {}
-    for row in facts["town"]:
-        kind, town = row.key.split("|", 1)
-        (item,) = row.inside
-        _add_kind(per_item.setdefault(item, _kind_counts()), kind, row.n)
-        _add_kind(per_type.setdefault(type_of.get(item), _kind_counts()), kind, row.n)
-        _add_kind(per_town.setdefault(town, _kind_counts()), kind, row.n)
+    for item_text, key, n, _total in facts["town"]:
+        kind, town = key.split("|", 1)
+        item = int(item_text)
+        _add_kind(per_item.setdefault(item, _kind_counts()), kind, n)
+        _add_kind(per_type.setdefault(type_of.get(item), _kind_counts()), kind, n)
+        _add_kind(per_town.setdefault(town, _kind_counts()), kind, n)
     per_stratum: dict[str | None, dict[str, int]] = {}
-    for row in facts["stratum"]:
-        kind, stratum = row.key.split("|", 1)
-        _add_kind(per_stratum.setdefault(stratum or None, _kind_counts()), kind, row.n)
+    for _item, key, n, _total in facts["stratum"]:
+        kind, stratum = key.split("|", 1)
+        _add_kind(per_stratum.setdefault(stratum or None, _kind_counts()), kind, n)
     order = {s: i for i, s in enumerate(STRATA)}
     by_risk = sorted(per_stratum.items(), key=lambda r: order.get(r[0], len(order)))  # type: ignore[arg-type]
     rates = []
@@ -540,13 +626,13 @@ def finding_tables(scope: Scope) -> list[Table]:
     ]
 
 
-def _measure_table(measures: list[_Counted]) -> Table:
+def _measure_table(measures: list[tuple[str, str, int, int]]) -> Table:
     kinds: dict[str, dict[str, int]] = {}
-    for row in measures:
-        kind, state = row.key.split("|", 1)
+    for _item, key, n, total in measures:
+        kind, state = key.split("|", 1)
         counted = kinds.setdefault(kind, {"open": 0, "closed": 0, "days": 0})
-        counted[state] += row.n
-        counted["days"] += row.total
+        counted[state] += n
+        counted["days"] += total
     return Table(
         "measures",
         "后续处置：办理中、已办结与平均办结天数",

@@ -15,6 +15,7 @@ from spotcheck.draws import actions as draws
 from spotcheck.inspections import sources
 from spotcheck.lib import demo, drawdoc
 from spotcheck.registry.models import Entity, Inspector, Recusal, TargetType
+from tests.conftest import shared_or_built
 
 RECUSAL_REASONS = {
     "relative": Recusal.Reason.KIN,
@@ -45,13 +46,15 @@ def housing_of(published_plan) -> Agency:
 
 
 @pytest.fixture
-def housing(published_plan) -> Agency:
-    return housing_of(published_plan)
+def housing(request, published_plan) -> Agency:
+    return shared_or_built(request, "housing", lambda: housing_of(published_plan))
 
 
 @pytest.fixture
-def directory(published_plan, county, housing):
-    return load_directory(published_plan, county, housing)
+def directory(request, published_plan, county, housing):
+    return shared_or_built(
+        request, "directory", lambda: load_directory(published_plan, county, housing)
+    )
 
 
 def load_directory(published_plan, county: demo.DemoCounty, housing: Agency):
@@ -117,8 +120,15 @@ def run_draw(item, actor, witnesses=DICE, round: int = 1):
 
 
 @pytest.fixture
-def executed_draws(published_plan, directory, coordinator):
-    return execute_round_one(published_plan, coordinator)
+def executed_draws(request, published_plan, coordinator):
+    # The directory is asked for here, not as an argument: a test of a module that shares the
+    # round (shared_round) need not pay for a copy of 600 entities it does not look at.
+
+    def build():
+        request.getfixturevalue("directory")
+        return execute_round_one(published_plan, coordinator)
+
+    return shared_or_built(request, "executed_draws", build)
 
 
 def execute_round_one(published_plan, coordinator):

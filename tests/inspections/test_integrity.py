@@ -9,12 +9,13 @@ from django.core.management import CommandError, call_command
 from django.db import models
 from django.urls import reverse
 
-from spotcheck.inspections.actions import build_visits, match_teams_for_round
 from spotcheck.inspections.integrity import matching_problems
 from spotcheck.inspections.models import TeamMatching, TeamMember, Visit
 from spotcheck.registry.models import Inspector
+from tests.conftest import round_one_matched
 
-pytestmark = pytest.mark.django_db
+# Round one's draws, visits and teams are built once for the module (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_teams")]
 
 
 @pytest.fixture(autouse=True)
@@ -23,9 +24,8 @@ def empty_cache():
 
 
 @pytest.fixture
-def matched(published_plan, executed_draws, coordinator) -> TeamMatching:
-    build_visits(plan=published_plan, round=1, actor=coordinator)
-    return match_teams_for_round(plan=published_plan, round=1, actor=coordinator)
+def matched(request, published_plan, executed_draws, coordinator) -> TeamMatching:
+    return round_one_matched(request, published_plan, coordinator)
 
 
 def raw(model):

@@ -12,16 +12,16 @@ from django.utils.timezone import localtime
 
 from spotcheck.accounts.models import Role, Unit, User
 from spotcheck.audit.models import AuditEntry
-from spotcheck.inspections.actions import build_visits, match_teams_for_round
 from spotcheck.inspections.models import Notice, Visit
+from tests.conftest import round_one_matched
 
-pytestmark = pytest.mark.django_db
+# Round one's draws, visits and teams are built once for the module (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_teams")]
 
 
 @pytest.fixture
-def visit(unit, published_plan, executed_draws, coordinator) -> Visit:
-    build_visits(plan=published_plan, round=1, actor=coordinator)
-    match_teams_for_round(plan=published_plan, round=1, actor=coordinator)
+def visit(request, unit, published_plan, executed_draws, coordinator) -> Visit:
+    round_one_matched(request, published_plan, coordinator)
     return Visit.objects.filter(responsible_unit=unit).order_by("pk").first()
 
 

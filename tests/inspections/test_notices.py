@@ -26,7 +26,8 @@ from spotcheck.inspections.actions import (
 from spotcheck.inspections.models import Notice, NoticeCounter, Visit
 from spotcheck.inspections.papers import PaperError, notice_bytes, record_form_bytes
 
-pytestmark = pytest.mark.django_db
+# Round one's draws are built once for the module (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_round")]
 
 WITNESSES = [("王五", "271828182845"), ("赵六", "904523536028")]
 

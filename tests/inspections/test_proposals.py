@@ -15,7 +15,8 @@ from spotcheck.inspections.actions import (
 )
 from spotcheck.inspections.models import JointProposal, Visit
 
-pytestmark = pytest.mark.django_db
+# Round one's draws are built once for the module (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_round")]
 
 
 @pytest.fixture

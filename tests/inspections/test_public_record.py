@@ -17,7 +17,8 @@ from spotcheck.lib import drawdoc, matching
 from spotcheck.lib.matching_public import open_document
 from spotcheck.registry.models import Inspector, Recusal
 
-pytestmark = pytest.mark.django_db
+# Round one's draws are built once for the module (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_round")]
 
 
 @pytest.fixture

@@ -17,7 +17,8 @@ from spotcheck.inspections.actions import (
 )
 from spotcheck.inspections.models import Visit, window_days
 
-pytestmark = pytest.mark.django_db
+# Round one's draws are built once for the module (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_round")]
 
 
 @pytest.fixture

@@ -11,20 +11,20 @@ from django.urls import reverse
 from spotcheck.accounts.models import Role, Unit, User
 from spotcheck.inspections.actions import (
     build_visits,
-    match_teams_for_round,
     replace_team_member,
 )
 from spotcheck.inspections.models import TeamMember, Visit
 from spotcheck.inspections.selectors import visits_for_user
 from spotcheck.registry.models import Entity
+from tests.conftest import round_one_matched
 
-pytestmark = pytest.mark.django_db
+# Round one's draws, visits and teams are built once for the module (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_teams")]
 
 
 @pytest.fixture
-def matched(published_plan, executed_draws, coordinator):
-    build_visits(plan=published_plan, round=1, actor=coordinator)
-    return match_teams_for_round(plan=published_plan, round=1, actor=coordinator)
+def matched(request, published_plan, executed_draws, coordinator):
+    return round_one_matched(request, published_plan, coordinator)
 
 
 def test_other_agency_reaches_no_visit_or_round(

@@ -14,7 +14,8 @@ from spotcheck.inspections.actions import build_visits, match_teams_for_round
 from spotcheck.inspections.models import JointProposal, TeamMatching, TeamMember, Visit
 from spotcheck.registry.models import Inspector
 
-pytestmark = pytest.mark.django_db
+# Round one's draws are built once for the module (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_round")]
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ from spotcheck.public.models import Publication, PublishedResult
 from spotcheck.results import actions as results
 from tests.public.helpers import approve_visit
 
-pytestmark = pytest.mark.django_db
+# Round one's draws, visits and teams are built once for the module (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_teams")]
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 

@@ -14,7 +14,8 @@ from spotcheck.inspections.models import TeamMatching
 from spotcheck.plans.models import Plan
 from spotcheck.public import selectors
 
-pytestmark = pytest.mark.django_db
+# Round one's draws are built once for the module (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_round")]
 
 
 @pytest.fixture

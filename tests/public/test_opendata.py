@@ -17,8 +17,6 @@ from unittest.mock import patch
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
-from django.db.models import F, Value
-from django.db.models.functions import Concat, Substr
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -37,12 +35,12 @@ from spotcheck.public.models import (
     public_version,
 )
 from spotcheck.public.selectors import published_draws
-from spotcheck.registry.actions import update_entity
 from spotcheck.registry.models import Entity
-from tests.inspections.conftest import run_draw
 from tests.public.helpers import approve_visit
 
-pytestmark = pytest.mark.django_db
+# Round one's draws, visits and teams are built once for the module (tests/conftest.py). A test
+# that draws round one itself: test_opendata_registry.py.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_teams")]
 
 YEAR = 2022
 SECRETS = ("内部备注", "登记不全", "13812345678", "张经理", "13900001111", "张三丰")
@@ -353,37 +351,6 @@ def test_a_sole_traders_selection_is_published_masked():
     assert public_name("沂源县张三丰烧烤店", "92370323MA3C1234X5") == "沂源县张**烧烤店"
     company = "沂源县张三丰商贸有限公司"
     assert public_name(company, "91370323MA3C0001X1") == company
-
-
-def test_a_registry_change_after_the_draw_leaves_the_published_selection_alone(
-    client, published_plan, directory, coordinator
-):
-    """The bulletin and the open data show the name stored when the entity was selected: the
-    operator of a sole trader changed in the registry later neither unmasks the name (张三丰)
-    nor changes what was published, so the year's published version stays right."""
-    Entity.objects.update(
-        legal_representative="张三丰",
-        name=Concat(Value("张三丰"), F("name")),
-        credit_code=Concat(Value("92"), Substr("credit_code", 3)),
-    )
-    item = published_plan.items.filter(event_driven=False).order_by("number").first()
-    draw = run_draw(item, coordinator)
-    selections = list(draw.selections.select_related("entity"))
-    assert selections and all(s.public_name.startswith("张**") for s in selections)
-    version = public_version(YEAR)
-    for selection in selections:
-        update_entity(
-            entity=selection.entity,
-            actor=coordinator,
-            values={"legal_representative": "李四", "name": f"{selection.name}（新）"},
-        )
-    clear_public_pages()
-    page = client.get(reverse("public:bulletin", args=[draw.pk])).content.decode()
-    rows = json.dumps(list(opendata.draw_rows(YEAR)), ensure_ascii=False, default=str)
-    for text in (page, rows):
-        assert "张三丰" not in text and "（新）" not in text
-        assert all(s.public_name in text for s in selections)
-    assert public_version(YEAR) == version
 
 
 def test_the_bulletin_shows_the_published_names(client, executed_draws):

@@ -11,22 +11,22 @@ from django.urls import reverse
 from django.utils import timezone
 
 from spotcheck.audit.models import AuditEntry
-from spotcheck.inspections.actions import build_visits, match_teams_for_round
 from spotcheck.inspections.models import Visit
 from spotcheck.lib.results import ReviewState
 from spotcheck.public import actions
 from spotcheck.public.models import PublishedResult
 from spotcheck.registry.models import Entity
 from spotcheck.results.actions import ResultPermissionError
+from tests.conftest import round_one_matched
 from tests.public.helpers import approve_visit
 
-pytestmark = pytest.mark.django_db
+# Round one's draws, visits and teams are built once for the module (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_teams")]
 
 
 @pytest.fixture
-def visits(unit, published_plan, executed_draws, coordinator) -> list[Visit]:
-    build_visits(plan=published_plan, round=1, actor=coordinator)
-    match_teams_for_round(plan=published_plan, round=1, actor=coordinator)
+def visits(request, unit, published_plan, executed_draws, coordinator) -> list[Visit]:
+    round_one_matched(request, published_plan, coordinator)
     return list(Visit.objects.filter(plan=published_plan, responsible_unit=unit).order_by("pk")[:3])
 
 

@@ -1,10 +1,22 @@
-"""The result table's rows are made in Python (spotcheck.public.rows): the same HTML as the
-template loop they replace, every value escaped."""
+"""The result table is made in Python (spotcheck.public.rows): the same HTML as the template
+it replaced, every value escaped, on every page that lists records."""
 
 from django.template import engines
-from django.template.loader import render_to_string
+from django.urls import reverse
 
-from spotcheck.public.rows import result_table, row_html
+from spotcheck.public.rows import ROW_FIELDS, result_rows, result_table, row_html
+from spotcheck.public.selectors import published_results, published_versions
+
+# public/_result_table.html, the template the table was made by before it was made in Python.
+TEMPLATE_TABLE = (
+    '<table class="list">\n'
+    '  <thead><tr><th scope="col">检查对象</th><th scope="col">统一社会信用代码</th>'
+    '<th scope="col">检查实施机关</th><th scope="col">检查日期</th><th scope="col">检查结果</th>'
+    '<th scope="col">公示日期</th></tr></thead>\n'
+    '  <tbody>{% for r in rows %}{{ r.html }}{% empty %}<tr><td colspan="6" class="muted">'
+    '{{ empty|default:"暂无公示的检查结果" }}</td></tr>{% endfor %}</tbody>\n'
+    "</table>\n"
+)
 
 # The row as public/_result_table.html wrote it before the rows were made in Python.
 TEMPLATE_ROW = (
@@ -50,10 +62,25 @@ def test_rows_are_the_template_rows():
 
 
 def test_the_table_is_the_template_table():
+    template = engines["django"].from_string(TEMPLATE_TABLE)
     rows = [{**r, "html": row_html(r)} for r in (row(), row(withdrawn_on="2023-07-01"))]
-    assert result_table(rows) == render_to_string("public/_result_table.html", {"rows": rows})
-    assert result_table([]) == render_to_string("public/_result_table.html", {"rows": []})
+    assert result_table(rows) == template.render({"rows": rows})
+    assert result_table([]) == template.render({"rows": []})
     empty = "没有<找到> & 公示"
-    assert result_table([], empty=empty) == render_to_string(
-        "public/_result_table.html", {"rows": [], "empty": empty}
-    )
+    assert result_table([], empty=empty) == template.render({"rows": [], "empty": empty})
+
+
+def test_home_and_batch_pages_show_the_table_the_template_made(client, published):
+    template = engines["django"].from_string(TEMPLATE_TABLE)
+    newest = published_results().order_by("-published_on", "-pk").values(*ROW_FIELDS)[:10]
+    rows = result_rows(newest)
+    assert {r["url"] for r in rows} == {reverse("public:result", args=[p.pk]) for p in published}
+    home = client.get(reverse("home")).content.decode()
+    assert f"<h2>最新公示的检查结果</h2>\n{template.render({'rows': rows})}\n<p>" in home
+
+    publication = published[0].publication
+    batch = published_versions().filter(publication=publication).order_by("entity_name", "pk")
+    rows = result_rows(batch.values(*ROW_FIELDS))
+    assert rows
+    page = client.get(reverse("public:batch", args=[publication.pk])).content.decode()
+    assert f"</p>\n{template.render({'rows': rows})}\n" in page

@@ -28,7 +28,7 @@ from spotcheck.public.models import (
 from spotcheck.public.selectors import published_draws, published_items
 from spotcheck.results import actions as results_actions
 from tests.public.helpers import visit_content
-from tests.public.test_pages import published  # noqa: F401 - fixture
+from tests.public.test_rows import TEMPLATE_TABLE
 
 NEXT = re.compile(r'<a href="([^"]*)" rel="next">')
 
@@ -151,7 +151,7 @@ def task_pages(client, item):
 
 def test_page_numbers_follow_withdrawals_and_corrections(
     client,
-    published,  # noqa: F811 - fixture
+    published,
     unit_leader,
     monkeypatch,
 ):
@@ -183,21 +183,25 @@ def test_page_numbers_follow_withdrawals_and_corrections(
 
 # The page as its template rendered it before the heading was made once for all of a task's
 # pages (spotcheck.public.views._task_heading): the same bytes.
-WHOLE_TEMPLATE = """{% extends "base.html" %}
+WHOLE_TEMPLATE = (
+    """{% extends "base.html" %}
 {% block title %}{{ item.name }} · 抽查结果公示{% endblock %}
 {% block content %}
 <p class="crumbs"><a href="{% url 'public:results' %}">抽查结果公示</a></p>
 <h1>{{ item.plan.year }}年 {{ item.heading }}</h1>
 <p class="muted">{{ item.plan.title }} · {{ item.plan.agency }}{% for d in draws %} · <a href="{% url 'public:bulletin' d.pk %}">第{{ d.round_number }}轮抽取公告</a>{% endfor %}</p>
-{% include "public/_result_table.html" %}
+"""
+    + TEMPLATE_TABLE  # public/_result_table.html, included
+    + """
 {% include "public/_pager.html" %}
 {% endblock %}
 """
+)
 
 
 def test_a_task_page_is_the_page_its_whole_template_makes(
     client,
-    published,  # noqa: F811 - fixture
+    published,
     monkeypatch,
 ):
     monkeypatch.setattr(TaskPage, "SIZE", 1)

@@ -377,6 +377,29 @@ def check_a_unit_sees_its_own_items_and_inspectors(demo, unit):
     assert values["检查任务（上门次数）"] == visits.count()
 
 
+def check_a_units_findings_and_months_count_its_items_only(demo, unit):
+    found = tables(demo, unit=unit)
+    own = [ir for ir in _approved_items() if ir.visit_item.item.responsible_unit_id == unit.pk]
+    assert own, "the demo round has approved results of the unit's items"
+    assert column(found["findings_categories"], "事项检查数") == dict(
+        Counter(LABEL[ir.category] for ir in own)
+    )
+    assert column(found["findings_items"], "合计") == dict(
+        Counter(item_label(ir.visit_item.item) for ir in own)
+    )
+    measures = Measure.objects.filter(item_result__in=[ir.pk for ir in own])
+    assert sum(row[1] + row[2] for row in found["measures"].rows) == measures.count()
+    # visits (once each) with one of the unit's items, by month of inspection
+    months = Counter(
+        f"{r.inspected_on:%Y-%m}"
+        for r in Result.objects.filter(
+            visit__recheck_of__isnull=True, visit__visit_items__item__responsible_unit=unit
+        ).distinct()
+        if r.inspected_on is not None
+    )
+    assert {m: n for m, n in column(found["progress_months"], "检查").items() if n} == dict(months)
+
+
 def check_filters_by_item_and_year(demo):
     item = demo.plan.items.get(number=1)
     found = tables(demo, item=item)
@@ -411,6 +434,7 @@ CHECKS = [
     check_exclusions_and_replacements,
     check_draw_counts_against_inclusion_probabilities,
     check_a_unit_sees_its_own_items_and_inspectors,
+    check_a_units_findings_and_months_count_its_items_only,
     check_filters_by_item_and_year,
     check_sections_and_the_key_index,
 ]
