@@ -26,7 +26,7 @@ from spotcheck.audit.models import actor_label, record
 from spotcheck.lib import publication as pub
 from spotcheck.lib import results as rules
 from spotcheck.lib.pinyin import name_key, search_keys
-from spotcheck.lib.publication import snapshot_sha256
+from spotcheck.lib.publication import snapshot_matches, snapshot_sha256
 from spotcheck.public import cache
 from spotcheck.public.models import (
     Publication,
@@ -34,7 +34,7 @@ from spotcheck.public.models import (
     PublishedItem,
     PublishedResult,
     note_public_change,
-    rebuild_task_pages,
+    renumber_task_pages,
 )
 from spotcheck.results.actions import (
     ResultPermissionError,
@@ -169,11 +169,16 @@ def publish_results(
         actor=actor_label(actor),
         automatic=automatic,
     )
+    # the tasks' rows this publication changes: those of the records it supersedes ...
+    task_key = ("plan_item", "published_on", "published_id")
+    superseded = PublishedItem.objects.filter(published__result__in=ids, current=True)
+    changed = list(superseded.values_list(*task_key))
     for result in locked:
         _publish_one(publication, result, now)
-    # the tasks whose rows moved: the new records' and those of the records they supersede
-    tasks = PublishedItem.objects.filter(published__result__in=ids).values_list("plan_item")
-    rebuild_task_pages(pk for (pk,) in tasks.distinct().order_by())
+    # ... and its own
+    own = PublishedItem.objects.filter(published__publication=publication)
+    changed += own.values_list(*task_key)
+    renumber_task_pages(changed)
     record(
         actor=actor,
         action="result.publish",
@@ -287,7 +292,7 @@ def publication_problems(
     the snapshot against the approved version it was made from (`approved`: that version's
     snapshot when the caller fetched it in bulk, None when there is none). Empty when all agree."""
     problems = []
-    if snapshot_sha256(published.snapshot) != published.snapshot_sha256:
+    if not snapshot_matches(published.snapshot, published.snapshot_sha256):
         problems.append("公示内容与其SHA-256不一致（公示记录被改动）")
     if isinstance(approved, Missing):
         version = published.result.versions.filter(number=published.result_version).first()

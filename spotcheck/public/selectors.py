@@ -10,6 +10,8 @@ holds the staff side of publication (what a unit may publish or withdraw).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -21,8 +23,9 @@ from spotcheck.inspections.models import TeamMatching
 from spotcheck.lib.codes import normalise_code
 from spotcheck.lib.pinyin import name_key
 from spotcheck.plans.models import Plan, PlanItem, plan_is_public
+from spotcheck.prepared import Kind, PreparedQuery
 from spotcheck.public.models import PublicName, PublicNameKey, PublishedResult
-from spotcheck.registry.search import code_prefix
+from spotcheck.registry.search import prefix_end, prefix_range
 from spotcheck.results.models import Result
 
 
@@ -85,46 +88,102 @@ def search_published_results(text: str) -> QuerySet[PublishedResult] | None:
     letters as pinyin initials anywhere in the name (yybg, or bg for ...宾馆) or as part of the
     name; any other text as part of the name. Parts are looked up in the index of published
     names (`PublicName`), so a search reads only the records of the names it finds."""
+    found = published_search(text)
+    return None if found is None else SEARCHES[found[0]][0](**found[1])
+
+
+def published_search(text: str) -> tuple[str, dict[str, Any]] | None:
+    """What `search_published_results` finds, as the name of one of the SEARCHES and its
+    values (the public search page runs it as a prepared query: spotcheck.prepared)."""
     cleaned = " ".join(text.split())[:100]
     if not cleaned:
         return None
     code = normalise_code(cleaned)
     if CODE_LIKE.fullmatch(code):
-        return published_results().filter(
-            code_prefix("credit_code", code) | code_prefix("entity_key", code)
-        )
+        return "code", {"start": code, "end": prefix_end(code)}
     probe = name_key(cleaned)  # "沂源 宾馆" finds 沂源宾馆, "abc科技" finds ABC科技
     by_initials = LETTERS.fullmatch(probe) is not None
     names = _names_with_part(probe)
     if names is None:  # a common text: compared by the database, on the same key
-        match = Q(name_key__contains=probe)
-        if by_initials:
-            match |= Q(name_initials__contains=probe)
-        return published_results().filter(match)
+        return ("text or initials" if by_initials else "text"), {"probe": probe}
     # The names found are compared here, by the same key the stored keys were cut from.
     containing = [name for name in names if probe in name_key(name)]
     if not by_initials:
-        # one list of names: a second, overlapping one would make PostgreSQL expect far too
-        # few records (it multiplies their selectivities) and scan the newest records instead
-        return published_results().filter(entity_name__in=containing)
+        return "names", {"containing": containing}
+    return "names or initials", {"names": names, "containing": containing, "probe": probe}
+
+
+def _by_code(start: str, end: str) -> QuerySet[PublishedResult]:
+    by_code = prefix_range("credit_code", start, end) | prefix_range("entity_key", start, end)
+    return published_results().filter(by_code)
+
+
+def _by_text(probe: str) -> QuerySet[PublishedResult]:
+    return published_results().filter(name_key__contains=probe)
+
+
+def _by_text_or_initials(probe: str) -> QuerySet[PublishedResult]:
+    match = Q(name_key__contains=probe) | Q(name_initials__contains=probe)
+    return published_results().filter(match)
+
+
+def _by_names(containing: list[str]) -> QuerySet[PublishedResult]:
+    # one list of names: a second, overlapping one would make PostgreSQL expect far too few
+    # records (it multiplies their selectivities) and scan the newest records instead
+    return published_results().filter(entity_name__in=containing)
+
+
+def _by_names_or_initials(
+    names: list[str], containing: list[str], probe: str
+) -> QuerySet[PublishedResult]:
     match = Q(entity_name__in=containing) | Q(name_initials__contains=probe)
     return published_results().filter(entity_name__in=names).filter(match)
+
+
+# The searches by name, each with its values' kinds (spotcheck.prepared).
+SEARCHES: dict[str, tuple[Callable[..., QuerySet[PublishedResult]], dict[str, Kind]]] = {
+    "code": (_by_code, {"start": "str", "end": "str"}),
+    "text": (_by_text, {"probe": "str"}),
+    "text or initials": (_by_text_or_initials, {"probe": "str"}),
+    "names": (_by_names, {"containing": "strs"}),
+    "names or initials": (
+        _by_names_or_initials,
+        {"names": "strs", "containing": "strs", "probe": "str"},
+    ),
+}
+
+
+def _name_keys(start: str, end: str) -> QuerySet[PublicNameKey]:
+    return PublicNameKey.objects.filter(prefix_range("key", start, end), key__startswith=start)
+
+
+_NAMES_CAP = SEARCH_NAMES_LIMIT * 4  # a name has several keys starting with a short probe
+# a common text: one index entry past the cap says so, without reading `cap` rows
+_PAST_THE_CAP = PreparedQuery(
+    lambda start, end: _name_keys(start, end).values_list("name_id", flat=True)[
+        _NAMES_CAP : _NAMES_CAP + 1
+    ],
+    start="str",
+    end="str",
+)
+_NAMES = PreparedQuery(
+    lambda start, end: PublicName.objects.filter(
+        pk__in=_name_keys(start, end).values("name_id")
+    ).values_list("name", flat=True)[: SEARCH_NAMES_LIMIT + 1],
+    start="str",
+    end="str",
+)
 
 
 def _names_with_part(probe: str) -> list[str] | None:
     """The published names with a key starting with the probe's first characters (a superset
     of those containing the probe), or None when there are more than SEARCH_NAMES_LIMIT."""
     start = probe[: PublicNameKey.LENGTH]
-    keys = PublicNameKey.objects.filter(code_prefix("key", start), key__startswith=start)
-    cap = SEARCH_NAMES_LIMIT * 4  # a name has several keys starting with a short probe
-    name_ids = keys.values_list("name_id", flat=True)
-    # a common text: one index entry past the cap says so, without reading `cap` rows
-    if name_ids[cap : cap + 1].exists():
+    end = prefix_end(start)
+    if _PAST_THE_CAP.run(start=start, end=end):
         return None
-    ids = set(name_ids)
-    if len(ids) > SEARCH_NAMES_LIMIT:
-        return None
-    return list(PublicName.objects.filter(pk__in=ids).values_list("name", flat=True))
+    names = _NAMES.run(start=start, end=end)
+    return None if len(names) > SEARCH_NAMES_LIMIT else names
 
 
 # --- staff: what a unit publishes and withdraws ---------------------------------------------

@@ -9,6 +9,7 @@ allocation, options) is public, so the seed cannot be chosen after seeing the po
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from itertools import pairwise
 from typing import Any
@@ -33,14 +34,23 @@ from spotcheck.inspections.selectors import kit_matchings_for_user
 from spotcheck.inspections.views import EXCLUDED_LABELS
 from spotcheck.lib.publication import deadline_state, displayed_snapshot
 from spotcheck.paging import Page
+from spotcheck.prepared import PreparedQuery
 from spotcheck.public import documents
 from spotcheck.public.actions import publication_problems
 from spotcheck.public.announcements import latest_announcements
 from spotcheck.public.cache import cached_page, memo_by_head, published_head
 from spotcheck.public.documents import DocumentWithheld
-from spotcheck.public.models import PublishedItem, PublishedResult, TaskPage, task_rows
+from spotcheck.public.models import (
+    PublishedItem,
+    PublishedResult,
+    TaskPage,
+    result_text,
+    task_page_start,
+    task_rows,
+)
 from spotcheck.public.rows import ROW_FIELDS, result_rows, result_table
 from spotcheck.public.selectors import (
+    SEARCHES,
     latest_bulletins,
     live_results,
     published_draws,
@@ -48,8 +58,8 @@ from spotcheck.public.selectors import (
     published_matchings,
     published_plans,
     published_results,
+    published_search,
     published_versions,
-    search_published_results,
 )
 from spotcheck.results.models import ResultVersion
 from spotcheck.stats.charts import chart_entries
@@ -222,7 +232,6 @@ def matching_json(request: HttpRequest, matching_id: int) -> HttpResponse:
 
 # --- published results (抽查结果公示) ----------------------------------------------------------
 
-PAGE_SIZE = 50
 STATISTICS_RETRY_SECONDS = 600
 
 
@@ -244,7 +253,7 @@ def result_index(request: HttpRequest) -> HttpResponse:
 class TaskKeyset:
     """Keyset paging of a task's results (newest first): `after=2023-05-06.1234`, the
     publication date and record id of the previous page's last row; a page asked for by its
-    number alone starts from its stored key (TaskPage)."""
+    number alone starts near a stored key (TaskPage)."""
 
     def __init__(self, plan_item_id: int) -> None:
         self.plan_item_id = plan_item_id
@@ -259,27 +268,64 @@ class TaskKeyset:
             return None
 
     def narrow(self, rows: Any, key: tuple[date, int]) -> Any:
-        day, pk = key
-        # a range of the task index (published_on <= day), less that day's rows at or above pk
-        return rows.filter(published_on__lte=day).exclude(published_on=day, published_id__gte=pk)
+        if isinstance(rows, _TaskRows):
+            return _TaskRows(rows.item_id, key)
+        return _after(rows, *key)
 
     def key(self, row: tuple[int, date]) -> str:
         return f"{row[1].isoformat()}.{row[0]}"
 
     def page_start(self, number: int) -> tuple[tuple[date, int], int] | None:
-        # the nearest stored start: that page's own, or the last page's past the end
-        start = (
-            TaskPage.objects.filter(plan_item=self.plan_item_id, number__lte=number)
-            .order_by("-number")
-            .values_list("after_on", "after_id", "number")
-            .first()
-        )
-        return None if start is None else ((start[0], start[1]), start[2])
+        return task_page_start(self.plan_item_id, number)
+
+
+# a task page's records (the query compiled once: spotcheck.prepared)
+_RECORDS = PreparedQuery(
+    lambda ids: published_results().filter(pk__in=ids).values(*ROW_FIELDS), ids="ints"
+)
+
+
+def _after(rows: Any, day: date, pk: int) -> Any:
+    # a range of the task index (published_on <= day), less that day's rows at or above pk
+    return rows.filter(published_on__lte=day).exclude(published_on=day, published_id__gte=pk)
+
+
+def _task_ids(part: tuple[int, int], item: int) -> Any:
+    return task_rows(item).values_list("published_id", "published_on")[part[0] : part[1]]
+
+
+# a slice of a task's (record id, publication date) rows, from its start or after a key
+# (the queries compiled once: spotcheck.prepared)
+_TASK_IDS = PreparedQuery(_task_ids, item="int")
+_TASK_IDS_AFTER = PreparedQuery(
+    lambda part, item, day, pk: _after(
+        task_rows(item).values_list("published_id", "published_on"), day, pk
+    )[part[0] : part[1]],
+    item="int",
+    day="date",
+    pk="int",
+)
+
+
+class _TaskRows:
+    """A task's (record id, publication date) rows as `Page` slices them, newest first, from
+    the start or after `key` (TaskKeyset.narrow), each slice by its prepared query."""
+
+    def __init__(self, item_id: int, key: tuple[date, int] | None = None) -> None:
+        self.item_id = item_id
+        self.key = key
+
+    def __getitem__(self, part: slice) -> list[tuple[int, date]]:
+        static = (part.start or 0, part.stop)
+        if self.key is None:
+            return _TASK_IDS.run(static=static, item=self.item_id)
+        day, pk = self.key
+        return _TASK_IDS_AFTER.run(static=static, item=self.item_id, day=day, pk=pk)
 
 
 def _records(ids: list[int]) -> list[dict[str, Any]]:
     """The result table's records `ids`, in that order, through the published-only selector."""
-    found = {r["pk"]: r for r in published_results().filter(pk__in=ids).values(*ROW_FIELDS)}
+    found = {r["pk"]: r for r in _RECORDS.run(ids=ids)}
     return [found[pk] for pk in ids if pk in found]
 
 
@@ -305,7 +351,7 @@ def task_results(request: HttpRequest, item_id: int) -> HttpResponse:
         raise Http404("没有该抽查事项公示的检查结果")
     # The page's record ids from the items' task index (no record row read to page through
     # a large task), then those records through the published-only selector.
-    ids = task_rows(item_id).values_list("published_id", "published_on")
+    ids = _TaskRows(item_id)
     page = Page(ids, request, count=False, size=TaskPage.SIZE, keyset=TaskKeyset(item_id))
     rows = result_rows(_records([pk for pk, _ in page.object_list]))
     context = {
@@ -318,28 +364,45 @@ def task_results(request: HttpRequest, item_id: int) -> HttpResponse:
     return render(request, "public/task_results.html", context)
 
 
-class _PageOfIds:
-    """The result table's records of a slice of `found` (newest first), in one query: the
-    slice's ids from the index alone (PostgreSQL: publishedresult_name_pages or _newest_names,
-    an index-only scan however many records a name has), then only those records."""
+def _search_page(search: Callable[..., Any]) -> Callable[..., Any]:
+    """The result table's records of a slice (`part`) of what `search` finds, newest first, in
+    one query: the slice's ids from the index alone (PostgreSQL: publishedresult_name_pages or
+    _newest_names, an index-only scan however many records a name has), then only those
+    records."""
 
-    def __init__(self, found: Any) -> None:
-        self.ids = found.order_by("-published_on", "-pk").values("pk")
+    def page(part: tuple[int, int], **values: Any) -> Any:
+        ids = search(**values).order_by("-published_on", "-pk").values("pk")[part[0] : part[1]]
+        records = published_results().filter(pk__in=ids)
+        return records.order_by("-published_on", "-pk").values(*ROW_FIELDS)
+
+    return page
+
+
+_SEARCH_PAGES = {
+    name: PreparedQuery(_search_page(search), **kinds) for name, (search, kinds) in SEARCHES.items()
+}
+
+
+class _PageOfIds:
+    """A search's records as `Page` slices them (by its prepared query)."""
+
+    def __init__(self, name: str, values: dict[str, Any]) -> None:
+        self.query = _SEARCH_PAGES[name]
+        self.values = values
 
     def __getitem__(self, part: slice) -> Any:
-        records = published_results().filter(pk__in=self.ids[part])
-        return records.order_by("-published_on", "-pk").values(*ROW_FIELDS)
+        return self.query.run(static=(part.start, part.stop), **self.values)
 
 
 @cached_page
 def search(request: HttpRequest) -> HttpResponse:
     """Search every published result by entity name, credit code or pinyin initials."""
     text = request.GET.get("q", "")
-    found = search_published_results(text)
+    found = published_search(text)
     records: list[dict[str, Any]] = []
     page = None
     if found is not None:
-        page = Page(_PageOfIds(found), request, count=False, size=PAGE_SIZE)
+        page = Page(_PageOfIds(*found), request, count=False, size=TaskPage.SIZE)
         records = page.object_list
     table = result_table(result_rows(records), empty="没有找到符合条件的公示结果")
     context = {"q": text.strip(), "table": table, "page": page}
@@ -388,12 +451,29 @@ def _shown_record(
     }
 
 
+# an entity's records as its page shows them (the query compiled once: spotcheck.prepared)
+_ENTITY_RECORDS = PreparedQuery(
+    lambda key: (
+        published_results()
+        .filter(entity_key=key)
+        .order_by("-inspected_on", "-pk")
+        .values(*ROW_FIELDS)[:500]
+    ),
+    key="str",
+)
+
+
 @cached_page
 def entity(request: HttpRequest, entity_key: str) -> HttpResponse:
     """An entity's page: all its published checks (withdrawn ones marked)."""
-    records = list(
-        published_results().filter(entity_key=entity_key).order_by("-inspected_on", "-pk")[:500]
-    )
+    records = [
+        {
+            **r,
+            "agency": {"name": r["agency__name"]},
+            "result_text": result_text(r["snapshot"], r["snapshot_sha256"]),
+        }
+        for r in _ENTITY_RECORDS.run(key=entity_key)
+    ]
     if not records:
         raise Http404("没有该检查对象公示的检查结果")
     return render(request, "public/entity.html", {"records": records, "latest": records[0]})

@@ -40,7 +40,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Coalesce, Concat, ExtractMonth, ExtractYear
+from django.db.models.functions import Cast, Coalesce, Concat, ExtractMonth, ExtractYear, Substr
 from django.utils import timezone
 
 from spotcheck.draws.models import Draw, DrawReplacement, DrawSelection
@@ -139,6 +139,7 @@ def _ledger_queries(visits: list[int] | None) -> list[QuerySet[Any]]:
         result__publications__superseded_at__isnull=True,
         result__publications__withdrawn_at__isnull=True,
     )
+    unpublished_due = Q(result__due_on__isnull=False) & ~Q(result__state=ReviewState.PUBLISHED)
     queries = [
         # review state of the visit's result ('' without one): visits, recorded, approved …
         per_visit("state", Coalesce("result__state", Value(""))),
@@ -160,12 +161,10 @@ def _ledger_queries(visits: list[int] | None) -> list[QuerySet[Any]]:
             _month("result__publications__published_on"),
             Q(result__state=ReviewState.PUBLISHED) & live,
         ),
-        # publication deadline of what is not published (overdue once before today)
-        per_visit(
-            "due",
-            Cast("result__due_on", CharField()),
-            Q(result__due_on__isnull=False) & ~Q(result__state=ReviewState.PUBLISHED),
-        ),
+        # publication deadline of what is not published (overdue once before today), by day
+        # and by month (yyyy-mm): the months before today's are read whole, today's by day
+        per_visit("due", Cast("result__due_on", CharField()), unpublished_due),
+        per_visit("due_month", Substr(Cast("result__due_on", CharField()), 1, 7), unpublished_due),
         # an event's visit (each registered event has one until cancelled): inspected, approved
         per_visit(
             "event",

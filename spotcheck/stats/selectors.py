@@ -172,22 +172,25 @@ _DRAW = Draw._meta.db_table
 _EVENT = Event._meta.db_table
 
 
-def _stored(
-    plan_ids: list[int], kinds: Sequence[str], *, overdue_on: date | None = None
-) -> tuple[str, list[Any]]:
-    """SELECT of the stored counts (items, kind, key, n, total) of `kinds` for the plans,
-    summed per (items, kind, key). With `overdue_on`, kind "due" gives the visits not published
-    whose deadline is before that day, by deadline month (yyyy-mm)."""
-    key, where, params = '"key"', "", [*plan_ids, *kinds]
-    if overdue_on is not None:
-        key = """CASE WHEN kind = 'due' THEN SUBSTR("key", 1, 7) ELSE "key" END"""
-        where = """ AND NOT (kind = 'due' AND "key" >= %s)"""
-        params.append(overdue_on.isoformat())
+def _progress_counts(plan_ids: list[int], today: date) -> tuple[str, list[Any]]:
+    """SELECT of the stored counts (items, kind, key, n, total) of PROGRESS_KINDS for the
+    plans; kind "due" gives the visits not published whose
+    deadline is before `today`, by deadline month (yyyy-mm): the months before today's from
+    "due_month", today's month from the days before today ("due")."""
+    plans = _marks(plan_ids)
+    kinds = [kind for kind in PROGRESS_KINDS if kind != "due"]
+    month = f"{today:%Y-%m}"
+    # a row per (plan, kind, items, key) is stored (its items are the plan's): read as they
+    # are from the covering index, with no sort
     return (
-        f"SELECT items, kind, {key} AS counted_key, SUM(n), SUM(total) FROM {_FACT} "
-        f"WHERE plan_id IN ({_marks(plan_ids)}) AND kind IN ({_marks(kinds)}){where} "
-        f"GROUP BY items, kind, {key}",
-        params,
+        f'SELECT items, kind, "key", n, total FROM {_FACT} '
+        f"WHERE plan_id IN ({plans}) AND kind IN ({_marks(kinds)}) "
+        f"UNION ALL SELECT items, 'due', \"key\", n, total FROM {_FACT} "
+        f"WHERE plan_id IN ({plans}) AND kind = 'due_month' AND \"key\" < %s "
+        f"UNION ALL SELECT items, 'due', SUBSTR(\"key\", 1, 7), SUM(n), SUM(total) FROM {_FACT} "
+        f'WHERE plan_id IN ({plans}) AND kind = \'due\' AND "key" >= %s AND "key" < %s '
+        'GROUP BY items, SUBSTR("key", 1, 7)',
+        [*plan_ids, *kinds, *plan_ids, month, *plan_ids, f"{month}-01", today.isoformat()],
     )
 
 
@@ -268,7 +271,7 @@ def progress_tables(scope: Scope) -> list[Table]:
     visits = item_checks = joint = merged = 0
     ids = [item["pk"] for item in items]
     if ids:
-        facts, params = _stored(scoped.plan_ids, PROGRESS_KINDS, overdue_on=today)
+        facts, params = _progress_counts(scoped.plan_ids, today)
         # with the stored counts, in the one statement: the draws' pools (not cancelled) and
         # the cancelled events, per item
         rows = _fetch(
@@ -515,50 +518,54 @@ def _add_kind(counts: dict[str, int], kind: str, n: int) -> None:
     counts["total"] += n
 
 
-FINDING_TOTALS = ("category", "stratum", "measure")
+FINDING_TOTALS = ("town", "stratum", "measure")
 
 
 def finding_tables(scope: Scope) -> list[Table]:
-    """Approved item results (stats.facts: per item, by category, by kind and the entity's
-    town, by kind and the risk level at the draw)."""
+    """Approved item results (stats.facts: per item by category, by kind and the entity's town,
+    by kind and the risk level at the draw; measures by kind and state)."""
     scoped = _scope_items(scope)
     items = scoped.rows
-    # each of these kinds is counted per item result: the scope's items are picked in SQL, and
-    # the categories, risk levels and measures summed over them there
+    # each of these kinds is counted per item result: the scope's items are picked in SQL; the
+    # categories are read per item (the per-item, per-type and per-category tables come from
+    # them), the towns, risk levels and measures summed over the items there
     texts = [str(item["pk"]) for item in items]
+    plans = _marks(scoped.plan_ids)
     rows = (
         _fetch(
-            f"SELECT kind, '', \"key\", SUM(n), SUM(total) FROM {_FACT} "
-            f"WHERE plan_id IN ({_marks(scoped.plan_ids)}) AND kind IN ({_marks(FINDING_TOTALS)}) "
-            f'AND items IN ({_marks(texts)}) GROUP BY kind, "key" '
-            f'UNION ALL SELECT kind, items, "key", SUM(n), SUM(total) FROM {_FACT} '
-            f"WHERE plan_id IN ({_marks(scoped.plan_ids)}) AND kind = 'town' "
-            f'AND items IN ({_marks(texts)}) GROUP BY kind, items, "key"',
-            [*scoped.plan_ids, *FINDING_TOTALS, *texts, *scoped.plan_ids, *texts],
+            f'SELECT kind, items, "key", n, total FROM {_FACT} WHERE plan_id IN ({plans}) '
+            f"AND kind = 'category' AND items IN ({_marks(texts)}) "
+            f"UNION ALL SELECT kind, '', \"key\", SUM(n), SUM(total) FROM {_FACT} "
+            f"WHERE plan_id IN ({plans}) AND kind IN ({_marks(FINDING_TOTALS)}) "
+            f'AND items IN ({_marks(texts)}) GROUP BY kind, "key"',
+            [*scoped.plan_ids, *texts, *scoped.plan_ids, *FINDING_TOTALS, *texts],
         )
         if items
         else []
     )
     facts: dict[str, list[tuple[str, str, int, int]]] = {
-        kind: [] for kind in ("town", *FINDING_TOTALS)
+        kind: [] for kind in ("category", *FINDING_TOTALS)
     }
     for kind, item, key, n, total in rows:
         facts[kind].append((item, key, int(n), int(total)))
-    categories = {key: n for _item, key, n, _total in facts["category"]}
+    type_of = {i["pk"]: i["entity_type__name"] for i in items}
+    categories: dict[str, int] = {}
+    per_item: dict[int, dict[str, int]] = {}
+    per_type: dict[str | None, dict[str, int]] = {}
+    for item_text, code, n, _total in facts["category"]:
+        categories[code] = categories.get(code, 0) + n
+        kind = KIND_OF_CATEGORY.get(code, "other")
+        item = int(item_text)
+        _add_kind(per_item.setdefault(item, _kind_counts()), kind, n)
+        _add_kind(per_type.setdefault(type_of.get(item), _kind_counts()), kind, n)
     by_category = [
         [CATEGORY_LABELS.get(code, code), n]
         for code, n in sorted(categories.items(), key=lambda c: (-c[1], c[0]))
     ]
     labels = _item_labels(items, with_year=scoped.several_years)
-    type_of = {i["pk"]: i["entity_type__name"] for i in items}
-    per_item: dict[int, dict[str, int]] = {}
-    per_type: dict[str | None, dict[str, int]] = {}
     per_town: dict[str, dict[str, int]] = {}
-    for item_text, key, n, _total in facts["town"]:
+    for _item, key, n, _total in facts["town"]:
         kind, town = key.split("|", 1)
-        item = int(item_text)
-        _add_kind(per_item.setdefault(item, _kind_counts()), kind, n)
-        _add_kind(per_type.setdefault(type_of.get(item), _kind_counts()), kind, n)
         _add_kind(per_town.setdefault(town, _kind_counts()), kind, n)
     per_stratum: dict[str | None, dict[str, int]] = {}
     for _item, key, n, _total in facts["stratum"]:

@@ -10,6 +10,7 @@ from datetime import date
 
 import pytest
 from django.apps import apps as django_apps
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from spotcheck.draws.models import Draw
@@ -17,6 +18,7 @@ from spotcheck.lib.pinyin import substring_keys
 from spotcheck.public import actions, selectors
 from spotcheck.public.cache import clear_public_pages
 from spotcheck.public.models import (
+    WITHHELD_TEXT,
     PublicName,
     PublicNameKey,
     PublishedItem,
@@ -194,6 +196,31 @@ def test_entity_and_task_pages(client, published, settings, monkeypatch):
     assert draws and all(reverse("public:bulletin", args=[d.pk]) in first for d in draws)
     index = get(client, "public:results")
     assert reverse("public:task_results", args=[item.pk]) in index
+
+
+def test_an_entity_page_is_the_page_its_records_as_model_instances_made(
+    client, published, coordinator
+):
+    # the page reads its records as values (a prepared query); the template was written for
+    # model instances: the same bytes, a withdrawn record and a tampered one included
+    withdrawn, tampered = published[0], published[1]
+    actions.withdraw_published(published=withdrawn, reason="录入错误", actor=coordinator)
+    changed = {**tampered.snapshot, "agency": "改动过的机关"}
+    PublishedResult.objects.filter(pk=tampered.pk).update(snapshot=changed)
+    pages = []
+    for record in (withdrawn, tampered, published[2]):
+        response = client.get(reverse("public:entity", args=[record.entity_key]))
+        records = list(
+            selectors.published_results()
+            .filter(entity_key=record.entity_key)
+            .order_by("-inspected_on", "-pk")
+        )
+        context = {"records": records, "latest": records[0]}
+        expected = render_to_string("public/entity.html", context, response.wsgi_request)
+        assert response.content.decode() == expected
+        pages.append(expected)
+    assert "撤回</span>" in pages[0] and WITHHELD_TEXT in pages[1]
+    assert WITHHELD_TEXT not in pages[0] + pages[2]
 
 
 def test_statistics_hide_small_counts(client, published, settings):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from datetime import date, timedelta
 from io import StringIO
 
@@ -127,6 +128,36 @@ def test_stored_counts_follow_every_kind_of_action(demo, coordinator):
 
     actions.refresh_deadlines(actor=coordinator)
     assert_current("deadlines recomputed")
+
+
+def deadlines_by_month(kind: str) -> Counter:
+    totals: Counter = Counter()
+    for plan, items, key, n in Fact.objects.filter(kind=kind).values_list(
+        "plan_id", "items", "key", "n"
+    ):
+        totals[plan, items, key[:7]] += n
+    return +totals
+
+
+def test_deadline_months_are_the_sums_of_their_days(demo, coordinator):
+    # stored once by day ("due") and once by month ("due_month"): the progress tables read
+    # past months whole; both kept by the actions, both equal to a recount
+    unpublished = Counter(
+        f"{r.due_on:%Y-%m}"
+        for r in Result.objects.filter(visit__recheck_of__isnull=True, due_on__isnull=False)
+        if r.state != "published"
+    )
+    assert unpublished and deadlines_by_month("due_month") == deadlines_by_month("due")
+    months: Counter = Counter()
+    for (_plan, _items, month), n in deadlines_by_month("due_month").items():
+        months[month] += n
+    assert months == unpublished
+    published = PublishedResult.objects.filter(result__visit__in=demo.visits).first()
+    leader = demo.leaders[published.result.visit.responsible_unit_id]
+    withdraw_published(published=published, reason="内容有误", actor=leader)
+    actions.refresh_deadlines(actor=coordinator)
+    assert deadlines_by_month("due_month") == deadlines_by_month("due")
+    assert_current("a publication withdrawn, deadlines recomputed")
 
 
 def test_coverage_counts_follow_every_change_of_an_entity(demo, coordinator):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.cache import cache
@@ -138,6 +138,34 @@ def check_progress_per_month(demo):
         for p in r.publications.filter(withdrawn_at__isnull=True, superseded_at__isnull=True)
     )
     assert {m: n for m, n in column(table, "公示").items() if n} == dict(published)
+
+
+def check_overdue_counts_back_from_any_day(demo):
+    # the past months whole, the day's own month by day: days inside a month of deadlines
+    unpublished = [
+        (vi.item, r.due_on)
+        for vi in VisitItem.objects.filter(visit__recheck_of__isnull=True).select_related("item")
+        for r in [result_of(vi.visit)]
+        if r is not None and r.state != "published" and r.due_on is not None
+    ]
+    deadlines = sorted({due for _item, due in unpublished})
+    assert len({due.month for due in deadlines}) > 1, "deadlines in several months"
+    middle = deadlines[len(deadlines) // 2]
+    for day in (deadlines[0], middle, middle + timedelta(days=1), deadlines[-1]):
+        found = {
+            t.key: t
+            for t in dashboard_tables(agency=demo.plan.agency, today=day, sections=["progress"])
+        }
+        per_item = Counter(item_label(item) for item, due in unpublished if due < day)
+        got = column(found["progress_items"], "逾期未公示")
+        assert {k: v for k, v in got.items() if v} == dict(per_item), day
+        visits = Counter(
+            f"{r.due_on:%Y-%m}"
+            for r in Result.objects.filter(visit__recheck_of__isnull=True)
+            if r.state != "published" and r.due_on is not None and r.due_on < day
+        )
+        months = column(found["progress_months"], "逾期未公示（按期限月份）")
+        assert {m: n for m, n in months.items() if n} == dict(visits), day
 
 
 def check_joint_checks_and_visits_saved(demo):
@@ -424,6 +452,7 @@ CHECKS = [
     check_progress_per_item_matches_the_rows,
     check_progress_per_unit_sums_the_items,
     check_progress_per_month,
+    check_overdue_counts_back_from_any_day,
     check_joint_checks_and_visits_saved,
     check_coverage_by_type_town_and_risk,
     check_coverage_counts_back_from_the_day,

@@ -7,7 +7,7 @@ from spotcheck.stats.layout import stamp_when_empty
 
 # the layout version of this release (spotcheck.stats.layout.FACTS_LAYOUT_VERSION when written):
 # a literal, so that a later bump does not change what this migration did
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 
 
 class Migration(migrations.Migration):
@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         ('accounts', '0003_agency_publish_inspector_names_and_more'),
         ('plans', '0004_revisions'),
         ('registry', '0004_history_source'),
-        ('stats', '0003_facts_layout'),
+        ('stats', '0004_due_month'),
     ]
 
     operations = [
