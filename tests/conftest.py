@@ -1,6 +1,7 @@
 """Shared fixtures: one user per role, organisations, the bundled 2022 plan."""
 
 import copy
+import dataclasses
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -288,23 +289,16 @@ class SharedRound:
     published_plan: Any
     housing: Agency
     directory: dict[str, Any]
-    executed_draws: dict[int, Any]
+    executed_draws: dict[int, Any] | None  # None: drawn per test (shared_directory)
 
 
 @pytest.fixture(scope="module")
-def shared_round(module_transaction) -> SharedRound:
-    """Round one's draws built once for a module (`pytestmark = pytest.mark.usefixtures(
-    "shared_round")` in it) instead of once per test. Its tests' `agency`, `unit`, role users,
-    `seed_plan`, `published_plan`, `housing`, `directory` and `executed_draws` are then copies
-    of these (shared_or_built), and every test of the module sees these rows, whichever of them
-    it asks for. A module may build more on them in a module-scoped fixture of its own that
-    requests this one; its tests must then all request that fixture too."""
-    from tests.inspections.conftest import (
-        demo_county,
-        execute_round_one,
-        housing_of,
-        load_directory,
-    )
+def shared_directory(module_transaction) -> SharedRound:
+    """The agency, its unit, a user per role, the 2022 plan and the demo county directory built
+    once for a module (`pytest.mark.usefixtures("shared_directory")`), without the draws: its
+    tests' `agency`, `unit`, role users, `seed_plan`, `published_plan`, `housing` and `directory`
+    are copies of these (shared_or_built); `executed_draws` is still drawn per test."""
+    from tests.inspections.conftest import demo_county, housing_of, load_directory
 
     # In the order the function-scoped fixtures run for a test of the round.
     agency = make_agency()
@@ -318,7 +312,6 @@ def shared_round(module_transaction) -> SharedRound:
     published_plan = publish_seed_plan(seed_plan, coordinator)
     housing = housing_of(published_plan)
     directory = load_directory(published_plan, demo_county(), housing)
-    executed_draws = execute_round_one(published_plan, coordinator)
     return SharedRound(
         agency=agency,
         unit=unit,
@@ -331,8 +324,23 @@ def shared_round(module_transaction) -> SharedRound:
         published_plan=published_plan,
         housing=housing,
         directory=directory,
-        executed_draws=executed_draws,
+        executed_draws=None,
     )
+
+
+@pytest.fixture(scope="module")
+def shared_round(shared_directory) -> SharedRound:
+    """Round one's draws built once for a module (`pytestmark = pytest.mark.usefixtures(
+    "shared_round")` in it) instead of once per test, on its shared_directory. Its tests'
+    `agency`, `unit`, role users, `seed_plan`, `published_plan`, `housing`, `directory` and
+    `executed_draws` are then copies of these (shared_or_built), and every test of the module
+    sees these rows, whichever of them it asks for. A module may build more on them in a
+    module-scoped fixture of its own that requests this one; its tests must then all request
+    that fixture too."""
+    from tests.inspections.conftest import execute_round_one
+
+    draws = execute_round_one(shared_directory.published_plan, shared_directory.coordinator)
+    return dataclasses.replace(shared_directory, executed_draws=draws)
 
 
 @dataclass
@@ -366,12 +374,15 @@ def round_one_matched(request, published_plan, coordinator) -> Any:
 
 
 def shared_or_built(request, name: str, build: Callable[[], Any]) -> Any:
-    """This test's copy of the module's shared round's `name`, or `build()` where the module
-    does not share one."""
-    if "shared_round" not in request.fixturenames:
-        return build()
-    shared = getattr(request.getfixturevalue("shared_round"), name)
-    return request.getfixturevalue("shared_copy")(shared)
+    """This test's copy of `name` from the module's shared round (or directory), or `build()`
+    where the module shares none or not that."""
+    for world in ("shared_round", "shared_directory"):
+        if world in request.fixturenames:
+            shared = getattr(request.getfixturevalue(world), name)
+            if shared is None:
+                break
+            return request.getfixturevalue("shared_copy")(shared)
+    return build()
 
 
 def module_fixtures(item: pytest.Item) -> frozenset[str]:

@@ -20,7 +20,8 @@ from spotcheck.lib.matching_public import open_document
 from spotcheck.plans.models import PlanItem
 from tests.inspections.conftest import DICE, run_draw
 
-pytestmark = pytest.mark.django_db
+# The agency, plan and demo county directory are built once for the module (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_directory")]
 
 # SPOTCHECK_VERIFY_DRAW: try another copy of the verifier (e.g. from a branch not merged yet).
 VERIFIER = Path(

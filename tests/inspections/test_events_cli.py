@@ -12,7 +12,8 @@ from spotcheck.inspections.actions import InspectionError, match_event_team, reg
 from spotcheck.inspections.models import Event, TeamMatching, TeamMember, Visit
 from spotcheck.registry.models import Entity, Recusal
 
-pytestmark = pytest.mark.django_db
+# The agency, plan and demo county directory are built once for the module (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_directory")]
 
 WITNESSES = [("王五", "271828182845"), ("赵六", "904523536028")]
 

@@ -29,7 +29,8 @@ from tests.inspections.conftest import DICE, SEED, run_draw
 from tests.inspections.test_events import WITNESSES, window_of
 from tests.tools.test_verify_draw import run_verifier
 
-pytestmark = pytest.mark.django_db
+# The agency, plan and demo county directory are built once for the module (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_directory")]
 
 
 @pytest.fixture
