@@ -45,6 +45,7 @@ from spotcheck.public.models import (
     PublishedResult,
     TaskPage,
     result_text,
+    task_page_start,
     task_rows,
 )
 from spotcheck.public.rows import ROW_FIELDS, result_rows, result_table
@@ -231,7 +232,6 @@ def matching_json(request: HttpRequest, matching_id: int) -> HttpResponse:
 
 # --- published results (抽查结果公示) ----------------------------------------------------------
 
-PAGE_SIZE = 50
 STATISTICS_RETRY_SECONDS = 600
 
 
@@ -253,7 +253,7 @@ def result_index(request: HttpRequest) -> HttpResponse:
 class TaskKeyset:
     """Keyset paging of a task's results (newest first): `after=2023-05-06.1234`, the
     publication date and record id of the previous page's last row; a page asked for by its
-    number alone starts from its stored key (TaskPage)."""
+    number alone starts near a stored key (TaskPage)."""
 
     def __init__(self, plan_item_id: int) -> None:
         self.plan_item_id = plan_item_id
@@ -276,14 +276,7 @@ class TaskKeyset:
         return f"{row[1].isoformat()}.{row[0]}"
 
     def page_start(self, number: int) -> tuple[tuple[date, int], int] | None:
-        # the nearest stored start: that page's own, or the last page's past the end
-        start = (
-            TaskPage.objects.filter(plan_item=self.plan_item_id, number__lte=number)
-            .order_by("-number")
-            .values_list("after_on", "after_id", "number")
-            .first()
-        )
-        return None if start is None else ((start[0], start[1]), start[2])
+        return task_page_start(self.plan_item_id, number)
 
 
 # a task page's records (the query compiled once: spotcheck.prepared)
@@ -409,7 +402,7 @@ def search(request: HttpRequest) -> HttpResponse:
     records: list[dict[str, Any]] = []
     page = None
     if found is not None:
-        page = Page(_PageOfIds(*found), request, count=False, size=PAGE_SIZE)
+        page = Page(_PageOfIds(*found), request, count=False, size=TaskPage.SIZE)
         records = page.object_list
     table = result_table(result_rows(records), empty="没有找到符合条件的公示结果")
     context = {"q": text.strip(), "table": table, "page": page}
