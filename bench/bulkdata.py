@@ -365,7 +365,8 @@ def build_published_results(
     entities = _Table(
         loader,
         Entity,
-        ["public_id", "credit_code", "name", "legal_representative", "pinyin", "pinyin_initials"],
+        ["public_id", "credit_code", "name", "legal_representative", "pinyin", "pinyin_initials"]
+        + ["name_key"],
         agency_id=agency.pk,
     )
     loaded = [
@@ -392,7 +393,9 @@ def build_published_results(
                 full, short = search_keys(name)
                 public = pub.public_entity_name(name, credit_code=code, operators=[operator])
                 key = f"BK{n:07d}"
-                entity_pks.append(entities.add(key, code, name, operator, full, short))
+                entity_pks.append(
+                    entities.add(key, code, name, operator, full, short, name_key(name)[:400])
+                )
                 keys.append(key)
                 registry_names.append(name)
                 public_names.append(public)

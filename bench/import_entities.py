@@ -220,6 +220,7 @@ COLUMNS = [
     "tags",
     "pinyin",
     "pinyin_initials",
+    "name_key",
     "created_at",
     "updated_at",
 ]
@@ -227,6 +228,7 @@ COLUMNS = [
 
 def baseline_tuples(count: int, chunk: int = 20_000):
     """The stored rows, in chunks, with the search keys the import computes."""
+    from spotcheck.lib.pinyin import name_key
     from spotcheck.registry.search import search_keys
 
     now = "2024-03-01 00:00:00"
@@ -255,6 +257,7 @@ def baseline_tuples(count: int, chunk: int = 20_000):
                 json.dumps(stored["tags"], ensure_ascii=False),
                 full,
                 initials,
+                name_key(stored["name"]),
                 now,
                 now,
             )

@@ -30,7 +30,8 @@ Generate once and measure several times: `python bench/bulkdata.py --results 100
 [--pg-url URL]` prints the directory it made; `--reuse DIR` (with the same --pg-url) measures it.
 "task" is a task's page as the pager links it ("下一页": `?page=N&after=<date>.<id>`, keyset
 paging); "task by number" is the same page asked for by its number alone (a bookmark), which
-starts from the page's stored start key (spotcheck.public.models.TaskPage), without an OFFSET.
+starts near a stored key (spotcheck.public.models.TaskPage), skipping fewer than a page's rows
+(since public 0011 the keys count from a task's oldest row: publication keeps them cheaply).
 `--reuse` migrates the data first: the migration that added TaskPage numbered the pages of the
 data already there (public 0008: 14 s on PostgreSQL, 61 s on SQLite at 1,000,000, loaded
 machine), and 0010 makes the search's covering indexes (23 s on PostgreSQL; 6 min on SQLite,
@@ -226,7 +227,6 @@ from bench.bulkdata import (  # noqa: E402
 )
 
 LOCUSTFILE = Path(__file__).resolve().parent / "locust_public.py"
-PAGE_SIZE = 50
 P99_GOAL = 3.0
 THROUGHPUT_GOAL = 0.30
 
@@ -258,7 +258,7 @@ def url_lists(data: BulkData, requests: int, seed: int) -> dict[str, list[str]]:
     Zipf weights."""
     from django.db.models import Count
 
-    from spotcheck.public.models import PublishedItem
+    from spotcheck.public.models import PublishedItem, TaskPage
 
     rng = random.Random(seed)
     entities = rng.sample(range(data.entities), min(requests, data.entities))
@@ -267,7 +267,9 @@ def url_lists(data: BulkData, requests: int, seed: int) -> dict[str, list[str]]:
         PublishedItem.objects.values_list("plan_item").annotate(n=Count("pk")).order_by()
     )
     pages = [
-        (item, page) for item, n in per_item.items() for page in range(1, -(-n // PAGE_SIZE) + 1)
+        (item, page)
+        for item, n in per_item.items()
+        for page in range(1, -(-n // TaskPage.SIZE) + 1)
     ]
     chosen_pages = rng.sample(pages, min(requests, len(pages)))
     chosen_pages += rng.choices(pages, k=requests - len(chosen_pages))
@@ -294,17 +296,18 @@ def url_lists(data: BulkData, requests: int, seed: int) -> dict[str, list[str]]:
 def task_links(pages: list[tuple[int, int]]) -> list[str]:
     """The URL of each (task, page) as the page before it links it ("下一页": the page
     number and the key of that page's last row, spotcheck.public.views.TaskKeyset)."""
-    from spotcheck.public.models import task_rows
+    from spotcheck.public.models import TaskPage, task_rows
 
     wanted: dict[int, set[int]] = {}
     for item, page in pages:
         wanted.setdefault(item, set()).add(page)
     keys: dict[tuple[int, int], str] = {}
+    size = TaskPage.SIZE
     for item, numbers in wanted.items():
         rows = task_rows(item).values_list("published_id", "published_on")
         for position, (pk, day) in enumerate(rows.iterator(chunk_size=10_000), start=1):
-            if position % PAGE_SIZE == 0 and position // PAGE_SIZE + 1 in numbers:
-                keys[item, position // PAGE_SIZE + 1] = f"{day.isoformat()}.{pk}"
+            if position % size == 0 and position // size + 1 in numbers:
+                keys[item, position // size + 1] = f"{day.isoformat()}.{pk}"
     return [
         f"/public/results/tasks/{item}/?page={page}"
         + (f"&after={keys[item, page]}" if page > 1 else "")

@@ -29,17 +29,17 @@ class Keyset(Protocol):
         """The `after=` text of a row."""
 
     def page_start(self, number: int) -> tuple[Any, int] | None:
-        """For a page asked for by its number alone: a stored key at or before that page
-        (the key that page's "next" link would carry from the page before it) and the number of
-        the page that starts after it, or None: counted from the first row."""
+        """For a page asked for by its number alone: a stored key before that page's first
+        row and how many rows after it precede that row (fewer than a page), or None: counted
+        from the first row."""
 
 
 class Page:
     """One page of a list without counting the whole table: one extra row tells whether a next
     page exists; the total is counted only when `count` (indexed filters, small tables).
     With a `keyset`, a page reached by the "next" link starts after the previous page's last
-    row instead of at an offset; a page number alone (a bookmark) starts from the keyset's
-    stored start of that page where it has one, else by offset."""
+    row instead of at an offset; a page number alone (a bookmark) starts near the keyset's
+    stored key before that page where it has one, else by offset."""
 
     def __init__(
         self, rows: Any, request: Any, *, count: bool, size: int = 50, keyset: Keyset | None = None
@@ -50,9 +50,9 @@ class Page:
             fetched = list(keyset.narrow(rows, after)[: size + 1])
         else:
             known = keyset.page_start(self.number) if keyset and self.number > 1 else None
-            # from the nearest stored page start: no OFFSET at all when that page's own is stored
+            # from the nearest stored key: an OFFSET of less than a page however deep the page
             if known is not None:
-                rows_from, start = keyset.narrow(rows, known[0]), (self.number - known[1]) * size
+                rows_from, start = keyset.narrow(rows, known[0]), known[1]
             else:
                 rows_from, start = rows, (self.number - 1) * size
             fetched = list(rows_from[start : start + size + 1])

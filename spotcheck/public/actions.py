@@ -34,7 +34,7 @@ from spotcheck.public.models import (
     PublishedItem,
     PublishedResult,
     note_public_change,
-    rebuild_task_pages,
+    renumber_task_pages,
 )
 from spotcheck.results.actions import (
     ResultPermissionError,
@@ -169,11 +169,16 @@ def publish_results(
         actor=actor_label(actor),
         automatic=automatic,
     )
+    # the tasks' rows this publication changes: those of the records it supersedes ...
+    task_key = ("plan_item", "published_on", "published_id")
+    superseded = PublishedItem.objects.filter(published__result__in=ids, current=True)
+    changed = list(superseded.values_list(*task_key))
     for result in locked:
         _publish_one(publication, result, now)
-    # the tasks whose rows moved: the new records' and those of the records they supersede
-    tasks = PublishedItem.objects.filter(published__result__in=ids).values_list("plan_item")
-    rebuild_task_pages(pk for (pk,) in tasks.distinct().order_by())
+    # ... and its own
+    own = PublishedItem.objects.filter(published__publication=publication)
+    changed += own.values_list(*task_key)
+    renumber_task_pages(changed)
     record(
         actor=actor,
         action="result.publish",

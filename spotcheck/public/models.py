@@ -17,13 +17,13 @@ public pages say it was withdrawn; a record published again after an amendment i
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.db.models import F, Window
-from django.db.models.functions import RowNumber
+from django.db.models import F, Q, Subquery, Window
+from django.db.models.functions import Greatest, RowNumber
 from django.utils import timezone
 
 from spotcheck.accounts.models import Agency
@@ -182,6 +182,7 @@ class PublishedItem(models.Model):
 
 
 TASK_ORDER = ("-published_on", "-published_id")
+OLDEST_FIRST = ("published_on", "published_id")
 
 
 def task_rows(plan_item_id: int, *, items: Any = PublishedItem) -> models.QuerySet[Any]:
@@ -193,23 +194,29 @@ def task_rows(plan_item_id: int, *, items: Any = PublishedItem) -> models.QueryS
 
 
 class TaskPage(models.Model):
-    """Where a page of a task's results starts, so that a page asked for by its number alone
-    (a bookmark, the "上一页" link) is read from there with one index range instead of an
-    OFFSET over every row before it: for page `number` (2, 3, ...) the key of the last row of
-    the page before it, the same key the "下一页" link carries (`after=`). Derived from
-    `task_rows`, `SIZE` rows a page, and rebuilt (`rebuild_task_pages`) in the transaction of
-    every change of a task's rows: a publication, which adds rows and supersedes the ones it
-    corrects. A withdrawal changes no task's rows (the record stays in place, marked)."""
+    """A stored key in a task's results, so that a page asked for by its number alone (a
+    bookmark, the "上一页" link) is read from near its start with one index range instead of an
+    OFFSET over every row before it. Number k holds the key of the task's (`task_rows`) row
+    k × `SIZE` counted from its OLDEST row: a task's pages list its newest rows first, so a
+    publication adds its rows at the top of page 1 and would move the start of every page, but
+    no row counted from the oldest end moves, and these keys stay. `task_page_start`
+    finds a page from them (the nearest key, then fewer than `SIZE` rows skipped).
 
+    Kept in the transaction of every change of a task's rows by `renumber_task_pages` from the
+    oldest row changed on (a publication adds rows, usually the newest, and supersedes the ones
+    it corrects: from there); equal to `rebuild_task_pages`, which makes them all again. A
+    withdrawal changes no task's rows (the record stays in place, marked)."""
+
+    # rows a page of every public list of results (a task's pages, the search)
     SIZE = 50
 
     # the unique constraint (plan_item, number) is its index
     plan_item = models.ForeignKey(
         PlanItem, on_delete=models.CASCADE, related_name="+", db_index=False
     )
-    number = models.PositiveIntegerField("页码")
-    after_on = models.DateField("上一页末条的公示日期")
-    after_id = models.BigIntegerField("上一页末条的公示记录")
+    number = models.PositiveIntegerField("序号（自最早的记录数起，每页条数一个）")
+    after_on = models.DateField("该条记录的公示日期")
+    after_id = models.BigIntegerField("该条记录的公示记录")
 
     class Meta:
         verbose_name = "结果公示分页起点"
@@ -219,7 +226,36 @@ class TaskPage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.plan_item_id} 第{self.number}页"
+        return f"{self.plan_item_id} 第{self.number * self.SIZE}条（自最早起）"
+
+
+TaskKey = tuple[date, int]  # (published_on, published_id) of a task's row
+
+
+def rows_newer(rows: models.QuerySet[Any], key: TaskKey) -> models.QuerySet[Any]:
+    """The task rows `rows` above `key` in the task's pages (newer): one range of its index."""
+    day, pk = key
+    return rows.filter(published_on__gte=day).exclude(published_on=day, published_id__lte=pk)
+
+
+def task_page_start(plan_item_id: int, number: int) -> tuple[TaskKey, int] | None:
+    """Where page `number` (2, 3, ...) of a task starts: a stored key and how many of the rows
+    after it (fewer than a page) come before the page's first row; None when the task has fewer
+    rows than a page (counted from its first row then)."""
+    # With K keys and t rows above the K-th (t < SIZE), page n's first row is the
+    # (SIZE - 1 - t)-th after key K - n + 2: both keys read in one query, t counted in a second.
+    size = TaskPage.SIZE
+    keys = TaskPage.objects.filter(plan_item=plan_item_id)
+    highest = Subquery(keys.order_by("-number").values("number")[:1])
+    found = keys.filter(Q(number=highest) | Q(number=Greatest(highest - (number - 2), 1)))
+    rows = sorted(found.values_list("number", "after_on", "after_id"))
+    if not rows:
+        return None
+    (_, start_on, start_id), (keys_count, last_on, last_id) = rows[0], rows[-1]
+    if keys_count - number + 2 < 1:  # past the end: skip the SIZE - 1 rows after the first key
+        return (start_on, start_id), size - 1
+    above = rows_newer(task_rows(plan_item_id), (last_on, last_id)).values("pk")[:size]
+    return (start_on, start_id), size - 1 - above.count()
 
 
 def rebuild_task_pages(
@@ -228,30 +264,72 @@ def rebuild_task_pages(
     items: Any = PublishedItem,
     pages: Any = None,
 ) -> None:
-    """Make the page starts of the tasks `plan_item_ids` again from their rows, set-based (one
-    numbered read of each task's index range). Call in the transaction that changed the rows;
-    the tasks' plan items are locked first, so two publications of one task write their page
-    starts one after the other, the second with the first's rows. `items` and `pages`: the
-    models (a migration passes its historical ones)."""
+    """Make the stored keys of the tasks `plan_item_ids` again from all their rows, set-based
+    (one numbered read of each task's index range). `items` and `pages`: the models (a
+    migration passes its historical ones)."""
     pages = pages or TaskPage
-    size = TaskPage.SIZE
-    ids = sorted(set(plan_item_ids))
-    if not ids:
-        return
     with transaction.atomic():
-        locked = PlanItem.objects.select_for_update().filter(pk__in=ids).order_by("pk")
-        list(locked.values_list("pk", flat=True))
+        ids = _lock_tasks(plan_item_ids)
         pages.objects.filter(plan_item__in=ids).delete()
         for plan_item_id in ids:
-            _number_pages(plan_item_id, items, pages, size)
+            _number_pages(plan_item_id, items, pages, TaskPage.SIZE, kept=None)
 
 
-def _number_pages(plan_item_id: int, items: Any, pages: Any, size: int) -> None:
-    """The page starts of one task: its rows numbered in page order by the database, every
-    `size`-th one the start of the page after it."""
+def renumber_task_pages(changed: Iterable[tuple[int, date, int]]) -> None:
+    """Keep the stored keys of the tasks whose rows `changed` (plan item, publication date,
+    record id: rows added to or removed from `task_rows`). A task's keys of rows older than
+    its oldest row changed stay; those from there are numbered again from the newest kept key,
+    reading only the rows newer than it: a publication of today's results reads fewer than
+    `SIZE` rows of each task however many it has. Call in the transaction that changed the
+    rows; the tasks' plan items are locked first, so two publications of one task number its
+    rows one after the other, the second with the first's rows."""
+    oldest: dict[int, TaskKey] = {}
+    for plan_item_id, day, pk in changed:
+        key = (day, pk)
+        oldest[plan_item_id] = min(oldest.get(plan_item_id, key), key)
+    with transaction.atomic():
+        for plan_item_id in _lock_tasks(oldest):
+            day, pk = oldest[plan_item_id]
+            task_pages = TaskPage.objects.filter(plan_item=plan_item_id)
+            # the newest key older than every change (the keys rise with their numbers)
+            kept = (
+                task_pages.filter(Q(after_on__lt=day) | Q(after_on=day, after_id__lt=pk))
+                .order_by("-number")
+                .values_list("number", "after_on", "after_id")
+                .first()
+            )
+            task_pages.filter(number__gt=kept[0] if kept else 0).delete()
+            _number_pages(plan_item_id, PublishedItem, TaskPage, TaskPage.SIZE, kept=kept)
+
+
+def _lock_tasks(plan_item_ids: Iterable[int]) -> list[int]:
+    """Lock the plan items `plan_item_ids` (in one order, so that concurrent publications do
+    not deadlock) for the rest of the caller's transaction; their ids, sorted."""
+    ids = sorted(set(plan_item_ids))
+    if ids:
+        locked = PlanItem.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        list(locked.values_list("pk", flat=True))
+    return ids
+
+
+def _number_pages(
+    plan_item_id: int,
+    items: Any,
+    pages: Any,
+    size: int,
+    *,
+    kept: tuple[int, date, int] | None,
+) -> None:
+    """Store the keys of one task's rows newer than the key `kept` (number, date, record id;
+    None: all its rows): those rows numbered from the oldest by the database, every `size`-th
+    one a key."""
+    rows = task_rows(plan_item_id, items=items)
+    first = 0
+    if kept is not None:
+        first, kept_on, kept_id = kept
+        rows = rows_newer(rows, (kept_on, kept_id))
     numbered = (
-        task_rows(plan_item_id, items=items)
-        .annotate(position=Window(RowNumber(), order_by=list(TASK_ORDER)))
+        rows.annotate(position=Window(RowNumber(), order_by=list(OLDEST_FIRST)))
         .annotate(remainder=F("position") % size)
         .filter(remainder=0)
         .order_by()
@@ -259,7 +337,12 @@ def _number_pages(plan_item_id: int, items: Any, pages: Any, size: int) -> None:
     )
     pages.objects.bulk_create(
         (
-            pages(plan_item_id=plan_item_id, number=position // size + 1, after_on=day, after_id=pk)
+            pages(
+                plan_item_id=plan_item_id,
+                number=first + position // size,
+                after_on=day,
+                after_id=pk,
+            )
             for position, day, pk in numbered.iterator(chunk_size=5000)
         ),
         batch_size=2000,

@@ -45,6 +45,7 @@ from spotcheck.public.models import (
     PublishedResult,
     TaskPage,
     result_text,
+    task_page_start,
     task_rows,
 )
 from spotcheck.public.rows import ROW_FIELDS, result_rows, result_table
@@ -231,7 +232,6 @@ def matching_json(request: HttpRequest, matching_id: int) -> HttpResponse:
 
 # --- published results (抽查结果公示) ----------------------------------------------------------
 
-PAGE_SIZE = 50
 STATISTICS_RETRY_SECONDS = 600
 
 
@@ -253,7 +253,7 @@ def result_index(request: HttpRequest) -> HttpResponse:
 class TaskKeyset:
     """Keyset paging of a task's results (newest first): `after=2023-05-06.1234`, the
     publication date and record id of the previous page's last row; a page asked for by its
-    number alone starts from its stored key (TaskPage)."""
+    number alone starts near a stored key (TaskPage)."""
 
     def __init__(self, plan_item_id: int) -> None:
         self.plan_item_id = plan_item_id
@@ -268,28 +268,59 @@ class TaskKeyset:
             return None
 
     def narrow(self, rows: Any, key: tuple[date, int]) -> Any:
-        day, pk = key
-        # a range of the task index (published_on <= day), less that day's rows at or above pk
-        return rows.filter(published_on__lte=day).exclude(published_on=day, published_id__gte=pk)
+        if isinstance(rows, _TaskRows):
+            return _TaskRows(rows.item_id, key)
+        return _after(rows, *key)
 
     def key(self, row: tuple[int, date]) -> str:
         return f"{row[1].isoformat()}.{row[0]}"
 
     def page_start(self, number: int) -> tuple[tuple[date, int], int] | None:
-        # the nearest stored start: that page's own, or the last page's past the end
-        start = (
-            TaskPage.objects.filter(plan_item=self.plan_item_id, number__lte=number)
-            .order_by("-number")
-            .values_list("after_on", "after_id", "number")
-            .first()
-        )
-        return None if start is None else ((start[0], start[1]), start[2])
+        return task_page_start(self.plan_item_id, number)
 
 
 # a task page's records (the query compiled once: spotcheck.prepared)
 _RECORDS = PreparedQuery(
     lambda ids: published_results().filter(pk__in=ids).values(*ROW_FIELDS), ids="ints"
 )
+
+
+def _after(rows: Any, day: date, pk: int) -> Any:
+    # a range of the task index (published_on <= day), less that day's rows at or above pk
+    return rows.filter(published_on__lte=day).exclude(published_on=day, published_id__gte=pk)
+
+
+def _task_ids(part: tuple[int, int], item: int) -> Any:
+    return task_rows(item).values_list("published_id", "published_on")[part[0] : part[1]]
+
+
+# a slice of a task's (record id, publication date) rows, from its start or after a key
+# (the queries compiled once: spotcheck.prepared)
+_TASK_IDS = PreparedQuery(_task_ids, item="int")
+_TASK_IDS_AFTER = PreparedQuery(
+    lambda part, item, day, pk: _after(
+        task_rows(item).values_list("published_id", "published_on"), day, pk
+    )[part[0] : part[1]],
+    item="int",
+    day="date",
+    pk="int",
+)
+
+
+class _TaskRows:
+    """A task's (record id, publication date) rows as `Page` slices them, newest first, from
+    the start or after `key` (TaskKeyset.narrow), each slice by its prepared query."""
+
+    def __init__(self, item_id: int, key: tuple[date, int] | None = None) -> None:
+        self.item_id = item_id
+        self.key = key
+
+    def __getitem__(self, part: slice) -> list[tuple[int, date]]:
+        static = (part.start or 0, part.stop)
+        if self.key is None:
+            return _TASK_IDS.run(static=static, item=self.item_id)
+        day, pk = self.key
+        return _TASK_IDS_AFTER.run(static=static, item=self.item_id, day=day, pk=pk)
 
 
 def _records(ids: list[int]) -> list[dict[str, Any]]:
@@ -320,7 +351,7 @@ def task_results(request: HttpRequest, item_id: int) -> HttpResponse:
         raise Http404("没有该抽查事项公示的检查结果")
     # The page's record ids from the items' task index (no record row read to page through
     # a large task), then those records through the published-only selector.
-    ids = task_rows(item_id).values_list("published_id", "published_on")
+    ids = _TaskRows(item_id)
     page = Page(ids, request, count=False, size=TaskPage.SIZE, keyset=TaskKeyset(item_id))
     rows = result_rows(_records([pk for pk, _ in page.object_list]))
     context = {
@@ -371,7 +402,7 @@ def search(request: HttpRequest) -> HttpResponse:
     records: list[dict[str, Any]] = []
     page = None
     if found is not None:
-        page = Page(_PageOfIds(*found), request, count=False, size=PAGE_SIZE)
+        page = Page(_PageOfIds(*found), request, count=False, size=TaskPage.SIZE)
         records = page.object_list
     table = result_table(result_rows(records), empty="没有找到符合条件的公示结果")
     context = {"q": text.strip(), "table": table, "page": page}

@@ -21,6 +21,7 @@ from spotcheck.accounts.orgs import canonical_agency_name, get_or_create_agency,
 from spotcheck.accounts.permissions import Actor, actor_may_act_for, ensure_actor_agency
 from spotcheck.audit.models import actor_label, record
 from spotcheck.lib import demo
+from spotcheck.lib.pinyin import name_key
 from spotcheck.limits import LimitError, check_fields
 from spotcheck.registry.imports import (
     DirectoryImportError,
@@ -298,6 +299,7 @@ def _write_inspectors(job: InspectorImport, batch: ImportBatch, actor: Actor) ->
                     inactive_reason=values["inactive_reason"],
                     pinyin=full[:200],
                     pinyin_initials=initials[:50],
+                    name_key=name_key(values["name"])[:100],
                     created_batch=batch,
                 )
             )
@@ -315,6 +317,7 @@ def _write_inspectors(job: InspectorImport, batch: ImportBatch, actor: Actor) ->
             if "name" in item.changes:
                 full, initials = search_keys(inspector.name)
                 inspector.pinyin, inspector.pinyin_initials = full[:200], initials[:50]
+                inspector.name_key = name_key(inspector.name)[:100]
             inspector.updated_at = now
             changed.append(inspector)
             history.append(
@@ -342,6 +345,7 @@ def _write_inspectors(job: InspectorImport, batch: ImportBatch, actor: Actor) ->
             "inactive_reason",
             "pinyin",
             "pinyin_initials",
+            "name_key",
             "updated_at",
         ]
         Inspector.objects.bulk_update(changed, fields, batch_size=500)
@@ -410,6 +414,7 @@ def update_entity(
         entity.pinyin, entity.pinyin_initials = (
             part[:limit] for part, limit in zip(search_keys(entity.name), (400, 200), strict=True)
         )
+        entity.name_key = name_key(entity.name)[:400]
     with coverage.moving([entity.pk]):  # status, town, risk level and types are counted
         entity.save()
         if "target_types" in values:
@@ -442,6 +447,7 @@ def update_inspector(
     if inspector.name != before["name"]:
         full, initials = search_keys(inspector.name)
         inspector.pinyin, inspector.pinyin_initials = full[:200], initials[:50]
+        inspector.name_key = name_key(inspector.name)[:100]
     inspector.save()
     return _keep_edit(
         history=InspectorHistory(inspector=inspector),

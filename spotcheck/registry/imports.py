@@ -373,7 +373,9 @@ ENTITY_FIELD_SOURCES: dict[str, str] = {
 }
 _DATE_FIELDS = {"risk_set_on", "licence_valid_until"}
 # Column (stage and entity alike) order of the scalar fields the import writes.
-_SCALARS = (*ENTITY_EDITABLE_FIELDS, "pinyin", "pinyin_initials")
+# the name's search keys, made from the name (rowwork), not kept in the history
+_SEARCH_KEYS = ("pinyin", "pinyin_initials", "name_key")
+_SCALARS = (*ENTITY_EDITABLE_FIELDS, *_SEARCH_KEYS)
 # what the stored coverage counts group by (spotcheck.stats.coverage)
 COVERAGE_FIELDS = frozenset({"status", "town", "risk_level", "target_types"})
 
@@ -659,7 +661,7 @@ class EntityImport:
                     "public_id": public_id,
                     "code_kind": code_kind,
                     "credit_code": credit_code,
-                    **{f: _history_value(f, state[f]) for f in _SCALARS if "pinyin" not in f},
+                    **{f: _history_value(f, state[f]) for f in _SCALARS if f not in _SEARCH_KEYS},
                     "target_types": state["target_types"],
                 }
                 history.append((entity_id, changes, snapshot))
@@ -690,7 +692,7 @@ class EntityImport:
             changes["risk_set_on"] = [_iso(_as_date(old["risk_set_on"])), self.today.isoformat()]
             state["risk_set_on"] = self.today
         if "name" in changes:
-            state["pinyin"], state["pinyin_initials"] = new["pinyin"], new["pinyin_initials"]
+            state.update({key: new[key] for key in _SEARCH_KEYS})
         state["tags"] = _json_list(state["tags"])
         for name in _DATE_FIELDS:
             state[name] = _as_date(state[name])
@@ -851,6 +853,7 @@ _ENTITY_STAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("tags", "json"),
     ("pinyin", "varchar(400)"),
     ("pinyin_initials", "varchar(200)"),
+    ("name_key", "varchar(400)"),
     ("ok", "smallint"),
 )
 

@@ -179,6 +179,9 @@ class Entity(models.Model):
     tags = models.JSONField("标签", default=list, blank=True)
     pinyin = models.CharField("拼音", max_length=400, blank=True, db_index=True)
     pinyin_initials = models.CharField("拼音首字母", max_length=200, blank=True, db_index=True)
+    # name as the searches compare names (lib.pinyin.name_key: fullwidth ＡＢＣ is abc, no
+    # whitespace): what a search for part of a name matches
+    name_key = models.CharField("名称检索键", max_length=400, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_batch = models.ForeignKey(
@@ -383,6 +386,7 @@ class Inspector(models.Model):
     )
     pinyin = models.CharField("拼音", max_length=200, blank=True)
     pinyin_initials = models.CharField("拼音首字母", max_length=50, blank=True, db_index=True)
+    name_key = models.CharField("姓名检索键", max_length=100, blank=True)  # as Entity.name_key
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_batch = models.ForeignKey(

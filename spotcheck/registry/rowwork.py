@@ -28,7 +28,7 @@ from pypinyin.core import _default_pinyin
 
 from spotcheck.lib import directory
 from spotcheck.lib.directory import ENTITY_COLUMNS, RowError, TargetTypeVocabulary
-from spotcheck.lib.pinyin import _ascii_key, segment
+from spotcheck.lib.pinyin import _ascii_key, name_key, segment
 
 _MAX_CACHED_WORDS = 200_000
 # Keys of each word pypinyin converts on its own, as `spotcheck.lib.pinyin._ascii_key` filters them.
@@ -175,6 +175,7 @@ def prepare_entity_rows(
                 json.dumps(list(record.tags), ensure_ascii=False) if record.tags else "[]",
                 full[:400],
                 initials[:200],
+                name_key(record.name)[:400],
                 1,
             ]
         )

@@ -6,6 +6,7 @@ import re
 from django.db.models import Q
 
 from spotcheck.lib.codes import normalise_code
+from spotcheck.lib.pinyin import name_key
 from spotcheck.registry.rowwork import search_keys
 
 __all__ = ["search_keys", "search_query"]
@@ -36,8 +37,11 @@ def search_query(text: str, *, code_fields: tuple[str, ...] = ("public_id",)) ->
     - letters and digits with at least one digit (4 to 18 of them): a code prefix
       (统一社会信用代码, 注册号, 执法证号), matched as a range on the indexed column;
     - Latin letters only: pinyin initials or full pinyin anywhere in the name
-      (``ylbg`` finds 沂源县悦来宾馆, ``yuelai`` too);
+      (``ylbg`` finds 沂源县悦来宾馆, ``yuelai`` too), or part of the name;
     - anything else: part of the name.
+
+    Names are compared by their `name_key` (spotcheck.lib.pinyin.name_key, the public search's
+    folding): fullwidth letters and digits as ASCII, case folded, whitespace dropped.
     """
     cleaned = " ".join(text.split())
     if not cleaned:
@@ -48,11 +52,8 @@ def search_query(text: str, *, code_fields: tuple[str, ...] = ("public_id",)) ->
         for field in code_fields:
             query |= code_prefix(field, code)
         return query
-    letters = "".join(cleaned.lower().split())
-    if _LETTERS.fullmatch(letters):
-        return (
-            Q(pinyin_initials__contains=letters)
-            | Q(pinyin__contains=letters)
-            | Q(name__icontains=cleaned)
-        )
-    return Q(name__contains=cleaned)
+    probe = name_key(cleaned)  # as the public search: "ＡＢＣ" finds ABC, "沂源 宾馆" 沂源宾馆
+    part_of_name = Q(name_key__contains=probe)
+    if _LETTERS.fullmatch(probe):
+        return Q(pinyin_initials__contains=probe) | Q(pinyin__contains=probe) | part_of_name
+    return part_of_name
