@@ -1,6 +1,7 @@
 """What the fairness statistics compare each inspector's seats with, stored when a matching is
 saved and again after a member is replaced (ExpectedLoad, MatchingTally), so that a view sums a
-few stored rows instead of re-reading every visit's eligibility lists.
+few stored rows instead of re-reading every visit's eligibility lists; their sums per plan
+(stats.FairnessLoad, FairnessTally) move with them.
 
 Per visit of the matching record and per pool, the pool's seats are shared equally among its
 eligible inspectors (lib.stats.expected_loads: seats / eligible each, at most 1). The figures
@@ -23,6 +24,7 @@ from spotcheck.inspections.models import (
 )
 from spotcheck.lib import stats
 from spotcheck.registry.models import Inspector
+from spotcheck.stats.fairness_totals import WHOLE_VISIT, move_matching_totals
 
 Group = tuple[int, int | None]
 """(responsible unit id, item id or None for the visit as a whole)"""
@@ -121,6 +123,18 @@ def record_expectations(match: TeamMatching) -> int:
     unknown = numbers - set(people)
     if unknown:
         raise ValueError(f"matching {match.pk}: unknown inspectors {sorted(unknown)[:5]}")
+    loads_before = {
+        (unit, item or WHOLE_VISIT, inspector): (eligible, expected, seats)
+        for unit, item, inspector, eligible, expected, seats in ExpectedLoad.objects.filter(
+            matching=match
+        ).values_list("unit_id", "item_id", "inspector_id", "eligible", "expected", "seats")
+    }
+    tallies_before = {
+        (unit, item or WHOLE_VISIT, kind, reason): n
+        for unit, item, kind, reason, n in MatchingTally.objects.filter(matching=match).values_list(
+            "unit_id", "item_id", "kind", "reason", "count"
+        )
+    }
     ExpectedLoad.objects.filter(matching=match).delete()
     MatchingTally.objects.filter(matching=match).delete()
     loads = ExpectedLoad.objects.bulk_create(
@@ -149,4 +163,20 @@ def record_expectations(match: TeamMatching) -> int:
         ),
         batch_size=2000,
     )
+    if match.round is not None or match.event_id is not None:  # re-checks are not counted
+        move_matching_totals(
+            plan_id=match.plan_id,
+            loads_before=loads_before,
+            loads_after={
+                (unit, item or WHOLE_VISIT, people[number]): (int(eligible), expected, int(held))
+                for (unit, item), by in found.loads.items()
+                for number, (eligible, expected, held) in by.items()
+            },
+            tallies_before=tallies_before,
+            tallies_after={
+                (unit, item or WHOLE_VISIT, kind, reason): n
+                for (unit, item), counts in found.tallies.items()
+                for (kind, reason), n in counts.items()
+            },
+        )
     return len(loads)

@@ -43,13 +43,14 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat, ExtractMonth, ExtractYear, Substr
 from django.utils import timezone
 
-from spotcheck.draws.models import Draw, DrawSelection
+from spotcheck.draws.models import Draw, DrawReplacement, DrawSelection
 from spotcheck.inspections.models import Visit, VisitItem
 from spotcheck.lib.results import CATEGORIES, CategoryKind, ReviewState
 from spotcheck.public.cache import clear_public_pages
 from spotcheck.public.models import PublishedItem
 from spotcheck.results.models import ItemResult, Measure, Result
 from spotcheck.stats import coverage
+from spotcheck.stats.fairness_totals import rebuild_fairness_totals
 from spotcheck.stats.layout import stamp_current
 from spotcheck.stats.models import EntityCheck, Fact, VisitFact
 
@@ -572,16 +573,38 @@ def _drawn(items: list[int] | None) -> QuerySet[Any]:
     )
 
 
+def _target_replacements(items: list[int] | None) -> QuerySet[Any]:
+    """Per item and reason, the targets replaced in its draws (the fairness section)."""
+    replacements = DrawReplacement.objects.all()
+    if items is not None:
+        replacements = replacements.filter(draw__item__in=items)
+    return (
+        replacements.annotate(
+            f_plan=F("draw__item__plan_id"),
+            f_items=Cast("draw__item_id", CharField()),
+            f_kind=Value("target_replaced"),
+            f_key=F("reason_code"),
+        )
+        .values("f_plan", "f_items", "f_kind", "f_key")
+        .annotate(f_n=Count("pk"), f_total=Value(0))
+        .values_list("f_plan", "f_kind", "f_items", "f_key", "f_n", "f_total")
+        .order_by()
+    )
+
+
 FACT_COLUMNS = ("plan_id", "kind", "items", "key", "n", "total")
 
 
 def refresh_drawn(item_ids: Iterable[int]) -> None:
-    """Recount the targets drawn for the items (after a draw is executed or a target
-    replaced): a count per item, recomputed whole."""
+    """Recount the targets drawn and the targets replaced for the items (after a draw is
+    executed or a target replaced): counts per item, recomputed whole."""
     items = sorted(set(item_ids))
     with transaction.atomic():
-        Fact.objects.filter(kind="drawn", items__in=[str(i) for i in items]).delete()
+        Fact.objects.filter(
+            kind__in=("drawn", "target_replaced"), items__in=[str(i) for i in items]
+        ).delete()
         _insert(Fact._meta.db_table, FACT_COLUMNS, _drawn(items))
+        _insert(Fact._meta.db_table, FACT_COLUMNS, _target_replacements(items))
 
 
 def refresh_entities(entity_ids: Iterable[int]) -> None:
@@ -614,6 +637,9 @@ def rebuild_facts(progress: Callable[[str], None] | None = None) -> dict[str, in
         written["facts"] = _insert(Fact._meta.db_table, FACT_COLUMNS, totals)
         say("抽中对象")
         written["facts"] += _insert(Fact._meta.db_table, FACT_COLUMNS, _drawn(None))
+        written["facts"] += _insert(Fact._meta.db_table, FACT_COLUMNS, _target_replacements(None))
+        say("执法人员检查次数")
+        written |= rebuild_fairness_totals()
         say("对象年度检查")
         written["entity checks"] = _insert(
             EntityCheck._meta.db_table, ("entity_id", "year", "last_on"), _entity_checks(None)

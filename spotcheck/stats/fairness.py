@@ -3,9 +3,10 @@ expected under the matching rules, the spread per unit, exclusions and replaceme
 often entities were drawn against their inclusion probabilities.
 
 It reads figures stored when matchings and draws were executed, never the matching records or
-the frozen populations themselves: ExpectedLoad and MatchingTally (inspections.expectations:
-per matching, responsible unit and item) and DrawBin (draws.expectations: per draw, stratum and
-group of the population). Counted: the round and event matchings of the plans in scope (not
+the frozen populations themselves: FairnessLoad and FairnessTally (stats.fairness_totals: the
+sums per plan, responsible unit and item of what inspections.expectations stores per
+matching), the `target_replaced` facts (target replacements per item and reason) and DrawBin
+(draws.expectations: per draw, stratum and group of the population). Counted: the round and event matchings of the plans in scope (not
 re-check matchings, as re-check visits are not counted anywhere in the statistics); with a unit
 chosen, the visits that unit is responsible for; with an item, the visits covering it."""
 
@@ -20,6 +21,7 @@ from django.db import connection
 from spotcheck.draws.models import Draw, DrawReplacement
 from spotcheck.inspections.models import MatchingTally
 from spotcheck.lib import stats
+from spotcheck.stats.fairness_totals import WHOLE_VISIT
 from spotcheck.stats.tables import Scope, Table
 
 EXCLUSION_LABELS = {
@@ -69,41 +71,35 @@ class _ScopeSQL:
             self.item_params
         )
 
-    def draws(self, *, executed: bool = False) -> tuple[str, list[Any]]:
-        """The draws of the items (executed only, or any). The items drive the join (CROSS
-        JOIN fixes SQLite's order), each item's draws found by their index: on SQLite a
-        draw's item lies past its frozen population and record in the row, which the planner,
-        counting rows and not their size, would otherwise scan."""
-        sql = (
-            "SELECT d.id FROM plans_planitem pi CROSS JOIN draws_draw d "
-            f"WHERE {self.items_where} AND d.item_id = pi.id"
+    def executed_draws(self) -> tuple[str, list[Any]]:
+        """The executed draws of the items, answered from two indexes (item; status), never a
+        draw's row: on SQLite a draw's item lies past its frozen population and record in
+        the row, and a condition on the row's status made the planner read every draw's item
+        from the row (a scan, or a Bloom filter built by one: ~20 ms at 1,000,000 results)."""
+        items, params = self.items()
+        return (
+            f"SELECT d.id FROM draws_draw d WHERE d.item_id IN ({items}) AND d.id IN "
+            f"(SELECT e.id FROM draws_draw e WHERE e.status = '{Draw.Status.EXECUTED.value}')",
+            params,
         )
-        if executed:
-            sql += f" AND d.status = '{Draw.Status.EXECUTED.value}'"
-        return sql, list(self.item_params)
 
 
 def _group_sql(scope: Scope, alias: str) -> tuple[str, list[Any]]:
-    """Condition on ExpectedLoad or MatchingTally rows (`alias`) of the scope: the plans' round
-    and event matchings; the item's rows (an item of the unit, when one is chosen) or the whole
-    visits' rows; with a unit, the rows of the visits it is responsible for."""
+    """Condition on FairnessLoad or FairnessTally rows (`alias`) of the scope: the plans'; the
+    item's rows (an item of the unit, when one is chosen) or the whole visits' rows; with a
+    unit, the rows of the visits it is responsible for."""
     where = _ScopeSQL.of(scope)
     plans, params = where.plans()
-    # the matchings from their index (plan, round, event), never their rows: on SQLite a
-    # matching's record lies before its plan in the row (hundreds of MB at 1,000,000 results)
-    sql = (
-        f"{alias}.matching_id IN (SELECT m.id FROM inspections_teammatching m "
-        f'WHERE m.plan_id IN ({plans}) AND (m."round" IS NOT NULL OR m.event_id IS NOT NULL))'
-    )
+    sql = f"{alias}.plan_id IN ({plans})"
     if scope.unit is not None:
         sql += f" AND {alias}.unit_id = %s"
         params.append(scope.unit.pk)
     if scope.item is not None:
         items, item_params = where.items()
-        sql += f" AND {alias}.item_id IN ({items})"
+        sql += f" AND {alias}.item IN ({items})"
         params += item_params
     else:
-        sql += f" AND {alias}.item_id IS NULL"
+        sql += f" AND {alias}.item = {WHOLE_VISIT}"
     return sql, params
 
 
@@ -122,7 +118,7 @@ def _loads(scope: Scope) -> list[tuple[str, str, str | None, str, int, float]]:
         params.append(scope.unit.pk)
     return _fetch(
         "SELECT i.certificate_number, i.name, u.name, a.name, SUM(l.seats), SUM(l.expected) "
-        "FROM inspections_expectedload l "
+        "FROM stats_fairnessload l "
         "INNER JOIN registry_inspector i ON i.id = l.inspector_id "
         "INNER JOIN accounts_agency a ON a.id = i.agency_id "
         "LEFT OUTER JOIN accounts_unit u ON u.id = i.unit_id "
@@ -137,19 +133,21 @@ TARGET = "target"  # the kind of the target replacements' rows among the tallies
 
 
 def _tallies(scope: Scope) -> dict[str, dict[str, int]]:
-    """Per kind (MatchingTally's, and TARGET for the draws' target replacements), per reason,
-    how many: one statement."""
+    """Per kind (FairnessTally's, and TARGET for the draws' target replacements, stored per
+    item as facts of kind target_replaced), per reason, how many: one statement."""
     where, params = _group_sql(scope, "t")
-    draws, draw_params = _ScopeSQL.of(scope).draws()
+    sql = _ScopeSQL.of(scope)
+    plans, plan_params = sql.plans()
     found: dict[str, dict[str, int]] = {}
     for kind, reason, n in _fetch(
-        "SELECT t.kind, t.reason, SUM(t.count) FROM inspections_matchingtally t "
+        "SELECT t.kind, t.reason, SUM(t.count) FROM stats_fairnesstally t "
         f"WHERE {where} GROUP BY t.kind, t.reason "
         "UNION ALL "
-        f"SELECT '{TARGET}', r.reason_code, COUNT(*) FROM draws_drawreplacement r "
-        f"WHERE r.draw_id IN ({draws}) "
-        "GROUP BY r.reason_code",
-        [*params, *draw_params],
+        f"SELECT '{TARGET}', f.key, SUM(f.n) FROM stats_fact f "
+        f"WHERE f.plan_id IN ({plans}) AND f.kind = 'target_replaced' "
+        "AND f.items IN (SELECT CAST(pi.id AS VARCHAR(20)) FROM plans_planitem pi "
+        f"WHERE {sql.items_where}) GROUP BY f.key",
+        [*params, *plan_params, *sql.item_params],
     ):
         found.setdefault(kind, {})[reason] = int(n)
     return found
@@ -249,7 +247,7 @@ def draw_fairness_tables(scope: Scope) -> list[Table]:
     allocation (one ceremony drawing several items alike) make the same selection: they are
     one experiment and count once (the first draw of each event). docs/statistics.md gives the
     rule."""
-    draws, draw_params = _ScopeSQL.of(scope).draws(executed=True)
+    draws, draw_params = _ScopeSQL.of(scope).executed_draws()
     [(executed, events)] = _fetch(
         f"SELECT (SELECT COUNT(*) FROM ({draws}) x), "
         f"(SELECT COUNT(DISTINCT b.event) FROM draws_drawbin b WHERE b.draw_id IN ({draws}))",

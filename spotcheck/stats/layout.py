@@ -5,7 +5,8 @@ Bump rule: add 1 whenever a release adds or changes a kind of stored count (a ne
 a new counting table, a changed key) that `rebuild_facts()` must recompute for existing data,
 and add a migration running `stamp_when_empty(<new version>)` so that fresh installs stay
 current without a rebuild. History: 1 = Fact, VisitFact, EntityCheck; 2 = CoverageCount and
-the `public_item` / `public_month` kinds; 3 = the `due_month` kind.
+the `public_item` / `public_month` kinds; 3 = the `due_month` kind; 4 = FairnessLoad,
+FairnessTally and the `target_replaced` kind.
 
 Until `rebuild_facts()` stamps the current version, a deployment with data to count gets a
 system-check warning and the dashboard and the public statistics page show no numbers. A
@@ -25,7 +26,7 @@ from spotcheck.inspections.models import Visit
 from spotcheck.registry.models import Entity
 from spotcheck.stats.models import FactsLayout
 
-FACTS_LAYOUT_VERSION = 3
+FACTS_LAYOUT_VERSION = 4
 REBUILD_COMMAND = "spotcheck stats-rebuild"
 
 

@@ -173,3 +173,58 @@ class FactsLayout(models.Model):
 
     def __str__(self) -> str:
         return f"layout {self.version}"
+
+
+class FairnessLoad(models.Model):
+    """The fairness section's inspector figures (`spotcheck.stats.fairness_totals` keeps them):
+    inspections.ExpectedLoad summed over a plan's round and event matchings, per (visits'
+    responsible unit, item, inspector). `item` 0: every visit once (ExpectedLoad's empty item;
+    a number, not a key, so that the upsert's conflict target has no NULL). The sums are plain
+    integers: the upsert's inserted row carries the differences, which may be negative."""
+
+    plan = models.ForeignKey("plans.Plan", on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="+")
+    item = models.BigIntegerField("抽查事项（0为整个检查任务）")
+    inspector = models.ForeignKey("registry.Inspector", on_delete=models.PROTECT, related_name="+")
+    matchings = models.IntegerField("计入的匹配数")
+    eligible = models.IntegerField("可参与的检查任务数")
+    expected = models.FloatField("期望次数")
+    seats = models.IntegerField("实际次数（现任）")
+
+    class Meta:
+        verbose_name = "执法人员检查次数汇总"
+        verbose_name_plural = "执法人员检查次数汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "unit", "item", "inspector"], name="stats_fairnessload_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.unit_id} {self.item} {self.inspector_id}: {self.seats}"
+
+
+class FairnessTally(models.Model):
+    """inspections.MatchingTally summed over a plan's round and event matchings, per (visits'
+    responsible unit, item (0: every visit once), kind, reason); kept with FairnessLoad. A
+    total of 0 stays while a matching has a row for it (the tables list every reason named)."""
+
+    plan = models.ForeignKey("plans.Plan", on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="+")
+    item = models.BigIntegerField("抽查事项（0为整个检查任务）")
+    kind = models.CharField("类别", max_length=10)
+    reason = models.CharField("原因", max_length=200, blank=True)
+    matchings = models.IntegerField("计入的匹配数")
+    count = models.IntegerField("次数")
+
+    class Meta:
+        verbose_name = "匹配计数汇总"
+        verbose_name_plural = "匹配计数汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "unit", "item", "kind", "reason"], name="stats_fairnesstally_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.unit_id} {self.item} {self.kind} {self.reason}: {self.count}"

@@ -19,12 +19,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from importlib import import_module
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from spotcheck.accounts.models import Role
 from spotcheck.accounts.permissions import RIGHTS
 from spotcheck.api import api
 from spotcheck.inspections.actions import build_visits, match_teams_for_round, register_event
@@ -381,7 +384,42 @@ def content(response: Any) -> str:
     return response.content.decode("utf-8", "replace")
 
 
+class SignedIn:
+    """Clients each with a session of their own, as Client.force_login makes one: the session's
+    data is copied from one force_login per user. A login's side effects (the user_logged_in
+    signal: last_login, axes' access log; rotating the key) were a third of the matrix's time,
+    run ~1,400 times, and no request here depends on them (login itself: accounts tests)."""
+
+    def __init__(self) -> None:
+        self.data: dict[int, dict[str, Any]] = {}
+
+    def client(self, user: Any) -> Client:
+        client = Client()
+        if user is None:
+            return client
+        if user.pk not in self.data:
+            first = Client()
+            first.force_login(user)
+            self.data[user.pk] = dict(first.session.items())
+        session = import_module(settings.SESSION_ENGINE).SessionStore()
+        session.update(self.data[user.pk])
+        session.create()
+        client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+        return client
+
+
+def test_signed_in_clients_are_signed_in_with_sessions_of_their_own(users_by_role):
+    user = users_by_role[Role.COORDINATOR]
+    signed_in = SignedIn()
+    first, second = signed_in.client(user), signed_in.client(user)
+    assert first.session.session_key != second.session.session_key
+    for client in (first, second):
+        assert client.get(reverse("home")).wsgi_request.user == user
+    assert signed_in.client(None).get(reverse("home")).wsgi_request.user.is_anonymous
+
+
 def test_permission_matrix(world, users_by_role, other_users_by_role):
+    signed_in = SignedIn()
     people: list[tuple[str, Any, bool]] = [("anonymous", None, False)]
     people += [(f"own {role}", user, True) for role, user in users_by_role.items()]
     people += [(f"other {role}", user, False) for role, user in other_users_by_role.items()]
@@ -389,9 +427,7 @@ def test_permission_matrix(world, users_by_role, other_users_by_role):
     problems = []
     for label, user, own in people:
         for name, (right, method, kind) in URLS.items():
-            client = Client()
-            if user is not None:
-                client.force_login(user)
+            client = signed_in.client(user)
             url = reverse(name, args=world.args(kind, name))
             response = client.post(url, {}) if method == "POST" else client.get(url)
             got, want = outcome(response), expected(right, user, own, kind)
@@ -403,9 +439,7 @@ def test_permission_matrix(world, users_by_role, other_users_by_role):
                     f"{label} {name} shows {secret}" for secret in world.secrets if secret in body
                 ]
         for name, (right, kind) in API.items():
-            client = Client()
-            if user is not None:
-                client.force_login(user)
+            client = signed_in.client(user)
             method, path = operations[name]
             url = "/api/v1" + path.format(**{f"{kind}_id": world.objects[kind]} if kind else {})
             if method == "POST":
