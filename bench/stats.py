@@ -85,6 +85,21 @@ aec3381 and after, load average 8.9-10.1 (SQLite) and 9.2-10.0 (PostgreSQL):
               findings     7.67 ms =  3.5 x -> 1.28 ms = 0.7 x    19.95 ms -> 3.45 ms
   On PostgreSQL every section is under 0.2 x its count either way.
 
+Fairness section after its plain SQL statements and stored totals (FairnessLoad, FairnessTally,
+target_replaced facts; the executed draws from the item and status indexes), same data:
+- `--reuse DIR [--pg-url URL] --only fairness --repeat 5` at fbdf4d6 (both runs at once with the
+  tests of two engineers, load average 7-10): PostgreSQL COUNT(*) 114.83 ms, fairness (the
+  whole `--only fairness` dashboard) 8.4 ms = 0.1 x for 2024, 9.4 ms = 0.1 x for all years.
+  SQLite 2.7 ms for 2024 and 40.1 ms for all years against a COUNT(*) of 24.56 ms: the cache
+  was cold after the 850 s rebuild on the loaded machine, so that run gives no useful ratio.
+- Warm, old and new code on the same database one after the other (a profiling script
+  calling `fairness_tables` 10 times, best time, COUNT(*) best of 10 in the same process;
+  152cbfb, load average 8.2): SQLite, COUNT(*) 1.75-1.84 ms: 2024 39.1-47.2 ms = 22-26 x
+  before (aec3381), 2.3-2.7 ms = 1.3-1.5 x after; all years 52.7-59.0 ms = 30-32 x before,
+  3.4-3.9 ms = 1.9-2.2 x after. PostgreSQL, COUNT(*) 88-97 ms: 2024 25.3 ms before, 7.8 ms
+  after; all years 24.0 ms before, 10.0 ms after. The tables were identical before and after
+  for 2024, all years, a unit and an item on both databases.
+
 Previous figures with the stored counts for progress and findings only (branch statsfacts;
 load average 15-25): COUNT(*) 120.3 ms (PG) / 2.5 ms (SQLite); progress, 2024: 43.5 ms = 0.4 x
 / 35.3 ms = 14 x; findings, 2024: 8.0 ms = 0.1 x / 11.6 ms = 4.7 x; coverage, 2024 (per entity):
