@@ -159,6 +159,17 @@ before and after on the 100,000-result data (every URL this benchmark asks for).
     task cold        4.98  4.92  (14.4x 15.2x)  2.84  3.23  (9.8x 9.8x)
     task by number   5.53  5.68  (15.9x 17.5x)  3.36  3.41  (11.6x 10.4x)
 
+PostgreSQL at 1,000,000 (a copy of the bench data, VACUUM ANALYZE first; same command with
+--pg-url, one run each, 02:30-02:39 UTC, load average 6-8; "after" is b5b41af), CPU p50 in ms
+(ratio to /healthz); wall times not comparable (tests ran on the same server during "before"):
+
+    page             before         after
+    baseline         0.64           0.61
+    search cold      7.74 (12.1x)   3.33 (5.5x)
+    entity cold      5.73 (8.9x)    2.03 (3.3x)
+    task cold        7.70 (12.0x)   2.96 (4.9x)
+    task by number   8.25 (12.8x)   5.06 (8.3x)
+
 Left in a fresh page: the template engine (base.html's {% url %} and {% static %} tags, about
 a third of a search page now), the rows' escaping and URL quoting, the JSON decoding of each
 snapshot, and a page by number's stored start (TaskPage), still read through the ORM.
