@@ -140,6 +140,40 @@ About 5-10 % less CPU for the task and search pages (noisy: the first pair shows
 worse), well short of the 20-25 % needed; not measured under gunicorn + locust. Left: the
 ORM's compilation of the fixed queries (~1.2 ms) and the rows' hash check (JSON re-encoding).
 
+The ORM's compilation, the audit head's read and the hash check, then (2026-12-05 02:13-02:16
+UTC, SQLite at 1,000,000, `python bench/public_cpu.py --reuse DIR --requests 300`, process CPU
+p50 in ms, load average 9.2-10.0 from other engineers' work, so every figure is higher than on
+a quiet machine: compare the ratios to /healthz; "before" is aec3381, "after" 9daac54, run in
+turn, twice): the audit head read by one fixed SQL statement (spotcheck.audit.models
+.current_head, ~0.2 -> ~0.015 ms); the fixed queries of the task, search and entity pages
+compiled once per process (spotcheck.prepared: the search's name lookup also one query
+fewer); the entity page from values instead of model instances; each record's hash check by
+orjson's sorted compact bytes (lib.publication.snapshot_matches: ~2.4 against ~8.5 us a
+record, the canonical text deciding whenever they differ). Pages compared byte for byte
+before and after on the 100,000-result data (every URL this benchmark asks for).
+
+    page             before (2 runs)            after (2 runs)
+    baseline         0.35  0.32                 0.29  0.33
+    search cold      5.17  4.60  (14.9x 14.2x)  2.00  2.20  (6.9x 6.7x)
+    entity cold      3.50  3.30  (10.1x 10.1x)  1.70  1.77  (5.9x 5.4x)
+    task cold        4.98  4.92  (14.4x 15.2x)  2.84  3.23  (9.8x 9.8x)
+    task by number   5.53  5.68  (15.9x 17.5x)  3.36  3.41  (11.6x 10.4x)
+
+PostgreSQL at 1,000,000 (a copy of the bench data, VACUUM ANALYZE first; same command with
+--pg-url, one run each, 02:30-02:39 UTC, load average 6-8; "after" is b5b41af), CPU p50 in ms
+(ratio to /healthz); wall times not comparable (tests ran on the same server during "before"):
+
+    page             before         after
+    baseline         0.64           0.61
+    search cold      7.74 (12.1x)   3.33 (5.5x)
+    entity cold      5.73 (8.9x)    2.03 (3.3x)
+    task cold        7.70 (12.0x)   2.96 (4.9x)
+    task by number   8.25 (12.8x)   5.06 (8.3x)
+
+Left in a fresh page: the template engine (base.html's {% url %} and {% static %} tags, about
+a third of a search page now), the rows' escaping and URL quoting, the JSON decoding of each
+snapshot, and a page by number's stored start (TaskPage), still read through the ORM.
+
 Figures at 1,000,000 published results on a quiet machine (2026-12-04 21:17-21:31 UTC, 2
 cores, load average below 1 before each run, commit 304c3e7, `--reuse` of the data below, 50
 users, 1,000 requests a phase). Goal: p99 <= 3x, throughput >= 30 %.

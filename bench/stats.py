@@ -2,7 +2,7 @@
 """Benchmark (not a test): the statistics dashboard's queries against a plain COUNT(*).
 
     python bench/stats.py [--results N] [--quick] [--pg-url URL] [--repeat R] [--only fairness]
-                          [--keep DIR | --reuse DIR] [--no-dashboard]
+                          [--keep DIR | --reuse DIR [--keep-facts]] [--no-dashboard]
 
 1. Migrates a fresh SQLite database (or empties the PostgreSQL database given with --pg-url)
    and fills it with N results over three years (bench/statsdata.py: the directory, draws with
@@ -22,7 +22,8 @@ Generating 1,000,000 results takes over twenty minutes per database: `--keep DIR
 DIR (the SQLite file, and for either database what was built, in DIR/built.json) and keeps it;
 `--reuse DIR` skips the generation and measures the kept database (SQLite in DIR, or the
 PostgreSQL database given with --pg-url, which must be the one the kept run filled), migrating it
-and rebuilding the statistics facts first. `--no-dashboard` stops after generating.
+and rebuilding the statistics facts first (with `--keep-facts` only when their stored layout is
+older than the code's). `--no-dashboard` stops after generating.
 
 Default 1,000,000 results; --quick uses 100,000. The machine may be shared: the load average
 is printed.
@@ -69,6 +70,35 @@ past a ~200 MB matching record), `--reuse DIR --repeat 3`, load average 7.8 10.8
   year 2024, by section   progress 13.2 ms = 6.9 x, coverage 3.6 ms = 1.9 x, findings
                           6.9 ms = 3.6 x, fairness 37.0 ms = 19.3 x (was 455.9 ms = 150.4 x)
   PostgreSQL was not measured again after this change (its figures above are from 647e57d).
+
+Progress, coverage and findings read with plain statements (no ORM SQL built per request),
+the deadlines of past months stored whole (`due_month`) and a covering index on the stored
+counts (statsecs branch, 0184d2b): each section timed best of 15 in one process on copies of
+the 1,000,000-result data (bench-data/stats-*, facts of aec3381 plus the new kind), before at
+aec3381 and after, load average 8.9-10.1 (SQLite) and 9.2-10.0 (PostgreSQL):
+                          SQLite (COUNT 2.18 / 1.89 ms)   PostgreSQL (COUNT 75.1 / 81.2 ms)
+  year 2024   progress    24.98 ms = 11.5 x -> 1.06 ms = 0.6 x     8.94 ms -> 2.03 ms
+              coverage     1.45 ms =  0.7 x -> 1.33 ms = 0.7 x    19.92 ms -> 6.77 ms (same code)
+              findings     7.21 ms =  3.3 x -> 0.44 ms = 0.2 x     5.28 ms -> 1.30 ms
+  all years   progress    34.81 ms = 16.0 x -> 3.10 ms = 1.6 x    42.45 ms -> 5.16 ms
+              coverage     2.57 ms =  1.2 x -> 2.39 ms = 1.3 x     7.69 ms -> 14.85 ms (same code)
+              findings     7.67 ms =  3.5 x -> 1.28 ms = 0.7 x    19.95 ms -> 3.45 ms
+  On PostgreSQL every section is under 0.2 x its count either way.
+
+Fairness section after its plain SQL statements and stored totals (FairnessLoad, FairnessTally,
+target_replaced facts; the executed draws from the item and status indexes), same data:
+- `--reuse DIR [--pg-url URL] --only fairness --repeat 5` at fbdf4d6 (both runs at once with the
+  tests of two engineers, load average 7-10): PostgreSQL COUNT(*) 114.83 ms, fairness (the
+  whole `--only fairness` dashboard) 8.4 ms = 0.1 x for 2024, 9.4 ms = 0.1 x for all years.
+  SQLite 2.7 ms for 2024 and 40.1 ms for all years against a COUNT(*) of 24.56 ms: the cache
+  was cold after the 850 s rebuild on the loaded machine, so that run gives no useful ratio.
+- Warm, old and new code on the same database one after the other (a profiling script
+  calling `fairness_tables` 10 times, best time, COUNT(*) best of 10 in the same process;
+  152cbfb, load average 8.2): SQLite, COUNT(*) 1.75-1.84 ms: 2024 39.1-47.2 ms = 22-26 x
+  before (aec3381), 2.3-2.7 ms = 1.3-1.5 x after; all years 52.7-59.0 ms = 30-32 x before,
+  3.4-3.9 ms = 1.9-2.2 x after. PostgreSQL, COUNT(*) 88-97 ms: 2024 25.3 ms before, 7.8 ms
+  after; all years 24.0 ms before, 10.0 ms after. The tables were identical before and after
+  for 2024, all years, a unit and an item on both databases.
 
 Previous figures with the stored counts for progress and findings only (branch statsfacts;
 load average 15-25): COUNT(*) 120.3 ms (PG) / 2.5 ms (SQLite); progress, 2024: 43.5 ms = 0.4 x
@@ -184,6 +214,12 @@ def main() -> None:
     kept.add_argument("--reuse", type=Path, help="measure the database a --keep run left in DIR")
     parser.add_argument("--no-dashboard", action="store_true", help="only generate the data")
     parser.add_argument(
+        "--keep-facts",
+        action="store_true",
+        help="with --reuse: measure the stored counts as they are when their layout is current "
+        "(no rebuild_facts, which takes minutes at 1,000,000)",
+    )
+    parser.add_argument(
         "--only",
         help="comma-separated sections (progress, coverage, findings, fairness) to run; "
         "default all",
@@ -242,14 +278,18 @@ def main() -> None:
                 )
         # what a deployment runs once after loading data: the stored counts the dashboard reads
         from spotcheck.stats.facts import rebuild_facts
+        from spotcheck.stats.layout import facts_are_stale, stored_version
 
-        start = time.perf_counter()
-        written = rebuild_facts()
-        print(
-            f"rebuild_facts(): {time.perf_counter() - start:.1f} s ("
-            + ", ".join(f"{n:,} {name}" for name, n in written.items())
-            + ")"
-        )
+        if args.reuse and args.keep_facts and not facts_are_stale():
+            print(f"stored counts kept as they are (layout {stored_version()}, current)")
+        else:
+            start = time.perf_counter()
+            written = rebuild_facts()
+            print(
+                f"rebuild_facts(): {time.perf_counter() - start:.1f} s ("
+                + ", ".join(f"{n:,} {name}" for name, n in written.items())
+                + ")"
+            )
         start = time.perf_counter()
         analyze()
         print(f"ANALYZE: {time.perf_counter() - start:.1f} s")

@@ -6,9 +6,10 @@ It reads figures stored when matchings and draws were executed, never the matchi
 the frozen populations themselves: FairnessLoad and FairnessTally (stats.fairness_totals: the
 sums per plan, responsible unit and item of what inspections.expectations stores per
 matching), the `target_replaced` facts (target replacements per item and reason) and DrawBin
-(draws.expectations: per draw, stratum and group of the population). Counted: the round and event matchings of the plans in scope (not
-re-check matchings, as re-check visits are not counted anywhere in the statistics); with a unit
-chosen, the visits that unit is responsible for; with an item, the visits covering it."""
+(draws.expectations: per draw, stratum and group of the population). Counted: the round and
+event matchings of the plans in scope (not re-check matchings, as re-check visits are not
+counted anywhere in the statistics); with a unit chosen, the visits that unit is responsible
+for; with an item, the visits covering it."""
 
 from __future__ import annotations
 
@@ -136,8 +137,8 @@ def _tallies(scope: Scope) -> dict[str, dict[str, int]]:
     """Per kind (FairnessTally's, and TARGET for the draws' target replacements, stored per
     item as facts of kind target_replaced), per reason, how many: one statement."""
     where, params = _group_sql(scope, "t")
-    sql = _ScopeSQL.of(scope)
-    plans, plan_params = sql.plans()
+    in_scope = _ScopeSQL.of(scope)
+    plans, plan_params = in_scope.plans()
     found: dict[str, dict[str, int]] = {}
     for kind, reason, n in _fetch(
         "SELECT t.kind, t.reason, SUM(t.count) FROM stats_fairnesstally t "
@@ -146,8 +147,8 @@ def _tallies(scope: Scope) -> dict[str, dict[str, int]]:
         f"SELECT '{TARGET}', f.key, SUM(f.n) FROM stats_fact f "
         f"WHERE f.plan_id IN ({plans}) AND f.kind = 'target_replaced' "
         "AND f.items IN (SELECT CAST(pi.id AS VARCHAR(20)) FROM plans_planitem pi "
-        f"WHERE {sql.items_where}) GROUP BY f.key",
-        [*params, *plan_params, *sql.item_params],
+        f"WHERE {in_scope.items_where}) GROUP BY f.key",
+        [*params, *plan_params, *in_scope.item_params],
     ):
         found.setdefault(kind, {})[reason] = int(n)
     return found
