@@ -31,6 +31,7 @@ from spotcheck.draws.models import Draw
 from spotcheck.lib.pinyin import substring_keys
 from spotcheck.lib.publication import item_heading, snapshot_matches
 from spotcheck.plans.models import Plan, PlanItem
+from spotcheck.prepared import PreparedQuery
 from spotcheck.results.models import Result
 
 
@@ -245,17 +246,32 @@ def task_page_start(plan_item_id: int, number: int) -> tuple[TaskKey, int] | Non
     # With K keys and t rows above the K-th (t < SIZE), page n's first row is the
     # (SIZE - 1 - t)-th after key K - n + 2: both keys read in one query, t counted in a second.
     size = TaskPage.SIZE
-    keys = TaskPage.objects.filter(plan_item=plan_item_id)
-    highest = Subquery(keys.order_by("-number").values("number")[:1])
-    found = keys.filter(Q(number=highest) | Q(number=Greatest(highest - (number - 2), 1)))
-    rows = sorted(found.values_list("number", "after_on", "after_id"))
+    rows = sorted(_PAGE_KEYS.run(item=plan_item_id, back=number - 2))
     if not rows:
         return None
     (_, start_on, start_id), (keys_count, last_on, last_id) = rows[0], rows[-1]
     if keys_count - number + 2 < 1:  # past the end: skip the SIZE - 1 rows after the first key
         return (start_on, start_id), size - 1
-    above = rows_newer(task_rows(plan_item_id), (last_on, last_id)).values("pk")[:size]
-    return (start_on, start_id), size - 1 - above.count()
+    above = _ROWS_ABOVE.run(item=plan_item_id, day=last_on, pk=last_id)
+    return (start_on, start_id), size - 1 - len(above)
+
+
+def _page_keys(item: int, back: int) -> models.QuerySet[Any]:
+    # the task's highest stored key and the one `back` keys below it (or the first), one query
+    keys = TaskPage.objects.filter(plan_item=item)
+    highest = Subquery(keys.order_by("-number").values("number")[:1])
+    found = keys.filter(Q(number=highest) | Q(number=Greatest(highest - back, 1)))
+    return found.values_list("number", "after_on", "after_id")
+
+
+def _rows_above(item: int, day: date, pk: int) -> models.QuerySet[Any]:
+    # the task's rows newer than a key: fewer than a page once the key is the highest stored
+    return rows_newer(task_rows(item), (day, pk)).values_list("pk", flat=True)[: TaskPage.SIZE]
+
+
+# every page asked for by number runs these two (compiled once: spotcheck.prepared)
+_PAGE_KEYS = PreparedQuery(_page_keys, item="int", back="int")
+_ROWS_ABOVE = PreparedQuery(_rows_above, item="int", day="date", pk="int")
 
 
 def rebuild_task_pages(
