@@ -38,6 +38,32 @@ machine), and 0010 makes the search's covering indexes (23 s on PostgreSQL; 6 mi
 which remakes the table to drop the plain entity_name index). bench/public_cpu.py measures the
 same pages' CPU time per request in one process (load-insensitive).
 
+Latest figures at 1,000,000 published results on a quiet machine (2026-12-05 02:53-03:02 UTC,
+load average below 1.5 before each run; `--reuse` of data generated from aec3381 and migrated;
+50 users, 1,000 requests a phase), p99/base and throughput/base of the fresh pages; every crowd
+page met in every run. Commit 22d1a8e for SQLite runs 1-2 and PostgreSQL run 1, 2829ef8 (task
+pages by number through prepared queries) for the others:
+
+    run                search cold   entity cold   task cold     task by number  goal
+    SQLite, run 1      3.15x 52 %    1.69x 63 %    2.36x 49 %    2.58x 38 %      MISSED (search p99)
+    SQLite, run 2      2.86x 53 %    1.54x 64 %    2.42x 49 %    2.75x 38 %      met by every page
+    SQLite, run 3      3.21x 56 %    1.55x 65 %    2.14x 51 %    2.26x 47 %      MISSED (search p99)
+    SQLite, run 4      2.87x 48 %    1.61x 60 %    2.18x 48 %    2.07x 46 %      met by every page
+    PostgreSQL, run 1  2.67x 43 %    1.80x 54 %    2.53x 42 %    2.93x 34 %      met by every page
+    PostgreSQL, run 2  2.56x 44 %    1.75x 56 %    2.88x 43 %    2.38x 42 %      met by every page
+    PostgreSQL, run 3  2.73x 42 %    1.87x 55 %    2.80x 44 %    2.67x 39 %      met by every page
+
+Throughput now has a wide margin everywhere (38-65 %, was 25-39 %); the one page left at the
+edge is the search on SQLite, by its tail (p50 120-150 ms, p99 250-280 ms against a baseline
+p99 of 84-91 ms): a search for a part of a masked name ("*修理部": 256 names, ~16,600 records)
+sorts its records' index entries to find the newest 51 (3 ms of SQLite's time, 6.5 ms a request
+against 1.8 ms for the median search); the first such request after the data is read from disk
+took 230 ms. What made the fresh pages cheaper (bench/public_cpu.py, CPU p50 per request at
+1,000,000, SQLite): the fixed queries compiled once (spotcheck.prepared), the audit head read by
+one fixed statement, the records' hash check with orjson, the entity page's records as values;
+search 4.6-5.2 -> 1.9-2.0 ms, entity 3.3-3.5 -> 1.5, task cold 4.9-5.0 -> 2.5, task by number
+5.5-5.7 -> 4.0 -> 2.7 ms (the last step 2829ef8), baseline 0.27.
+
 Changes after the quiet-machine figures below (commits a6f3b45 and later):
 - task by number: the page's start key is stored (TaskPage, rebuilt set-based with a window
   function in the transaction of every publication), so a deep page reads one index range

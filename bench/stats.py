@@ -28,6 +28,23 @@ older than the code's). `--no-dashboard` stops after generating.
 Default 1,000,000 results; --quick uses 100,000. The machine may be shared: the load average
 is printed.
 
+Latest figures at 1,000,000 results (data generated from aec3381, rebuilt at 22d1a8e: layout
+4, 10,360,711 visit facts, 16,823 facts, 4,536 fairness loads, 756 fairness tallies; rebuild
+180.5 s on PostgreSQL, 316.0 s on SQLite, loaded machine), measured on a quiet machine
+(2026-12-05 02:55-03:00 UTC, load average 0.9-1.3) with `--reuse DIR [--pg-url URL]
+--keep-facts --repeat 5`, DEBUG off (as served; DEBUG=1 logs every statement: SQLite all years
+10.5 ms = 5.2 x in one such run), whole dashboard, best of 5:
+                          PostgreSQL                 SQLite (three runs)
+  COUNT(*) baseline       30.68 ms                   2.16 / 2.02 / 2.05 ms
+  year 2024               16.8 ms = 0.5 x meets      5.3 / 5.2 / 5.0 ms = 2.5 / 2.6 / 2.4 x meets
+  all years               21.4 ms = 0.7 x meets      10.1 / 9.6 / 9.4 ms = 4.7 / 4.8 / 4.6 x meets
+  SQLite by section (DEBUG on, one run): year 2024 progress 0.6 x, coverage 0.8 x, findings
+  0.3 x, fairness 1.3 x; all years 1.4 x, 1.3 x, 0.7 x, 2.3 x (outside SQL: progress 2.8 ms
+  of 2.9 ms, the Python over ~1,800 stored rows; fairness 1.9 ms, a row per inspector).
+What did it since the figures below: fairness from stored per-plan totals (FairnessLoad,
+FairnessTally) read by four plain statements; progress and findings by plain statements, with
+overdue deadlines stored by month; no ORM SQL built per request.
+
 Figures at 1,000,000 results (1,029,998 visits, 400,000 entities; generated once from main with
 --keep into /work/bench-data/stats-*), measured with `--reuse DIR [--pg-url URL] --repeat 3` at
 647e57d (stored coverage counts, a section's stored counts in one query), both runs at the same
