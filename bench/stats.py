@@ -28,7 +28,7 @@ older than the code's). `--no-dashboard` stops after generating.
 Default 1,000,000 results; --quick uses 100,000. The machine may be shared: the load average
 is printed.
 
-Latest figures at 1,000,000 results (data generated from aec3381, rebuilt at 22d1a8e: layout
+Latest figures at 1,000,000 results (data generated from aec3381, rebuilt by main of 02:39 UTC: layout
 4, 10,360,711 visit facts, 16,823 facts, 4,536 fairness loads, 756 fairness tallies; rebuild
 180.5 s on PostgreSQL, 316.0 s on SQLite, loaded machine), measured on a quiet machine
 (2026-12-05 02:55-03:00 UTC, load average 0.9-1.3) with `--reuse DIR [--pg-url URL]
