@@ -252,7 +252,7 @@ def task_page_start(plan_item_id: int, number: int) -> tuple[TaskKey, int] | Non
     (_, start_on, start_id), (keys_count, last_on, last_id) = rows[0], rows[-1]
     if keys_count - number + 2 < 1:  # past the end: skip the SIZE - 1 rows after the first key
         return (start_on, start_id), size - 1
-    above = _ROWS_ABOVE.run(item=plan_item_id, day=last_on, pk=last_id)
+    above = _ROWS_ABOVE.run(static=size, item=plan_item_id, day=last_on, pk=last_id)
     return (start_on, start_id), size - 1 - len(above)
 
 
@@ -264,9 +264,10 @@ def _page_keys(item: int, back: int) -> models.QuerySet[Any]:
     return found.values_list("number", "after_on", "after_id")
 
 
-def _rows_above(item: int, day: date, pk: int) -> models.QuerySet[Any]:
+def _rows_above(size: int, item: int, day: date, pk: int) -> models.QuerySet[Any]:
     # the task's rows newer than a key: fewer than a page once the key is the highest stored
-    return rows_newer(task_rows(item), (day, pk)).values_list("pk", flat=True)[: TaskPage.SIZE]
+    # (the page size a static value of the prepared query: compiled into its LIMIT)
+    return rows_newer(task_rows(item), (day, pk)).values_list("pk", flat=True)[:size]
 
 
 # every page asked for by number runs these two (compiled once: spotcheck.prepared)
