@@ -17,13 +17,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
-
 from spotcheck.draws.models import Draw, DrawReplacement
 from spotcheck.inspections.models import MatchingTally
 from spotcheck.lib import stats
 from spotcheck.stats.fairness_totals import WHOLE_VISIT
-from spotcheck.stats.tables import Scope, Table
+from spotcheck.stats.tables import Scope, Table, fetch_rows
 
 EXCLUSION_LABELS = {
     "inactive": "不在岗",
@@ -47,21 +45,10 @@ class _ScopeSQL:
 
     @classmethod
     def of(cls, scope: Scope) -> _ScopeSQL:
-        plans, plan_params = "p.agency_id = %s", [scope.agency.pk]
-        if scope.year is not None:
-            plans += " AND p.year = %s"
-            plan_params.append(scope.year)
-        if scope.plan is not None:
-            plans += " AND p.id = %s"
-            plan_params.append(scope.plan.pk)
-        items = f"pi.plan_id IN (SELECT p.id FROM plans_plan p WHERE {plans})"
-        item_params = list(plan_params)
-        if scope.item is not None:
-            items += " AND pi.id = %s"
-            item_params.append(scope.item.pk)
-        if scope.unit is not None:
-            items += " AND pi.responsible_unit_id = %s"
-            item_params.append(scope.unit.pk)
+        plans, plan_params = scope.plans_sql()
+        narrower, narrower_params = scope.items_sql("pi")
+        items = f"pi.plan_id IN (SELECT p.id FROM plans_plan p WHERE {plans}){narrower}"
+        item_params = [*plan_params, *narrower_params]
         return cls(plans, plan_params, items, item_params)
 
     def plans(self) -> tuple[str, list[Any]]:
@@ -104,12 +91,6 @@ def _group_sql(scope: Scope, alias: str) -> tuple[str, list[Any]]:
     return sql, params
 
 
-def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 def _loads(scope: Scope) -> list[tuple[str, str, str | None, str, int, float]]:
     """Per inspector of the scope: certificate number, name, unit and agency names, seats held
     and expected, in the order of agency, unit, name, certificate number."""
@@ -117,7 +98,7 @@ def _loads(scope: Scope) -> list[tuple[str, str, str | None, str, int, float]]:
     if scope.unit is not None:
         where += " AND i.unit_id = %s"
         params.append(scope.unit.pk)
-    return _fetch(
+    return fetch_rows(
         "SELECT i.certificate_number, i.name, u.name, a.name, SUM(l.seats), SUM(l.expected) "
         "FROM stats_fairnessload l "
         "INNER JOIN registry_inspector i ON i.id = l.inspector_id "
@@ -140,7 +121,7 @@ def _tallies(scope: Scope) -> dict[str, dict[str, int]]:
     in_scope = _ScopeSQL.of(scope)
     plans, plan_params = in_scope.plans()
     found: dict[str, dict[str, int]] = {}
-    for kind, reason, n in _fetch(
+    for kind, reason, n in fetch_rows(
         "SELECT t.kind, t.reason, SUM(t.count) FROM stats_fairnesstally t "
         f"WHERE {where} GROUP BY t.kind, t.reason "
         "UNION ALL "
@@ -249,13 +230,13 @@ def draw_fairness_tables(scope: Scope) -> list[Table]:
     one experiment and count once (the first draw of each event). docs/statistics.md gives the
     rule."""
     draws, draw_params = _ScopeSQL.of(scope).executed_draws()
-    [(executed, events)] = _fetch(
+    [(executed, events)] = fetch_rows(
         f"SELECT (SELECT COUNT(*) FROM ({draws}) x), "
         f"(SELECT COUNT(DISTINCT b.event) FROM draws_drawbin b WHERE b.draw_id IN ({draws}))",
         [*draw_params, *draw_params],
     )
     # per probability, what the chi-square needs (each sum adds up over the groups)
-    rows = _fetch(
+    rows = fetch_rows(
         "SELECT b.probability, COUNT(*), SUM(CASE WHEN b.position = 0 THEN 1 ELSE 0 END), "
         "SUM(b.population), SUM(b.expected), SUM(b.observed), "
         "SUM(CASE WHEN b.expected > 0 THEN (b.observed - b.expected) * (b.observed - b.expected)"

@@ -44,7 +44,7 @@ from spotcheck.stats import coverage
 from spotcheck.stats.facts import APPROVED, CLEAN, ENDING, ENTERED, PROBLEM
 from spotcheck.stats.fairness import fairness_tables
 from spotcheck.stats.models import Fact
-from spotcheck.stats.tables import Scope, Table
+from spotcheck.stats.tables import Scope, Table, fetch_rows
 
 CATEGORY_LABELS = {c.code: c.label for c in CATEGORIES}
 KIND_OF_CATEGORY = {
@@ -86,26 +86,8 @@ def section_of(key: str) -> str | None:
 # the scope's ids bound.
 
 
-def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:  # plain rows: no per-value converters
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 def _marks(values: Sequence[Any]) -> str:
     return ", ".join(["%s"] * len(values))
-
-
-def _plans_where(scope: Scope) -> tuple[str, list[Any]]:
-    """The condition on plans_plan `p` of the scope's plans (`Scope.plans`)."""
-    where, params = "p.agency_id = %s", [scope.agency.pk]
-    if scope.year is not None:
-        where += " AND p.year = %s"
-        params.append(scope.year)
-    if scope.plan is not None:
-        where += " AND p.id = %s"
-        params.append(scope.plan.pk)
-    return where, params
 
 
 @dataclass(frozen=True)
@@ -137,18 +119,13 @@ ITEM_FIELDS = (
 
 
 def _scope_items(scope: Scope) -> _ScopeItems:
-    plans, plan_params = _plans_where(scope)
-    where, params = plans, list(plan_params)
-    if scope.item is not None:
-        where += " AND i.id = %s"
-        params.append(scope.item.pk)
-    if scope.unit is not None:
-        where += " AND i.responsible_unit_id = %s"
-        params.append(scope.unit.pk)
+    plans, plan_params = scope.plans_sql()
+    narrower, narrower_params = scope.items_sql("i")
+    where, params = plans + narrower, [*plan_params, *narrower_params]
     several = scope.year is None and scope.plan is None
     # the plans counted once (an uncorrelated subquery), only when several years can show
     count = f"(SELECT COUNT(*) FROM {_PLAN} p WHERE {plans})" if several else "0"
-    rows = _fetch(
+    rows = fetch_rows(
         f"SELECT i.id, i.plan_id, i.number, i.label, i.name, p.year, i.ratio_percent, "
         "i.estimated_targets, i.event_driven, u.name, i.responsible_unit_name, t.name, "
         f"{count} FROM {_ITEM} i JOIN {_PLAN} p ON p.id = i.plan_id "
@@ -274,7 +251,7 @@ def progress_tables(scope: Scope) -> list[Table]:
         facts, params = _progress_counts(scoped.plan_ids, today)
         # with the stored counts, in the one statement: the draws' pools (not cancelled) and
         # the cancelled events, per item
-        rows = _fetch(
+        rows = fetch_rows(
             f"{facts} UNION ALL SELECT {_text('item_id')}, 'pool', '', SUM(population_size), 0 "
             f"FROM {_DRAW} WHERE item_id IN ({_marks(ids)}) AND status <> %s GROUP BY item_id "
             f"UNION ALL SELECT {_text('item_id')}, 'cancelled', '', COUNT(*), 0 FROM {_EVENT} "
@@ -439,7 +416,7 @@ def coverage_tables(scope: Scope) -> list[Table]:
     (stats.coverage), a few rows per group."""
     as_of = scope.as_of
     target_type = scope.item.entity_type_id if scope.item is not None else None
-    type_names: dict[int, str] = dict(_fetch(f"SELECT id, name FROM {_TYPE}", []))  # type: ignore[arg-type]
+    type_names: dict[int, str] = dict(fetch_rows(f"SELECT id, name FROM {_TYPE}", []))  # type: ignore[arg-type]
     found = coverage.covered(
         agency_id=scope.agency.pk,
         as_of=as_of,
@@ -532,7 +509,7 @@ def finding_tables(scope: Scope) -> list[Table]:
     texts = [str(item["pk"]) for item in items]
     plans = _marks(scoped.plan_ids)
     rows = (
-        _fetch(
+        fetch_rows(
             f'SELECT kind, items, "key", n, total FROM {_FACT} WHERE plan_id IN ({plans}) '
             f"AND kind = 'category' AND items IN ({_marks(texts)}) "
             f"UNION ALL SELECT kind, '', \"key\", SUM(n), SUM(total) FROM {_FACT} "

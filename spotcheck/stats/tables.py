@@ -3,10 +3,12 @@ and what they show (Table), shared by every section of the dashboard (selectors,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -14,6 +16,14 @@ from spotcheck.accounts.models import Agency, Unit
 from spotcheck.inspections.models import TeamMatching, Visit, VisitItem
 from spotcheck.lib.report import CHARTS
 from spotcheck.plans.models import Plan, PlanItem
+
+
+def fetch_rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """A plain statement's rows (no per-value converters): the sections read a few hundred
+    stored rows per request, and building the ORM's SQL for them cost more than running it."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,30 @@ class Scope:
         if self.plan is not None:
             plans = plans.filter(pk=self.plan.pk)
         return plans
+
+    def plans_sql(self) -> tuple[str, list[Any]]:
+        """`plans()` as plain SQL: the condition on plans_plan `p`, and its parameters (the
+        sections that read stored counts skip the ORM's building and compiling)."""
+        where, params = "p.agency_id = %s", [self.agency.pk]
+        if self.year is not None:
+            where += " AND p.year = %s"
+            params.append(self.year)
+        if self.plan is not None:
+            where += " AND p.id = %s"
+            params.append(self.plan.pk)
+        return where, params
+
+    def items_sql(self, alias: str) -> tuple[str, list[Any]]:
+        """What `items()` adds to its plans' items as plain SQL: conditions on plans_planitem
+        `alias` (each starting with AND; none without an item or unit), and their parameters."""
+        where, params = "", []
+        if self.item is not None:
+            where += f" AND {alias}.id = %s"
+            params.append(self.item.pk)
+        if self.unit is not None:
+            where += f" AND {alias}.responsible_unit_id = %s"
+            params.append(self.unit.pk)
+        return where, params
 
     def items(self) -> QuerySet[PlanItem]:
         items = PlanItem.objects.filter(plan__in=self.plans())
