@@ -179,7 +179,14 @@ class Deadline(StrEnum):
     def label(self) -> str:
         return _DEADLINE_LABELS[self]
 
+    @property
+    def published_label(self) -> str:
+        """A published record's timeliness as the public reads it beside its date: 按期公示 or
+        逾期公示; nothing when it had no deadline (a record is never pending once published)."""
+        return _PUBLISHED_LABELS.get(self, "")
 
+
+_PUBLISHED_LABELS = {Deadline.MET: "按期公示", Deadline.OVERDUE: "逾期公示"}
 _DEADLINE_LABELS = {
     Deadline.MET: "按期公示",
     Deadline.OVERDUE: "逾期",

@@ -82,6 +82,13 @@ def test_deadline_met_or_overdue():
     assert pub.deadline_state(None, None, today).label == "无公示期限"
 
 
+def test_a_published_records_timeliness_reads_met_or_overdue():
+    due = date(2024, 3, 29)
+    assert pub.deadline_state(due, due, due).published_label == "按期公示"
+    assert pub.deadline_state(due, date(2024, 4, 1), date(2024, 4, 1)).published_label == "逾期公示"
+    assert pub.deadline_state(None, due, due).published_label == ""
+
+
 def test_small_counts_are_suppressed():
     assert pub.suppress_small_counts({"a": 0, "b": 2, "c": 3, "d": 9}, threshold=3) == {
         "a": 0,

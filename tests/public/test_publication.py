@@ -58,7 +58,8 @@ def test_a_batch_publishes_only_what_is_public(client, visits, unit_leader, insp
     assert visit.plan.agency.name in page
     assert published.snapshot["items"][0]["follow_up"] == "open"
     assert published.snapshot["items"][0]["category_label"] in page
-    assert "按期" not in page and "逾期" not in page  # 2022-10-20 is within 20 working days
+    # 2022-10-20 is within 20 working days of the check: met, and said so
+    assert "按期公示" in page and "逾期" not in page
     assert published.due_on is not None and published.published_on <= published.due_on
     with pytest.raises(actions.PublicationError, match="已公示"):
         actions.publish_results(results=results[:1], actor=unit_leader)
@@ -85,7 +86,8 @@ def test_a_late_publication_shows_overdue(client, visits, unit_leader):
     result = approve_visit(visits[0], unit_leader)
     actions.publish_results(results=[result], actor=unit_leader, today=date(2023, 1, 5))
     published = PublishedResult.objects.get(result=result)
-    assert "逾期公示" in public_text(client, published)
+    page = public_text(client, published)
+    assert "逾期公示" in page and "按期" not in page
 
 
 def test_withdrawal_needs_a_reason_is_audited_and_shown(client, visits, unit_leader, coordinator):
