@@ -4,11 +4,14 @@ Python still passes `make test`)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 CHROMIUM = Path(os.environ.get("SPOTCHECK_CHROMIUM", "/usr/bin/chromium"))
 
@@ -52,3 +55,48 @@ def browser() -> Iterator[sync_api.Browser]:
             del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
+
+
+# --- screenshots of a failed test's pages ---------------------------------------------------
+
+SCREENSHOTS = "test-screenshots"  # under settings.VAR_DIR
+
+
+def screenshot_paths(test_name: str, count: int, folder: Path) -> list[Path]:
+    """Where a failed test's `count` open pages are saved: <test-name>.png, then
+    <test-name>-2.png …; characters a file name should not hold (a parametrised test's
+    "[390-/public/]") become "_"."""
+    stem = re.sub(r"[^\w.-]+", "_", test_name).strip("_") or "test"
+    return [folder / (f"{stem}.png" if n == 1 else f"{stem}-{n}.png") for n in range(1, count + 1)]
+
+
+def save_failure_screenshots(test_name: str, browser: sync_api.Browser) -> list[Path]:
+    """A full-page screenshot of each page the test left open (a test closes its context at
+    its end, so a failed one leaves them open), then those contexts closed so that the next
+    failure in the module shoots only its own pages. Returns the files written."""
+    pages = [page for context in browser.contexts for page in context.pages]
+    folder = Path(settings.VAR_DIR) / SCREENSHOTS
+    if pages:
+        folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for page, path in zip(pages, screenshot_paths(test_name, len(pages), folder), strict=True):
+        try:
+            page.screenshot(path=str(path), full_page=True)
+        except sync_api.Error:  # a crashed or closing page: the failure report still stands
+            continue
+        written.append(path)
+    for context in list(browser.contexts):
+        with contextlib.suppress(sync_api.Error):  # already gone with a crashed browser
+            context.close()
+    return written
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    report = yield
+    browser = getattr(item, "funcargs", {}).get("browser")
+    if report.failed and report.when == "call" and browser is not None:
+        written = save_failure_screenshots(item.name, browser)
+        if written:
+            report.sections.append(("screenshots", "\n".join(str(path) for path in written)))
+    return report
