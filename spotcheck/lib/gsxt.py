@@ -26,6 +26,7 @@ __all__ = [
     "UNTARGETED",
     "GsxtItem",
     "check_type",
+    "has_code",
     "rows",
     "task_name",
     "task_number",
@@ -64,6 +65,12 @@ class GsxtItem:
     check_type: str
     inspected_on: date | None
     category_label: str
+
+
+def has_code(item: GsxtItem) -> bool:
+    """The national system rejects a row without 统一社会信用代码/注册号: such a row is not
+    exported but listed for the agency to complete."""
+    return bool(item.credit_code.strip())
 
 
 def task_number(year: int, item_number: int | None, item_position: int, round: int) -> str:

@@ -1,21 +1,31 @@
 """The national-system export (国家企业信用信息公示系统) of a plan's published results.
 
-Shared by `spotcheck export-gsxt` and the coordinators' download. One row per checked item of a
-result as it is published on the portal (spotcheck.public.selectors.live_results): the current
-published record, not withdrawn, with the name, code, agencies, date and categories the public
-sees. Approved results not yet published, and withdrawn records, are left out; a result under
-amendment keeps its published record until the amendment is published.
+Shared by `spotcheck export-gsxt` and the coordinators' page and download. One row per checked
+item of a result as it is published on the portal (spotcheck.public.selectors.live_results):
+the current published record, not withdrawn, with the name, code, agencies, date and categories
+of its hashed snapshot, the content the public sees. Approved results not yet published, and
+withdrawn records, are left out; a result under amendment keeps its published record until the
+amendment is published.
+
+Two kinds of row are not exported but listed (`GsxtExport.warnings`), so the agency uploads the
+rest and completes these: a row without 统一社会信用代码/注册号 (the national system rejects
+it), and every row of a record that disagrees with what is stored (`publication_problems`, as
+the portal's pages and open data check it: a tampered record is withheld there too).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from spotcheck.lib import gsxt, tabular
 from spotcheck.lib.results import category
 from spotcheck.plans.models import Plan
-from spotcheck.public.models import PublishedItem
+from spotcheck.public.actions import publication_problems
+from spotcheck.public.models import PublishedResult
 from spotcheck.public.selectors import live_results
+from spotcheck.results.models import ResultVersion
 
 FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -23,27 +33,105 @@ FORMATS = {
 }
 
 
-def gsxt_items(plan: Plan, *, round: int | None = None) -> list[gsxt.GsxtItem]:  # noqa: A002
-    published = live_results().filter(plan=plan)
+@dataclass(frozen=True)
+class WithheldRecord:
+    """A published record whose snapshot disagrees with what is stored: none of its rows go."""
+
+    record_id: int
+    entity_name: str
+    problems: list[str]
+
+
+@dataclass
+class GsxtExport:
+    items: list[gsxt.GsxtItem] = field(default_factory=list)  # the rows of the file
+    missing_code: list[gsxt.GsxtItem] = field(default_factory=list)
+    withheld: list[WithheldRecord] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[tuple[Any, ...]]:
+        return gsxt.rows(self.items)
+
+    @staticmethod
+    def rows_of(items: list[gsxt.GsxtItem]) -> list[tuple[Any, ...]]:
+        """Rows left out, formatted and ordered as the file's rows."""
+        return gsxt.rows(items)
+
+    def warnings(self) -> list[str]:
+        """What was left out and why, one line a row (or withheld record), in Chinese."""
+        lines = []
+        if self.missing_code:
+            lines.append(
+                f"未导出{len(self.missing_code)}行：缺少统一社会信用代码/注册号，"
+                "国家企业信用信息公示系统不接收。请在检查对象名录中补录，"
+                "更正并重新公示该检查结果后再导出："
+            )
+            lines += [
+                f"  {row[1]}（抽查任务编号 {row[2]}，{row[3]}，检查结果：{row[7]}）"
+                for row in self.rows_of(self.missing_code)
+            ]
+        if self.withheld:
+            lines.append(
+                f"未导出{len(self.withheld)}条公示记录：公示内容与存储的审核结果不一致"
+                "（公示网站已暂停显示），请核查："
+            )
+            lines += [
+                f"  {w.entity_name}（公示记录 {w.record_id}）：{'；'.join(w.problems)}"
+                for w in self.withheld
+            ]
+        return lines
+
+
+def collect_gsxt(plan: Plan, *, round: int | None = None) -> GsxtExport:  # noqa: A002
+    """The plan's (or one round's) published results as the national system's rows, with the
+    rows left out."""
+    published = live_results().filter(plan=plan).select_related("result__visit")
     if round is not None:
         published = published.filter(result__visit__round=round)
-    rows = (
-        PublishedItem.objects.filter(published__in=published.values("pk"))
-        .exclude(category="")
-        .select_related("published", "published__result__visit", "plan_item")
-        .order_by("pk")
-    )
-    items = []
-    for row in rows:
-        record = row.published
-        item = row.plan_item
-        snapshot = record.snapshot
-        agencies = (snapshot.get("agency") or plan.agency.name,)
-        agencies += tuple(snapshot.get("cooperating_agencies") or ())
-        items.append(
+    records = list(published.order_by("pk"))
+    approved = _approved_snapshots(records)
+    plan_items = {item.pk: item for item in plan.items.all()}
+    export = GsxtExport()
+    for record in records:
+        problems = publication_problems(
+            record, approved=approved.get((record.result_id, record.result_version))
+        )
+        if problems:
+            export.withheld.append(WithheldRecord(record.pk, record.entity_name, problems))
+            continue
+        for row in _record_items(plan, record, plan_items):
+            (export.items if gsxt.has_code(row) else export.missing_code).append(row)
+    return export
+
+
+def _approved_snapshots(records: list[PublishedResult]) -> dict[tuple[int, int], Any]:
+    """The approved versions the records were made from, read at once for all of them."""
+    versions = ResultVersion.objects.filter(result_id__in={r.result_id for r in records})
+    return {
+        (v["result_id"], v["number"]): v["snapshot"]
+        for v in versions.values("result_id", "number", "snapshot")
+    }
+
+
+def _record_items(
+    plan: Plan, record: PublishedResult, plan_items: dict[int, Any]
+) -> list[gsxt.GsxtItem]:
+    """A checked record's items as published (its hashed snapshot); an item with no result
+    category (not checked) has no row."""
+    snapshot = record.snapshot
+    agencies = (snapshot.get("agency") or plan.agency.name,)
+    agencies += tuple(snapshot.get("cooperating_agencies") or ())
+    entity = snapshot.get("entity") or {}
+    inspected_on = snapshot.get("inspected_on")
+    rows = []
+    for entry in snapshot.get("items", []):
+        if not entry.get("category"):
+            continue
+        item = plan_items[entry["plan_item"]]
+        rows.append(
             gsxt.GsxtItem(
-                credit_code=record.credit_code,
-                entity_name=record.entity_name,
+                credit_code=entity.get("credit_code") or "",
+                entity_name=entity.get("name") or record.entity_name,
                 year=plan.year,
                 item_number=item.number,
                 item_position=item.position,
@@ -51,21 +139,24 @@ def gsxt_items(plan: Plan, *, round: int | None = None) -> list[gsxt.GsxtItem]: 
                 round=record.result.visit.round,
                 agencies=agencies,
                 check_type=gsxt.check_type(item.target_type),
-                inspected_on=record.inspected_on,
-                category_label=category(row.category).label,
+                inspected_on=date.fromisoformat(inspected_on) if inspected_on else None,
+                category_label=category(entry["category"]).label,
             )
         )
-    return items
+    return rows
 
 
-def write_gsxt(stream: Any, fmt: str, plan: Plan, *, round: int | None = None) -> int:
-    """Write the export as xlsx or csv (UTF-8 with BOM) to a binary stream; return the rows."""
-    rows = gsxt.rows(gsxt_items(plan, round=round))
+def write_gsxt(stream: Any, fmt: str, plan: Plan, *, round: int | None = None) -> GsxtExport:
+    """Write the export as xlsx or csv (UTF-8 with BOM) to a binary stream; return what was
+    exported and what was left out."""
+    if fmt not in FORMATS:
+        raise ValueError(f"不支持的格式“{fmt}”：请用 xlsx 或 csv")
+    export = collect_gsxt(plan, round=round)
     if fmt == "xlsx":
-        return tabular.write_xlsx(stream, gsxt.HEADER, rows, sheet_title="抽查检查结果")
-    if fmt == "csv":
-        return tabular.write_csv(stream, gsxt.HEADER, rows)
-    raise ValueError(f"不支持的格式“{fmt}”：请用 xlsx 或 csv")
+        tabular.write_xlsx(stream, gsxt.HEADER, export.rows, sheet_title="抽查检查结果")
+    else:
+        tabular.write_csv(stream, gsxt.HEADER, export.rows)
+    return export
 
 
 def gsxt_filename(plan: Plan, fmt: str, round: int | None = None) -> str:

@@ -27,4 +27,5 @@ urlpatterns = [
     path("risk/", views.risk_proposals, name="risk"),
     path("risk/decide/", views.risk_decide, name="risk_decide"),
     path("plans/<int:plan_id>/gsxt/", views.gsxt_export, name="gsxt"),
+    path("plans/<int:plan_id>/gsxt/overview/", views.gsxt_overview, name="gsxt_overview"),
 ]

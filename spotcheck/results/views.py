@@ -30,7 +30,7 @@ from spotcheck.results import files as stored_files
 from spotcheck.results.actions import FindingInput, ItemInput, ResultInput
 from spotcheck.results.exports import EXPORT_TYPES, export_results
 from spotcheck.results.gsxt import FORMATS as GSXT_FORMATS
-from spotcheck.results.gsxt import gsxt_filename, write_gsxt
+from spotcheck.results.gsxt import collect_gsxt, gsxt_filename, write_gsxt
 from spotcheck.results.models import Attachment, Measure, Result, RiskProposal
 from spotcheck.results.selectors import get_attachment_for_user, risk_proposals_for_user
 
@@ -463,18 +463,39 @@ def risk_decide(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("results:risk"))
 
 
+def _gsxt_round(request: HttpRequest) -> int | None:
+    round_text = request.GET.get("round", "")
+    if round_text and not (round_text.isdigit() and 1 <= int(round_text) <= 100):
+        raise Http404("轮次必须是 1 到 100 的整数")
+    return int(round_text) if round_text else None
+
+
+@right_required("result.export_gsxt")
+def gsxt_overview(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """The national-system file of the agency's own plan (or one round, `?round=N`): how many
+    rows it holds, the downloads, and each row left out with the reason."""
+    plan = get_managed_plan(request.user, plan_id)
+    round = _gsxt_round(request)
+    export = collect_gsxt(plan, round=round)
+    context = {
+        "plan": plan,
+        "round": round,
+        "export": export,
+        "missing_code": export.rows_of(export.missing_code),
+    }
+    return render(request, "results/gsxt_overview.html", context)
+
+
 @right_required("result.export_gsxt")
 def gsxt_export(request: HttpRequest, plan_id: int) -> HttpResponse:
     """The national-system file (国家企业信用信息公示系统) of the agency's own plan:
-    `?format=xlsx|csv` (default xlsx), `?round=N` for one round."""
+    `?format=xlsx|csv` (default xlsx), `?round=N` for one round. Rows the system would reject
+    are left out; the overview page (gsxt_overview) lists them."""
     plan = get_managed_plan(request.user, plan_id)
     fmt = request.GET.get("format", "xlsx")
     if fmt not in GSXT_FORMATS:
         raise Http404("格式只能是 xlsx 或 csv")
-    round_text = request.GET.get("round", "")
-    if round_text and not (round_text.isdigit() and 1 <= int(round_text) <= 100):
-        raise Http404("轮次必须是 1 到 100 的整数")
-    round = int(round_text) if round_text else None
+    round = _gsxt_round(request)
     response = HttpResponse(content_type=GSXT_FORMATS[fmt])
     write_gsxt(response, fmt, plan, round=round)
     response["Content-Disposition"] = f'attachment; filename="{gsxt_filename(plan, fmt, round)}"'

@@ -152,6 +152,7 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "results:risk": ("risk.decide", "GET", None),
     "results:risk_decide": ("risk.decide", "POST", None),
     "results:gsxt": ("result.export_gsxt", "GET", "plan"),
+    "results:gsxt_overview": ("result.export_gsxt", "GET", "plan"),
     # the audit trail
     "audit:list": ("audit.view", "GET", None),
     # statistics (a table's CSV: see World.args)

@@ -63,3 +63,9 @@ def test_rows_are_ordered_by_task_then_code_and_join_the_agencies():
 def test_check_type_is_targeted_when_the_item_names_its_targets():
     assert gsxt.check_type("旅馆") == "定向抽查"
     assert gsxt.check_type("  ") == "不定向抽查"
+
+
+def test_a_row_without_a_code_is_not_for_the_national_system():
+    assert gsxt.has_code(_item())
+    assert not gsxt.has_code(_item(credit_code=""))
+    assert not gsxt.has_code(_item(credit_code="  "))

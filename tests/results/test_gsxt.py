@@ -57,7 +57,7 @@ def _csv_rows(data: bytes) -> list[list[str]]:
 
 def test_an_approved_result_gives_one_row_per_item(approved, published_plan, scene):
     stream = io.BytesIO()
-    assert write_gsxt(stream, "csv", published_plan) == 2
+    assert len(write_gsxt(stream, "csv", published_plan).items) == 2
     header, *rows = _csv_rows(stream.getvalue())
     assert tuple(header) == gsxt.HEADER
     by_task = {row[2]: row for row in rows}
@@ -78,23 +78,25 @@ def test_results_not_yet_approved_are_left_out(scene, published_plan):
     )
     actions.submit_result(result=result, actor=scene.member_a)
     stream = io.BytesIO()
-    assert write_gsxt(stream, "csv", published_plan) == 0
+    assert len(write_gsxt(stream, "csv", published_plan).items) == 0
     assert _csv_rows(stream.getvalue()) == [list(gsxt.HEADER)]
 
 
 def test_approved_results_count_once_published_and_no_longer_once_withdrawn(
     approved_only, published_plan, unit_leader
 ):
-    assert write_gsxt(io.BytesIO(), "csv", published_plan) == 0  # approved, not published
+    assert (
+        len(write_gsxt(io.BytesIO(), "csv", published_plan).items) == 0
+    )  # approved, not published
     publish_results(results=[approved_only], actor=unit_leader, today=date(2022, 10, 14))
-    assert write_gsxt(io.BytesIO(), "csv", published_plan) == 2
+    assert len(write_gsxt(io.BytesIO(), "csv", published_plan).items) == 2
     record = PublishedResult.objects.get(result=approved_only)
     withdraw_published(published=record, reason="录入对象有误", actor=unit_leader)
-    assert write_gsxt(io.BytesIO(), "csv", published_plan) == 0
+    assert len(write_gsxt(io.BytesIO(), "csv", published_plan).items) == 0
 
 
 def test_a_result_under_amendment_exports_what_is_published(approved, published_plan, scene):
-    before = write_gsxt(stream := io.BytesIO(), "csv", published_plan)
+    before = len(write_gsxt(stream := io.BytesIO(), "csv", published_plan).items)
     actions.amend_result(
         result=approved,
         reason="更正检查日期",
@@ -102,13 +104,13 @@ def test_a_result_under_amendment_exports_what_is_published(approved, published_
         actor=scene.member_a,
     )
     after = io.BytesIO()
-    assert write_gsxt(after, "csv", published_plan) == before
+    assert len(write_gsxt(after, "csv", published_plan).items) == before
     assert after.getvalue() == stream.getvalue()  # the published record, not the amendment
 
 
 def test_the_round_filter_keeps_only_that_round(approved, published_plan):
-    assert write_gsxt(io.BytesIO(), "csv", published_plan, round=1) == 2
-    assert write_gsxt(io.BytesIO(), "csv", published_plan, round=2) == 0
+    assert len(write_gsxt(io.BytesIO(), "csv", published_plan, round=1).items) == 2
+    assert len(write_gsxt(io.BytesIO(), "csv", published_plan, round=2).items) == 0
 
 
 def test_command_writes_xlsx(approved, published_plan, tmp_path):
@@ -154,3 +156,91 @@ def test_coordinator_downloads_and_other_roles_may_not(
 
     client.force_login(unit_leader)
     assert client.get(url).status_code == 403
+
+
+@pytest.fixture
+def published_without_code(approved_only, scene, unit_leader):
+    """The approved result, published while its entity had no 统一社会信用代码/注册号."""
+    scene.entity.credit_code = ""
+    scene.entity.save()
+    publish_results(results=[approved_only], actor=unit_leader, today=date(2022, 10, 14))
+    return PublishedResult.objects.get(result=approved_only)
+
+
+def test_rows_without_a_code_are_listed_not_exported(published_without_code, published_plan):
+    stream = io.BytesIO()
+    export = write_gsxt(stream, "csv", published_plan)
+    assert export.items == [] and _csv_rows(stream.getvalue()) == [list(gsxt.HEADER)]
+    assert {(i.entity_name, i.item_number) for i in export.missing_code} == {
+        ("沂源县平安旅馆", 11),
+        ("沂源县平安旅馆", 12),
+    }
+    first, *rows = export.warnings()
+    assert "未导出2行" in first and "统一社会信用代码/注册号" in first
+    assert [("2022-11-1" in r, "2022-12-1" in r) for r in rows] == [(True, False), (False, True)]
+    assert all("沂源县平安旅馆" in r for r in rows)
+
+
+def test_command_and_overview_name_the_rows_without_a_code(
+    published_without_code, published_plan, client, coordinator, tmp_path
+):
+    err = io.StringIO()
+    target = tmp_path / "gsxt.csv"
+    call_command(
+        "export_gsxt", str(published_plan.pk), "--format", "csv", "-o", str(target), stderr=err
+    )
+    assert "已导出0行" in err.getvalue() and "未导出2行" in err.getvalue()
+    assert "沂源县平安旅馆（抽查任务编号 2022-11-1" in err.getvalue()
+    assert "还没有已公示" not in err.getvalue()  # there are; they lack a code
+
+    client.force_login(coordinator)
+    url = reverse("results:gsxt_overview", args=[published_plan.pk])
+    page = client.get(url + "?round=1").content.decode()
+    assert "共0行" in page and "缺少统一社会信用代码/注册号（2行）" in page
+    assert "2022-11-1" in page and "2022-12-1" in page and "沂源县平安旅馆" in page
+    assert f"{reverse('results:gsxt', args=[published_plan.pk])}?format=csv&amp;round=1" in page
+    assert client.get(url + "?round=0").status_code == 404
+
+
+def test_a_record_changed_after_publication_is_refused_and_named(
+    approved, published_plan, client, coordinator
+):
+    record = PublishedResult.objects.get(result=approved)
+    snapshot = record.snapshot
+    [item_11] = [i for i in snapshot["items"] if str(i["number"]) == "11"]
+    assert item_11["category"] != "no_problem"
+    item_11["category"] = "no_problem"  # the problem found at item 11 hidden
+    PublishedResult.objects.filter(pk=record.pk).update(snapshot=snapshot)
+    export = write_gsxt(io.BytesIO(), "csv", published_plan)
+    assert export.items == [] and export.missing_code == []
+    [withheld] = export.withheld
+    assert withheld.record_id == record.pk and withheld.entity_name == "沂源县平安旅馆"
+    assert any("SHA-256" in p for p in withheld.problems)
+    assert f"公示记录 {record.pk}）" in export.warnings()[1]
+
+    err = io.StringIO()
+    call_command("export_gsxt", str(published_plan.pk), "--format", "csv", "-o", "-", stderr=err)
+    assert "未导出1条公示记录" in err.getvalue() and "SHA-256" in err.getvalue()
+    client.force_login(coordinator)
+    page = client.get(reverse("results:gsxt_overview", args=[published_plan.pk])).content.decode()
+    assert "公示内容与存储的审核结果不一致（1条公示记录）" in page and "SHA-256" in page
+
+
+def test_the_category_is_the_published_snapshots(approved, published_plan):
+    """The PublishedItem column is an index copy; the file carries what was published and
+    hashed, even where the copy was changed."""
+    record = PublishedResult.objects.get(result=approved)
+    record.items.update(category="no_problem")
+    rows = {row[2]: row[7] for row in write_gsxt(io.BytesIO(), "csv", published_plan).rows}
+    by_number = {str(i["number"]): i["category_label"] for i in record.snapshot["items"]}
+    assert rows == {"2022-11-1": by_number["11"], "2022-12-1": by_number["12"]}
+    assert rows["2022-11-1"] != "未发现问题"
+
+
+def test_the_overview_counts_the_rows_and_links_the_downloads(
+    approved, published_plan, client, coordinator
+):
+    client.force_login(coordinator)
+    page = client.get(reverse("results:gsxt_overview", args=[published_plan.pk])).content.decode()
+    assert "全部轮次" in page and "共2行" in page and "未导出" not in page
+    assert f"{reverse('results:gsxt', args=[published_plan.pk])}?format=xlsx" in page

@@ -12,7 +12,8 @@ class Command(BaseCommand):
     help = (
         "导出国家企业信用信息公示系统上传文件：计划中已公示（未撤回）的检查结果，"
         "每个检查事项一行（统一社会信用代码/注册号、企业名称、抽查任务编号、抽查任务名称、"
-        "检查实施机关、检查类型、检查日期、检查结果）"
+        "检查实施机关、检查类型、检查日期、检查结果）；缺少统一社会信用代码/注册号的行"
+        "和与存储的审核结果不一致的公示记录不导出，逐行列出"
     )
 
     def add_arguments(self, parser):
@@ -33,14 +34,16 @@ class Command(BaseCommand):
         if output == "-":
             if format == "xlsx":
                 raise CommandError("xlsx 格式不能写到标准输出：请用 -o 指定文件")
-            count = write_gsxt(sys.stdout.buffer, format, found, round=round)
+            export = write_gsxt(sys.stdout.buffer, format, found, round=round)
             sys.stdout.flush()
         else:
             target = Path(output or gsxt_filename(found, format, round))
             with target.open("wb") as stream:
-                count = write_gsxt(stream, format, found, round=round)
-            self.stderr.write(f"已导出{count}行到 {target}")
-        if count == 0:
+                export = write_gsxt(stream, format, found, round=round)
+            self.stderr.write(f"已导出{len(export.items)}行到 {target}")
+        for line in export.warnings():  # the rows the national system would reject, named
+            self.stderr.write(self.style.WARNING(line))
+        if not export.items and not export.warnings():
             self.stderr.write(
                 "提示：该计划（轮次）还没有已公示的检查结果（审核通过后须公示才会导出）"
             )
