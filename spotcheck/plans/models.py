@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -54,6 +56,21 @@ class Plan(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("plans:detail", args=[self.pk])
+
+    def item_groups(self, items: list["PlanItem"]) -> list[tuple[str, str, list["PlanItem"]]]:
+        """The plan's items as its table groups them: by 抽查方式 and 责任单位, in order."""
+        groups: dict[tuple[str, str], list[PlanItem]] = {}
+        for item in items:
+            key = (
+                item.get_mode_display() or "未注明抽查方式",
+                item.responsible_unit_name or "未注明责任单位",
+            )
+            groups.setdefault(key, []).append(item)
+        return [(mode, unit, group) for (mode, unit), group in groups.items()]
+
+    def get_public_url(self) -> str:
+        """The plan on the portal (spotcheck.public), where only a published plan is found."""
+        return reverse("public:plan", args=[self.pk])
 
     @property
     def is_published(self) -> bool:
@@ -162,6 +179,9 @@ class PlanItem(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("plans:item", args=[self.plan_id, self.pk])
 
+    def get_public_url(self) -> str:
+        return reverse("public:plan_item", args=[self.plan_id, self.pk])
+
     @property
     def key(self) -> str:
         """The item within its plan, in visits, draw documents and results: its number, or
@@ -211,6 +231,44 @@ class PlanItem(models.Model):
             return f"{self.window_start_month}月—{self.window_end_month}月"
         return self.original.get("window", "")
 
+    @property
+    def risk_summary(self) -> str:
+        """预估风险等级 as "低3家；中低?家…" ("?": the plan did not say), blank when none."""
+        if not self.has_estimated_risk:
+            return ""
+        labels = {"low": "低", "medium_low": "中低", "medium": "中", "high": "高"}
+        return "；".join(
+            f"{labels[k]}{'?' if v is None else v}家" for k, v in self.estimated_risk.items()
+        )
+
+    def field_rows(self) -> list[dict[str, Any]]:
+        """The item's columns as the plan published them: each field's label, the value the
+        system read (`parsed`) and the cell's original text; fields with neither left out.
+        The staff page and the public page show the same fields."""
+        fields = [
+            ("抽查方式", self.get_mode_display(), "mode"),
+            ("编号", self.number, "number"),
+            ("抽查领域", self.domain, "domain"),
+            ("抽查事项", self.name, "name"),
+            ("检查对象", self.target_type, "target_type"),
+            ("事项类别", self.get_category_display(), "category"),
+            ("抽查比例和频次", self.rule_summary, "sampling_rule"),
+            ("发起部门", self.initiating_department, "initiating_department"),
+            ("配合部门", "、".join(self.cooperating_departments), "cooperating_departments"),
+            ("检查主体", self.inspection_body, "inspection_body"),
+            ("检查时间", self.window_summary, "window"),
+            ("责任单位", self.responsible_unit_name, "responsible_unit"),
+            ("预估抽查对象数", self.estimated_targets, "estimated_targets"),
+            ("预估风险等级", self.risk_summary, "estimated_risk"),
+            ("检查依据", self.legal_basis, "legal_basis"),
+            ("检查方式", self.method, "method"),
+        ]
+        return [
+            {"label": label, "parsed": value, "original": self.original.get(key, "")}
+            for label, value, key in fields
+            if value not in ("", None) or self.original.get(key)
+        ]
+
 
 class PlanRevision(models.Model):
     """A change to a published plan (计划调整): its reason and date, and the changes it makes
@@ -249,6 +307,10 @@ class PlanRevision(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("plans:revision", args=[self.plan_id, self.pk])
+
+    def get_public_url(self) -> str:
+        """The revision as the portal shows it: on its plan's public page."""
+        return reverse("public:plan", args=[self.plan_id]) + f"#revision-{self.number}"
 
     @property
     def is_published(self) -> bool:

@@ -61,16 +61,9 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = get_object_or_404(visible_plans(request), pk=plan_id)
     items = list(plan.items.select_related("responsible_unit"))
-    groups: dict[tuple[str, str], list[PlanItem]] = {}
-    for item in items:
-        key = (
-            item.get_mode_display() or "未注明抽查方式",
-            item.responsible_unit_name or "未注明责任单位",
-        )
-        groups.setdefault(key, []).append(item)
     context = {
         "plan": plan,
-        "groups": [(mode, unit, group) for (mode, unit), group in groups.items()],
+        "groups": plan.item_groups(items),
         "item_count": len(items),
         "flagged": sum(1 for i in items if i.review_flags),
         "can_manage": user_has_role(request.user, PLAN_MANAGERS)
@@ -100,45 +93,13 @@ def _visible_revisions(request: HttpRequest, plan: Plan) -> list[PlanRevision]:
 def item_detail(request: HttpRequest, plan_id: int, item_id: int) -> HttpResponse:
     plan = get_object_or_404(visible_plans(request), pk=plan_id)
     item = get_object_or_404(plan.items.select_related("responsible_unit"), pk=item_id)
-    parsed_fields = [
-        ("抽查方式", item.get_mode_display(), "mode"),
-        ("编号", item.number, "number"),
-        ("抽查领域", item.domain, "domain"),
-        ("抽查事项", item.name, "name"),
-        ("检查对象", item.target_type, "target_type"),
-        ("事项类别", item.get_category_display(), "category"),
-        ("抽查比例和频次", item.rule_summary, "sampling_rule"),
-        ("发起部门", item.initiating_department, "initiating_department"),
-        ("配合部门", "、".join(item.cooperating_departments), "cooperating_departments"),
-        ("检查主体", item.inspection_body, "inspection_body"),
-        ("检查时间", item.window_summary, "window"),
-        ("责任单位", item.responsible_unit_name, "responsible_unit"),
-        ("预估抽查对象数", item.estimated_targets, "estimated_targets"),
-        ("预估风险等级", _risk_text(item), "estimated_risk"),
-        ("检查依据", item.legal_basis, "legal_basis"),
-        ("检查方式", item.method, "method"),
-    ]
-    rows = [
-        {"label": label, "parsed": value, "original": item.original.get(key, "")}
-        for label, value, key in parsed_fields
-        if value not in ("", None) or item.original.get(key)
-    ]
     context = {
         "plan": plan,
         "item": item,
-        "rows": rows,
+        "rows": item.field_rows(),
         "can_edit": not plan.is_published and _can_edit(request, plan),
     }
     return render(request, "plans/item_detail.html", context)
-
-
-def _risk_text(item: PlanItem) -> str:
-    if not item.has_estimated_risk:
-        return ""
-    labels = {"low": "低", "medium_low": "中低", "medium": "中", "high": "高"}
-    return "；".join(
-        f"{labels[k]}{'?' if v is None else v}家" for k, v in item.estimated_risk.items()
-    )
 
 
 def plan_export(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:

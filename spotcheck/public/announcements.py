@@ -15,12 +15,12 @@ from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
-from spotcheck.plans.models import PlanRevision
 from spotcheck.public.models import Publication
 from spotcheck.public.selectors import (
     published_draws,
     published_plans,
     published_results,
+    published_revisions,
     published_versions,
 )
 
@@ -57,19 +57,13 @@ def _plans(limit: int) -> list[Announcement]:
             f"plan:{p.pk}",
             p.published_at,
             f"{p.agency.name}公开{p.year}年度抽查工作计划：{p.title}",
-            p.get_absolute_url(),
+            p.get_public_url(),
             f"共{p.item_count}项抽查事项",
         )
         for p in plans.annotate(item_count=Count("items"))[:limit]
     ]
     revisions = (
-        PlanRevision.objects.filter(
-            plan__in=published_plans().values("pk"),
-            status=PlanRevision.Status.PUBLISHED,
-            published_at__isnull=False,
-        )
-        .select_related("plan", "plan__agency")
-        .order_by("-published_at")[:limit]
+        published_revisions().filter(published_at__isnull=False).order_by("-published_at")[:limit]
     )
     out += [
         Announcement(
@@ -77,7 +71,7 @@ def _plans(limit: int) -> list[Announcement]:
             f"revision:{r.pk}",
             r.published_at,
             f"{r.plan.agency.name}{r.plan.year}年度抽查计划第{r.number}次调整",
-            r.get_absolute_url(),
+            r.get_public_url(),
             f"调整日期{r.effective_date:%Y-%m-%d}。调整原因：{r.reason}",
         )
         for r in revisions

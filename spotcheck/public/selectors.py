@@ -22,7 +22,7 @@ from spotcheck.draws.models import Draw
 from spotcheck.inspections.models import TeamMatching
 from spotcheck.lib.codes import normalise_code
 from spotcheck.lib.pinyin import name_key
-from spotcheck.plans.models import Plan, PlanItem, plan_is_public
+from spotcheck.plans.models import Plan, PlanItem, PlanRevision, plan_is_public
 from spotcheck.prepared import Kind, PreparedQuery
 from spotcheck.public.models import PublicName, PublicNameKey, PublishedResult
 from spotcheck.registry.search import prefix_end, prefix_range
@@ -37,6 +37,13 @@ def published_items() -> QuerySet[PlanItem]:
     return PlanItem.objects.filter(plan_is_public("plan")).select_related(
         "plan", "plan__agency", "entity_type"
     )
+
+
+def published_revisions() -> QuerySet[PlanRevision]:
+    """Published revisions (计划调整) of published plans."""
+    return PlanRevision.objects.filter(
+        plan_is_public("plan"), status=PlanRevision.Status.PUBLISHED
+    ).select_related("plan", "plan__agency")
 
 
 def published_draws() -> QuerySet[Draw]:

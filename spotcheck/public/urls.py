@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from spotcheck.public import announcement_views, data_views, views
+from spotcheck.public import announcement_views, data_views, plan_views, views
 from spotcheck.public.feeds import AnnouncementFeed, BulletinFeed
 
 app_name = "public"
@@ -10,6 +10,8 @@ urlpatterns = [
     path("feed.xml", AnnouncementFeed(), name="announcements"),
     path("items/", views.item_list, name="items"),
     path("plans/", views.plan_list, name="plans"),
+    path("plans/<int:plan_id>/", plan_views.plan_detail, name="plan"),
+    path("plans/<int:plan_id>/items/<int:item_id>/", plan_views.item_detail, name="plan_item"),
     path("draws/", views.bulletin_list, name="bulletins"),
     path("draws/feed.xml", BulletinFeed(), name="feed"),
     path("draws/<int:draw_id>/", views.bulletin, name="bulletin"),

@@ -102,6 +102,8 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "moved:draw_json": (None, "GET", "draw"),
     "public:items": (None, "GET", None),
     "public:plans": (None, "GET", None),
+    "public:plan": (None, "GET", "plan"),
+    "public:plan_item": (None, "GET", "plan"),
     "public:results": (None, "GET", None),
     "public:search": (None, "GET", None),
     "public:task_results": (None, "GET", "item"),
@@ -263,7 +265,12 @@ class World:
             args.append(self.objects[kind])
         if name.startswith("plans:revision") and name != "plans:revision_new":
             args.append(self.objects["revision"])
-        if name in ("plans:item", "plans:item_edit", "plans:item_delete") or name in (
+        if name in (
+            "plans:item",
+            "plans:item_edit",
+            "plans:item_delete",
+            "public:plan_item",
+        ) or name in (
             "plans:revision_item_edit",
             "plans:revision_item_withdraw",
         ):

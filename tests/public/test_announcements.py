@@ -64,7 +64,7 @@ def test_the_feed_announces_plans_draws_results_and_withdrawals(
     by_id = {e["id"]: e for e in entries}
     plan = by_id[f"urn:spotcheck:announcement:plan:{published_plan.pk}"]
     assert plan["title"].startswith("【计划公开】") and plan["href"].endswith(
-        published_plan.get_absolute_url()
+        reverse("public:plan", args=[published_plan.pk])
     )
     draw = Draw.objects.filter(status=Draw.Status.EXECUTED).order_by("-executed_at").first()
     executed = [e for e in entries if e["title"].startswith("【抽取完成】")]

@@ -1,0 +1,125 @@
+"""A published plan and its items on the portal (spotcheck.public.plan_views): published-only,
+cached, linked from the portal's lists, the bulletins and the Atom feed instead of the staff
+pages of the plans app."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from spotcheck.plans.actions import publish_revision, start_revision, withdraw_item
+from spotcheck.plans.models import Plan, PlanItem
+
+# Round one of the 2022 plan (tests/conftest.py), built once for the module.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_round")]
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture
+def draft_plan(agency) -> Plan:
+    plan = Plan.objects.create(agency=agency, year=2023, title="2023年度抽查工作计划（草稿）")
+    PlanItem.objects.create(plan=plan, position=1, number=1, name="草稿中的抽查事项")
+    return plan
+
+
+def page(client, name, *args) -> str:
+    response = client.get(reverse(name, args=args))
+    assert response.status_code == 200, (name, args, response.status_code)
+    return response.content.decode()
+
+
+def test_a_draft_plan_and_its_items_are_not_public(client, draft_plan, coordinator):
+    item = draft_plan.items.get()
+    urls = [
+        reverse("public:plan", args=[draft_plan.pk]),
+        reverse("public:plan_item", args=[draft_plan.pk, item.pk]),
+    ]
+    assert [client.get(url).status_code for url in urls] == [404, 404]
+    assert draft_plan.title not in page(client, "public:plans")
+    assert item.name not in page(client, "public:items")
+    # its own agency's staff find it in the plans app, never on the portal
+    client.force_login(coordinator)
+    assert client.get(draft_plan.get_absolute_url()).status_code == 200
+    assert [client.get(url).status_code for url in urls] == [404, 404]
+
+
+def test_an_item_is_found_only_under_its_own_plan(client, published_plan, draft_plan):
+    item = published_plan.items.order_by("position").first()
+    assert client.get(item.get_public_url()).status_code == 200
+    wrong = reverse("public:plan_item", args=[draft_plan.pk, item.pk])
+    assert client.get(wrong).status_code == 404
+
+
+def test_a_published_plan_renders_its_items_and_is_cached(client, published_plan):
+    items = list(published_plan.items.order_by("position"))
+    html = page(client, "public:plan", published_plan.pk)
+    assert f"<h1>{published_plan.title}</h1>" in html and f"{len(items)}个抽查事项" in html
+    for item in items:
+        assert f'href="{item.get_public_url()}"' in html
+        assert reverse("public:task_results", args=[item.pk]) in html
+    assert f'href="{published_plan.get_absolute_url()}"' not in html  # no staff page linked
+    assert f'href="/plans/{published_plan.pk}/items/' not in html
+    assert "待复核" not in html
+    again = client.get(reverse("public:plan", args=[published_plan.pk]))
+    assert again["X-Spotcheck-Cache"] == "hit" and again.content.decode() == html
+
+
+def test_an_item_page_shows_its_fields_checkpoints_and_draws(
+    client, published_plan, executed_draws
+):
+    draw = next(iter(executed_draws.values())).draw
+    item = draw.item
+    html = page(client, "public:plan_item", published_plan.pk, item.pk)
+    assert f"<h1>{item.heading}</h1>" in html
+    assert f'href="{published_plan.get_public_url()}"' in html  # the crumbs
+    assert '<th scope="row">抽查事项</th>' in html and item.name in html
+    for point in item.checkpoints:
+        assert f"<li>{point}</li>" in html
+    assert f'href="{draw.get_public_url()}"' in html
+    assert reverse("public:task_results", args=[item.pk]) in html
+    assert f'href="{item.get_absolute_url()}"' not in html
+
+
+def test_the_lists_bulletins_and_home_link_the_public_pages(client, published_plan, executed_draws):
+    plan_url = reverse("public:plan", args=[published_plan.pk])
+    for name in ("public:plans", "home"):
+        html = page(client, name)
+        assert f'href="{plan_url}"' in html
+        assert f'href="{published_plan.get_absolute_url()}"' not in html
+    items = page(client, "public:items")
+    for item in published_plan.items.all():
+        assert f'href="{item.get_public_url()}"' in items
+        assert f'href="{item.get_absolute_url()}"' not in items
+    draw = next(iter(executed_draws.values())).draw
+    assert f'href="{plan_url}"' in page(client, "public:bulletin", draw.pk)
+
+
+def test_a_revision_is_shown_on_the_plan_and_the_feed_links_there(
+    client, published_plan, coordinator
+):
+    item = published_plan.items.filter(event_driven=True).order_by("-number").first()
+    revision = start_revision(
+        plan=published_plan, actor=coordinator, reason="机构调整", effective_date=date(2022, 6, 1)
+    )
+    withdraw_item(revision=revision, actor=coordinator, item=item)
+    revision = publish_revision(revision=revision, actor=coordinator)
+    html = page(client, "public:plan", published_plan.pk)
+    assert 'id="revision-1"' in html and "调整原因：机构调整" in html
+    assert f"撤回事项{item.label or item.number} {item.name}" in html
+    item_html = page(client, "public:plan_item", published_plan.pk, item.pk)
+    assert "撤回" in item_html and f'href="{revision.get_public_url()}"' in item_html
+
+    root = ET.fromstring(client.get(reverse("public:announcements")).content)
+    links = {
+        e.findtext(f"{ATOM}id"): e.find(f"{ATOM}link").get("href")
+        for e in root.findall(f"{ATOM}entry")
+    }
+    assert links[f"urn:spotcheck:announcement:plan:{published_plan.pk}"].endswith(
+        published_plan.get_public_url()
+    )
+    assert links[f"urn:spotcheck:announcement:revision:{revision.pk}"].endswith(
+        f"{published_plan.get_public_url()}#revision-1"
+    )
