@@ -9,26 +9,16 @@ task's page, the home page, a publication batch) all use it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date, datetime
 from html import escape
 from typing import Any
-from urllib.parse import quote
 
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString, mark_safe
 
+from spotcheck.public.chrome import url_maker
 from spotcheck.public.models import result_text
-
-
-def _url_maker(name: str) -> Callable[[object], str]:
-    """URLs of the view `name` (one argument) from one `reverse`, quoted as reverse quotes."""
-    marker = "0123456789"  # accepted by the int and str path converters alike
-    head, tail = reverse(name, args=[marker]).split(marker)
-    safe = RFC3986_SUBDELIMS + "/~:@"
-    return lambda value: f"{head}{quote(str(value), safe=safe)}{tail}"
 
 
 def _day(value: date | datetime | None) -> str:
@@ -58,8 +48,8 @@ ROW_FIELDS = (
 def result_rows(records: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
     """The cells of the result table as text, from records read with `.values(*ROW_FIELDS)`,
     and the row's HTML (`html`) made of them."""
-    result_url = _url_maker("public:result")
-    entity_url = _url_maker("public:entity")
+    result_url = url_maker("public:result")
+    entity_url = url_maker("public:entity")
     rows = [
         {
             "url": result_url(r["pk"]),
