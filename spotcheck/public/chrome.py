@@ -10,10 +10,13 @@ ROOT_URLCONF, STORAGES...) with override_settings, and every change starts a new
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from django.conf import settings
 from django.core.signals import setting_changed
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.http import RFC3986_SUBDELIMS
@@ -66,3 +69,31 @@ def url_maker(name: str) -> Callable[[object], str]:
 
     _url_makers[key] = make
     return make
+
+
+KEPT_MARKERS = re.compile(r"{% (end)?same_for_visitors %}")
+
+
+def templates_unkept() -> dict[str, str]:
+    """The project's templates that keep fragments, with their markers taken out: the same
+    pages, the chrome rendered on every page as before it was kept (to compare against)."""
+    unkept = {}
+    for folder in (Path(settings.BASE_DIR) / "spotcheck").glob("**/templates"):
+        for path in folder.rglob("*.html"):
+            text = path.read_text(encoding="utf-8")
+            if KEPT_MARKERS.search(text):
+                unkept[path.relative_to(folder).as_posix()] = KEPT_MARKERS.sub("", text)
+    return unkept
+
+
+def unkept_templates_setting() -> list[dict[str, Any]]:
+    """settings.TEMPLATES finding `templates_unkept()` first (cached, as the site's are), for
+    override_settings in the tests and bench/public_cpu.py."""
+    engine = settings.TEMPLATES[0]
+    loaders = [
+        ("django.template.loaders.locmem.Loader", templates_unkept()),
+        "django.template.loaders.filesystem.Loader",
+        "django.template.loaders.app_directories.Loader",
+    ]
+    options = {**engine["OPTIONS"], "loaders": [("django.template.loaders.cached.Loader", loaders)]}
+    return [{**engine, "APP_DIRS": False, "OPTIONS": options}]

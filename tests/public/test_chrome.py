@@ -1,7 +1,7 @@
 """The page chrome a visitor sees is rendered once per process and kept (`{% same_for_visitors %}`,
-spotcheck.public.chrome): the public pages are the bytes the same templates make without it,
-for a visitor and for a signed-in user, and a changed setting, URLconf or script prefix is
-honoured."""
+spotcheck.public.chrome): the public pages are the bytes the same templates make
+without it (the markers taken out), for a visitor and for a signed-in user, and a changed
+setting, URLconf or script prefix is honoured."""
 
 from __future__ import annotations
 
@@ -18,12 +18,12 @@ from django.test.utils import override_script_prefix, override_settings
 from django.urls import reverse
 
 from spotcheck.draws.models import Draw
+from spotcheck.public.chrome import templates_unkept, unkept_templates_setting
 from spotcheck.public.models import PublishedItem, PublishedResult
 from tests.public.conftest import publish_four
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_published")]
 
-MARKERS = re.compile(r"{% (end)?same_for_visitors %}")
 # A signed-in user's pages carry a CSRF token, masked anew on every page.
 CSRF_TOKEN = re.compile(r'("X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[^"]+"')
 STATIC_FILES = ("favicon.svg", "spotcheck.css", "draws.css", "htmx.min.js", "phone.js")
@@ -46,30 +46,6 @@ def no_page_cache(settings):
         **settings.CACHES,
         "public": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
     }
-
-
-def plain_templates() -> dict[str, str]:
-    """The project's templates that keep fragments, without their markers: the templates as
-    they were before the chrome was kept."""
-    root = Path(settings.BASE_DIR) / "spotcheck"
-    plain = {}
-    for folder in root.glob("**/templates"):
-        for path in folder.rglob("*.html"):
-            text = path.read_text(encoding="utf-8")
-            if MARKERS.search(text):
-                plain[path.relative_to(folder).as_posix()] = MARKERS.sub("", text)
-    return plain
-
-
-def plain_engine() -> list[dict]:
-    """The site's template engine, finding the plain templates first."""
-    engine = settings.TEMPLATES[0]
-    loaders = [
-        ("django.template.loaders.locmem.Loader", plain_templates()),
-        "django.template.loaders.filesystem.Loader",
-        "django.template.loaders.app_directories.Loader",
-    ]
-    return [{**engine, "APP_DIRS": False, "OPTIONS": {**engine["OPTIONS"], "loaders": loaders}}]
 
 
 def page_urls(published: list[PublishedResult]) -> list[str]:
@@ -102,28 +78,32 @@ def pages(client, urls: list[str]) -> dict[str, str]:
     return found
 
 
-def test_the_plain_templates_are_the_kept_ones_without_markers():
-    plain = plain_templates()
+def test_the_unkept_templates_are_the_templates_without_markers():
+    unkept = templates_unkept()
     assert {"base.html", "home.html", "public/search.html", "public/_search_form.html"} <= set(
-        plain
+        unkept
     )
-    assert all("same_for_visitors" not in text for text in plain.values())
+    base = (Path(settings.BASE_DIR) / "spotcheck" / "templates" / "base.html").read_text()
+    assert "{% same_for_visitors %}" in base
+    markers = ("{% same_for_visitors %}", "{% endsame_for_visitors %}")
+    assert unkept["base.html"] == base.replace(markers[0], "").replace(markers[1], "")
+    assert all("same_for_visitors" not in text for text in unkept.values())
 
 
-def test_pages_are_the_bytes_of_the_plain_templates(client, published, coordinator):
+def test_pages_are_the_bytes_of_the_unkept_templates(client, published, coordinator):
     urls = page_urls(published)
     first = pages(client, urls)  # keeps the fragments (unless an earlier test did)
     kept = pages(client, urls)
     client.force_login(coordinator)
     signed_in = pages(client, urls)
-    with override_settings(TEMPLATES=plain_engine()):
-        plain_signed_in = pages(client, urls)
+    with override_settings(TEMPLATES=unkept_templates_setting()):
+        unkept_signed_in = pages(client, urls)
         client.logout()
-        plain = pages(client, urls)
+        unkept = pages(client, urls)
     for url in urls:
-        assert first[url] == plain[url], url
-        assert kept[url] == plain[url], url
-        assert signed_in[url] == plain_signed_in[url], url
+        assert first[url] == unkept[url], url
+        assert kept[url] == unkept[url], url
+        assert signed_in[url] == unkept_signed_in[url], url
     # each page's own login link, the staff's links for the staff only
     assert f'?next={reverse("public:search")}"' in kept[urls[1]]
     assert f'?next={reverse("home")}"' in kept[urls[0]]
