@@ -1,7 +1,7 @@
 """Plan workflows: import (all or nothing), publish, export."""
 
 import hashlib
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import models, transaction
@@ -46,8 +46,11 @@ def import_plan(
     replace: bool = False,
     source_filename: str = "",
     source_bytes: bytes = b"",
+    now: datetime | None = None,
 ) -> Plan:
-    """Create a draft plan and its items from a parsed file; nothing is written on error."""
+    """Create a draft plan and its items from a parsed file, imported at `now` (default the
+    current time); nothing is written on error."""
+    now = now or timezone.now()
     agency_name = agency_name or parsed.agency
     year = year or parsed.year
     if not agency_name:
@@ -91,6 +94,7 @@ def import_plan(
         notes=list(parsed.notes),
         column_notes=list(parsed.column_notes),
         import_corrections=_corrections_record(parsed),
+        imported_at=now,
     )
     for position, data in enumerate(parsed.items, start=1):
         _create_item(plan=plan, agency=agency, position=position, data=data)
@@ -109,6 +113,7 @@ def import_plan(
             "column_notes": list(parsed.column_notes),
             "corrections": plan.import_corrections,
         },
+        at=now,
     )
     return plan
 
@@ -231,16 +236,29 @@ def _create_item(*, plan: Plan, agency: Agency, position: int, data: planfile.Pl
 
 
 @transaction.atomic
-def publish_plan(*, plan: Plan, actor: Actor) -> Plan:
+def publish_plan(*, plan: Plan, actor: Actor, now: datetime | None = None) -> Plan:
+    """Publish a draft plan at `now` (default the current time): the date the portal shows."""
+    now = now or timezone.now()
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     ensure_actor_agency(actor, plan.agency_id)
     if plan.is_published:
         raise PlanImportError(f"“{plan.title}”已经公开")
+    if now < plan.imported_at:
+        raise PlanImportError(
+            f"公开时间{timezone.localtime(now):%Y-%m-%d %H:%M}早于计划的导入时间"
+            f"{timezone.localtime(plan.imported_at):%Y-%m-%d %H:%M}"
+        )
     plan.status = Plan.Status.PUBLISHED
-    plan.published_at = timezone.now()
+    plan.published_at = now
     plan.save(update_fields=["status", "published_at"])
-    record(actor=actor, action="plan.publish", obj=plan, details={"items": plan.items.count()})
-    note_public_change(plan.year)
+    record(
+        actor=actor,
+        action="plan.publish",
+        obj=plan,
+        details={"items": plan.items.count()},
+        at=now,
+    )
+    note_public_change(plan.year, now=now)
     return plan
 
 

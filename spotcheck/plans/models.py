@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from spotcheck.accounts.models import Agency, Unit
 from spotcheck.lib.publication import item_heading
@@ -27,7 +28,8 @@ class Plan(models.Model):
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
     source_filename = models.CharField("来源文件", max_length=300, blank=True)
     source_sha256 = models.CharField("来源文件SHA-256", max_length=64, blank=True)
-    imported_at = models.DateTimeField("导入时间", auto_now_add=True)
+    # the import's moment (`import_plan(now=…)`), not necessarily the row's insertion
+    imported_at = models.DateTimeField("导入时间", default=timezone.now, editable=False)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -78,10 +78,14 @@ def import_entities(
     rejects_path: Path | None = None,
     progress: Progress | None = None,
     today: date | None = None,
+    now: datetime | None = None,
 ) -> ImportReport:
     """Import the entity directory of `agency_name` from a CSV or xlsx file, upserting by
     public id (credit code). Nothing is written when a row is bad, unless `skip_invalid`; a
-    dry run only reports. The rejects file, when asked for, lists every bad row.
+    dry run only reports. The rejects file, when asked for, lists every bad row. The import
+    happens at `now` (default the current time): its batch, the entities it creates, their
+    history and its audit entry are dated then; rows are checked as of `today` (default the
+    day of `now`).
 
     A dry run checks into temporary tables only. A real import streams the file inside its
     write transaction, inserting new entities as their rows pass (the database works while the
@@ -97,8 +101,13 @@ def import_entities(
     named = Agency.objects.filter(name=canonical_agency_name(agency_name)).first()
     if not actor_may_act_for(actor, named if named is not None else 0):
         raise DirectoryImportError(f"只能导入本机构的检查对象名录，不能导入“{agency_name}”的名录")
+    now = now or timezone.now()
     job = EntityImport(
-        source=source, filename=filename, agency_name=agency_name, today=today, progress=progress
+        source=source,
+        filename=filename,
+        agency_name=agency_name,
+        today=today or timezone.localdate(now),
+        progress=progress,
     )
     report = job.report
     report.skip_invalid = skip_invalid
@@ -110,7 +119,7 @@ def import_entities(
         else:
             job.fingerprint()  # before the write transaction: SQLite is locked during it
             with _refusing_races():
-                written = _write_entities(job=job, actor=actor, rejects_path=rejects_path)
+                written = _write_entities(job=job, actor=actor, rejects_path=rejects_path, now=now)
             if written:
                 _write_rejects(job, rejects_path)  # the staging tables outlive the commit
     finally:
@@ -153,13 +162,15 @@ class _refusing_races:
 
 
 @transaction.atomic
-def _write_entities(*, job: EntityImport, actor: Actor, rejects_path: Path | None) -> bool:
+def _write_entities(
+    *, job: EntityImport, actor: Actor, rejects_path: Path | None, now: datetime
+) -> bool:
     """Stream the file into the directory; False when it was rolled back (a bad row)."""
     _lock_imports("entities")  # validation below then sees every committed import
     report = job.report
     if job.agency is None:
         job.agency = get_or_create_agency(job.agency_name)[0]
-    batch = _start_batch(report, actor=actor, agency=job.agency)
+    batch = _start_batch(report, actor=actor, agency=job.agency, now=now)
     job.validate(batch=batch)
     if not (report.ok or report.skip_invalid):
         job.compare(batch=batch, count_only=True)
@@ -174,8 +185,13 @@ def _write_entities(*, job: EntityImport, actor: Actor, rejects_path: Path | Non
     return True
 
 
-def _start_batch(report: ImportReport, *, actor: Actor, agency: Agency | None) -> ImportBatch:
+def _start_batch(
+    report: ImportReport, *, actor: Actor, agency: Agency | None, now: datetime
+) -> ImportBatch:
+    """The import's batch, dated `now`: what the import writes is dated by it
+    (`batch.created_at`), its audit entry too."""
     return ImportBatch.objects.create(
+        created_at=now,
         kind=report.kind,
         agency=agency,
         filename=report.filename[:300],
@@ -207,6 +223,7 @@ def _finish_batch(batch: ImportBatch, report: ImportReport, *, actor: Actor, act
             "skip_invalid": report.skip_invalid,
             **report.counts(),
         },
+        at=batch.created_at,
     )
 
 
@@ -219,6 +236,7 @@ def _run_small(
     rejects_path: Path | None,
     write: Any,
     action: str,
+    now: datetime,
 ) -> ImportReport:
     job.validate()
     report = job.report
@@ -226,7 +244,7 @@ def _run_small(
     if not dry_run and (report.ok or skip_invalid):
         with _refusing_races(), transaction.atomic():
             _lock_imports(report.kind)
-            batch = _start_batch(report, actor=actor, agency=None)
+            batch = _start_batch(report, actor=actor, agency=None, now=now)
             write(job, batch, actor)
             _finish_batch(batch, report, actor=actor, action=action)
     _write_rejects(job, rejects_path)
@@ -243,11 +261,16 @@ def import_inspectors(
     rejects_path: Path | None = None,
     progress: Progress | None = None,
     today: date | None = None,
+    now: datetime | None = None,
 ) -> ImportReport:
     """Import the inspector directory, upserting by certificate number (执法证号). The 单位
     column names the agency (matched as `imports.find_agency` says, else created), 部门 the
-    unit inside it (the same Unit rows plan imports use)."""
-    job = InspectorImport(source=source, filename=filename, today=today, progress=progress)
+    unit inside it (the same Unit rows plan imports use). Dated `now` and checked as of `today`
+    as `import_entities` says."""
+    now = now or timezone.now()
+    job = InspectorImport(
+        source=source, filename=filename, today=today or timezone.localdate(now), progress=progress
+    )
     return _run_small(
         job,
         actor=actor,
@@ -256,11 +279,12 @@ def import_inspectors(
         rejects_path=rejects_path,
         write=_write_inspectors,
         action="registry.import_inspectors",
+        now=now,
     )
 
 
 def _write_inspectors(job: InspectorImport, batch: ImportBatch, actor: Actor) -> None:
-    now = timezone.now()
+    now = batch.created_at
     agencies: dict[str, Agency] = {}
     units: dict[tuple[int, str], Unit | None] = {}
 
@@ -332,6 +356,8 @@ def _write_inspectors(job: InspectorImport, batch: ImportBatch, actor: Actor) ->
                 )
             )
     Inspector.objects.bulk_create(created, batch_size=500)
+    # auto_now(_add) stamps the clock's time on insert: the batch's moment instead
+    Inspector.objects.filter(created_batch=batch).update(created_at=now, updated_at=now)
     if changed:
         fields = [
             "agency",
@@ -362,10 +388,14 @@ def import_recusals(
     rejects_path: Path | None = None,
     progress: Progress | None = None,
     today: date | None = None,
+    now: datetime | None = None,
 ) -> ImportReport:
     """Import recusal relations (回避关系); inspectors and entities must already be in the
-    directories."""
-    job = RecusalImport(source=source, filename=filename, today=today, progress=progress)
+    directories. Dated `now` and checked as of `today` as `import_entities` says."""
+    now = now or timezone.now()
+    job = RecusalImport(
+        source=source, filename=filename, today=today or timezone.localdate(now), progress=progress
+    )
     return _run_small(
         job,
         actor=actor,
@@ -374,6 +404,7 @@ def import_recusals(
         rejects_path=rejects_path,
         write=_write_recusals,
         action="registry.import_recusals",
+        now=now,
     )
 
 
@@ -389,6 +420,8 @@ def _write_recusals(job: RecusalImport, batch: ImportBatch, actor: Actor) -> Non
             item.target.note = item.record["note"]
             changed.append(item.target)
     Recusal.objects.bulk_create(created, batch_size=500)
+    # auto_now_add stamps the clock's time on insert: the batch's moment instead
+    Recusal.objects.filter(pk__in=[r.pk for r in created]).update(created_at=batch.created_at)
     Recusal.objects.bulk_update(changed, ["valid_until", "note"], batch_size=500)
 
 
@@ -577,16 +610,20 @@ def load_demo_directory(
     directory: Path | None = None,
     actor: Actor = "demo-data",
     progress: Progress | None = None,
+    now: datetime | None = None,
 ) -> DemoResult:
     """Generate the demo county (`spotcheck.lib.demo`), write its three CSV files and import
     them through the real imports: entities of 沂源县公安局, officers of the bureau's units and of
-    the housing department (the agency the 2022 plan's joint item names), and recusals."""
+    the housing department (the agency the 2022 plan's joint item names), and recusals. All
+    three are imported at `now` (default the current time); the county is as of `as_of`
+    (default the day of `now`)."""
     if not 1 <= entities <= DEMO_MAX_ENTITIES:
         raise ValueError(
             f"演示名录的检查对象数应在1到{DEMO_MAX_ENTITIES}之间"
             "（演示县的名称组合有限；更大的名录请用 bench/import_entities.py 生成）"
         )
-    as_of = as_of or timezone.localdate()
+    now = now or timezone.now()
+    as_of = as_of or timezone.localdate(now)
     county = demo.generate_county(seed, entities, as_of=as_of)
     if directory is None:
         directory = Path(tempfile.mkdtemp(prefix="spotcheck-demo-"))
@@ -599,6 +636,7 @@ def load_demo_directory(
         actor=actor,
         progress=progress,
         today=as_of,
+        now=now,
     )
     inspector_report = import_inspectors(
         source=paths["inspectors.csv"],
@@ -606,6 +644,7 @@ def load_demo_directory(
         actor=actor,
         progress=progress,
         today=as_of,
+        now=now,
     )
     recusal_report = import_recusals(
         source=paths["recusals.csv"],
@@ -613,6 +652,7 @@ def load_demo_directory(
         actor=actor,
         progress=progress,
         today=as_of,
+        now=now,
     )
     for report in (entity_report, inspector_report, recusal_report):
         if not report.written:

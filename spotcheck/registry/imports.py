@@ -601,7 +601,7 @@ class EntityImport:
         entity_columns = ", ".join(
             f"e.{column}" for column in ("id", "public_id", "code_kind", "credit_code", *_SCALARS)
         )
-        now = timezone.now()
+        now = batch.created_at if batch is not None else timezone.now()
         last_row = 0
         updated = unchanged = 0
         # Entities this import created while streaming are new, not existing.
@@ -1065,7 +1065,7 @@ class _NewRows:
         ops = connection.ops
         self.entity = Entity._meta.db_table
         self.through = Entity.target_types.through._meta.db_table
-        self.now = ops.adapt_datetimefield_value(timezone.now())
+        self.now = ops.adapt_datetimefield_value(batch.created_at)
         self.today = ops.adapt_datefield_value(job.today)
         self.agency_id = job.agency.pk
         self.columns = [

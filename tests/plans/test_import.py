@@ -1,14 +1,17 @@
 import json
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from spotcheck.accounts.models import Agency, Unit
 from spotcheck.audit.models import AuditEntry, verify_chain
-from spotcheck.plans.actions import PlanImportError, import_plan, read_plan_upload
+from spotcheck.plans.actions import PlanImportError, import_plan, publish_plan, read_plan_upload
 from spotcheck.plans.models import Plan, PlanItem
+from spotcheck.public.models import PublicVersion
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +64,44 @@ def test_import_writes_an_audit_entry(seed_plan):
     assert entry.details["items"] == 12
     assert len(entry.details["source_sha256"]) == 64
     assert verify_chain().ok
+
+
+def local_moment(*args: int) -> datetime:
+    return timezone.make_aware(datetime(*args))
+
+
+def test_an_import_and_its_publication_are_dated_at_the_given_moments(seed_plan_bytes, coordinator):
+    """setup-demo imports and publishes the 2022 plan in February 2022, not on the day it runs:
+    the rows, the audit entries and the portal's change stamp carry the given moments."""
+    imported_at, published_at = local_moment(2022, 2, 14, 9, 30), local_moment(2022, 2, 15, 10)
+    parsed = read_plan_upload(data=seed_plan_bytes, filename="plan.txt")
+    plan = import_plan(parsed=parsed, actor=coordinator, now=imported_at)
+    plan = publish_plan(plan=plan, actor=coordinator, now=published_at)
+    plan.refresh_from_db()
+    assert (plan.imported_at, plan.published_at) == (imported_at, published_at)
+    assert AuditEntry.objects.get(action="plan.import").created_at == imported_at
+    assert AuditEntry.objects.get(action="plan.publish").created_at == published_at
+    assert PublicVersion.objects.get(year=2022).changed_at == published_at
+    assert verify_chain().ok
+
+
+def test_without_a_moment_an_import_and_its_publication_are_dated_now(seed_plan_bytes, coordinator):
+    before = timezone.now()
+    parsed = read_plan_upload(data=seed_plan_bytes, filename="plan.txt")
+    plan = publish_plan(plan=import_plan(parsed=parsed, actor=coordinator), actor=coordinator)
+    after = timezone.now()
+    assert before <= plan.imported_at <= plan.published_at <= after
+    for entry in AuditEntry.objects.filter(action__in=["plan.import", "plan.publish"]):
+        assert before <= entry.created_at <= after
+
+
+def test_a_plan_is_not_published_before_it_was_imported(seed_plan_bytes, coordinator):
+    parsed = read_plan_upload(data=seed_plan_bytes, filename="plan.txt")
+    plan = import_plan(parsed=parsed, actor=coordinator, now=local_moment(2022, 2, 14, 9, 30))
+    with pytest.raises(PlanImportError, match="2022-02-14 09:00早于计划的导入时间2022-02-14 09:30"):
+        publish_plan(plan=plan, actor=coordinator, now=local_moment(2022, 2, 14, 9))
+    plan.refresh_from_db()
+    assert not plan.is_published and not AuditEntry.objects.filter(action="plan.publish")
 
 
 def test_importing_the_same_plan_twice_asks_for_replace(seed_plan, seed_plan_bytes, coordinator):
