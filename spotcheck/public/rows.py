@@ -91,10 +91,22 @@ def result_table(rows: list[dict[str, str]], empty: str = DEFAULT_EMPTY) -> Safe
     return mark_safe(f"{_TABLE_HEAD}{body}</tbody>\n</table>\n")  # noqa: S308 - rows escaped
 
 
+_SEPARATOR = "\x00"  # left as it is by escaping
+
+
+def _escaped(row: dict[str, str]) -> dict[str, str]:
+    """Every value of `row` escaped as the template engine escapes it (django.utils.html.escape
+    is html.escape, without the cost of its lazy-string wrapper), in one `escape` of them all:
+    it is five replaces over its text, and one over the row took a third of the time of ten."""
+    cells = escape(_SEPARATOR.join(row.values())).split(_SEPARATOR)
+    if len(cells) != len(row):  # a value holds the separator
+        return {key: escape(value) for key, value in row.items()}
+    return dict(zip(row, cells, strict=True))
+
+
 def row_html(row: dict[str, str]) -> SafeString:
-    """One row of the result table; every value escaped as the template engine escapes it
-    (django.utils.html.escape is html.escape, without the cost of its lazy-string wrapper)."""
-    cells = {key: escape(value) for key, value in row.items()}
+    """One row of the result table; every value escaped."""
+    cells = _escaped(row)
     withdrawn = cells["withdrawn_on"]
     superseded = cells["superseded_on"]
     row_class = ' class="withdrawn"' if withdrawn else ""
