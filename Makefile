@@ -41,6 +41,10 @@ serve: install
 
 # --dist loadfile: a module's tests run on one worker, so data a module builds once
 # (module-scoped fixtures, tests/conftest.py module_transaction) is built once per run.
+# Bytecode is cached (__pycache__, ignored by git) even where PYTHONDONTWRITEBYTECODE is set:
+# without it every worker compiles spotcheck and assertion-rewrites the test modules and the
+# pytest plugins (hypothesis, schemathesis) again, ~7 s of CPU per worker (docs/testing.md).
+test: export PYTHONDONTWRITEBYTECODE :=
 test: install
 	$(BIN)/python -m pytest -n auto --dist loadfile
 

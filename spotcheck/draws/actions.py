@@ -506,8 +506,10 @@ def entities_by_public_id(public_ids: Sequence[str]) -> dict[str, Entity]:
 
 
 def _entity_info(entities: Mapping[str, Entity]) -> dict[str, dict[str, str]]:
+    """The document's `entities`: the names as published (a sole trader's operator masked), so
+    that the stored document never holds a natural person's name."""
     return {
-        public_id: {"name": e.name, "credit_code": e.credit_code}
+        public_id: {"name": DrawSelection.public_name_of(e), "credit_code": e.credit_code}
         for public_id, e in sorted(entities.items())
     }
 
@@ -773,17 +775,19 @@ def active_selections(draw: Draw) -> list[DrawSelection]:
 
 
 def export_draw_document(draw: Draw) -> dict[str, Any]:
-    """draw.json: the stored document plus the replacements made since, in order."""
+    """draw.json: the stored document plus the replacements made since, in order; every
+    entity named as published (`DrawSelection.public_name`), also in documents stored before
+    names were masked in them (`entities` is informative: no check of the verifier reads it)."""
     document = draw.document()
     if document is None:
         raise DrawError("抽取尚未执行，还没有抽取文档（draw.json）")
-    replacements = list(draw.replacements.select_related("replacement").order_by("sequence"))
+    replacements = list(draw.replacements.order_by("sequence"))
     document["replacements"] = [r.document_entry for r in replacements]
     entities = document.setdefault("entities", {})
-    for row in replacements:
-        entities[row.replacement.public_id] = {
-            "name": row.replacement.name,
-            "credit_code": row.replacement.credit_code,
+    for selection in draw.selections.order_by("position"):
+        entities[selection.public_id] = {
+            "name": selection.public_name,
+            "credit_code": selection.credit_code,
         }
     document["entities"] = dict(sorted(entities.items()))
     return document

@@ -138,7 +138,7 @@ def _detail(draw: Draw) -> dict[str, Any]:
                 "rank": s.rank,
                 "ticket": s.ticket,
                 "public_id": s.public_id,
-                "name": s.name,
+                "name": s.public_name,
                 "credit_code": s.credit_code,
                 "kind": s.kind,
                 "replaced_by": replaced.get(s.pk),

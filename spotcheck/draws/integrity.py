@@ -25,7 +25,7 @@ from spotcheck.draws.actions import compute_document
 from spotcheck.draws.models import Draw, DrawError, DrawSelection
 from spotcheck.lib import drawdoc
 
-CACHE_PREFIX = "draw-integrity:v1:"
+CACHE_PREFIX = "draw-integrity:v2:"
 # The parts of the document the selection is computed from or consists of.
 RECOMPUTED_SECTIONS = ("population", "allocation", "seed", "selection")
 
@@ -53,6 +53,7 @@ SELECTION_ROW_FIELDS = (
     "stratum",
     "rank",
     "ticket",
+    "public_name",
 )
 
 
@@ -70,6 +71,7 @@ def selection_row(selection: DrawSelection) -> tuple[Any, ...]:
         s.stratum,
         s.rank,
         s.ticket,
+        s.public_name,
     )
 
 
@@ -126,7 +128,7 @@ def _rows_problems(
         problems.append(f"{name}：抽中记录{len(drawn)}行，抽取文档中为{len(expected)}个")
     for row, entry in zip(drawn, expected, strict=False):
         pk, position, _, public_id, entity_public_id, row_name, credit_code = row[:7]
-        stratum, rank, ticket = row[7:]
+        stratum, rank, ticket, public_name = row[7:]
         where = f"{name}抽中记录第{position}行（id {pk}）"
         if (public_id, stratum, rank, ticket) != (
             entry["id"],
@@ -141,7 +143,11 @@ def _rows_problems(
         if entity_public_id != public_id:
             problems.append(f"{where}：关联的检查对象是{entity_public_id}，不是{public_id}")
         info = entities.get(entry["id"])
-        if info is not None and (row_name, credit_code) != (info["name"], info["credit_code"]):
+        # Documents name entities as published (public_name); those stored before names were
+        # masked in them hold the name as drawn.
+        if info is not None and (
+            info["name"] not in (public_name, row_name) or credit_code != info["credit_code"]
+        ):
             problems.append(f"{where}：名称或信用代码与抽取文档不符（{row_name}）")
 
     by_pk = {row[0]: row for row in selections}

@@ -324,6 +324,26 @@ def round_one(year: int) -> RoundOne:
     )
 
 
+@dataclass(frozen=True)
+class Groundwork:
+    """The local moments of what setup-demo prepares before round one: the demo accounts and
+    the directory at the start of the year (the directory's dates are as of that day), then the
+    plan imported and, the next working day, published, two weeks before round 1's draw."""
+
+    directory_at: datetime
+    plan_imported_at: datetime
+    plan_published_at: datetime
+
+
+def groundwork(year: int) -> Groundwork:
+    draw_day = round_one(year).day
+    return Groundwork(
+        directory_at=datetime.combine(add_workdays(date(year, 1, 1), 5), time(9)),
+        plan_imported_at=datetime.combine(add_workdays(draw_day, -11), time(9, 30)),
+        plan_published_at=datetime.combine(add_workdays(draw_day, -10), time(10)),
+    )
+
+
 PUBLISH_TIME = time(10, 30)  # batches are published mid-morning, after the morning's approvals
 
 

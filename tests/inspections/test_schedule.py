@@ -3,10 +3,11 @@ the leader's own unit only; the month calendar, due and overdue lists."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from spotcheck.audit.models import AuditEntry
 from spotcheck.inspections.actions import (
@@ -47,6 +48,14 @@ def test_leader_schedules_a_day_and_it_is_audited(own_visits, unit_leader):
     entry = AuditEntry.objects.filter(action="inspections.schedule").get()
     assert entry.object_id == str(visit.pk) and entry.details["after"] == [day.isoformat()] * 2
     assert unit_leader.username in entry.actor
+
+
+def test_scheduling_at_a_given_moment_dates_its_audit_entry(own_visits, unit_leader):
+    """setup-demo schedules a few visits the morning after round 1's draw, not the day it runs."""
+    visit, day = own_visits[0], inside(own_visits[0])
+    moment = timezone.make_aware(datetime(2022, 3, 2, 9))
+    schedule_visits(visits=[visit], start=day, end=day, actor=unit_leader, now=moment)
+    assert AuditEntry.objects.get(action="inspections.schedule").created_at == moment
 
 
 def test_outside_the_window_is_refused_naming_it_and_nothing_is_saved(matched, coordinator):

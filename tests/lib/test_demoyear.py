@@ -148,3 +148,14 @@ def test_each_step_is_dated_in_order_within_the_year(seed):
         assert is_workday(times.approved_at.date())
         if entry.announced:
             assert times.notice_at.date() < entry.inspected_on
+
+
+@pytest.mark.parametrize("year", [2022, 2023, 2024])
+def test_the_groundwork_is_dated_on_working_days_before_round_one(year):
+    """setup-demo's accounts and directory, then the plan's import and publication, each on a
+    working day of the plan's year in that order, before round 1's draw."""
+    times = demoyear.groundwork(year)
+    moments = [times.directory_at, times.plan_imported_at, times.plan_published_at]
+    assert moments == sorted(moments) and len(set(moments)) == 3
+    assert moments[-1] < demoyear.round_one(year).prepared_at
+    assert all(m.year == year and is_workday(m.date()) for m in moments)

@@ -26,6 +26,7 @@ from spotcheck.lib import demoyear
 from spotcheck.plans.models import Plan
 from spotcheck.public.models import Publication, PublishedItem, PublishedResult
 from spotcheck.public.selectors import live_results, published_draws
+from spotcheck.registry.models import Entity, ImportBatch, Inspector, Recusal
 from spotcheck.results.gsxt import write_gsxt
 from spotcheck.results.models import ItemResult, Measure, Result
 
@@ -47,6 +48,35 @@ def test_the_year_is_played_and_the_public_site_shows_it_verifiably(played, clie
     check_the_year_was_played_through_the_real_actions(played)
     check_the_public_site_shows_all_twelve_items_and_every_draw_verifies(client, tmp_path)
     check_notices_approvals_and_publications_are_dated_within_the_year()
+    check_the_plan_and_the_directory_are_dated_before_the_first_draw(client)
+
+
+def check_the_plan_and_the_directory_are_dated_before_the_first_draw(client):
+    """setup-demo imports the directory, then imports and publishes the plan, on their days
+    early in 2022 before round 1's draw (not the day the demo is run); its audit entries are in
+    time order and the portal's plan page says the plan was published in 2022."""
+    plan = Plan.objects.get()
+    first_draw = min(Draw.objects.values_list("prepared_at", flat=True))
+    directory = [
+        *ImportBatch.objects.values_list("created_at", flat=True),
+        *Entity.objects.values_list("created_at", flat=True),
+        *Inspector.objects.values_list("created_at", flat=True),
+        *Recusal.objects.values_list("created_at", flat=True),
+    ]
+    assert max(directory) < plan.imported_at < plan.published_at < first_draw
+    assert timezone.localtime(plan.published_at).year == 2022
+    setup = list(
+        AuditEntry.objects.filter(actor="setup-demo")
+        .order_by("seq")
+        .values_list("created_at", flat=True)
+    )
+    assert setup == sorted(setup) and timezone.localtime(setup[-1]).year == 2022
+    # Nothing of the demo is dated the day it is run but the entry saying it was played then.
+    dated = AuditEntry.objects.exclude(action="demo.play_year").values_list("created_at", flat=True)
+    assert {timezone.localtime(moment).year for moment in dated} <= {2022, 2023}
+    published = timezone.localtime(plan.published_at)
+    page = client.get(plan.get_absolute_url()).content.decode()
+    assert f">{published.year}年{published.month}月{published.day}日</time>公开" in page
 
 
 def check_notices_approvals_and_publications_are_dated_within_the_year():
@@ -70,9 +100,11 @@ def check_notices_approvals_and_publications_are_dated_within_the_year():
             record.result.versions.get(number=record.result_version).approved_at
         ).date()
         assert approved <= record.published_on
+    # Each result's first publication (a follow-up's republication comes weeks after the
+    # inspection by design).
     late = [
         r
-        for r in PublishedResult.objects.filter(superseded_at__isnull=True)
+        for r in PublishedResult.objects.filter(result_version=1)
         if r.due_on and r.published_on > r.due_on
     ]
     assert len(late) <= 2
@@ -215,6 +247,8 @@ def test_without_a_drawn_round_it_draws_every_ratio_item_at_one_round_ceremony()
         set(v.visit_items.values_list("item__number", flat=True)) >= {9, 10, 11} for v in joint
     )
     assert set(Result.objects.values_list("state", flat=True)) == {"published"}
+    # the plan was published before demo-year's ceremony drew round 1
+    assert Plan.objects.get().published_at < min(draws.values_list("prepared_at", flat=True))
 
 
 def test_the_seeded_year_does_not_depend_on_the_events_primary_keys():

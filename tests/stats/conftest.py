@@ -4,22 +4,21 @@ per visit, by its position: not entered, submitted, a problem with a penalty (cl
 an ending, clean; some approved results published.
 
 Building it took most of the statistics tests' time when each test built its own, so it is built
-once per test module (tests/conftest.py, module_transaction): each test that uses `demo` gets a
-deep copy of the objects (and the shared agency, unit, coordinator, plan and draws) and runs in a
-savepoint, so what it changes is undone after it. A module's tests all use `demo` or none does: a
-test that needs an empty database would otherwise run inside the module's shared round.
+once per test module on the module's shared round (tests/conftest.py: shared_round,
+module_transaction): each test that uses `demo` gets a deep copy of the objects (and of the shared
+agency, unit, role users, plan, directory and draws) and runs in a savepoint, so what it changes
+is undone after it. A module's tests all use `demo` or none does (tests/conftest.py stops the
+collection otherwise): a test that needs an empty database would run inside the shared round.
 """
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 import pytest
 
-from spotcheck.accounts.models import Agency, Role, Unit, User
+from spotcheck.accounts.models import Role, User
 from spotcheck.inspections.actions import (
     build_visits,
     match_teams_for_round,
@@ -31,19 +30,6 @@ from spotcheck.results import actions
 from spotcheck.results.actions import FindingInput, ItemInput, ResultInput
 from spotcheck.results.models import ItemResult, Result
 from spotcheck.stats import coverage
-from tests.conftest import (
-    import_seed_plan,
-    make_agency,
-    make_coordinator,
-    make_unit,
-    publish_seed_plan,
-)
-from tests.inspections.conftest import (
-    demo_county,
-    execute_round_one,
-    housing_of,
-    load_directory,
-)
 
 INSPECTED = date(2022, 6, 7)
 TODAY = date(2022, 8, 1)
@@ -88,7 +74,7 @@ def content(visit: Visit, *, ending: str = "", problem: bool = False, day: date 
 
 def build_demo(unit, published_plan, coordinator) -> Demo:
     """The round after its draws (executed_draws): visits, teams and results in every state.
-    Built once per test module (demo_world below)."""
+    Built once per test module (shared_demo below)."""
     # the directory fixture bulk-creates the entities, past the actions that count them
     coverage.rebuild()
     build_visits(plan=published_plan, round=1, actor=coordinator)
@@ -159,124 +145,16 @@ def build_demo(unit, published_plan, coordinator) -> Demo:
     return Demo(published_plan, visits, leaders)
 
 
-@dataclass
-class World:
-    """The demo round and what it was built from, as the function-scoped fixtures name them."""
-
-    agency: Agency
-    unit: Unit
-    coordinator: User
-    seed_plan: Any
-    published_plan: Any
-    housing: Agency
-    directory: dict[str, Any]
-    executed_draws: dict[int, Any]
-    demo: Demo
-
-
 @pytest.fixture(scope="module")
-def demo_world(module_transaction) -> World:
-    # In the order the function-scoped fixtures (tests/conftest.py, tests/inspections) ran.
-    agency = make_agency()
-    unit = make_unit(agency)
-    coordinator = make_coordinator(agency)
-    seed_plan = import_seed_plan(coordinator)
-    published_plan = publish_seed_plan(seed_plan, coordinator)
-    housing = housing_of(published_plan)
-    directory = load_directory(published_plan, demo_county(), housing)
-    executed_draws = execute_round_one(published_plan, coordinator)
-    demo = build_demo(unit, published_plan, coordinator)
-    return World(
-        agency,
-        unit,
-        coordinator,
-        seed_plan,
-        published_plan,
-        housing,
-        directory,
-        executed_draws,
-        demo,
-    )
+def shared_demo(shared_round) -> Demo:
+    """The demo round built once for a module, on its shared round (tests/conftest.py): a
+    module's tests that ask for `demo` also get the shared agency, unit, role users, plan,
+    directory and draws (shared_or_built)."""
+    return build_demo(shared_round.unit, shared_round.published_plan, shared_round.coordinator)
 
 
 @pytest.fixture
-def world(db, demo_world) -> World:
-    """This test's copy (one deepcopy keeps the objects' links to each other)."""
-    return copy.deepcopy(demo_world)
-
-
-@pytest.fixture
-def demo(world) -> Demo:
-    return world.demo
-
-
-# The fixtures below are tests/conftest.py's and tests/inspections/conftest.py's: built the same
-# way for a test without the demo, taken from the shared round for a test with it.
-
-
-def shared(request) -> World | None:
-    return request.getfixturevalue("world") if "demo" in request.fixturenames else None
-
-
-@pytest.fixture
-def agency(request, db) -> Agency:
-    world = shared(request)
-    return world.agency if world else make_agency()
-
-
-@pytest.fixture
-def unit(request, agency) -> Unit:
-    world = shared(request)
-    return world.unit if world else make_unit(agency)
-
-
-@pytest.fixture
-def coordinator(request, agency) -> User:
-    world = shared(request)
-    return world.coordinator if world else make_coordinator(agency)
-
-
-@pytest.fixture
-def seed_plan(request, coordinator):
-    world = shared(request)
-    return world.seed_plan if world else import_seed_plan(coordinator)
-
-
-@pytest.fixture
-def published_plan(request, seed_plan, coordinator):
-    world = shared(request)
-    return world.published_plan if world else publish_seed_plan(seed_plan, coordinator)
-
-
-@pytest.fixture
-def housing(request, published_plan) -> Agency:
-    world = shared(request)
-    return world.housing if world else housing_of(published_plan)
-
-
-@pytest.fixture
-def directory(request, published_plan, housing) -> dict[str, Any]:
-    world = shared(request)
-    return world.directory if world else load_directory(published_plan, demo_county(), housing)
-
-
-@pytest.fixture
-def executed_draws(request, published_plan, directory, coordinator) -> dict[int, Any]:
-    world = shared(request)
-    return world.executed_draws if world else execute_round_one(published_plan, coordinator)
-
-
-def pytest_collection_modifyitems(items) -> None:
-    """A module's tests all use the shared demo round or none does (see the docstring above)."""
-    by_module: dict[Any, list[Any]] = {}
-    for item in items:
-        if item.nodeid.startswith("tests/stats/"):
-            by_module.setdefault(item.module, []).append(item)
-    for module, tests in by_module.items():
-        using = {"demo" in getattr(t, "fixturenames", ()) for t in tests}
-        if using == {True, False}:
-            names = [t.name for t in tests if "demo" not in t.fixturenames]
-            raise pytest.UsageError(
-                f"{module.__name__}: its tests share the demo round (tests/stats/conftest.py), "
-                f"so every test there must use `demo`; move {names} to another module"
-            )
+def demo(shared_demo, shared_copy) -> Demo:
+    """This test's copy, with the same memo as its other shared fixtures: `demo.plan` is the
+    `published_plan` the test receives."""
+    return shared_copy(shared_demo)

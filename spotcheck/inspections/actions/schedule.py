@@ -8,7 +8,7 @@ names that visit and its window. One audit entry per visit scheduled.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -36,12 +36,17 @@ def _window_label(visit: Visit) -> str:
 
 @transaction.atomic
 def schedule_visits(
-    *, visits: Sequence[Visit], start: date, end: date, actor: Actor
+    *,
+    visits: Sequence[Visit],
+    start: date,
+    end: date,
+    actor: Actor,
+    now: datetime | None = None,
 ) -> list[Visit]:
-    """Schedule every visit of `visits` on `start`–`end` (one day when equal). Refused for a
-    visit whose team is not matched yet, whose result is already recorded, outside the days
-    its team was matched for, beyond the longest range, or (for a unit leader) of another
-    unit."""
+    """Schedule every visit of `visits` on `start`–`end` (one day when equal), at `now`
+    (default the current time). Refused for a visit whose team is not matched yet, whose result
+    is already recorded, outside the days its team was matched for, beyond the longest range,
+    or (for a unit leader) of another unit."""
     if not visits:
         raise InspectionError("请至少选择一个检查任务")
     locked = list(
@@ -90,6 +95,7 @@ def schedule_visits(
             action="inspections.schedule",
             obj=visit,
             details={"before": before, "after": [start.isoformat(), end.isoformat()]},
+            at=now,
         )
         done.append(visit)
     return done

@@ -1,18 +1,23 @@
-"""Prepare a demo installation: the bundled 2022 plan, a demo directory and one login per role."""
+"""Prepare a demo installation: the bundled 2022 plan, a demo directory and one login per role.
 
-from datetime import timedelta
+Dated inside the plan's year, not the day it is run (`lib.demoyear.groundwork`): the accounts
+and the directory at the start of the year, the plan imported and published in February, round
+1 drawn on 1 March; `spotcheck demo-year` then plays the rest of the year."""
+
+from datetime import datetime, time, timedelta
 from importlib import resources
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from spotcheck.accounts.models import Role, User
+from spotcheck.accounts.models import Agency, Role, User
 from spotcheck.accounts.orgs import get_or_create_agency, get_or_create_unit
 from spotcheck.audit.models import record
 from spotcheck.lib import demoyear
-from spotcheck.lib.workdays import is_workday
+from spotcheck.lib.planfile import ParsedPlan
+from spotcheck.lib.workdays import add_workdays, is_workday
 from spotcheck.plans.actions import import_plan, publish_plan, read_plan_upload
 from spotcheck.plans.models import Plan
 from spotcheck.registry.actions import load_demo_directory
@@ -48,9 +53,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, password, **options):
-        plan = self.load_plan()
-        self.create_users(password, plan.agency)
-        self.load_directory()
+        data = resources.files("spotcheck.data").joinpath(BUNDLED_PLAN).read_bytes()
+        parsed = read_plan_upload(data=data, filename=BUNDLED_PLAN)
+        if parsed.year is None:
+            raise CommandError(f"随附的计划文件{BUNDLED_PLAN}的标题中没有年度")
+        times = demoyear.groundwork(parsed.year)
+        agency, _ = get_or_create_agency(parsed.agency or "")
+        # in the order of their dates, so the audit log reads as the year went
+        self.create_users(password, agency, now=timezone.make_aware(times.directory_at))
+        self.load_directory(now=timezone.make_aware(times.directory_at))
+        plan = self.load_plan(data, parsed, agency, times)
         visits = self.prepare_round(plan) if options.get("round", True) else 0
         self.stdout.write(
             f"演示计划：“{plan.title}”，{plan.items.count()}个抽查事项\n"
@@ -61,20 +73,27 @@ class Command(BaseCommand):
             "（另有 leader、inspector、supervisor、admin，密码相同）"
         )
 
-    def load_plan(self) -> Plan:
-        data = resources.files("spotcheck.data").joinpath(BUNDLED_PLAN).read_bytes()
-        parsed = read_plan_upload(data=data, filename=BUNDLED_PLAN)
-        agency, _ = get_or_create_agency(parsed.agency or "")
+    def load_plan(
+        self, data: bytes, parsed: ParsedPlan, agency: Agency, times: demoyear.Groundwork
+    ) -> Plan:
+        """The bundled plan, imported and published on their days of its year, once."""
         existing = Plan.objects.filter(agency=agency, year=parsed.year).first()
         if existing is not None:
             return existing
         plan = import_plan(
-            parsed=parsed, actor="setup-demo", source_filename=BUNDLED_PLAN, source_bytes=data
+            parsed=parsed,
+            actor="setup-demo",
+            source_filename=BUNDLED_PLAN,
+            source_bytes=data,
+            now=timezone.make_aware(times.plan_imported_at),
         )
-        return publish_plan(plan=plan, actor="setup-demo")
+        return publish_plan(
+            plan=plan, actor="setup-demo", now=timezone.make_aware(times.plan_published_at)
+        )
 
-    def load_directory(self) -> None:
-        """The demo county's directory, once: skipped when entities exist."""
+    def load_directory(self, *, now: datetime) -> None:
+        """The demo county's directory, once (skipped when entities exist): imported at `now`,
+        its dates (risk assessments, licences, certificates, recusals) as of that day."""
         if Entity.objects.exists():
             return
         load_demo_directory(
@@ -82,10 +101,11 @@ class Command(BaseCommand):
             entities=DEMO_ENTITIES,
             directory=settings.VAR_DIR / "demo" / f"seed-{DEMO_SEED}",
             actor="setup-demo",
+            now=now,
         )
 
     @transaction.atomic
-    def create_users(self, password, agency) -> None:
+    def create_users(self, password: str, agency: Agency, *, now: datetime) -> None:
         for username, role, first, last, unit_name in DEMO_USERS:
             if User.objects.filter(username=username).exists():
                 continue
@@ -100,8 +120,15 @@ class Command(BaseCommand):
                 unit=unit,
                 is_staff=role == Role.ADMINISTRATOR,
                 is_superuser=role == Role.ADMINISTRATOR,
+                date_joined=now,
             )
-            record(actor="setup-demo", action="user.create", obj=user, details={"role": role})
+            record(
+                actor="setup-demo",
+                action="user.create",
+                obj=user,
+                details={"role": role},
+                at=now,
+            )
 
     def prepare_round(self, plan: Plan) -> int:
         """Round 1 drawn (one ceremony), its visits built and teams matched, once; then the
@@ -149,11 +176,17 @@ class Command(BaseCommand):
                         )
                 build_visits(plan=plan, round=1, actor=actor, now=matched_at)
                 match_teams_for_round(plan=plan, round=1, actor=actor, now=matched_at)
-        self.link_demo_people(plan, schedule_visits)
+        # the leader schedules a few of the unit's visits the next working morning
+        scheduled_at = timezone.make_aware(datetime.combine(add_workdays(times.day, 1), time(9)))
+        self.link_demo_people(
+            plan, schedule_visits, linked_at=matched_at, scheduled_at=scheduled_at
+        )
         return Visit.objects.filter(plan=plan, round=1).count()
 
     @transaction.atomic
-    def link_demo_people(self, plan: Plan, schedule_visits) -> None:
+    def link_demo_people(
+        self, plan: Plan, schedule_visits, *, linked_at: datetime, scheduled_at: datetime
+    ) -> None:
         from spotcheck.inspections.models import Visit
 
         leader = User.objects.filter(username="leader").first()
@@ -179,6 +212,7 @@ class Command(BaseCommand):
                     action="registry.link_user",
                     obj=officer,
                     details={"user": user.username},
+                    at=linked_at,
                 )
         own = Visit.objects.filter(
             plan=plan, round=1, responsible_unit=leader.unit, status=Visit.Status.MATCHED
@@ -188,4 +222,4 @@ class Command(BaseCommand):
                 day = visit.planned_start  # the first working day of its window (not 5月1日)
                 while not is_workday(day) and day < visit.planned_end:
                     day += timedelta(days=1)
-                schedule_visits(visits=[visit], start=day, end=day, actor=leader)
+                schedule_visits(visits=[visit], start=day, end=day, actor=leader, now=scheduled_at)
