@@ -12,6 +12,9 @@ not move with the machine's other load, so the figures compare across runs on a 
 on PostgreSQL it leaves out the database server's own work (the wall time has it).
 `--profile PAGE` prints cProfile's top functions of that page ("task cold", "task by number"...).
 (45 of them; the environment variable PSTATS_N sets another number).
+`--unkept-chrome` times each page a second way in the same run, its requests alternating in
+blocks between the two: with the templates' kept chrome unmarked (spotcheck.public.chrome:
+rendered on every page, as before it was kept), printed as "PAGE, chrome unkept".
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import pstats
 import statistics
 import sys
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +45,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300, help="requests a page (300)")
     parser.add_argument("--seed", type=int, default=2022)
     parser.add_argument("--profile", metavar="PAGE", help="cProfile one page")
+    parser.add_argument(
+        "--unkept-chrome", action="store_true", help="also each page with the chrome unkept"
+    )
     args = parser.parse_args()
     prepare_database(args.pg_url, reuse=args.reuse)
     os.environ.setdefault("DEBUG", "0")
@@ -51,6 +59,7 @@ def main() -> None:
     from django.test.utils import override_settings
 
     from bench.public_load import url_lists
+    from spotcheck.public.chrome import unkept_templates_setting
 
     data = read_published_results()
     lists = url_lists(data, args.requests, args.seed)
@@ -75,26 +84,39 @@ def main() -> None:
         print(
             f"{data.results:,} published results; {args.requests} requests a page; "
             f"test client, no page cache\n"
-            f"{'page':<16}{'CPU p50 ms':>11}{'CPU p90':>9}{'wall p50':>10}{'wall p90':>10}"
+            f"{'page':<28}{'CPU p50 ms':>11}{'CPU p90':>9}{'wall p50':>10}{'wall p90':>10}"
             f"{'CPU/base':>10}"
         )
+        ways: dict[str, Callable[[], AbstractContextManager[object]]] = {"": nullcontext}
+        if args.unkept_chrome:
+            ways[", chrome unkept"] = lambda: override_settings(
+                TEMPLATES=unkept_templates_setting()
+            )
         base = None
         for page in PAGES:
-            cpu, wall = [], []
-            for url in lists[page]:
-                c0, w0 = time.process_time(), time.perf_counter()
-                response = client.get(url)
-                cpu.append((time.process_time() - c0) * 1000)
-                wall.append((time.perf_counter() - w0) * 1000)
-                assert response.status_code == 200, (url, response.status_code)
-            deciles = statistics.quantiles(cpu, n=10)
-            wall_deciles = statistics.quantiles(wall, n=10)
-            p50 = statistics.median(cpu)
-            base = base or p50
-            print(
-                f"{page:<16}{p50:>11.2f}{deciles[-1]:>9.2f}{statistics.median(wall):>10.2f}"
-                f"{wall_deciles[-1]:>10.2f}{p50 / base:>9.1f}x"
-            )
+            urls = lists[page]
+            block = max(1, len(urls) // 4)
+            times: dict[str, tuple[list[float], list[float]]] = {way: ([], []) for way in ways}
+            for start in range(0, len(urls), block):
+                for way, settings_of_way in ways.items():
+                    cpu, wall = times[way]
+                    with settings_of_way():
+                        client.get(urls[start])  # the templates of this way loaded
+                        for url in urls[start : start + block]:
+                            c0, w0 = time.process_time(), time.perf_counter()
+                            response = client.get(url)
+                            cpu.append((time.process_time() - c0) * 1000)
+                            wall.append((time.perf_counter() - w0) * 1000)
+                            assert response.status_code == 200, (url, response.status_code)
+            for way, (cpu, wall) in times.items():
+                deciles = statistics.quantiles(cpu, n=10)
+                wall_deciles = statistics.quantiles(wall, n=10)
+                p50 = statistics.median(cpu)
+                base = base or p50
+                print(
+                    f"{page + way:<28}{p50:>11.2f}{deciles[-1]:>9.2f}"
+                    f"{statistics.median(wall):>10.2f}{wall_deciles[-1]:>10.2f}{p50 / base:>9.1f}x"
+                )
 
 
 if __name__ == "__main__":

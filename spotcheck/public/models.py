@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q, Subquery, Window
@@ -33,6 +34,36 @@ from spotcheck.lib.publication import item_heading, mask_phone_numbers, snapshot
 from spotcheck.plans.models import Plan, PlanItem
 from spotcheck.prepared import PreparedQuery
 from spotcheck.results.models import Result
+
+# A number of 19 or more digits (orjson reads one past 64 bits as a float, json as an int) is
+# 19 zeros once every digit is a zero: bytes.translate and a search take ~2 µs, a regex ~60.
+_DIGITS_AS_ZEROS = bytes.maketrans(b"123456789", b"000000000")
+_LONG_NUMBER = b"0" * 19
+
+
+class SnapshotField(models.JSONField):
+    """A JSONField read with orjson: every row of a result list decodes its snapshot, and
+    json.loads took three times as long (~29 against ~9 µs for a typical one). What orjson
+    refuses or reads otherwise (NaN, a lone surrogate, a number past 64 bits) JSONField decodes
+    as ever, so the values read are the ones JSONField reads. Deconstructed as a JSONField:
+    the column and the migrations are the same."""
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if isinstance(value, str) and self.decoder is None:
+            try:
+                data = value.encode()
+            except UnicodeEncodeError:  # a lone surrogate
+                data = b""
+            if data and _LONG_NUMBER not in data.translate(_DIGITS_AS_ZEROS):
+                try:
+                    return orjson.loads(data)
+                except orjson.JSONDecodeError:
+                    pass
+        return super().from_db_value(value, expression, connection)
+
+    def deconstruct(self) -> Any:
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.JSONField", args, kwargs
 
 
 class Publication(models.Model):
@@ -81,7 +112,7 @@ class PublishedResult(models.Model):
     inspected_on = models.DateField("检查日期", null=True, blank=True)
     published_on = models.DateField("公示日期", db_index=True)
     due_on = models.DateField("公示期限", null=True, blank=True)
-    snapshot = models.JSONField("公示内容")
+    snapshot = SnapshotField("公示内容")
     snapshot_sha256 = models.CharField("公示内容SHA-256", max_length=64)
     withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
     withdraw_reason = models.TextField("撤回理由", blank=True)

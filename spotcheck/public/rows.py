@@ -9,26 +9,16 @@ task's page, the home page, a publication batch) all use it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date, datetime
 from html import escape
 from typing import Any
-from urllib.parse import quote
 
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString, mark_safe
 
+from spotcheck.public.chrome import url_maker
 from spotcheck.public.models import result_text
-
-
-def _url_maker(name: str) -> Callable[[object], str]:
-    """URLs of the view `name` (one argument) from one `reverse`, quoted as reverse quotes."""
-    marker = "0123456789"  # accepted by the int and str path converters alike
-    head, tail = reverse(name, args=[marker]).split(marker)
-    safe = RFC3986_SUBDELIMS + "/~:@"
-    return lambda value: f"{head}{quote(str(value), safe=safe)}{tail}"
 
 
 def _day(value: date | datetime | None) -> str:
@@ -58,8 +48,8 @@ ROW_FIELDS = (
 def result_rows(records: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
     """The cells of the result table as text, from records read with `.values(*ROW_FIELDS)`,
     and the row's HTML (`html`) made of them."""
-    result_url = _url_maker("public:result")
-    entity_url = _url_maker("public:entity")
+    result_url = url_maker("public:result")
+    entity_url = url_maker("public:entity")
     rows = [
         {
             "url": result_url(r["pk"]),
@@ -101,10 +91,22 @@ def result_table(rows: list[dict[str, str]], empty: str = DEFAULT_EMPTY) -> Safe
     return mark_safe(f"{_TABLE_HEAD}{body}</tbody>\n</table>\n")  # noqa: S308 - rows escaped
 
 
+_SEPARATOR = "\x00"  # left as it is by escaping
+
+
+def _escaped(row: dict[str, str]) -> dict[str, str]:
+    """Every value of `row` escaped as the template engine escapes it (django.utils.html.escape
+    is html.escape, without the cost of its lazy-string wrapper), in one `escape` of them all:
+    it is five replaces over its text, and one over the row took a third of the time of ten."""
+    cells = escape(_SEPARATOR.join(row.values())).split(_SEPARATOR)
+    if len(cells) != len(row):  # a value holds the separator
+        return {key: escape(value) for key, value in row.items()}
+    return dict(zip(row, cells, strict=True))
+
+
 def row_html(row: dict[str, str]) -> SafeString:
-    """One row of the result table; every value escaped as the template engine escapes it
-    (django.utils.html.escape is html.escape, without the cost of its lazy-string wrapper)."""
-    cells = {key: escape(value) for key, value in row.items()}
+    """One row of the result table; every value escaped."""
+    cells = _escaped(row)
     withdrawn = cells["withdrawn_on"]
     superseded = cells["superseded_on"]
     row_class = ' class="withdrawn"' if withdrawn else ""

@@ -1,3 +1,9 @@
+import json
+
+from django.db import models
+from hypothesis import example, given
+from hypothesis import strategies as st
+
 from spotcheck.lib.publication import snapshot_sha256
 from spotcheck.public.models import WITHHELD_TEXT, PublishedResult
 
@@ -44,3 +50,23 @@ def test_result_text_and_item_heading_name_an_unnumbered_item_by_its_name():
         "{% load public_tags %}{% for i in items %}[{{ i|item_heading }}]{% endfor %}"
     ).render(Context({"items": items}))
     assert rendered == "[事项11 噪声污染][附加事项]"
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(value=JSON_VALUES, ascii_only=st.booleans())
+@example(value={"name": "\ud800", "n": 1}, ascii_only=True)  # a lone surrogate, escaped
+@example(value={"name": "\ud800", "n": 1}, ascii_only=False)  # and as it is
+@example(value={"n": -9223372036854775809, "code": "1234567890123456789"}, ascii_only=True)
+@example(value={"plan": 18446744073709551616}, ascii_only=False)  # past 64 bits
+@example(value=[float("nan"), float("inf"), 1e-320, -0.0], ascii_only=True)
+def test_snapshots_are_read_as_a_jsonfield_reads_them(value, ascii_only):
+    """The snapshot's field reads with orjson where it reads the same, and only there."""
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    read = PublishedResult._meta.get_field("snapshot").from_db_value(text, None, None)
+    assert repr(read) == repr(models.JSONField().from_db_value(text, None, None))

@@ -56,6 +56,8 @@ def test_rows_are_the_template_rows():
         row(withdrawn_on="2023-07-01"),
         row(superseded_on="2023-07-02"),
         row(withdrawn_on="2023-07-01", superseded_on="2023-07-02"),
+        # values holding the separator of the cells escaped at once
+        row(name="沂源\x00<悦来>", agency="\x00&\x00"),
     ):
         assert row_html(r) == template.render({"r": r})
     assert "<b>" not in row_html(row()) and "&lt;b&gt;" in row_html(row())
