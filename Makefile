@@ -30,13 +30,15 @@ run: install
 # Production-style serving: gunicorn (spotcheck/gunicorn_conf.py: workers from the CPU count)
 # with WhiteNoise serving hashed static files, DEBUG off. SECRET_KEY must come from the
 # environment (settings refuse to start without it); DATABASE_URL, ALLOWED_HOSTS, BIND,
-# WEB_CONCURRENCY as needed. Migrates and collects static files first.
+# WEB_CONCURRENCY as needed. Migrates, collects static files and empties the portal's page cache
+# (pages cached by an earlier release link static files collectstatic --clear removed) first.
 serve: export DEBUG := 0
 serve: export STATIC_ROOT ?= $(CURDIR)/var/static
 serve: install
 	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY (at least 50 random characters), e.g. SECRET_KEY=\$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')" >&2; exit 2; }
 	$(BIN)/spotcheck migrate --noinput
 	$(BIN)/spotcheck collectstatic --noinput --clear -v 0
+	$(BIN)/spotcheck clear-public-cache -v 0
 	$(BIN)/gunicorn -c python:spotcheck.gunicorn_conf
 
 # --dist loadfile: a module's tests run on one worker, so data a module builds once

@@ -69,7 +69,8 @@ Changes after the quiet-machine figures below (commits a6f3b45 and later):
   function in the transaction of every publication), so a deep page reads one index range
   from there like the "下一页" link does: no OFFSET (was up to 100,000 index entries).
 - task cold: the task's heading (item, plan, draw links: two queries and their rendering) is
-  made once per audit head for all of the task's pages (spotcheck.public.cache.memo_by_head).
+  made once per audit head for all of the task's pages (now per portal version:
+  spotcheck.public.cache.memo_by_version).
 - search cold on PostgreSQL: EXPLAIN ANALYZE at 1,000,000 showed the slow searches were parts
   of masked names ("**修理部": 200 names shared by 16,604 records, each read whole and sorted:
   395-500 ms) and common texts (UPPER(name) LIKE estimated at 100 rows, so a parallel scan).

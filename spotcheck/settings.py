@@ -245,8 +245,9 @@ SPOTCHECK_RISK_LOWER_WHEN_CLEAN = os.environ.get("SPOTCHECK_RISK_LOWER_WHEN_CLEA
 # but without the key can re-hash an edited chain. Keep it outside the database and its backups.
 SPOTCHECK_AUDIT_KEY = os.environ.get("SPOTCHECK_AUDIT_KEY", "")
 
-# The public portal's page cache (spotcheck.public.cache): whole pages, cleared on every
-# publication and withdrawal. A file cache shared by the server's workers; tests use memory.
+# The public portal's page cache (spotcheck.public.cache): whole pages, keyed by the portal's
+# version (moved by whatever changes a public page) and the release. A file cache shared by the
+# server's workers; tests use memory.
 PUBLIC_CACHE_SECONDS = int(os.environ.get("SPOTCHECK_PUBLIC_CACHE_SECONDS", "600"))
 # Open data (docs/open-data.md): the per-year files `spotcheck build-open-data` writes and the
 # portal serves; a stale year with at most this many published results is rebuilt within the

@@ -9,6 +9,7 @@ from django.db import transaction
 from spotcheck.accounts.models import Agency, Unit, User
 from spotcheck.audit.admin import AuditedAdmin, AuditedInline
 from spotcheck.audit.models import record
+from spotcheck.public.admin import PublicReferenceAdmin
 
 
 @admin.register(User)
@@ -32,7 +33,7 @@ class UnitInline(AuditedInline):
 
 
 @admin.register(Agency)
-class AgencyAdmin(AuditedAdmin):
+class AgencyAdmin(PublicReferenceAdmin):
     list_display = ("name", "short_name", "division_code")
     search_fields = ("name",)
     inlines = [UnitInline]

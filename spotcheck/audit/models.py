@@ -128,9 +128,10 @@ class Head:
 
 
 def current_head() -> Head:
-    """The chain's head as recorded: the last sequence number and hash. Every public page
-    reads it (the page cache's key), so by one fixed SQL statement: the ORM's compiling of
-    the same query took over a tenth of a ms each time, the read itself a few µs."""
+    """The chain's head as recorded: the last sequence number and hash. Read often (the public
+    pages read it with the portal's version: spotcheck.public.cache), so by one fixed SQL
+    statement: the ORM's compiling of the same query took over a tenth of a ms each time, the
+    read itself a few µs."""
     with connection.cursor() as cursor:
         cursor.execute(_head_sql(connection.vendor), [1])
         row = cursor.fetchone()

@@ -8,7 +8,8 @@ the agency says so (`Agency.publish_on_approval`) approving a result publishes i
 
 `withdraw_published` needs a reason; the record stays, marked withdrawn with the date, and the
 public pages say so. `publication_problems` checks a published record against what is stored.
-Every action here is one transaction and clears the portal's cache once it commits.
+Every action here is one transaction and moves the portal's version in it (the page cache's
+key: spotcheck.public.cache).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from spotcheck.lib import publication as pub
 from spotcheck.lib import results as rules
 from spotcheck.lib.pinyin import name_key, search_keys
 from spotcheck.lib.publication import snapshot_matches, snapshot_sha256
-from spotcheck.public import cache
 from spotcheck.public.models import (
     Publication,
     PublicName,
@@ -191,7 +191,6 @@ def publish_results(
         at=now,
     )
     note_public_change(*{r.visit.plan.year for r in locked}, now=now)
-    transaction.on_commit(cache.clear_public_pages)
     return publication
 
 
@@ -281,7 +280,6 @@ def withdraw_published(*, published: PublishedResult, reason: str, actor: Actor)
         details={"visit": published.result.visit.visit_key, "reason": reason},
     )
     note_public_change(published.result.visit.plan.year)
-    transaction.on_commit(cache.clear_public_pages)
     return published
 
 

@@ -1,26 +1,45 @@
 """The portal's page cache.
 
 Public pages are the same for every anonymous visitor, so they are cached whole (the "public"
-cache: a file cache shared by the server's workers, memory in tests). The key carries the audit
-chain's head sequence: every published change (a plan, a draw step, a matching, a result's
-publication or withdrawal) is an audited action and moves the head, so a cached page never
-outlives what it shows, and the pages that print the head stay exact. A hit costs one read of
-the one-row head table; a crowd of visitors never reaches the draw, matching or result tables.
-Publication and withdrawal also clear the cache outright. Signed-in users are not served from
-the cache (their pages carry their name and the staff links).
+cache: a file cache shared by the server's workers, memory in tests). A page's key carries
+
+- the portal's version (spotcheck.public.models.PortalVersion), moved in the transaction of
+  every action that changes what the portal shows (`note_public_change`: a plan or a revision
+  published, a draw prepared, seeded, executed, replaced or cancelled, a team matched or a
+  member replaced, results published, republished or withdrawn, an agency's or a target type's
+  public fields, the statistics rebuilt) and by nothing else: an inspector's autosave, a
+  notice or a review moves the audit head, not this, so a crowd of visitors keeps being served
+  from the cache and never reaches the draw, matching or result tables;
+- the release (`release_key`): a page cached by an earlier release, or before the static files
+  were collected again, links files and shows code that may be gone, and is never served after
+  a restart (`make serve` also empties the cache: spotcheck clear-public-cache).
+
+The version and the audit head are read by one fixed statement a request (`portal_state`).
+Pages that print the head are kept with a slot for it, filled with that head each time they
+are served (spotcheck.audit.shown): a cached page shows the same head as a fresh one. Signed-in
+users are not served from the cache (their pages carry their name and the staff links).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from functools import lru_cache, wraps
+from dataclasses import dataclass
+from functools import cache, lru_cache, wraps
+from importlib import metadata
+from pathlib import Path
 from typing import Any, TypeVar
 
+from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import caches
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 
-from spotcheck.audit.models import Head, current_head
+import spotcheck
+from spotcheck.audit.models import GENESIS_HASH, AuditHead, Head
+from spotcheck.audit.shown import fill_head, head_printed_later
+from spotcheck.public.models import PortalVersion
 
 CACHE_ALIAS = "public"
 KEPT_HEADERS = ("Content-Type", "Content-Disposition")
@@ -33,34 +52,96 @@ def clear_public_pages() -> None:
         memo.cache_clear()
 
 
-def published_head(request: HttpRequest) -> Head:
-    """The audit chain's head, read once a request (the page key and `memo_by_head` share it)."""
-    head = getattr(request, "_spotcheck_head", None)
-    if head is None:
-        head = current_head()
-        request._spotcheck_head = head  # type: ignore[attr-defined]
-    return head
+@dataclass(frozen=True)
+class PortalState:
+    version: int  # PortalVersion's
+    head: Head  # the audit chain's
+
+
+def read_portal_state() -> PortalState:
+    """The portal's version and the audit head, by one fixed SQL statement (every public page
+    reads it: the ORM's compiling of it would cost more than the read)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_state_sql(connection.vendor), [PortalVersion.ROW, 1, 1])
+        version, seq, last_hash = cursor.fetchone()
+    head = Head(0, GENESIS_HASH) if seq is None else Head(int(seq), last_hash)
+    return PortalState(int(version or 0), head)
+
+
+@cache
+def _state_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+
+    def one(model: Any, field: str) -> str:
+        meta = model._meta
+        column = quote(meta.get_field(field).column)
+        return f"(SELECT {column} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s)"
+
+    fields = [
+        one(PortalVersion, "version"),
+        one(AuditHead, "last_seq"),
+        one(AuditHead, "last_hash"),
+    ]
+    return "SELECT " + ", ".join(fields)
+
+
+def portal_state(request: HttpRequest) -> PortalState:
+    """`read_portal_state`, once a request (the page key, `memo_by_version` and the head
+    printed share it)."""
+    state = getattr(request, "_spotcheck_portal_state", None)
+    if state is None:
+        state = read_portal_state()
+        request._spotcheck_portal_state = state  # type: ignore[attr-defined]
+    return state
+
+
+def portal_version(request: HttpRequest) -> int:
+    return portal_state(request).version
 
 
 _MEMOS: list[Any] = []
 
 
-def memo_by_head(function: Callable[..., T]) -> Callable[..., T]:
-    """Keep what `function(head, *args)` returns in this process, for the pages that share a
-    part (a task's heading on each of its pages): keyed by the audit head, as the pages are, so
-    it never outlives what it was made from; the least recently used dropped past 256."""
+def memo_by_version(function: Callable[..., T]) -> Callable[..., T]:
+    """Keep what `function(version, *args)` returns in this process, for the pages that share a
+    part (a task's heading on each of its pages): keyed by the portal's version, as the pages
+    are, so it never outlives what it was made from; the least recently used dropped past 256."""
     memo = lru_cache(maxsize=256)(function)
     _MEMOS.append(memo)
     return memo
 
 
+@lru_cache(maxsize=1)
+def release_key() -> str:
+    """This release, computed once a process: the package's version, the static files' manifest
+    (the hashed names a page links; none without STATIC_ROOT, where pages link the plain
+    names) and each file of the package (path, size, modification time: its code, templates
+    and static sources). The server's workers run the same files, so they share the pages."""
+    digest = hashlib.sha256()
+    try:
+        digest.update(metadata.version("spotcheck").encode())
+    except metadata.PackageNotFoundError:  # run from a source tree that is not installed
+        digest.update(b"-")
+    read_manifest = getattr(staticfiles_storage, "read_manifest", None)
+    manifest = (read_manifest() if read_manifest else None) or ""
+    digest.update(f"\0{settings.STATIC_URL}\0{manifest}\0".encode())
+    root = Path(spotcheck.__file__).resolve().parent
+    for path in sorted(root.rglob("*")):
+        if "__pycache__" in path.parts or not path.is_file():
+            continue
+        stat = path.stat()
+        digest.update(f"{path.relative_to(root)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
 def page_key(request: HttpRequest) -> str:
     digest = hashlib.sha256(request.get_full_path().encode("utf-8")).hexdigest()
-    return f"page:{published_head(request).seq}:{digest}"
+    return f"page:{release_key()}:{portal_version(request)}:{digest}"
 
 
 def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve anonymous GETs of `view` from the public cache; store its 200 answers."""
+    """Serve anonymous GETs of `view` from the public cache; store its 200 answers (with the
+    audit head's slot, filled whenever served)."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -68,18 +149,25 @@ def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             return view(request, *args, **kwargs)
         cache = caches[CACHE_ALIAS]
         key = page_key(request)
+        head = portal_state(request).head
         stored = cache.get(key)
         if stored is not None:
-            content, headers = stored
-            response = HttpResponse(content)
+            content, headers, prints_head = stored
+            response = HttpResponse(fill_head(content, head) if prints_head else content)
             for name, value in headers.items():
                 response[name] = value
             response["X-Spotcheck-Cache"] = "hit"
             return response
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming and not response.cookies:
+        with head_printed_later(request) as slot:
+            response = view(request, *args, **kwargs)
+        if response.streaming:
+            return response
+        content = response.content
+        if slot.used:
+            response.content = fill_head(content, head)
+        if response.status_code == 200 and not response.cookies:
             headers = {name: response[name] for name in KEPT_HEADERS if name in response}
-            cache.set(key, (response.content, headers))
+            cache.set(key, (content, headers, slot.used))
         return response
 
     return wrapped

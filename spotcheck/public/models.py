@@ -472,19 +472,44 @@ class PublicVersion(models.Model):
         return f"{self.year}: {self.version}"
 
 
+class PortalVersion(models.Model):
+    """The portal's version, deployment-wide (one row): moved by `note_public_change` with the
+    years' versions, and also by what changes the public pages but no year's open data (a team
+    matching, an agency's name or its setting on inspectors' names, a target type, the
+    statistics rebuilt). The public page cache is keyed by it (spotcheck.public.cache): drafts,
+    notices and recording leave cached pages in place, anything the pages show replaces them."""
+
+    ROW = 1
+
+    version = models.PositiveBigIntegerField("版本", default=0)
+    changed_at = models.DateTimeField("最近变化时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "公示网站版本"
+        verbose_name_plural = "公示网站版本"
+
+    def __str__(self) -> str:
+        return str(self.version)
+
+
 def note_public_change(*years: int, now: datetime | None = None) -> None:
-    """Move the publication version of `years`; call inside the action's transaction, with
-    the action's `now`."""
+    """Move the portal's version and the publication version of `years` (none: a change of the
+    public pages alone); call inside the action's transaction, with the action's `now`."""
     now = now or timezone.now()
+    _move(PortalVersion, {"pk": PortalVersion.ROW}, now)
     for year in sorted(set(years)):
-        changed = PublicVersion.objects.filter(year=year)
-        if changed.update(version=F("version") + 1, changed_at=now):
-            continue
-        try:
-            with transaction.atomic():
-                PublicVersion.objects.create(year=year, version=1, changed_at=now)
-        except IntegrityError:  # created meanwhile by a concurrent action
-            changed.update(version=F("version") + 1, changed_at=now)
+        _move(PublicVersion, {"year": year}, now)
+
+
+def _move(model: Any, row: dict[str, Any], now: datetime) -> None:
+    changed = model.objects.filter(**row)
+    if changed.update(version=F("version") + 1, changed_at=now):
+        return
+    try:
+        with transaction.atomic():
+            model.objects.create(**row, version=1, changed_at=now)
+    except IntegrityError:  # created meanwhile by a concurrent action
+        changed.update(version=F("version") + 1, changed_at=now)
 
 
 def public_version(year: int) -> int:

@@ -6,7 +6,8 @@ from typing import Any
 from django.contrib import admin, messages
 
 from spotcheck.accounts.permissions import PLAN_MANAGERS, user_has_role
-from spotcheck.audit.admin import AuditedAdmin, ReadOnlyAdmin
+from spotcheck.audit.admin import ReadOnlyAdmin
+from spotcheck.public.admin import PublicReferenceAdmin
 from spotcheck.registry.actions import end_recusal
 from spotcheck.registry.models import (
     Entity,
@@ -18,7 +19,7 @@ from spotcheck.registry.models import (
 
 
 @admin.register(TargetType)
-class TargetTypeAdmin(AuditedAdmin):
+class TargetTypeAdmin(PublicReferenceAdmin):
     list_display = ("name", "aliases")
     search_fields = ("name",)
 

@@ -46,8 +46,7 @@ from django.utils import timezone
 from spotcheck.draws.models import Draw, DrawReplacement, DrawSelection
 from spotcheck.inspections.models import Visit, VisitItem
 from spotcheck.lib.results import CATEGORIES, CategoryKind, ReviewState
-from spotcheck.public.cache import clear_public_pages
-from spotcheck.public.models import PublishedItem
+from spotcheck.public.models import PublishedItem, note_public_change
 from spotcheck.results.models import ItemResult, Measure, Result
 from spotcheck.stats import coverage
 from spotcheck.stats.fairness_totals import rebuild_fairness_totals
@@ -647,7 +646,6 @@ def rebuild_facts(progress: Callable[[str], None] | None = None) -> dict[str, in
         say("名录覆盖")
         written["coverage counts"] = coverage.rebuild()
         stamp_current()
-        # the rebuild moves no audit head, so cached public pages (statistics made from the
-        # old counts) would outlive it
-        transaction.on_commit(clear_public_pages)
+        # cached public pages (statistics made from the old counts) give way to new ones
+        note_public_change()
     return written

@@ -12,9 +12,10 @@ from django.urls import reverse
 from bench.bulkdata import build_published_results
 from spotcheck.public.models import PublishedItem
 
-# queries per page: the page cache's head, the page's own reads (see public/views.py); a task's
-# heading (the item, its draws) is read once, then kept until the head moves
-# search: the audit head, the name index past its cap, the names, the page of records
+# queries per page: the page cache's key (the portal's version and the audit head, one
+# statement), the page's own reads (see public/views.py); a task's heading (the item, its
+# draws) is read once, then kept until the version moves
+# search: the key, the name index past its cap, the names, the page of records
 QUERIES = {"search": 4, "search part": 4, "entity": 2, "task": 5, "task last": 3}
 
 

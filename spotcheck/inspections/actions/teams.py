@@ -44,6 +44,7 @@ from spotcheck.lib.visits import Visit as LibVisit
 from spotcheck.lib.visits import item_order
 from spotcheck.limits import LimitError, check_fields
 from spotcheck.plans.models import Plan
+from spotcheck.public.models import note_public_change
 from spotcheck.registry.models import Inspector, Recusal
 from spotcheck.results.selectors import inspection_history
 
@@ -257,6 +258,7 @@ def _save_matching(
         details={**details, "members": members, "public_sha256": public_digest(match)},
         at=now,
     )
+    note_public_change(now=now)  # the matching is public (its plan is)
     return match
 
 
@@ -548,6 +550,7 @@ def replace_team_member(*, member: TeamMember, reason: str, actor: Actor) -> Tea
         obj=visit,
         details={"replacements": [asdict(r) for r in made], "public_sha256": public_digest(match)},
     )
+    note_public_change()  # the public record changed
     return current
 
 

@@ -1,0 +1,208 @@
+"""The page cache (spotcheck.public.cache): a cached page stays while what the portal shows is
+unchanged (drafts, autosaves, notices move only the audit head) and gives way to whatever
+changes it (a publication, a withdrawal, a plan published, a team member replaced,
+an agency's public setting); it shows the current audit head either way; a page cached by
+another release is never served. Draw steps: tests/draws/test_public_cache.py."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.contrib import admin
+from django.core.management import call_command
+from django.db import transaction
+from django.forms.models import model_to_dict
+from django.test import RequestFactory
+from django.urls import reverse
+
+from spotcheck.accounts.models import Agency, Role, User
+from spotcheck.audit.models import current_head
+from spotcheck.audit.shown import HEAD_SLOT
+from spotcheck.inspections.actions import issue_notice, replace_team_member
+from spotcheck.inspections.models import TeamMember, Visit
+from spotcheck.plans.actions import publish_plan
+from spotcheck.public import actions, cache
+from spotcheck.public.models import PortalVersion, PublishedResult
+from spotcheck.results import actions as results_actions
+from spotcheck.results.models import Result
+from tests.public.conftest import publish_four
+from tests.public.helpers import approve_visit, visit_content
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_published")]
+
+HOME = "home"
+
+
+@pytest.fixture(scope="module")
+def shared_published(shared_teams, shared_round) -> list[PublishedResult]:
+    return publish_four(shared_round.unit, shared_round.published_plan, shared_round.unit_leader)
+
+
+@pytest.fixture
+def published(shared_copy, shared_published) -> list[PublishedResult]:
+    return shared_copy(shared_published)
+
+
+def unpublished_visits(plan, unit) -> list[Visit]:
+    """Teamed visits of the unit with nothing recorded yet."""
+    teamed = Visit.objects.filter(plan=plan, responsible_unit=unit, members__isnull=False)
+    recorded = Result.objects.values("visit")
+    return list(teamed.exclude(pk__in=recorded).distinct().order_by("pk"))
+
+
+def served(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response
+
+
+def is_hit(response) -> bool:
+    return response.get("X-Spotcheck-Cache") == "hit"
+
+
+def cached(client, url) -> bytes:
+    """Ask for `url` until it is in the cache (its first answer stored)."""
+    first = served(client, url)
+    assert not is_hit(first)
+    assert is_hit(served(client, url))
+    return first.content
+
+
+def head_line(head) -> str:
+    return f"verify --head {head.seq}:{head.hash}"
+
+
+def test_drafts_autosaves_and_notices_leave_cached_pages_in_place(
+    client, published, published_plan, unit, unit_leader, coordinator
+):
+    urls = [reverse(HOME), reverse("public:results"), reverse("public:bulletins")]
+    for url in urls:
+        cached(client, url)
+    version = PortalVersion.objects.get().version
+    head = current_head()
+    visit, other = unpublished_visits(published_plan, unit)[:2]
+    content = visit_content(visit)
+    draft = results_actions.save_draft(visit=visit, content=content, revision=0, actor=unit_leader)
+    # the recording page's autosave calls the same action with the revision it holds
+    results_actions.save_draft(
+        visit=visit, content=content, revision=draft.revision, actor=unit_leader
+    )
+    issue_notice(visit=other, actor=coordinator)
+    assert current_head().seq >= head.seq + 3  # audited ...
+    assert PortalVersion.objects.get().version == version  # ... but nothing public changed
+    for url in urls:
+        again = served(client, url)
+        assert is_hit(again), url
+        text = again.content.decode()
+        if url != reverse("public:results"):  # the pages that print the head: the current one
+            assert head_line(current_head()) in text and head_line(head) not in text, url
+        assert HEAD_SLOT not in text
+
+
+def test_a_hit_is_the_page_a_fresh_render_makes(
+    client, published, published_plan, unit, unit_leader
+):
+    url = reverse("public:bulletins")
+    cached(client, url)
+    visit = unpublished_visits(published_plan, unit)[0]
+    results_actions.save_draft(
+        visit=visit, content=visit_content(visit), revision=0, actor=unit_leader
+    )
+    hit = served(client, url)
+    assert is_hit(hit)
+    cache.clear_public_pages()
+    fresh = served(client, url)
+    assert not is_hit(fresh) and fresh.content == hit.content
+
+
+def test_publication_and_withdrawal_replace_cached_pages(
+    client, published, published_plan, unit, unit_leader, coordinator
+):
+    url = reverse("public:results")
+    cached(client, url)
+    visit = unpublished_visits(published_plan, unit)[0]
+    result = approve_visit(visit, unit_leader)
+    assert is_hit(served(client, url))  # approved, not yet published
+    actions.publish_results(results=[result], actor=unit_leader)
+    assert not is_hit(served(client, url))
+    assert is_hit(served(client, url))
+    actions.withdraw_published(published=published[0], reason="录入错误", actor=coordinator)
+    after = served(client, url)
+    assert not is_hit(after) and "已撤回的公示" in after.content.decode()
+
+
+def test_plan_publication_replaces_cached_pages(
+    client, published, other_agency, other_users_by_role, other_plan
+):
+    url = reverse("public:plans")
+    assert other_agency.name not in cached(client, url).decode()
+    publish_plan(plan=other_plan, actor=other_users_by_role[Role.COORDINATOR])
+    after = served(client, url)
+    assert not is_hit(after) and other_agency.name in after.content.decode()
+
+
+def test_a_team_member_replaced_replaces_the_cached_matching(client, published, coordinator):
+    member = (
+        TeamMember.objects.filter(replaced_at__isnull=True, visit__result__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+    url = reverse("public:matching", args=[member.matching_id])
+    cached(client, url)
+    replace_team_member(member=member, reason="因病", actor=coordinator)
+    assert not is_hit(served(client, url))
+
+
+def test_an_agency_setting_saved_in_the_admin_replaces_cached_pages(client, published, agency):
+    superuser = User.objects.create_superuser("root", "", "x")
+    record = published[0]
+    url = reverse("public:result", args=[record.pk])
+    cached(client, url)
+    model_admin = admin.site._registry[Agency]
+    request = RequestFactory().post("/")
+    request.user = superuser
+    form_class = model_admin.get_form(request, agency, change=True)
+    data = {k: v for k, v in model_to_dict(agency).items() if v is not None}
+    form = form_class({**data, "publish_inspector_names": True}, instance=agency)
+    assert form.is_valid(), form.errors
+    with transaction.atomic():
+        model_admin.save_model(request, form.save(commit=False), form, change=True)
+    assert not is_hit(served(client, url))
+
+
+def test_a_page_of_another_release_is_not_served(client, published, monkeypatch):
+    url = reverse("public:plans")
+    cached(client, url)
+    monkeypatch.setattr(cache, "release_key", lambda: "another-release")
+    assert not is_hit(served(client, url))
+    assert is_hit(served(client, url))
+
+
+def test_the_release_key_follows_the_static_manifest(settings, tmp_path):
+    compute = cache.release_key.__wrapped__
+    plain = compute()
+    assert compute() == plain  # the same files: the workers share their pages
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    manifest = tmp_path / "staticfiles.json"
+
+    def collected(css: str) -> str:
+        paths = {"spotcheck/spotcheck.css": f"spotcheck/spotcheck.{css}.css"}
+        manifest.write_text(json.dumps({"paths": paths, "version": "1.1", "hash": css}))
+        return compute()
+
+    first = collected("c19fa34d383d")
+    assert first != plain
+    assert collected("0123456789ab") != first
+    assert collected("c19fa34d383d") == first
+
+
+def test_clear_public_cache_empties_the_cache(client, published):
+    url = reverse("public:plans")
+    cached(client, url)
+    call_command("clear_public_cache", verbosity=0)
+    assert not is_hit(served(client, url))
