@@ -172,7 +172,7 @@ def _detail(draw: Draw) -> dict[str, Any]:
             else None
         ),
         cancelled_at=draw.cancelled_at,
-        cancel_reason=draw.cancel_reason,
+        cancel_reason=draw.public_cancel_reason,
     )
     return data
 

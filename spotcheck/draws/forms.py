@@ -109,7 +109,11 @@ class SeedForm(forms.Form):
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(label="作废原因", max_length=300)
+    reason = forms.CharField(
+        label="作废原因",
+        max_length=300,
+        help_text="将在抽查任务公告、开放数据和订阅源中公开：请勿填写姓名、电话号码等个人信息",
+    )
 
 
 class ReplaceForm(forms.Form):

@@ -32,7 +32,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from spotcheck.lib.drawdoc import STRATA, STRATUM_NAMES, population_hash
-from spotcheck.lib.publication import public_entity_name
+from spotcheck.lib.publication import mask_phone_numbers, public_entity_name
 from spotcheck.plans.models import PlanItem, plan_is_public
 from spotcheck.registry.models import Entity
 
@@ -288,6 +288,11 @@ class Draw(models.Model):
                 }
             )
         return rows
+
+    @property
+    def public_cancel_reason(self) -> str:
+        """The cancel reason as published (bulletin, open data, feed): phone numbers masked."""
+        return mask_phone_numbers(self.cancel_reason)
 
     @property
     def floor_text(self) -> str:

@@ -2,10 +2,11 @@
 
 Pure functions, no Django. Public per result: the entity's name and credit code, the task (plan
 item and draw), 检查实施机关, the check type, the date, the result category and the follow-up
-state. Never: photos, notes, a natural person's data, phone numbers. A sole trader (个体工商户,
-统一社会信用代码 beginning "92") is run by a natural person: the operator's name is masked
-wherever it appears in the entity's name (张三 -> 张*), and a name that is only a person's name
-is masked as one.
+state. Never: photos, notes, a natural person's data, phone numbers. An entity that may be run
+by a natural person — a sole trader (个体工商户) by its code, or one whose code does not say
+what it is (none: an unregistered trader, an event organiser entered by name) — has the
+operator's name masked wherever it appears in its name (张三 -> 张*), and a name that is only a
+person's name masked as one.
 """
 
 from __future__ import annotations
@@ -82,9 +83,32 @@ def mask_person_name(name: str) -> str:
     return name[:keep] + MASK * (len(name) - keep)
 
 
+# GS 15-2006 (工商行政管理注册号编制规则): the 7th digit of a 15-digit 注册号, the first of its
+# sequence, says who registered: 内资企业 0-3, 外资企业 4-5, 个体工商户 6-9.
+_SOLE_TRADER_SEQUENCE_STARTS = frozenset("6789")
+
+
+def _is_registration_number(code: str) -> bool:
+    return len(code) == 15 and code.isascii() and code.isdigit()
+
+
 def is_sole_trader(credit_code: str) -> bool:
-    """个体工商户: a unified social credit code registered by 市场监管 (9) in category 2."""
-    return len(credit_code) == 18 and credit_code.startswith("92")
+    """个体工商户 by its code: a unified social credit code registered by 市场监管 (9) in
+    category 2 ("92…"), or an old 15-digit 注册号 whose 7th digit is 6-9."""
+    code = credit_code.strip().upper()
+    if len(code) == 18:
+        return code.startswith("92")
+    return _is_registration_number(code) and code[6] in _SOLE_TRADER_SEQUENCE_STARTS
+
+
+def may_be_natural_person(credit_code: str) -> bool:
+    """Whether the entity's name may hold a natural person's data: a sole trader, or any entity
+    whose code does not identify an organisation (no code, or not a code at all). Only an
+    organisation's 18-character code, or a 注册号 of an enterprise, says it is not a person."""
+    code = credit_code.strip().upper()
+    if is_sole_trader(code):
+        return True
+    return not (len(code) == 18 or _is_registration_number(code))
 
 
 def mask_phone_numbers(text: str) -> str:
@@ -98,10 +122,11 @@ def looks_like_person_name(name: str) -> bool:
 
 
 def public_entity_name(name: str, *, credit_code: str = "", operators: Iterable[str] = ()) -> str:
-    """The entity's name as published: phone numbers masked; for a sole trader, each operator
-    name (经营者) masked where it appears, and a bare personal name masked as one."""
+    """The entity's name as published: phone numbers masked; for an entity that may be run by
+    a natural person (`may_be_natural_person`), each operator name (经营者) masked where it
+    appears, and a bare personal name masked as one."""
     public = mask_phone_numbers(name.strip())
-    if not is_sole_trader(credit_code):
+    if not may_be_natural_person(credit_code):
         return public
     for operator in sorted(
         {o.strip() for o in operators if o and o.strip()}, key=len, reverse=True

@@ -95,7 +95,7 @@ def _draws(limit: int) -> list[Announcement]:
             if kind == "draw_executed":
                 summary = f"名录{draw.population_size}户，种子 {draw.seed}，名录哈希 {draw.population_hash}"
             elif kind == "draw_cancelled":
-                summary = f"作废原因：{draw.cancel_reason}"
+                summary = f"作废原因：{draw.public_cancel_reason}"
             else:
                 summary = f"名录{draw.population_size}户，名录哈希 {draw.population_hash}"
             out.append(
@@ -146,7 +146,7 @@ def _results(limit: int) -> list[Announcement]:
                 record.withdrawn_at,
                 f"{record.agency.name}撤回对{record.entity_name}的检查结果公示",
                 reverse("public:result", args=[record.pk]),
-                f"撤回于{timezone.localtime(record.withdrawn_at):%Y-%m-%d}。理由：{record.withdraw_reason}",
+                f"撤回于{timezone.localtime(record.withdrawn_at):%Y-%m-%d}。理由：{record.public_withdraw_reason}",
             )
         )
     return out

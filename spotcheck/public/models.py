@@ -30,7 +30,7 @@ from django.utils import timezone
 from spotcheck.accounts.models import Agency
 from spotcheck.draws.models import Draw
 from spotcheck.lib.pinyin import substring_keys
-from spotcheck.lib.publication import item_heading, snapshot_matches
+from spotcheck.lib.publication import item_heading, mask_phone_numbers, snapshot_matches
 from spotcheck.plans.models import Plan, PlanItem
 from spotcheck.prepared import PreparedQuery
 from spotcheck.results.models import Result
@@ -155,6 +155,11 @@ class PublishedResult(models.Model):
     @property
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
+
+    @property
+    def public_withdraw_reason(self) -> str:
+        """The withdrawal reason as published (pages, open data, feed): phone numbers masked."""
+        return mask_phone_numbers(self.withdraw_reason)
 
     @property
     def result_text(self) -> str:

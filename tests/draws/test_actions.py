@@ -7,14 +7,18 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from spotcheck.audit.models import AuditEntry, verify_chain
 from spotcheck.draws import actions
+from spotcheck.draws.forms import CancelForm
 from spotcheck.draws.models import Draw, DrawError, DrawLocked, DrawSelection
 from spotcheck.lib import drawdoc
 from spotcheck.lib.results import ReviewState
 from spotcheck.lib.sampling import ticket
+from spotcheck.public.cache import clear_public_pages
+from spotcheck.public.opendata import draw_rows
 from spotcheck.registry import actions as registry_actions
 from spotcheck.registry.models import Entity
 from tests.results.factories import approved_inspection
@@ -413,6 +417,30 @@ def test_cancel_then_prepare_again(hotel_item, hotels, coordinator):
     assert second.pk != first.pk and Draw.objects.count() == 2
     with pytest.raises(DrawLocked):
         first.delete()
+
+
+def test_a_cancel_reason_is_published_without_phone_numbers(
+    client, hotel_item, hotels, coordinator
+):
+    """The cancel reason is public (bulletin, feed, API, open data): phone numbers masked; the
+    form says so; the stored reason keeps what was written."""
+    draw = prepare(hotel_item, coordinator)
+    phone = "13812345678"
+    actions.cancel_draw(draw=draw, reason=f"名录有误，联系{phone}", actor=coordinator)
+    draw.refresh_from_db()
+    assert phone in draw.cancel_reason and draw.public_cancel_reason == "名录有误，联系" + "*" * 11
+    clear_public_pages()
+    for url in (
+        reverse("public:bulletin", args=[draw.pk]),
+        reverse("public:announcements"),
+        f"/api/v1/draws/{draw.pk}",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert phone not in response.content.decode() and "*" * 11 in response.content.decode()
+    rows = json.dumps(list(draw_rows(hotel_item.plan.year)), ensure_ascii=False, default=str)
+    assert phone not in rows and draw.public_cancel_reason in rows
+    assert "公开" in str(CancelForm().fields["reason"].help_text)
 
 
 # --- replacements ----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from spotcheck.lib import publication as pub
+from spotcheck.lib.codes import make_registration_number
 
 SOLE = "92370323MA3C1234X5"
 COMPANY = "91370323MA3C1234X5"
@@ -50,6 +51,57 @@ def test_an_operator_name_never_survives_in_a_sole_traders_public_name(operator,
         f"沂源县{operator}{shop}", credit_code=SOLE, operators=[operator]
     )
     assert operator not in public
+
+
+def test_an_old_registration_number_of_a_sole_trader_is_masked():
+    """GS 15-2006: the 7th digit of a 注册号 is 6-9 for 个体工商户, 0-5 for enterprises."""
+    assert pub.public_entity_name(
+        "沂源县张三旅馆", credit_code="370323816759192", operators=["张三"]
+    ) == ("沂源县张*旅馆")
+    assert pub.public_entity_name("张三", credit_code="370323816759192") == "张*"
+    enterprise = "370323016759193"
+    assert not pub.is_sole_trader(enterprise) and not pub.may_be_natural_person(enterprise)
+    assert pub.public_entity_name("张三旅馆", credit_code=enterprise, operators=["张三"]) == (
+        "张三旅馆"
+    )
+
+
+def test_without_a_code_the_name_is_masked_as_a_natural_persons():
+    """No code (an unregistered trader, an event organiser typed in): may be a person."""
+    assert pub.public_entity_name("沂源县张三旅馆", operators=["张三"]) == "沂源县张*旅馆"
+    assert pub.public_entity_name("张三丰") == "张**"  # an organiser entered by name
+    assert pub.public_entity_name("沂源县文化馆") == "沂源县文化馆"
+    assert pub.public_entity_name("王五", credit_code="not a code") == "王*"
+
+
+sequence = st.from_regex(r"[0-9]{8}", fullmatch=True)
+division = st.sampled_from(["370323", "110101", "440305"])
+
+
+@given(division, sequence, han, st.sampled_from(["烧烤店", "小吃部", "旅馆"]))
+def test_a_registration_numbers_7th_digit_decides(division, sequence, operator, shop):
+    code = make_registration_number(division, sequence)
+    sole = sequence[0] in "6789"
+    assert pub.is_sole_trader(code) is sole is pub.may_be_natural_person(code)
+    public = pub.public_entity_name(
+        f"沂源县{operator}{shop}", credit_code=code, operators=[operator]
+    )
+    assert (operator not in public) is sole
+
+
+@given(st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXY", min_size=18, max_size=18))
+def test_an_18_character_code_is_a_person_only_in_category_92(code):
+    assert pub.may_be_natural_person(code) is code.startswith("92")
+
+
+@given(
+    st.one_of(st.just(""), st.text(max_size=30)).filter(
+        lambda code: len(code.strip()) not in (15, 18)
+    )
+)
+def test_no_organisations_code_may_be_a_person(code):
+    # Neither a credit code nor a 注册号 (surrounding whitespace is ignored, as in the rule)
+    assert pub.may_be_natural_person(code)
 
 
 def test_phone_numbers_are_masked():

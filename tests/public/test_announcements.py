@@ -174,3 +174,36 @@ def test_the_latest_withdrawals_are_read_from_their_own_index():
         cursor.execute("SET LOCAL enable_sort = off")
         plan = latest[:50].explain()
     assert "publishedresult_withdrawn" in plan
+
+
+def test_a_withdrawal_reason_is_published_without_phone_numbers(
+    client, visits, unit_leader, coordinator, published_plan
+):
+    """The withdrawal reason is published (page, open data, feed, home page) with its phone
+    numbers masked; the stored reason keeps what was written."""
+    phone = "13812345678"
+    result = approve_visit(visits[0], unit_leader)
+    actions.publish_results(results=[result], actor=unit_leader)
+    record = actions.withdraw_published(
+        published=PublishedResult.objects.get(),
+        reason=f"经营者来电{phone}、0533-3221234更正",
+        actor=coordinator,
+    )
+    assert phone in PublishedResult.objects.get(pk=record.pk).withdraw_reason
+    clear_public_pages()
+    result_url = reverse("public:result", args=[record.pk])
+    urls = [
+        result_url,
+        reverse("public:announcements"),
+        "/",
+        reverse("public:data_file", args=[published_plan.year, "results.json"]),
+        reverse("public:data_file", args=[published_plan.year, "results.csv"]),
+    ]
+    bodies = {}
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        bodies[url] = content.decode("utf-8")
+        assert phone not in bodies[url] and "3221234" not in bodies[url], url
+    assert f"经营者来电{'*' * 11}、{'*' * 12}更正" in bodies[result_url]
