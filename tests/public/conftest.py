@@ -42,3 +42,10 @@ def publish_four(unit, published_plan, unit_leader) -> list[PublishedResult]:
 def published(request, unit, published_plan, executed_draws, coordinator, unit_leader):  # noqa: F811
     round_one_matched(request, published_plan, coordinator)
     return publish_four(unit, published_plan, unit_leader)
+
+
+@pytest.fixture(scope="module")
+def shared_published(shared_teams, shared_round) -> list[PublishedResult]:
+    """`published`, once for a module whose every test uses it (such a module takes copies:
+    its own `published` returns shared_copy(shared_published))."""
+    return publish_four(shared_round.unit, shared_round.published_plan, shared_round.unit_leader)

@@ -26,17 +26,11 @@ from spotcheck.public import actions, cache
 from spotcheck.public.models import PortalVersion, PublishedResult
 from spotcheck.results import actions as results_actions
 from spotcheck.results.models import Result
-from tests.public.conftest import publish_four
 from tests.public.helpers import approve_visit, visit_content
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_published")]
 
 HOME = "home"
-
-
-@pytest.fixture(scope="module")
-def shared_published(shared_teams, shared_round) -> list[PublishedResult]:
-    return publish_four(shared_round.unit, shared_round.published_plan, shared_round.unit_leader)
 
 
 @pytest.fixture

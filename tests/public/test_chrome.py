@@ -20,18 +20,12 @@ from django.urls import reverse
 from spotcheck.draws.models import Draw
 from spotcheck.public.chrome import templates_unkept, unkept_templates_setting
 from spotcheck.public.models import PublishedItem, PublishedResult
-from tests.public.conftest import publish_four
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_published")]
 
 # A signed-in user's pages carry a CSRF token, masked anew on every page.
 CSRF_TOKEN = re.compile(r'("X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[^"]+"')
 STATIC_FILES = ("favicon.svg", "spotcheck.css", "draws.css", "htmx.min.js", "phone.js")
-
-
-@pytest.fixture(scope="module")
-def shared_published(shared_teams, shared_round) -> list[PublishedResult]:
-    return publish_four(shared_round.unit, shared_round.published_plan, shared_round.unit_leader)
 
 
 @pytest.fixture

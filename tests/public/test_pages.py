@@ -28,19 +28,11 @@ from spotcheck.public.models import (
 )
 from spotcheck.public.selectors import search_published_results
 from spotcheck.results import actions as results_actions
-from tests.public.conftest import publish_four
 from tests.public.helpers import visit_content
 
 # Round one's draws, visits and teams (tests/conftest.py) and four published results are built
 # once for the module.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_published")]
-
-
-@pytest.fixture(scope="module")
-def shared_published(shared_teams, shared_round) -> list[PublishedResult]:
-    """conftest's `published`, once for the module (every test uses it; the name-search tests
-    that publish their own are in test_name_search.py)."""
-    return publish_four(shared_round.unit, shared_round.published_plan, shared_round.unit_leader)
 
 
 @pytest.fixture
