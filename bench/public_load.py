@@ -38,7 +38,43 @@ machine), and 0010 makes the search's covering indexes (23 s on PostgreSQL; 6 mi
 which remakes the table to drop the plain entity_name index). bench/public_cpu.py measures the
 same pages' CPU time per request in one process (load-insensitive).
 
-Latest figures at 1,000,000 published results on a quiet machine (2026-12-05 02:53-03:02 UTC,
+Latest figures at 1,000,000 published results (2026-12-05 05:15-05:43 UTC, a new machine of
+the same kind, AMD EPYC, about 40 % slower than the earlier one: /healthz 340-440 req/s on
+SQLite against 560-730; load average below 1.5 before each run, no other work; data generated
+from 9281ac8 by bench/bulkdata.py and migrated; 50 users, 1,000 requests a phase), p99/base
+and throughput/base of the fresh pages; every crowd page met in every run:
+
+    run                    search cold   entity cold   task cold     task by number  goal
+    SQLite 1 (6c82f4c)     3.08x 54 %    1.77x 58 %    2.23x 48 %    2.77x 44 %      MISSED (search p99)
+    SQLite 2 (6c82f4c)     2.93x 44 %    1.57x 58 %    2.71x 38 %    1.93x 48 %      met
+    SQLite 3 (6c82f4c)     2.60x 53 %    1.53x 63 %    2.20x 48 %    2.07x 46 %      met
+    SQLite 4 (6c82f4c)     3.21x 49 %    1.71x 57 %    2.93x 44 %    2.79x 43 %      MISSED (search p99)
+    SQLite 5 (623e2af)     1.67x 59 %    1.33x 67 %    1.89x 52 %    1.67x 47 %      met
+    SQLite 6 (623e2af)     2.06x 55 %    1.50x 66 %    2.25x 47 %    1.75x 53 %      met
+    SQLite 7 (623e2af)     2.38x 50 %    1.94x 56 %    2.50x 46 %    1.94x 47 %      met
+    SQLite 8 (564bb75)     1.89x 61 %    1.42x 65 %    1.95x 53 %    1.89x 50 %      met
+    SQLite 9 (564bb75)     2.50x 48 %    1.62x 61 %    2.25x 47 %    2.19x 44 %      met
+    PostgreSQL 1 (f993814) 4.78x 39 %    2.13x 52 %    2.65x 39 %    3.04x 32 %      MISSED
+    PostgreSQL 2 (f993814) 3.79x 36 %    2.24x 45 %    2.52x 39 %    2.59x 38 %      MISSED (search p99)
+    PostgreSQL 3 (f993814) 3.36x 40 %    2.07x 49 %    2.46x 40 %    2.57x 38 %      MISSED (search p99)
+    PostgreSQL 4 (564bb75) 3.67x 46 %    2.10x 54 %    2.27x 46 %    2.40x 45 %      MISSED (search p99)
+    PostgreSQL 5 (564bb75) 3.46x 44 %    2.04x 49 %    2.58x 40 %    2.62x 38 %      MISSED (search p99)
+    PostgreSQL 6 (564bb75) 3.43x 44 %    2.14x 53 %    2.54x 42 %    2.32x 43 %      MISSED (search p99)
+
+- 6c82f4c has the date window for long lists of names (af580e5), the page chrome kept for
+  visitors, and the public-version page key. 623e2af adds the server's warm-up before gunicorn
+  forks (spotcheck.warmup): each worker's first public page had paid the release key, the
+  templates' parsing and the URL resolver, ~65 ms, in the slowest hundredth of the first cold
+  phase (the search). 564bb75 keeps the window for lists of masked names only.
+- SQLite: every page met in the 5 runs with the warm-up (search cold 1.67-2.50x).
+- PostgreSQL misses the search's p99 (3.4-3.8x; 4.78x in the first run after the data was
+  migrated). In one process (test client, wall time, the 1,000 search URLs) a search costs
+  p50 5.6 ms and p99 16 ms on PostgreSQL against 2.2 and 6-8 ms on SQLite: several statements
+  a search (the key, the name index, the page), each planned by the server afresh (Django's
+  client-side binding; EXPLAIN gave 0.7-1.7 ms of planning for a page of a 240-name list).
+  Next: fewer statements a search, or server-side prepared statements for the fixed queries.
+
+Earlier figures at 1,000,000 published results on a quiet machine (2026-12-05 02:53-03:02 UTC,
 load average below 1.5 before each run; `--reuse` of data generated from aec3381 and migrated;
 50 users, 1,000 requests a phase), p99/base and throughput/base of the fresh pages; every crowd
 page met in every run. Commit 22d1a8e for SQLite runs 1-2 and PostgreSQL run 1, 2829ef8 (task
