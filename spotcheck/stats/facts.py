@@ -556,33 +556,28 @@ def _drawn(items: list[int] | None) -> QuerySet[Any]:
     selections = DrawSelection.objects.filter(
         draw__status=Draw.Status.EXECUTED, replaced_by__isnull=True
     )
-    if items is not None:
-        selections = selections.filter(draw__item__in=items)
-    return (
-        selections.annotate(
-            f_plan=F("draw__item__plan_id"),
-            f_items=Cast("draw__item_id", CharField()),
-            f_kind=Value("drawn"),
-            f_key=Value(""),
-        )
-        .values("f_plan", "f_items", "f_kind", "f_key")
-        .annotate(f_n=Count("pk"), f_total=Value(0))
-        .values_list("f_plan", "f_kind", "f_items", "f_key", "f_n", "f_total")
-        .order_by()
-    )
+    return _per_draw_item(selections, items, kind="drawn", key=Value(""))
 
 
 def _target_replacements(items: list[int] | None) -> QuerySet[Any]:
     """Per item and reason, the targets replaced in its draws (the fairness section)."""
     replacements = DrawReplacement.objects.all()
+    return _per_draw_item(replacements, items, kind="target_replaced", key=F("reason_code"))
+
+
+def _per_draw_item(
+    rows: QuerySet[Any], items: list[int] | None, *, kind: str, key: Any
+) -> QuerySet[Any]:
+    """Fact rows (plan, kind, item, key, count, 0) counting `rows` (of a draw) per draw item
+    and `key`, for `items` or every item."""
     if items is not None:
-        replacements = replacements.filter(draw__item__in=items)
+        rows = rows.filter(draw__item__in=items)
     return (
-        replacements.annotate(
+        rows.annotate(
             f_plan=F("draw__item__plan_id"),
             f_items=Cast("draw__item_id", CharField()),
-            f_kind=Value("target_replaced"),
-            f_key=F("reason_code"),
+            f_kind=Value(kind),
+            f_key=key,
         )
         .values("f_plan", "f_items", "f_kind", "f_key")
         .annotate(f_n=Count("pk"), f_total=Value(0))
