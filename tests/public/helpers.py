@@ -3,8 +3,12 @@ leader of the visit's unit records on the team's behalf), ready to publish."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
+from spotcheck.draws.models import Draw
 from spotcheck.inspections.models import Visit
 from spotcheck.results import actions
 from spotcheck.results.actions import FindingInput, ItemInput, ResultInput
@@ -53,3 +57,25 @@ def approve_visit(
         )
     actions.submit_result(result=result, actor=leader)
     return actions.approve_result(result=result, actor=leader)
+
+
+def verify_kit(draw: Draw, folder: Path) -> str:
+    """The last line tools/verify_draw.py prints for the unzipped kit of `draw` in `folder`
+    (run as its README says, with the population's published hash); it must succeed."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "verify_draw.py",
+            "draw.json",
+            "--population-hash",
+            draw.population_hash,
+        ],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout.splitlines()[-1]

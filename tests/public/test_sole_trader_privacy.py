@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from spotcheck.lib import opendata as spec
 from spotcheck.public.cache import clear_public_pages
 from spotcheck.registry.models import Entity
 from tests.inspections.conftest import run_draw
+from tests.public.helpers import verify_kit
 
 pytestmark = pytest.mark.django_db
 
@@ -63,26 +62,6 @@ def published_texts(client, draw: Draw, tmp_path: Path) -> dict[str, str]:
     return texts
 
 
-def verify_kit(draw: Draw, tmp_path: Path) -> str:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-I",
-            "verify_draw.py",
-            "draw.json",
-            "--population-hash",
-            draw.population_hash,
-        ],
-        cwd=tmp_path / f"draw-{draw.pk}-kit",
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout.splitlines()[-1]
-
-
 @pytest.fixture
 def sole_trader_draw(published_plan, directory, coordinator) -> Draw:
     """A draw of sole traders run by 张三丰, named after him alone (张三丰) or with his name
@@ -119,7 +98,7 @@ def test_no_public_path_names_a_sole_traders_operator(client, sole_trader_draw, 
     assert OPERATOR not in stored  # masked when the document was built and stored
     texts = published_texts(client, draw, tmp_path)
     assert_nothing_names_the_operator(texts, draw)
-    assert verify_kit(draw, tmp_path) == "VERIFIED"
+    assert verify_kit(draw, tmp_path / f"draw-{draw.pk}-kit") == "VERIFIED"
     assert integrity.draw_problems(draw) == []
 
 
@@ -141,4 +120,4 @@ def test_a_document_stored_before_masking_is_served_masked(client, sole_trader_d
     assert integrity.draw_problems(draw) == []
     texts = published_texts(client, draw, tmp_path)
     assert_nothing_names_the_operator(texts, draw)
-    assert verify_kit(draw, tmp_path) == "VERIFIED"
+    assert verify_kit(draw, tmp_path / f"draw-{draw.pk}-kit") == "VERIFIED"
