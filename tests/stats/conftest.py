@@ -4,10 +4,10 @@ per visit, by its position: not entered, submitted, a problem with a penalty (cl
 an ending, clean; some approved results published.
 
 Building it took most of the statistics tests' time when each test built its own, so it is built
-once per test module on the module's shared round (tests/conftest.py: shared_round,
-module_transaction): each test that uses `demo` gets a deep copy of the objects (and of the shared
-agency, unit, role users, plan, directory and draws) and runs in a savepoint, so what it changes
-is undone after it. A module's tests all use `demo` or none does (tests/conftest.py stops the
+once on the shared round for the modules that use it (tests/conftest.py: SharedWorlds, which keeps
+it while a worker runs them; the scheduler sends them to one worker together): each test that uses
+`demo` gets a deep copy of the objects (and of the shared agency, unit, role users, plan, directory
+and draws) and runs in a savepoint, so what it changes is undone after it. A module's tests all use `demo` or none does (tests/conftest.py stops the
 collection otherwise): a test that needs an empty database would run inside the shared round.
 """
 
@@ -74,7 +74,7 @@ def content(visit: Visit, *, ending: str = "", problem: bool = False, day: date 
 
 def build_demo(unit, published_plan, coordinator) -> Demo:
     """The round after its draws (executed_draws): visits, teams and results in every state.
-    Built once per test module (shared_demo below)."""
+    Built once for the modules that share it (shared_demo below)."""
     # the directory fixture bulk-creates the entities, past the actions that count them
     coverage.rebuild()
     build_visits(plan=published_plan, round=1, actor=coordinator)
@@ -146,11 +146,12 @@ def build_demo(unit, published_plan, coordinator) -> Demo:
 
 
 @pytest.fixture(scope="module")
-def shared_demo(shared_round) -> Demo:
-    """The demo round built once for a module, on its shared round (tests/conftest.py): a
+def shared_demo(shared_round, module_transaction) -> Demo:
+    """The demo round on the shared round, shared by a module (built once for the worker's
+    modules that ask for it: tests/conftest.py, SharedWorlds, which calls build_demo): a
     module's tests that ask for `demo` also get the shared agency, unit, role users, plan,
     directory and draws (shared_or_built)."""
-    return build_demo(shared_round.unit, shared_round.published_plan, shared_round.coordinator)
+    return module_transaction.world["shared_demo"]
 
 
 @pytest.fixture
