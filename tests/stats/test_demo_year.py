@@ -4,14 +4,11 @@ workbook agree with each other and with counts computed here from the rows."""
 
 from __future__ import annotations
 
-import copy
 import io
 from collections import Counter, defaultdict
-from io import StringIO
 
 import openpyxl
 import pytest
-from django.core.management import call_command
 from django.db.models import Count
 
 from spotcheck.accounts.models import Unit
@@ -29,24 +26,17 @@ from spotcheck.stats.fairness import EXCLUSION_LABELS
 from spotcheck.stats.selectors import dashboard_tables, public_tables
 from tests.stats.test_facts import differences, stored
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_demo_year")]
 
 LABEL = {c.code: c.label for c in CATEGORIES}
 KIND = {c.code: c.kind for c in CATEGORIES}
 
 
-@pytest.fixture(scope="module")
-def played_year(module_transaction) -> Plan:
-    """Played once for the module's tests (tests/conftest.py, module_transaction): each test
-    runs in a savepoint of it."""
-    call_command("setup_demo", stdout=StringIO())
-    call_command("demo_year", seed=5, no_progress=True, stdout=StringIO())
-    return Plan.objects.get()
-
-
 @pytest.fixture
-def year(db, played_year) -> Plan:
-    return copy.deepcopy(played_year)
+def year(shared_demo_year, shared_copy) -> Plan:
+    """The played year (tests/conftest.py: shared_demo_year, played once for the worker's
+    modules that share it); each test runs in a savepoint of it."""
+    return shared_copy(shared_demo_year.plan)
 
 
 def column(table, name):
