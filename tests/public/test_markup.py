@@ -171,9 +171,12 @@ def test_every_public_page_is_labelled_and_ordered(client, published, unit_leade
     assert found == {}
 
 
-def test_a_missing_page_keeps_the_skip_link(client):
+def test_error_pages_are_labelled_and_ordered_too(client):
     response = client.get("/public/results/999999999/")
     assert response.status_code == 404
+    assert problems(response.content.decode()) == []
+    response = client.get(reverse("public:search"), {"q": "沂源\t宾馆"})  # a refused search
+    assert response.status_code == 400
     assert problems(response.content.decode()) == []
 
 
