@@ -10,15 +10,22 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.db import models
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.urls import reverse
+from django.utils import timezone
 
+from spotcheck.audit.models import AuditEntry
+from spotcheck.draws import actions as draw_actions
 from spotcheck.draws import integrity
-from spotcheck.draws.models import Draw, compress_text
+from spotcheck.draws.models import Draw, DrawSelection, compress_text
 from spotcheck.lib import opendata as spec
+from spotcheck.lib.codes import make_registration_number
 from spotcheck.public.cache import clear_public_pages
+from spotcheck.public.models import PortalVersion
+from spotcheck.registry import actions as registry_actions
 from spotcheck.registry.models import Entity
 from tests.inspections.conftest import run_draw
 from tests.public.helpers import verify_kit
@@ -121,3 +128,120 @@ def test_a_document_stored_before_masking_is_served_masked(client, sole_trader_d
     texts = published_texts(client, draw, tmp_path)
     assert_nothing_names_the_operator(texts, draw)
     assert verify_kit(draw, tmp_path / f"draw-{draw.pk}-kit") == "VERIFIED"
+
+
+# --- draws executed under earlier masking rules ---------------------------------------------
+
+PHONE = "13812345678"
+
+
+def _as_stored_before_the_rule(draw: Draw) -> Draw:
+    """The draw as a draw executed before its entities' codes were masked kept it: the public
+    names and the stored document's names unmasked (past the models' guards)."""
+    document = draw.document()
+    for selection in draw.selections.all():
+        models.QuerySet(DrawSelection).filter(pk=selection.pk).update(public_name=selection.name)
+        if selection.public_id in document["entities"]:
+            document["entities"][selection.public_id]["name"] = selection.name
+    models.QuerySet(Draw).filter(pk=draw.pk).update(
+        document_gz=compress_text(json.dumps(document, ensure_ascii=False))
+    )
+    return Draw.objects.get(pk=draw.pk)
+
+
+@pytest.fixture
+def registration_number_draw(published_plan, directory, coordinator) -> Draw:
+    """A draw of sole traders known by an old 注册号 (7th digit 6-9) run by 张三丰, executed
+    before that rule was added, with one target replaced for a reason that gives a phone
+    number; since then the directory records another operator (李四) for the drawn ones."""
+    entities = list(Entity.objects.order_by("pk"))
+    for n, entity in enumerate(entities):
+        entity.legal_representative = OPERATOR
+        entity.name = OPERATOR + entity.name if n % 2 else OPERATOR
+        entity.credit_code = make_registration_number("370323", f"{6 + n % 4}{n:07d}")
+    Entity.objects.bulk_update(entities, ["legal_representative", "name", "credit_code"])
+    item = published_plan.items.filter(event_driven=False).order_by("number").first()
+    draw = run_draw(item, coordinator)
+    target = draw_actions.active_selections(draw)[0].entity
+    registry_actions.update_entity(
+        entity=target, actor=coordinator, values={"status": "deregistered"}
+    )
+    draw_actions.replace_target(
+        draw=draw,
+        entity=target,
+        reason_code="deregistered",
+        out_of_scope_since=timezone.localdate(draw.executed_at),
+        reason=f"经营者电话{PHONE}告知已注销",
+        actor=coordinator,
+    )
+    draw = _as_stored_before_the_rule(draw)
+    for selection in draw.selections.select_related("entity"):
+        registry_actions.update_entity(
+            entity=selection.entity, actor=coordinator, values={"legal_representative": "李四"}
+        )
+    return draw
+
+
+def _remask() -> str:
+    out = io.StringIO()
+    call_command("remask_public_names", "--actor", "privacy-test", stdout=out)
+    return out.getvalue()
+
+
+def test_remask_public_names_corrects_a_draw_executed_under_earlier_rules(
+    client, registration_number_draw, tmp_path
+):
+    draw = registration_number_draw
+    count = draw.selections.count()
+    before = published_texts(client, draw, tmp_path / "before")
+    assert any(OPERATOR in text for text in before.values())  # what the correction is for
+    bulletin = reverse("public:bulletin", args=[draw.pk])
+    assert OPERATOR in _body(client.get(bulletin)).decode()  # cached now
+
+    output = _remask()
+    assert OPERATOR not in output and "李四" not in output
+    assert f"抽取{draw.pk}（{draw}）：重新遮蔽{count}个公示名称" in output
+    # the portal's cached page is not served again
+    assert OPERATOR not in _body(client.get(bulletin)).decode()
+    entry = AuditEntry.objects.filter(action="draw.remask_public_names").latest("seq")
+    assert entry.actor == "privacy-test" and entry.details["changed"] == {str(draw.pk): count}
+    assert OPERATOR not in json.dumps(entry.details, ensure_ascii=False)
+    assert OPERATOR not in entry.object_repr
+
+    draw = Draw.objects.get(pk=draw.pk)
+    texts = published_texts(client, draw, tmp_path / "after")
+    assert_nothing_names_the_operator(texts, draw)
+    assert verify_kit(draw, tmp_path / "after" / f"draw-{draw.pk}-kit") == "VERIFIED"
+    assert integrity.draw_problems(draw) == []
+    # the names as drawn and the stored document are as they were
+    assert all(s.name.startswith(OPERATOR) for s in draw.selections.all())
+    assert OPERATOR in json.dumps(draw.document(), ensure_ascii=False)
+
+    # idempotent: nothing changes, the portal's pages stay cached
+    names = list(draw.selections.order_by("pk").values_list("public_name", flat=True))
+    version = PortalVersion.objects.get().version
+    again = _remask()
+    assert "重新遮蔽0个公示名称" in again and f"抽取{draw.pk}（" not in again
+    assert list(draw.selections.order_by("pk").values_list("public_name", flat=True)) == names
+    assert PortalVersion.objects.get().version == version
+    assert (
+        _body(client.get(reverse("public:draw_json", args=[draw.pk]))).decode()
+        == (texts["draw.json"])
+    )
+
+
+def test_a_replacement_reason_is_published_without_phone_numbers(
+    client, registration_number_draw, tmp_path
+):
+    draw = registration_number_draw
+    replacement = draw.replacements.get()
+    assert PHONE in replacement.document_entry["reason"]  # kept as written, for the staff
+    texts = published_texts(client, draw, tmp_path)
+    leaks = [where for where, text in texts.items() if PHONE in text]
+    assert not leaks, f"{PHONE} published in: {', '.join(leaks)}"
+    document = json.loads(texts["draw.json"])
+    assert document["replacements"][0]["reason"] == replacement.public_reason
+    assert "*" * len(PHONE) in replacement.public_reason
+    assert replacement.public_reason in texts["bulletin"]
+    assert verify_kit(draw, tmp_path / f"draw-{draw.pk}-kit") == "VERIFIED"
+    assert integrity.draw_problems(draw) == []
