@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,12 @@ from spotcheck.audit.models import AuditEntry
 from spotcheck.draws import actions as draw_actions
 from spotcheck.draws import integrity
 from spotcheck.draws.models import Draw, DrawSelection, compress_text
+from spotcheck.inspections.actions import match_event_team, register_event, replace_team_member
+from spotcheck.inspections.models import TeamMatching
 from spotcheck.lib import opendata as spec
 from spotcheck.lib.codes import make_registration_number
+from spotcheck.plans.actions import publish_revision, start_revision, withdraw_item
+from spotcheck.plans.forms import RevisionForm
 from spotcheck.public.cache import clear_public_pages
 from spotcheck.public.models import PortalVersion
 from spotcheck.registry import actions as registry_actions
@@ -245,3 +250,106 @@ def test_a_replacement_reason_is_published_without_phone_numbers(
     assert replacement.public_reason in texts["bulletin"]
     assert verify_kit(draw, tmp_path / f"draw-{draw.pk}-kit") == "VERIFIED"
     assert integrity.draw_problems(draw) == []
+
+
+# --- other free text that reaches the portal --------------------------------------------------
+
+
+def _texts(client, urls: dict[str, str]) -> dict[str, str]:
+    clear_public_pages()
+    return {where: _body(client.get(url)).decode("utf-8") for where, url in urls.items()}
+
+
+def _assert_no_phone(texts: dict[str, str]) -> None:
+    leaks = [where for where, text in texts.items() if PHONE in text]
+    assert not leaks, f"{PHONE} published in: {', '.join(leaks)}"
+
+
+def test_a_plan_revisions_reason_is_published_without_phone_numbers(
+    client, published_plan, coordinator
+):
+    revision = start_revision(
+        plan=published_plan,
+        actor=coordinator,
+        reason=f"上级部署专项整治，咨询电话{PHONE}",
+        effective_date=date(YEAR, 7, 1),
+    )
+    withdraw_item(revision=revision, actor=coordinator, item=published_plan.items.get(number=4))
+    publish_revision(revision=revision, actor=coordinator)
+    texts = _texts(
+        client,
+        {
+            "plan": reverse("public:plan", args=[published_plan.pk]),
+            "home": reverse("home"),
+            "announcements feed": reverse("public:announcements"),
+            "api plans": "/api/v1/plans",
+        },
+    )
+    _assert_no_phone(texts)
+    assert revision.public_reason in texts["plan"] and "*" * len(PHONE) in revision.public_reason
+    assert "咨询电话" in texts["announcements feed"]
+    assert "公开" in str(RevisionForm().fields["reason"].help_text)
+
+
+def test_a_team_replacement_reason_is_published_without_phone_numbers(
+    client, teamed_visits, coordinator, tmp_path
+):
+    member = teamed_visits[0].current_members()[0]
+    replace_team_member(member=member, reason=f"因病，联系电话{PHONE}", actor=coordinator)
+    matching = TeamMatching.objects.get(pk=member.matching_id)
+    assert PHONE in json.dumps(matching.document, ensure_ascii=False)  # kept as written
+    draw = member.visit.visit_items.exclude(selection=None).first().selection.draw
+    texts = _texts(
+        client,
+        {
+            "matchings": reverse("public:matchings"),
+            "matching": reverse("public:matching", args=[matching.pk]),
+            "teams.json": reverse("public:matching_json", args=[matching.pk]),
+            "api matching": f"/api/v1/matchings/{matching.pk}",
+            "api teams.json": f"/api/v1/matchings/{matching.pk}/teams.json",
+            "draw.json": reverse("public:draw_json", args=[draw.pk]),
+            "api draw.json": f"/api/v1/draws/{draw.pk}/draw.json",
+        },
+    )
+    _assert_no_phone(texts)
+    published = json.loads(texts["teams.json"])
+    assert published["replacements"][-1]["reason"] == f"因病，联系电话{'*' * len(PHONE)}"
+    assert json.loads(texts["draw.json"])["teams"]["replacements"] == published["replacements"]
+    kit = _body(client.get(reverse("public:kit", args=[draw.pk])))
+    with zipfile.ZipFile(io.BytesIO(kit)) as archive:
+        assert all(PHONE not in archive.read(n).decode() for n in archive.namelist())
+        archive.extractall(tmp_path)
+    assert verify_kit(draw, tmp_path / f"draw-{draw.pk}-kit") == "VERIFIED"
+
+
+def test_an_event_organised_by_a_person_is_named_masked(
+    client, published_plan, directory, coordinator
+):
+    item = published_plan.items.filter(event_driven=True).order_by("number").first()
+    start = date(YEAR, item.window_start_month or 1, 1)
+    event = register_event(
+        item=item,
+        organiser=OPERATOR,
+        place=f"{OPERATOR}家庭院（电话{PHONE}）",
+        date=start,
+        scale="约200人",
+        actor=coordinator,
+    )
+    matching = match_event_team(
+        event=event,
+        witnesses=[("王五", "271828182845"), ("赵六", "904523536028")],
+        beacon=None,
+        actor=coordinator,
+    )
+    texts = _texts(
+        client,
+        {
+            "matchings": reverse("public:matchings"),
+            "matching": reverse("public:matching", args=[matching.pk]),
+            "teams.json": reverse("public:matching_json", args=[matching.pk]),
+            "api matchings": "/api/v1/matchings",
+        },
+    )
+    leaks = [w for w, text in texts.items() if OPERATOR in text or PHONE in text]
+    assert not leaks, f"{OPERATOR} or {PHONE} published in: {', '.join(leaks)}"
+    assert "张**（" in texts["matching"] and "张**家庭院" in texts["matching"]
