@@ -14,7 +14,7 @@ import hashlib
 import json
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -41,7 +41,8 @@ from spotcheck.lib.drawdoc import STRATA, STRATUM_NAMES, DrawItem, DrawOptions, 
 from spotcheck.limits import LimitError, check_fields
 from spotcheck.plans.models import Plan, PlanItem
 from spotcheck.public.models import note_public_change
-from spotcheck.registry.models import Entity, EntityHistory, EntityStatus
+from spotcheck.registry.models import Entity, EntityStatus
+from spotcheck.registry.selectors import known_operators
 from spotcheck.results.selectors import last_inspections
 from spotcheck.stats.facts import refresh_drawn
 
@@ -811,22 +812,6 @@ class RemaskedNames:
     @property
     def total(self) -> int:
         return sum(self.changed.values())
-
-
-def known_operators(entity_ids: Iterable[int]) -> dict[int, set[str]]:
-    """Every operator name (法定代表人/经营者) the directory holds or has held for each entity:
-    the current one and each one its change records replaced or brought."""
-    ids = sorted(set(entity_ids))
-    operators: dict[int, set[str]] = defaultdict(set)
-    current = Entity.objects.filter(pk__in=ids).values_list("pk", "legal_representative")
-    history = EntityHistory.objects.filter(
-        entity_id__in=ids, changes__has_key="legal_representative"
-    ).values_list("entity_id", "changes")
-    for pk, operator in current:
-        operators[pk].add(operator)
-    for pk, changes in history:
-        operators[pk].update(str(v) for v in changes["legal_representative"] if v)
-    return {pk: {o for o in names if o} for pk, names in operators.items()}
 
 
 def remask_public_names(*, actor: Actor, now: datetime | None = None) -> RemaskedNames:

@@ -23,17 +23,21 @@ from spotcheck.draws import actions as draw_actions
 from spotcheck.draws import integrity
 from spotcheck.draws.models import Draw, DrawSelection, compress_text
 from spotcheck.inspections.actions import match_event_team, register_event, replace_team_member
-from spotcheck.inspections.models import TeamMatching
+from spotcheck.inspections.models import TeamMatching, Visit
 from spotcheck.lib import opendata as spec
 from spotcheck.lib.codes import make_registration_number
+from spotcheck.lib.pinyin import name_key, search_keys
+from spotcheck.lib.publication import snapshot_sha256
 from spotcheck.plans.actions import publish_revision, start_revision, withdraw_item
 from spotcheck.plans.forms import RevisionForm
+from spotcheck.public.actions import publication_problems, publish_results
 from spotcheck.public.cache import clear_public_pages
-from spotcheck.public.models import PortalVersion
+from spotcheck.public.models import PortalVersion, PublicName, PublishedResult
 from spotcheck.registry import actions as registry_actions
 from spotcheck.registry.models import Entity
+from spotcheck.results.gsxt import write_gsxt
 from tests.inspections.conftest import run_draw
-from tests.public.helpers import verify_kit
+from tests.public.helpers import approve_visit, verify_kit
 
 pytestmark = pytest.mark.django_db
 
@@ -353,3 +357,101 @@ def test_an_event_organised_by_a_person_is_named_masked(
     leaks = [w for w, text in texts.items() if OPERATOR in text or PHONE in text]
     assert not leaks, f"{OPERATOR} or {PHONE} published in: {', '.join(leaks)}"
     assert "张**（" in texts["matching"] and "张**家庭院" in texts["matching"]
+
+
+# --- results published under earlier masking rules -------------------------------------------
+
+
+def _as_published_before_the_rule(published: PublishedResult, name: str) -> None:
+    """The record as a publication before the rule kept it: the name unmasked in the hashed
+    snapshot, the columns and the search index (past the actions)."""
+    snapshot = {**published.snapshot, "entity": {**published.snapshot["entity"], "name": name}}
+    initials = search_keys(name)[1][:200]
+    PublishedResult.objects.filter(pk=published.pk).update(
+        snapshot=snapshot,
+        snapshot_sha256=snapshot_sha256(snapshot),
+        entity_name=name,
+        name_key=name_key(name)[:400],
+        name_initials=initials,
+    )
+    PublicName.index(name, initials)
+
+
+def test_remask_public_names_corrects_results_published_under_earlier_rules(
+    client, teamed_visits, unit_leader, coordinator
+):
+    visit = teamed_visits[0]
+    name = f"{OPERATOR}修理部"
+    Entity.objects.filter(pk=visit.entity_id).update(
+        name=name,
+        legal_representative=OPERATOR,
+        credit_code=make_registration_number("370323", "70000001"),
+    )
+    models.QuerySet(Visit).filter(pk=visit.pk).update(entity_name=name)
+    result = approve_visit(Visit.objects.get(pk=visit.pk), unit_leader)
+    publish_results(results=[result], actor=unit_leader)
+    published = PublishedResult.objects.get(result=result)
+    assert published.entity_name == "张**修理部"  # the rules as they are now
+    _as_published_before_the_rule(published, name)
+    other = PublishedResult.objects.exclude(pk=published.pk)
+    assert not other.exists()  # the one record of the test
+    urls = {
+        "result": reverse("public:result", args=[published.pk]),
+        "entity": reverse("public:entity", args=[published.entity_key]),
+        "results": reverse("public:results"),
+        "search": reverse("public:search") + "?q=修理部",
+        "task": reverse("public:task_results", args=[published.items.first().plan_item_id]),
+        "feed": reverse("public:announcements"),
+        **{
+            f"{dataset}.{fmt}": reverse("public:data_file", args=[YEAR, f"{dataset}.{fmt}"])
+            for dataset in spec.DATASETS
+            for fmt in ("csv", "json")
+        },
+    }
+
+    def gsxt() -> str:
+        out = io.BytesIO()
+        write_gsxt(out, "csv", published.plan)
+        return out.getvalue().decode("utf-8-sig")
+
+    before = _texts(client, urls)
+    assert OPERATOR in before["result"] and OPERATOR in gsxt()
+
+    output = _remask()
+    assert OPERATOR not in output
+    assert f"计划{published.plan_id}（" in output and "更正1条" in output
+    texts = _texts(client, urls)
+    leaks = [where for where, text in texts.items() if OPERATOR in text]
+    assert not leaks, f"{OPERATOR} published in: {', '.join(leaks)}"
+    assert OPERATOR not in gsxt() and "张**修理部" in gsxt()
+    assert "张**修理部" in texts["result"] and "张**修理部" in texts["search"]
+    published = PublishedResult.objects.get(pk=published.pk)
+    assert publication_problems(published) == []
+    assert not PublicName.objects.filter(name=name).exists()
+    entry = AuditEntry.objects.filter(action="public.remask_published_names").latest("seq")
+    assert entry.details["corrected"] == [
+        {"published": published.pk, "sha256": published.snapshot_sha256}
+    ]
+    assert OPERATOR not in json.dumps(entry.details, ensure_ascii=False)
+    # idempotent
+    assert "更正0条" in _remask()
+    assert PublishedResult.objects.get(pk=published.pk).snapshot_sha256 == (
+        published.snapshot_sha256
+    )
+
+
+def test_a_record_changed_behind_the_actions_is_reported_not_hashed_again(
+    teamed_visits, unit_leader
+):
+    visit = teamed_visits[0]
+    Entity.objects.filter(pk=visit.entity_id).update(credit_code="", legal_representative=OPERATOR)
+    models.QuerySet(Visit).filter(pk=visit.pk).update(entity_name=OPERATOR)
+    result = approve_visit(Visit.objects.get(pk=visit.pk), unit_leader)
+    publish_results(results=[result], actor=unit_leader)
+    published = PublishedResult.objects.get(result=result)
+    _as_published_before_the_rule(published, OPERATOR)
+    tampered = {**published.snapshot, "inspected_on": "2022-01-01"}
+    PublishedResult.objects.filter(pk=published.pk).update(snapshot=tampered)
+    output = _remask()
+    assert f"公示记录{published.pk}" in output and "未更正" in output
+    assert PublishedResult.objects.get(pk=published.pk).entity_name == OPERATOR
