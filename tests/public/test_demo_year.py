@@ -13,11 +13,14 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from spotcheck.accounts.models import Agency, Unit
 from spotcheck.audit.models import AuditEntry, verify_chain
 from spotcheck.draws.models import Draw
 from spotcheck.inspections.actions import register_event
@@ -49,6 +52,34 @@ def test_the_year_is_played_and_the_public_site_shows_it_verifiably(played, clie
     check_the_public_site_shows_all_twelve_items_and_every_draw_verifies(client, tmp_path)
     check_notices_approvals_and_publications_are_dated_within_the_year()
     check_the_plan_and_the_directory_are_dated_before_the_first_draw(client)
+    check_every_moment_the_demo_stores_is_in_its_year()
+
+
+def check_every_moment_the_demo_stores_is_in_its_year():
+    """Every date-time column of every spotcheck table (organisations and units the imports
+    create, the plan, the directory, draws, visits, results, publications, the audit log) holds
+    a moment of the played year (or of the next, where follow-ups run on), never the day the
+    demo is run: the one entry saying the year was played is the only exception."""
+    outside = {}
+    for model in apps.get_models():
+        if not model.__module__.startswith("spotcheck."):
+            continue
+        rows = model.objects.all()
+        if model is AuditEntry:
+            rows = rows.exclude(action="demo.play_year")
+        for field in model._meta.concrete_fields:
+            if not isinstance(field, models.DateTimeField):
+                continue
+            years = {
+                timezone.localtime(moment).year
+                for moment in rows.exclude(**{field.name: None}).values_list(field.name, flat=True)
+            }
+            if years - {2022, 2023}:
+                outside[f"{model._meta.label}.{field.name}"] = sorted(years - {2022, 2023})
+    assert outside == {}
+    assert Agency.objects.exists() and Unit.objects.exists()
+    first_draw = min(Draw.objects.values_list("prepared_at", flat=True))
+    assert max(Unit.objects.values_list("created_at", flat=True)) < first_draw
 
 
 def check_the_plan_and_the_directory_are_dated_before_the_first_draw(client):
