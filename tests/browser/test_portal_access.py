@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pypdfium2
 import pytest
+from django.templatetags.static import static
 from django.urls import reverse
 
 from tests.browser.conftest import DESKTOP, PHONE
@@ -132,4 +133,20 @@ def test_phone_and_paper(browser, live_server, published_plan, executed_draws, t
             if word in text
         ]
     assert problems == []
+    context.close()
+
+
+def test_paper_shows_folded_versions(browser, live_server):
+    """A corrected result lists its earlier versions folded (<details>); printed, they show."""
+    context = browser.new_context(viewport=PAPER, locale="zh-CN")
+    page = context.new_page()
+    page.goto(live_server.url + "/")  # the site's origin: its stylesheet, under its CSP
+    page.set_content(
+        f'<link rel="stylesheet" href="{live_server.url}{static("spotcheck/spotcheck.css")}">'
+        '<main id="main"><details><summary>第1版</summary><p id="old">更正前的内容</p></details>'
+    )
+    old = page.locator("#old")
+    assert not old.is_visible()
+    page.emulate_media(media="print")
+    assert old.is_visible()
     context.close()
