@@ -200,3 +200,48 @@ def test_clear_public_cache_empties_the_cache(client, published):
     cached(client, url)
     call_command("clear_public_cache", verbosity=0)
     assert not is_hit(served(client, url))
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("TIME_ZONE", "UTC"),
+        ("LANGUAGE_CODE", "en"),
+        ("USE_THOUSAND_SEPARATOR", True),
+        ("SPOTCHECK_PUBLIC_MIN_COUNT", 5),
+        ("FORCE_SCRIPT_NAME", "/spotcheck"),
+    ],
+)
+def test_the_release_key_follows_the_settings_pages_are_rendered_under(settings, setting, value):
+    compute = cache.release_key.__wrapped__
+    before = compute()
+    setattr(settings, setting, value)
+    assert compute() != before
+
+
+def test_the_release_key_ignores_settings_no_public_page_shows(settings):
+    """The domain's defaults decide what actions store (its publication moves the portal's
+    version), not how a stored page renders: a restart with another leaves the pages."""
+    compute = cache.release_key.__wrapped__
+    before = compute()
+    settings.SPOTCHECK_RECHECK_WINDOW_DAYS = 30
+    settings.SPOTCHECK_PUBLISH_RESULTS_WORKDAYS = 10
+    settings.SPOTCHECK_AUDIT_KEY = "another-key"
+    assert compute() == before
+
+
+def test_a_page_rendered_under_another_time_zone_or_threshold_is_not_served(
+    client, published, settings
+):
+    """A server restarted with another TIME_ZONE shows moments in it; with another threshold,
+    counts below it as "少于N": neither is served a page the cache kept from before."""
+    plans = reverse("public:plans")
+    statistics = reverse("public:statistics")
+    cached(client, plans)
+    cached(client, statistics)
+    settings.TIME_ZONE = "America/New_York"
+    assert not is_hit(served(client, plans))
+    assert is_hit(served(client, plans))
+    settings.SPOTCHECK_PUBLIC_MIN_COUNT = 7
+    page = served(client, statistics)
+    assert not is_hit(page) and "少于7" in page.content.decode()
