@@ -188,7 +188,11 @@ setting_changed.connect(_rendering_setting_changed, dispatch_uid="spotcheck.publ
 
 
 def page_key(request: HttpRequest) -> str:
-    digest = hashlib.sha256(request.get_full_path().encode("utf-8")).hexdigest()
+    """The page's key: the release, the portal's version and the address asked for, with its
+    scheme and host (a page may print its own absolute addresses, the kit's README does: a site
+    reached under two names never serves one's page under the other)."""
+    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    digest = hashlib.sha256(address.encode("utf-8")).hexdigest()
     return f"page:{release_key()}:{portal_version(request)}:{digest}"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pypdfium2
 import pytest
+from django.templatetags.static import static
 from django.urls import reverse
 
 from tests.browser.conftest import DESKTOP, PHONE
@@ -96,15 +97,20 @@ def test_keyboard_skips_to_the_content_and_searches(browser, live_server):
 def test_phone_and_paper(browser, live_server, published_plan, executed_draws, tmp_path):
     draw = next(iter(executed_draws.values())).draw
     search = reverse("public:search")
-    paths = [
-        "/",
-        reverse("public:bulletin", args=[draw.pk]),  # the widest table: 78-digit tickets
-        f"{search}?q=没有这个检查对象&page=2",  # the search form and the pager
-    ]
+    # each page and the download addresses its printout must show
+    paths = {
+        "/": [],
+        # the widest table (78-digit tickets) and the verification section's downloads
+        reverse("public:bulletin", args=[draw.pk]): [reverse("public:draw_json", args=[draw.pk])],
+        published_plan.get_public_url(): [
+            reverse("public:plan_export", args=[published_plan.pk, "xlsx"])
+        ],
+        f"{search}?q=没有这个检查对象&page=2": [],  # the search form and the pager
+    }
     context = browser.new_context(viewport=PHONE, locale="zh-CN")
     page = context.new_page()
     problems = []
-    for path in paths:
+    for path, addresses in paths.items():
         page.set_viewport_size(PHONE)
         page.emulate_media(media="screen")
         response = page.goto(live_server.url + path)
@@ -124,12 +130,30 @@ def test_phone_and_paper(browser, live_server, published_plan, executed_draws, t
         document = pypdfium2.PdfDocument(str(pdf))
         text = "".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
         document.close()
+        flat = text.replace(" ", "").replace("\r\n", "")
         title = page.locator("main h1").inner_text()
-        assert title.replace(" ", "") in text.replace(" ", "").replace("\r\n", ""), path
+        assert title.replace(" ", "") in flat, path
+        problems += [f"{path} PDF lacks {a}" for a in addresses if a not in flat]
         problems += [
             f"{path} PDF has {word!r}"
             for word in ("跳到正文", "上一页", "每一次抽取均可由任何人复核")  # link, pager, footer
             if word in text
         ]
     assert problems == []
+    context.close()
+
+
+def test_paper_shows_folded_versions(browser, live_server):
+    """A corrected result lists its earlier versions folded (<details>); printed, they show."""
+    context = browser.new_context(viewport=PAPER, locale="zh-CN")
+    page = context.new_page()
+    page.goto(live_server.url + "/")  # the site's origin: its stylesheet, under its CSP
+    page.set_content(
+        f'<link rel="stylesheet" href="{live_server.url}{static("spotcheck/spotcheck.css")}">'
+        '<main id="main"><details><summary>第1版</summary><p id="old">更正前的内容</p></details>'
+    )
+    old = page.locator("#old")
+    assert not old.is_visible()
+    page.emulate_media(media="print")
+    assert old.is_visible()
     context.close()

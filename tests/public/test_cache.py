@@ -6,7 +6,9 @@ another release is never served. Draw steps: tests/draws/test_public_cache.py.""
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 
 import pytest
 from django.contrib import admin
@@ -19,11 +21,13 @@ from django.urls import reverse
 from spotcheck.accounts.models import Agency, Role, User
 from spotcheck.audit.models import current_head
 from spotcheck.audit.shown import HEAD_SLOT
+from spotcheck.draws.models import Draw
 from spotcheck.inspections.actions import issue_notice, replace_team_member
 from spotcheck.inspections.models import TeamMember, Visit
 from spotcheck.plans.actions import publish_plan
 from spotcheck.public import actions, cache
 from spotcheck.public.models import PortalVersion, PublishedResult
+from spotcheck.public.selectors import published_draws
 from spotcheck.results import actions as results_actions
 from spotcheck.results.models import Result
 from tests.public.helpers import approve_visit, visit_content
@@ -245,3 +249,23 @@ def test_a_page_rendered_under_another_time_zone_or_threshold_is_not_served(
     settings.SPOTCHECK_PUBLIC_MIN_COUNT = 7
     page = served(client, statistics)
     assert not is_hit(page) and "少于7" in page.content.decode()
+
+
+def test_a_page_printing_its_address_is_kept_per_host(client, published):
+    """The verification kit's README gives the bulletin's absolute address: asked for under
+    another of the site's names (ALLOWED_HOSTS), it is made for that one, not served the other's."""
+    draw = published_draws().filter(status=Draw.Status.EXECUTED).order_by("pk").first()
+    url = reverse("public:kit", args=[draw.pk])
+    bulletin = reverse("public:bulletin", args=[draw.pk])
+
+    def readme(response) -> str:
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            name = next(n for n in archive.namelist() if n.endswith("README.txt"))
+            return archive.read(name).decode("utf-8")
+
+    first = client.get(url, HTTP_HOST="localhost")
+    assert f"http://localhost{bulletin}" in readme(first)
+    assert is_hit(client.get(url, HTTP_HOST="localhost"))
+    other = client.get(url, HTTP_HOST="127.0.0.1")
+    assert not is_hit(other) and f"http://127.0.0.1{bulletin}" in readme(other)
+    assert is_hit(client.get(url, HTTP_HOST="127.0.0.1"))

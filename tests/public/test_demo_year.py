@@ -5,6 +5,7 @@ here, what it refuses and how it draws an undrawn round."""
 
 from __future__ import annotations
 
+import random
 from datetime import date
 from io import StringIO
 
@@ -14,7 +15,7 @@ from django.core.management import CommandError, call_command
 from spotcheck.audit.models import AuditEntry
 from spotcheck.draws.models import Draw
 from spotcheck.inspections.actions import register_event
-from spotcheck.inspections.models import Visit
+from spotcheck.inspections.models import Event, Visit
 from spotcheck.plans.models import Plan
 from spotcheck.results.models import Result
 
@@ -63,23 +64,18 @@ def test_without_a_drawn_round_it_draws_every_ratio_item_at_one_round_ceremony()
 def test_the_seeded_year_does_not_depend_on_the_events_primary_keys():
     """An event's visit key carries the event's pk, which PostgreSQL's sequences make differ from
     run to run (a test before it on the same worker moves them): the year was played differently
-    and CI failed. Events are dealt their scenarios by item and day instead."""
-    from types import SimpleNamespace
-
+    and CI failed. The year is planned before any event is registered (their registrations are
+    steps of it, in time order): each event under its item's position and day."""
     from spotcheck.public.management.commands.demo_year import Command
 
-    def event_visit(pk: int, position: int, day: date) -> SimpleNamespace:
-        event = SimpleNamespace(pk=pk, item=SimpleNamespace(position=position), date=day)
-        return SimpleNamespace(event=event, visit_key=f"2022/event-{pk}/{position}")
-
-    def order(pks: tuple[int, int, int]) -> list[tuple[int, date]]:
-        visits = [
-            event_visit(pks[0], 5, date(2022, 6, 18)),
-            event_visit(pks[1], 6, date(2022, 1, 30)),
-            event_visit(pks[2], 7, date(2022, 7, 1)),
-            SimpleNamespace(event=None, visit_key="2022/91370323MA3C0000X1/1"),
-        ]
-        played = sorted(visits, key=Command.play_order)
-        return [(v.event.item.position, v.event.date) if v.event else v.visit_key for v in played]
-
-    assert order((1, 2, 3)) == order((9, 10, 11)) == order((100, 99, 98))
+    call_command("setup_demo", stdout=StringIO())
+    plan = Plan.objects.get()
+    command = Command()
+    command.rng = random.Random(5)
+    events = command.planned_events(plan)
+    items = plan.items.filter(event_driven=True).order_by("position")
+    assert [e.item for e in events] == list(items)
+    assert [e.key for e in events] == [
+        f"event:{e.item.position}:{e.held_on.isoformat()}" for e in events
+    ]
+    assert not Event.objects.exists()  # nothing registered by planning

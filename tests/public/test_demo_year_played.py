@@ -59,7 +59,8 @@ def check_every_moment_the_demo_stores_is_in_its_year():
     """Every date-time column of every spotcheck table (organisations and units the imports
     create, the plan, the directory, draws, visits, results, publications, the audit log) holds
     a moment of the played year (or of the next, where follow-ups run on), never the day the
-    demo is run: the one entry saying the year was played is the only exception."""
+    demo is run: the one entry saying the year was played is the only exception. The audit
+    log is in time order throughout."""
     outside = {}
     for model in apps.get_models():
         if not model.__module__.startswith("spotcheck."):
@@ -80,6 +81,9 @@ def check_every_moment_the_demo_stores_is_in_its_year():
     assert Agency.objects.exists() and Unit.objects.exists()
     first_draw = min(Draw.objects.values_list("prepared_at", flat=True))
     assert max(Unit.objects.values_list("created_at", flat=True)) < first_draw
+    # setup-demo and the year's steps are taken in time order: so are their audit entries.
+    moments = list(AuditEntry.objects.order_by("seq").values_list("created_at", flat=True))
+    assert moments == sorted(moments)
 
 
 def check_the_plan_and_the_directory_are_dated_before_the_first_draw(client):

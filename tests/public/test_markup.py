@@ -6,6 +6,7 @@ checks (focus ring, print, phone width) are in tests/browser/test_portal_access.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -14,6 +15,7 @@ from django.urls import reverse
 
 from spotcheck.public.actions import withdraw_published
 from spotcheck.public.models import PublishedResult
+from spotcheck.public.selectors import published_matchings
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_published")]
 
@@ -145,11 +147,13 @@ def public_paths(published: list[PublishedResult], unit_leader) -> list[str]:
         reverse("public:bulletins"),
         reverse("public:bulletin", args=[draw.pk]),
         reverse("public:matchings"),
+        reverse("public:matching", args=[published_matchings().order_by("pk")[0].pk]),
         reverse("public:results"),
         reverse("public:task_results", args=[item.pk]),
         reverse("public:search"),
         reverse("public:search") + f"?q={record.entity_name[-4:]}",
         reverse("public:search") + "?q=不存在的检查对象",
+        reverse("public:search") + "?q=不存在的检查对象&page=2",
         reverse("public:result", args=[record.pk]),
         reverse("public:result", args=[withdrawn.pk]),
         reverse("public:entity", args=[record.entity_key]),
@@ -161,14 +165,22 @@ def public_paths(published: list[PublishedResult], unit_leader) -> list[str]:
     ]
 
 
+TITLE = re.compile(r"<title>(.*?)</title>", re.S)
+
+
 def test_every_public_page_is_labelled_and_ordered(client, published, unit_leader):
     found = {}
+    titles: dict[str, list[str]] = {}
     for path in public_paths(published, unit_leader):
         response = client.get(path)
         assert response.status_code == 200, path
-        if wrong := problems(response.content.decode()):
+        html = response.content.decode()
+        if wrong := problems(html):
             found[path] = wrong
+        titles.setdefault(TITLE.search(html).group(1), []).append(path)
     assert found == {}
+    # a title tells the page apart (history, tabs, a screen reader's first words)
+    assert {title: paths for title, paths in titles.items() if len(paths) > 1} == {}
 
 
 def test_error_pages_are_labelled_and_ordered_too(client):
