@@ -12,9 +12,10 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 
-from spotcheck.lib.text import describe_control, find_control
+from spotcheck.lib.text import describe_control, find_control, without_controls
 
 API_PREFIX = "/api/"
 
@@ -65,19 +66,26 @@ def refusal(request: HttpRequest, path_kwargs: dict[str, Any]) -> HttpResponse |
         if position is None:
             continue
         field = str(loc[-1])
+        # The public search's visitors know the field as 查询内容, not by its parameter's name
+        match = request.resolver_match
+        search = match is not None and match.view_name == "public:search" and field == "q"
         message = (
-            f"“{field}”第{position + 1}个字符是控制字符{describe_control(text[position])}，"
-            "请删除后重试"
+            f"{'查询内容' if search else f'“{field}”'}第{position + 1}个字符是控制字符"
+            f"{describe_control(text[position])}，请删除后重试"
         )
         if request.path.startswith(API_PREFIX):
             detail = [{"type": "control_character", "loc": list(loc), "msg": message}]
             return JsonResponse({"detail": detail}, status=422)
-        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        # A page, with the site around it and a way back; the search's text (pasted from a
+        # spreadsheet it brings tabs) offered back with the controls made spaces.
+        q = " ".join(without_controls(text).split()) if search else None
+        context = {"message": message, "search": search, "q": q}
+        return render(request, "400.html", context, status=400)
     return None
 
 
 class RefuseControlCharacters:
-    """API requests get 422 with ninja's error shape; pages get 400 with the reason."""
+    """API requests get 422 with ninja's error shape; pages get a 400 page with the reason."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -40,6 +40,25 @@ def test_pages_refuse_control_characters_in_the_query_string(client, supervisor,
     assert "“q”第3个字符是控制字符" in response.content.decode()
 
 
+def test_the_refusal_is_a_page_of_the_site_with_a_way_back(client, supervisor):
+    client.force_login(supervisor)
+    response = client.get(reverse("registry:entities"), {"q": "宾馆\x00"})
+    assert response.status_code == 400 and response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert '<html lang="zh-Hans">' in page and 'href="#main"' in page
+    assert "无法处理的请求（400）" in page and "回到首页" in page
+
+
+def test_a_search_pasted_with_tabs_is_offered_back_with_spaces(client):
+    """Cells copied from a spreadsheet bring tabs: the public search names the field as its
+    visitors know it and fills the form with the text, the controls made spaces."""
+    response = client.get(reverse("public:search"), {"q": "沂源\t宾馆\t"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "查询内容第3个字符是控制字符U+0009，请删除后重试" in page
+    assert 'name="q" value="沂源 宾馆"' in page
+
+
 def test_a_control_character_in_a_parameter_name_is_refused(client, supervisor):
     client.force_login(supervisor)
     assert client.get(reverse("registry:entities") + "?a%00b=1").status_code == 400

@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from spotcheck.lib.docnumber import MAX_PATTERN_LENGTH, DocumentNumberError, DocumentNumberPattern
 
@@ -40,7 +41,7 @@ class Agency(models.Model):
     publish_inspector_names = models.BooleanField(
         "公示检查人员姓名", default=False, help_text="勾选后，公示的检查结果列出在场检查人员姓名"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = "机构"
@@ -59,7 +60,7 @@ class Unit(models.Model):
     contact_person = models.CharField("联系人", max_length=50, blank=True)
     contact_phone = models.CharField("联系电话", max_length=40, blank=True)
     address = models.CharField("地址", max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = "内设单位"

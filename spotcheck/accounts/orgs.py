@@ -1,6 +1,9 @@
 """Finding or creating the organisations a plan or a directory names."""
 
 import re
+from datetime import datetime
+
+from django.utils import timezone
 
 from spotcheck.accounts.models import Agency, Unit
 
@@ -17,9 +20,20 @@ def canonical_agency_name(text: str) -> str:
     return name
 
 
-def get_or_create_agency(name: str) -> tuple[Agency, bool]:
-    return Agency.objects.get_or_create(name=canonical_agency_name(name))
+def get_or_create_agency(name: str, *, now: datetime | None = None) -> tuple[Agency, bool]:
+    """The agency named, created at `now` (the calling action's moment; default the current
+    time) when there is none."""
+    return Agency.objects.get_or_create(
+        name=canonical_agency_name(name), defaults={"created_at": now or timezone.now()}
+    )
 
 
-def get_or_create_unit(agency: Agency, name: str) -> tuple[Unit, bool]:
-    return Unit.objects.get_or_create(agency=agency, name=re.sub(r"\s+", "", name))
+def get_or_create_unit(
+    agency: Agency, name: str, *, now: datetime | None = None
+) -> tuple[Unit, bool]:
+    """The agency's unit named, created at `now` (default the current time) when there is none."""
+    return Unit.objects.get_or_create(
+        agency=agency,
+        name=re.sub(r"\s+", "", name),
+        defaults={"created_at": now or timezone.now()},
+    )

@@ -17,6 +17,7 @@ __all__ = [
     "check_text",
     "find_control",
     "describe_control",
+    "without_controls",
 ]
 
 MULTI_LINE_ALLOWED = frozenset("\t\n\r")
@@ -48,6 +49,12 @@ def find_control(text: str, *, multi_line: bool = False) -> int | None:
             continue
         return match.start()
     return None
+
+
+def without_controls(text: str) -> str:
+    """`text` with every control character (tab and line breaks too) made a space: what a
+    refused single-line value can be offered back as, for the visitor to check and resend."""
+    return _CONTROLS.sub(" ", text)
 
 
 def check_text(text: str, *, field: str = "", multi_line: bool = False) -> str:

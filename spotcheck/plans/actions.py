@@ -66,7 +66,7 @@ def import_plan(
         or f"{canonical_agency_name(agency_name)}{year}年度“双随机、一公开”抽查工作计划"
     )
     _check_limits(parsed, agency_name=agency_name, title=title, source_filename=source_filename)
-    agency, _ = get_or_create_agency(agency_name)
+    agency, _ = get_or_create_agency(agency_name, now=now)
     if not actor_may_act_for(actor, agency):
         raise PlanImportError(f"只能导入本机构的计划，不能导入“{agency.name}”的计划")
     existing = Plan.objects.select_for_update().filter(agency=agency, year=year).first()
@@ -97,7 +97,7 @@ def import_plan(
         imported_at=now,
     )
     for position, data in enumerate(parsed.items, start=1):
-        _create_item(plan=plan, agency=agency, position=position, data=data)
+        _create_item(plan=plan, agency=agency, position=position, data=data, now=now)
     flags = sum(len(i.review_flags) for i in parsed.items)
     record(
         actor=actor,
@@ -186,8 +186,14 @@ def _check_limits(
         raise PlanImportError(str(exc)) from exc
 
 
-def _create_item(*, plan: Plan, agency: Agency, position: int, data: planfile.PlanItemData) -> None:
-    unit = get_or_create_unit(agency, data.responsible_unit)[0] if data.responsible_unit else None
+def _create_item(
+    *, plan: Plan, agency: Agency, position: int, data: planfile.PlanItemData, now: datetime
+) -> None:
+    unit = (
+        get_or_create_unit(agency, data.responsible_unit, now=now)[0]
+        if data.responsible_unit
+        else None
+    )
     risk = data.estimated_risk
     item = PlanItem.objects.create(
         plan=plan,
@@ -231,7 +237,7 @@ def _create_item(*, plan: Plan, agency: Agency, position: int, data: planfile.Pl
     )
     if data.cooperating_departments:
         item.cooperating_agencies.set(
-            [get_or_create_agency(name)[0] for name in data.cooperating_departments]
+            [get_or_create_agency(name, now=now)[0] for name in data.cooperating_departments]
         )
 
 
@@ -355,8 +361,12 @@ def _ensure_draft(plan: Plan) -> None:
 
 
 @transaction.atomic
-def create_plan(*, actor: Actor, agency: Agency, year: int, title: str = "") -> Plan:
-    """An empty draft plan, to be filled in the forms."""
+def create_plan(
+    *, actor: Actor, agency: Agency, year: int, title: str = "", now: datetime | None = None
+) -> Plan:
+    """An empty draft plan, to be filled in the forms, created at `now` (default the current
+    time)."""
+    now = now or timezone.now()
     if not actor_may_act_for(actor, agency):
         raise PlanImportError(f"只能为本机构制定计划，不能为“{agency.name}”制定")
     if not MIN_YEAR <= year <= MAX_YEAR:
@@ -373,17 +383,27 @@ def create_plan(*, actor: Actor, agency: Agency, year: int, title: str = "") -> 
         year=year,
         title=title,
         imported_by=actor if getattr(actor, "pk", None) else None,
+        imported_at=now,
     )
-    record(actor=actor, action="plan.create", obj=plan, details={"year": year, "title": title})
+    record(
+        actor=actor,
+        action="plan.create",
+        obj=plan,
+        details={"year": year, "title": title},
+        at=now,
+    )
     return plan
 
 
-def _item_values(plan: Plan, values: dict[str, object]) -> dict[str, object]:
-    """The model's values for an item from the form's: unit and cooperating agencies resolved."""
+def _item_values(plan: Plan, values: dict[str, object], *, now: datetime) -> dict[str, object]:
+    """The model's values for an item from the form's: unit and cooperating agencies resolved
+    (a unit named for the first time created at `now`)."""
     data = {key: values[key] for key in ITEM_FORM_FIELDS if key in values}
     unit_name = str(data.get("responsible_unit_name") or "").strip()
     data["responsible_unit_name"] = unit_name
-    data["responsible_unit"] = get_or_create_unit(plan.agency, unit_name)[0] if unit_name else None
+    data["responsible_unit"] = (
+        get_or_create_unit(plan.agency, unit_name, now=now)[0] if unit_name else None
+    )
     if data.get("entity_type") is None and data.get("target_type"):
         data["entity_type"] = TargetType.resolve(str(data["target_type"]))
     data["label"] = "" if data.get("number") is None else str(data["number"])
@@ -407,9 +427,9 @@ def _check_item(plan: Plan, data: dict[str, object], item: PlanItem | None) -> N
         raise PlanImportError(str(exc)) from exc
 
 
-def _set_cooperating(item: PlanItem) -> None:
+def _set_cooperating(item: PlanItem, *, now: datetime) -> None:
     item.cooperating_agencies.set(
-        [get_or_create_agency(name)[0] for name in item.cooperating_departments]
+        [get_or_create_agency(name, now=now)[0] for name in item.cooperating_departments]
     )
 
 
@@ -426,13 +446,20 @@ def item_snapshot(item: PlanItem) -> dict[str, object]:
 
 @transaction.atomic
 def save_plan_item(
-    *, plan: Plan, actor: Actor, values: dict[str, object], item: PlanItem | None = None
+    *,
+    plan: Plan,
+    actor: Actor,
+    values: dict[str, object],
+    item: PlanItem | None = None,
+    now: datetime | None = None,
 ) -> PlanItem:
-    """Add an item to a draft plan, or change one of its items."""
+    """Add an item to a draft plan, or change one of its items, at `now` (default the current
+    time)."""
+    now = now or timezone.now()
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     ensure_actor_agency(actor, plan.agency_id)
     _ensure_draft(plan)
-    data = _item_values(plan, values)
+    data = _item_values(plan, values, now=now)
     if data.get("number") is None and item is None:
         top = plan.items.aggregate(top=models.Max("number"))["top"] or 0
         data["number"], data["label"] = top + 1, str(top + 1)
@@ -449,20 +476,22 @@ def save_plan_item(
         item.review_flags = []  # the coordinator has set the fields by hand
         item.save()
         action = "plan.item_edit"
-    _set_cooperating(item)
+    _set_cooperating(item, now=now)
     after = item_snapshot(item)
     record(
         actor=actor,
         action=action,
         obj=plan,
         details={"item": item.pk, "before": before, "after": after},
+        at=now,
     )
     return item
 
 
 @transaction.atomic
-def delete_plan_item(*, item: PlanItem, actor: Actor) -> None:
-    """Remove an item from a draft plan (a published plan's items are withdrawn by a revision)."""
+def delete_plan_item(*, item: PlanItem, actor: Actor, now: datetime | None = None) -> None:
+    """Remove an item from a draft plan at `now` (default the current time); a published
+    plan's items are withdrawn by a revision."""
     plan = Plan.objects.select_for_update().get(pk=item.plan_id)
     ensure_actor_agency(actor, plan.agency_id)
     _ensure_draft(plan)
@@ -474,18 +503,24 @@ def delete_plan_item(*, item: PlanItem, actor: Actor) -> None:
     except ProtectedError as exc:
         kinds = sorted({str(obj._meta.verbose_name) for obj in exc.protected_objects})
         raise PlanImportError(f"事项“{item}”已有{'、'.join(kinds)}，不能删除") from exc
-    record(actor=actor, action="plan.item_delete", obj=plan, details={"item": snapshot})
+    record(actor=actor, action="plan.item_delete", obj=plan, details={"item": snapshot}, at=now)
 
 
 @transaction.atomic
-def copy_plan(*, source: Plan, year: int, actor: Actor, title: str = "") -> Plan:
-    """A draft plan for `year` starting from `source` (last year's plan): its items, without
-    the source file's texts and flags. Windows, ratios and units are kept for editing."""
+def copy_plan(
+    *, source: Plan, year: int, actor: Actor, title: str = "", now: datetime | None = None
+) -> Plan:
+    """A draft plan for `year` starting from `source` (last year's plan), created at `now`
+    (default the current time): its items, without the source file's texts and flags.
+    Windows, ratios and units are kept for editing."""
+    now = now or timezone.now()
     ensure_actor_agency(actor, source.agency_id)
     default_title = source.title.replace(str(source.year), str(year))
     if default_title == source.title:
         default_title = ""
-    plan = create_plan(actor=actor, agency=source.agency, year=year, title=title or default_title)
+    plan = create_plan(
+        actor=actor, agency=source.agency, year=year, title=title or default_title, now=now
+    )
     for position, old in enumerate(source.items.order_by("position"), start=1):
         item = PlanItem.objects.create(
             plan=plan,
@@ -502,6 +537,7 @@ def copy_plan(*, source: Plan, year: int, actor: Actor, title: str = "") -> Plan
         action="plan.copy",
         obj=plan,
         details={"source_plan": source.pk, "source_year": source.year, "items": plan.items.count()},
+        at=now,
     )
     return plan
 
@@ -555,12 +591,21 @@ def _lock_revision(revision: PlanRevision) -> PlanRevision:
 
 
 @transaction.atomic
-def start_revision(*, plan: Plan, actor: Actor, reason: str, effective_date: date) -> PlanRevision:
-    """A draft revision of a published plan; one draft at a time."""
+def start_revision(
+    *, plan: Plan, actor: Actor, reason: str, effective_date: date, now: datetime | None = None
+) -> PlanRevision:
+    """A draft revision of a published plan, started at `now` (default the current time); one
+    draft at a time."""
+    now = now or timezone.now()
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     ensure_actor_agency(actor, plan.agency_id)
     if not plan.is_published:
         raise PlanImportError("草稿计划可直接修改，无需计划调整")
+    if plan.published_at is not None and now < plan.published_at:
+        raise PlanImportError(
+            f"调整时间{timezone.localtime(now):%Y-%m-%d %H:%M}早于计划的公开时间"
+            f"{timezone.localtime(plan.published_at):%Y-%m-%d %H:%M}"
+        )
     reason = reason.strip()
     if not reason:
         raise PlanImportError("请填写调整原因")
@@ -580,6 +625,7 @@ def start_revision(*, plan: Plan, actor: Actor, reason: str, effective_date: dat
         reason=reason,
         effective_date=effective_date,
         created_by=actor if getattr(actor, "pk", None) else None,
+        created_at=now,
     )
     record(
         actor=actor,
@@ -587,6 +633,7 @@ def start_revision(*, plan: Plan, actor: Actor, reason: str, effective_date: dat
         obj=plan,
         details={"revision": revision.pk, "number": number, "reason": reason,
                  "effective_date": effective_date.isoformat()},
+        at=now,
     )  # fmt: skip
     return revision
 
@@ -606,12 +653,15 @@ def revise_item(
     actor: Actor,
     values: dict[str, object],
     item: PlanItem | None = None,
+    now: datetime | None = None,
 ) -> PlanRevision:
-    """Add to the draft revision: a new item (item None) or a change to an item."""
+    """Add to the draft revision at `now` (default the current time): a new item (item None)
+    or a change to an item."""
+    now = now or timezone.now()
     revision = _lock_revision(revision)
     plan = revision.plan
     ensure_actor_agency(actor, plan.agency_id)
-    data = _item_values(plan, values)
+    data = _item_values(plan, values, now=now)
     if item is not None:
         item = PlanItem.objects.get(pk=item.pk, plan=plan)
         if item.is_withdrawn:
@@ -650,14 +700,16 @@ def revise_item(
     _put_change(revision, change)
     record(actor=actor, action="plan.revision_change", obj=plan, details={
         "revision": revision.pk, "change": change,
-    })  # fmt: skip
+    }, at=now)  # fmt: skip
     return revision
 
 
 @transaction.atomic
-def withdraw_item(*, revision: PlanRevision, actor: Actor, item: PlanItem) -> PlanRevision:
-    """Add to the draft revision: withdraw an item for the rest of the year (no new draws).
-    The item and its draws stay."""
+def withdraw_item(
+    *, revision: PlanRevision, actor: Actor, item: PlanItem, now: datetime | None = None
+) -> PlanRevision:
+    """Add to the draft revision at `now` (default the current time): withdraw an item for the
+    rest of the year (no new draws). The item and its draws stay."""
     revision = _lock_revision(revision)
     ensure_actor_agency(actor, revision.plan.agency_id)
     item = PlanItem.objects.get(pk=item.pk, plan=revision.plan)
@@ -674,12 +726,15 @@ def withdraw_item(*, revision: PlanRevision, actor: Actor, item: PlanItem) -> Pl
     _put_change(revision, change)
     record(actor=actor, action="plan.revision_change", obj=revision.plan, details={
         "revision": revision.pk, "change": change,
-    })  # fmt: skip
+    }, at=now)  # fmt: skip
     return revision
 
 
 @transaction.atomic
-def drop_revision_change(*, revision: PlanRevision, actor: Actor, index: int) -> PlanRevision:
+def drop_revision_change(
+    *, revision: PlanRevision, actor: Actor, index: int, now: datetime | None = None
+) -> PlanRevision:
+    """Take a pending change out of the draft revision at `now` (default the current time)."""
     revision = _lock_revision(revision)
     ensure_actor_agency(actor, revision.plan.agency_id)
     if not 0 <= index < len(revision.changes):
@@ -689,18 +744,27 @@ def drop_revision_change(*, revision: PlanRevision, actor: Actor, index: int) ->
     revision.save(update_fields=["changes"])
     record(actor=actor, action="plan.revision_drop", obj=revision.plan, details={
         "revision": revision.pk, "change": dropped,
-    })  # fmt: skip
+    }, at=now)  # fmt: skip
     return revision
 
 
 @transaction.atomic
-def publish_revision(*, revision: PlanRevision, actor: Actor) -> PlanRevision:
-    """Apply the revision's changes to the plan and publish it beside the plan; all or nothing."""
+def publish_revision(
+    *, revision: PlanRevision, actor: Actor, now: datetime | None = None
+) -> PlanRevision:
+    """Apply the revision's changes to the plan and publish it beside the plan at `now`
+    (default the current time); all or nothing."""
+    now = now or timezone.now()
     revision = _lock_revision(revision)
     plan = Plan.objects.select_for_update().get(pk=revision.plan_id)
     ensure_actor_agency(actor, plan.agency_id)
     if not revision.changes:
         raise PlanImportError("本次调整没有任何内容")
+    if now < revision.created_at:
+        raise PlanImportError(
+            f"公开时间{timezone.localtime(now):%Y-%m-%d %H:%M}早于本次调整的创建时间"
+            f"{timezone.localtime(revision.created_at):%Y-%m-%d %H:%M}"
+        )
     applied = []
     for change in revision.changes:
         if change["kind"] == "withdraw":
@@ -716,7 +780,7 @@ def publish_revision(*, revision: PlanRevision, actor: Actor) -> PlanRevision:
                 current = PlanItem.objects.select_for_update().get(pk=change["item"], plan=plan)
                 if item_snapshot(current) != change["before"]:
                     raise PlanImportError(f"事项“{current}”在本次调整编辑后已被改动，请重新编辑")
-            data = _item_values(plan, _model_values(change["values"]))
+            data = _item_values(plan, _model_values(change["values"]), now=now)
             _check_item(plan, data, current)
             if current is None:
                 position = (plan.items.aggregate(top=models.Max("position"))["top"] or 0) + 1
@@ -727,17 +791,17 @@ def publish_revision(*, revision: PlanRevision, actor: Actor) -> PlanRevision:
                     setattr(item, key, value)
                 item.review_flags = []
                 item.save()
-            _set_cooperating(item)
+            _set_cooperating(item, now=now)
         applied.append({**change, "item": item.pk, "after": item_snapshot(item)})
     revision.changes = applied
     revision.status = PlanRevision.Status.PUBLISHED
-    revision.published_at = timezone.now()
+    revision.published_at = now
     revision.save(update_fields=["changes", "status", "published_at"])
     record(actor=actor, action="plan.revision_publish", obj=plan, details={
         "revision": revision.pk, "number": revision.number, "reason": revision.reason,
         "effective_date": revision.effective_date.isoformat(), "changes": applied,
-    })  # fmt: skip
-    note_public_change(plan.year)
+    }, at=now)  # fmt: skip
+    note_public_change(plan.year, now=now)
     return revision
 
 

@@ -31,6 +31,11 @@ def find_plan(ref: str) -> Plan:
     raise ObjectDoesNotExist(f"找不到计划“{ref}”：请使用计划编号，或“机构:年度”")
 
 
+def export_filename(plan: Plan, fmt: str) -> str:
+    """The name a plan's export is downloaded as."""
+    return f"plan-{plan.agency_id}-{plan.year}.{fmt}"
+
+
 def export_plan_bytes(plan: Plan, fmt: str) -> bytes:
     data = plan_data(plan)
     if fmt == "json":

@@ -291,7 +291,7 @@ class PlanRevision(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now, editable=False)
     published_at = models.DateTimeField("公开时间", null=True, blank=True)
 
     class Meta:

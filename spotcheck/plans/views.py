@@ -33,7 +33,7 @@ from spotcheck.plans.actions import (
     start_revision,
     withdraw_item,
 )
-from spotcheck.plans.exports import EXPORT_TYPES, export_plan_bytes
+from spotcheck.plans.exports import EXPORT_TYPES, export_filename, export_plan_bytes
 from spotcheck.plans.forms import (
     CellCorrectionForm,
     ColumnCorrectionForm,
@@ -107,8 +107,7 @@ def plan_export(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
         raise Http404("未知的导出格式")
     plan = get_object_or_404(visible_plans(request), pk=plan_id)
     response = HttpResponse(export_plan_bytes(plan, fmt), content_type=EXPORT_TYPES[fmt])
-    filename = f"plan-{plan.agency_id}-{plan.year}.{fmt}"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(plan, fmt)}"'
     return response
 
 

@@ -12,7 +12,9 @@ cache: a file cache shared by the server's workers, memory in tests). A page's k
   from the cache and never reaches the draw, matching or result tables;
 - the release (`release_key`): a page cached by an earlier release, or before the static files
   were collected again, links files and shows code that may be gone, and is never served after
-  a restart (`make serve` also empties the cache: spotcheck clear-public-cache).
+  a restart (`make serve` also empties the cache: spotcheck clear-public-cache); nor is one
+  rendered under other settings of how pages show what they show (`RENDERING_SETTINGS`: the
+  time zone moments are shown in, the language and its formats, the small-count threshold).
 
 The version and the audit head are read by one fixed statement a request (`portal_state`).
 Pages that print the head are kept with a slot for it, filled with that head each time they
@@ -33,6 +35,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import caches
+from django.core.signals import setting_changed
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 
@@ -111,12 +114,53 @@ def memo_by_version(function: Callable[..., T]) -> Callable[..., T]:
     return memo
 
 
+# The settings a public page's bytes depend on (beside its data, the code and the static files):
+# moments are shown in TIME_ZONE's local time; LANGUAGE_CODE picks the formats of dates and
+# numbers (the format settings apply where the language's own do not); links are made under
+# STATIC_URL, MEDIA_URL and FORCE_SCRIPT_NAME by the URLconf ROOT_URLCONF names; statistics show
+# counts below SPOTCHECK_PUBLIC_MIN_COUNT as "少于N"; the open-data page lists a stale year's files
+# as built or being built by SPOTCHECK_OPEN_DATA_INLINE_RESULTS. The rest (the domain's defaults
+# of teams, seeds, windows and deadlines, limits, keys, paths) decide what actions store, which
+# moves the portal's version when published, or nothing a public page shows.
+RENDERING_SETTINGS = (
+    "TIME_ZONE",
+    "USE_TZ",
+    "LANGUAGE_CODE",
+    "USE_I18N",
+    "FORMAT_MODULE_PATH",
+    "DATE_FORMAT",
+    "DATETIME_FORMAT",
+    "SHORT_DATE_FORMAT",
+    "SHORT_DATETIME_FORMAT",
+    "TIME_FORMAT",
+    "YEAR_MONTH_FORMAT",
+    "MONTH_DAY_FORMAT",
+    "FIRST_DAY_OF_WEEK",
+    "DECIMAL_SEPARATOR",
+    "THOUSAND_SEPARATOR",
+    "USE_THOUSAND_SEPARATOR",
+    "NUMBER_GROUPING",
+    "STATIC_URL",
+    "MEDIA_URL",
+    "FORCE_SCRIPT_NAME",
+    "ROOT_URLCONF",
+    "SPOTCHECK_PUBLIC_MIN_COUNT",
+    "SPOTCHECK_OPEN_DATA_INLINE_RESULTS",
+)
+
+
+def rendering_settings() -> str:
+    """`RENDERING_SETTINGS` with their values, as one text for the release key."""
+    return "\0".join(f"{name}={getattr(settings, name, None)!r}" for name in RENDERING_SETTINGS)
+
+
 @lru_cache(maxsize=1)
 def release_key() -> str:
     """This release, computed once a process: the package's version, the static files' manifest
     (the hashed names a page links; none without STATIC_ROOT, where pages link the plain
-    names) and each file of the package (path, size, modification time: its code, templates
-    and static sources). The server's workers run the same files, so they share the pages."""
+    names), the settings pages are rendered under (`RENDERING_SETTINGS`) and each file of the
+    package (path, size, modification time: its code, templates and static sources). The
+    server's workers run the same files under the same settings, so they share the pages."""
     digest = hashlib.sha256()
     try:
         digest.update(metadata.version("spotcheck").encode())
@@ -124,7 +168,7 @@ def release_key() -> str:
         digest.update(b"-")
     read_manifest = getattr(staticfiles_storage, "read_manifest", None)
     manifest = (read_manifest() if read_manifest else None) or ""
-    digest.update(f"\0{settings.STATIC_URL}\0{manifest}\0".encode())
+    digest.update(f"\0{rendering_settings()}\0{manifest}\0".encode())
     root = Path(spotcheck.__file__).resolve().parent
     for path in sorted(root.rglob("*")):
         if "__pycache__" in path.parts or not path.is_file():
@@ -134,8 +178,21 @@ def release_key() -> str:
     return digest.hexdigest()[:16]
 
 
+def _rendering_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting in RENDERING_SETTINGS:
+        release_key.cache_clear()
+
+
+# Fires only where settings change at run time: in tests (a server computes its key at start).
+setting_changed.connect(_rendering_setting_changed, dispatch_uid="spotcheck.public.cache")
+
+
 def page_key(request: HttpRequest) -> str:
-    digest = hashlib.sha256(request.get_full_path().encode("utf-8")).hexdigest()
+    """The page's key: the release, the portal's version and the address asked for, with its
+    scheme and host (a page may print its own absolute addresses, the kit's README does: a site
+    reached under two names never serves one's page under the other)."""
+    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    digest = hashlib.sha256(address.encode("utf-8")).hexdigest()
     return f"page:{release_key()}:{portal_version(request)}:{digest}"
 
 

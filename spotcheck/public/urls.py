@@ -11,6 +11,7 @@ urlpatterns = [
     path("items/", views.item_list, name="items"),
     path("plans/", views.plan_list, name="plans"),
     path("plans/<int:plan_id>/", plan_views.plan_detail, name="plan"),
+    path("plans/<int:plan_id>/export.<str:fmt>", plan_views.plan_export, name="plan_export"),
     path("plans/<int:plan_id>/items/<int:item_id>/", plan_views.item_detail, name="plan_item"),
     path("draws/", views.bulletin_list, name="bulletins"),
     path("draws/feed.xml", BulletinFeed(), name="feed"),

@@ -169,7 +169,7 @@ def _write_entities(
     _lock_imports("entities")  # validation below then sees every committed import
     report = job.report
     if job.agency is None:
-        job.agency = get_or_create_agency(job.agency_name)[0]
+        job.agency = get_or_create_agency(job.agency_name, now=now)[0]
     batch = _start_batch(report, actor=actor, agency=job.agency, now=now)
     job.validate(batch=batch)
     if not (report.ok or report.skip_invalid):
@@ -292,12 +292,14 @@ def _write_inspectors(job: InspectorImport, batch: ImportBatch, actor: Actor) ->
         name = values["agency"]
         if name not in agencies:
             agencies[name] = (
-                Agency.objects.filter(name=name).first() or get_or_create_agency(name)[0]
+                Agency.objects.filter(name=name).first() or get_or_create_agency(name, now=now)[0]
             )
         agency = agencies[name]
         key = (agency.pk, values["unit"])
         if key not in units:
-            units[key] = get_or_create_unit(agency, values["unit"])[0] if values["unit"] else None
+            units[key] = (
+                get_or_create_unit(agency, values["unit"], now=now)[0] if values["unit"] else None
+            )
         return agency, units[key]
 
     created, changed, history = [], [], []
@@ -628,7 +630,7 @@ def load_demo_directory(
     if directory is None:
         directory = Path(tempfile.mkdtemp(prefix="spotcheck-demo-"))
     paths = demo.write_demo_files(county, directory)
-    get_or_create_agency(PLAN_HOUSING_DEPARTMENT)
+    get_or_create_agency(PLAN_HOUSING_DEPARTMENT, now=now)
     entity_report = import_entities(
         source=paths["entities.csv"],
         filename="entities.csv",

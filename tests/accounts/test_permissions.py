@@ -103,6 +103,7 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "public:items": (None, "GET", None),
     "public:plans": (None, "GET", None),
     "public:plan": (None, "GET", "plan"),
+    "public:plan_export": (None, "GET", "plan"),
     "public:plan_item": (None, "GET", "plan"),
     "public:results": (None, "GET", None),
     "public:search": (None, "GET", None),

@@ -1,14 +1,23 @@
 """Plans built in the app's forms: a plan made only in the forms is published, drawn and matched
 like an imported one; last year's plan copied as this year's start; drafts only."""
 
+from datetime import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from spotcheck.accounts.models import Role
+from spotcheck.accounts.models import Role, Unit
 from spotcheck.audit.models import AuditEntry, verify_chain
 from spotcheck.inspections.actions import build_visits, match_teams_for_round
 from spotcheck.inspections.models import Visit
-from spotcheck.plans.actions import PlanImportError, copy_plan, create_plan, save_plan_item
+from spotcheck.plans.actions import (
+    PlanImportError,
+    copy_plan,
+    create_plan,
+    delete_plan_item,
+    save_plan_item,
+)
 from spotcheck.plans.models import Plan
 from tests.inspections.conftest import (  # noqa: F401
     county,
@@ -189,3 +198,27 @@ def test_another_agencys_plan_is_not_found(client, other_users_by_role, seed_pla
         client.post(reverse("plans:copy", args=[seed_plan.pk]), {"year": "2023"}).status_code == 404
     )
     assert client.get(reverse("plans:item_edit", args=[seed_plan.pk, item.pk])).status_code == 404
+
+
+def test_hand_edits_of_a_plan_are_dated_at_their_moments(coordinator):
+    """A plan made in the forms on given moments: the plan, a unit named for the first time
+    and the audit entries carry them (as the demo's year dates every record it writes)."""
+    created_at = timezone.make_aware(datetime(2022, 1, 20, 9))
+    edited_at = timezone.make_aware(datetime(2022, 1, 21, 10))
+    plan = create_plan(actor=coordinator, agency=coordinator.agency, year=2022, now=created_at)
+    values = {"name": "对民宿治安安全情况的检查", "responsible_unit_name": "新设民宿管理中队"}
+    item = save_plan_item(plan=plan, actor=coordinator, values=values, now=edited_at)
+    copy = copy_plan(source=plan, year=2023, actor=coordinator, now=edited_at)
+    delete_plan_item(item=item, actor=coordinator, now=edited_at)
+    plan.refresh_from_db()
+    assert plan.imported_at == created_at and copy.imported_at == edited_at
+    assert Unit.objects.get(name="新设民宿管理中队").created_at == edited_at
+    moments = dict(AuditEntry.objects.values_list("action", "created_at"))
+    assert moments == {
+        "plan.create": edited_at,  # the copy's, the later of the two
+        "plan.item_add": edited_at,
+        "plan.copy": edited_at,
+        "plan.item_delete": edited_at,
+    }
+    assert AuditEntry.objects.filter(action="plan.create", created_at=created_at).count() == 1
+    assert verify_chain().ok

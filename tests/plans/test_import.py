@@ -219,3 +219,20 @@ def test_seed_round_trips_through_export_and_reimport(tmp_path, seed_plan_bytes,
     after = json.loads(capsysbinary.readouterr().out.decode())
     assert after == before
     assert Plan.objects.get().items.count() == 12
+
+
+def test_the_organisations_an_import_creates_are_dated_at_its_moment(seed_plan_bytes, db):
+    """The agency, its units and the cooperating departments an import creates carry the
+    import's moment (the demo's February 2022), not the day it runs; those that existed keep
+    theirs."""
+    existing = Agency.objects.create(name="沂源县公安局")
+    kept = existing.created_at
+    imported_at = local_moment(2022, 2, 14, 9, 30)
+    parsed = read_plan_upload(data=seed_plan_bytes, filename="plan.txt")
+    plan = import_plan(parsed=parsed, actor="cli", now=imported_at)
+    created = Agency.objects.exclude(pk=existing.pk)
+    assert created.exists() and Unit.objects.exists()
+    assert {a.created_at for a in created} == {imported_at}
+    assert {u.created_at for u in Unit.objects.filter(agency=plan.agency)} == {imported_at}
+    existing.refresh_from_db()
+    assert existing.created_at == kept

@@ -5,12 +5,14 @@ withdrawn from new draws; the draws stay valid and verifiable; every step audite
 import json
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from spotcheck.accounts.models import Unit
 from spotcheck.audit.models import AuditEntry, verify_chain
 from spotcheck.draws import actions as draws
 from spotcheck.draws import integrity
@@ -18,13 +20,17 @@ from spotcheck.draws.actions import DrawError
 from spotcheck.lib import drawdoc
 from spotcheck.plans.actions import (
     PlanImportError,
+    import_plan,
+    publish_plan,
     publish_revision,
+    read_plan_upload,
     revise_item,
     start_revision,
     withdraw_item,
 )
 from spotcheck.plans.forms import PlanItemForm
 from spotcheck.plans.models import PlanRevision
+from spotcheck.public.models import PublicVersion
 from tests.inspections.conftest import (  # noqa: F401
     county,
     directory,
@@ -203,3 +209,50 @@ def test_draft_revision_is_staff_only_and_web_flow(
     assert item.responsible_unit_name == "禁毒大队" and item.responsible_unit.name == "禁毒大队"
     client.logout()
     assert client.get(url).status_code == 200
+
+
+def test_a_revision_is_dated_at_its_moments(seed_plan_bytes, coordinator):
+    """A revision of the demo's plan on its days of 2022: the revision's rows, a unit it names
+    for the first time, its audit entries and the portal's change stamp carry the given moments;
+    it is not started before the plan was published nor published before it was started."""
+
+    def moment(*args):
+        return timezone.make_aware(datetime(*args))
+
+    parsed = read_plan_upload(data=seed_plan_bytes, filename="plan.txt")
+    plan = import_plan(parsed=parsed, actor=coordinator, now=moment(2022, 2, 14, 9))
+    plan = publish_plan(plan=plan, actor=coordinator, now=moment(2022, 2, 15, 10))
+    with pytest.raises(PlanImportError, match="早于计划的公开时间2022-02-15 10:00"):
+        start_revision(plan=plan, actor=coordinator, reason="专项整治",
+                       effective_date=date(2022, 7, 1), now=moment(2022, 2, 1, 9))  # fmt: skip
+    started_at, edited_at, published_at = (
+        moment(2022, 6, 1, 9),
+        moment(2022, 6, 1, 10),
+        moment(2022, 6, 2, 9),
+    )
+    revision = start_revision(plan=plan, actor=coordinator, reason="专项整治",
+                              effective_date=date(2022, 7, 1), now=started_at)  # fmt: skip
+    item = plan.items.get(number=1)
+    add = _values(item, number=None, name="对民宿治安安全情况的检查",
+                  responsible_unit_name="民宿管理中队")  # fmt: skip
+    revise_item(revision=revision, actor=coordinator, values=add, now=edited_at)
+    withdraw_item(
+        revision=revision, actor=coordinator, item=plan.items.get(number=2), now=edited_at
+    )
+    with pytest.raises(PlanImportError, match="早于本次调整的创建时间2022-06-01 09:00"):
+        publish_revision(revision=revision, actor=coordinator, now=moment(2022, 5, 31, 9))
+    publish_revision(revision=revision, actor=coordinator, now=published_at)
+    revision.refresh_from_db()
+    assert (revision.created_at, revision.published_at) == (started_at, published_at)
+    assert Unit.objects.get(name="民宿管理中队").created_at == edited_at
+    moments = {
+        action: set(AuditEntry.objects.filter(action=action).values_list("created_at", flat=True))
+        for action in ("plan.revision_start", "plan.revision_change", "plan.revision_publish")
+    }
+    assert moments == {
+        "plan.revision_start": {started_at},
+        "plan.revision_change": {edited_at},
+        "plan.revision_publish": {published_at},
+    }
+    assert PublicVersion.objects.get(year=2022).changed_at == published_at
+    assert verify_chain().ok

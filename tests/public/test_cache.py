@@ -6,7 +6,9 @@ another release is never served. Draw steps: tests/draws/test_public_cache.py.""
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 
 import pytest
 from django.contrib import admin
@@ -19,11 +21,13 @@ from django.urls import reverse
 from spotcheck.accounts.models import Agency, Role, User
 from spotcheck.audit.models import current_head
 from spotcheck.audit.shown import HEAD_SLOT
+from spotcheck.draws.models import Draw
 from spotcheck.inspections.actions import issue_notice, replace_team_member
 from spotcheck.inspections.models import TeamMember, Visit
 from spotcheck.plans.actions import publish_plan
 from spotcheck.public import actions, cache
 from spotcheck.public.models import PortalVersion, PublishedResult
+from spotcheck.public.selectors import published_draws
 from spotcheck.results import actions as results_actions
 from spotcheck.results.models import Result
 from tests.public.helpers import approve_visit, visit_content
@@ -200,3 +204,68 @@ def test_clear_public_cache_empties_the_cache(client, published):
     cached(client, url)
     call_command("clear_public_cache", verbosity=0)
     assert not is_hit(served(client, url))
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("TIME_ZONE", "UTC"),
+        ("LANGUAGE_CODE", "en"),
+        ("USE_THOUSAND_SEPARATOR", True),
+        ("SPOTCHECK_PUBLIC_MIN_COUNT", 5),
+        ("FORCE_SCRIPT_NAME", "/spotcheck"),
+    ],
+)
+def test_the_release_key_follows_the_settings_pages_are_rendered_under(settings, setting, value):
+    compute = cache.release_key.__wrapped__
+    before = compute()
+    setattr(settings, setting, value)
+    assert compute() != before
+
+
+def test_the_release_key_ignores_settings_no_public_page_shows(settings):
+    """The domain's defaults decide what actions store (its publication moves the portal's
+    version), not how a stored page renders: a restart with another leaves the pages."""
+    compute = cache.release_key.__wrapped__
+    before = compute()
+    settings.SPOTCHECK_RECHECK_WINDOW_DAYS = 30
+    settings.SPOTCHECK_PUBLISH_RESULTS_WORKDAYS = 10
+    settings.SPOTCHECK_AUDIT_KEY = "another-key"
+    assert compute() == before
+
+
+def test_a_page_rendered_under_another_time_zone_or_threshold_is_not_served(
+    client, published, settings
+):
+    """A server restarted with another TIME_ZONE shows moments in it; with another threshold,
+    counts below it as "少于N": neither is served a page the cache kept from before."""
+    plans = reverse("public:plans")
+    statistics = reverse("public:statistics")
+    cached(client, plans)
+    cached(client, statistics)
+    settings.TIME_ZONE = "America/New_York"
+    assert not is_hit(served(client, plans))
+    assert is_hit(served(client, plans))
+    settings.SPOTCHECK_PUBLIC_MIN_COUNT = 7
+    page = served(client, statistics)
+    assert not is_hit(page) and "少于7" in page.content.decode()
+
+
+def test_a_page_printing_its_address_is_kept_per_host(client, published):
+    """The verification kit's README gives the bulletin's absolute address: asked for under
+    another of the site's names (ALLOWED_HOSTS), it is made for that one, not served the other's."""
+    draw = published_draws().filter(status=Draw.Status.EXECUTED).order_by("pk").first()
+    url = reverse("public:kit", args=[draw.pk])
+    bulletin = reverse("public:bulletin", args=[draw.pk])
+
+    def readme(response) -> str:
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            name = next(n for n in archive.namelist() if n.endswith("README.txt"))
+            return archive.read(name).decode("utf-8")
+
+    first = client.get(url, HTTP_HOST="localhost")
+    assert f"http://localhost{bulletin}" in readme(first)
+    assert is_hit(client.get(url, HTTP_HOST="localhost"))
+    other = client.get(url, HTTP_HOST="127.0.0.1")
+    assert not is_hit(other) and f"http://127.0.0.1{bulletin}" in readme(other)
+    assert is_hit(client.get(url, HTTP_HOST="127.0.0.1"))

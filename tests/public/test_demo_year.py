@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import subprocess
 import sys
 from datetime import date
@@ -13,11 +14,14 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from spotcheck.accounts.models import Agency, Unit
 from spotcheck.audit.models import AuditEntry, verify_chain
 from spotcheck.draws.models import Draw
 from spotcheck.inspections.actions import register_event
@@ -49,6 +53,38 @@ def test_the_year_is_played_and_the_public_site_shows_it_verifiably(played, clie
     check_the_public_site_shows_all_twelve_items_and_every_draw_verifies(client, tmp_path)
     check_notices_approvals_and_publications_are_dated_within_the_year()
     check_the_plan_and_the_directory_are_dated_before_the_first_draw(client)
+    check_every_moment_the_demo_stores_is_in_its_year()
+
+
+def check_every_moment_the_demo_stores_is_in_its_year():
+    """Every date-time column of every spotcheck table (organisations and units the imports
+    create, the plan, the directory, draws, visits, results, publications, the audit log) holds
+    a moment of the played year (or of the next, where follow-ups run on), never the day the
+    demo is run: the one entry saying the year was played is the only exception. The audit
+    log is in time order throughout."""
+    outside = {}
+    for model in apps.get_models():
+        if not model.__module__.startswith("spotcheck."):
+            continue
+        rows = model.objects.all()
+        if model is AuditEntry:
+            rows = rows.exclude(action="demo.play_year")
+        for field in model._meta.concrete_fields:
+            if not isinstance(field, models.DateTimeField):
+                continue
+            years = {
+                timezone.localtime(moment).year
+                for moment in rows.exclude(**{field.name: None}).values_list(field.name, flat=True)
+            }
+            if years - {2022, 2023}:
+                outside[f"{model._meta.label}.{field.name}"] = sorted(years - {2022, 2023})
+    assert outside == {}
+    assert Agency.objects.exists() and Unit.objects.exists()
+    first_draw = min(Draw.objects.values_list("prepared_at", flat=True))
+    assert max(Unit.objects.values_list("created_at", flat=True)) < first_draw
+    # setup-demo and the year's steps are taken in time order: so are their audit entries.
+    moments = list(AuditEntry.objects.order_by("seq").values_list("created_at", flat=True))
+    assert moments == sorted(moments)
 
 
 def check_the_plan_and_the_directory_are_dated_before_the_first_draw(client):
@@ -255,23 +291,18 @@ def test_without_a_drawn_round_it_draws_every_ratio_item_at_one_round_ceremony()
 def test_the_seeded_year_does_not_depend_on_the_events_primary_keys():
     """An event's visit key carries the event's pk, which PostgreSQL's sequences make differ from
     run to run (a test before it on the same worker moves them): the year was played differently
-    and CI failed. Events are dealt their scenarios by item and day instead."""
-    from types import SimpleNamespace
-
+    and CI failed. The year is planned before any event is registered (their registrations are
+    steps of it, in time order): each event under its item's position and day."""
     from spotcheck.public.management.commands.demo_year import Command
 
-    def event_visit(pk: int, position: int, day: date) -> SimpleNamespace:
-        event = SimpleNamespace(pk=pk, item=SimpleNamespace(position=position), date=day)
-        return SimpleNamespace(event=event, visit_key=f"2022/event-{pk}/{position}")
-
-    def order(pks: tuple[int, int, int]) -> list[tuple[int, date]]:
-        visits = [
-            event_visit(pks[0], 5, date(2022, 6, 18)),
-            event_visit(pks[1], 6, date(2022, 1, 30)),
-            event_visit(pks[2], 7, date(2022, 7, 1)),
-            SimpleNamespace(event=None, visit_key="2022/91370323MA3C0000X1/1"),
-        ]
-        played = sorted(visits, key=Command.play_order)
-        return [(v.event.item.position, v.event.date) if v.event else v.visit_key for v in played]
-
-    assert order((1, 2, 3)) == order((9, 10, 11)) == order((100, 99, 98))
+    call_command("setup_demo", stdout=StringIO())
+    plan = Plan.objects.get()
+    command = Command()
+    command.rng = random.Random(5)
+    events = command.planned_events(plan)
+    items = plan.items.filter(event_driven=True).order_by("position")
+    assert [e.item for e in events] == list(items)
+    assert [e.key for e in events] == [
+        f"event:{e.item.position}:{e.held_on.isoformat()}" for e in events
+    ]
+    assert not Event.objects.exists()  # nothing registered by planning

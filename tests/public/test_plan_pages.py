@@ -4,13 +4,18 @@ pages of the plans app."""
 
 from __future__ import annotations
 
+import io
+import json
 import xml.etree.ElementTree as ET
 from datetime import date
 
+import openpyxl
 import pytest
 from django.urls import reverse
 
-from spotcheck.plans.actions import publish_revision, start_revision, withdraw_item
+from spotcheck.plans.actions import publish_revision, revise_item, start_revision, withdraw_item
+from spotcheck.plans.exports import EXPORT_TYPES, export_filename, export_plan_bytes
+from spotcheck.plans.forms import PlanItemForm
 from spotcheck.plans.models import Plan, PlanItem
 
 # Round one of the 2022 plan (tests/conftest.py), built once for the module.
@@ -123,3 +128,61 @@ def test_a_revision_is_shown_on_the_plan_and_the_feed_links_there(
     assert links[f"urn:spotcheck:announcement:revision:{revision.pk}"].endswith(
         f"{published_plan.get_public_url()}#revision-1"
     )
+
+
+def xlsx_rows(data: bytes) -> list[tuple[object, ...]]:
+    return list(openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+
+
+def test_the_plan_page_links_its_downloads_on_the_portal_served_from_the_cache(
+    client, published_plan, coordinator, django_assert_max_num_queries
+):
+    """Excel, TSV and JSON of a published plan: the plans app's export, served by the portal
+    from its page cache (a hit reads only the portal's state), made again once a published
+    revision changes the plan."""
+    html = page(client, "public:plan", published_plan.pk)
+    for fmt in EXPORT_TYPES:
+        assert f'href="{reverse("public:plan_export", args=[published_plan.pk, fmt])}"' in html
+        assert f'href="{reverse("plans:export", args=[published_plan.pk, fmt])}"' not in html
+    for fmt, content_type in EXPORT_TYPES.items():
+        url = reverse("public:plan_export", args=[published_plan.pk, fmt])
+        first = client.get(url)
+        assert first.status_code == 200 and first["Content-Type"] == content_type
+        assert first["Content-Disposition"] == (
+            f'attachment; filename="{export_filename(published_plan, fmt)}"'
+        )
+        expected = export_plan_bytes(published_plan, fmt)
+        if fmt == "xlsx":  # openpyxl stamps the moment it saves: the same cells, not bytes
+            assert xlsx_rows(first.content) == xlsx_rows(expected)
+        else:
+            assert first.content == expected
+        with django_assert_max_num_queries(1):
+            again = client.get(url)
+        assert again["X-Spotcheck-Cache"] == "hit" and again.content == first.content
+        assert again["Content-Disposition"] == first["Content-Disposition"]
+    # A published revision changes the plan, and so its downloads.
+    url = reverse("public:plan_export", args=[published_plan.pk, "json"])
+    before = json.loads(client.get(url).content)
+    item = published_plan.items.get(number=1)
+    revision = start_revision(
+        plan=published_plan, actor=coordinator, reason="专项整治", effective_date=date(2022, 6, 1)
+    )
+    data = {k: v for k, v in PlanItemForm.initial_for(item).items() if v is not None}
+    form = PlanItemForm({k: v for k, v in {**data, "ratio_percent": "8"}.items() if v})
+    assert form.is_valid(), form.errors
+    revise_item(revision=revision, actor=coordinator, item=item, values=form.values())
+    assert client.get(url)["X-Spotcheck-Cache"] == "hit"  # a draft revision changes nothing
+    publish_revision(revision=revision, actor=coordinator)
+    after = client.get(url)
+    assert after.get("X-Spotcheck-Cache") != "hit"
+    assert after.content == export_plan_bytes(published_plan, "json")
+    assert [i["ratio_percent"] for i in json.loads(after.content) if i["number"] == 1] == [8]
+    assert [i["ratio_percent"] for i in before if i["number"] == 1] == [5]
+
+
+def test_a_draft_plan_has_no_download_on_the_portal(client, draft_plan, published_plan):
+    for fmt in EXPORT_TYPES:
+        url = reverse("public:plan_export", args=[draft_plan.pk, fmt])
+        assert client.get(url).status_code == 404
+    unknown = reverse("public:plan_export", args=[published_plan.pk, "csv"])
+    assert client.get(unknown).status_code == 404

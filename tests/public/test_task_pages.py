@@ -317,10 +317,11 @@ def test_kept_keys_equal_the_keys_made_again_after_any_changes(
 
 
 # The page as its template rendered it before the heading was made once for all of a task's
-# pages (spotcheck.public.views._task_heading): the same bytes.
+# pages (spotcheck.public.views._task_heading): the same bytes. (Its title names the page
+# after the first since the titles were told apart, tests/public/test_markup.py.)
 WHOLE_TEMPLATE = (
     """{% extends "base.html" %}
-{% block title %}{{ item.name }} · 抽查结果公示{% endblock %}
+{% block title %}{{ item.name }}{% if page.number > 1 %} · 第{{ page.number }}页{% endif %} · 抽查结果公示{% endblock %}
 {% block content %}
 <p class="crumbs"><a href="{% url 'public:results' %}">抽查结果公示</a></p>
 <h1>{{ item.plan.year }}年 {{ item.heading }}</h1>

@@ -58,7 +58,9 @@ class Command(BaseCommand):
         if parsed.year is None:
             raise CommandError(f"随附的计划文件{BUNDLED_PLAN}的标题中没有年度")
         times = demoyear.groundwork(parsed.year)
-        agency, _ = get_or_create_agency(parsed.agency or "")
+        agency, _ = get_or_create_agency(
+            parsed.agency or "", now=timezone.make_aware(times.directory_at)
+        )
         # in the order of their dates, so the audit log reads as the year went
         self.create_users(password, agency, now=timezone.make_aware(times.directory_at))
         self.load_directory(now=timezone.make_aware(times.directory_at))
@@ -109,7 +111,7 @@ class Command(BaseCommand):
         for username, role, first, last, unit_name in DEMO_USERS:
             if User.objects.filter(username=username).exists():
                 continue
-            unit = get_or_create_unit(agency, unit_name)[0] if unit_name else None
+            unit = get_or_create_unit(agency, unit_name, now=now)[0] if unit_name else None
             user = User.objects.create_user(
                 username=username,
                 password=password,

@@ -5,16 +5,21 @@ it), an event registered and its team matched for every event-driven item, notic
 recorded per checkpoint with the seeded variety of `spotcheck.lib.demoyear`, one returned and
 resubmitted, all approved and published in dated batches, then the follow-ups of the year
 (re-checks of 责令改正, measures closed, each an amendment reviewed and published again).
-The whole year is one transaction: it is played completely or not at all. Played again, it
-says so and prints the summary (idempotent); a plan that already has results or events not left
-by the demo is refused.
+Every step is taken at its moment of the year and in time order (`Year`), so the audit log
+reads as the year went. The whole year is one transaction: it is played completely or not at
+all. Played again, it says so and prints the summary (idempotent); a plan that already has
+results or events not left by the demo is refused.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import random
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.conf import settings
@@ -37,12 +42,12 @@ from spotcheck.inspections.actions import (
     register_event,
 )
 from spotcheck.inspections.actions.common import round_locked
-from spotcheck.inspections.models import Event, TeamMatching, Visit
+from spotcheck.inspections.models import Event, TeamMatching, Visit, VisitItem
 from spotcheck.lib import demo, demoyear
 from spotcheck.lib.results import ReviewState
 from spotcheck.lib.results import category as result_category
 from spotcheck.lib.workdays import add_workdays
-from spotcheck.plans.models import Plan
+from spotcheck.plans.models import Plan, PlanItem
 from spotcheck.public.actions import publish_results
 from spotcheck.public.selectors import live_results
 from spotcheck.registry.models import Entity
@@ -71,6 +76,60 @@ def aware(moment: datetime) -> datetime:
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute))
+
+
+@dataclass(frozen=True)
+class PlannedEvent:
+    """An event the year registers: decided before the year is played, registered on its day."""
+
+    item: PlanItem
+    organiser: Entity | None
+    place: str
+    held_on: date
+    scale: str
+    registered_at: datetime  # local
+    witnesses: list[tuple[str, str]]
+    facts: demoyear.VisitFacts
+
+    @property
+    def key(self) -> str:
+        return self.facts.key
+
+
+class Year:
+    """The played year's steps in time order. Each sequence of steps (one visit's, one event's,
+    one publication batch's, one follow-up's) is a generator that yields the moment of its next
+    step and takes that step when resumed; the earliest next step of all is taken first (at
+    the same moment, the sequence started first), so every action, and so every audit entry,
+    comes after the one before it in time."""
+
+    def __init__(self) -> None:
+        self.queue: list[tuple[datetime, int, Iterator[datetime]]] = []
+        self.started = itertools.count()
+        self.sequences = 0
+
+    def __len__(self) -> int:
+        return self.sequences
+
+    def add(self, steps: Iterator[datetime]) -> None:
+        moment = next(steps, None)
+        self.sequences += 1
+        if moment is not None:
+            heapq.heappush(self.queue, (moment, next(self.started), steps))
+
+    def play(self, progress: tqdm) -> None:
+        last: datetime | None = None
+        while self.queue:
+            moment, order, steps = heapq.heappop(self.queue)
+            if last is not None and moment < last:
+                raise ValueError(f"演示步骤的时间倒流：{moment} 早于 {last}")
+            last = moment
+            following = next(steps, None)  # takes the step due at `moment`
+            if following is None:
+                progress.total = self.sequences
+                progress.update(1)
+            else:
+                heapq.heappush(self.queue, (following, order, steps))
 
 
 class Command(BaseCommand):
@@ -146,15 +205,19 @@ class Command(BaseCommand):
     # --- the year --------------------------------------------------------------------------
 
     def play(self, plan: Plan, seed: int) -> dict[str, int]:
+        """Round 1 drawn (if setup-demo did not), then every step of the year taken in time
+        order (`Year`): events registered on their days, each visit's notice, result, review
+        and approval, the publication batches, the follow-ups and their republication, so that
+        the audit log reads as the year went."""
         self.draw_round(plan)
-        events = self.register_events(plan)
+        events = self.planned_events(plan)
         visits = list(
-            Visit.objects.filter(plan=plan, recheck_of__isnull=True)
-            .select_related("event__item", "plan")
+            Visit.objects.filter(plan=plan, recheck_of__isnull=True, event__isnull=True)
+            .select_related("plan")
             .prefetch_related("visit_items__item")
         )
         visits.sort(key=self.play_order)
-        facts = [self.facts(visit) for visit in visits]
+        facts = [self.facts(visit) for visit in visits] + [e.facts for e in events]
         planned = demoyear.plan_year(
             facts,
             seed=seed,
@@ -162,21 +225,32 @@ class Command(BaseCommand):
             publish_workdays=settings.SPOTCHECK_PUBLISH_RESULTS_WORKDAYS,
             earliest=date(plan.year, 3, 15),
         )
-        by_key = {v.visit_key: v for v in visits}
-        recorded: dict[str, Result] = {}
-        with self.bar(len(planned), "录入、审核检查结果") as bar:
-            for entry in sorted(planned, key=lambda p: (p.inspected_on, p.key)):
-                recorded[entry.key] = self.record(by_key[entry.key], entry)
-                bar.update(1)
-        batches: dict[date, list[Result]] = defaultdict(list)
+        self.visits: dict[str, Visit] = {v.visit_key: v for v in visits}
+        self.recorded: dict[str, Result] = {}
+        self.republish: dict[date, list[Result]] = {}
+        self.rechecks = 0
+        self.year = year = Year()  # follow-ups add their republication batches as they go
+        for event in events:
+            year.add(self.event_steps(event))
+        not_before = {e.key: e.registered_at for e in events}
+        for entry in sorted(planned, key=lambda p: (p.inspected_on, p.key)):
+            matched = max(self.round_matched_at(plan), not_before.get(entry.key, datetime.min))
+            year.add(self.visit_steps(entry, matched))
+        batches: dict[date, list[str]] = defaultdict(list)
         for entry in planned:
             assert entry.published_on is not None
-            batches[entry.published_on].append(recorded[entry.key])
-        self.publish(batches, "公示检查结果")
+            batches[entry.published_on].append(entry.key)
+        for day in sorted(batches):
+            year.add(self.publication_steps(day, batches[day]))
+        follow_ups = self.follow_ups(planned)
+        for step in follow_ups:
+            year.add(self.follow_up_steps(*step))
+        with self.bar(len(year), "演示全年（按时间先后）") as bar:
+            year.play(progress=bar)
+        self.say(f"已登记{len(events)}项活动（按实际执行的事项），并在掷骰仪式上匹配检查组")
         self.say(f"已录入、审核并公示{len(planned)}个检查任务的结果（{len(batches)}批）")
-        republish = self.follow_up(planned, recorded)
-        self.publish(republish, "公示后续处置")
-        return {"events": len(events), "batches": len(batches) + len(republish)}
+        self.say(f"后续处置：{self.rechecks}次复查，{len(follow_ups) - self.rechecks}项措施办结")
+        return {"events": len(events), "batches": len(batches) + len(self.republish)}
 
     def draw_round(self, plan: Plan) -> None:
         """Round 1 of every ratio item at one ceremony (unless setup-demo drew it)."""
@@ -206,7 +280,9 @@ class Command(BaseCommand):
         """When round 1's teams are taken to be matched: the afternoon of its draw."""
         return demoyear.round_one(plan.year).matched_at
 
-    def register_events(self, plan: Plan) -> list[Event]:
+    def planned_events(self, plan: Plan) -> list[PlannedEvent]:
+        """The event of each event-driven item, decided (organiser, dice) in the items' order
+        before the year is played; registered on its day by `event_steps`."""
         events = []
         items = plan.items.filter(event_driven=True, withdrawn_on__isnull=True).order_by("position")
         for item in items:
@@ -224,33 +300,59 @@ class Command(BaseCommand):
             registered = max(
                 add_workdays(held_on, -10), add_workdays(date(plan.year, 3, 1), 1)
             )  # reported some two weeks ahead
-            registered_at = aware(at(registered, 10))
-            event = register_event(
-                item=item,
-                organiser=organiser.name if organiser else f"{demo.COUNTY_NAME}活动主办单位",
-                organiser_entity=organiser,
-                place=place,
-                date=held_on,
-                scale=scale,
-                actor=ACTOR,
-                now=registered_at,
+            # The visit the registration makes is known by the event's key only once it is
+            # made: the year is planned under this one (items and day are the visit's).
+            planned_key = f"event:{item.position}:{held_on.isoformat()}"
+            checkpoints = len(results.checkpoint_texts(VisitItem(item=item)))
+            events.append(
+                PlannedEvent(
+                    item=item,
+                    organiser=organiser,
+                    place=place,
+                    held_on=held_on,
+                    scale=scale,
+                    registered_at=at(registered, 10),
+                    witnesses=self.dice(),
+                    facts=demoyear.VisitFacts(
+                        planned_key,
+                        ((item.key, checkpoints),),
+                        held_on,
+                        held_on,
+                        event=True,
+                    ),
+                )
             )
-            match_event_team(  # the ceremony right after the registration
-                event=event, witnesses=self.dice(), beacon=None, actor=ACTOR, now=registered_at
-            )
-            events.append(event)
-        self.say(f"已登记{len(events)}项活动（按实际执行的事项），并在掷骰仪式上匹配检查组")
         return events
 
+    def event_steps(self, planned: PlannedEvent) -> Iterator[datetime]:
+        """The event registered and its team matched at a ceremony right after."""
+        registered_at = aware(planned.registered_at)
+        yield registered_at
+        organiser = planned.organiser
+        event = register_event(
+            item=planned.item,
+            organiser=organiser.name if organiser else f"{demo.COUNTY_NAME}活动主办单位",
+            organiser_entity=organiser,
+            place=planned.place,
+            date=planned.held_on,
+            scale=planned.scale,
+            actor=ACTOR,
+            now=registered_at,
+        )
+        match_event_team(
+            event=event, witnesses=planned.witnesses, beacon=None, actor=ACTOR, now=registered_at
+        )
+        self.visits[planned.key] = (
+            Visit.objects.select_related("plan", "event")
+            .prefetch_related("visit_items__item")
+            .get(event=event)
+        )
+
     @staticmethod
-    def play_order(visit: Visit) -> tuple[int, str, str]:
-        """The order the seeded year deals its scenarios in. An event's visit key carries the
-        event's primary key, which differs between databases (PostgreSQL does not reset its
-        sequences), so events are ordered by their item and day: the same seed plays the same
-        year on every database."""
-        if visit.event is not None:
-            return (1, f"{visit.event.item.position:06d}", visit.event.date.isoformat())
-        return (0, visit.visit_key, "")
+    def play_order(visit: Visit) -> str:
+        """The order the seeded year deals its scenarios to round 1's visits (the events' come
+        after them, in their items' order)."""
+        return visit.visit_key
 
     def facts(self, visit: Visit) -> demoyear.VisitFacts:
         items = tuple(
@@ -298,15 +400,15 @@ class Command(BaseCommand):
             items=items,
         )
 
-    def record(self, visit: Visit, entry: demoyear.PlannedVisit) -> Result:
+    def visit_steps(self, entry: demoyear.PlannedVisit, matched: datetime) -> Iterator[datetime]:
         """Notice, result per checkpoint, measures, submit, (return and resubmit,) approve,
-        each at its moment of the visit's timeline."""
-        not_before = self.round_matched_at(visit.plan)
-        if visit.event is not None:  # its team was matched when the event was registered
-            not_before = max(not_before, timezone.make_naive(visit.event.registered_at))
-        times = demoyear.timeline(entry, seed=self.seed, not_before=not_before)
+        each at its moment of the visit's timeline (never before its team was matched)."""
+        times = demoyear.timeline(entry, seed=self.seed, not_before=matched)
+        yield aware(times.notice_at)
+        visit = self.visits[entry.key]
         notice = issue_notice(visit=visit, actor=ACTOR, now=aware(times.notice_at))
         delivered_at = aware(times.delivered_at or times.notice_at)
+        yield delivered_at
         record_delivery(
             notice=notice,
             method="in_person" if entry.announced else "unannounced",
@@ -314,9 +416,11 @@ class Command(BaseCommand):
             actor=ACTOR,
             now=delivered_at,
         )
+        yield aware(times.submitted_at)
         result = self.recorded_and_submitted(visit, entry, aware(times.submitted_at))
         if entry.return_opinion:
             assert times.returned_at is not None and times.resubmitted_at is not None
+            yield aware(times.returned_at)
             results.return_result(
                 result=result,
                 opinion=entry.return_opinion,
@@ -325,6 +429,7 @@ class Command(BaseCommand):
             )
             result.refresh_from_db()
             resubmitted_at = aware(times.resubmitted_at)
+            yield resubmitted_at
             result = results.save_draft(
                 visit=visit,
                 content=self.content(visit, entry, note=demoyear.RETURN_NOTE),
@@ -333,7 +438,10 @@ class Command(BaseCommand):
                 now=resubmitted_at,
             )
             results.submit_result(result=result, actor=ACTOR, now=resubmitted_at)
-        return results.approve_result(result=result, actor=ACTOR, now=aware(times.approved_at))
+        yield aware(times.approved_at)
+        self.recorded[entry.key] = results.approve_result(
+            result=result, actor=ACTOR, now=aware(times.approved_at)
+        )
 
     def recorded_and_submitted(
         self, visit: Visit, entry: demoyear.PlannedVisit, now: datetime
@@ -366,22 +474,24 @@ class Command(BaseCommand):
         result.refresh_from_db()
         return result
 
-    def publish(self, batches: dict[date, list[Result]], label: str) -> None:
-        with self.bar(len(batches), label) as bar:
-            for day in sorted(batches):
-                publish_results(
-                    results=batches[day],
-                    actor=ACTOR,
-                    today=day,
-                    now=aware(datetime.combine(day, demoyear.PUBLISH_TIME)),
-                )
-                bar.update(1)
+    def publication_steps(self, day: date, keys: list[str]) -> Iterator[datetime]:
+        """A batch of first publications, mid-morning of its day (after the approvals)."""
+        yield aware(datetime.combine(day, demoyear.PUBLISH_TIME))
+        self.publish(day, [self.recorded[key] for key in keys])
 
-    def follow_up(
-        self, planned: list[demoyear.PlannedVisit], recorded: dict[str, Result]
-    ) -> dict[date, list[Result]]:
-        """Re-checks and measures closed during the year, in date order; each changes an
-        approved result (an amendment), which is approved and published again."""
+    def publish(self, day: date, batch: list[Result]) -> None:
+        publish_results(
+            results=batch,
+            actor=ACTOR,
+            today=day,
+            now=aware(datetime.combine(day, demoyear.PUBLISH_TIME)),
+        )
+
+    @staticmethod
+    def follow_ups(
+        planned: list[demoyear.PlannedVisit],
+    ) -> list[tuple[date, str, demoyear.PlannedVisit, demoyear.PlannedMeasure]]:
+        """Re-checks and measures closed during the year, in date order."""
         steps: list[tuple[date, str, demoyear.PlannedVisit, demoyear.PlannedMeasure]] = []
         for entry in planned:
             for measure in entry.measures:
@@ -389,34 +499,63 @@ class Command(BaseCommand):
                     steps.append((measure.recheck_on, "recheck", entry, measure))
                 if measure.measure.closed_on is not None:
                     steps.append((measure.measure.closed_on, "close", entry, measure))
-        republish: dict[date, list[Result]] = defaultdict(list)
-        rechecks = 0
-        for day, kind, entry, planned_measure in sorted(steps, key=lambda s: (s[0], s[2].key)):
-            original = recorded[entry.key]
-            measure = Measure.objects.get(
-                item_result__result=original, kind=planned_measure.measure.kind.value
+        return sorted(steps, key=lambda s: (s[0], s[2].key))
+
+    def follow_up_steps(
+        self,
+        day: date,
+        kind: str,
+        entry: demoyear.PlannedVisit,
+        planned_measure: demoyear.PlannedMeasure,
+    ) -> Iterator[datetime]:
+        """A re-check or a measure closed on `day`: each changes an approved result (an
+        amendment), which is approved and published again. It is entered once the result was
+        first published (the afternoon of `day`, or of the publication day when that is later:
+        the unit records the follow-up of a published result)."""
+        assert entry.published_on is not None
+        entered_on = max(day, entry.published_on)
+        yield aware(at(entered_on, 15))
+        original = self.recorded[entry.key]
+        measure = Measure.objects.get(
+            item_result__result=original, kind=planned_measure.measure.kind.value
+        )
+        if kind == "recheck":
+            visit = measure.recheck_visit
+            if visit is None or visit.status != Visit.Status.MATCHED:
+                return  # no team could be matched: the measure stays open
+            yield aware(at(entered_on, 16))
+            recheck = self.recheck(visit, day, aware(at(entered_on, 16)))
+            yield aware(at(entered_on, 17))
+            recheck = results.approve_result(
+                result=recheck, actor=ACTOR, now=aware(at(entered_on, 17))
             )
-            if kind == "recheck":
-                recheck = measure.recheck_visit
-                if recheck is None or recheck.status != Visit.Status.MATCHED:
-                    continue  # no team could be matched: the measure stays open
-                republish[self.republished_on(entry, day)].append(self.recheck(recheck, day))
-                rechecks += 1
-            else:
-                results.close_measure(
-                    measure=measure,
-                    closed_on=day,
-                    closing_text=planned_measure.measure.closing_text,
-                    amend_reason=f"后续处置办结：{planned_measure.measure.closing_text}",
-                    actor=ACTOR,
-                    now=aware(at(day, 15)),
-                )
-            original.refresh_from_db()
-            if original.state == ReviewState.PENDING:
-                results.approve_result(result=original, actor=ACTOR, now=aware(at(day, 17)))
-                republish[self.republished_on(entry, day)].append(original)
-        self.say(f"后续处置：{rechecks}次复查，{len(steps) - rechecks}项措施办结")
-        return republish
+            self.to_republish(self.republished_on(entry, entered_on), recheck)
+            self.rechecks += 1
+        else:
+            results.close_measure(
+                measure=measure,
+                closed_on=day,
+                closing_text=planned_measure.measure.closing_text,
+                amend_reason=f"后续处置办结：{planned_measure.measure.closing_text}",
+                actor=ACTOR,
+                now=aware(at(entered_on, 15)),
+            )
+        original.refresh_from_db()
+        if original.state == ReviewState.PENDING:
+            yield aware(at(entered_on, 17))
+            results.approve_result(result=original, actor=ACTOR, now=aware(at(entered_on, 17)))
+            self.to_republish(self.republished_on(entry, entered_on), original)
+
+    def to_republish(self, day: date, result: Result) -> None:
+        """Add `result` to the republication batch of `day` (started when first needed)."""
+        if day not in self.republish:
+            self.republish[day] = []
+            self.year.add(self.republication_steps(day))
+        self.republish[day].append(result)
+
+    def republication_steps(self, day: date) -> Iterator[datetime]:
+        yield aware(datetime.combine(day, demoyear.PUBLISH_TIME))
+        self.publish(day, self.republish[day])
 
     @staticmethod
     def republished_on(entry: demoyear.PlannedVisit, day: date) -> date:
@@ -425,8 +564,9 @@ class Command(BaseCommand):
         assert entry.published_on is not None
         return max(add_workdays(day, 2), add_workdays(entry.published_on, 1))
 
-    def recheck(self, visit: Visit, day: date) -> Result:
-        """The re-check finds the problem corrected; its approval closes the 责令改正."""
+    def recheck(self, visit: Visit, day: date, recorded_at: datetime) -> Result:
+        """The re-check, on `day`, finds the problem corrected (submitted at `recorded_at`;
+        its approval closes the 责令改正)."""
         entry = demoyear.PlannedVisit(
             visit.visit_key,
             demoyear.Scenario.CLEAN,
@@ -440,7 +580,6 @@ class Command(BaseCommand):
                 ]
             ),
         )
-        recorded_at = aware(at(day, 16))
         result = results.save_draft(
             visit=visit,
             content=self.content(visit, entry),
@@ -449,7 +588,7 @@ class Command(BaseCommand):
             now=recorded_at,
         )
         results.submit_result(result=result, actor=ACTOR, now=recorded_at)
-        return results.approve_result(result=result, actor=ACTOR, now=aware(at(day, 17)))
+        return result
 
     # --- the summary -----------------------------------------------------------------------
 
