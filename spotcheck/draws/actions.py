@@ -13,6 +13,7 @@ import calendar
 import hashlib
 import json
 import unicodedata
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -41,6 +42,7 @@ from spotcheck.limits import LimitError, check_fields
 from spotcheck.plans.models import Plan, PlanItem
 from spotcheck.public.models import note_public_change
 from spotcheck.registry.models import Entity, EntityStatus
+from spotcheck.registry.selectors import known_operators
 from spotcheck.results.selectors import last_inspections
 from spotcheck.stats.facts import refresh_drawn
 
@@ -775,14 +777,16 @@ def active_selections(draw: Draw) -> list[DrawSelection]:
 
 
 def export_draw_document(draw: Draw) -> dict[str, Any]:
-    """draw.json: the stored document plus the replacements made since, in order; every
-    entity named as published (`DrawSelection.public_name`), also in documents stored before
-    names were masked in them (`entities` is informative: no check of the verifier reads it)."""
+    """draw.json: the stored document plus the replacements made since, in order, their
+    reasons as published (`DrawReplacement.public_reason`: the verifier only asks that each
+    has one); every entity named as published (`DrawSelection.public_name`), also in documents
+    stored before names were masked in them (`entities` is informative: no check of the
+    verifier reads it)."""
     document = draw.document()
     if document is None:
         raise DrawError("抽取尚未执行，还没有抽取文档（draw.json）")
     replacements = list(draw.replacements.order_by("sequence"))
-    document["replacements"] = [r.document_entry for r in replacements]
+    document["replacements"] = [r.public_document_entry for r in replacements]
     entities = document.setdefault("entities", {})
     for selection in draw.selections.order_by("position"):
         entities[selection.public_id] = {
@@ -791,6 +795,68 @@ def export_draw_document(draw: Draw) -> dict[str, Any]:
         }
     document["entities"] = dict(sorted(entities.items()))
     return document
+
+
+# --- corrections -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RemaskedNames:
+    """What `remask_public_names` did: selections and draws read, and per draw (by id, in
+    order) how many public names it masked again. Counts only: never a name."""
+
+    selections: int
+    draws: int
+    changed: dict[int, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.changed.values())
+
+
+def remask_public_names(*, actor: Actor, now: datetime | None = None) -> RemaskedNames:
+    """Mask again, under the masking rules as they are now, the public name of every target of
+    every executed draw (what the bulletin, draw.json, the kit, the API and the open data show):
+    a draw executed under earlier rules kept names those rules did not mask (a sole trader known
+    by an old 注册号, an entity without any code). A public name only gains masks, with every
+    operator name the directory has recorded for the entity; the names as drawn, the stored
+    documents and everything the verifier checks stay as they are. Idempotent: a second run
+    changes nothing. One audit entry with the counts per draw (never a name); the portal's
+    pages and the affected years' open data are rebuilt."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        executed = Draw.objects.filter(status=Draw.Status.EXECUTED)
+        rows = list(
+            DrawSelection.objects.filter(draw__in=executed)
+            .order_by("draw_id", "position")
+            .only("pk", "draw_id", "entity_id", "name", "credit_code", "public_name")
+        )
+        operators = known_operators(row.entity_id for row in rows)
+        names: dict[int, str] = {}
+        changed: dict[int, int] = defaultdict(int)
+        for row in rows:
+            public_name = row.remasked_public_name(operators.get(row.entity_id, ()))
+            if public_name != row.public_name:
+                names[row.pk] = public_name
+                changed[row.draw_id] += 1
+        draws = {row.draw_id for row in rows}
+        if names:
+            locked = Draw.objects.select_for_update(of=("self",)).filter(pk__in=sorted(changed))
+            years = set(locked.values_list("item__plan__year", flat=True))
+            DrawSelection.objects.set_public_names(names)
+            note_public_change(*years, now=now)
+        report = RemaskedNames(selections=len(rows), draws=len(draws), changed=dict(changed))
+        record(
+            actor=actor,
+            action="draw.remask_public_names",
+            details={
+                "selections": report.selections,
+                "draws": report.draws,
+                "changed": {str(pk): n for pk, n in report.changed.items()},
+            },
+            at=now,
+        )
+    return report
 
 
 def draw_document_bytes(draw: Draw) -> bytes:

@@ -129,7 +129,11 @@ class ReplaceForm(forms.Form):
         ),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    reason = forms.CharField(label="原因说明", max_length=300)
+    reason = forms.CharField(
+        label="原因说明",
+        max_length=300,
+        help_text="将在抽查任务公告和 draw.json 中公开：请勿填写姓名、电话号码等个人信息",
+    )
 
     def __init__(self, *args, selections=(), **kwargs):
         super().__init__(*args, **kwargs)

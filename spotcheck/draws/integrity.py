@@ -24,8 +24,9 @@ from django.core.cache import cache
 from spotcheck.draws.actions import compute_document
 from spotcheck.draws.models import Draw, DrawError, DrawSelection
 from spotcheck.lib import drawdoc
+from spotcheck.lib.publication import is_masked_form
 
-CACHE_PREFIX = "draw-integrity:v2:"
+CACHE_PREFIX = "draw-integrity:v3:"
 # The parts of the document the selection is computed from or consists of.
 RECOMPUTED_SECTIONS = ("population", "allocation", "seed", "selection")
 
@@ -143,12 +144,20 @@ def _rows_problems(
         if entity_public_id != public_id:
             problems.append(f"{where}：关联的检查对象是{entity_public_id}，不是{public_id}")
         info = entities.get(entry["id"])
-        # Documents name entities as published (public_name); those stored before names were
-        # masked in them hold the name as drawn.
+        # Documents name entities as published (public_name, masked since under stricter
+        # rules: draws.actions.remask_public_names); those stored before names were masked in
+        # them hold the name as drawn.
         if info is not None and (
-            info["name"] not in (public_name, row_name) or credit_code != info["credit_code"]
+            not (info["name"] == row_name or is_masked_form(info["name"], row_name))
+            or not is_masked_form(public_name, info["name"])
+            or credit_code != info["credit_code"]
         ):
             problems.append(f"{where}：名称或信用代码与抽取文档不符（{row_name}）")
+    for row in selections:
+        if not is_masked_form(row[10], row[5]):
+            problems.append(
+                f"{name}抽中记录第{row[1]}行（id {row[0]}）：公示名称不是抽取时的名称遮蔽后的形式"
+            )
 
     by_pk = {row[0]: row for row in selections}
     replayed = dict(document)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -32,7 +33,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from spotcheck.lib.drawdoc import STRATA, STRATUM_NAMES, population_hash
-from spotcheck.lib.publication import mask_phone_numbers, public_entity_name
+from spotcheck.lib.publication import is_masked_form, mask_phone_numbers, public_entity_name
 from spotcheck.plans.models import PlanItem, plan_is_public
 from spotcheck.registry.models import Entity
 
@@ -351,6 +352,21 @@ class AppendOnlyQuerySet(models.QuerySet[Any]):
         raise DrawLocked("抽取已锁定，不能删除抽中对象或替补记录")
 
 
+class DrawSelectionQuerySet(AppendOnlyQuerySet):
+    def set_public_names(self, names: Mapping[int, str]) -> int:
+        """Write the public names of selections (pk -> name): the one field of a drawn target
+        that changes after the draw, and only to mask more of it under stricter masking rules
+        (draws.actions.remask_public_names). The verifier reads no name; each new one must be
+        the name as drawn with characters masked, or nothing is written."""
+        drawn = dict(self.filter(pk__in=list(names)).values_list("pk", "name"))
+        for pk, public_name in names.items():
+            if pk not in drawn or not is_masked_form(public_name, drawn[pk]):
+                raise DrawLocked(f"抽中记录（id {pk}）的公示名称只能在抽取时的名称上遮蔽字符")
+        for pk, public_name in names.items():
+            models.QuerySet.update(self.filter(pk=pk), public_name=public_name)
+        return len(names)
+
+
 class DrawSelection(AppendOnly):
     """A target of an executed draw: drawn at execution, or added later as a replacement."""
 
@@ -379,7 +395,7 @@ class DrawSelection(AppendOnly):
     ticket = models.CharField("号签", max_length=90)
     position = models.PositiveIntegerField("顺序", help_text="draw.json 中的顺序")
 
-    objects = AppendOnlyQuerySet.as_manager()
+    objects = DrawSelectionQuerySet.as_manager()
 
     class Meta:
         verbose_name = "抽中对象"
@@ -402,6 +418,14 @@ class DrawSelection(AppendOnly):
         bulletin and the open data show (staff pages show the name as drawn)."""
         return public_entity_name(
             entity.name, credit_code=entity.credit_code, operators=[entity.legal_representative]
+        )
+
+    def remasked_public_name(self, operators: Iterable[str]) -> str:
+        """The public name under the masking rules as they are now, for a draw executed under
+        earlier ones: the stored public name masked again (what was masked stays masked) with
+        `operators`, every operator name the directory has recorded for the entity."""
+        return public_entity_name(
+            self.public_name or self.name, credit_code=self.credit_code, operators=operators
         )
 
     @property
@@ -447,6 +471,17 @@ class DrawReplacement(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.original.public_id} → {self.replacement.public_id}"
+
+    @property
+    def public_reason(self) -> str:
+        """The reason as draw.json and the bulletin publish it: phone numbers masked (the
+        stored entry keeps what was written; the verifier only asks that there is a reason)."""
+        return mask_phone_numbers(str(self.document_entry.get("reason", "")))
+
+    @property
+    def public_document_entry(self) -> dict[str, Any]:
+        """`document_entry` as draw.json publishes it (`public_reason`)."""
+        return {**self.document_entry, "reason": self.public_reason}
 
 
 class DrawBin(models.Model):

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from spotcheck.accounts.models import Agency, Unit
 from spotcheck.lib import matching_public
+from spotcheck.lib.publication import mask_phone_numbers, public_entity_name
 from spotcheck.lib.results import DELIVERY_METHODS
 from spotcheck.plans.models import Plan, PlanItem
 from spotcheck.registry.models import Entity, Inspector
@@ -93,6 +94,26 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organiser}（{self.date:%Y-%m-%d}，{self.place}）"
+
+    @property
+    def public_label(self) -> str:
+        """The event as the portal names it: an organiser that may be a natural person (not
+        in the directory, or a sole trader there) masked as on the result pages (张*), also
+        where the place repeats the name, and no phone number."""
+        entity = self.organiser_entity
+        organiser = self.organiser.strip()
+        public = public_entity_name(
+            organiser,
+            credit_code=entity.credit_code if entity else "",
+            operators=[entity.legal_representative] if entity else [],
+        )
+        place = mask_phone_numbers(self.place)
+        if public != organiser and len(organiser) >= 2:
+            place = place.replace(organiser, public)
+        if entity and len(entity.legal_representative.strip()) >= 2 and public != organiser:
+            operator = entity.legal_representative.strip()
+            place = place.replace(operator, public_entity_name(operator))
+        return f"{public}（{self.date:%Y-%m-%d}，{place}）"
 
     @property
     def is_cancelled(self) -> bool:
@@ -356,7 +377,8 @@ class TeamMatching(models.Model):
 
     def __str__(self) -> str:
         if self.event_id:
-            return f"{self.plan.year}年活动检查人员匹配：{self.event}"
+            # named as the public matching pages name it (the organiser may be a person)
+            return f"{self.plan.year}年活动检查人员匹配：{self.event.public_label}"
         if self.round is None:
             return f"{self.plan.year}年复查检查人员匹配（{self.seed_source.get('original_visit', '')}）"
         return f"{self.plan}第{self.round}轮检查人员匹配"

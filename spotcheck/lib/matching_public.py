@@ -33,6 +33,7 @@ from typing import Any
 
 from spotcheck.lib.matching import DOCUMENT_FORMAT as FULL_FORMAT
 from spotcheck.lib.matching import team_ticket
+from spotcheck.lib.publication import mask_phone_numbers
 
 PUBLIC_FORMAT = "spotcheck.matching/2"
 KIT_FORMAT = "spotcheck.matching-kit/1"
@@ -100,6 +101,13 @@ def public_document(
         "commitment": COMMITMENT_RULE,
         "visits": visits,
     }
+    if "replacements" in document:
+        # A reason is published: never a phone number in it (the verifier only asks that
+        # there is a reason; the full document keeps what was written).
+        public["replacements"] = [
+            {**record, "reason": mask_phone_numbers(str(record.get("reason", "")))}
+            for record in document["replacements"]
+        ]
     if seed_source is not None:
         public["seed_source"] = dict(seed_source)
     return public

@@ -116,6 +116,16 @@ def mask_phone_numbers(text: str) -> str:
     return _PHONE.sub(lambda m: MASK * len(m.group(0)), text)
 
 
+def is_masked_form(public: str, original: str) -> bool:
+    """Whether `public` is `original` with some characters masked: every rule here masks in
+    place, one mask for one character, so a public name shows no character the name as drawn
+    lacks (a name changed, not masked, is not one)."""
+    original = original.strip()
+    return len(public) == len(original) and all(
+        p in (o, MASK) for p, o in zip(public, original, strict=True)
+    )
+
+
 def looks_like_person_name(name: str) -> bool:
     """2–6 Han characters with no business word: what a sole trader without a 字号 is called."""
     return bool(_HAN_NAME.match(name)) and not _BUSINESS_WORDS.search(name)

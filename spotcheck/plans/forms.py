@@ -195,7 +195,10 @@ class PlanItemForm(forms.Form):
 
 class RevisionForm(forms.Form):
     reason = forms.CharField(
-        label="调整原因", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label="调整原因",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="将在公开的计划页面和订阅源中公开：请勿填写姓名、电话号码等个人信息",
     )
     effective_date = forms.DateField(
         label="调整日期", widget=forms.DateInput(attrs={"type": "date"}), help_text="计划年度内"

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from spotcheck.accounts.models import Agency, Unit
-from spotcheck.lib.publication import item_heading
+from spotcheck.lib.publication import item_heading, mask_phone_numbers
 
 RISK_LEVELS = (
     ("low", "低风险"),
@@ -315,3 +315,8 @@ class PlanRevision(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    @property
+    def public_reason(self) -> str:
+        """The reason as the portal publishes it (plan page, feed): phone numbers masked."""
+        return mask_phone_numbers(self.reason)

@@ -14,7 +14,9 @@ key: spotcheck.public.cache).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -28,6 +30,7 @@ from spotcheck.lib import publication as pub
 from spotcheck.lib import results as rules
 from spotcheck.lib.pinyin import name_key, search_keys
 from spotcheck.lib.publication import snapshot_matches, snapshot_sha256
+from spotcheck.plans.models import Plan
 from spotcheck.public.models import (
     Publication,
     PublicName,
@@ -36,6 +39,7 @@ from spotcheck.public.models import (
     note_public_change,
     renumber_task_pages,
 )
+from spotcheck.registry.selectors import known_operators
 from spotcheck.results.actions import (
     ResultPermissionError,
     bump_revision,
@@ -315,3 +319,107 @@ def publication_problems(
     if snapshot.get("entity", {}).get("key") != published.entity_key:
         problems.append("公示的检查对象与记录不一致")
     return problems
+
+
+# --- names published under earlier masking rules ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class RemaskedRecords:
+    """What `remask_published_names` did: the published records read, per plan (by id) how
+    many it corrected, and the ids of those it left because their content no longer matches
+    their hash (a record changed behind the actions is reported, never hashed again). Ids and
+    counts only: never a name."""
+
+    records: int
+    changed: dict[int, int]
+    tampered: list[int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.changed.values())
+
+
+def remask_published_names(*, actor: Actor, now: datetime | None = None) -> RemaskedRecords:
+    """Mask again, under the masking rules as they are now, the entity name of every published
+    record published under earlier rules (a sole trader known by an old 注册号, an entity
+    without any code), current or superseded (the result page shows both): the name only gains
+    masks, with every operator name the directory holds or has held for the entity; the
+    snapshot's hash is computed again and the search index follows (a name no record carries
+    any more leaves it). The correction workflow would not do: a result corrected and published
+    again keeps the earlier record, with the name, on its page. The approved versions are
+    untouched and `publication_problems` still holds. Idempotent. One audit entry: per record
+    its id and new hash, never a name."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        rows = PublishedResult.objects.values_list(
+            "pk", "entity_name", "credit_code", "result__visit__entity_id"
+        )
+        read, candidates = 0, []
+        for row in rows.iterator(chunk_size=5000):
+            read += 1
+            if pub.may_be_natural_person(row[2]):
+                candidates.append(row)
+        operators = known_operators(row[3] for row in candidates if row[3] is not None)
+        due = [
+            row[0]
+            for row in candidates
+            if pub.public_entity_name(
+                row[1], credit_code=row[2], operators=operators.get(row[3], ())
+            )
+            != row[1]
+        ]
+        entity_of = {row[0]: row[3] for row in candidates}
+        locked = (
+            PublishedResult.objects.select_for_update(of=("self",))
+            .filter(pk__in=due)
+            .order_by("pk")
+        )
+        changed: dict[int, int] = defaultdict(int)
+        corrected: list[dict[str, Any]] = []
+        tampered: list[int] = []
+        old_names: set[str] = set()
+        for published in locked:
+            if not snapshot_matches(published.snapshot, published.snapshot_sha256):
+                tampered.append(published.pk)
+                continue
+            entity = published.snapshot["entity"]
+            name = pub.public_entity_name(
+                entity["name"],
+                credit_code=entity.get("credit_code", ""),
+                operators=operators.get(entity_of[published.pk], ()),
+            )
+            snapshot = {**published.snapshot, "entity": {**entity, "name": name}}
+            digest = snapshot_sha256(snapshot)
+            initials = search_keys(name)[1][:200]
+            PublishedResult.objects.filter(pk=published.pk).update(
+                snapshot=snapshot,
+                snapshot_sha256=digest,
+                entity_name=name,
+                name_key=name_key(name)[:400],
+                name_initials=initials,
+            )
+            PublicName.index(name, initials)
+            old_names.add(published.entity_name)
+            changed[published.plan_id] += 1
+            corrected.append({"published": published.pk, "sha256": digest})
+        still = PublishedResult.objects.filter(entity_name__in=old_names)
+        PublicName.objects.filter(name__in=old_names).exclude(
+            name__in=still.values("entity_name")
+        ).delete()
+        if corrected:
+            years = Plan.objects.filter(pk__in=list(changed)).values_list("year", flat=True)
+            note_public_change(*set(years), now=now)
+        report = RemaskedRecords(records=read, changed=dict(changed), tampered=tampered)
+        record(
+            actor=actor,
+            action="public.remask_published_names",
+            details={
+                "records": report.records,
+                "changed": {str(plan): n for plan, n in report.changed.items()},
+                "corrected": corrected,
+                "tampered": tampered,
+            },
+            at=now,
+        )
+    return report

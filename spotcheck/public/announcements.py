@@ -72,7 +72,7 @@ def _plans(limit: int) -> list[Announcement]:
             r.published_at,
             f"{r.plan.agency.name}{r.plan.year}年度抽查计划第{r.number}次调整",
             r.get_public_url(),
-            f"调整日期{r.effective_date:%Y-%m-%d}。调整原因：{r.reason}",
+            f"调整日期{r.effective_date:%Y-%m-%d}。调整原因：{r.public_reason}",
         )
         for r in revisions
         if r.published_at is not None

@@ -54,7 +54,9 @@ def published_draws() -> QuerySet[Draw]:
 
 
 def published_matchings() -> QuerySet[TeamMatching]:
-    return TeamMatching.objects.filter(plan_is_public("plan")).select_related("plan", "event")
+    return TeamMatching.objects.filter(plan_is_public("plan")).select_related(
+        "plan", "event", "event__organiser_entity"
+    )
 
 
 def latest_bulletins(limit: int = 10) -> list[Draw]:

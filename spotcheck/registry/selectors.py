@@ -6,13 +6,16 @@ joint visits are matched from). Unit leaders and inspectors read their agency's 
 they inspect the entities and work beside the officers listed there.
 """
 
+from collections import defaultdict
+from collections.abc import Iterable
+
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from spotcheck.accounts.actors import AnyUser
 from spotcheck.accounts.permissions import is_deployment_wide, narrow_to_agency, user_agency_id
 from spotcheck.plans.models import PlanItem
-from spotcheck.registry.models import Entity, Inspector, Recusal
+from spotcheck.registry.models import Entity, EntityHistory, Inspector, Recusal
 
 
 def entities_for_user(user: AnyUser) -> QuerySet[Entity]:
@@ -55,3 +58,19 @@ def recusals_for_user(user: AnyUser) -> QuerySet[Recusal]:
 
 def get_recusal_for_user(user: AnyUser, pk: int) -> Recusal:
     return get_object_or_404(recusals_for_user(user).select_related("entity"), pk=pk)
+
+
+def known_operators(entity_ids: Iterable[int]) -> dict[int, set[str]]:
+    """Every operator name (法定代表人/经营者) the directory holds or has held for each entity:
+    the current one and each one its change records replaced or brought."""
+    ids = sorted(set(entity_ids))
+    operators: dict[int, set[str]] = defaultdict(set)
+    current = Entity.objects.filter(pk__in=ids).values_list("pk", "legal_representative")
+    history = EntityHistory.objects.filter(
+        entity_id__in=ids, changes__has_key="legal_representative"
+    ).values_list("entity_id", "changes")
+    for pk, operator in current:
+        operators[pk].add(operator)
+    for pk, changes in history:
+        operators[pk].update(str(v) for v in changes["legal_representative"] if v)
+    return {pk: {o for o in names if o} for pk, names in operators.items()}

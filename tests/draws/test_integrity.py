@@ -13,7 +13,7 @@ from django.db import models
 from django.urls import reverse
 
 from spotcheck.draws import actions, integrity
-from spotcheck.draws.models import Draw, DrawReplacement, DrawSelection
+from spotcheck.draws.models import Draw, DrawLocked, DrawReplacement, DrawSelection
 from spotcheck.lib import drawdoc
 from spotcheck.registry.models import Entity
 
@@ -143,7 +143,11 @@ def test_document_and_rows_rewritten_together_fail_the_recomputation(executed):
     )
     row = executed.selections.order_by("position").first()
     raw(DrawSelection).filter(pk=row.pk).update(
-        entity=other, public_id=other_id, name=other.name, credit_code=other.credit_code
+        entity=other,
+        public_id=other_id,
+        name=other.name,
+        public_name=other.name,
+        credit_code=other.credit_code,
     )
     executed.refresh_from_db()
     assert integrity.stored_rows_problems(executed) == []
@@ -161,3 +165,29 @@ def test_the_cached_page_check_still_sees_a_later_change(executed):
     # The cache is keyed by the document and the rows read, so a later change is not hidden.
     substitute_first_selection(executed)
     assert integrity.stored_rows_problems(executed)
+
+
+def test_a_public_name_that_is_not_the_drawn_name_masked_is_caught(executed):
+    """The bulletin shows the public name: one that names another entity (not the name as
+    drawn with characters masked) is a substitution, even where the document holds the name
+    as drawn."""
+    row = executed.selections.order_by("position").first()
+    raw(DrawSelection).filter(pk=row.pk).update(public_name="某某另一家旅馆")
+    problems = integrity.stored_rows_problems(executed)
+    assert any(f"id {row.pk}" in p and "公示名称" in p for p in problems), problems
+
+
+def test_a_public_name_masked_further_than_the_document_is_consistent(executed):
+    """A name masked again under stricter rules (remask_public_names) still agrees with the
+    document, which holds the name as drawn or as it was masked then."""
+    row = executed.selections.order_by("position").first()
+    masked = row.public_name[0] + "*" * (len(row.public_name) - 1)
+    DrawSelection.objects.set_public_names({row.pk: masked})
+    assert integrity.draw_problems(executed) == []
+
+
+def test_set_public_names_only_masks(executed):
+    row = executed.selections.order_by("position").first()
+    with pytest.raises(DrawLocked):
+        DrawSelection.objects.set_public_names({row.pk: "某某另一家旅馆"})
+    assert DrawSelection.objects.get(pk=row.pk).public_name == row.public_name

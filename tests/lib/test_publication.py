@@ -187,3 +187,24 @@ def test_snapshot_matches_a_published_snapshot():
     stored = pub.snapshot_sha256(snapshot)
     assert pub.snapshot_matches(snapshot, stored)
     assert not pub.snapshot_matches({**snapshot, "items": [{"category": "x"}]}, stored)
+
+
+@given(
+    st.text(min_size=0, max_size=30),
+    st.sampled_from([SOLE, COMPANY, "", "370323816759192"]),
+    st.lists(st.text(min_size=0, max_size=4), max_size=3),
+)
+def test_a_public_name_is_always_the_name_with_characters_masked(name, code, operators):
+    """What the draws' integrity check relies on: masking never adds or moves a character, so
+    a stored public name is checked against the name as drawn, however often it was masked."""
+    public = pub.public_entity_name(name, credit_code=code, operators=operators)
+    assert pub.is_masked_form(public, name)
+    again = pub.public_entity_name(public, credit_code=code, operators=operators)
+    assert again == public and pub.is_masked_form(again, name)
+
+
+def test_a_changed_name_is_no_masked_form():
+    assert pub.is_masked_form("张**修理部", "张三丰修理部")
+    assert pub.is_masked_form("张三丰修理部", " 张三丰修理部 ")
+    assert not pub.is_masked_form("李**修理部", "张三丰修理部")
+    assert not pub.is_masked_form("张**修理", "张三丰修理部")
