@@ -95,9 +95,7 @@ class PreparedQuery:
             if slot.position is not None:
                 value = value[slot.position] if slot.position < len(value) else value[0]
             params[slot.index] = _formed(slot, value, self.kinds[slot.name])
-        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-            cursor.execute(compiled.sql, params)
-            rows: Any = cursor.fetchall()
+        rows: Any = _fetch(compiled.sql, params)
         if compiled.converters:
             rows = compiled.compiler.apply_converters(rows, compiled.converters)
         if compiled.shape == "dicts":
@@ -151,6 +149,51 @@ class PreparedQuery:
             names=tuple(names),
             shape=shape,
         )
+
+
+def _fetch(sql: str, params: list[Any]) -> list[Any]:
+    """The rows of `sql` with `params`; on PostgreSQL as a server-side prepared statement, so
+    the server parses and plans it once per connection instead of on every request (a page's
+    statements cost ~0.7 ms of planning against ~0.6 ms of execution, measured at 1,000,000
+    results). Django binds parameters on the client (no statement is ever prepared), hence a
+    server-binding psycopg cursor here. The plain cursor where queries are being recorded or
+    wrapped (connection.execute_wrapper, assertNumQueries, DEBUG), so they see every query,
+    and where psycopg's own switch turns preparing off (prepare_threshold None: PgBouncer in
+    transaction mode)."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if (
+        connection.vendor == "postgresql"
+        and not connection.queries_logged
+        and not connection.execute_wrappers
+    ):
+        connection.ensure_connection()
+        raw = connection.connection
+        if raw.prepare_threshold is not None:
+            connection.validate_no_broken_transaction()
+            with connection.wrap_database_errors, _server_cursor(connection, raw) as cursor:
+                cursor.execute(sql, params, prepare=True)
+                return cursor.fetchall()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _server_cursor(connection: Any, raw: Any) -> Any:
+    import psycopg
+    from psycopg.pq import Format
+    from psycopg.types.numeric import Int8Dumper
+
+    cursor = psycopg.Cursor(raw)
+    # every int as bigint: psycopg picks int2, int4 or int8 by the value, and the types are
+    # part of a prepared statement's identity (a page's 50 ids would make a statement per mix)
+    cursor.adapters.register_dumper(int, Int8Dumper)
+    # timestamps in the connection's time zone, as Django's own cursors read them
+    timestamptz = cursor.adapters.types["timestamptz"].oid
+    if connection.timezone != cursor.adapters.get_loader(timestamptz, Format.TEXT).timezone:
+        from django.db.backends.postgresql.psycopg_any import register_tzloader
+
+        register_tzloader(connection.timezone, cursor)
+    return cursor
 
 
 _LISTS = ("ints", "strs")

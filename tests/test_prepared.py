@@ -93,3 +93,34 @@ def test_what_cannot_be_prepared_is_refused(records):
             lambda n: PublishedResult.objects.values_list("pk", flat=True)[:n], n="int"
         )
         limited.run(n=3)
+
+
+def _prepared_runs() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(generic_plans + custom_plans), 0) FROM pg_prepared_statements"
+        )
+        return int(cursor.fetchone()[0])
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="server-side prepared statements")
+def test_postgresql_prepares_each_query_on_the_server(records):
+    from django.utils import timezone
+
+    withdrawn = records[4]
+    PublishedResult.objects.filter(pk=withdrawn).update(withdrawn_at=timezone.now())
+    prepared = PreparedQuery(by_ids, ids="ints")
+    before = _prepared_runs()
+    for ids in ([records[0], 7, records[4]], records[3:6], records[10:42:2]):  # mixed int sizes
+        assert prepared.run(ids=ids) == list(by_ids(ids))
+    assert _prepared_runs() == before + 3  # the three runs, each as a prepared statement
+    row = prepared.run(ids=[withdrawn])[0]
+    assert row["withdrawn_at"] == by_ids([withdrawn])[0]["withdrawn_at"]  # in the same zone
+    assert row["withdrawn_at"].tzinfo is not None
+    counted = _prepared_runs()
+    # where queries are recorded, they go through Django's cursor and are all seen
+    expected = list(by_ids(records[:2]))
+    with CaptureQueriesContext(connection) as queries:
+        assert prepared.run(ids=records[:2]) == expected
+    assert len(queries) == 1 and _prepared_runs() == counted

@@ -21,6 +21,8 @@ DEPLOYMENT_VARIABLES = (
     "SPOTCHECK_VAR_DIR",
     "SPOTCHECK_REQUIRE_SECRET",
     "SPOTCHECK_AUDIT_KEY",
+    "CONN_MAX_AGE",
+    "PG_PREPARED_STATEMENTS",
 )
 
 
@@ -60,6 +62,31 @@ def test_the_secret_key_comes_from_the_environment(tmp_path):
     result = run_python(code, tmp_path, SECRET_KEY=STRONG_KEY)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == STRONG_KEY
+
+
+DATABASE_SETTINGS = (
+    "from django.conf import settings; d = settings.DATABASES['default']; "
+    "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'], d.get('OPTIONS', {}).get('prepare_threshold'))"
+)
+
+
+def test_workers_keep_their_database_connection_checked_before_reuse(tmp_path):
+    for url in (f"sqlite:///{tmp_path}/db.sqlite3", "postgres://postgres@127.0.0.1:5432/any"):
+        result = run_python(DATABASE_SETTINGS, tmp_path, DEBUG="1", DATABASE_URL=url)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split()[:2] == ["600", "True"]
+    result = run_python(DATABASE_SETTINGS, tmp_path, DEBUG="1", CONN_MAX_AGE="0")
+    assert result.stdout.split()[:2] == ["0", "True"]
+
+
+def test_postgresql_prepares_the_portals_fixed_queries_unless_turned_off(tmp_path):
+    url = "postgres://postgres@127.0.0.1:5432/any"
+    result = run_python(DATABASE_SETTINGS, tmp_path, DEBUG="1", DATABASE_URL=url)
+    assert result.stdout.split()[2] == "5", result.stderr
+    off = run_python(
+        DATABASE_SETTINGS, tmp_path, DEBUG="1", DATABASE_URL=url, PG_PREPARED_STATEMENTS="0"
+    )
+    assert off.stdout.split()[2] == "None", off.stderr
 
 
 def test_importing_the_settings_creates_no_folder(tmp_path):
