@@ -105,10 +105,15 @@ def may_be_natural_person(credit_code: str) -> bool:
     """Whether the entity's name may hold a natural person's data: a sole trader, or any entity
     whose code does not identify an organisation (no code, or not a code at all). Only an
     organisation's 18-character code, or a 注册号 of an enterprise, says it is not a person."""
-    code = credit_code.strip().upper()
+    code = credit_code.strip()
+    # codes are ASCII; and str.upper() lengthens some letters ("ß" -> "SS"), so 17 characters
+    # of junk could pass for an 18-character code
+    if not code.isascii():
+        return True
+    code = code.upper()
     if is_sole_trader(code):
         return True
-    return not (len(code) == 18 or _is_registration_number(code))
+    return not ((len(code) == 18 and code.isalnum()) or _is_registration_number(code))
 
 
 def mask_phone_numbers(text: str) -> str:

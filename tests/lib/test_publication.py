@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from spotcheck.lib import publication as pub
@@ -99,6 +99,8 @@ def test_an_18_character_code_is_a_person_only_in_category_92(code):
         lambda code: len(code.strip()) not in (15, 18)
     )
 )
+@example("0000000000000000ß")  # upper-cased to 18 characters: "SS"
+@example("91370000MA3C5XQ2X" + "é")
 def test_no_organisations_code_may_be_a_person(code):
     # Neither a credit code nor a 注册号 (surrounding whitespace is ignored, as in the rule)
     assert pub.may_be_natural_person(code)
