@@ -41,7 +41,39 @@ machine), and 0010 makes the search's covering indexes (23 s on PostgreSQL; 6 mi
 which remakes the table to drop the plain entity_name index). bench/public_cpu.py measures the
 same pages' CPU time per request in one process (load-insensitive).
 
-Latest figures at 1,000,000 published results (2026-12-05 05:15-05:43 UTC, a new machine of
+Latest figures at 1,000,000 published results (session of 2026-12-05 07:57-08:29 UTC, quiet
+machine, data generated from f57e4c5 and migrated, 50 users, 1,000 requests a phase), since
+workers keep their database connection (CONN_MAX_AGE 600, the new default) and PostgreSQL runs
+the portal's fixed queries as prepared statements (6c2c41a). Keeping the connection made every
+page faster and the baseline faster still: /healthz went from ~500 to 800-1,150 req/s (SQLite)
+and ~300 to 800-950 (PostgreSQL); the cold search from 282 to 385-440 req/s (SQLite) and 114
+to 260-310 (PostgreSQL). Against that cheaper baseline, p99/base and throughput/base:
+
+    run                                 search cold  entity cold  task cold    by number    goal
+    SQLite, CONN_MAX_AGE=0, no warm     1.83x 56 %   1.58x 59 %   2.25x 49 %   1.83x 49 %   met
+    PostgreSQL, CONN_MAX_AGE=0, no warm 4.50x 38 %   1.89x 53 %   2.78x 38 %   2.72x 37 %   MISSED
+    SQLite, kept, no warm               3.52x 36 %   1.85x 46 %   4.07x 28 %   3.15x 30 %   MISSED
+    PostgreSQL, kept, no warm (2 runs)  8.79x 28 %   2.42x 43 %   3.94x 30 %   3.03x 31 %   MISSED
+                                        10.0x 26 %   2.76x 36 %   5.00x 24 %   4.31x 23 %   MISSED
+    PostgreSQL, kept, warmed (3 runs)   3.15x 35 %   1.92x 47 %   2.60x 35 %   2.88x 31 %   MISSED
+                                        3.24x 35 %   1.89x 47 %   2.70x 33 %   3.11x 32 %   MISSED
+                                        2.47x 36 %   2.19x 46 %   2.74x 32 %   2.88x 32 %   met
+    SQLite, kept, warmed (2 runs)       2.06x 44 %   1.47x 54 %   7.35x 31 %   2.35x 37 %   MISSED
+                                        3.22x 40 %   2.03x 50 %   5.59x 29 %   2.71x 35 %   MISSED
+
+- Without the warm-up, the first cold phase (the search) carried each worker's first pages:
+  its new connection's cold catalogue caches and the prepared statements' first plans
+  (PostgreSQL search p99 580 ms against p50 150-160). Warmed on other URLs, 180-240 ms.
+- In one process (test client, kept connection, the 1,000 search URLs, best of two) a
+  PostgreSQL search costs p50 2.76 ms, p99 7.96 ms (last session p50 5.6, p99 16); the slowest
+  are lists of 120-240 names. Replaying one search's statements: planning 0.73 ms and execution
+  0.58 ms on a kept connection, 2.13 and 1.19 ms on a new one; prepared, p50 3.65 -> 2.51 ms
+  for the statements with the same answers, generic plans no slower for the slowest URLs.
+- Left: SQLite's cold task pages have a tail with kept connections (p99 330-500 ms against p50
+  130-150; 270 ms with a connection per request), not yet explained; the cold search's p99 sits
+  at 2.5-3.2x on both databases. Every crowd page met in every run.
+
+Figures of the earlier session at 1,000,000 published results (2026-12-05 05:15-05:43 UTC, a new machine of
 the same kind, AMD EPYC, about 40 % slower than the earlier one: /healthz 340-440 req/s on
 SQLite against 560-730; load average below 1.5 before each run, no other work; data generated
 from 9281ac8 by bench/bulkdata.py and migrated; 50 users, 1,000 requests a phase), p99/base
