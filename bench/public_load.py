@@ -61,6 +61,8 @@ to 260-310 (PostgreSQL). Against that cheaper baseline, p99/base and throughput/
     SQLite, kept, warmed (2 runs)       2.06x 44 %   1.47x 54 %   7.35x 31 %   2.35x 37 %   MISSED
                                         3.22x 40 %   2.03x 50 %   5.59x 29 %   2.71x 35 %   MISSED
 
+- Crowd pages met in every run but two without the warm-up (task crowd: SQLite 3.15x,
+  PostgreSQL's second 3.10x).
 - Without the warm-up, the first cold phase (the search) carried each worker's first pages:
   its new connection's cold catalogue caches and the prepared statements' first plans
   (PostgreSQL search p99 580 ms against p50 150-160). Warmed on other URLs, 180-240 ms.
