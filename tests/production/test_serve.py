@@ -28,6 +28,19 @@ def test_workers_follow_the_cpu_count():
     assert gunicorn_conf.default_workers(64) == 16  # capped: each worker holds connections
 
 
+def test_the_master_freezes_the_preloaded_objects_before_forking():
+    import gc
+
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    try:
+        gunicorn_conf.pre_fork(server=None, worker=None)
+        # what the application holds is out of the workers' collections
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
+
+
 @pytest.mark.django_db
 def test_healthz_says_ok_when_the_database_answers():
     response = Client().get("/healthz")
