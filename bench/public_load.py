@@ -41,7 +41,26 @@ machine), and 0010 makes the search's covering indexes (23 s on PostgreSQL; 6 mi
 which remakes the table to drop the plain entity_name index). bench/public_cpu.py measures the
 same pages' CPU time per request in one process (load-insensitive).
 
-Latest figures at 1,000,000 published results (session of 2026-12-05 07:57-08:29 UTC, quiet
+Latest figures (2026-12-05 08:53-08:56 UTC, quiet machine, the same data), with the master
+freezing the preloaded objects before it forks (gunicorn_conf.pre_fork, fc8c402; kept
+connections, warmed, 5 workers), p99/base and throughput/base:
+
+    run                                 search cold  entity cold  task cold    by number    goal
+    SQLite 1                            2.63x 39 %   2.11x 47 %   2.63x 35 %   2.81x 35 %   met
+    SQLite 2                            2.24x 41 %   1.90x 48 %   2.59x 35 %   2.76x 34 %   met
+    SQLite 3                            2.32x 43 %   1.96x 50 %   2.68x 36 %   2.68x 34 %   met
+    PostgreSQL 1                        3.17x 33 %   2.06x 47 %   2.86x 33 %   3.17x 30 %   MISSED
+    PostgreSQL 2                        3.44x 32 %   2.30x 42 %   3.28x 29 %   3.11x 31 %   MISSED
+
+Every crowd page met in these five runs. The tails below (SQLite's cold task pages, the
+3-worker runs' search crowd) were the workers' full garbage collections walking every object
+the preloaded application holds, falling on whichever phase was running: with 5 workers the
+cold task pages missed in 3 of 3 runs just before (p99 240-300 ms), with the objects frozen
+150 ms in 3 of 3. On PostgreSQL the tails are gone as well (p99/p50 ~1.3) but the pages cost
+~3x the baseline with the database server on the same two cores: the search, the task pages
+and the task by number sit at 2.9-3.4x. Next there: fewer statements a page.
+
+Figures at 1,000,000 published results (session of 2026-12-05 07:57-08:29 UTC, quiet
 machine, data generated from f57e4c5 and migrated, 50 users, 1,000 requests a phase), since
 workers keep their database connection (CONN_MAX_AGE 600, the new default) and PostgreSQL runs
 the portal's fixed queries as prepared statements (6c2c41a). Keeping the connection made every
