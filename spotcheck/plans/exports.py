@@ -2,8 +2,10 @@
 
 import io
 import json
+from collections.abc import Callable
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404, HttpResponse
 
 from spotcheck.lib import planfile
 from spotcheck.plans.actions import plan_data
@@ -46,3 +48,14 @@ def export_plan_bytes(plan: Plan, fmt: str) -> bytes:
     stream = io.BytesIO()
     planfile.write_plan_xlsx(data, stream)
     return stream.getvalue()
+
+
+def plan_download(plan_of: Callable[[], Plan], fmt: str) -> HttpResponse:
+    """The download of a plan in `fmt` (404 for an unknown format), the plan found by
+    `plan_of()` (each view's own scoped lookup) once the format is known."""
+    if fmt not in EXPORT_TYPES:
+        raise Http404("未知的导出格式")
+    plan = plan_of()
+    response = HttpResponse(export_plan_bytes(plan, fmt), content_type=EXPORT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(plan, fmt)}"'
+    return response

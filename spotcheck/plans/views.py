@@ -33,7 +33,7 @@ from spotcheck.plans.actions import (
     start_revision,
     withdraw_item,
 )
-from spotcheck.plans.exports import EXPORT_TYPES, export_filename, export_plan_bytes
+from spotcheck.plans.exports import plan_download
 from spotcheck.plans.forms import (
     CellCorrectionForm,
     ColumnCorrectionForm,
@@ -103,12 +103,7 @@ def item_detail(request: HttpRequest, plan_id: int, item_id: int) -> HttpRespons
 
 
 def plan_export(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
-    if fmt not in EXPORT_TYPES:
-        raise Http404("未知的导出格式")
-    plan = get_object_or_404(visible_plans(request), pk=plan_id)
-    response = HttpResponse(export_plan_bytes(plan, fmt), content_type=EXPORT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{export_filename(plan, fmt)}"'
-    return response
+    return plan_download(lambda: get_object_or_404(visible_plans(request), pk=plan_id), fmt)
 
 
 @right_required("plan.import")

@@ -4,10 +4,10 @@ pages (drafts, editing, review flags, the parsed cells beside the original)."""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from spotcheck.plans.exports import EXPORT_TYPES, export_filename, export_plan_bytes
+from spotcheck.plans.exports import plan_download
 from spotcheck.public.cache import cached_page
 from spotcheck.public.selectors import (
     published_draws,
@@ -37,12 +37,7 @@ def plan_export(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
     and then served from the page cache to every visitor (a crowd following the plan page's
     links never reaches the plan's tables); a published revision moves the portal's version,
     and with it the file."""
-    if fmt not in EXPORT_TYPES:
-        raise Http404("未知的导出格式")
-    plan = get_object_or_404(published_plans(), pk=plan_id)
-    response = HttpResponse(export_plan_bytes(plan, fmt), content_type=EXPORT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{export_filename(plan, fmt)}"'
-    return response
+    return plan_download(lambda: get_object_or_404(published_plans(), pk=plan_id), fmt)
 
 
 @cached_page
