@@ -10,6 +10,7 @@ removed when a new one is built.
 """
 
 import ast
+import contextlib
 import fcntl
 import hashlib
 import importlib.util
@@ -19,9 +20,10 @@ import sqlite3
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from django.db import DatabaseError
 
 TEMPLATE_MARK = "_template_"
 POSTGRES_NAME_LIMIT = 63
@@ -106,13 +108,15 @@ def copy_from_template(connection: Any, *, rebuild: bool = False) -> None:
         lock_path = Path(tempfile.gettempdir()) / f"spotcheck-{lock_name}"
     else:
         raise ValueError(f"no template databases for {connection.vendor}")
+    # The copy too holds the lock: a run on other migrations (another worktree on the same
+    # database server) may otherwise remove this template while it is copied.
     with exclusive(lock_path):
         if rebuild or not backend.exists(template):
             build_template(connection, backend, template)
-    backend.copy(template, target)
+        backend.copy(template, target)
 
 
-@contextmanager
+@contextlib.contextmanager
 def exclusive(lock_path: Path) -> Iterator[None]:
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "a") as lock:
@@ -202,4 +206,6 @@ class PostgresTemplates:
             (like, name),
         )
         for (old,) in stale:
-            self.execute(f"DROP DATABASE IF EXISTS {self.quote(old)}")
+            # One in use (copied by a run elsewhere) stays, for a later build to remove.
+            with contextlib.suppress(DatabaseError):
+                self.execute(f"DROP DATABASE IF EXISTS {self.quote(old)}")
