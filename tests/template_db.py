@@ -94,14 +94,16 @@ def copy_from_template(connection: Any, *, rebuild: bool = False) -> None:
     template first where it is missing (or `rebuild`: pytest --create-db)."""
     target = test_database_name(connection)
     template = template_name(target, migration_digest())
+    # One lock for the templates of every digest (one a time is built, old ones removed).
+    lock_name = template[: template.rindex(TEMPLATE_MARK)] + "_template.lock"
     if connection.vendor == "sqlite":
         backend: SqliteTemplates | PostgresTemplates = SqliteTemplates(connection)
-        lock_path = Path(f"{template}.lock")
+        lock_path = Path(lock_name)
     elif connection.vendor == "postgresql":
         if len(template) > POSTGRES_NAME_LIMIT:
             raise ValueError(f"test database name too long for a template: {template!r}")
         backend = PostgresTemplates(connection)
-        lock_path = Path(tempfile.gettempdir()) / f"spotcheck-{template}.lock"
+        lock_path = Path(tempfile.gettempdir()) / f"spotcheck-{lock_name}"
     else:
         raise ValueError(f"no template databases for {connection.vendor}")
     with exclusive(lock_path):
@@ -126,7 +128,8 @@ def build_template(connection: Any, backend: "SqliteTemplates | PostgresTemplate
     temporary name, then renames it: a build that fails leaves no template behind."""
     from django.conf import settings
 
-    building = name.replace(TEMPLATE_MARK, "_building_")
+    base, digest = name.rsplit(TEMPLATE_MARK, 1)
+    building = f"{base}_building_{digest}"
     settings_dict = connection.settings_dict
     test_settings = settings_dict["TEST"]
     alias_settings = settings.DATABASES[connection.alias]
@@ -165,7 +168,7 @@ class SqliteTemplates:
     def remove_stale(self, name: str) -> None:
         prefix = name[: name.rindex(TEMPLATE_MARK) + len(TEMPLATE_MARK)]
         for path in Path(prefix).parent.glob(Path(prefix).name + "*"):
-            if str(path) != name and not path.name.endswith(".lock"):
+            if str(path) != name:
                 path.unlink(missing_ok=True)
 
 
