@@ -28,6 +28,49 @@ hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 PASSWORD = "test-password-123"
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_use_migrations,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+) -> Iterator[None]:
+    """pytest-django's set-up of the test databases, each a copy of a template migrated once
+    per set of migrations instead of migrated anew in every process (tests/template_db.py);
+    --create-db builds the template again. With --reuse-db, pytest-django's kept database."""
+    from django.db import connections
+    from django.test.utils import setup_databases, teardown_databases
+
+    from tests.template_db import copy_from_template
+
+    if not django_db_use_migrations:
+        raise pytest.UsageError("--nomigrations: the test databases are migrated templates")
+    keep = django_db_keepdb and not django_db_createdb
+    serialized = {
+        alias
+        for item in request.session.items
+        if (marker := item.get_closest_marker("django_db"))
+        and marker.kwargs.get("serialized_rollback")
+        for alias in connections
+    }
+    verbosity = request.config.option.verbose
+    with django_db_blocker.unblock():
+        if not keep:
+            for connection in connections.all():
+                copy_from_template(connection, rebuild=django_db_createdb)
+        # keepdb: the copy is there; Django migrates what it lacks (nothing) and keeps it.
+        databases = setup_databases(
+            verbosity=verbosity, interactive=False, keepdb=True, serialized_aliases=serialized
+        )
+    yield
+    if not keep:
+        with django_db_blocker.unblock():
+            teardown_databases(databases, verbosity=verbosity)
+
+
 # Each test's own media and open-data folders are named here but not created: the code that
 # writes into them creates them (results.files, public.opendata). Creating two numbered folders
 # per test with tmp_path_factory.mktemp cost ~3 ms a test (it lists the ever-growing base folder

@@ -25,3 +25,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # look static files up per request instead, as the development server does; the production set-up
 # is served and checked by tests/production/test_serve.py (gunicorn with spotcheck.settings).
 WHITENOISE_AUTOREFRESH = True
+
+# Django's flush after each transactional test, by DELETE instead of TRUNCATE on PostgreSQL
+# (tests/postgresql_backend/base.py: ~2 s less per flush).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["default"]["ENGINE"] = "tests.postgresql_backend"  # noqa: F405

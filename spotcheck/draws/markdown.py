@@ -39,16 +39,34 @@ _ITEM = re.compile(r"^[-*]\s+(.*)$")
 _RULE = re.compile(r"^\|(\s*:?-+:?\s*\|)+\s*$")
 
 
+_CELL_EDGE = re.compile(r"(?<!\\)\|")  # a "|" not escaped as "\|"
+
+
 def _cells(row: str) -> list[str]:
-    return [cell.strip() for cell in row.strip().strip("|").split("|")]
+    r"""A table row's cells; "\|" is a "|" inside a cell (in code too, as on GitHub)."""
+    row = row.strip().removeprefix("|")
+    if row.endswith("|") and not row.endswith("\\|"):
+        row = row[:-1]
+    return [cell.strip().replace("\\|", "|") for cell in _CELL_EDGE.split(row)]
 
 
-def _table(rows: list[str]) -> str:
-    """A pipe table: the first row is the header when the second is a rule (| --- |)."""
+def _plain(text: str) -> str:
+    """Inline Markdown as plain text: code ticks, bold stars and links' targets dropped."""
+    return _LINK.sub(r"\1", text).replace("`", "").replace("**", "")
+
+
+def _table(rows: list[str], caption: str) -> str:
+    """A pipe table: the first row is the header when the second is a rule (| --- |). Its
+    caption (for a screen reader's list of tables) is visually hidden: the heading above, or
+    the header's cells, say it on the page."""
     head: list[str] = []
     if len(rows) > 1 and _RULE.match(rows[1]):
         head, rows = _cells(rows[0]), rows[2:]
-    parts = ['<div class="table-wrap"><table class="list">']
+    caption = caption or "、".join(_plain(c) for c in head) or "表格"
+    parts = [
+        '<div class="table-wrap"><table class="list">'
+        f'<caption class="visually-hidden">{escape(caption, quote=False)}</caption>'
+    ]
     if head:
         parts.append(
             "<thead><tr>"
@@ -72,6 +90,7 @@ def render_markdown(source: str) -> str:
     paragraph: list[str] = []
     lines = source.splitlines()
     index = 0
+    last_heading = ""  # a table's caption
 
     def flush() -> None:
         if paragraph:
@@ -96,7 +115,7 @@ def render_markdown(source: str) -> str:
             while index < len(lines) and lines[index].startswith("|"):
                 rows.append(lines[index])
                 index += 1
-            html.append(_table(rows))
+            html.append(_table(rows, last_heading))
             continue
         elif _ITEM.match(line):
             flush()
@@ -110,6 +129,7 @@ def render_markdown(source: str) -> str:
             flush()
             level = min(len(heading.group(1)) + 1, 6)  # the page has its own h1
             html.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
+            last_heading = _plain(heading.group(2)).strip()
         elif not line.strip():
             flush()
         else:

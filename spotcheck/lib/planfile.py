@@ -21,6 +21,7 @@ import unicodedata
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from itertools import pairwise
 from pathlib import Path
@@ -57,6 +58,8 @@ __all__ = [
     "read_plan",
     "read_plan_bytes",
     "write_plan_tsv",
+    "WITHDRAWN_HEADER",
+    "withdrawal_text",
     "write_plan_xlsx",
 ]
 
@@ -121,6 +124,11 @@ class PlanItemData:
     extra: dict[str, str] = field(default_factory=dict)
     review_flags: list[str] = field(default_factory=list)
     source: str = ""  # "第7行" / "工作表“Sheet1”第5行" / "表格2第3行"
+    # Withdrawn by a published plan revision (计划调整) from that day: the day and the
+    # revision's number, never its reason (it is free text); None for an item in force and
+    # for every item read from a file.
+    withdrawn_on: date | None = None
+    withdrawn_by_revision: int | None = None
 
 
 @dataclass
@@ -237,6 +245,8 @@ FIELD_HEADERS = {column.key: column.header for column in _COLUMNS}
 _NOT_A_FIELD = frozenset(("", "-", "无", "忽略", "其他", "其他列", "附加", "extra", "none"))
 _OPTIONAL_KEYS = ("legal_basis", "method", "risk_rule")  # published only when some item has them
 _EXTRA_WIDTH = 16
+_WITHDRAWN = "withdrawn"  # the published layout's key of WITHDRAWN_HEADER (no field of the reader)
+_WITHDRAWN_WIDTH = 30
 _HEADER_MIN_MATCHES = 3
 
 
@@ -329,6 +339,8 @@ def published_columns(plan: ParsedPlan) -> list[tuple[str | None, str]]:
         if c.key not in _OPTIONAL_KEYS or c.key in optional_wanted
     ]
     columns.extend((None, name) for name in _merged_extra_order(plan.items))
+    if any(item.withdrawn_on is not None for item in plan.items):
+        columns.append((_WITHDRAWN, WITHDRAWN_HEADER))
     return columns
 
 
@@ -1456,7 +1468,24 @@ def item_to_json(item: PlanItemData) -> dict[str, Any]:
         "sample_count_max": item.sample_count_max,
         "risk_ratios": {level: _json_number(p) for level, p in item.risk_ratios.items()},
         "risk_rule": item.risk_rule,
+        "withdrawn": item.withdrawn_on is not None,
+        "withdrawn_on": item.withdrawn_on.isoformat() if item.withdrawn_on else None,
+        "withdrawn_by_revision": item.withdrawn_by_revision,
     }
+
+
+# The published layout's last column when a revision withdrew some item: what the plan's page
+# says of it (the day and the revision; the revision's reason is free text and stays out).
+# Not a column the reader knows: a file read back keeps it beside the item, as any other.
+WITHDRAWN_HEADER = "撤回情况"
+
+
+def withdrawal_text(item: PlanItemData) -> str:
+    """ "已于2022-07-01经第1次计划调整撤回", or "" for an item in force."""
+    if item.withdrawn_on is None:
+        return ""
+    revision = f"经第{item.withdrawn_by_revision}次计划调整" if item.withdrawn_by_revision else ""
+    return f"已于{item.withdrawn_on.isoformat()}{revision}撤回"
 
 
 # --- writers -------------------------------------------------------------------------------
@@ -1577,6 +1606,8 @@ def _published_rows(plan: ParsedPlan, columns: list[tuple[str | None, str]]) -> 
         for key, header in columns:
             if key == "number" and item.number is None and not sub_row and under_number:
                 cells.append("/")  # no number of its own, and not a row under the one above
+            elif key == _WITHDRAWN:
+                cells.append(withdrawal_text(item))
             elif key is None:
                 cells.append(item.extra.get(header, ""))
             elif key == "mode":
@@ -1645,7 +1676,10 @@ def write_plan_xlsx(plan: ParsedPlan, stream: BinaryIO) -> None:
                 cell = _put_text(sheet, row_number, index, text)
             cell.alignment = body_alignment
     for index, (key, _) in enumerate(columns, start=1):
-        width = _COLUMN_BY_KEY[key].xlsx_width if key else _EXTRA_WIDTH
+        if key == _WITHDRAWN:
+            width = _WITHDRAWN_WIDTH
+        else:
+            width = _COLUMN_BY_KEY[key].xlsx_width if key else _EXTRA_WIDTH
         sheet.column_dimensions[get_column_letter(index)].width = width
     workbook.save(stream)
 

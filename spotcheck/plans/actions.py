@@ -309,6 +309,8 @@ def item_data(item: PlanItem) -> planfile.PlanItemData:
         extra=dict(item.extra),
         review_flags=list(item.review_flags),
         source=item.source,
+        withdrawn_on=item.withdrawn_on,
+        withdrawn_by_revision=item.withdrawn_by.number if item.withdrawn_by else None,
     )
 
 
@@ -317,7 +319,9 @@ def plan_data(plan: Plan) -> planfile.ParsedPlan:
         title=plan.title,
         agency=plan.agency.name,
         year=plan.year,
-        items=[item_data(i) for i in plan.items.order_by("position")],
+        items=[
+            item_data(i) for i in plan.items.select_related("withdrawn_by").order_by("position")
+        ],
         notes=list(plan.notes),
         column_notes=list(plan.column_notes),
     )

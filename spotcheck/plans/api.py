@@ -1,3 +1,4 @@
+from datetime import date
 from typing import Any
 
 from django.db.models import Count
@@ -51,6 +52,9 @@ class ItemOut(Schema):
     legal_basis: str
     method: str
     review_flags: list[str]
+    withdrawn: bool  # by a published revision (计划调整), from withdrawn_on: no new draws
+    withdrawn_on: date | None
+    withdrawn_by_revision: int | None  # the revision's number (第N次计划调整)
 
 
 @router.get("/plans", response=list[PlanOut], summary="抽查计划列表（公众仅见已公开计划）")
@@ -72,7 +76,7 @@ def list_plans(request: Any) -> list[dict[str, Any]]:
 def list_items(request: Any, plan_id: int) -> list[dict[str, Any]]:
     plan = get_object_or_404(visible_plans(request), pk=plan_id)
     out = []
-    for item in plan.items.order_by("position"):
+    for item in plan.items.select_related("withdrawn_by").order_by("position"):
         data = planfile.item_to_json(item_data(item))
         data.update(id=item.pk, review_flags=list(item.review_flags))
         data.setdefault("legal_basis", item.legal_basis)

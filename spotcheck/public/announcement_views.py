@@ -33,7 +33,8 @@ def batch(request: HttpRequest, publication_id: int) -> HttpResponse:
     context = {
         "publication": publication,
         "table": result_table(
-            result_rows(rows.values(*ROW_FIELDS)[start : start + BATCH_PAGE_SIZE])
+            result_rows(rows.values(*ROW_FIELDS)[start : start + BATCH_PAGE_SIZE]),
+            caption=f"{publication.published_on:%Y-%m-%d}公示的检查结果",
         ),
         "count": count,
         "page": page,

@@ -74,6 +74,7 @@ def result_rows(records: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
 # (tests/public/test_rows.py holds the two to the same bytes).
 _TABLE_HEAD = (
     '<table class="list">\n'
+    '  <caption class="visually-hidden">{caption}</caption>\n'
     '  <thead><tr><th scope="col">检查对象</th><th scope="col">统一社会信用代码</th>'
     '<th scope="col">检查实施机关</th><th scope="col">检查日期</th><th scope="col">检查结果</th>'
     '<th scope="col">公示日期</th></tr></thead>\n'
@@ -82,13 +83,18 @@ _TABLE_HEAD = (
 DEFAULT_EMPTY = "暂无公示的检查结果"
 
 
-def result_table(rows: list[dict[str, str]], empty: str = DEFAULT_EMPTY) -> SafeString:
+def result_table(
+    rows: list[dict[str, str]], *, caption: str, empty: str = DEFAULT_EMPTY
+) -> SafeString:
     """The whole result table of `rows` (made by `result_rows`), as public/_result_table.html
-    made it, without the template engine's include and loop (a tenth of a task page's time)."""
+    made it, without the template engine's include and loop (a tenth of a task page's time).
+    `caption` names the table for a screen reader's list of tables (visually hidden: the
+    page's heading says it)."""
     body = "".join(row["html"] for row in rows)
     if not rows:
         body = f'<tr><td colspan="6" class="muted">{escape(empty)}</td></tr>'
-    return mark_safe(f"{_TABLE_HEAD}{body}</tbody>\n</table>\n")  # noqa: S308 - rows escaped
+    head = _TABLE_HEAD.format(caption=escape(caption))
+    return mark_safe(f"{head}{body}</tbody>\n</table>\n")  # noqa: S308 - rows escaped
 
 
 _SEPARATOR = "\x00"  # left as it is by escaping

@@ -76,7 +76,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "table": result_table(
             result_rows(
                 published_results().order_by("-published_on", "-pk").values(*ROW_FIELDS)[:10]
-            )
+            ),
+            caption="最新公示的检查结果",
         ),
     }
     return render(request, "home.html", context)
@@ -353,7 +354,7 @@ def task_results(request: HttpRequest, item_id: int) -> HttpResponse:
         "task_name": heading[0],
         "heading": heading[1],
         "rows": rows,
-        "table": result_table(rows),
+        "table": result_table(rows, caption=f"{heading[0]}已公示的检查结果"),
         "page": page,
     }
     return render(request, "public/task_results.html", context)
@@ -458,7 +459,11 @@ def search(request: HttpRequest) -> HttpResponse:
         ids = _PageOfIds(*found, portal_version(request))
         page = Page(ids, request, count=False, size=TaskPage.SIZE)
         records = page.object_list
-    table = result_table(result_rows(records), empty="没有找到符合条件的公示结果")
+    table = result_table(
+        result_rows(records),
+        caption=f"“{text.strip()}”的查询结果",
+        empty="没有找到符合条件的公示结果",
+    )
     context = {"q": text.strip(), "table": table, "page": page}
     return render(request, "public/search.html", context)
 

@@ -57,8 +57,10 @@ __all__ = [
     "import_entities",
     "import_inspectors",
     "import_recusals",
+    "link_inspector_user",
     "load_demo_directory",
     "update_entity",
+    "set_entity_risk",
     "update_inspector",
 ]
 
@@ -327,6 +329,8 @@ def _write_inspectors(job: InspectorImport, batch: ImportBatch, actor: Actor) ->
                     pinyin_initials=initials[:50],
                     name_key=name_key(values["name"])[:100],
                     created_batch=batch,
+                    created_at=now,
+                    updated_at=now,
                 )
             )
         elif item.changes:
@@ -358,8 +362,6 @@ def _write_inspectors(job: InspectorImport, batch: ImportBatch, actor: Actor) ->
                 )
             )
     Inspector.objects.bulk_create(created, batch_size=500)
-    # auto_now(_add) stamps the clock's time on insert: the batch's moment instead
-    Inspector.objects.filter(created_batch=batch).update(created_at=now, updated_at=now)
     if changed:
         fields = [
             "agency",
@@ -411,20 +413,20 @@ def import_recusals(
 
 
 def _write_recusals(job: RecusalImport, batch: ImportBatch, actor: Actor) -> None:
+    now = batch.created_at
     created, changed = [], []
     for item in job.planned:
         # Defence in depth: a user records recusals on their own agency's entities only.
         ensure_actor_agency(actor, item.record["entity"].agency_id)
         if item.target is None:
-            created.append(Recusal(**item.record))
+            created.append(Recusal(**item.record, created_at=now, updated_at=now))
         elif item.changes:
             item.target.valid_until = item.record["valid_until"]
             item.target.note = item.record["note"]
+            item.target.updated_at = now
             changed.append(item.target)
     Recusal.objects.bulk_create(created, batch_size=500)
-    # auto_now_add stamps the clock's time on insert: the batch's moment instead
-    Recusal.objects.filter(pk__in=[r.pk for r in created]).update(created_at=batch.created_at)
-    Recusal.objects.bulk_update(changed, ["valid_until", "note"], batch_size=500)
+    Recusal.objects.bulk_update(changed, ["valid_until", "note", "updated_at"], batch_size=500)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -433,10 +435,19 @@ def _write_recusals(job: RecusalImport, batch: ImportBatch, actor: Actor) -> Non
 
 @transaction.atomic
 def update_entity(
-    *, entity: Entity, actor: Actor, values: dict[str, Any], note: str = ""
+    *,
+    entity: Entity,
+    actor: Actor,
+    values: dict[str, Any],
+    note: str = "",
+    now: datetime | None = None,
 ) -> dict[str, list[Any]]:
-    """Change an entity by hand; returns the changes ({field: [old, new]}) also kept in its
-    history. `values` may hold any of ENTITY_EDITABLE_FIELDS and "target_types" (TargetType rows)."""
+    """Change an entity by hand at `now` (default the current time); returns the changes
+    ({field: [old, new]}) also kept in its history. `values` may hold any of
+    ENTITY_EDITABLE_FIELDS and "target_types" (TargetType rows). The entity's `updated_at`, its
+    history row and the audit entry are dated `now`; an edit that changes nothing writes
+    nothing."""
+    now = now or timezone.now()
     entity = Entity.objects.select_for_update().get(pk=entity.pk)
     ensure_actor_agency(actor, entity.agency_id)
     before = entity.snapshot()
@@ -444,33 +455,50 @@ def update_entity(
         if name in values:
             setattr(entity, name, values[name])
     if entity.risk_level != before["risk_level"] and "risk_set_on" not in values:
-        entity.risk_set_on = timezone.localdate()
+        entity.risk_set_on = timezone.localdate(now)
+    after = entity.snapshot()
+    if "target_types" in values:
+        after["target_types"] = sorted({t.name for t in values["target_types"]})
+    changes = _changes(before, after)
+    if not changes:
+        return {}
     if entity.name != before["name"]:
         entity.pinyin, entity.pinyin_initials = (
             part[:limit] for part, limit in zip(search_keys(entity.name), (400, 200), strict=True)
         )
         entity.name_key = name_key(entity.name)[:400]
+    entity.updated_at = now
     with coverage.moving([entity.pk]):  # status, town, risk level and types are counted
         entity.save()
         if "target_types" in values:
             entity.target_types.set(values["target_types"])
     if entity.town != before["town"]:  # findings count by the entity's town
         refresh_entities([entity.pk])
-    return _keep_edit(
+    _keep_edit(
         history=EntityHistory(entity=entity),
         obj=entity,
-        before=before,
+        changes=changes,
+        state=after,
         actor=actor,
         action="registry.entity.update",
         note=note,
+        now=now,
     )
+    return changes
 
 
 @transaction.atomic
 def update_inspector(
-    *, inspector: Inspector, actor: Actor, values: dict[str, Any], note: str = ""
+    *,
+    inspector: Inspector,
+    actor: Actor,
+    values: dict[str, Any],
+    note: str = "",
+    now: datetime | None = None,
 ) -> dict[str, list[Any]]:
-    """Change an officer's record by hand; returns the changes also kept in their history."""
+    """Change an officer's record by hand at `now` (default the current time); returns the
+    changes also kept in their history. Dated as `update_entity` says."""
+    now = now or timezone.now()
     inspector = Inspector.objects.select_for_update().get(pk=inspector.pk)
     _ensure_inspector_in_scope(actor, inspector)
     before = inspector.snapshot()
@@ -479,19 +507,51 @@ def update_inspector(
             setattr(inspector, name, values[name])
     if inspector.is_active:
         inspector.inactive_reason = ""
+    after = inspector.snapshot()
+    changes = _changes(before, after)
+    if not changes:
+        return {}
     if inspector.name != before["name"]:
         full, initials = search_keys(inspector.name)
         inspector.pinyin, inspector.pinyin_initials = full[:200], initials[:50]
         inspector.name_key = name_key(inspector.name)[:100]
+    inspector.updated_at = now
     inspector.save()
-    return _keep_edit(
+    _keep_edit(
         history=InspectorHistory(inspector=inspector),
         obj=inspector,
-        before=before,
+        changes=changes,
+        state=after,
         actor=actor,
         action="registry.inspector.update",
         note=note,
+        now=now,
     )
+    return changes
+
+
+@transaction.atomic
+def link_inspector_user(
+    *, inspector: Inspector, user: Any, actor: Actor, now: datetime | None = None
+) -> Inspector:
+    """Link an officer to their system account at `now` (default the current time): the
+    officer's `updated_at` and the audit entry are dated then."""
+    now = now or timezone.now()
+    inspector = Inspector.objects.select_for_update().get(pk=inspector.pk)
+    _ensure_inspector_in_scope(actor, inspector)
+    if inspector.user_id is not None and inspector.user_id != user.pk:
+        raise ValueError(f"{inspector.name}已关联系统账户，不能再关联{user.get_username()}")
+    inspector.user = user
+    inspector.updated_at = now
+    inspector.save(update_fields=["user", "updated_at"])
+    record(
+        actor=actor,
+        action="registry.link_user",
+        obj=inspector,
+        details={"user": user.get_username()},
+        at=now,
+    )
+    return inspector
 
 
 def _ensure_inspector_in_scope(actor: Actor, inspector: Inspector) -> None:
@@ -504,27 +564,29 @@ def _ensure_inspector_in_scope(actor: Actor, inspector: Inspector) -> None:
         ensure_actor_agency(actor, inspector.agency_id)
 
 
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    return {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+
+
 def _keep_edit(
     *,
     history: EntityHistory | InspectorHistory,
     obj: Entity | Inspector,
-    before: dict[str, Any],
+    changes: dict[str, list[Any]],
+    state: dict[str, Any],
     actor: Actor,
     action: str,
     note: str,
-) -> dict[str, list[Any]]:
-    """Write the history row and the audit entry of a hand edit; returns the changes."""
-    after = obj.snapshot()
-    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
-    if changes:
-        history.changed_at = timezone.now()
-        history.actor = actor_label(actor)
-        history.action = "edit"
-        history.changes = changes
-        history.state = after
-        history.save()
-        record(actor=actor, action=action, obj=obj, details={"changes": changes, "note": note})
-    return changes
+    now: datetime,
+) -> None:
+    """Write the history row and the audit entry of a hand edit, both dated `now`."""
+    history.changed_at = now
+    history.actor = actor_label(actor)
+    history.action = "edit"
+    history.changes = changes
+    history.state = state
+    history.save()
+    record(actor=actor, action=action, obj=obj, details={"changes": changes, "note": note}, at=now)
 
 
 @transaction.atomic
@@ -537,11 +599,14 @@ def add_recusal(
     valid_from: date | None = None,
     valid_until: date | None = None,
     note: str = "",
+    now: datetime | None = None,
 ) -> Recusal:
-    """Record that `inspector` must not inspect `entity` (回避) for the given days."""
+    """Record at `now` (default the current time) that `inspector` must not inspect `entity`
+    (回避) for the given days (from the day of `now` unless `valid_from` says)."""
+    now = now or timezone.now()
     ensure_actor_agency(actor, entity.agency_id)
     _ensure_inspector_in_scope(actor, inspector)
-    valid_from = valid_from or timezone.localdate()
+    valid_from = valid_from or timezone.localdate(now)
     if valid_until is not None and valid_until < valid_from:
         raise ValueError("失效日期早于生效日期")
     recusal = Recusal.objects.create(
@@ -551,6 +616,8 @@ def add_recusal(
         valid_from=valid_from,
         valid_until=valid_until,
         note=note,
+        created_at=now,
+        updated_at=now,
     )
     record(
         actor=actor,
@@ -564,26 +631,33 @@ def add_recusal(
             "valid_until": valid_until,
             "note": note,
         },
+        at=now,
     )
     return recusal
 
 
 @transaction.atomic
-def end_recusal(*, recusal: Recusal, actor: Actor, on: date | None = None) -> Recusal:
-    """End a recusal on `on` (default today); the relation is kept as evidence."""
+def end_recusal(
+    *, recusal: Recusal, actor: Actor, on: date | None = None, now: datetime | None = None
+) -> Recusal:
+    """End a recusal on `on` (default the day of `now`), recorded at `now` (default the
+    current time); the relation is kept as evidence."""
+    now = now or timezone.now()
     recusal = Recusal.objects.select_for_update().select_related("entity").get(pk=recusal.pk)
     ensure_actor_agency(actor, recusal.entity.agency_id)
-    on = on or timezone.localdate()
+    on = on or timezone.localdate(now)
     if on < recusal.valid_from:
         raise ValueError("结束日期早于生效日期")
     previous = recusal.valid_until
     recusal.valid_until = on
-    recusal.save(update_fields=["valid_until"])
+    recusal.updated_at = now
+    recusal.save(update_fields=["valid_until", "updated_at"])
     record(
         actor=actor,
         action="registry.recusal.end",
         obj=recusal,
         details={"valid_until": [previous, on]},
+        at=now,
     )
     return recusal
 
@@ -666,23 +740,32 @@ def load_demo_directory(
 
 @transaction.atomic
 def set_entity_risk(
-    *, entity: Entity, level: str, reason: str, source: str, actor: Actor
+    *,
+    entity: Entity,
+    level: str,
+    reason: str,
+    source: str,
+    actor: Actor,
+    now: datetime | None = None,
 ) -> dict[str, list[Any]]:
-    """Set an entity's risk level from another record (e.g. an approved inspection result):
-    its history keeps the change with `source` naming that record; audited."""
+    """Set an entity's risk level from another record (e.g. an approved inspection result) at
+    `now` (default the current time): its history keeps the change with `source` naming that
+    record; audited. Dated as `update_entity` says."""
+    now = now or timezone.now()
     entity = Entity.objects.select_for_update().get(pk=entity.pk)
     ensure_actor_agency(actor, entity.agency_id)
     before = entity.snapshot()
     entity.risk_level = level
-    entity.risk_set_on = timezone.localdate()
+    entity.risk_set_on = timezone.localdate(now)
     entity.risk_reason = reason[:300]
+    entity.updated_at = now
     with coverage.moving([entity.pk]):
         entity.save(update_fields=["risk_level", "risk_set_on", "risk_reason", "updated_at"])
     after = entity.snapshot()
-    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    changes = _changes(before, after)
     EntityHistory.objects.create(
         entity=entity,
-        changed_at=timezone.now(),
+        changed_at=now,
         actor=actor_label(actor),
         action="risk",
         changes=changes,
@@ -694,5 +777,6 @@ def set_entity_risk(
         action="registry.entity.set_risk",
         obj=entity,
         details={"changes": changes, "source": source},
+        at=now,
     )
     return changes

@@ -182,8 +182,10 @@ class Entity(models.Model):
     # name as the searches compare names (lib.pinyin.name_key: fullwidth ＡＢＣ is abc, no
     # whitespace): what a search for part of a name matches
     name_key = models.CharField("名称检索键", max_length=400, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Set by the action that writes the row, from its `now=` (an import's batch moment, a
+    # hand edit's moment): the stored moments agree with the history and the audit trail.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
     created_batch = models.ForeignKey(
         ImportBatch,
         verbose_name="导入批次",
@@ -387,8 +389,10 @@ class Inspector(models.Model):
     pinyin = models.CharField("拼音", max_length=200, blank=True)
     pinyin_initials = models.CharField("拼音首字母", max_length=50, blank=True, db_index=True)
     name_key = models.CharField("姓名检索键", max_length=100, blank=True)  # as Entity.name_key
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Set by the action that writes the row, from its `now=` (an import's batch moment, a
+    # hand edit's moment): the stored moments agree with the history and the audit trail.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
     created_batch = models.ForeignKey(
         ImportBatch,
         verbose_name="导入批次",
@@ -461,7 +465,8 @@ class Recusal(models.Model):
     note = models.CharField("说明", max_length=300, blank=True)
     valid_from = models.DateField("生效日期")
     valid_until = models.DateField("失效日期", null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)  # as Entity's
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = "回避关系"

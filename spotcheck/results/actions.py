@@ -1235,11 +1235,18 @@ def _propose_risk(result: Result, now: datetime | None = None) -> RiskProposal |
 
 @transaction.atomic
 def decide_risk_proposal(
-    *, proposal: RiskProposal, accept: bool, actor: Actor, note: str = ""
+    *,
+    proposal: RiskProposal,
+    accept: bool,
+    actor: Actor,
+    note: str = "",
+    now: datetime | None = None,
 ) -> RiskProposal:
     """The coordinator accepts a risk proposal (the entity's level changes; its history names
-    the result as the source) or rejects it. Decided once; a proposal made from a level the
-    entity no longer has is refused (reject it and let the next result propose again)."""
+    the result as the source) or rejects it, at `now` (default the current time). Decided once;
+    a proposal made from a level the entity no longer has is refused (reject it and let the
+    next result propose again)."""
+    now = now or timezone.now()
     proposal = (
         RiskProposal.objects.select_for_update()
         .select_related("entity", "result__visit")
@@ -1274,9 +1281,10 @@ def decide_risk_proposal(
             reason=proposal.reason,
             source=f"检查结果 {visit.visit_key}（第{proposal.version}版，结果编号{proposal.result_id}）",
             actor=actor,
+            now=now,
         )
     proposal.state = RiskProposal.State.ACCEPTED if accept else RiskProposal.State.REJECTED
-    proposal.decided_at = timezone.now()
+    proposal.decided_at = now
     proposal.decided_by = actor if isinstance(actor, User) else None
     proposal.decision_note = note
     proposal.save()
@@ -1292,5 +1300,6 @@ def decide_risk_proposal(
             "changes": changes,
             "note": note,
         },
+        at=now,
     )
     return proposal

@@ -8,6 +8,8 @@ import csv
 import io
 import os
 import zipfile
+from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from hypothesis import strategies as st
 
 import spotcheck
 from spotcheck.lib.planfile import (
+    WITHDRAWN_HEADER,
     ParsedPlan,
     PlanFileError,
     PlanItemData,
@@ -28,6 +31,7 @@ from spotcheck.lib.planfile import (
     published_columns,
     read_plan,
     read_plan_bytes,
+    withdrawal_text,
     write_plan_tsv,
     write_plan_xlsx,
 )
@@ -180,8 +184,11 @@ def test_item_to_json_keys(seed: ParsedPlan) -> None:
         "cooperating_departments", "inspection_body", "window_start_month", "window_end_month",
         "responsible_unit", "estimated_targets", "estimated_risk", "legal_basis", "method",
         "label", "ratio_max_percent", "sample_count_min", "sample_count_max", "risk_ratios",
-        "risk_rule",
+        "risk_rule", "withdrawn", "withdrawn_on", "withdrawn_by_revision",
     ]  # fmt: skip
+    assert (data["withdrawn"], data["withdrawn_on"], data["withdrawn_by_revision"]) == (
+        False, None, None
+    )  # fmt: skip
     assert data["ratio_percent"] == 5 and isinstance(data["ratio_percent"], int)
     assert data["estimated_risk"] == {"low": 4, "medium_low": 1, "medium": 0, "high": 0}
     half = PlanItemData(name="x", ratio_percent=Decimal("2.50"))
@@ -837,3 +844,37 @@ def test_tsv_export_is_formula_safe_and_reads_back(seed: ParsedPlan, text: str) 
     assert text not in cells and cells.count("'" + text) == 2
     again = read_plan_bytes(written.encode(), "again.tsv")
     assert again.items[0].name == text and again.items[0].extra["备注"] == text
+
+
+def test_a_withdrawn_item_is_marked_in_every_writer(seed: ParsedPlan) -> None:
+    """The published layout gains a last column saying which items a revision withdrew (day
+    and revision number) only when one is; JSON always says it."""
+    plain = write_plan_tsv(seed)
+    assert WITHDRAWN_HEADER not in plain
+    items = [replace(i) for i in seed.items]
+    items[1] = replace(items[1], withdrawn_on=date(2022, 7, 1), withdrawn_by_revision=2)
+    items[2] = replace(items[2], withdrawn_on=date(2022, 8, 1))  # revision unknown
+    plan = replace(seed, items=items)
+    rows = list(csv.reader(io.StringIO(write_plan_tsv(plan), newline=""), delimiter="\t"))
+    header_at = next(n for n, row in enumerate(rows) if "抽查事项" in row)
+    assert rows[header_at][-1] == WITHDRAWN_HEADER
+    assert [row[-1] for row in rows[header_at + 1 :]] == [
+        "",
+        "已于2022-07-01经第2次计划调整撤回",
+        "已于2022-08-01撤回",
+        *[""] * 9,
+    ]
+    # the title and the other columns as before
+    before = list(csv.reader(io.StringIO(plain, newline=""), delimiter="\t"))
+    assert rows[:header_at] == before[:header_at]
+    assert [row[:-1] for row in rows[header_at:]] == before[header_at:]
+    assert withdrawal_text(items[0]) == ""
+    data = item_to_json(items[1])
+    assert (data["withdrawn"], data["withdrawn_on"], data["withdrawn_by_revision"]) == (
+        True, "2022-07-01", 2
+    )  # fmt: skip
+    stream = io.BytesIO()
+    write_plan_xlsx(plan, stream)
+    sheet = openpyxl.load_workbook(io.BytesIO(stream.getvalue())).active
+    cells = [row[-1] for row in sheet.iter_rows(values_only=True)]
+    assert WITHDRAWN_HEADER in cells and "已于2022-07-01经第2次计划调整撤回" in cells

@@ -1,8 +1,10 @@
 """Every public page's HTML, read with the standard library's parser, as a screen reader and a
 keyboard meet it: lang="zh-Hans"; a skip link to the main content before any other control;
-one h1 and no heading level skipped; every table heading with a scope; every form control
-labelled; every image with alt text; several navigation landmarks each named. The browser
-checks (focus ring, print, phone width) are in tests/browser/test_portal_access.py."""
+one h1 and no heading level skipped; every data table with a caption (a screen reader's
+table list reads it) and every table heading with a scope; every form control labelled and
+every label pointing at a control; no id twice; every image with alt text; several navigation
+landmarks each named. The browser checks (focus ring, print, phone width, dates kept whole,
+the charts' legend by keyboard) are in tests/browser/test_portal_access.py."""
 
 from __future__ import annotations
 
@@ -45,8 +47,12 @@ class Markup(HTMLParser):
     images: list[Element] = field(default_factory=list)
     navs: list[Element] = field(default_factory=list)
     ids: dict[str, str] = field(default_factory=dict)
+    duplicate_ids: list[Element] = field(default_factory=list)
+    tables: list[Element] = field(default_factory=list)  # attrs["_caption"]: the caption's text
     open_labels: int = 0
     open_heading: Element | None = None
+    open_caption: Element | None = None
+    last_start: str = ""
 
     def __post_init__(self) -> None:
         super().__init__()
@@ -55,7 +61,16 @@ class Markup(HTMLParser):
         values = {name: value or "" for name, value in attrs}
         element = Element(tag, values, self.getpos()[0])
         if "id" in values:
+            if values["id"] in self.ids:
+                self.duplicate_ids.append(element)
             self.ids[values["id"]] = tag
+        if tag == "table" and values.get("role") not in ("presentation", "none"):
+            self.tables.append(element)
+        if tag == "caption" and self.last_start == "table" and self.tables:
+            # only a table's first child is its caption
+            self.open_caption = self.tables[-1]
+            self.open_caption.attrs["_caption"] = ""
+        self.last_start = tag
         if tag == "html":
             self.lang = values.get("lang")
         if tag == "label":
@@ -79,6 +94,8 @@ class Markup(HTMLParser):
             self.navs.append(element)
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "caption":
+            self.open_caption = None
         if tag == "label":
             self.open_labels -= 1
         if self.open_heading is not None and tag == self.open_heading.tag:
@@ -87,6 +104,8 @@ class Markup(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.open_heading is not None:
             self.open_heading.text += data.strip()
+        if self.open_caption is not None:
+            self.open_caption.attrs["_caption"] += data.strip()
 
 
 def problems(html: str) -> list[str]:
@@ -105,6 +124,11 @@ def problems(html: str) -> list[str]:
     for before, heading in zip(page.headings, page.headings[1:], strict=False):
         if int(heading.tag[1]) > int(before.tag[1]) + 1:
             found.append(f"{before.tag} then {heading.tag} {heading.text!r} (line {heading.line})")
+    for table in page.tables:
+        if not table.attrs.get("_caption"):
+            found.append(
+                f"<table class={table.attrs.get('class')}> at line {table.line} has no caption"
+            )
     for th in page.table_headings:
         if th.attrs.get("scope") not in SCOPES:
             found.append(f"<th> without scope at line {th.line}")
@@ -117,6 +141,9 @@ def problems(html: str) -> list[str]:
         )
         if not named:
             found.append(f"<{control.tag} name={control.attrs.get('name')}> has no label")
+    controls = {c.attrs["id"] for c in page.controls if "id" in c.attrs}
+    found += [f'<label for="{f}"> names no form control' for f in page.label_for - controls]
+    found += [f'id="{e.attrs["id"]}" again at line {e.line}' for e in page.duplicate_ids]
     for image in page.images:
         if "alt" not in image.attrs:
             found.append(f"<img src={image.attrs.get('src')}> has no alt")
@@ -178,7 +205,7 @@ def test_every_public_page_is_labelled_and_ordered(client, published, unit_leade
         if wrong := problems(html):
             found[path] = wrong
         titles.setdefault(TITLE.search(html).group(1), []).append(path)
-    assert found == {}
+    assert found == {}, "\n".join(f"{p}: {w}" for p, w in found.items())
     # a title tells the page apart (history, tabs, a screen reader's first words)
     assert {title: paths for title, paths in titles.items() if len(paths) > 1} == {}
 
@@ -200,6 +227,14 @@ def test_error_pages_are_labelled_and_ordered_too(client):
         ('<a href="#main">跳</a><main id="main"><h2>a</h2><h1>t</h1></main>', "one h1, first"),
         ('<a href="#main">跳</a><main id="main"><h1>t</h1><table><th>a</th></table>', "scope"),
         ('<a href="#main">跳</a><main id="main"><h1>t</h1><input name="q">', "no label"),
+        ('<a href="#main">跳</a><main id="main"><h1>t</h1><table><tr><td>1', "no caption"),
+        (
+            '<a href="#main">跳</a><main id="main"><h1>t</h1><table><tr><td><caption>晚',
+            "no caption",
+        ),
+        ('<a href="#main">跳</a><main id="main"><h1>t</h1><table><caption> </caption>', "caption"),
+        ('<a href="#main">跳</a><main id="main"><h1>t</h1><label for="x">名</label>', "names no"),
+        ('<a href="#main">跳</a><main id="main"><h1 id="t">t</h1><p id="t">', 'id="t" again'),
         ('<a href="#main">跳</a><main id="main"><h1>t</h1><img src="x.png">', "no alt"),
         (
             '<a href="#main">跳</a><nav></nav><nav aria-label="b"></nav><main id="main"><h1>t',
@@ -218,6 +253,7 @@ def test_a_labelled_page_passes_the_checks():
         '<main id="main"><h1>标题</h1><h2>二</h2><h3>三</h3><h2>二</h2>'
         '<label for="q">查询</label><input id="q" name="q"><label>年 <select name="y"></select>'
         '</label><input type="hidden" name="t"><img src="a.png" alt="">'
-        '<table><tr><th scope="col">列</th></tr><tr><th scope="row">行</th></tr></table></main>'
+        '<table><caption>表</caption><tr><th scope="col">列</th></tr><tr><th scope="row">行</th>'
+        '</tr></table><table role="presentation"><tr><td>排版</td></tr></table></main>'
     )
     assert problems(html) == []

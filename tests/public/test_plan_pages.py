@@ -186,3 +186,34 @@ def test_a_draft_plan_has_no_download_on_the_portal(client, draft_plan, publishe
         assert client.get(url).status_code == 404
     unknown = reverse("public:plan_export", args=[published_plan.pk, "csv"])
     assert client.get(unknown).status_code == 404
+
+
+def test_a_published_withdrawal_replaces_the_cached_downloads(client, published_plan, coordinator):
+    """Every download of the portal says an item was withdrawn (day and revision, no reason) as
+    soon as the revision is published: the cached files of before are not served again."""
+    urls = {
+        fmt: reverse("public:plan_export", args=[published_plan.pk, fmt]) for fmt in EXPORT_TYPES
+    }
+    before = {fmt: client.get(url).content for fmt, url in urls.items()}
+    assert all(client.get(url)["X-Spotcheck-Cache"] == "hit" for url in urls.values())
+    revision = start_revision(
+        plan=published_plan,
+        actor=coordinator,
+        reason="联系人13812345678",
+        effective_date=date(2022, 7, 1),
+    )
+    withdraw_item(revision=revision, actor=coordinator, item=published_plan.items.get(number=2))
+    assert all(client.get(url)["X-Spotcheck-Cache"] == "hit" for url in urls.values())
+    publish_revision(revision=revision, actor=coordinator)
+    after = {fmt: client.get(url) for fmt, url in urls.items()}
+    assert all(r.get("X-Spotcheck-Cache") != "hit" for r in after.values())
+    marked = [i for i in json.loads(after["json"].content) if i["withdrawn"]]
+    assert [(i["number"], i["withdrawn_on"], i["withdrawn_by_revision"]) for i in marked] == [
+        (2, "2022-07-01", 1)
+    ]
+    assert not [i for i in json.loads(before["json"]) if i["withdrawn"]]
+    assert "已于2022-07-01经第1次计划调整撤回" in after["tsv"].content.decode()
+    assert "撤回" not in before["tsv"].decode()
+    rows = xlsx_rows(after["xlsx"].content)
+    assert any("已于2022-07-01经第1次计划调整撤回" in row for row in rows)
+    assert all(b"13812345678" not in r.content for r in after.values())

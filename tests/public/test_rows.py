@@ -7,9 +7,11 @@ from django.urls import reverse
 from spotcheck.public.rows import ROW_FIELDS, result_rows, result_table, row_html
 from spotcheck.public.selectors import published_results, published_versions
 
-# public/_result_table.html, the template the table was made by before it was made in Python.
+# public/_result_table.html, the template the table was made by before it was made in Python
+# (with the caption since added).
 TEMPLATE_TABLE = (
     '<table class="list">\n'
+    '  <caption class="visually-hidden">{{ caption }}</caption>\n'
     '  <thead><tr><th scope="col">检查对象</th><th scope="col">统一社会信用代码</th>'
     '<th scope="col">检查实施机关</th><th scope="col">检查日期</th><th scope="col">检查结果</th>'
     '<th scope="col">公示日期</th></tr></thead>\n'
@@ -66,10 +68,15 @@ def test_rows_are_the_template_rows():
 def test_the_table_is_the_template_table():
     template = engines["django"].from_string(TEMPLATE_TABLE)
     rows = [{**r, "html": row_html(r)} for r in (row(), row(withdrawn_on="2023-07-01"))]
-    assert result_table(rows) == template.render({"rows": rows})
-    assert result_table([]) == template.render({"rows": []})
+    caption = "“<b>悦来</b> & 宾馆”的查询结果"
+    context = {"rows": rows, "caption": caption}
+    assert result_table(rows, caption=caption) == template.render(context)
+    assert result_table([], caption=caption) == template.render({**context, "rows": []})
     empty = "没有<找到> & 公示"
-    assert result_table([], empty=empty) == template.render({"rows": [], "empty": empty})
+    assert result_table([], caption=caption, empty=empty) == template.render(
+        {**context, "rows": [], "empty": empty}
+    )
+    assert "<b>" not in result_table([], caption=caption)
 
 
 def test_home_and_batch_pages_show_the_table_the_template_made(client, published):
@@ -78,11 +85,13 @@ def test_home_and_batch_pages_show_the_table_the_template_made(client, published
     rows = result_rows(newest)
     assert {r["url"] for r in rows} == {reverse("public:result", args=[p.pk]) for p in published}
     home = client.get(reverse("home")).content.decode()
-    assert f"<h2>最新公示的检查结果</h2>\n{template.render({'rows': rows})}\n<p>" in home
+    table = template.render({"rows": rows, "caption": "最新公示的检查结果"})
+    assert f"<h2>最新公示的检查结果</h2>\n{table}\n<p>" in home
 
     publication = published[0].publication
     batch = published_versions().filter(publication=publication).order_by("entity_name", "pk")
     rows = result_rows(batch.values(*ROW_FIELDS))
     assert rows
     page = client.get(reverse("public:batch", args=[publication.pk])).content.decode()
-    assert f"</p>\n{template.render({'rows': rows})}\n" in page
+    caption = f"{publication.published_on:%Y-%m-%d}公示的检查结果"
+    assert f"</p>\n{template.render({'rows': rows, 'caption': caption})}\n" in page

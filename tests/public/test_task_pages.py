@@ -355,6 +355,7 @@ def test_a_task_page_is_the_page_its_whole_template_makes(
             "draws": draws.values("pk", "round_number"),
             "rows": response.context["rows"],
             "page": response.context["page"],
+            "caption": f"{item.name}已公示的检查结果",
         }
         whole = engines["django"].from_string(WHOLE_TEMPLATE)
         assert response.content.decode() == whole.render(context, response.wsgi_request)

@@ -75,6 +75,10 @@ def test_problems_propose_one_level_higher_and_acceptance_enters_history(
     assert proposal.state == "accepted" and proposal.decided_by == coordinator
     assert AuditEntry.objects.filter(action="result.risk_accept").count() == 1
     assert AuditEntry.objects.filter(action="registry.entity.set_risk").count() == 1
+    # One moment: the decision, the entity's change, its history and both audit entries.
+    accepted = AuditEntry.objects.get(action="result.risk_accept").created_at
+    assert accepted == proposal.decided_at == entity.updated_at == history.changed_at
+    assert AuditEntry.objects.get(action="registry.entity.set_risk").created_at == accepted
     # The entity page shows the change and its source.
     page = _client(coordinator).get(reverse("registry:entity", args=[entity.pk])).content.decode()
     assert history.source in page

@@ -1,8 +1,12 @@
-/* Charts of the statistics pages. Each <figure class="stats-chart" data-chart="ID"> is drawn
-   from the JSON of <script id="ID" type="application/json"> (Django's json_script) with the
+/* Charts of the statistics pages. Each <div class="stats-chart" role="img" data-chart="ID"> is
+   drawn from the JSON of <script id="ID" type="application/json"> (Django's json_script) with the
    vendored ECharts: no inline script, so the CSP stays strict. The table beside each chart
    holds the same figures. The JSON is {chart, title, labels, series: [{name, data}], percent,
-   colors: {series or label: colour}}. */
+   colors: {series or label: colour}}.
+   The legend is ours, not ECharts': a row of <button aria-pressed> above the chart, one per
+   series (per slice of a pie), that hides or shows it. ECharts draws its legend on the canvas,
+   where a keyboard cannot reach its entries nor the arrows paging a legend too wide for a
+   phone; these buttons wrap instead of paging, take Tab and show the focus ring. */
 (function () {
   "use strict";
 
@@ -32,11 +36,11 @@
     return {
       color: PALETTE,
       tooltip: { trigger: "item", formatter: "{b}：{c}（{d}%）" },
-      legend: { type: "scroll", bottom: 0, formatter: function (name) { return shortLabel(name, 12); } },
+      legend: { show: false },  // the buttons above the chart (legendButtons)
       series: [{
         type: "pie",
         radius: ["35%", "65%"],
-        center: ["50%", "45%"],
+        center: ["50%", "50%"],
         label: { show: false },
         data: spec.labels.map(function (label, i) {
           return { name: label, value: values[i], itemStyle: { color: colourOf(spec, label, i) } };
@@ -65,8 +69,8 @@
     return {
       color: PALETTE,
       tooltip: { trigger: "axis", axisPointer: { type: horizontal ? "shadow" : "line" } },
-      legend: { type: "scroll", top: 0 },
-      grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
+      legend: { show: false },  // the buttons above the chart (legendButtons)
+      grid: { left: 8, right: 16, top: 8, bottom: 8, containLabel: true },
       xAxis: horizontal ? valueAxis : categoryAxis,
       yAxis: horizontal ? categoryAxis : valueAxis,
       series: spec.series.map(function (s, i) {
@@ -83,10 +87,44 @@
     };
   }
 
+  function legendButtons(spec, chart) {
+    // one button per legend entry: its name is the series' (the slice's) full name
+    var names = spec.chart === "pie" ? spec.labels : spec.series.map(function (s) { return s.name; });
+    var legend = document.createElement("div");
+    legend.className = "chart-legend";
+    legend.setAttribute("role", "group");
+    legend.setAttribute("aria-label", spec.title + "：图例（按下隐藏或显示）");
+    var buttons = {};
+    names.forEach(function (name, i) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "chart-key";
+      button.setAttribute("aria-pressed", "true");
+      var swatch = document.createElement("span");
+      swatch.className = "swatch";
+      swatch.setAttribute("aria-hidden", "true");
+      swatch.style.backgroundColor = colourOf(spec, name, i);  // CSSOM: allowed by the CSP
+      button.appendChild(swatch);
+      button.appendChild(document.createTextNode(name));
+      button.addEventListener("click", function () {
+        chart.dispatchAction({ type: "legendToggleSelect", name: name });
+      });
+      buttons[name] = button;
+      legend.appendChild(button);
+    });
+    chart.on("legendselectchanged", function (event) {
+      Object.keys(event.selected).forEach(function (name) {
+        if (buttons[name]) { buttons[name].setAttribute("aria-pressed", String(event.selected[name])); }
+      });
+    });
+    return legend;
+  }
+
   function draw(figure) {
     var spec = readSpec(figure.getAttribute("data-chart"));
+    var box = figure.closest(".stats-chart-box") || figure;
     if (!spec || !window.echarts || !spec.labels.length) {
-      figure.hidden = true;
+      box.hidden = true;
       return null;
     }
     if (spec.chart === "bar" || spec.chart === "stacked_bar") {
@@ -95,6 +133,7 @@
     }
     var chart = window.echarts.init(figure, null, { renderer: "canvas" });
     chart.setOption(spec.chart === "pie" ? pieOption(spec) : axisOption(spec, figure));
+    figure.parentNode.insertBefore(legendButtons(spec, chart), figure);
     figure.setAttribute("data-drawn", "true");
     chart.relabel = function () {
       if (spec.chart === "bar" || spec.chart === "stacked_bar") {
@@ -107,7 +146,7 @@
 
   function start() {
     var charts = [];
-    document.querySelectorAll("figure.stats-chart[data-chart]").forEach(function (figure) {
+    document.querySelectorAll(".stats-chart[data-chart]").forEach(function (figure) {
       var chart = draw(figure);
       if (chart) { charts.push(chart); }
     });

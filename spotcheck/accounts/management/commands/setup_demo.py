@@ -20,7 +20,7 @@ from spotcheck.lib.planfile import ParsedPlan
 from spotcheck.lib.workdays import add_workdays, is_workday
 from spotcheck.plans.actions import import_plan, publish_plan, read_plan_upload
 from spotcheck.plans.models import Plan
-from spotcheck.registry.actions import load_demo_directory
+from spotcheck.registry.actions import link_inspector_user, load_demo_directory
 from spotcheck.registry.models import Entity, Inspector, Recusal
 
 # The demo round's seed ceremony (one ceremony for every draw of round 1: items on the same
@@ -207,15 +207,7 @@ class Command(BaseCommand):
                 .first()
             )
             if officer is not None:
-                officer.user = user
-                officer.save(update_fields=["user"])
-                record(
-                    actor="setup-demo",
-                    action="registry.link_user",
-                    obj=officer,
-                    details={"user": user.username},
-                    at=linked_at,
-                )
+                link_inspector_user(inspector=officer, user=user, actor="setup-demo", now=linked_at)
         own = Visit.objects.filter(
             plan=plan, round=1, responsible_unit=leader.unit, status=Visit.Status.MATCHED
         ).order_by("ticket", "visit_key")
