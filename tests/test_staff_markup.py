@@ -1,6 +1,7 @@
 """The staff pages' main tables are captioned, as the public pages' tables are (those, with
 the rest of what a screen reader needs, in tests/public/test_markup.py): a screen reader's
-list of tables names each one. A layout table says role="presentation" and needs none."""
+list of tables names each one. A layout table says role="presentation" and needs none. No id
+is used twice on a page (a label's "for" would name only the first)."""
 
 from __future__ import annotations
 
@@ -19,17 +20,17 @@ from tests.public.test_markup import Markup
 pytestmark = pytest.mark.django_db
 
 
-def uncaptioned(html: str) -> list[str]:
+def problems(html: str) -> list[str]:
     page = Markup()
     page.feed(html)
     return [
-        f"<table class={t.attrs.get('class')}> at line {t.line}"
+        f"<table class={t.attrs.get('class')}> at line {t.line} has no caption"
         for t in page.tables
         if not t.attrs.get("_caption")
-    ]
+    ] + [f'id="{e.attrs["id"]}" again at line {e.line}' for e in page.duplicate_ids]
 
 
-def test_staff_pages_caption_their_tables(
+def test_staff_pages_caption_their_tables_and_use_each_id_once(
     coordinator,
     unit_leader,
     supervisor,
@@ -66,7 +67,7 @@ def test_staff_pages_caption_their_tables(
             assert response.status_code == 200, path
             html = response.content.decode()
             tables += html.count("<table")
-            if wrong := uncaptioned(html):
+            if wrong := problems(html):
                 found[f"{user.username} {path}"] = wrong
     assert found == {}
     assert tables > 20  # the pages hold the tables they are checked for
