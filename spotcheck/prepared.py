@@ -95,7 +95,7 @@ class PreparedQuery:
             if slot.position is not None:
                 value = value[slot.position] if slot.position < len(value) else value[0]
             params[slot.index] = _formed(slot, value, self.kinds[slot.name])
-        rows: Any = _fetch(compiled.sql, params)
+        rows: Any = fetch_rows(compiled.sql, params)
         if compiled.converters:
             rows = compiled.compiler.apply_converters(rows, compiled.converters)
         if compiled.shape == "dicts":
@@ -151,8 +151,8 @@ class PreparedQuery:
         )
 
 
-def _fetch(sql: str, params: list[Any]) -> list[Any]:
-    """The rows of `sql` with `params`; on PostgreSQL as a server-side prepared statement, so
+def fetch_rows(sql: str, params: list[Any]) -> list[Any]:
+    """The rows of `sql` with `params` (a fixed statement: its text the same every time); on PostgreSQL as a server-side prepared statement, so
     the server parses and plans it once per connection instead of on every request (a page's
     statements cost ~0.7 ms of planning against ~0.6 ms of execution, measured at 1,000,000
     results). Django binds parameters on the client (no statement is ever prepared), hence a

@@ -124,3 +124,18 @@ def test_postgresql_prepares_each_query_on_the_server(records):
     with CaptureQueriesContext(connection) as queries:
         assert prepared.run(ids=records[:2]) == expected
     assert len(queries) == 1 and _prepared_runs() == counted
+
+
+@pytest.mark.django_db
+def test_the_portal_state_is_read_by_one_prepared_statement(records):
+    from spotcheck.audit.models import current_head
+    from spotcheck.public.cache import read_portal_state
+    from spotcheck.public.models import PortalVersion
+
+    version = PortalVersion.objects.filter(pk=PortalVersion.ROW).values_list("version", flat=True)
+    before = _prepared_runs() if connection.vendor == "postgresql" else 0
+    state = read_portal_state()
+    assert state.version == (version.first() or 0)
+    assert state.head == current_head()
+    if connection.vendor == "postgresql":
+        assert _prepared_runs() == before + 1

@@ -39,8 +39,15 @@ _ITEM = re.compile(r"^[-*]\s+(.*)$")
 _RULE = re.compile(r"^\|(\s*:?-+:?\s*\|)+\s*$")
 
 
+_CELL_EDGE = re.compile(r"(?<!\\)\|")  # a "|" not escaped as "\|"
+
+
 def _cells(row: str) -> list[str]:
-    return [cell.strip() for cell in row.strip().strip("|").split("|")]
+    r"""A table row's cells; "\|" is a "|" inside a cell (in code too, as on GitHub)."""
+    row = row.strip().removeprefix("|")
+    if row.endswith("|") and not row.endswith("\\|"):
+        row = row[:-1]
+    return [cell.strip().replace("\\|", "|") for cell in _CELL_EDGE.split(row)]
 
 
 def _plain(text: str) -> str:

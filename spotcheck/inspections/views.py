@@ -320,8 +320,9 @@ def round_detail(request: HttpRequest, plan_id: int, round: int) -> HttpResponse
                 ).values_list("seed", flat=True)
             )
         ),
-        "event_form": EventForm(plan=plan),
-        "setting_form": ItemSettingForm(plan=plan),
+        # both forms have an "item": their own ids, so that each label names its own field
+        "event_form": EventForm(plan=plan, auto_id="event_%s"),
+        "setting_form": ItemSettingForm(plan=plan, auto_id="setting_%s"),
         "settings": [
             {
                 "item": item,

@@ -363,11 +363,14 @@ def sha256_hex(data: bytes) -> str:
 
 
 def _table(fields: Sequence[Field]) -> str:
+    def cell(text: str) -> str:  # a "|" in a cell is escaped, as GitHub's tables want it
+        return text.replace("|", "\\|")
+
     lines = ["| 字段 | 类型 | 含义 | 示例 |", "| --- | --- | --- | --- |"]
     for f in fields:
         kind = TYPES[f.type] + ("" if f.csv else "，仅 JSON")
-        example = f"`{f.example}`" if f.example else "（空）"
-        lines.append(f"| `{f.name}` | {kind} | {f.meaning} | {example} |")
+        example = f"`{cell(f.example)}`" if f.example else "（空）"
+        lines.append(f"| `{cell(f.name)}` | {cell(kind)} | {cell(f.meaning)} | {example} |")
     return "\n".join(lines)
 
 

@@ -42,6 +42,7 @@ from django.http import HttpRequest, HttpResponse
 import spotcheck
 from spotcheck.audit.models import GENESIS_HASH, AuditHead, Head
 from spotcheck.audit.shown import fill_head, head_printed_later
+from spotcheck.prepared import fetch_rows
 from spotcheck.public.models import PortalVersion
 
 CACHE_ALIAS = "public"
@@ -64,9 +65,10 @@ class PortalState:
 def read_portal_state() -> PortalState:
     """The portal's version and the audit head, by one fixed SQL statement (every public page
     reads it: the ORM's compiling of it would cost more than the read)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_state_sql(connection.vendor), [PortalVersion.ROW, 1, 1])
-        version, seq, last_hash = cursor.fetchone()
+    # prepared on PostgreSQL (spotcheck.prepared): parsed and planned once a connection
+    [(version, seq, last_hash)] = fetch_rows(
+        _state_sql(connection.vendor), [PortalVersion.ROW, 1, 1]
+    )
     head = Head(0, GENESIS_HASH) if seq is None else Head(int(seq), last_hash)
     return PortalState(int(version or 0), head)
 

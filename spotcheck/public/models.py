@@ -23,8 +23,8 @@ from typing import Any
 import orjson
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.db.models import F, Q, Subquery, Window
-from django.db.models.functions import Greatest, RowNumber
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When, Window
+from django.db.models.functions import Coalesce, Greatest, RowNumber
 from django.utils import timezone
 
 from spotcheck.accounts.models import Agency
@@ -280,35 +280,32 @@ def task_page_start(plan_item_id: int, number: int) -> tuple[TaskKey, int] | Non
     after it (fewer than a page) come before the page's first row; None when the task has fewer
     rows than a page (counted from its first row then)."""
     # With K keys and t rows above the K-th (t < SIZE), page n's first row is the
-    # (SIZE - 1 - t)-th after key K - n + 2: both keys read in one query, t counted in a second.
+    # (SIZE - 1 - t)-th after key K - n + 2: both keys and t read in one query.
     size = TaskPage.SIZE
     rows = sorted(_PAGE_KEYS.run(item=plan_item_id, back=number - 2))
     if not rows:
         return None
-    (_, start_on, start_id), (keys_count, last_on, last_id) = rows[0], rows[-1]
+    (_, start_on, start_id, _), (keys_count, _, _, above) = rows[0], rows[-1]
     if keys_count - number + 2 < 1:  # past the end: skip the SIZE - 1 rows after the first key
         return (start_on, start_id), size - 1
-    above = _ROWS_ABOVE.run(static=size, item=plan_item_id, day=last_on, pk=last_id)
-    return (start_on, start_id), size - 1 - len(above)
+    return (start_on, start_id), size - 1 - min(above, size)
 
 
 def _page_keys(item: int, back: int) -> models.QuerySet[Any]:
-    # the task's highest stored key and the one `back` keys below it (or the first), one query
+    # the task's highest stored key and the one `back` keys below it (or the first), the rows
+    # above the highest counted (fewer than a page: one short range of the task index; CASE
+    # counts them for that key alone), in one query
     keys = TaskPage.objects.filter(plan_item=item)
     highest = Subquery(keys.order_by("-number").values("number")[:1])
+    newer = rows_newer(task_rows(item), (OuterRef("after_on"), OuterRef("after_id")))
+    counted = newer.order_by().values("plan_item").annotate(n=Count("*")).values("n")
+    above = Case(When(number=highest, then=Coalesce(Subquery(counted), 0)), default=Value(0))
     found = keys.filter(Q(number=highest) | Q(number=Greatest(highest - back, 1)))
-    return found.values_list("number", "after_on", "after_id")
+    return found.annotate(above=above).values_list("number", "after_on", "after_id", "above")
 
 
-def _rows_above(size: int, item: int, day: date, pk: int) -> models.QuerySet[Any]:
-    # the task's rows newer than a key: fewer than a page once the key is the highest stored
-    # (the page size a static value of the prepared query: compiled into its LIMIT)
-    return rows_newer(task_rows(item), (day, pk)).values_list("pk", flat=True)[:size]
-
-
-# every page asked for by number runs these two (compiled once: spotcheck.prepared)
+# every page asked for by number runs it (compiled once: spotcheck.prepared)
 _PAGE_KEYS = PreparedQuery(_page_keys, item="int", back="int")
-_ROWS_ABOVE = PreparedQuery(_rows_above, item="int", day="date", pk="int")
 
 
 def rebuild_task_pages(

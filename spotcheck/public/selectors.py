@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 
 from spotcheck.accounts.actors import AnyUser
 from spotcheck.accounts.models import Role
@@ -167,17 +167,24 @@ def _name_keys(start: str, end: str) -> QuerySet[PublicNameKey]:
 
 
 _NAMES_CAP = SEARCH_NAMES_LIMIT * 4  # a name has several keys starting with a short probe
-# a common text: one index entry past the cap says so, without reading `cap` rows
+
+
+def _past_the_cap(start: str, end: str) -> QuerySet[PublicNameKey]:
+    # a common text: one index entry past the cap says so, without reading `cap` rows
+    return _name_keys(start, end)[_NAMES_CAP : _NAMES_CAP + 1]
+
+
 _PAST_THE_CAP = PreparedQuery(
-    lambda start, end: _name_keys(start, end).values_list("name_id", flat=True)[
-        _NAMES_CAP : _NAMES_CAP + 1
-    ],
+    lambda start, end: _past_the_cap(start, end).values_list("name_id", flat=True),
     start="str",
     end="str",
 )
+# The names, unless past the cap: the databases test an uncorrelated EXISTS once, before
+# reading any name (PostgreSQL: a one-time filter), so a rare text is one statement; only an
+# empty answer needs the cap asked about alone.
 _NAMES = PreparedQuery(
     lambda start, end: PublicName.objects.filter(
-        pk__in=_name_keys(start, end).values("name_id")
+        ~Exists(_past_the_cap(start, end)), pk__in=_name_keys(start, end).values("name_id")
     ).values_list("name", flat=True)[: SEARCH_NAMES_LIMIT + 1],
     start="str",
     end="str",
@@ -189,9 +196,9 @@ def _names_with_part(probe: str) -> list[str] | None:
     of those containing the probe), or None when there are more than SEARCH_NAMES_LIMIT."""
     start = probe[: PublicNameKey.LENGTH]
     end = prefix_end(start)
-    if _PAST_THE_CAP.run(start=start, end=end):
-        return None
     names = _NAMES.run(start=start, end=end)
+    if not names and _PAST_THE_CAP.run(start=start, end=end):
+        return None
     return None if len(names) > SEARCH_NAMES_LIMIT else names
 
 

@@ -230,7 +230,7 @@ def test_chart_legends_are_buttons_a_keyboard_reaches(browser, live_server):
         + render_to_string("stats/_head.html").replace('="/static/', f'="{live_server.url}/static/')
         + f'</head><body><main id="main"><h1>统计</h1><a href="#x">起点</a>{body}</main></body>'
     )
-    page.wait_for_function("document.querySelectorAll('figure[data-drawn=true]').length == 2")
+    page.wait_for_function("document.querySelectorAll('.stats-chart[data-drawn=true]').length == 2")
     legends = page.evaluate(LEGEND)
     assert [[k["name"] for k in legend["keys"]] for legend in legends] == [
         ["未发现问题", "发现问题", "未能检查（结束情形）"],

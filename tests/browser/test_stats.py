@@ -30,13 +30,13 @@ def test_dashboard_charts_at_desktop_and_phone_width(browser, live_server, demo,
     page = context.new_page()
     errors = console_errors(page)
     page.goto(live_server.url + "/stats/")
-    figures = page.locator("figure.stats-chart")
+    figures = page.locator(".stats-chart")
     expected = figures.count()
     assert expected >= 10
     page.wait_for_function(
-        f"document.querySelectorAll('figure.stats-chart[data-drawn=true]').length == {expected}"
+        f"document.querySelectorAll('.stats-chart[data-drawn=true]').length == {expected}"
     )
-    assert page.locator("figure.stats-chart canvas").count() == expected
+    assert page.locator(".stats-chart canvas").count() == expected
     for viewport in (DESKTOP, PHONE):
         page.set_viewport_size(viewport)
         page.wait_for_timeout(400)  # the charts' resize is debounced
@@ -62,10 +62,10 @@ def test_public_statistics_charts(browser, live_server, demo, settings):
     page = context.new_page()
     errors = console_errors(page)
     page.goto(live_server.url + "/public/statistics/")
-    expected = page.locator("figure.stats-chart").count()
+    expected = page.locator(".stats-chart").count()
     assert expected >= 4
     page.wait_for_function(
-        f"document.querySelectorAll('figure.stats-chart[data-drawn=true]').length == {expected}"
+        f"document.querySelectorAll('.stats-chart[data-drawn=true]').length == {expected}"
     )
     for viewport in (PHONE, DESKTOP):
         page.set_viewport_size(viewport)

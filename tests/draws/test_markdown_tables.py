@@ -28,3 +28,10 @@ def test_a_table_is_captioned_by_the_heading_above_it_or_its_header():
     # no heading above: the header's cells, as plain text
     untitled = render_markdown("| 字段 | `含义` |\n| --- | --- |\n| a | b |")
     assert '<caption class="visually-hidden">字段、含义</caption>' in untitled
+
+
+def test_an_escaped_bar_stays_in_its_cell():
+    html = render_markdown("| a | b |\n| --- | --- |\n| 接“\\|信标值” | `x\\|y` |")
+    assert (
+        '<td data-label="a">接“|信标值”</td><td data-label="b"><code>x|y</code></td></tr>' in html
+    )

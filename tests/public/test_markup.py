@@ -1,9 +1,9 @@
 """Every public page's HTML, read with the standard library's parser, as a screen reader and a
 keyboard meet it: lang="zh-Hans"; a skip link to the main content before any other control;
 one h1 and no heading level skipped; every data table with a caption (a screen reader's
-table list reads it) and every table heading with a scope; every form control labelled and
-every label pointing at a control; no id twice; every image with alt text; several navigation
-landmarks each named. The browser checks (focus ring, print, phone width, dates kept whole,
+table list reads it), no row wider than its first and every table heading with a scope; every
+form control labelled and every label pointing at a control; no id twice; every image with alt
+text; several navigation landmarks each named. The browser checks (focus ring, print, phone width, dates kept whole,
 the charts' legend by keyboard) are in tests/browser/test_portal_access.py."""
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class Element:
     attrs: dict[str, str]
     line: int
     text: str = ""
+    row_widths: list[int] = field(default_factory=list)  # a table's rows, in cells (colspan)
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Markup(HTMLParser):
     open_labels: int = 0
     open_heading: Element | None = None
     open_caption: Element | None = None
+    open_tables: list[Element] = field(default_factory=list)
     last_start: str = ""
 
     def __post_init__(self) -> None:
@@ -66,6 +68,12 @@ class Markup(HTMLParser):
             self.ids[values["id"]] = tag
         if tag == "table" and values.get("role") not in ("presentation", "none"):
             self.tables.append(element)
+        if tag == "table":
+            self.open_tables.append(element)
+        if tag == "tr" and self.open_tables:
+            self.open_tables[-1].row_widths.append(0)
+        if tag in ("td", "th") and self.open_tables and self.open_tables[-1].row_widths:
+            self.open_tables[-1].row_widths[-1] += int(values.get("colspan") or 1)
         if tag == "caption" and self.last_start == "table" and self.tables:
             # only a table's first child is its caption
             self.open_caption = self.tables[-1]
@@ -94,6 +102,8 @@ class Markup(HTMLParser):
             self.navs.append(element)
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "table" and self.open_tables:
+            self.open_tables.pop()
         if tag == "caption":
             self.open_caption = None
         if tag == "label":
@@ -128,6 +138,11 @@ def problems(html: str) -> list[str]:
         if not table.attrs.get("_caption"):
             found.append(
                 f"<table class={table.attrs.get('class')}> at line {table.line} has no caption"
+            )
+        if table.row_widths and max(table.row_widths) > table.row_widths[0]:
+            found.append(
+                f"<table> at line {table.line}: a row of {max(table.row_widths)} cells, "
+                f"the first of {table.row_widths[0]}"
             )
     for th in page.table_headings:
         if th.attrs.get("scope") not in SCOPES:
@@ -234,6 +249,11 @@ def test_error_pages_are_labelled_and_ordered_too(client):
         ),
         ('<a href="#main">跳</a><main id="main"><h1>t</h1><table><caption> </caption>', "caption"),
         ('<a href="#main">跳</a><main id="main"><h1>t</h1><label for="x">名</label>', "names no"),
+        (
+            '<a href="#main">跳</a><main id="main"><h1>t</h1><table><caption>表</caption>'
+            '<tr><th scope="col">a</th></tr><tr><td>1</td><td>2</td></tr></table>',
+            "a row of 2 cells, the first of 1",
+        ),
         ('<a href="#main">跳</a><main id="main"><h1 id="t">t</h1><p id="t">', 'id="t" again'),
         ('<a href="#main">跳</a><main id="main"><h1>t</h1><img src="x.png">', "no alt"),
         (

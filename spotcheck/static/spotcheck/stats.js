@@ -1,5 +1,5 @@
-/* Charts of the statistics pages. Each <figure class="stats-chart" data-chart="ID"> is drawn
-   from the JSON of <script id="ID" type="application/json"> (Django's json_script) with the
+/* Charts of the statistics pages. Each <div class="stats-chart" role="img" data-chart="ID"> is
+   drawn from the JSON of <script id="ID" type="application/json"> (Django's json_script) with the
    vendored ECharts: no inline script, so the CSP stays strict. The table beside each chart
    holds the same figures. The JSON is {chart, title, labels, series: [{name, data}], percent,
    colors: {series or label: colour}}.
@@ -146,7 +146,7 @@
 
   function start() {
     var charts = [];
-    document.querySelectorAll("figure.stats-chart[data-chart]").forEach(function (figure) {
+    document.querySelectorAll(".stats-chart[data-chart]").forEach(function (figure) {
       var chart = draw(figure);
       if (chart) { charts.push(chart); }
     });
