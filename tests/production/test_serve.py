@@ -150,3 +150,38 @@ def test_gunicorn_serves_pages_and_hashed_static_files(served, tmp_path):
     status, headers, css = fetch(served + css_url)
     assert status == 200 and css
     assert "immutable" in headers["Cache-Control"]
+
+
+class FakeWorker:
+    def __init__(self):
+        self.warnings = []
+        self.log = self
+
+    def warning(self, message, *args):
+        self.warnings.append(message % args)
+
+
+@pytest.mark.django_db
+def test_each_worker_connects_and_prepares_the_portal_state_before_its_first_request():
+    from django.db import connection
+
+    worker = FakeWorker()
+    gunicorn_conf.post_worker_init(worker)
+    assert worker.warnings == []
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            prepared = [row[0] for row in cursor.fetchall()]
+        assert any("public_portalversion" in sql.lower() for sql in prepared), prepared
+
+
+def test_a_worker_starts_when_the_database_does_not_answer(monkeypatch):
+    from spotcheck.public import cache
+
+    def unavailable():
+        raise DatabaseError("connection refused")
+
+    monkeypatch.setattr(cache, "read_portal_state", unavailable)
+    worker = FakeWorker()
+    gunicorn_conf.post_worker_init(worker)
+    assert worker.warnings == ["database not ready when the worker started: connection refused"]
