@@ -59,6 +59,8 @@ def post_worker_init(worker: object) -> None:
 
     from spotcheck.public.cache import read_portal_state
 
+    if getattr(getattr(worker, "cfg", None), "threads", 1) > 1:
+        return  # requests run in the pool's threads, each with its own connection
     try:
         read_portal_state()
     except DatabaseError as error:

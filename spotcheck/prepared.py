@@ -166,6 +166,9 @@ def fetch_rows(sql: str, params: list[Any]) -> list[Any]:
         and not connection.queries_logged
         and not connection.execute_wrappers
     ):
+        # as Django's cursor() does: a kept connection the server dropped (a restart, a
+        # failover) is replaced, on a request's first query, instead of failing the request
+        connection.close_if_health_check_failed()
         connection.ensure_connection()
         raw = connection.connection
         if raw.prepare_threshold is not None:

@@ -153,9 +153,10 @@ def test_gunicorn_serves_pages_and_hashed_static_files(served, tmp_path):
 
 
 class FakeWorker:
-    def __init__(self):
+    def __init__(self, threads=1):
         self.warnings = []
         self.log = self
+        self.cfg = type("Config", (), {"threads": threads})()
 
     def warning(self, message, *args):
         self.warnings.append(message % args)
@@ -185,3 +186,13 @@ def test_a_worker_starts_when_the_database_does_not_answer(monkeypatch):
     worker = FakeWorker()
     gunicorn_conf.post_worker_init(worker)
     assert worker.warnings == ["database not ready when the worker started: connection refused"]
+
+
+def test_a_threaded_worker_opens_no_connection_its_requests_would_not_use(monkeypatch):
+    from spotcheck.public import cache
+
+    def read():
+        raise AssertionError("read in the worker's main thread")
+
+    monkeypatch.setattr(cache, "read_portal_state", read)
+    gunicorn_conf.post_worker_init(FakeWorker(threads=4))  # requests run in pool threads
