@@ -338,7 +338,10 @@ def published_columns(plan: ParsedPlan) -> list[tuple[str | None, str]]:
         for c in _COLUMNS
         if c.key not in _OPTIONAL_KEYS or c.key in optional_wanted
     ]
-    columns.extend((None, name) for name in _merged_extra_order(plan.items))
+    # An extra column named like the withdrawal column (an older export read back) is never
+    # written: it would say an item in force was withdrawn, and repeat the header.
+    extras = [name for name in _merged_extra_order(plan.items) if not _is_withdrawal_header(name)]
+    columns.extend((None, name) for name in extras)
     if any(item.withdrawn_on is not None for item in plan.items):
         columns.append((_WITHDRAWN, WITHDRAWN_HEADER))
     return columns
@@ -631,6 +634,14 @@ def _build_header(
     for index in range(width):
         text = texts[index] if index < len(texts) else ""
         key = keys[index]
+        if key is None and _is_withdrawal_header(text):
+            # A withdrawal is made by a published plan revision (计划调整), never by a note in
+            # an imported file: the published layout's 撤回情况 column is not read at all.
+            note = f"“{text}”列未导入：事项只能经公布的计划调整撤回，文件中的撤回说明不起作用"
+            if note not in notes:
+                notes.append(note)
+            previous_label = text
+            continue
         if key is not None and key not in used_keys:
             used_keys.add(key)
             columns.append(_HeaderColumn(index, key, text))
@@ -1476,8 +1487,14 @@ def item_to_json(item: PlanItemData) -> dict[str, Any]:
 
 # The published layout's last column when a revision withdrew some item: what the plan's page
 # says of it (the day and the revision; the revision's reason is free text and stays out).
-# Not a column the reader knows: a file read back keeps it beside the item, as any other.
+# The reader drops it (see `_build_header`), so an export imported again withdraws nothing.
 WITHDRAWN_HEADER = "撤回情况"
+
+
+def _is_withdrawal_header(header: str) -> bool:
+    """ "撤回情况", also as the reader numbers a repeated one ("撤回情况（2）")."""
+    pattern = re.escape(WITHDRAWN_HEADER) + r"(?:\(\d+\))?"
+    return re.fullmatch(pattern, _header_key(header)) is not None
 
 
 def withdrawal_text(item: PlanItemData) -> str:

@@ -878,3 +878,47 @@ def test_a_withdrawn_item_is_marked_in_every_writer(seed: ParsedPlan) -> None:
     sheet = openpyxl.load_workbook(io.BytesIO(stream.getvalue())).active
     cells = [row[-1] for row in sheet.iter_rows(values_only=True)]
     assert WITHDRAWN_HEADER in cells and "已于2022-07-01经第2次计划调整撤回" in cells
+
+
+def test_the_withdrawal_column_is_dropped_when_read_back(seed: ParsedPlan) -> None:
+    """A withdrawal is made by a published plan revision, never by a note in an imported file:
+    a written plan read back has its items in force and no 撤回情况 beside them, so writing it
+    again shows no withdrawal."""
+    items = [replace(i) for i in seed.items]
+    items[1] = replace(items[1], withdrawn_on=date(2022, 7, 1), withdrawn_by_revision=2)
+    plan = replace(seed, items=items)
+    for name, data in (
+        ("again.tsv", write_plan_tsv(plan).encode()),
+        ("again.xlsx", xlsx_bytes(plan)),
+        ("again.docx", docx_bytes(plan)),
+    ):
+        again = read_plan_bytes(data, name)
+        assert comparable(again) == comparable(seed), name
+        assert [i.withdrawn_on for i in again.items] == [None] * len(items), name
+        assert WITHDRAWN_HEADER not in again.columns, name
+        assert again.column_notes[-1].startswith(f"“{WITHDRAWN_HEADER}”列未导入"), name
+        assert write_plan_tsv(again) == write_plan_tsv(seed), name
+
+
+def test_a_file_with_the_withdrawal_column_twice_reads_clean(seed: ParsedPlan) -> None:
+    """What an export wrote before the reader dropped the column: an item in force carrying
+    the note as an extra column, then the real column ("撤回情况（2）" when read)."""
+    items = [replace(i, extra=dict(i.extra)) for i in seed.items]
+    items[0].extra[WITHDRAWN_HEADER] = "已于2022-07-01经第1次计划调整撤回"
+    items[1] = replace(items[1], withdrawn_on=date(2022, 8, 1), withdrawn_by_revision=2)
+    plan = replace(seed, items=items)
+    written = write_plan_tsv(plan)
+    rows = list(csv.reader(io.StringIO(written, newline=""), delimiter="\t"))
+    header = next(row for row in rows if "抽查事项" in row)
+    assert header.count(WITHDRAWN_HEADER) == 1  # the writer drops the extra one
+    assert "已于2022-07-01" not in written
+    header_at = rows.index(header)
+    rows[header_at] = [*header, WITHDRAWN_HEADER]
+    for row in rows[header_at + 1 :]:
+        row.append("已于2022-07-01撤回")
+    out = io.StringIO()
+    csv.writer(out, delimiter="\t", lineterminator="\n").writerows(rows)
+    doubled = out.getvalue()
+    again = read_plan_bytes(doubled.encode(), "doubled.tsv")
+    assert comparable(again) == comparable(seed)
+    assert [i.extra for i in again.items] == [i.extra for i in seed.items]

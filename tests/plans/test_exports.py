@@ -13,7 +13,14 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from spotcheck.lib import planfile
-from spotcheck.plans.actions import publish_revision, start_revision, withdraw_item
+from spotcheck.plans.actions import (
+    import_plan,
+    publish_plan,
+    publish_revision,
+    read_plan_upload,
+    start_revision,
+    withdraw_item,
+)
 from spotcheck.plans.exports import EXPORT_TYPES, export_plan_bytes
 
 pytestmark = pytest.mark.django_db
@@ -94,11 +101,47 @@ def test_the_staff_download_the_cli_and_the_api_say_it_too(
     assert [i["withdrawn_by_revision"] for i in listed if i["withdrawn"]] == [1]
 
 
-def test_an_export_read_back_keeps_the_withdrawal_beside_the_item(withdrawn):
-    """The TSV stays importable: the column is one the reader does not know, kept with the
-    item as every other such column."""
-    again = planfile.read_plan_bytes(export_plan_bytes(withdrawn.plan, "tsv"), "plan.tsv")
-    assert len(again.items) == withdrawn.plan.items.count()
-    (item,) = [i for i in again.items if i.extra.get(planfile.WITHDRAWN_HEADER)]
-    assert item.name == withdrawn.name and item.withdrawn_on is None
-    assert item.extra[planfile.WITHDRAWN_HEADER] == WITHDRAWN_TEXT
+def withdrawal_headers(data: bytes, fmt: str) -> int:
+    rows = tsv_rows(data) if fmt == "tsv" else xlsx_rows(data)
+    header = next(row for row in rows if "抽查事项" in row)
+    return header.count(planfile.WITHDRAWN_HEADER)
+
+
+@pytest.mark.parametrize("fmt", ["tsv", "xlsx"])
+def test_an_export_imported_again_withdraws_nothing(withdrawn, coordinator, fmt):
+    """docs/open-data.md: the exports import again. A withdrawal is made by a published
+    revision only, so the 撤回情况 column is dropped on import: the copy has every item in
+    force, its export no such column, and a withdrawal in the copy one header, not two."""
+    exported = export_plan_bytes(withdrawn.plan, fmt)
+    parsed = read_plan_upload(data=exported, filename=f"plan.{fmt}")
+    assert not any(planfile.WITHDRAWN_HEADER in i.extra for i in parsed.items)
+    assert {i.withdrawn_on for i in parsed.items} == {None}
+    assert any("撤回情况" in note for note in parsed.column_notes)
+    copy = import_plan(parsed=parsed, actor=coordinator, year=2023, source_filename=f"p.{fmt}")
+    assert [i.extra for i in copy.items.order_by("position")] == [
+        i.extra for i in withdrawn.plan.items.order_by("position")
+    ]
+    again = export_plan_bytes(copy, fmt)
+    assert withdrawal_headers(again, fmt) == 0 and WITHDRAWN_TEXT.encode() not in again
+    publish_plan(plan=copy, actor=coordinator)
+    revision = start_revision(
+        plan=copy, actor=coordinator, reason="调整", effective_date=date(2023, 8, 1)
+    )
+    withdraw_item(revision=revision, actor=coordinator, item=copy.items.get(number=3))
+    publish_revision(revision=revision, actor=coordinator)
+    rows_of = tsv_rows if fmt == "tsv" else xlsx_rows
+    rows = rows_of(export_plan_bytes(copy, fmt))
+    header_at = next(n for n, row in enumerate(rows) if "抽查事项" in row)
+    assert rows[header_at].count(planfile.WITHDRAWN_HEADER) == 1
+    marked = [row[-1] for row in rows[header_at + 1 :] if row[-1]]
+    assert marked == ["已于2023-08-01经第1次计划调整撤回"]
+
+
+def test_a_withdrawal_note_kept_by_an_earlier_import_is_not_exported(published_plan):
+    """Items imported before the reader dropped the column may still carry it in `extra`."""
+    item = published_plan.items.get(number=3)
+    item.extra = {planfile.WITHDRAWN_HEADER: WITHDRAWN_TEXT}
+    item.save(update_fields=["extra"])
+    for fmt in ("tsv", "xlsx"):
+        data = export_plan_bytes(published_plan, fmt)
+        assert withdrawal_headers(data, fmt) == 0 and WITHDRAWN_TEXT.encode() not in data, fmt
