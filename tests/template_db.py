@@ -110,9 +110,16 @@ def copy_from_template(connection: Any, *, rebuild: bool = False) -> None:
         raise ValueError(f"no template databases for {connection.vendor}")
     # The copy too holds the lock: a run on other migrations (another worktree on the same
     # database server) may otherwise remove this template while it is copied.
+    # --create-db rebuilds the template once a run: xdist's workers share the run's id.
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    rebuilt = lock_path.with_name(lock_path.name + ".rebuilt")
     with exclusive(lock_path):
+        if rebuild and run and rebuilt.is_file() and rebuilt.read_text() == f"{run} {template}":
+            rebuild = False  # another worker of this run has rebuilt it
         if rebuild or not backend.exists(template):
             build_template(connection, backend, template)
+            if run:
+                rebuilt.write_text(f"{run} {template}")
         backend.copy(template, target)
 
 
@@ -145,6 +152,7 @@ def build_template(connection: Any, backend: "SqliteTemplates | PostgresTemplate
         connection.close()
         settings_dict["NAME"], alias_settings["NAME"], test_settings["NAME"] = names
     backend.remove_stale(name)
+    backend.drop(name)  # the template rebuilt (--create-db)
     backend.rename(building, name)
 
 
@@ -163,6 +171,9 @@ class SqliteTemplates:
         os.replace(old, new)
         for suffix in ("-wal", "-shm"):
             Path(old + suffix).unlink(missing_ok=True)
+
+    def drop(self, name: str) -> None:
+        Path(name).unlink(missing_ok=True)
 
     def copy(self, template: str, target: str) -> None:
         for suffix in ("", "-wal", "-shm"):
@@ -193,6 +204,9 @@ class PostgresTemplates:
 
     def rename(self, old: str, new: str) -> None:
         self.execute(f"ALTER DATABASE {self.quote(old)} RENAME TO {self.quote(new)}")
+
+    def drop(self, name: str) -> None:
+        self.execute(f"DROP DATABASE IF EXISTS {self.quote(name)}")
 
     def copy(self, template: str, target: str) -> None:
         self.execute(f"DROP DATABASE IF EXISTS {self.quote(target)}")
