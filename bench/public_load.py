@@ -41,7 +41,39 @@ machine), and 0010 makes the search's covering indexes (23 s on PostgreSQL; 6 mi
 which remakes the table to drop the plain entity_name index). bench/public_cpu.py measures the
 same pages' CPU time per request in one process (load-insensitive).
 
-Latest figures (2026-12-05 08:53-08:56 UTC, quiet machine, the same data), with the master
+Latest figures (2026-12-05 10:39-10:53 UTC, quiet machine, main at 758f7bf, data built
+afresh), with fewer statements a page on PostgreSQL: the portal's state (every page's first
+read) prepared; a task page's ids and records in one statement (3 -> 2 a page); a page asked
+for by number, its stored keys and the rows above the highest in one (5 -> 3); a search's
+names with the name index's cap checked in the same statement (4 -> 3). In one process
+(bench/public_cpu.py's new "db CPU", the PostgreSQL backend's CPU a request; busy machine)
+entity 0.33-0.37 -> 0.20 ms, task cold 0.73-0.93 -> 0.67, search 1.27-1.90 -> 1.20. Under
+load, p99/base and throughput/base:
+
+    run (5 workers)                     search cold  entity cold  task cold    by number    goal
+    SQLite 1, 3,000 a phase             2.21x 42 %   1.79x 52 %   2.11x 43 %   2.00x 43 %   met
+    SQLite 2, 3,000 a phase             2.09x 40 %   1.98x 45 %   2.79x 30 %   2.91x 32 %   met
+    PostgreSQL 1, 3,000 a phase         2.39x 37 %   2.27x 39 %   2.73x 32 %   2.73x 32 %   met
+    PostgreSQL 2, 3,000 a phase         2.61x 35 %   2.46x 39 %   3.04x 29 %   3.19x 28 %   MISSED
+    SQLite 1, 1,000 a phase             2.42x 43 %   2.27x 42 %   3.03x 31 %   2.88x 31 %   MISSED
+    SQLite 2, 1,000 a phase             2.32x 42 %   2.03x 43 %   3.19x 30 %   2.75x 32 %   MISSED
+    PostgreSQL 1, 1,000 a phase         2.76x 37 %   2.37x 43 %   2.89x 33 %   3.16x 31 %   MISSED
+    PostgreSQL 2, 1,000 a phase         2.70x 31 %   2.40x 36 %   2.60x 32 %   2.90x 29 %   MISSED
+    run (3 workers, 1,000 a phase)
+    SQLite 1                            2.62x 36 %   2.14x 43 %   2.86x 30 %   2.74x 32 %   met
+    SQLite 2                            3.38x 32 %   2.31x 41 %   2.92x 33 %   2.77x 34 %   MISSED
+    PostgreSQL 1                        3.47x 29 %   2.80x 38 %   3.60x 28 %   3.60x 27 %   MISSED
+    PostgreSQL 2                        2.82x 31 %   2.00x 44 %   2.64x 42 %   2.18x 37 %   met
+
+Every crowd page met in all twelve runs. The baseline itself moved from run to run with the
+same code (468-969 req/s, its p99 65-130 ms): the machine's speed varies, and a page at
+2.7-3.2x passes or misses with it. The task pages are the edge on both databases (50 rows a
+page, each row's snapshot decoded and checked against its hash); 3 workers did no better than
+5 over these runs, so the default stays gunicorn's. PostgreSQL's cold task pages served
+221-280 req/s (240-277 in the session before, on a baseline as variable): the statements saved
+do not show above the machine's own variation.
+
+Figures of the run before (2026-12-05 08:53-08:56 UTC, quiet machine), with the master
 freezing the preloaded objects before it forks (gunicorn_conf.pre_fork, fc8c402; kept
 connections, warmed, 5 workers), p99/base and throughput/base:
 
