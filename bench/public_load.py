@@ -55,6 +55,10 @@ load, p99/base and throughput/base:
     SQLite 2, 3,000 a phase             2.09x 40 %   1.98x 45 %   2.79x 30 %   2.91x 32 %   met
     PostgreSQL 1, 3,000 a phase         2.39x 37 %   2.27x 39 %   2.73x 32 %   2.73x 32 %   met
     PostgreSQL 2, 3,000 a phase         2.61x 35 %   2.46x 39 %   3.04x 29 %   3.19x 28 %   MISSED
+    later (11:11-11:15 UTC, the machine faster: /healthz 888-1,182 req/s)
+    PostgreSQL 3, 3,000 a phase         2.75x 34 %   2.46x 38 %   3.04x 29 %   3.48x 27 %   MISSED
+    SQLite 3, 3,000 a phase             2.94x 39 %   2.35x 42 %   3.73x 29 %   3.92x 28 %   MISSED
+    PostgreSQL 4, 3,000 a phase         3.38x 27 %   2.15x 42 %   3.38x 28 %   3.54x 26 %   MISSED
     SQLite 1, 1,000 a phase             2.42x 43 %   2.27x 42 %   3.03x 31 %   2.88x 31 %   MISSED
     SQLite 2, 1,000 a phase             2.32x 42 %   2.03x 43 %   3.19x 30 %   2.75x 32 %   MISSED
     PostgreSQL 1, 1,000 a phase         2.76x 37 %   2.37x 43 %   2.89x 33 %   3.16x 31 %   MISSED
@@ -65,11 +69,14 @@ load, p99/base and throughput/base:
     PostgreSQL 1                        3.47x 29 %   2.80x 38 %   3.60x 28 %   3.60x 27 %   MISSED
     PostgreSQL 2                        2.82x 31 %   2.00x 44 %   2.64x 42 %   2.18x 37 %   met
 
-Every crowd page met in all twelve runs. The baseline itself moved from run to run with the
-same code (468-969 req/s, its p99 65-130 ms): the machine's speed varies, and a page at
-2.7-3.2x passes or misses with it. The task pages are the edge on both databases (50 rows a
-page, each row's snapshot decoded and checked against its hash); 3 workers did no better than
-5 over these runs, so the default stays gunicorn's. PostgreSQL's cold task pages served
+Every crowd page met in all fifteen runs. The baseline itself moved from run to run with the
+same code (468-1,182 req/s, its p99 51-130 ms): the machine's speed varies, and the pages do
+not follow it in proportion (SQLite 3: /healthz 1,182 req/s, the cold task page 345, its best
+yet, yet 3.73x). The task pages are the edge on both databases, at 2.6-3.9x: 50 rows a page,
+each row's snapshot decoded and checked against its hash, ~18 KB a page against "ok" (in one
+process their rows cost ~0.9 ms of a page's ~2.3 ms CPU on PostgreSQL: fetching and
+converting 0.46, making the cells and HTML 0.44). 3 workers did no better than 5 over these
+runs, so the default stays gunicorn's. PostgreSQL's cold task pages served
 221-280 req/s (240-277 in the session before, on a baseline as variable): the statements saved
 do not show above the machine's own variation.
 
