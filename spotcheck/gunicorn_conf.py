@@ -12,6 +12,7 @@ GUNICORN_TIMEOUT  seconds before a silent worker is restarted (default 60: impor
 import gc
 import multiprocessing
 import os
+from typing import Any
 
 
 def default_workers(cpu_count: int | None = None) -> int:
@@ -48,7 +49,7 @@ def pre_fork(server: object, worker: object) -> None:
     gc.freeze()
 
 
-def post_worker_init(worker: object) -> None:
+def post_worker_init(worker: Any) -> None:
     """Open the worker's database connection (kept: CONN_MAX_AGE) and read the portal's state,
     the statement every public page runs (prepared on PostgreSQL: spotcheck.prepared), before
     its first request: the first visitors after a restart no longer pay the connecting (~5 ms
@@ -59,10 +60,10 @@ def post_worker_init(worker: object) -> None:
 
     from spotcheck.public.cache import read_portal_state
 
-    if getattr(getattr(worker, "cfg", None), "threads", 1) > 1:
+    if worker.cfg.threads > 1:
         return  # requests run in the pool's threads, each with its own connection
     try:
         read_portal_state()
     except DatabaseError as error:
         connection.close()
-        worker.log.warning("database not ready when the worker started: %s", error)  # type: ignore[attr-defined]
+        worker.log.warning("database not ready when the worker started: %s", error)

@@ -152,10 +152,10 @@ class PreparedQuery:
 
 
 def fetch_rows(sql: str, params: list[Any]) -> list[Any]:
-    """The rows of `sql` with `params` (a fixed statement: its text the same every time); on PostgreSQL as a server-side prepared statement, so
-    the server parses and plans it once per connection instead of on every request (a page's
-    statements cost ~0.7 ms of planning against ~0.6 ms of execution, measured at 1,000,000
-    results). Django binds parameters on the client (no statement is ever prepared), hence a
+    """The rows of `sql` with `params` (a fixed statement: its text the same every time); on
+    PostgreSQL as a server-side prepared statement, so the server parses and plans it once per
+    connection instead of on every request (a page's statements cost ~0.7 ms of planning
+    against ~0.6 ms of execution, measured at 1,000,000 results). Django binds parameters on the client (no statement is ever prepared), hence a
     server-binding psycopg cursor here. The plain cursor where queries are being recorded or
     wrapped (connection.execute_wrapper, assertNumQueries, DEBUG), so they see every query,
     and where psycopg's own switch turns preparing off (prepare_threshold None: PgBouncer in

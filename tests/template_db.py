@@ -108,11 +108,11 @@ def copy_from_template(connection: Any, *, rebuild: bool = False) -> None:
         lock_path = Path(tempfile.gettempdir()) / f"spotcheck-{lock_name}"
     else:
         raise ValueError(f"no template databases for {connection.vendor}")
-    # The copy too holds the lock: a run on other migrations (another worktree on the same
-    # database server) may otherwise remove this template while it is copied.
     # --create-db rebuilds the template once a run: xdist's workers share the run's id.
     run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
     rebuilt = lock_path.with_name(lock_path.name + ".rebuilt")
+    # The copy too holds the lock: a run on other migrations (another worktree on the same
+    # database server) may otherwise remove this template while it is copied.
     with exclusive(lock_path):
         if rebuild and run and rebuilt.is_file() and rebuilt.read_text() == f"{run} {template}":
             rebuild = False  # another worker of this run has rebuilt it

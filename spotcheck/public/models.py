@@ -275,6 +275,13 @@ def rows_newer(rows: models.QuerySet[Any], key: TaskKey) -> models.QuerySet[Any]
     return rows.filter(published_on__gte=day).exclude(published_on=day, published_id__lte=pk)
 
 
+def rows_older(rows: models.QuerySet[Any], key: TaskKey) -> models.QuerySet[Any]:
+    """The task rows `rows` below `key` in the task's pages (older: the pages after the one
+    ending at `key`): one range of its index."""
+    day, pk = key
+    return rows.filter(published_on__lte=day).exclude(published_on=day, published_id__gte=pk)
+
+
 def task_page_start(plan_item_id: int, number: int) -> tuple[TaskKey, int] | None:
     """Where page `number` (2, 3, ...) of a task starts: a stored key and how many of the rows
     after it (fewer than a page) come before the page's first row; None when the task has fewer

@@ -44,6 +44,7 @@ from spotcheck.public.models import (
     PublishedResult,
     TaskPage,
     result_text,
+    rows_older,
     task_page_start,
     task_rows,
 )
@@ -270,18 +271,13 @@ class TaskKeyset:
     def narrow(self, rows: Any, key: tuple[date, int]) -> Any:
         if isinstance(rows, _TaskRecords):
             return _TaskRecords(rows.item_id, key)
-        return _after(rows, *key)
+        return rows_older(rows, key)
 
     def key(self, row: dict[str, Any]) -> str:
         return f"{row['published_on'].isoformat()}.{row['pk']}"
 
     def page_start(self, number: int) -> tuple[tuple[date, int], int] | None:
         return task_page_start(self.plan_item_id, number)
-
-
-def _after(rows: Any, day: date, pk: int) -> Any:
-    # a range of the task index (published_on <= day), less that day's rows at or above pk
-    return rows.filter(published_on__lte=day).exclude(published_on=day, published_id__gte=pk)
 
 
 def _task_records(ids: Any) -> Any:
@@ -302,7 +298,9 @@ _TASK_PAGE = PreparedQuery(
     lambda part, item: _task_records(_task_ids(item)[part[0] : part[1]]), item="int"
 )
 _TASK_PAGE_AFTER = PreparedQuery(
-    lambda part, item, day, pk: _task_records(_after(_task_ids(item), day, pk)[part[0] : part[1]]),
+    lambda part, item, day, pk: _task_records(
+        rows_older(_task_ids(item), (day, pk))[part[0] : part[1]]
+    ),
     item="int",
     day="date",
     pk="int",
