@@ -154,9 +154,10 @@ def _rows_problems(
         ):
             problems.append(f"{where}：名称或信用代码与抽取文档不符（{row_name}）")
     for row in selections:
-        if not is_masked_form(row[10], row[5]):
+        pk, position, row_name, public_name = row[0], row[1], row[5], row[10]
+        if not is_masked_form(public_name, row_name):
             problems.append(
-                f"{name}抽中记录第{row[1]}行（id {row[0]}）：公示名称不是抽取时的名称遮蔽后的形式"
+                f"{name}抽中记录第{position}行（id {pk}）：公示名称不是抽取时的名称遮蔽后的形式"
             )
 
     by_pk = {row[0]: row for row in selections}

@@ -198,6 +198,16 @@ def publish_results(
     return publication
 
 
+def _name_columns(name: str) -> dict[str, str]:
+    """A published record's name and what the search reads of it (its key and its pinyin
+    initials, as `PublicName.index` indexes them)."""
+    return {
+        "entity_name": name,
+        "name_key": name_key(name)[:400],
+        "name_initials": search_keys(name)[1][:200],
+    }
+
+
 def _publish_one(publication: Publication, result: Result, now: datetime) -> PublishedResult:
     version = _approved_version(result)
     snapshot = public_snapshot(result, version)
@@ -206,7 +216,7 @@ def _publish_one(publication: Publication, result: Result, now: datetime) -> Pub
     )
     PublishedItem.objects.filter(published__result=result, current=True).update(current=False)
     name = snapshot["entity"]["name"]
-    initials = search_keys(name)[1][:200]
+    name_columns = _name_columns(name)
     published = PublishedResult.objects.create(
         publication=publication,
         result=result,
@@ -214,17 +224,15 @@ def _publish_one(publication: Publication, result: Result, now: datetime) -> Pub
         agency=publication.agency,
         plan=result.visit.plan,
         entity_key=snapshot["entity"]["key"],
-        entity_name=name,
-        name_key=name_key(name)[:400],
         credit_code=snapshot["entity"]["credit_code"],
-        name_initials=initials,
+        **name_columns,
         inspected_on=result.inspected_on,
         published_on=publication.published_on,
         due_on=result.due_on,
         snapshot=snapshot,
         snapshot_sha256=snapshot_sha256(snapshot),
     )
-    PublicName.index(name, initials)
+    PublicName.index(name, name_columns["name_initials"])
     PublishedItem.objects.bulk_create(
         PublishedItem(
             published=published,
@@ -379,6 +387,7 @@ def remask_published_names(*, actor: Actor, now: datetime | None = None) -> Rema
         corrected: list[dict[str, Any]] = []
         tampered: list[int] = []
         old_names: set[str] = set()
+        new_names: dict[str, str] = {}  # indexed once each: many records share a masked name
         for published in locked:
             if not snapshot_matches(published.snapshot, published.snapshot_sha256):
                 tampered.append(published.pk)
@@ -391,18 +400,16 @@ def remask_published_names(*, actor: Actor, now: datetime | None = None) -> Rema
             )
             snapshot = {**published.snapshot, "entity": {**entity, "name": name}}
             digest = snapshot_sha256(snapshot)
-            initials = search_keys(name)[1][:200]
+            name_columns = _name_columns(name)
             PublishedResult.objects.filter(pk=published.pk).update(
-                snapshot=snapshot,
-                snapshot_sha256=digest,
-                entity_name=name,
-                name_key=name_key(name)[:400],
-                name_initials=initials,
+                snapshot=snapshot, snapshot_sha256=digest, **name_columns
             )
-            PublicName.index(name, initials)
+            new_names[name] = name_columns["name_initials"]
             old_names.add(published.entity_name)
             changed[published.plan_id] += 1
             corrected.append({"published": published.pk, "sha256": digest})
+        for name, initials in new_names.items():
+            PublicName.index(name, initials)
         still = PublishedResult.objects.filter(entity_name__in=old_names)
         PublicName.objects.filter(name__in=old_names).exclude(
             name__in=still.values("entity_name")
