@@ -3,7 +3,7 @@ are (those, with the rest of what a screen reader needs, in tests/public/test_ma
 screen reader's list of tables names each one, and every <th> says whether it heads a column
 (scope="col", in the thead) or a row (scope="row"). A layout table says role="presentation"
 and needs no caption. No id is used twice on a page (a label's "for" would name only the
-first).
+first), and an input's suggestions (list="…") are on its page.
 
 Each page is asked for in a state that shows its tables (a ceremony before its dice, a
 revision in draft, an import with a bad row, an entity with recusals and history), and each
@@ -59,6 +59,11 @@ def problems(html: str) -> list[str]:
             f"<th> without scope at line {th.line}"
             for th in page.table_headings
             if th.attrs.get("scope") not in SCOPES
+        ]
+        + [
+            f'<{c.tag} list="{c.attrs["list"]}"> at line {c.line} names no datalist'
+            for c in page.controls
+            if "list" in c.attrs and page.ids.get(c.attrs["list"]) != "datalist"
         ]
         + [f'id="{e.attrs["id"]}" again at line {e.line}' for e in page.duplicate_ids]
     )
