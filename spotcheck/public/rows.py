@@ -14,11 +14,13 @@ from datetime import date, datetime
 from html import escape
 from typing import Any
 
+from django.db.models import QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from spotcheck.public.chrome import url_maker
-from spotcheck.public.models import result_text
+from spotcheck.public.models import stored_result_text
 
 
 def _day(value: date | datetime | None) -> str:
@@ -31,7 +33,7 @@ def _day(value: date | datetime | None) -> str:
     return value.isoformat()
 
 
-# What the result table shows of a record.
+# What the result table shows of a record (`row_values`), beside its snapshot's stored text.
 ROW_FIELDS = (
     "pk",
     "entity_name",
@@ -42,9 +44,15 @@ ROW_FIELDS = (
     "published_on",
     "withdrawn_at",
     "superseded_at",
-    "snapshot",
     "snapshot_sha256",
 )
+
+
+def row_values(records: QuerySet[Any]) -> QuerySet[Any]:
+    """`records` as the result table reads them: `ROW_FIELDS`, and the snapshot as its stored
+    JSON text (`snapshot_text`), decoded once by `stored_result_text` where JSONField would
+    decode it on reading and the result cell check it again (a third of a row's cost)."""
+    return records.values(*ROW_FIELDS, snapshot_text=Cast("snapshot", TextField()))
 
 
 # The cells of a row, as `result_rows` names them.
@@ -64,7 +72,7 @@ CELLS = (
 
 def result_rows(records: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
     """The cells of the result table as text (`CELLS`), from records read with
-    `.values(*ROW_FIELDS)`, and the row's HTML (`html`) made of them."""
+    `row_values`, and the row's HTML (`html`) made of them."""
     result_url = url_maker("public:result")
     entity_url = url_maker("public:entity")
     rows = []
@@ -76,7 +84,7 @@ def result_rows(records: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
             r["credit_code"] or "—",
             r["agency__name"],
             _day(r["inspected_on"]),
-            result_text(r["snapshot"], r["snapshot_sha256"]),
+            stored_result_text(r["snapshot_text"], r["snapshot_sha256"]),
             _day(r["published_on"]),
             _day(r["withdrawn_at"]),
             _day(r["superseded_at"]),
