@@ -1,7 +1,9 @@
-"""The staff pages' tables are captioned, as the public pages' tables are (those, with the rest
-of what a screen reader needs, in tests/public/test_markup.py): a screen reader's list of
-tables names each one. A layout table says role="presentation" and needs none. No id is used
-twice on a page (a label's "for" would name only the first).
+"""The staff pages' tables are captioned and their headings scoped, as the public pages' tables
+are (those, with the rest of what a screen reader needs, in tests/public/test_markup.py): a
+screen reader's list of tables names each one, and every <th> says whether it heads a column
+(scope="col", in the thead) or a row (scope="row"). A layout table says role="presentation"
+and needs no caption. No id is used twice on a page (a label's "for" would name only the
+first), and an input's suggestions (list="…") are on its page.
 
 Each page is asked for in a state that shows its tables (a ceremony before its dice, a
 revision in draft, an import with a bad row, an entity with recusals and history), and each
@@ -33,7 +35,7 @@ from tests.inspections.conftest import (  # noqa: F401 - fixtures
     executed_draws,
     housing,
 )
-from tests.public.test_markup import Markup
+from tests.public.test_markup import SCOPES, Markup
 from tests.registry.helpers import ENTITY_HEADER, break_check_character, column, county_rows
 from tests.registry.helpers import csv_bytes as registry_csv
 from tests.results.conftest import complete_content, scene  # noqa: F401 - fixtures
@@ -47,11 +49,24 @@ Pages = dict[str, int]
 def problems(html: str) -> list[str]:
     page = Markup()
     page.feed(html)
-    return [
-        f"<table class={t.attrs.get('class')}> at line {t.line} has no caption"
-        for t in page.tables
-        if not t.attrs.get("_caption")
-    ] + [f'id="{e.attrs["id"]}" again at line {e.line}' for e in page.duplicate_ids]
+    return (
+        [
+            f"<table class={t.attrs.get('class')}> at line {t.line} has no caption"
+            for t in page.tables
+            if not t.attrs.get("_caption")
+        ]
+        + [
+            f"<th> without scope at line {th.line}"
+            for th in page.table_headings
+            if th.attrs.get("scope") not in SCOPES
+        ]
+        + [
+            f'<{c.tag} list="{c.attrs["list"]}"> at line {c.line} names no datalist'
+            for c in page.controls
+            if "list" in c.attrs and page.ids.get(c.attrs["list"]) != "datalist"
+        ]
+        + [f'id="{e.attrs["id"]}" again at line {e.line}' for e in page.duplicate_ids]
+    )
 
 
 def check(user, pages: Pages) -> dict[str, list[str]]:
@@ -71,7 +86,7 @@ def check(user, pages: Pages) -> dict[str, list[str]]:
     return found
 
 
-def test_staff_pages_caption_their_tables_and_use_each_id_once(
+def test_staff_pages_caption_and_scope_their_tables_and_use_each_id_once(
     coordinator,
     unit_leader,
     supervisor,

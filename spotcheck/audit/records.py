@@ -3,7 +3,8 @@
 The hash chain proves the audit log was not rewritten; it says nothing about the draw and
 matching rows themselves. This recomputes every executed draw (from its frozen population and
 seed) and every team matching (from its seed and lists) and compares them with the stored rows
-(spotcheck.draws.integrity, spotcheck.inspections.integrity).
+(spotcheck.draws.integrity, spotcheck.inspections.integrity), and each matching's public record
+as served with the digest this log recorded last for it.
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
+from functools import cached_property
+
 from django import forms
 
 from spotcheck.draws.forms import WITNESS_ROWS, SeedForm
+from spotcheck.inspections.selectors import organiser_suggestions
 from spotcheck.lib.results import DELIVERY_METHODS
 from spotcheck.plans.models import PlanItem
 
@@ -23,6 +26,7 @@ class EventForm(forms.Form):
 
     def __init__(self, *args, plan, **kwargs):
         super().__init__(*args, **kwargs)
+        self.plan = plan
         items = plan.items.filter(event_driven=True).order_by("number")
         self.fields["item"].queryset = items
         self.fields["item"].label_from_instance = lambda item: (
@@ -31,6 +35,12 @@ class EventForm(forms.Form):
         self.fields["date"].widget.attrs.update(
             {"min": f"{plan.year}-01-01", "max": f"{plan.year}-12-31"}
         )
+
+    @cached_property
+    def organisers(self) -> list[str]:
+        """The organiser field's suggestions, wherever the form is shown: the page includes
+        inspections/_organisers.html with them (read only when the page is rendered)."""
+        return organiser_suggestions(self.plan)
 
 
 class CeremonyForm(SeedForm):

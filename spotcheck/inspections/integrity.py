@@ -6,19 +6,29 @@ the eligibility lists and the replacements) and the rows the application works w
 lists, docs/matching.md §11) and compares every visit and member row with it. The public
 matching page runs it cached by the digest of the document and of the rows it read;
 `spotcheck audit verify` runs it over every matching without the cache.
+
+`spotcheck audit verify` also compares each matching's public record as served (teams.json,
+draw.json's `teams`) with the digest the audit log recorded last for it (`public_sha256` of the
+matching, of each replacement, of each kit issued, of each correction:
+`correct_matching_digests`): a record served otherwise than last recorded, with no correction
+entry saying why, is named with both digests.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.core.cache import cache
+from django.db.models.fields.json import KeyTextTransform
 
+from spotcheck.audit.models import AuditEntry
 from spotcheck.inspections.models import TeamMatching, TeamMember, Visit
-from spotcheck.lib import matching
+from spotcheck.lib import matching, matching_public
 
 CACHE_PREFIX = "matching-integrity:v1:"
 
@@ -163,9 +173,96 @@ def _day(text: str) -> date:
 
 
 def all_matching_problems() -> tuple[int, list[str]]:
-    """(number of matchings checked, problems) over every matching."""
+    """(number of matchings checked, problems) over every matching: the stored rows and
+    document (`matching_problems`), then the public record against its recorded digest."""
     count, problems = 0, []
+    recorded = recorded_digests()
     for match in TeamMatching.objects.select_related("plan", "event").order_by("pk"):
         count += 1
         problems += matching_problems(match, use_cache=False)
+        problem = digest_problem(match, recorded.get(match.pk))
+        if problem:
+            problems.append(problem)
     return count, problems
+
+
+# --- the public record against the digests the audit log recorded ------------------------------
+
+# Entries whose details hold `public_sha256`, the digest of the matching's public record as it
+# was then: on the matching (matched, kit issued, digest corrected) or on the visit of a
+# replacement.
+CORRECTION_ACTION = "inspections.correct_public_digest"  # actions.digests
+MATCHING_DIGEST_ACTIONS = (
+    "inspections.match_teams",
+    "inspections.match_event_team",
+    "inspections.match_recheck_team",
+    "inspections.verification_kit",
+    CORRECTION_ACTION,
+)
+VISIT_DIGEST_ACTIONS = ("inspections.replace_member",)
+
+
+@dataclass(frozen=True)
+class RecordedDigest:
+    """The latest audit entry recording a matching's public digest."""
+
+    seq: int
+    action: str
+    sha256: str
+
+
+def recorded_digests() -> dict[int, RecordedDigest]:
+    """Per matching id, the latest audit entry holding the digest of its public record (a
+    replacement's entry names the visit: its matching is the one its members belong to).
+    Matchings audited before digests were recorded (c75ff7b) have none."""
+    label_match, label_visit = TeamMatching._meta.label, Visit._meta.label
+    entries = (
+        AuditEntry.objects.filter(
+            action__in=MATCHING_DIGEST_ACTIONS + VISIT_DIGEST_ACTIONS,
+            object_type__in=(label_match, label_visit),
+        )
+        .annotate(digest=KeyTextTransform("public_sha256", "details"))
+        .exclude(digest=None)
+        .order_by("seq")
+        .values_list("seq", "action", "object_type", "object_id", "digest")
+    )
+    rows = list(entries)
+    visit_ids = {int(row[3]) for row in rows if row[2] == label_visit}
+    matchings_of: dict[int, set[int]] = defaultdict(set)
+    for visit_id, matching_id in (
+        TeamMember.objects.filter(visit_id__in=visit_ids)
+        .values_list("visit_id", "matching_id")
+        .distinct()
+    ):
+        matchings_of[visit_id].add(matching_id)
+    latest: dict[int, RecordedDigest] = {}
+    for seq, action, object_type, object_id, digest in rows:  # in chain order: last one wins
+        ids = {int(object_id)} if object_type == label_match else matchings_of[int(object_id)]
+        for matching_id in ids:
+            latest[matching_id] = RecordedDigest(seq, action, str(digest))
+    return latest
+
+
+def served_digest(match: TeamMatching) -> str:
+    """The digest of the matching's public record as served now (verify_draw's `section
+    sha256` of teams.json, and of draw.json's `teams`)."""
+    return matching_public.public_sha256(match.public_document())
+
+
+def digest_problem(match: TeamMatching, recorded: RecordedDigest | None) -> str:
+    """What is wrong when the public record served differs from the digest recorded last for
+    it ("" when it agrees, or when no digest was ever recorded)."""
+    if recorded is None:
+        return ""
+    try:
+        served = served_digest(match)
+    except (ValueError, KeyError, TypeError) as error:
+        return f"检查人员匹配{match.pk}（{match}）：公开的匹配记录无法生成（{error}）"
+    if served == recorded.sha256:
+        return ""
+    return (
+        f"检查人员匹配{match.pk}（{match}）：公开的匹配记录（teams.json）SHA-256为{served}，"
+        f"审计日志第{recorded.seq}条（{recorded.action}）记录的是{recorded.sha256}，"
+        "没有更正记录说明两者为何不同（spotcheck correct-matching-digests 只为按此前规则"
+        "公开的记录补记更正）"
+    )

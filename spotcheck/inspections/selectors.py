@@ -22,7 +22,8 @@ from spotcheck.accounts.permissions import (
     user_agency_id,
 )
 from spotcheck.inspections.models import Event, JointProposal, TeamMatching, TeamMember, Visit
-from spotcheck.plans.models import plan_is_public
+from spotcheck.plans.models import Plan, plan_is_public
+from spotcheck.registry.models import Entity
 
 
 def visits_for_user(user: AnyUser) -> QuerySet[Visit]:
@@ -94,6 +95,24 @@ def proposals_for_user(user: AnyUser) -> QuerySet[JointProposal]:
 
 def events_for_user(user: AnyUser) -> QuerySet[Event]:
     return narrow_to_agency(Event.objects.all(), user, "item__plan__agency")
+
+
+def organiser_suggestions(plan: Plan, limit: int = 500) -> list[str]:
+    """What an event form of the plan suggests for its organiser (the "organisers" datalist):
+    the names of the plan's agency's directory units of the event-driven items' types (the
+    directory type each item draws from, or one named as the item's 检查对象 reads), or of all
+    its units when none is of those types; by name, at most `limit`. The plan is one the caller
+    may manage (its agency's own directory)."""
+    items = plan.items.filter(event_driven=True)
+    type_ids = [pk for pk in items.values_list("entity_type_id", flat=True) if pk is not None]
+    phrases = [phrase for phrase in items.values_list("target_type", flat=True) if phrase]
+    organisers = Entity.objects.filter(agency_id=plan.agency_id)
+    by_type = organisers.filter(
+        Q(target_types__in=type_ids) | Q(target_types__name__in=phrases)
+    ).distinct()
+    if by_type.exists():
+        organisers = by_type
+    return list(organisers.order_by("name").values_list("name", flat=True).distinct()[:limit])
 
 
 def matchings_for_user(user: AnyUser) -> QuerySet[TeamMatching]:

@@ -72,7 +72,6 @@ from spotcheck.inspections.selectors import (
 from spotcheck.lib.matching import EXCLUSION_LABELS
 from spotcheck.plans.models import Plan, plan_is_public
 from spotcheck.plans.selectors import get_managed_plan, managed_plans
-from spotcheck.registry.models import Entity
 
 MONTHS = list(range(1, 13))
 EXCLUDED_LABELS = {
@@ -424,16 +423,10 @@ def _events_page(request: HttpRequest, plan: Plan, form: EventForm) -> HttpRespo
         .select_related("item", "organiser_entity", "visit", "matching")
         .order_by("date", "pk")
     )
-    types = [i.target_type for i in plan.items.filter(event_driven=True) if i.target_type]
-    organisers = Entity.objects.filter(agency=plan.agency)
-    by_type = organisers.filter(target_types__name__in=types)
-    if types and by_type.exists():  # the items' target types, when the directory uses them
-        organisers = by_type
     context = {
         "plan": plan,
         "form": form,
         "events": events,
-        "organisers": organisers.order_by("name").values_list("name", flat=True).distinct()[:500],
         "ceremony_form": CeremonyForm(),
         "cancel_form": EventCancelForm(),
     }

@@ -113,6 +113,42 @@ def public_document(
     return public
 
 
+def public_sha256(public: Mapping[str, Any]) -> str:
+    """SHA-256 of a public record as canonical JSON (sorted keys, no spaces, UTF-8): what the
+    audit log keeps as `public_sha256` and tools/verify_draw.py prints as `section sha256`."""
+    text = json.dumps(public, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# What the public record gained since its digest was first audited (c75ff7b). A digest audited
+# before a change is of the record without it; `earlier_forms` rebuilds those records.
+SEED_SOURCE_PUBLISHED = "seed_source_published"  # 1bf5690: how the seed was made
+REASONS_MASKED = "replacement_reasons_masked"  # ad55395: no phone number in a reason
+EARLIER_RULES = (SEED_SOURCE_PUBLISHED, REASONS_MASKED)
+
+
+def earlier_forms(
+    public: Mapping[str, Any], document: Mapping[str, Any]
+) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
+    """The public record `public` (of the full `document`) as it was published before the
+    changes named, for every non-empty set of EARLIER_RULES whose undoing changes it: without
+    `seed_source`, and with the replacement reasons as written (the full document's). A
+    change that altered nothing in this record gives no form of its own."""
+    forms: list[tuple[tuple[str, ...], dict[str, Any]]] = []
+    seen = {public_sha256(public)}
+    for undone in ((REASONS_MASKED,), (SEED_SOURCE_PUBLISHED,), EARLIER_RULES):
+        earlier = dict(public)
+        if SEED_SOURCE_PUBLISHED in undone:
+            earlier.pop("seed_source", None)
+        if REASONS_MASKED in undone and "replacements" in document:
+            earlier["replacements"] = [dict(record) for record in document["replacements"]]
+        digest = public_sha256(earlier)
+        if digest not in seen:
+            seen.add(digest)
+            forms.append((undone, earlier))
+    return forms
+
+
 def verification_kit(document: Mapping[str, Any], salt: str) -> dict[str, Any]:
     """The supervisors' kit: the salt and every visit's lists (private: it names recusals)."""
     if document.get("format") != FULL_FORMAT:

@@ -52,6 +52,8 @@ __all__ = [
     "FIELD_HEADERS",
     "resolve_field",
     "item_label",
+    "is_withdrawal_header",
+    "kept_column_of_flag",
     "item_to_json",
     "parse_title",
     "published_columns",
@@ -340,7 +342,7 @@ def published_columns(plan: ParsedPlan) -> list[tuple[str | None, str]]:
     ]
     # An extra column named like the withdrawal column (an older export read back) is never
     # written: it would say an item in force was withdrawn, and repeat the header.
-    extras = [name for name in _merged_extra_order(plan.items) if not _is_withdrawal_header(name)]
+    extras = [name for name in _merged_extra_order(plan.items) if not is_withdrawal_header(name)]
     columns.extend((None, name) for name in extras)
     if any(item.withdrawn_on is not None for item in plan.items):
         columns.append((_WITHDRAWN, WITHDRAWN_HEADER))
@@ -634,7 +636,7 @@ def _build_header(
     for index in range(width):
         text = texts[index] if index < len(texts) else ""
         key = keys[index]
-        if key is None and _is_withdrawal_header(text):
+        if key is None and is_withdrawal_header(text):
             # A withdrawal is made by a published plan revision (计划调整), never by a note in
             # an imported file: the published layout's 撤回情况 column is not read at all.
             note = f"“{text}”列未导入：事项只能经公布的计划调整撤回，文件中的撤回说明不起作用"
@@ -842,6 +844,20 @@ def _short(text: str, limit: int = 40) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
+def _kept_column_flag(kind: str, label: str, text: str) -> str:
+    return f"{kind}“{label}”：内容“{_short(text)}”已原样保留在附加字段中"
+
+
+_KEPT_COLUMN_FLAG = re.compile(r"(?:重复的列|未识别的列)“(.+?)”：内容“")  # _kept_column_flag's
+
+
+def kept_column_of_flag(flag: str) -> str | None:
+    """The `extra` key a review flag of the reader is about ("未识别的列“备注”：内容“…”已原样
+    保留在附加字段中" -> "备注"), or None for any other flag."""
+    found = _KEPT_COLUMN_FLAG.match(flag)
+    return found[1] if found else None
+
+
 def _flag(key: str, text: str, reason: str) -> str:
     return f"{_COLUMN_BY_KEY[key].header}“{_short(text)}”{reason}，已原样保留"
 
@@ -870,7 +886,7 @@ def _read_item(row: _Row, header: _Header, state: _ReadState) -> PlanItemData:
             if state.column_overrides.get(_header_key(column.label), "") is None:
                 continue  # the coordinator said this column is not a field
             kind = "重复的列" if column.duplicate else "未识别的列"
-            flags.append(f"{kind}“{column.label}”：内容“{_short(text)}”已原样保留在附加字段中")
+            flags.append(_kept_column_flag(kind, column.label, text))
     corrected_mode = _apply_cell_overrides(row, header, original, state)
     if corrected_mode:
         state.last_mode_text = mode_text = original.get("mode", "")
@@ -1491,8 +1507,9 @@ def item_to_json(item: PlanItemData) -> dict[str, Any]:
 WITHDRAWN_HEADER = "撤回情况"
 
 
-def _is_withdrawal_header(header: str) -> bool:
-    """ "撤回情况", also as the reader numbers a repeated one ("撤回情况（2）")."""
+def is_withdrawal_header(header: str) -> bool:
+    """ "撤回情况", also as the reader numbers a repeated one ("撤回情况（2）"): the name of a
+    column the reader drops, and of an `extra` key an import before that kept."""
     pattern = re.escape(WITHDRAWN_HEADER) + r"(?:\(\d+\))?"
     return re.fullmatch(pattern, _header_key(header)) is not None
 

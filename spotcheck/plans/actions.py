@@ -15,6 +15,7 @@ from spotcheck.audit.models import record
 from spotcheck.lib import planfile
 from spotcheck.limits import LimitError, check_fields
 from spotcheck.plans.models import Plan, PlanItem, PlanRevision
+from spotcheck.plans.selectors import WithdrawnColumns, withdrawn_columns
 from spotcheck.public.models import note_public_change
 from spotcheck.registry.models import TargetType
 
@@ -821,3 +822,41 @@ def revision_diff(change: dict[str, object]) -> list[tuple[str, object, object]]
         if key in after and old != new and (old or new):  # type: ignore[operator]
             rows.append((field_label(key), old, new))
     return rows
+
+
+# --- corrections of stored items ---------------------------------------------------------------
+
+
+def drop_withdrawn_columns(*, actor: Actor, now: datetime | None = None) -> list[WithdrawnColumns]:
+    """Remove from every item's `extra` the 撤回情况 columns (撤回情况（2）, … too) an import kept
+    before the reader dropped that column, with the review flags about them: an export's note
+    that some item was withdrawn, which the staff item page showed as the item's own column
+    (a withdrawal is made by a published revision only, and says so by the item's own fields).
+    Returns what it removed, per item. Idempotent: a second run finds nothing. One audit entry
+    naming, per item, the removed columns with their texts and the removed flags. Nothing
+    public changes: the exports and the portal never showed these columns."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        found = withdrawn_columns(PlanItem.objects.select_for_update(of=("self",)))
+        for entry in found:
+            item = entry.item
+            ensure_actor_agency(actor, item.plan.agency_id)
+            item.extra = {k: v for k, v in item.extra.items() if k not in entry.columns}
+            item.review_flags = [f for f in item.review_flags if f not in entry.flags]
+            item.save(update_fields=["extra", "review_flags"])
+        record(
+            actor=actor,
+            action="plan.drop_withdrawn_columns",
+            details={
+                "items": {
+                    str(entry.item.pk): {
+                        "plan": entry.item.plan_id,
+                        "columns": entry.columns,
+                        "flags": entry.flags,
+                    }
+                    for entry in found
+                },
+            },
+            at=now,
+        )
+    return found

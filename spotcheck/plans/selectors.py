@@ -1,5 +1,7 @@
 """Plans and items as a user may reach them (see spotcheck.accounts.permissions)."""
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -8,6 +10,7 @@ from spotcheck.accounts.permissions import (
     narrow_to_agency,
     published_or_own_agency,
 )
+from spotcheck.lib import planfile
 from spotcheck.plans.models import Plan, PlanItem, plan_is_public
 
 
@@ -43,3 +46,31 @@ def items_for_user(user: AnyUser) -> QuerySet[PlanItem]:
 
 def get_item_for_user(user: AnyUser, pk: int) -> PlanItem:
     return get_object_or_404(items_for_user(user), pk=pk)
+
+
+@dataclass(frozen=True)
+class WithdrawnColumns:
+    """What an item imported before the reader dropped the 撤回情况 column kept of it."""
+
+    item: PlanItem
+    columns: dict[str, object]  # its `extra` keys named like 撤回情况, with their texts
+    flags: list[str]  # its review flags about those columns
+
+
+def withdrawn_columns(items: QuerySet[PlanItem] | None = None) -> list[WithdrawnColumns]:
+    """The items (of `items`, default all) whose `extra` holds a 撤回情况 column, or a repeated
+    one (撤回情况（2）), in plan and item order: an export's withdrawal notes read back by an
+    import before the reader dropped that column (spotcheck drop-withdrawn-columns removes
+    them)."""
+    items = PlanItem.objects.all() if items is None else items
+    found = []
+    for item in items.exclude(extra={}).select_related("plan").order_by("plan_id", "position"):
+        columns = {
+            key: value
+            for key, value in item.extra.items()
+            if planfile.is_withdrawal_header(str(key))
+        }
+        if columns:
+            flags = [f for f in item.review_flags if planfile.kept_column_of_flag(f) in columns]
+            found.append(WithdrawnColumns(item=item, columns=columns, flags=flags))
+    return found

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zlib
 
@@ -191,3 +192,35 @@ def test_set_public_names_only_masks(executed):
     with pytest.raises(DrawLocked):
         DrawSelection.objects.set_public_names({row.pk: "某某另一家旅馆"})
     assert DrawSelection.objects.get(pk=row.pk).public_name == row.public_name
+
+
+def test_a_draws_audited_digest_still_matches_draw_json_after_a_masked_reason(
+    executed, coordinator
+):
+    """What draw.execute records as a digest (selection_sha256) is of the selection, which no
+    masking rule touches: a replacement reason with a phone number, masked in draw.json, leaves
+    it equal to the served document's. (The digest that masking did change is a matching's
+    public record: tests/inspections/test_public_digests.py.)"""
+    from django.utils import timezone
+
+    from spotcheck.audit.models import AuditEntry
+    from spotcheck.public.documents import draw_json
+    from spotcheck.registry.actions import update_entity
+
+    phone = "13812345678"
+    target = executed.selections.order_by("position").first()
+    update_entity(entity=target.entity, actor=coordinator, values={"status": "revoked"})
+    actions.replace_target(
+        draw=executed,
+        entity=target.entity,
+        reason_code="revoked",
+        out_of_scope_since=timezone.localdate(),
+        reason=f"经营者电话{phone}告知已注销",
+        actor=coordinator,
+    )
+    served = json.loads(draw_json(executed))
+    assert served["replacements"][0]["reason"].endswith(f"经营者电话{'*' * len(phone)}告知已注销")
+    recorded = AuditEntry.objects.get(action="draw.execute", object_id=str(executed.pk))
+    selection = json.dumps(served["selection"], ensure_ascii=False, sort_keys=True)
+    digest = hashlib.sha256(selection.encode("utf-8")).hexdigest()
+    assert digest == recorded.details["selection_sha256"]

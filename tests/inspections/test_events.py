@@ -4,10 +4,12 @@ cancelled before its ceremony (with a reason, audited)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from spotcheck.audit.models import AuditEntry
 from spotcheck.inspections.actions import (
@@ -17,6 +19,7 @@ from spotcheck.inspections.actions import (
     register_event,
 )
 from spotcheck.inspections.models import Event, Visit, window_days
+from spotcheck.inspections.selectors import organiser_suggestions
 from spotcheck.registry.models import Entity
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +131,39 @@ def test_events_page_registers_holds_the_ceremony_and_cancels(client, item, coor
     assert "已为活动" in response.content.decode()
     again.refresh_from_db()
     assert again.visit.current_members().exists()
+
+
+def suggested(html: str) -> list[str]:
+    found = re.search(r'<datalist id="organisers">(.*?)</datalist>', html, re.S)
+    assert found, "no organisers datalist"
+    return re.findall(r'<option value="([^"]*)">', found[1])
+
+
+def test_both_event_forms_suggest_the_same_directory_units(client, item, coordinator):
+    """The events page and the round page both register events: both suggest the directory's
+    units of the types the event-driven items draw from (all units when none is of those
+    types), not the rest of the directory."""
+    plan = item.plan
+    names = organiser_suggestions(plan)
+    agency_units = Entity.objects.filter(agency=plan.agency)
+    assert item.entity_type is not None and item.target_type != item.entity_type.name
+    own_type = set(
+        agency_units.filter(target_types=item.entity_type).values_list("name", flat=True)
+    )
+    event_types = plan.items.filter(event_driven=True).values("entity_type")
+    of_events = agency_units.filter(target_types__in=event_types).values_list("name", flat=True)
+    assert own_type and own_type <= set(names) and set(names) == set(of_events)
+    assert len(names) < agency_units.count()
+    client.force_login(coordinator)
+    for url in (
+        reverse("inspections:event_register", args=[plan.pk]),
+        reverse("inspections:round", args=[plan.pk, 1]),
+    ):
+        html = client.get(url).content.decode()
+        assert 'list="organisers"' in html, url
+        assert suggested(html) == [escape(name) for name in names], url
+    plan.items.filter(event_driven=True).update(entity_type=None, target_type="名录中没有的类型")
+    everyone = set(agency_units.values_list("name", flat=True))
+    fallback = organiser_suggestions(plan)
+    assert len(fallback) == min(500, len(everyone)) and set(fallback) <= everyone
+    assert set(fallback) - set(of_events)

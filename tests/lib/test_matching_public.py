@@ -18,13 +18,18 @@ from spotcheck.lib.matching import (
     team_ticket,
 )
 from spotcheck.lib.matching_public import (
+    EARLIER_RULES,
     KIT_FORMAT,
     PUBLIC_FORMAT,
+    REASONS_MASKED,
+    SEED_SOURCE_PUBLISHED,
+    earlier_forms,
     lists_commitment,
     new_salt,
     open_document,
     public_document,
     public_problems,
+    public_sha256,
     verification_kit,
 )
 
@@ -174,3 +179,33 @@ def test_a_full_document_is_needed_to_publish() -> None:
         public_document({"format": PUBLIC_FORMAT}, SALT)
     with pytest.raises(ValueError, match="salt"):
         public_document(recused_round(), "")
+
+
+def test_earlier_forms_undo_what_the_record_gained_since_digests_were_audited() -> None:
+    visits = [visit("E1", "8", "9", ticket="0.27"), visit("E2", "8", ticket="0.44")]
+    result = run(visits, [officer(f"w{n}") for n in (1, 2, 3, 4)])
+    leaving = result.team("2022/E1/8+9").members[1].inspector_id
+    full = matching_document(replace_member(result, "2022/E1/8+9", leaving, "因病，13812345678"))
+    source = {"kind": "round", "rule": "r", "draws": []}
+    public = public_document(full, SALT, source)
+    assert public["replacements"][0]["reason"] == "因病，" + "*" * 11
+    forms = dict(earlier_forms(public, full))
+    assert list(forms) == [(REASONS_MASKED,), (SEED_SOURCE_PUBLISHED,), EARLIER_RULES]
+    assert forms[(REASONS_MASKED,)] == {**public, "replacements": full["replacements"]}
+    assert "seed_source" not in forms[EARLIER_RULES]
+    assert forms[EARLIER_RULES]["replacements"] == full["replacements"]
+    assert public_sha256(public) not in {public_sha256(f) for f in forms.values()}
+    # a change that altered nothing in the record gives no form of its own
+    plain = recused_round()  # reason "出差": nothing to mask
+    assert [rules for rules, _ in earlier_forms(public_document(plain, SALT), plain)] == []
+    assert [rules for rules, _ in earlier_forms(public_document(plain, SALT, source), plain)] == [
+        (SEED_SOURCE_PUBLISHED,)
+    ]
+
+
+def test_the_public_digest_is_the_verifiers_section_digest() -> None:
+    from spotcheck.kit.verify_draw import teams_digest
+
+    public = public_document(recused_round(), SALT)
+    assert public_sha256(public) == teams_digest(public)
+    assert public_sha256({**public, "seed": "1"}) != public_sha256(public)

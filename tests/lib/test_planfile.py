@@ -26,7 +26,9 @@ from spotcheck.lib.planfile import (
     PlanFileError,
     PlanItemData,
     RiskMix,
+    is_withdrawal_header,
     item_to_json,
+    kept_column_of_flag,
     parse_title,
     published_columns,
     read_plan,
@@ -397,6 +399,10 @@ def test_unknown_and_continuation_columns_go_to_extra() -> None:
     ]
     again = read_plan_bytes(write_plan_tsv(plan).encode(), "again.tsv")
     assert comparable(again) == comparable(plan)
+    assert [kept_column_of_flag(f) for f in first.review_flags + second.review_flags] == [
+        "联系人",
+        "抽查事项（续）",
+    ]
 
 
 def test_unparseable_phrases_are_kept_and_flagged() -> None:
@@ -922,3 +928,19 @@ def test_a_file_with_the_withdrawal_column_twice_reads_clean(seed: ParsedPlan) -
     again = read_plan_bytes(doubled.encode(), "doubled.tsv")
     assert comparable(again) == comparable(seed)
     assert [i.extra for i in again.items] == [i.extra for i in seed.items]
+
+
+def test_the_withdrawal_header_and_its_numbered_repeats() -> None:
+    """What drop-withdrawn-columns removes from `extra`: the header, as the reader numbered a
+    repeated one, in any width or spacing; not a longer header that merely starts with it."""
+    for name in ("撤回情况", "撤回情况（2）", " 撤回情况(12) ", "撤回情况:"):
+        assert is_withdrawal_header(name), name
+    for name in ("撤回情况说明", "撤回情况（续）", "撤回情况（备注）", "情况", "撤回"):
+        assert not is_withdrawal_header(name), name
+
+
+def test_a_flag_names_its_kept_column_only_when_it_is_about_one() -> None:
+    plan = read_lines(["编号\t抽查事项\t检查对象\t检查时间", "1\t甲事项\t企业\t全年每季度"])
+    assert plan.items[0].review_flags
+    assert {kept_column_of_flag(f) for f in plan.items[0].review_flags} == {None}
+    assert kept_column_of_flag("重复的列“备注（2）”：内容“x”已原样保留在附加字段中") == "备注（2）"

@@ -3,12 +3,15 @@
 - `visits`: item settings, visits built from a round's draws, joint proposals, scheduling, events;
 - `schedule`: the unit leader's scheduled days of matched visits (one or many at once);
 - `teams`: team matching for a round or an event, member replacement, the verification kit;
+- `digests`: the correction recording why an earlier matching's public record is served
+  otherwise than its audited digest;
 - `common`: what both share (the error, the pools, the round's executed draws).
 
 The public names are re-exported here, so `from spotcheck.inspections.actions import X` works.
 """
 
 from spotcheck.inspections.actions.common import InspectionError, Pools
+from spotcheck.inspections.actions.digests import CorrectedDigests, correct_matching_digests
 from spotcheck.inspections.actions.notices import issue_notice, record_delivery
 from spotcheck.inspections.actions.schedule import max_schedule_days, schedule_visits
 from spotcheck.inspections.actions.teams import (
@@ -44,6 +47,8 @@ __all__ = [
     "ROUND_SEED_RULE",
     "RULE_LABELS",
     "BuildResult",
+    "CorrectedDigests",
+    "correct_matching_digests",
     "InspectionError",
     "issue_notice",
     "record_delivery",

@@ -9,7 +9,6 @@ that names the rule; nothing is saved when one is raised.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
@@ -560,10 +559,7 @@ def replace_team_member(*, member: TeamMember, reason: str, actor: Actor) -> Tea
 def public_digest(match: TeamMatching) -> str:
     """SHA-256 of the published record (sorted keys, no spaces; the verifier's `section
     sha256`), kept in the audit log so that its commitments cannot be swapped later."""
-    text = json.dumps(
-        match.public_document(), ensure_ascii=False, sort_keys=True, separators=(",", ":")
-    )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return matching_public.public_sha256(match.public_document())
 
 
 @transaction.atomic

@@ -61,5 +61,5 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             f"存储记录一致：重新计算了{records.draws}次抽取、{records.matchings}次检查人员匹配，"
-            "与保存的抽中对象、检查任务和检查组成员一致"
+            "与保存的抽中对象、检查任务和检查组成员一致；检查组公开记录与审计日志最近记录的摘要一致"
         )
