@@ -260,8 +260,12 @@ def publish_on_approval(
 
 
 @transaction.atomic
-def withdraw_published(*, published: PublishedResult, reason: str, actor: Actor) -> PublishedResult:
-    """Withdraw a published record: it stays, marked withdrawn with the date and the reason."""
+def withdraw_published(
+    *, published: PublishedResult, reason: str, actor: Actor, now: datetime | None = None
+) -> PublishedResult:
+    """Withdraw a published record at `now` (default the current time): it stays, marked
+    withdrawn with the date and the reason."""
+    now = now or timezone.now()
     published = (
         PublishedResult.objects.select_for_update(of=("self",))
         .select_related("result__visit__plan")
@@ -280,7 +284,7 @@ def withdraw_published(*, published: PublishedResult, reason: str, actor: Actor)
         raise PublicationError(
             f"该公示已于{timezone.localtime(published.withdrawn_at):%Y-%m-%d}撤回"
         )
-    published.withdrawn_at = timezone.now()
+    published.withdrawn_at = now
     published.withdraw_reason = reason
     published.withdrawn_by = actor_label(actor)
     published.save(update_fields=["withdrawn_at", "withdraw_reason", "withdrawn_by"])
@@ -290,8 +294,9 @@ def withdraw_published(*, published: PublishedResult, reason: str, actor: Actor)
         action="result.withdraw_publication",
         obj=published,
         details={"visit": published.result.visit.visit_key, "reason": reason},
+        at=now,
     )
-    note_public_change(published.result.visit.plan.year)
+    note_public_change(published.result.visit.plan.year, now=now)
     return published
 
 

@@ -19,7 +19,6 @@ from spotcheck.public.models import Publication
 from spotcheck.public.selectors import (
     published_draws,
     published_plans,
-    published_results,
     published_revisions,
     published_versions,
 )
@@ -136,7 +135,9 @@ def _results(limit: int) -> list[Announcement]:
                 shown,
             )
         )
-    withdrawn = published_results().filter(withdrawn_at__isnull=False).order_by("-withdrawn_at")
+    # every withdrawal, a record since corrected and republished too: it happened, and the
+    # withdrawn record's page stays (nothing disappears silently)
+    withdrawn = published_versions().filter(withdrawn_at__isnull=False).order_by("-withdrawn_at")
     for record in withdrawn[:limit]:
         assert record.withdrawn_at is not None
         out.append(

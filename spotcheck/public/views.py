@@ -246,7 +246,8 @@ def result_index(request: HttpRequest) -> HttpResponse:
     by_item = {row["plan_item"]: row["n"] for row in counts}
     items = published_items().filter(pk__in=list(by_item)).order_by("-plan__year", "position")
     rows = [(item, by_item[item.pk]) for item in items]
-    withdrawn = published_results().filter(withdrawn_at__isnull=False).order_by("-withdrawn_at")
+    # withdrawn records, those since corrected and republished included (their pages stay)
+    withdrawn = published_versions().filter(withdrawn_at__isnull=False).order_by("-withdrawn_at")
     return render(request, "public/result_index.html", {"rows": rows, "withdrawn": withdrawn[:20]})
 
 

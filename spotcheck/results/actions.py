@@ -670,16 +670,25 @@ def _begin_amendment(
 
 @transaction.atomic
 @batched_refresh()  # one recount at the end, however many changes
-def amend_result(*, result: Result, reason: str, content: ResultInput, actor: Actor) -> Result:
-    """Correct an approved (or published) result: the approved version stays in its
-    ResultVersion, the corrected content goes to 待审核 as the next version."""
+def amend_result(
+    *,
+    result: Result,
+    reason: str,
+    content: ResultInput,
+    actor: Actor,
+    now: datetime | None = None,
+) -> Result:
+    """Correct an approved (or published) result at `now` (default the current time): the
+    approved version stays in its ResultVersion, the corrected content goes to 待审核 as the
+    next version."""
+    now = now or timezone.now()
     result = _lock_result(result)
     _check_agency(actor, result.visit)
     roles = _require_recorder(actor, result.visit)
     before = result.version
-    _begin_amendment(result, reason, actor)
+    _begin_amendment(result, reason, actor, now)
     _write_content(result, content, actor)
-    _validate(result)
+    _validate(result, now)
     refresh_visits([result.visit_id])  # the corrected content, written after the state
     record(
         actor=actor,
@@ -692,6 +701,7 @@ def amend_result(*, result: Result, reason: str, content: ResultInput, actor: Ac
             "reason": result.amend_reason,
             "on_behalf": _on_behalf(roles),
         },
+        at=now,
     )
     return result
 

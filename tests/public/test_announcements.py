@@ -160,7 +160,7 @@ def test_the_latest_withdrawals_are_read_from_their_own_index():
     index. SQLite: the index exists."""
     from django.db import connection
 
-    from spotcheck.public.selectors import published_results
+    from spotcheck.public.selectors import published_versions
 
     table = PublishedResult._meta.db_table
     with connection.cursor() as cursor:
@@ -168,7 +168,7 @@ def test_the_latest_withdrawals_are_read_from_their_own_index():
     assert constraints["publishedresult_withdrawn"]["columns"] == ["withdrawn_at"]
     if connection.vendor != "postgresql":
         return
-    latest = published_results().filter(withdrawn_at__isnull=False).order_by("-withdrawn_at")
+    latest = published_versions().filter(withdrawn_at__isnull=False).order_by("-withdrawn_at")
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_sort = off")
