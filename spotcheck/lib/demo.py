@@ -280,6 +280,7 @@ _Choice = TypeVar("_Choice")
 
 class _CountyBuilder:
     def __init__(self, seed: int, as_of: date) -> None:
+        self.seed = seed
         self.rng = random.Random(seed)
         self.as_of = as_of
         self.used_names: set[str] = set()
@@ -437,6 +438,7 @@ def generate_county(seed: int, entities: int = 600, *, as_of: date = DEFAULT_AS_
             entity = built[index]
             built[index] = _with_types(entity, (*entity.target_types, extra))
     rng.shuffle(built)
+    built = _operator_named_inns(builder, built)
 
     inspectors = _inspectors(builder)
     recusals = _recusals(builder, built, inspectors)
@@ -455,6 +457,35 @@ def generate_county(seed: int, entities: int = 600, *, as_of: date = DEFAULT_AS_
 
 def _with_types(entity: DemoEntity, target_types: tuple[str, ...]) -> DemoEntity:
     return dataclasses.replace(entity, target_types=target_types)
+
+
+# Share of the sole traders' farm-stay inns (农家旅馆, a 个体工商户's "92…" code) that trade under
+# their operator's name instead of a 字号, as many do: the portal then publishes the name with
+# the operator masked (沂源县燕崖谭*农家旅馆), which the demo should show.
+OPERATOR_NAMED_INN_SHARE = 0.5
+
+
+def _operator_named_inns(builder: _CountyBuilder, built: list[DemoEntity]) -> list[DemoEntity]:
+    """Some sole traders' farm-stay inns renamed after their operator. Decided by a generator of
+    their own (seeded from the county's seed), so the rest of the county (codes, people, and so
+    the draws) is the one the seed always gave."""
+    rng = random.Random(f"{builder.seed}:operator-named-inns")
+    renamed = []
+    for entity in built:
+        if (
+            entity.target_types[0] == HOTELS
+            and entity.code.startswith("92")
+            and entity.name.endswith("农家旅馆")
+            and rng.random() < OPERATOR_NAMED_INN_SHARE
+        ):
+            short = entity.town.removesuffix("街道").removesuffix("镇")
+            name = f"{COUNTY_NAME}{short}{entity.legal_representative}农家旅馆"
+            if name not in builder.used_names:
+                builder.used_names.add(name)
+                builder.used_names.discard(entity.name)
+                entity = dataclasses.replace(entity, name=name)
+        renamed.append(entity)
+    return renamed
 
 
 def _inspectors(builder: _CountyBuilder) -> list[DemoInspector]:

@@ -200,3 +200,23 @@ def test_as_of_moves_the_dates() -> None:
     later = generate_county(3, 60, as_of=date(2025, 6, 1))
     assert all(entity.risk_assessed_on < date(2025, 6, 1) for entity in later.entities)
     assert all(inspector.certificate_valid_until != OPEN_ENDED for inspector in later.inspectors)
+
+
+def test_some_sole_trader_inns_trade_under_their_operators_name(county: DemoCounty) -> None:
+    """Sole traders (个体工商户, "92…") whose name holds their operator's: the portal publishes
+    them masked, and the demo shows it (tests/public/test_demo_year_played.py)."""
+    from spotcheck.lib.publication import public_entity_name
+
+    named = [
+        entity
+        for entity in county.entities
+        if entity.code.startswith("92") and entity.legal_representative in entity.name
+    ]
+    inns = [e for e in county.entities_of_type("宾馆旅店") if e.name.endswith("农家旅馆")]
+    assert 0 < len(named) < len(inns)
+    for entity in named:
+        public = public_entity_name(
+            entity.name, credit_code=entity.code, operators=[entity.legal_representative]
+        )
+        assert "*" in public and entity.legal_representative not in public
+    assert named == [e for e in generate_county(2022).entities if e.legal_representative in e.name]

@@ -28,6 +28,7 @@ from spotcheck.draws.models import Draw
 from spotcheck.inspections.models import Event, TeamMatching, Visit
 from spotcheck.lib import demoyear
 from spotcheck.plans.models import Plan
+from spotcheck.public.management.commands import demo_year
 from spotcheck.public.models import Publication, PublishedItem, PublishedResult
 from spotcheck.public.selectors import live_results, published_draws
 from spotcheck.registry.models import Entity, ImportBatch, Inspector, Recusal
@@ -53,6 +54,68 @@ def test_the_year_is_played_and_the_public_site_shows_it_verifiably(played, clie
     check_notices_approvals_and_publications_are_dated_within_the_year()
     check_the_plan_and_the_directory_are_dated_before_the_first_draw(client)
     check_every_moment_the_demo_stores_is_in_its_year()
+    check_a_sole_trader_is_published_under_its_masked_name(client)
+    check_a_withdrawal_and_its_correction_are_public(client)
+
+
+def check_a_sole_trader_is_published_under_its_masked_name(client):
+    """The demo directory has sole traders (个体工商户, "92…") trading under their operator's
+    name; the year inspects some, and every public page shows them with the operator masked
+    (沂源县燕崖谭*农家旅馆), never the name as registered."""
+    masked = []
+    for record in live_results().select_related("result__visit__entity"):
+        entity = record.result.visit.entity
+        if entity is None or not entity.credit_code.startswith("92"):
+            continue
+        operator = entity.legal_representative
+        if operator and operator in entity.name:
+            masked.append((record, entity))
+    assert masked
+    for record, entity in masked:
+        operator = entity.legal_representative
+        assert record.entity_name == entity.name.replace(
+            operator, operator[0] + "*" * (len(operator) - 1)
+        )
+        assert "*" in record.entity_name and operator not in record.entity_name
+        pages = [
+            reverse("public:result", args=[record.pk]),
+            reverse("public:entity", args=[record.entity_key]),
+            *(reverse("public:task_results", args=[i.plan_item_id]) for i in record.items.all()),
+        ]
+        for url in pages:
+            page = client.get(url).content.decode()
+            assert record.entity_name in page, url
+            assert entity.name not in page and operator not in page, url
+
+
+def check_a_withdrawal_and_its_correction_are_public(client):
+    """One published record is withdrawn through the audited action (its 检查日期 had been
+    entered as the notice's delivery day), the result amended, approved and published again:
+    the withdrawn record's page says so with the reason, the corrected record lists it, and
+    the results index and the announcements feed show the withdrawal."""
+    (withdrawn,) = PublishedResult.objects.filter(withdrawn_at__isnull=False)
+    assert withdrawn.withdraw_reason == demo_year.MISDATED_REASON
+    assert withdrawn.withdrawn_by == "demo-year" and withdrawn.superseded_at is not None
+    entries = AuditEntry.objects.filter(action="result.withdraw_publication")
+    assert entries.count() == 1 and entries.get().object_id == str(withdrawn.pk)
+    corrected = live_results().get(result=withdrawn.result)
+    assert corrected.result_version == withdrawn.result_version + 1
+    assert corrected.inspected_on == withdrawn.result.inspected_on > withdrawn.inspected_on
+    notice = withdrawn.result.visit.notices.get()
+    assert timezone.localtime(notice.delivered_at).date() == withdrawn.inspected_on
+    assert withdrawn.published_on <= withdrawn.due_on  # the slip did not make it 逾期
+    assert withdrawn.published_on < timezone.localtime(withdrawn.withdrawn_at).date()
+    assert timezone.localtime(withdrawn.withdrawn_at).date() == corrected.published_on
+    shown = f"{timezone.localtime(withdrawn.withdrawn_at):%Y-%m-%d}"
+    page = client.get(reverse("public:result", args=[withdrawn.pk])).content.decode()
+    assert f"该公示已于{shown}撤回" in page and demo_year.MISDATED_REASON in page
+    page = client.get(reverse("public:result", args=[corrected.pk])).content.decode()
+    assert f"已于{shown}撤回" in page and f"{corrected.inspected_on:%Y-%m-%d}" in page
+    index = client.get(reverse("public:results")).content.decode()
+    assert "已撤回的公示" in index and reverse("public:result", args=[withdrawn.pk]) in index
+    feed = client.get(reverse("public:announcements")).content.decode()
+    assert f"撤回对{withdrawn.entity_name}的检查结果公示" in feed
+    assert demo_year.MISDATED_REASON in feed
 
 
 def check_every_moment_the_demo_stores_is_in_its_year():
@@ -186,9 +249,11 @@ def check_the_year_was_played_through_the_real_actions(played):
     assert Measure.objects.filter(kind="penalty").exclude(case_number="").exists()
     assert Measure.objects.filter(closed_on__isnull=True).exists()
     assert AuditEntry.objects.filter(action="result.return").count() == 1
-    assert AuditEntry.objects.filter(action="result.amend").count() == 0  # by measures instead
+    # follow-ups change results by their measures; the one amendment corrects a misdated record
+    (amended,) = AuditEntry.objects.filter(action="result.amend")
+    assert amended.details["reason"] == demo_year.MISDATED_AMENDMENT
     assert AuditEntry.objects.filter(action="result.close_measure").count() >= 3
-    assert live_results().count() == Result.objects.count()
+    assert live_results().count() == Result.objects.count()  # the withdrawn one corrected
     # The national-system file carries every published item result of the year.
     rows = PublishedItem.objects.filter(published__in=live_results()).count()
     export = write_gsxt(io.BytesIO(), "csv", plan)

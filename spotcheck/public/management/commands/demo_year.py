@@ -4,7 +4,8 @@ After `spotcheck setup-demo`: round 1 drawn at one ceremony (drawn here when set
 it), an event registered and its team matched for every event-driven item, notices, results
 recorded per checkpoint with the seeded variety of `spotcheck.lib.demoyear`, one returned and
 resubmitted, all approved and published in dated batches, then the follow-ups of the year
-(re-checks of 责令改正, measures closed, each an amendment reviewed and published again).
+(re-checks of 责令改正, measures closed, each an amendment reviewed and published again), and one
+published record withdrawn for a data-entry error (its 检查日期) and republished corrected.
 Every step is taken at its moment of the year and in time order (`Year`), so the audit log
 reads as the year went. The whole year is one transaction: it is played completely or not at
 all. Played again, it says so and prints the summary (idempotent); a plan that already has
@@ -48,7 +49,8 @@ from spotcheck.lib.results import ReviewState
 from spotcheck.lib.results import category as result_category
 from spotcheck.lib.workdays import add_workdays
 from spotcheck.plans.models import Plan, PlanItem
-from spotcheck.public.actions import publish_results
+from spotcheck.public.actions import publish_results, withdraw_published
+from spotcheck.public.models import PublishedResult
 from spotcheck.public.selectors import live_results
 from spotcheck.registry.models import Entity
 from spotcheck.results import actions as results
@@ -57,6 +59,11 @@ from spotcheck.results.models import ItemResult, Measure, Result
 ACTOR = "demo-year"
 PLAYED = "demo.play_year"  # the audit entry that says the year was played
 PLAN_YEAR = 2022
+# The published record the year withdraws and corrects: its 检查日期 was entered as the day the
+# notice was delivered (a slip the unit notices a few working days after publication).
+MISDATED_REASON = "录入错误：检查日期误录为检查通知送达日期，已更正后重新公示"
+MISDATED_AMENDMENT = "更正检查日期（误录为检查通知送达日期）"
+MISDATED_NOTICED_WORKDAYS = 3
 # The event registered for each event-driven item of the 2022 plan: (organiser's target type in
 # the directory, place, month, day, scale).
 EVENTS: dict[str, tuple[str, str, int, int, str]] = {
@@ -245,11 +252,16 @@ class Command(BaseCommand):
         follow_ups = self.follow_ups(planned)
         for step in follow_ups:
             year.add(self.follow_up_steps(*step))
+        self.misdated = self.misdated_visit(plan, planned)
+        if self.misdated is not None:
+            year.add(self.correction_steps(*self.misdated))
         with self.bar(len(year), "演示全年（按时间先后）") as bar:
             year.play(progress=bar)
         self.say(f"已登记{len(events)}项活动（按实际执行的事项），并在掷骰仪式上匹配检查组")
         self.say(f"已录入、审核并公示{len(planned)}个检查任务的结果（{len(batches)}批）")
         self.say(f"后续处置：{self.rechecks}次复查，{len(follow_ups) - self.rechecks}项措施办结")
+        if self.misdated is not None:
+            self.say("撤回1条公示（检查日期录入错误），更正后重新公示")
         return {"events": len(events), "batches": len(batches) + len(self.republish)}
 
     def draw_round(self, plan: Plan) -> None:
@@ -369,7 +381,11 @@ class Command(BaseCommand):
         return demoyear.VisitFacts(visit.visit_key, items, visit.planned_start, visit.planned_end)
 
     def content(
-        self, visit: Visit, entry: demoyear.PlannedVisit, note: str = ""
+        self,
+        visit: Visit,
+        entry: demoyear.PlannedVisit,
+        note: str = "",
+        inspected_on: date | None = None,
     ) -> results.ResultInput:
         present = tuple(m.pk for m in visit.current_members().order_by("pk")[:2])
         items: tuple[results.ItemInput, ...] = ()
@@ -393,7 +409,7 @@ class Command(BaseCommand):
             )
         return results.ResultInput(
             way=entry.way,
-            inspected_on=entry.inspected_on,
+            inspected_on=inspected_on or entry.inspected_on,
             present=present,
             representative="" if entry.ending else "单位负责人",
             ending=entry.ending,
@@ -446,9 +462,11 @@ class Command(BaseCommand):
     def recorded_and_submitted(
         self, visit: Visit, entry: demoyear.PlannedVisit, now: datetime
     ) -> Result:
-        result = results.save_draft(
-            visit=visit, content=self.content(visit, entry), revision=0, actor=ACTOR, now=now
-        )
+        misrecorded_on = None  # the misdated visit's slip, corrected after publication
+        if self.misdated is not None and self.misdated[0].key == entry.key:
+            misrecorded_on = self.misdated[1]
+        content = self.content(visit, entry, inspected_on=misrecorded_on)
+        result = results.save_draft(visit=visit, content=content, revision=0, actor=ACTOR, now=now)
         by_key = {}
         if entry.measures:
             by_key = {
@@ -546,6 +564,62 @@ class Command(BaseCommand):
             results.approve_result(result=original, actor=ACTOR, now=aware(at(entered_on, 17)))
             self.to_republish(self.republished_on(entry, entered_on), original)
 
+    def misdated_visit(
+        self, plan: Plan, planned: list[demoyear.PlannedVisit]
+    ) -> tuple[demoyear.PlannedVisit, date] | None:
+        """The visit whose 检查日期 is first entered as its notice's delivery day: the first (by
+        key) clean, announced round-1 visit delivered on an earlier day, published on time
+        under the wrong date too (its record is never shown 逾期 for the slip)."""
+        workdays = settings.SPOTCHECK_PUBLISH_RESULTS_WORKDAYS
+        for entry in sorted(planned, key=lambda p: p.key):
+            if (
+                entry.scenario is not demoyear.Scenario.CLEAN
+                or not entry.announced
+                or entry.overdue
+                or entry.published_on is None
+                or entry.key not in self.visits  # an event's visit is registered later
+            ):
+                continue
+            times = demoyear.timeline(entry, seed=self.seed, not_before=self.round_matched_at(plan))
+            if times.delivered_at is None:
+                continue
+            delivered_on = times.delivered_at.date()
+            if delivered_on < entry.inspected_on and entry.published_on <= add_workdays(
+                delivered_on, workdays
+            ):
+                return entry, delivered_on
+        return None
+
+    def correction_steps(
+        self, entry: demoyear.PlannedVisit, misrecorded_on: date
+    ) -> Iterator[datetime]:
+        """The misdated record withdrawn a few working days after its publication (through the
+        audited withdrawal, with its reason), the result amended with the right date, approved
+        and published again the same morning."""
+        assert entry.published_on is not None
+        day = add_workdays(entry.published_on, MISDATED_NOTICED_WORKDAYS)
+        withdrawn_at = aware(at(day, 9))
+        yield withdrawn_at
+        original = self.recorded[entry.key]
+        published = PublishedResult.objects.get(result=original, superseded_at__isnull=True)
+        withdraw_published(
+            published=published, reason=MISDATED_REASON, actor=ACTOR, now=withdrawn_at
+        )
+        amended_at = aware(at(day, 9, 30))
+        yield amended_at
+        original.refresh_from_db()
+        amended = results.amend_result(
+            result=original,
+            reason=MISDATED_AMENDMENT,
+            content=self.content(self.visits[entry.key], entry),
+            actor=ACTOR,
+            now=amended_at,
+        )
+        yield aware(at(day, 10))
+        approved = results.approve_result(result=amended, actor=ACTOR, now=aware(at(day, 10)))
+        self.recorded[entry.key] = approved
+        self.to_republish(day, approved)
+
     def to_republish(self, day: date, result: Result) -> None:
         """Add `result` to the republication batch of `day` (started when first needed)."""
         if day not in self.republish:
@@ -617,7 +691,8 @@ class Command(BaseCommand):
             f"后续处置：{measures.count()}项，已办结{measures.filter(closed_on__isnull=False).count()}项，"
             f"未办结{measures.filter(closed_on__isnull=True).count()}项"
         )
-        self.say(f"公示：{live}条检查结果（{summary['batches']}批）")
+        withdrawn = PublishedResult.objects.filter(plan=plan, withdrawn_at__isnull=False).count()
+        self.say(f"公示：{live}条检查结果（{summary['batches']}批），撤回{withdrawn}条")
         base = self.base_url
         self.say(
             f"公示网站：{base}{reverse('home')}（抽查结果公示：{base}{reverse('public:results')}）"
