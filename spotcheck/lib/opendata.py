@@ -191,7 +191,12 @@ RESULTS = Dataset(
             "公示记录与存储的审核结果不一致，暂停公开内容（公示页同样暂停）",
             "false",
         ),
-        Field("snapshot_sha256", "string", "公示内容的 SHA-256", "5e884898da280471…"),
+        Field(
+            "snapshot_sha256",
+            "string",
+            "公示内容的 SHA-256；检查人员姓名不公开时为不含姓名的公示内容的 SHA-256",
+            "5e884898da280471…",
+        ),
     ),
     (
         Field("item_number", "integer", "抽查事项序号", "8"),

@@ -210,7 +210,7 @@ def _result_row(
         "withdrawn_at": _local(record.withdrawn_at),
         "withdraw_reason": record.public_withdraw_reason,
         "withheld": withheld,
-        "snapshot_sha256": record.snapshot_sha256,
+        "snapshot_sha256": record.published_sha256,
         "items": [],
     }
     if withheld:  # the page shows the name and the warning, nothing of the content

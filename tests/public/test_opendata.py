@@ -24,6 +24,7 @@ from spotcheck.draws.actions import active_selections
 from spotcheck.draws.models import Draw, DrawSelection
 from spotcheck.inspections.models import Visit
 from spotcheck.lib import opendata as spec
+from spotcheck.lib import publication as pub
 from spotcheck.public import actions, opendata
 from spotcheck.public.cache import clear_public_pages
 from spotcheck.public.models import (
@@ -117,6 +118,59 @@ def test_inspector_names_follow_the_agency_setting(client, visits, unit_leader, 
     assert read_csv(download(client, "results.csv"))[0]["inspectors"] == ""
     page = client.get(reverse("public:result", args=[PublishedResult.objects.get().pk]))
     assert names[0] not in page.content.decode()
+
+
+def test_no_published_hash_covers_hidden_inspector_names(client, visits, unit_leader, agency):
+    """With names published, a record's hash is the stored one; once the setting is off, no
+    page or file prints the stored hash (guessing names from the roster against it would find
+    them): the published hash is the hash of the displayed snapshot. The stored snapshot is
+    still checked against the stored hash (the record is not withheld)."""
+    agency.publish_inspector_names = True
+    agency.save()
+    result = approve_visit(visits[1], unit_leader)
+    actions.publish_results(results=[result], actor=unit_leader)
+    record = PublishedResult.objects.get()
+    assert record.snapshot["inspectors"]
+    stored = record.snapshot_sha256
+
+    def published_places() -> dict[str, str]:
+        clear_public_pages()
+        addresses = {
+            "result": reverse("public:result", args=[record.pk]),
+            "batch": reverse("public:batch", args=[record.publication_id]),
+            "entity": reverse("public:entity", args=[record.entity_key]),
+            "results": reverse("public:results"),
+            "feed": reverse("public:announcements"),
+            "home": reverse("home"),
+        }
+        places = {}
+        for name, address in addresses.items():
+            response = client.get(address)
+            assert response.status_code == 200, name
+            places[name] = response.content.decode()
+        places["results.csv"] = download(client, "results.csv").decode("utf-8-sig")
+        places["results.json"] = download(client, "results.json").decode()
+        return places
+
+    shown = published_places()
+    assert stored in shown["result"]
+    assert read_csv(shown["results.csv"].encode("utf-8-sig"))[0]["snapshot_sha256"] == stored
+    assert json.loads(shown["results.json"])["rows"][0]["snapshot_sha256"] == stored
+
+    agency.publish_inspector_names = False
+    agency.save()
+    hidden = published_places()
+    for name, text in hidden.items():
+        assert stored not in text, name
+    displayed = pub.displayed_snapshot(record.snapshot, inspector_names=False)
+    digest = pub.snapshot_sha256(displayed)
+    assert "inspectors" not in displayed and digest != stored
+    assert f"<code>{digest}</code>" in hidden["result"]
+    assert read_csv(hidden["results.csv"].encode("utf-8-sig"))[0]["snapshot_sha256"] == digest
+    row = json.loads(hidden["results.json"])["rows"][0]
+    assert row["snapshot_sha256"] == digest and row["withheld"] is False
+    record.refresh_from_db()
+    assert record.snapshot_sha256 == stored and pub.snapshot_matches(record.snapshot, stored)
 
 
 def test_withdrawn_and_tampered_records_are_marked_not_dropped(client, published, coordinator):
