@@ -179,7 +179,12 @@ RESULTS = Dataset(
         Field("credit_code", "string", "统一社会信用代码/注册号", "92370323MA3C0002Y2"),
         Field("inspected_on", "date", "检查日期", "2022-09-30"),
         Field("published_on", "date", "公示日期", "2022-10-12"),
-        Field("deadline", "string", "公示期限：met 按期、overdue 逾期、unknown 无期限", "met"),
+        Field(
+            "deadline",
+            "string",
+            "公示期限：met 按期、overdue 逾期、unknown 无期限；按首次公示的日期，更正后重新公示不改变",
+            "met",
+        ),
         Field("version", "integer", "所公示的审核结果版本（更正后重新公示则增加）", "1"),
         Field("corrected", "boolean", "此前公示过更正前的版本（公示页列出各版本）", "false"),
         Field("inspectors", "list", "检查人员；仅在机关设置允许公开时有值", ""),
