@@ -132,10 +132,10 @@ def test_the_portal_state_is_read_by_one_prepared_statement(records):
     from spotcheck.public.cache import read_portal_state
     from spotcheck.public.models import PortalVersion
 
-    version = PortalVersion.objects.filter(pk=PortalVersion.ROW).values_list("version", flat=True)
+    row = PortalVersion.objects.filter(pk=PortalVersion.ROW).values_list("version", "token")
     before = _prepared_runs() if connection.vendor == "postgresql" else 0
     state = read_portal_state()
-    assert state.version == (version.first() or 0)
+    assert (state.version, state.token) == (row.first() or (0, ""))
     assert state.head == current_head()
     if connection.vendor == "postgresql":
         assert _prepared_runs() == before + 1

@@ -3,20 +3,25 @@
 Public pages are the same for every anonymous visitor, so they are cached whole (the "public"
 cache: a file cache shared by the server's workers, memory in tests). A page's key carries
 
-- the portal's version (spotcheck.public.models.PortalVersion), moved in the transaction of
+- the portal's version and its token (spotcheck.public.models.PortalVersion), moved in the
+  transaction of
   every action that changes what the portal shows (`note_public_change`: a plan or a revision
   published, a draw prepared, seeded, executed, replaced or cancelled, a team matched or a
   member replaced, results published, republished or withdrawn, an agency's or a target type's
   public fields, the statistics rebuilt) and by nothing else: an inspector's autosave, a
   notice or a review moves the audit head, not this, so a crowd of visitors keeps being served
-  from the cache and never reaches the draw, matching or result tables;
+  from the cache and never reaches the draw, matching or result tables. The token, random and
+  set anew with the version, keeps a restore from a backup from bringing back the pages cached
+  after the backup: the next change raises the restored version to a number those pages carry,
+  but with another token;
 - the release (`release_key`): a page cached by an earlier release, or before the static files
   were collected again, links files and shows code that may be gone, and is never served after
   a restart (`make serve` also empties the cache: spotcheck clear-public-cache); nor is one
   rendered under other settings of how pages show what they show (`RENDERING_SETTINGS`: the
   time zone moments are shown in, the language and its formats, the small-count threshold).
 
-The version and the audit head are read by one fixed statement a request (`portal_state`).
+The version, its token and the audit head are read by one fixed statement a request
+(`portal_state`).
 Pages that print the head are kept with a slot for it, filled with that head each time they
 are served (spotcheck.audit.shown): a cached page shows the same head as a fresh one. Signed-in
 users are not served from the cache (their pages carry their name and the staff links).
@@ -43,7 +48,7 @@ import spotcheck
 from spotcheck.audit.models import GENESIS_HASH, AuditHead, Head
 from spotcheck.audit.shown import fill_head, head_printed_later
 from spotcheck.prepared import fetch_rows
-from spotcheck.public.models import PortalVersion
+from spotcheck.public.models import PortalVersion, version_key
 
 CACHE_ALIAS = "public"
 KEPT_HEADERS = ("Content-Type", "Content-Disposition")
@@ -59,18 +64,23 @@ def clear_public_pages() -> None:
 @dataclass(frozen=True)
 class PortalState:
     version: int  # PortalVersion's
+    token: str  # PortalVersion's, set anew with the version (models.new_token)
     head: Head  # the audit chain's
+
+    @property
+    def key(self) -> str:
+        """The version as pages are keyed by it (spotcheck.public.models.version_key)."""
+        return version_key(self.version, self.token)
 
 
 def read_portal_state() -> PortalState:
-    """The portal's version and the audit head, by one fixed SQL statement (every public page
-    reads it: the ORM's compiling of it would cost more than the read)."""
+    """The portal's version, its token and the audit head, by one fixed SQL statement (every
+    public page reads it: the ORM's compiling of it would cost more than the read)."""
     # prepared on PostgreSQL (spotcheck.prepared): parsed and planned once a connection
-    [(version, seq, last_hash)] = fetch_rows(
-        _state_sql(connection.vendor), [PortalVersion.ROW, 1, 1]
-    )
+    row = PortalVersion.ROW
+    [(version, token, seq, last_hash)] = fetch_rows(_state_sql(connection.vendor), [row, row, 1, 1])
     head = Head(0, GENESIS_HASH) if seq is None else Head(int(seq), last_hash)
-    return PortalState(int(version or 0), head)
+    return PortalState(int(version or 0), token or "", head)
 
 
 @cache
@@ -84,6 +94,7 @@ def _state_sql(vendor: str) -> str:
 
     fields = [
         one(PortalVersion, "version"),
+        one(PortalVersion, "token"),
         one(AuditHead, "last_seq"),
         one(AuditHead, "last_hash"),
     ]
@@ -100,17 +111,19 @@ def portal_state(request: HttpRequest) -> PortalState:
     return state
 
 
-def portal_version(request: HttpRequest) -> int:
-    return portal_state(request).version
+def portal_key(request: HttpRequest) -> str:
+    """The portal's version and token (`PortalState.key`), as pages and memos are keyed."""
+    return portal_state(request).key
 
 
 _MEMOS: list[Any] = []
 
 
 def memo_by_version(function: Callable[..., T]) -> Callable[..., T]:
-    """Keep what `function(version, *args)` returns in this process, for the pages that share a
-    part (a task's heading on each of its pages): keyed by the portal's version, as the pages
-    are, so it never outlives what it was made from; the least recently used dropped past 256."""
+    """Keep what `function(key, *args)` returns in this process, for the pages that share a
+    part (a task's heading on each of its pages): keyed by the portal's version and token
+    (`portal_key`), as the pages are, so it never outlives what it was made from (nor survives a
+    restore); the least recently used dropped past 256."""
     memo = lru_cache(maxsize=256)(function)
     _MEMOS.append(memo)
     return memo
@@ -190,12 +203,13 @@ setting_changed.connect(_rendering_setting_changed, dispatch_uid="spotcheck.publ
 
 
 def page_key(request: HttpRequest) -> str:
-    """The page's key: the release, the portal's version and the address asked for, with its
-    scheme and host (a page may print its own absolute addresses, the kit's README does: a site
-    reached under two names never serves one's page under the other)."""
+    """The page's key: the release, the portal's version and token (`portal_key`) and the
+    address asked for, with its scheme and host (a page may print its own absolute addresses,
+    the kit's README does: a site reached under two names never serves one's page under the
+    other)."""
     address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
     digest = hashlib.sha256(address.encode("utf-8")).hexdigest()
-    return f"page:{release_key()}:{portal_version(request)}:{digest}"
+    return f"page:{release_key()}:{portal_key(request)}:{digest}"
 
 
 def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -16,6 +16,7 @@ public pages say it was withdrawn; a record published again after an amendment i
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
@@ -472,16 +473,26 @@ class PublicNameKey(models.Model):
         return self.key
 
 
+def new_token() -> str:
+    """A version's token: random, set anew with every move of a version. A restore from a backup
+    takes a version back to a number the discarded timeline went past; the next change raises it
+    to a number that timeline already used, but never with its token, so what was cached or
+    built under that number then (pages, open-data files) is never taken for current."""
+    return secrets.token_hex(8)
+
+
 class PublicVersion(models.Model):
     """A year's publication version: a counter moved, in the same transaction, by every action
     that changes what the portal publishes of that year's plans (a plan or a plan revision
     published, a draw prepared, seeded, executed, replaced or cancelled, results published,
     published again after a correction, or withdrawn). Unlike the audit head, which any staff
     action moves, it does not move for drafts, notices or recording; the open-data files of a
-    year are current while they were built at its version (spotcheck.public.opendata)."""
+    year are current while they were built at its version and token (spotcheck.public.opendata:
+    `public_key`)."""
 
     year = models.PositiveIntegerField("年度", unique=True)
     version = models.PositiveBigIntegerField("版本", default=0)
+    token = models.CharField("版本标记", max_length=32, default=new_token)
     changed_at = models.DateTimeField("最近变化时间", null=True, blank=True)
 
     class Meta:
@@ -496,12 +507,15 @@ class PortalVersion(models.Model):
     """The portal's version, deployment-wide (one row): moved by `note_public_change` with the
     years' versions, and also by what changes the public pages but no year's open data (a team
     matching, an agency's name or its setting on inspectors' names, a target type, the
-    statistics rebuilt). The public page cache is keyed by it (spotcheck.public.cache): drafts,
-    notices and recording leave cached pages in place, anything the pages show replaces them."""
+    statistics rebuilt). The public page cache is keyed by it and its token (spotcheck.public.
+    cache): drafts, notices and recording leave cached pages in place, anything the pages show
+    replaces them, and a restore followed by a change never brings back pages cached after the
+    backup (`new_token`)."""
 
     ROW = 1
 
     version = models.PositiveBigIntegerField("版本", default=0)
+    token = models.CharField("版本标记", max_length=32, default=new_token)
     changed_at = models.DateTimeField("最近变化时间", null=True, blank=True)
 
     class Meta:
@@ -523,14 +537,26 @@ def note_public_change(*years: int, now: datetime | None = None) -> None:
 
 def _move(model: Any, row: dict[str, Any], now: datetime) -> None:
     changed = model.objects.filter(**row)
-    if changed.update(version=F("version") + 1, changed_at=now):
+    if changed.update(version=F("version") + 1, token=new_token(), changed_at=now):
         return
     try:
         with transaction.atomic():
-            model.objects.create(**row, version=1, changed_at=now)
+            model.objects.create(**row, version=1, token=new_token(), changed_at=now)
     except IntegrityError:  # created meanwhile by a concurrent action
-        changed.update(version=F("version") + 1, changed_at=now)
+        changed.update(version=F("version") + 1, token=new_token(), changed_at=now)
 
 
 def public_version(year: int) -> int:
     return PublicVersion.objects.filter(year=year).values_list("version", flat=True).first() or 0
+
+
+def version_key(version: int | None, token: str | None) -> str:
+    """A version as caches and builds are keyed by it: its number and its token (`new_token`;
+    none before the first change)."""
+    return f"{version or 0}.{token or ''}"
+
+
+def public_key(year: int) -> str:
+    """The year's publication version as `version_key` (what its open-data files are built at)."""
+    row = PublicVersion.objects.filter(year=year).values_list("version", "token").first()
+    return version_key(*(row or (None, None)))

@@ -11,7 +11,7 @@ The files are built offline (`spotcheck build-open-data`, `build_year`) and serv
 rows are read in chunks and written one by one (constant memory, whatever the year's size)
 into a new build folder, then manifest.json (SHA-256, row counts, build time, and the version
 built at) is switched to it atomically. A year's files are current while the manifest's version
-is the year's `data_version` (its publication version: see spotcheck.public.models.PublicVersion);
+is the year's `data_version` (its publication version and token: spotcheck.public.models.PublicVersion);
 a publication, withdrawal, correction, draw step or plan publication moves it, which makes them
 stale. The pages then rebuild a small year in the request and say a large one is being rebuilt
 (never serving the stale files as current): docs/open-data.md, "更新".
@@ -44,7 +44,7 @@ from spotcheck.draws.models import Draw, DrawReplacement, DrawSelection
 from spotcheck.lib import opendata as spec
 from spotcheck.lib import publication as pub
 from spotcheck.public.actions import publication_problems
-from spotcheck.public.models import PublishedResult, public_version
+from spotcheck.public.models import PublishedResult, public_key
 from spotcheck.public.selectors import (
     published_draws,
     published_items,
@@ -297,13 +297,14 @@ def source_counts(year: int) -> dict[str, int]:
 
 def data_version(year: int) -> str:
     """What the year's files must have been built at to be current: the year's publication
-    version, and the agencies' names and their setting on publishing inspectors' names (both
+    version with its token (`public_key`: a restore followed by a change never makes files
+    built after the backup current again), and the agencies' names and their setting on publishing inspectors' names (both
     printed in the files, both changed outside the publication actions; a few rows)."""
     agencies = list(
         Agency.objects.order_by("pk").values_list("pk", "name", "publish_inspector_names")
     )
     digest = spec.sha256_hex(json.dumps(agencies, ensure_ascii=False).encode("utf-8"))
-    return f"{public_version(year)}-{digest[:16]}"
+    return f"{public_key(year)}-{digest[:16]}"
 
 
 def data_root() -> Path:

@@ -37,7 +37,7 @@ from spotcheck.prepared import PreparedQuery
 from spotcheck.public import documents
 from spotcheck.public.actions import publication_problems
 from spotcheck.public.announcements import latest_announcements
-from spotcheck.public.cache import cached_page, memo_by_version, portal_version
+from spotcheck.public.cache import cached_page, memo_by_version, portal_key
 from spotcheck.public.documents import DocumentWithheld
 from spotcheck.public.models import (
     PublishedItem,
@@ -324,7 +324,7 @@ class _TaskRecords:
 
 
 @memo_by_version
-def _task_heading(version: int, item_id: int) -> tuple[str, SafeString] | None:
+def _task_heading(portal: str, item_id: int) -> tuple[str, SafeString] | None:
     """A task's name and the heading of each of its pages (the item, its plan and the links to
     its draw bulletins: not the draws' stored populations), or None when it is not public."""
     item = published_items().filter(pk=item_id).first()
@@ -340,7 +340,7 @@ def _task_heading(version: int, item_id: int) -> tuple[str, SafeString] | None:
 @cached_page
 def task_results(request: HttpRequest, item_id: int) -> HttpResponse:
     """The published results of one task (plan item), newest first, paged."""
-    heading = _task_heading(portal_version(request), item_id)
+    heading = _task_heading(portal_key(request), item_id)
     if heading is None:
         raise Http404("没有该抽查事项公示的检查结果")
     # The page's records by their ids in the items' task index (no record row read to page
@@ -403,7 +403,7 @@ WHOLE_LIST_ROWS = 2000
 
 
 @memo_by_version
-def _publication_span(version: int) -> tuple[date, date] | None:
+def _publication_span(portal: str) -> tuple[date, date] | None:
     """The first and last publication dates of the current records, or None before any."""
     dates = PublishedResult.objects.filter(superseded_at__isnull=True)
     first = dates.order_by("published_on").values_list("published_on", flat=True).first()
@@ -415,19 +415,19 @@ class _PageOfIds:
     """A search's records as `Page` slices them (by its prepared query; a long list of names
     from the latest publications first, see _WINDOWED_SEARCHES)."""
 
-    def __init__(self, name: str, values: dict[str, Any], version: int) -> None:
+    def __init__(self, name: str, values: dict[str, Any], portal: str) -> None:
         self.query = _SEARCH_PAGES[name]
         self.values = values
         listed = _WINDOWED_SEARCHES.get(name)
         self.window = SEARCH_WINDOWS[name] if listed else None
         masked = sum(MASK in name for name in values[listed]) if listed else 0
         self.windowed = masked >= WINDOW_NAMES
-        self.version = version
+        self.portal = portal
 
     def __getitem__(self, part: slice) -> Any:
         start, stop = part.start or 0, part.stop
         static = (start, stop)
-        span = _publication_span(self.version) if self.windowed else None
+        span = _publication_span(self.portal) if self.windowed else None
         if self.window is not None and span is not None:
             first, last = span
             days = FIRST_WINDOW_DAYS * -(-stop // TaskPage.SIZE)  # deeper pages, wider
@@ -454,7 +454,7 @@ def search(request: HttpRequest) -> HttpResponse:
     records: list[dict[str, Any]] = []
     page = None
     if found is not None:
-        ids = _PageOfIds(*found, portal_version(request))
+        ids = _PageOfIds(*found, portal_key(request))
         page = Page(ids, request, count=False, size=TaskPage.SIZE)
         records = page.object_list
     table = result_table(

@@ -26,7 +26,7 @@ from spotcheck.inspections.actions import issue_notice, replace_team_member
 from spotcheck.inspections.models import TeamMember, Visit
 from spotcheck.plans.actions import publish_plan
 from spotcheck.public import actions, cache
-from spotcheck.public.models import PortalVersion, PublishedResult
+from spotcheck.public.models import PortalVersion, PublishedResult, note_public_change
 from spotcheck.public.selectors import published_draws
 from spotcheck.results import actions as results_actions
 from spotcheck.results.models import Result
@@ -269,3 +269,42 @@ def test_a_page_printing_its_address_is_kept_per_host(client, published):
     other = client.get(url, HTTP_HOST="127.0.0.1")
     assert not is_hit(other) and f"http://127.0.0.1{bulletin}" in readme(other)
     assert is_hit(client.get(url, HTTP_HOST="127.0.0.1"))
+
+
+def test_a_restore_then_a_change_never_serves_pages_cached_after_the_backup(
+    client, published, coordinator
+):
+    """A restore takes the portal's version back with the rows (here: a savepoint rolled back,
+    the database as the backup held it, the page cache as the discarded timeline left it); the
+    next change raises it to the number the discarded pages carry, but not to their token."""
+    url = reverse("public:results")
+    cached(client, url)
+    backup = transaction.savepoint()
+    before = PortalVersion.objects.get()
+    actions.withdraw_published(published=published[0], reason="录入错误", actor=coordinator)
+    assert "已撤回的公示" in served(client, url).content.decode()
+    assert is_hit(served(client, url))  # cached in the timeline the restore discards
+    transaction.savepoint_rollback(backup)  # the restore
+    restored = PortalVersion.objects.get()
+    assert (restored.version, restored.token) == (before.version, before.token)
+    back = served(client, url)
+    assert is_hit(back) and "已撤回的公示" not in back.content.decode()  # cached before the backup
+    member = TeamMember.objects.filter(replaced_at__isnull=True).order_by("pk").first()
+    replace_team_member(member=member, reason="因病", actor=coordinator)  # the next change
+    assert PortalVersion.objects.get().version == before.version + 1  # the discarded number
+    after = served(client, url)
+    assert not is_hit(after) and "已撤回的公示" not in after.content.decode()
+
+
+def test_the_portal_key_carries_a_token_set_anew_with_each_change(rf, published):
+    def key() -> str:
+        return cache.portal_key(rf.get("/"))
+
+    first = key()
+    version = PortalVersion.objects.get()
+    assert first == f"{version.version}.{version.token}" and len(version.token) == 16
+    with transaction.atomic():
+        note_public_change()
+    moved = PortalVersion.objects.get()
+    assert moved.version == version.version + 1 and moved.token != version.token
+    assert key() == f"{moved.version}.{moved.token}"

@@ -396,3 +396,22 @@ def test_the_bulletin_shows_the_published_names(client, executed_draws):
     page = client.get(reverse("public:bulletin", args=[draw.pk])).content.decode()
     for selection in draw.selections.all():
         assert selection.public_name and selection.public_name in page
+
+
+def test_a_restore_then_a_change_never_makes_files_built_after_the_backup_current(
+    published, coordinator, open_data_dir
+):
+    """The files stay on disk through a restore of the database (here: a savepoint rolled
+    back); the next publication change raises the year's version to the number the discarded
+    timeline's build carries, with another token: that build is stale, not served."""
+    opendata.build_year(YEAR)
+    backup = transaction.savepoint()
+    actions.withdraw_published(published=published[0], reason="名称有误", actor=coordinator)
+    discarded = opendata.build_year(YEAR)  # shows published[0] withdrawn
+    assert discarded.version == opendata.data_version(YEAR)
+    transaction.savepoint_rollback(backup)  # the restore
+    actions.withdraw_published(published=published[1], reason="名称有误", actor=coordinator)
+    assert discarded.version.split(".")[0] == opendata.data_version(YEAR).split(".")[0]
+    assert opendata.read_manifest(YEAR).version != opendata.data_version(YEAR)
+    assert not opendata.year_files(YEAR, build_if_small=False).current
+    assert opendata.year_files(YEAR).manifest.build != discarded.build  # rebuilt

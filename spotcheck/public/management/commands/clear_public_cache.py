@@ -2,7 +2,9 @@
 
 `make serve` runs it after collectstatic: the pages an earlier release cached would not be
 served anyway (their key holds that release: spotcheck.public.cache.release_key), but they
-would stay on disk until they expire or the cache culls them.
+would stay on disk until they expire or the cache culls them. The README's restore steps run
+it too (the pages cached after the backup are not served either: their key holds the portal
+version's token, spotcheck.public.models.new_token).
 """
 
 from __future__ import annotations
