@@ -409,6 +409,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import secrets
 import shutil
 import socket
@@ -416,6 +417,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -556,10 +558,90 @@ def start_server(port: int, var_dir: Path, workers: int | None) -> subprocess.Po
     raise SystemExit("gunicorn did not answer /healthz within 60 s")
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu_ms(pid: int) -> float:
+    """A process's CPU time so far (user and system), 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) * 1000 / TICKS
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(child) for child in text.split()]
+
+
+def _machine_busy_ms() -> float:
+    """CPU time the whole machine has spent busy (every core, kernel included), from /proc/stat."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) * 1000 / TICKS
+
+
+class CpuShares:
+    """Where a phase's CPU went, per request: the server (gunicorn's workers; with SQLite the
+    database's work is theirs), PostgreSQL's backends for the server's database (on this
+    machine), the load generator (locust, a child of this process) and the machine in all
+    (the kernel's loopback networking, and anything else running, included). The pages' ratios
+    to the baseline follow from these: the server, the database and locust share two cores."""
+
+    def __init__(self, server_pid: int, database_pids: Callable[[], list[int]]) -> None:
+        self.server_pid = server_pid
+        self.database_pids = database_pids
+
+    def sample(self) -> dict[str, float]:
+        workers = _children(self.server_pid)
+        database = self.database_pids()
+        generator = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return {
+            "server": sum(_process_cpu_ms(pid) for pid in [self.server_pid, *workers]),
+            "database": sum(_process_cpu_ms(pid) for pid in database),
+            "generator": (generator.ru_utime + generator.ru_stime) * 1000,
+            "machine": _machine_busy_ms(),
+            "_pids": float(hash((tuple(workers), tuple(database)))),
+        }
+
+
+def postgres_backends(database_url: str | None) -> Callable[[], list[int]]:
+    """The process ids of the PostgreSQL backends connected to the benchmark's database (the
+    server's workers keep theirs: CONN_MAX_AGE), or none for SQLite."""
+    if not database_url:
+        return list
+
+    def pids() -> list[int]:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid()"
+            )
+            found = [row[0] for row in cursor.fetchall()]
+        connection.close()
+        return found
+
+    return pids
+
+
 def run_phase(
-    name: str, paths: list[str], *, port: int, users: int, requests: int, work: Path
+    name: str,
+    paths: list[str],
+    *,
+    port: int,
+    users: int,
+    requests: int,
+    work: Path,
+    shares: CpuShares | None = None,
 ) -> dict[str, float]:
-    """One locust run; its request count, failures, p50, p99 (ms), throughput (/s), hits."""
+    """One locust run; its request count, failures, p50, p99 (ms), throughput (/s), hits, and
+    with `shares` the CPU milliseconds a request of the server, database, generator, machine."""
     urls = work / f"{name}.urls"
     urls.write_text("\n".join(paths) + "\n", encoding="utf-8")
     figures = work / f"{name}.json"
@@ -588,12 +670,19 @@ def run_phase(
         "--loglevel",
         "WARNING",
     ]
+    before = shares.sample() if shares else {}
     with (work / f"{name}.log").open("wb") as log:
         subprocess.run(command, env=env, cwd=work, check=False, stdout=log, stderr=log)
+    after = shares.sample() if shares else {}
     if not figures.exists():
         raise SystemExit(f"locust wrote no figures for {name}; see {work / (name + '.log')}")
     result: dict[str, float] = json.loads(figures.read_text(encoding="utf-8"))
     figures.unlink()
+    if shares and result["requests"]:
+        # a worker or backend that came or went during the phase would skew its share
+        result["cpu_steady"] = float(before["_pids"] == after["_pids"])
+        for part in ("server", "database", "generator", "machine"):
+            result[f"cpu_{part}"] = (after[part] - before[part]) / result["requests"]
     return result
 
 
@@ -648,10 +737,17 @@ def main() -> None:
         work.mkdir()
         figures: dict[str, dict[str, float]] = {}
         try:
+            shares = CpuShares(server.pid, postgres_backends(args.pg_url))
 
             def run(name: str, paths: list[str], count: int) -> dict[str, float]:
                 return run_phase(
-                    name, paths, port=port, users=args.users, requests=count, work=work
+                    name,
+                    paths,
+                    port=port,
+                    users=args.users,
+                    requests=count,
+                    work=work,
+                    shares=shares,
                 )
 
             run("warmup", lists["baseline"][:500], 500)
@@ -692,6 +788,20 @@ def main() -> None:
                 f"{f['p50']:>9.0f}{f['p99']:>9.0f}{f['throughput']:>9.1f}"
                 f"{p99_ratio:>9.2f}x{rps_ratio:>9.0%}  "
                 + ("" if phase.startswith("baseline") else ("met" if met else "MISSED"))
+            )
+        print(
+            f"\n{'CPU ms a request':<16}{'server':>9}{'database':>9}{'locust':>9}{'machine':>9}"
+            f"{'/base':>8}"
+        )
+        base_machine = figures["baseline"].get("cpu_machine")
+        for phase, f in figures.items():
+            if "cpu_machine" not in f:
+                continue
+            ratio = f["cpu_machine"] / base_machine if base_machine else float("nan")
+            print(
+                f"{phase:<16}{f['cpu_server']:>9.2f}{f['cpu_database']:>9.2f}"
+                f"{f['cpu_generator']:>9.2f}{f['cpu_machine']:>9.2f}{ratio:>7.2f}x"
+                + ("" if f.get("cpu_steady") else "  (a worker or backend changed)")
             )
         print(
             f"\nreference: the stricter baseline run (p99 {base_p99:.0f} ms, {base_rps:.1f} req/s)."

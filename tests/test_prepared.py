@@ -22,7 +22,8 @@ def records(module_transaction) -> list[int]:
 
 
 def by_ids(ids):
-    return published_results().filter(pk__in=ids).order_by("pk").values(*ROW_FIELDS)
+    # the result table's fields and the snapshot decoded (JSONField's converter)
+    return published_results().filter(pk__in=ids).order_by("pk").values(*ROW_FIELDS, "snapshot")
 
 
 @pytest.mark.django_db

@@ -281,3 +281,32 @@ def snapshot_matches(snapshot: dict[str, Any], stored_sha256: str) -> bool:
     if fast and hashlib.sha256(fast).hexdigest() == stored_sha256:
         return True
     return snapshot_sha256(snapshot) == stored_sha256
+
+
+def matching_snapshot(text: str, stored_sha256: str) -> dict[str, Any] | None:
+    """The snapshot stored as JSON `text` when it matches its stored hash, else None: what a
+    list shows of a record it reads as text (no JSONField decoding, no check of the decoded
+    value's numbers). orjson reads it first: where its reading encodes to the hashed text,
+    that reading is the snapshot (a number orjson reads otherwise, an integer past 64 bits
+    read as a float, encodes otherwise and misses the hash); else the standard library's
+    reading and the canonical text decide, as `snapshot_matches` does."""
+    try:
+        fast = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        fast = None
+    if isinstance(fast, dict):
+        try:
+            encoded = orjson.dumps(fast, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:
+            encoded = b""
+        if encoded and hashlib.sha256(encoded).hexdigest() == stored_sha256:
+            return fast
+    try:
+        exact = json.loads(text)
+    except ValueError:  # not JSON (a damaged record): it matches nothing
+        return None
+    try:
+        matches = isinstance(exact, dict) and snapshot_sha256(exact) == stored_sha256
+    except UnicodeEncodeError:  # a lone surrogate: no published snapshot holds one
+        return None
+    return exact if matches else None

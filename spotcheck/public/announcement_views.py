@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from spotcheck.paging import page_number
 from spotcheck.public.cache import cached_page
 from spotcheck.public.models import Publication
-from spotcheck.public.rows import ROW_FIELDS, result_rows, result_table
+from spotcheck.public.rows import result_rows, result_table, row_values
 from spotcheck.public.selectors import published_versions
 
 BATCH_PAGE_SIZE = 100
@@ -33,7 +33,7 @@ def batch(request: HttpRequest, publication_id: int) -> HttpResponse:
     context = {
         "publication": publication,
         "table": result_table(
-            result_rows(rows.values(*ROW_FIELDS)[start : start + BATCH_PAGE_SIZE]),
+            result_rows(row_values(rows)[start : start + BATCH_PAGE_SIZE]),
             caption=f"{publication.published_on:%Y-%m-%d}公示的检查结果",
         ),
         "count": count,

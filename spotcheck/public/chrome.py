@@ -44,6 +44,10 @@ def url_key() -> tuple[Any, ...]:
     return (get_urlconf(), get_script_prefix())
 
 
+# what `reverse` leaves unquoted in a path argument: quote()'s own safe characters and these
+URL_SAFE = RFC3986_SUBDELIMS + "/~:@"
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.\-~" + re.escape(URL_SAFE) + "]*")
+
 _url_makers: dict[tuple[Any, ...], Callable[[object], str]] = {}
 _url_makers_generation = _generation
 
@@ -62,10 +66,14 @@ def url_maker(name: str) -> Callable[[object], str]:
         pass
     marker = "0123456789"  # accepted by the int and str path converters alike
     head, tail = reverse(name, args=[marker]).split(marker)
-    safe = RFC3986_SUBDELIMS + "/~:@"
 
     def make(value: object) -> str:
-        return f"{head}{quote(str(value), safe=safe)}{tail}"
+        text = str(value)
+        # most values (ids, credit codes) have nothing to quote: quote() costs ~2 µs, a match
+        # a tenth of that, and a result table makes two URLs a row
+        if not _UNQUOTED.fullmatch(text):
+            text = quote(text, safe=URL_SAFE)
+        return f"{head}{text}{tail}"
 
     _url_makers[key] = make
     return make

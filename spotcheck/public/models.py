@@ -34,6 +34,7 @@ from spotcheck.lib.pinyin import substring_keys
 from spotcheck.lib.publication import (
     item_heading,
     mask_phone_numbers,
+    matching_snapshot,
     published_sha256,
     snapshot_matches,
 )
@@ -197,6 +198,18 @@ def result_text(snapshot: dict[str, Any], stored_sha256: str) -> str:
     a snapshot that no longer matches its stored hash is withheld, as on its own page."""
     if not snapshot_matches(snapshot, stored_sha256):
         return WITHHELD_TEXT
+    return result_cell(snapshot)
+
+
+def stored_result_text(text: str, stored_sha256: str) -> str:
+    """`result_text` of a snapshot read as its stored JSON text (rows.row_values): decoded
+    once, and checked against its hash on the way (`matching_snapshot`)."""
+    snapshot = matching_snapshot(text, stored_sha256)
+    return WITHHELD_TEXT if snapshot is None else result_cell(snapshot)
+
+
+def result_cell(snapshot: dict[str, Any]) -> str:
+    """The result cell of a snapshot that matched its hash."""
     items = snapshot.get("items", [])
     labels = [i["category_label"] for i in items]
     if len(set(labels)) <= 1:

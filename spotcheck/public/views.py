@@ -31,7 +31,7 @@ from spotcheck.inspections.integrity import matching_problems
 from spotcheck.inspections.models import TeamMatching
 from spotcheck.inspections.selectors import kit_matchings_for_user
 from spotcheck.inspections.views import EXCLUDED_LABELS
-from spotcheck.lib.publication import MASK, deadline_state, displayed_snapshot
+from spotcheck.lib.publication import MASK, deadline_state, displayed_snapshot, matching_snapshot
 from spotcheck.paging import Page
 from spotcheck.prepared import PreparedQuery
 from spotcheck.public import documents
@@ -40,15 +40,16 @@ from spotcheck.public.announcements import latest_announcements
 from spotcheck.public.cache import cached_page, memo_by_version, portal_key
 from spotcheck.public.documents import DocumentWithheld
 from spotcheck.public.models import (
+    WITHHELD_TEXT,
     PublishedItem,
     PublishedResult,
     TaskPage,
-    result_text,
+    result_cell,
     rows_older,
     task_page_start,
     task_rows,
 )
-from spotcheck.public.rows import ROW_FIELDS, result_rows, result_table
+from spotcheck.public.rows import result_rows, result_table, row_values
 from spotcheck.public.selectors import (
     SEARCHES,
     latest_bulletins,
@@ -75,9 +76,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "plans": published_plans()[:10],
         "bulletins": latest_bulletins(10),
         "table": result_table(
-            result_rows(
-                published_results().order_by("-published_on", "-pk").values(*ROW_FIELDS)[:10]
-            ),
+            result_rows(row_values(published_results().order_by("-published_on", "-pk"))[:10]),
             caption="最新公示的检查结果",
         ),
     }
@@ -133,7 +132,7 @@ def _withheld(request: HttpRequest, withheld: DocumentWithheld) -> HttpResponse:
 
 @cached_page
 def draw_json(request: HttpRequest, draw_id: int) -> HttpResponse:
-    """The one draw.json of a draw (spotcheck.public.documents; the API serves the same)."""
+    """The one draw.json of a draw (spotcheck.public.documents; the API redirects here)."""
     draw = get_object_or_404(published_draws(), pk=draw_id)
     data = draw_document_or_refusal(request, draw)
     if isinstance(data, HttpResponse):
@@ -286,7 +285,7 @@ def _task_records(ids: Any) -> Any:
     # (a record's publication date is its index rows' too). One statement a page: the ids and
     # then the records in two cost a round trip and a statement more.
     records = published_results().filter(pk__in=ids)
-    return records.order_by("-published_on", "-pk").values(*ROW_FIELDS)
+    return row_values(records.order_by("-published_on", "-pk"))
 
 
 def _task_ids(item: int) -> Any:
@@ -371,7 +370,7 @@ def _search_page(search: Callable[..., Any], *, windowed: bool = False) -> Calla
             found = found.filter(published_on__gte=since)
         ids = found.order_by("-published_on", "-pk").values("pk")[part[0] : part[1]]
         records = published_results().filter(pk__in=ids)
-        return records.order_by("-published_on", "-pk").values(*ROW_FIELDS)
+        return row_values(records.order_by("-published_on", "-pk"))
 
     return page
 
@@ -515,12 +514,9 @@ def _shown_record(
 
 # an entity's records as its page shows them (the query compiled once: spotcheck.prepared)
 _ENTITY_RECORDS = PreparedQuery(
-    lambda key: (
-        published_results()
-        .filter(entity_key=key)
-        .order_by("-inspected_on", "-pk")
-        .values(*ROW_FIELDS)[:500]
-    ),
+    lambda key: row_values(
+        published_results().filter(entity_key=key).order_by("-inspected_on", "-pk")
+    )[:500],
     key="str",
 )
 
@@ -528,14 +524,18 @@ _ENTITY_RECORDS = PreparedQuery(
 @cached_page
 def entity(request: HttpRequest, entity_key: str) -> HttpResponse:
     """An entity's page: all its published checks (withdrawn ones marked)."""
-    records = [
-        {
-            **r,
-            "agency": {"name": r["agency__name"]},
-            "result_text": result_text(r["snapshot"], r["snapshot_sha256"]),
-        }
-        for r in _ENTITY_RECORDS.run(key=entity_key)
-    ]
+    records = []
+    for r in _ENTITY_RECORDS.run(key=entity_key):
+        # the items and follow-ups shown from the snapshot only where it matches its hash
+        snapshot = matching_snapshot(r["snapshot_text"], r["snapshot_sha256"])
+        records.append(
+            {
+                **r,
+                "agency": {"name": r["agency__name"]},
+                "snapshot": snapshot or {},
+                "result_text": WITHHELD_TEXT if snapshot is None else result_cell(snapshot),
+            }
+        )
     if not records:
         raise Http404("没有该检查对象公示的检查结果")
     return render(request, "public/entity.html", {"records": records, "latest": records[0]})

@@ -1,5 +1,6 @@
 """Masking and public labels of published results (spotcheck.lib.publication)."""
 
+import json
 from datetime import date
 
 from hypothesis import example, given
@@ -182,6 +183,29 @@ def test_snapshot_matches_is_the_canonical_hash_check(snapshot, other):
     assert not pub.snapshot_matches(changed, stored)
     assert pub.snapshot_matches(changed, pub.snapshot_sha256(changed))
     assert not pub.snapshot_matches(snapshot, "0" * 64)
+
+
+@given(st.dictionaries(st.text(), json_values, max_size=5), json_values, st.booleans())
+@example({"big": 2**64, "n": -(2**63) - 1}, None, True)  # read by orjson as floats
+def test_matching_snapshot_reads_a_stored_text_as_json_does(snapshot, other, ascii):
+    """A snapshot read as its stored text (as Django's JSONField writes it, or as PostgreSQL's
+    jsonb gives it back, not escaped) is the snapshot JSON reads, when it matches its hash; a
+    changed text or another hash matches nothing."""
+    text = json.dumps(snapshot, ensure_ascii=ascii)
+    stored = pub.snapshot_sha256(snapshot)
+    read = pub.matching_snapshot(text, stored)
+    assert read == json.loads(text) and json.dumps(read) == json.dumps(json.loads(text))
+    changed = json.dumps({**snapshot, "\x00changed": other}, ensure_ascii=ascii)
+    assert pub.matching_snapshot(changed, stored) is None
+    assert pub.matching_snapshot(text, "0" * 64) is None
+
+
+def test_matching_snapshot_refuses_what_is_no_snapshot():
+    assert pub.matching_snapshot("not json", pub.snapshot_sha256({})) is None
+    assert pub.matching_snapshot("[]", pub.snapshot_sha256([])) is None  # type: ignore[arg-type]
+    assert pub.matching_snapshot("{}", pub.snapshot_sha256({})) == {}
+    # a lone surrogate (never published: no hash is made of one) matches nothing
+    assert pub.matching_snapshot('{"s": "\\ud800"}', pub.snapshot_sha256({"s": "x"})) is None
 
 
 def test_snapshot_matches_a_published_snapshot():
