@@ -8,7 +8,7 @@ with the rule in `detail`.
 from datetime import date, datetime
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Router, Schema, Status
@@ -196,19 +196,21 @@ def get_draw(request: HttpRequest, draw_id: int) -> dict[str, Any]:
 
 @router.get(
     "/draws/{draw_id}/draw.json",
-    summary="抽取文档 draw.json（与公示网站同一文档，检查组匹配后附检查组；用 verify_draw.py 核验）",
+    response={301: None},
+    summary="抽取文档 draw.json：永久重定向到公示网站的同一文档（用 verify_draw.py 核验）",
+    description=(
+        "draw.json 只有一个地址：公示网站的 /public/draws/{draw_id}/draw.json（检查组匹配后附检查组）。"
+        "本接口以 301 重定向到该地址，不读取任何数据；该地址的回答（200 文档，未执行的抽取 404，"
+        "存储与可核验内容不一致时 409 说明页）由页面缓存提供。"
+    ),
+    openapi_extra={
+        "responses": {301: documents.redirect_to_portal("/public/draws/{draw_id}/draw.json")}
+    },
 )
 def get_draw_json(request: HttpRequest, draw_id: int) -> HttpResponse:
-    draw = get_object_or_404(public_draws(), pk=draw_id)
-    try:
-        data = documents.draw_json(draw)
-    except documents.NotExecuted as exc:
-        raise HttpError(404, str(exc)) from exc
-    except documents.DocumentWithheld as withheld:
-        raise HttpError(409, str(withheld)) from withheld
-    response = HttpResponse(data, content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="draw-{draw.pk}.json"'
-    return response
+    # One document, one address: the portal's, served from its page cache (a crowd asking
+    # here never reaches the draw tables; this answer reads nothing).
+    return HttpResponsePermanentRedirect(reverse("public:draw_json", args=[draw_id]))
 
 
 @router.post(

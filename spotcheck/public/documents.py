@@ -84,3 +84,13 @@ def teams_json(match: TeamMatching) -> bytes:
             [(reverse("public:bulletins"), "抽查公告")],
         )
     return json.dumps(match.public_document(), ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def redirect_to_portal(portal_path: str) -> dict[str, object]:
+    """The OpenAPI description of an API document endpoint's redirect: the document has one
+    address, the portal's (`portal_path`), served from its page cache."""
+    location = {
+        "description": f"公示网站上该文档的地址（{portal_path}）",
+        "schema": {"type": "string"},
+    }
+    return {"description": "重定向到公示网站的同一文档", "headers": {"Location": location}}

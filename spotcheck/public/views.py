@@ -132,7 +132,7 @@ def _withheld(request: HttpRequest, withheld: DocumentWithheld) -> HttpResponse:
 
 @cached_page
 def draw_json(request: HttpRequest, draw_id: int) -> HttpResponse:
-    """The one draw.json of a draw (spotcheck.public.documents; the API serves the same)."""
+    """The one draw.json of a draw (spotcheck.public.documents; the API redirects here)."""
     draw = get_object_or_404(published_draws(), pk=draw_id)
     data = draw_document_or_refusal(request, draw)
     if isinstance(data, HttpResponse):

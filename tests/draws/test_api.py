@@ -61,7 +61,7 @@ def test_a_draw_through_the_api(client, coordinator, hotel_item, hotels):
     public = client.get(f"/api/v1/draws/{draw_id}").json()
     assert public["population_hash"] == prepared["population_hash"]
     assert public["selection"] == executed["selection"]
-    document = client.get(f"/api/v1/draws/{draw_id}/draw.json").json()
+    document = client.get(f"/api/v1/draws/{draw_id}/draw.json", follow=True).json()
     assert all(r.ok for r in drawdoc.verify_draw_document(document))
     assert [e["id"] for e in document["selection"]] == [s["public_id"] for s in public["selection"]]
 
@@ -71,7 +71,7 @@ def test_prepared_draws_show_their_commitment_in_the_api(client, coordinator, ho
     public = client.get(f"/api/v1/draws/{draw.pk}").json()
     assert public["population_hash"] == draw.population_hash and public["selection"] == []
     assert public["population_url"].endswith("population.txt")
-    assert client.get(f"/api/v1/draws/{draw.pk}/draw.json").status_code == 404
+    assert client.get(f"/api/v1/draws/{draw.pk}/draw.json", follow=True).status_code == 404
 
 
 def test_anonymous_and_unauthorised_posts_are_refused(client, users_by_role, hotel_item, hotels):

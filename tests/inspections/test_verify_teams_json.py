@@ -62,7 +62,7 @@ def recheck_match(event_match, coordinator) -> TeamMatching:
 
 def served(client, match: TeamMatching) -> dict[str, Any]:
     portal = client.get(reverse("public:matching_json", args=[match.pk]))
-    api = client.get(f"/api/v1/matchings/{match.pk}/teams.json")
+    api = client.get(f"/api/v1/matchings/{match.pk}/teams.json", follow=True)
     assert portal.status_code == api.status_code == 200
     assert portal.content == api.content
     return json.loads(portal.content)

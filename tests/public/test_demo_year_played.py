@@ -238,11 +238,11 @@ def check_the_public_site_shows_all_twelve_items_and_every_draw_verifies(client,
             [sys.executable, str(VERIFIER), str(path)], capture_output=True, text=True, check=False
         )
         assert checked.returncode == 0 and "VERIFIED" in checked.stdout, checked.stdout
-        # The API serves the very same document (one builder), teams included.
-        api = client.get(f"/api/v1/draws/{draw.pk}/draw.json")
+        # The API serves the very same document (its one address), teams included.
+        api = client.get(f"/api/v1/draws/{draw.pk}/draw.json", follow=True)
         assert api.status_code == 200 and api.content == response.content
     for match in TeamMatching.objects.all():
         public = client.get(reverse("public:matching_json", args=[match.pk]))
-        api = client.get(f"/api/v1/matchings/{match.pk}/teams.json")
+        api = client.get(f"/api/v1/matchings/{match.pk}/teams.json", follow=True)
         assert public.status_code == api.status_code == 200
         assert api.content == public.content
