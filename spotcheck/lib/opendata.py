@@ -139,8 +139,9 @@ DRAWS = Dataset(
         Field(
             "selection",
             "list",
-            "抽中名单明细：每项 {id, name, stratum, rank, ticket, replaced}（名称按公示规则遮蔽）",
-            '[{"id": "9137…", "name": "某某歌厅", "stratum": "low", "rank": 1, "ticket": "0.12…", "replaced": false}]',
+            "抽中名单明细：每项 {id, name, stratum, rank, ticket, kind, replaced}（名称按公示规则遮蔽）；"
+            "kind：drawn 按号签抽中、replacement 替补进入；replaced：该抽中对象已被替补",
+            '[{"id": "9137…", "name": "某某歌厅", "stratum": "low", "rank": 1, "ticket": "0.12…", "kind": "drawn", "replaced": false}]',
             csv=False,
         ),
         Field(
@@ -204,7 +205,12 @@ RESULTS = Dataset(
         ),
     ),
     (
-        Field("item_number", "integer", "抽查事项序号", "8"),
+        Field(
+            "item_number",
+            "string",
+            "抽查事项序号（文本）；计划中没有序号的事项为“p”加其在计划中的位置，如 p3",
+            "8",
+        ),
         Field("item_name", "string", "抽查事项（抽查任务）", "娱乐场所治安管理检查"),
         Field("item_id", "integer", "事项编号（本系统内）", "41"),
         Field("check_type", "string", "检查类型", "双随机抽查"),

@@ -100,6 +100,7 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
     "moved:matching": (None, "GET", "matching"),
     "moved:matching_json": (None, "GET", "matching"),
     "moved:draw_json": (None, "GET", "draw"),
+    "moved:portal": (None, "GET", None),
     "public:items": (None, "GET", None),
     "public:plans": (None, "GET", None),
     "public:plan": (None, "GET", "plan"),

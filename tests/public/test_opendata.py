@@ -415,3 +415,45 @@ def test_a_restore_then_a_change_never_makes_files_built_after_the_backup_curren
     assert opendata.read_manifest(YEAR).version != opendata.data_version(YEAR)
     assert not opendata.year_files(YEAR, build_if_small=False).current
     assert opendata.year_files(YEAR).manifest.build != discarded.build  # rebuilt
+
+
+def test_the_index_links_the_announcements_feed_the_schema_names(client):
+    page = client.get(reverse("public:data")).content.decode()
+    feed = reverse("public:announcements")
+    assert f'href="{feed}">公告订阅（Atom）</a>' in page
+    assert f"公告订阅（Atom）：`{feed}`" in kit.document_text("open-data.md")
+
+
+JSON_TYPES = {
+    "integer": int,
+    "string": str,
+    "date": str,
+    "datetime": str,
+    "decimal": str,
+    "boolean": bool,
+    "list": list,
+    "object": dict,
+}
+
+
+def test_every_json_value_has_its_documented_type(client, published, executed_draws):
+    """docs/open-data.md's types (spotcheck.lib.opendata's fields) are the JSON's: a record's
+    item_number is the item's key (text), a selection entry carries its documented keys."""
+    checked = set()
+    for name, dataset in spec.DATASETS.items():
+        rows = json.loads(download(client, f"{name}.json"))["rows"]
+        assert rows, name
+        for row in rows:
+            for field, value in (
+                *((f, row[f.name]) for f in dataset.fields),
+                *((f, item[f.name]) for item in row.get("items", []) for f in dataset.item_fields),
+            ):
+                if value is not None:
+                    assert type(value) is JSON_TYPES[field.type], (name, field.name, value)
+                    checked.add((name, field.name))
+    assert ("results", "item_number") in checked
+    selection = json.loads(download(client, "draws.json"))["rows"][0]["selection"]
+    documented = spec.DRAWS.fields[[f.name for f in spec.DRAWS.fields].index("selection")]
+    keys = documented.meaning.split("{")[1].split("}")[0].split(", ")
+    assert selection and all(list(entry) == keys for entry in selection)
+    assert {entry["kind"] for entry in selection} <= {"drawn", "replacement"}
