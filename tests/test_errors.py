@@ -45,10 +45,12 @@ def debug_off(settings):
 
 
 def test_404_is_a_chinese_page_with_a_way_home(client, db, debug_off):
-    response = client.get("/plans/999999/")
+    response = client.get("/public/plans/999999/")
     assert response.status_code == 404
     page = response.content.decode()
     assert "找不到此页面" in page and 'href="/"' in page and "抽查公告" in page
+    # a visitor is pointed at the portal's plans, not the staff pages
+    assert 'href="/public/plans/">抽查计划</a>或' in page and 'href="/plans/"' not in page
     assert "Not Found" not in page
 
 

@@ -1,6 +1,7 @@
 """The national-system export: the rows an agency uploads to 国家企业信用信息公示系统.
 
-One row per checked plan item of an approved (or published) result: the entity, the spot-check
+One row per checked plan item of a published result record (current, not withdrawn; approved
+results not yet published are left out: spotcheck.results.gsxt): the entity, the spot-check
 task it was drawn in, who checked, how, when, and the national result category. Pure Python:
 the results app gathers `GsxtItem`s from the database, `rows` orders and formats them, and
 `spotcheck.lib.tabular` writes xlsx or csv (formula-safe).

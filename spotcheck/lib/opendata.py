@@ -139,8 +139,9 @@ DRAWS = Dataset(
         Field(
             "selection",
             "list",
-            "抽中名单明细：每项 {id, name, stratum, rank, ticket, replaced}（名称按公示规则遮蔽）",
-            '[{"id": "9137…", "name": "某某歌厅", "stratum": "low", "rank": 1, "ticket": "0.12…", "replaced": false}]',
+            "抽中名单明细：每项 {id, name, stratum, rank, ticket, kind, replaced}（名称按公示规则遮蔽）；"
+            "kind：drawn 按号签抽中、replacement 替补进入；replaced：该抽中对象已被替补",
+            '[{"id": "9137…", "name": "某某歌厅", "stratum": "low", "rank": 1, "ticket": "0.12…", "kind": "drawn", "replaced": false}]',
             csv=False,
         ),
         Field(
@@ -179,7 +180,12 @@ RESULTS = Dataset(
         Field("credit_code", "string", "统一社会信用代码/注册号", "92370323MA3C0002Y2"),
         Field("inspected_on", "date", "检查日期", "2022-09-30"),
         Field("published_on", "date", "公示日期", "2022-10-12"),
-        Field("deadline", "string", "公示期限：met 按期、overdue 逾期、unknown 无期限", "met"),
+        Field(
+            "deadline",
+            "string",
+            "公示期限：met 按期、overdue 逾期、unknown 无期限；按首次公示的日期，更正后重新公示不改变",
+            "met",
+        ),
         Field("version", "integer", "所公示的审核结果版本（更正后重新公示则增加）", "1"),
         Field("corrected", "boolean", "此前公示过更正前的版本（公示页列出各版本）", "false"),
         Field("inspectors", "list", "检查人员；仅在机关设置允许公开时有值", ""),
@@ -191,10 +197,20 @@ RESULTS = Dataset(
             "公示记录与存储的审核结果不一致，暂停公开内容（公示页同样暂停）",
             "false",
         ),
-        Field("snapshot_sha256", "string", "公示内容的 SHA-256", "5e884898da280471…"),
+        Field(
+            "snapshot_sha256",
+            "string",
+            "公示内容的 SHA-256；检查人员姓名不公开时为不含姓名的公示内容的 SHA-256",
+            "5e884898da280471…",
+        ),
     ),
     (
-        Field("item_number", "integer", "抽查事项序号", "8"),
+        Field(
+            "item_number",
+            "string",
+            "抽查事项序号（文本）；计划中没有序号的事项为“p”加其在计划中的位置，如 p3",
+            "8",
+        ),
         Field("item_name", "string", "抽查事项（抽查任务）", "娱乐场所治安管理检查"),
         Field("item_id", "integer", "事项编号（本系统内）", "41"),
         Field("check_type", "string", "检查类型", "双随机抽查"),

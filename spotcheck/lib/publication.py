@@ -257,6 +257,17 @@ def snapshot_sha256(snapshot: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def published_sha256(snapshot: dict[str, Any], stored_sha256: str, *, inspector_names: bool) -> str:
+    """The content hash a record publishes (pages, open data): the hash of what is published.
+    While the snapshot is shown whole that is the hash stored at publication; when part of it is
+    hidden now (the inspectors' names, once the agency's setting is off) it is the hash of the
+    displayed snapshot, never the stored one: hashing guessed names from a roster against the
+    stored hash would recover the hidden names. Integrity checks still compare the stored
+    snapshot with the stored hash (`snapshot_matches`)."""
+    shown = displayed_snapshot(snapshot, inspector_names=inspector_names)
+    return stored_sha256 if shown is snapshot else snapshot_sha256(shown)
+
+
 def snapshot_matches(snapshot: dict[str, Any], stored_sha256: str) -> bool:
     """`snapshot_sha256(snapshot) == stored_sha256`, a few times faster where it holds (every
     list of records checks each one): orjson's sorted, compact UTF-8 is the canonical text for

@@ -1,12 +1,17 @@
 import shutil
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from spotcheck.accounts.models import Agency
@@ -46,6 +51,7 @@ from spotcheck.plans.forms import (
 from spotcheck.plans.models import Plan, PlanItem, PlanRevision
 from spotcheck.plans.preview import preview_items
 from spotcheck.plans.selectors import get_managed_plan, managed_plans, plans_for_user
+from spotcheck.public.selectors import published_revisions
 from spotcheck.registry import uploads
 
 
@@ -54,10 +60,58 @@ def visible_plans(request: HttpRequest) -> QuerySet[Plan]:
     return plans_for_user(request.user)
 
 
+View = Callable[..., HttpResponse]
+
+
+def _sent_to_portal(address: str) -> HttpResponse:
+    """A visitor's permanent redirect to the portal's page. Not kept by the browser (no-cache,
+    Vary: Cookie): the same address serves staff once they sign in."""
+    response = HttpResponsePermanentRedirect(address)
+    add_never_cache_headers(response)
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+def staff_page(portal: Callable[..., str | None]) -> Callable[[View], View]:
+    """The staff plan pages show what the portal does not (the item's cells beside the source
+    text, drafts, revision tools): visitors get the portal's page of the same thing, 301 to the
+    address `portal(request, **kwargs)` gives, or the login page where it gives none."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.user.is_authenticated:
+                return view(request, *args, **kwargs)
+            address = portal(request, **kwargs)
+            if address is None:
+                return redirect_to_login(request.get_full_path())
+            query = request.META.get("QUERY_STRING", "")
+            return _sent_to_portal(f"{address}?{query}" if query else address)
+
+        return wrapper
+
+    return decorate
+
+
+def _portal_revision(request: HttpRequest, plan_id: int, revision_id: int) -> str | None:
+    """A published revision is a section of the portal's plan page; a draft has no public page."""
+    number = (
+        published_revisions()
+        .filter(plan_id=plan_id, pk=revision_id)
+        .values_list("number", flat=True)
+        .first()
+    )
+    if number is None:
+        return None
+    return reverse("public:plan", args=[plan_id]) + f"#revision-{number}"
+
+
+@staff_page(lambda request: reverse("public:plans"))
 def plan_list(request: HttpRequest) -> HttpResponse:
     return render(request, "plans/plan_list.html", {"plans": visible_plans(request)})
 
 
+@staff_page(lambda request, plan_id: reverse("public:plan", args=[plan_id]))
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = get_object_or_404(visible_plans(request), pk=plan_id)
     items = list(plan.items.select_related("responsible_unit"))
@@ -90,6 +144,7 @@ def _visible_revisions(request: HttpRequest, plan: Plan) -> list[PlanRevision]:
     return [r for r in revisions if r.is_published or own]
 
 
+@staff_page(lambda request, plan_id, item_id: reverse("public:plan_item", args=[plan_id, item_id]))
 def item_detail(request: HttpRequest, plan_id: int, item_id: int) -> HttpResponse:
     plan = get_object_or_404(visible_plans(request), pk=plan_id)
     item = get_object_or_404(plan.items.select_related("responsible_unit"), pk=item_id)
@@ -102,6 +157,7 @@ def item_detail(request: HttpRequest, plan_id: int, item_id: int) -> HttpRespons
     return render(request, "plans/item_detail.html", context)
 
 
+@staff_page(lambda request, plan_id, fmt: reverse("public:plan_export", args=[plan_id, fmt]))
 def plan_export(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
     return plan_download(lambda: get_object_or_404(visible_plans(request), pk=plan_id), fmt)
 
@@ -445,6 +501,7 @@ def revision_new(request: HttpRequest, plan_id: int) -> HttpResponse:
     return render(request, "plans/revision_new.html", {"plan": plan, "form": form})
 
 
+@staff_page(_portal_revision)
 def revision_detail(request: HttpRequest, plan_id: int, revision_id: int) -> HttpResponse:
     plan = get_object_or_404(visible_plans(request), pk=plan_id)
     revision = _revision_for(request, plan, revision_id)

@@ -35,6 +35,7 @@ from spotcheck.lib.publication import (
     item_heading,
     mask_phone_numbers,
     matching_snapshot,
+    published_sha256,
     snapshot_matches,
 )
 from spotcheck.plans.models import Plan, PlanItem
@@ -173,6 +174,17 @@ class PublishedResult(models.Model):
         visit that found the entity moved out says so once, not once per item), else each
         item's category after its number."""
         return result_text(self.snapshot, self.snapshot_sha256)
+
+    @property
+    def published_sha256(self) -> str:
+        """The content hash this record publishes: every page and file that prints "the
+        content hash" prints this (lib.publication.published_sha256), not `snapshot_sha256`,
+        which is the stored snapshot's and may cover inspectors' names no longer shown."""
+        return published_sha256(
+            self.snapshot,
+            self.snapshot_sha256,
+            inspector_names=self.agency.publish_inspector_names,
+        )
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValueError("公示的检查结果不能删除；须撤回（说明理由）")

@@ -23,4 +23,6 @@ urlpatterns = [
         name="matching_json",
     ),
     path("inspections/draws/<int:draw_id>/draw.json", moved("public:draw_json"), name="draw_json"),
+    # the portal's prefix on its own (the README names the portal /public/): its home page
+    path("public/", moved("home"), name="portal"),
 ]

@@ -29,12 +29,12 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -190,7 +190,10 @@ def draw_rows(year: int) -> Iterator[dict[str, Any]]:
 
 
 def _result_row(
-    record: PublishedResult, approved: dict[str, Any] | None, corrected: bool
+    record: PublishedResult,
+    approved: dict[str, Any] | None,
+    corrected: bool,
+    first_published_on: date,
 ) -> dict[str, Any]:
     withheld = bool(publication_problems(record, approved=approved))
     shown = pub.displayed_snapshot(
@@ -210,7 +213,7 @@ def _result_row(
         "withdrawn_at": _local(record.withdrawn_at),
         "withdraw_reason": record.public_withdraw_reason,
         "withheld": withheld,
-        "snapshot_sha256": record.snapshot_sha256,
+        "snapshot_sha256": record.published_sha256,
         "items": [],
     }
     if withheld:  # the page shows the name and the warning, nothing of the content
@@ -218,7 +221,8 @@ def _result_row(
     row.update(
         cooperating_agencies=shown.get("cooperating_agencies", []),
         inspected_on=shown.get("inspected_on"),
-        deadline=pub.deadline_state(record.due_on, record.published_on, record.published_on).value,
+        # met or missed by the first publication: a correction republished later is no delay
+        deadline=pub.deadline_state(record.due_on, first_published_on, first_published_on).value,
         inspectors=shown.get("inspectors", []),
         items=[
             {
@@ -257,14 +261,19 @@ def result_rows(year: int) -> Iterator[dict[str, Any]]:
                 "result_id", "number", "snapshot"
             )
         }
-        corrected = set(
-            PublishedResult.objects.filter(
-                result_id__in=ids, superseded_at__isnull=False
-            ).values_list("result_id", flat=True)
+        # per result, its versions: more than one when a correction was republished, the
+        # first one's date being the publication its deadline is met or missed by
+        versions = (
+            PublishedResult.objects.filter(result_id__in=ids)
+            .values("result_id")
+            .annotate(first=Min("published_on"), count=Count("pk"))
+            .order_by()
         )
+        first = {v["result_id"]: v["first"] for v in versions}
+        corrected = {v["result_id"] for v in versions if v["count"] > 1}
         for r in batch:
             key = (r.result_id, r.result_version)
-            yield _result_row(r, approved.get(key), r.result_id in corrected)
+            yield _result_row(r, approved.get(key), r.result_id in corrected, first[r.result_id])
 
 
 BUILDERS: dict[str, Callable[[int], Iterator[dict[str, Any]]]] = {

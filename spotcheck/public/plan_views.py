@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from spotcheck.plans.actions import revision_diff
 from spotcheck.plans.exports import plan_download
 from spotcheck.public.cache import cached_page
 from spotcheck.public.selectors import (
@@ -26,7 +27,12 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         "plan": plan,
         "groups": plan.item_groups(items),
         "item_count": len(items),
-        "revisions": published_revisions().filter(plan=plan).order_by("number"),
+        # each change with its fields before and after (what the staff revision page shows,
+        # the page a visitor asking for it is sent to)
+        "revisions": [
+            (revision, [(change, revision_diff(change)) for change in revision.changes])
+            for revision in published_revisions().filter(plan=plan).order_by("number")
+        ],
     }
     return render(request, "public/plan_detail.html", context)
 

@@ -10,10 +10,11 @@ holds the staff side of publication (what a unit may publish or withdraw).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import date
 from typing import Any
 
-from django.db.models import Exists, Q, QuerySet
+from django.db.models import Exists, Min, Q, QuerySet
 
 from spotcheck.accounts.actors import AnyUser
 from spotcheck.accounts.models import Role
@@ -77,6 +78,19 @@ def published_results() -> QuerySet[PublishedResult]:
     after an amendment supersedes the earlier one), withdrawn ones included: their pages say
     they were withdrawn and when."""
     return published_versions().filter(superseded_at__isnull=True)
+
+
+def first_published_on(result_ids: Iterable[int]) -> dict[int, date]:
+    """The day each result was first published: its first version's date. A result's
+    publication deadline (公示期限) is met or missed by that day; a correction republished
+    later (a new version, the earlier one superseded) does not make it late."""
+    rows = (
+        PublishedResult.objects.filter(result_id__in=set(result_ids))
+        .values("result_id")
+        .annotate(first=Min("published_on"))
+        .order_by()
+    )
+    return {row["result_id"]: row["first"] for row in rows}
 
 
 def live_results() -> QuerySet[PublishedResult]:

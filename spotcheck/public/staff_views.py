@@ -14,7 +14,11 @@ from spotcheck.accounts.permissions import right_required
 from spotcheck.lib import publication as pub
 from spotcheck.lib import results as rules
 from spotcheck.public import actions
-from spotcheck.public.selectors import managed_publications, publishable_results
+from spotcheck.public.selectors import (
+    first_published_on,
+    managed_publications,
+    publishable_results,
+)
 
 
 @right_required("result.publish")
@@ -27,10 +31,10 @@ def publish_page(request: HttpRequest) -> HttpResponse:
         .order_by("due_on", "pk")
     )
     rows = [(r, pub.deadline_state(r.due_on, None, today)) for r in waiting]
-    published = [
-        (p, pub.deadline_state(p.due_on, p.published_on, today))
-        for p in managed_publications(request.user).filter(superseded_at__isnull=True)[:200]
-    ]
+    records = list(managed_publications(request.user).filter(superseded_at__isnull=True)[:200])
+    # met or missed by the first publication, not a correction's republication
+    first_on = first_published_on(r.result_id for r in records)
+    published = [(p, pub.deadline_state(p.due_on, first_on[p.result_id], today)) for p in records]
     return render(request, "publication/publish.html", {"waiting": rows, "published": published})
 
 

@@ -474,6 +474,8 @@ def result_detail(request: HttpRequest, published_id: int) -> HttpResponse:
     versions = list(published_versions().filter(result_id=published.result_id).order_by("-pk"))
     # A version was corrected on the publication date of the version that superseded it.
     corrected_on = {old.pk: new.published_on for new, old in pairwise(versions)}
+    # the deadline is met or missed by the first publication, whichever version is shown
+    first_on = min(v.published_on for v in versions)
     # the approved versions the records were made from, read once for all of them
     approved = dict(
         ResultVersion.objects.filter(result_id=published.result_id).values_list(
@@ -481,17 +483,22 @@ def result_detail(request: HttpRequest, published_id: int) -> HttpResponse:
         )
     )
     context = {
-        **_shown_record(published, corrected_on, approved),
+        **_shown_record(published, corrected_on, approved, first_on),
         "current": versions[0],
         "versions": [
-            _shown_record(v, corrected_on, approved) for v in versions if v.pk != published.pk
+            _shown_record(v, corrected_on, approved, first_on)
+            for v in versions
+            if v.pk != published.pk
         ],
     }
     return render(request, "public/result_detail.html", context)
 
 
 def _shown_record(
-    published: PublishedResult, corrected_on: dict[int, Any], approved: dict[int, Any]
+    published: PublishedResult,
+    corrected_on: dict[int, Any],
+    approved: dict[int, Any],
+    first_published_on: date,
 ) -> dict[str, Any]:
     return {
         "published": published,
@@ -502,9 +509,7 @@ def _shown_record(
         "integrity_problems": publication_problems(
             published, approved=approved.get(published.result_version)
         ),
-        "deadline": deadline_state(
-            published.due_on, published.published_on, published.published_on
-        ),
+        "deadline": deadline_state(published.due_on, first_published_on, first_published_on),
     }
 
 

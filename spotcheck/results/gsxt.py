@@ -11,6 +11,10 @@ Two kinds of row are not exported but listed (`GsxtExport.warnings`), so the age
 rest and completes these: a row without 统一社会信用代码/注册号 (the national system rejects
 it), and every row of a record that disagrees with what is stored (`publication_problems`, as
 the portal's pages and open data check it: a tampered record is withheld there too).
+
+Withdrawn records are listed as well (`GsxtExport.withdrawn`): one uploaded by an earlier
+export is still in the national system, and a file without it does not remove it there; the
+coordinator withdraws it there by hand.
 """
 
 from __future__ import annotations
@@ -19,12 +23,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.utils import timezone
+
 from spotcheck.lib import gsxt, tabular
 from spotcheck.lib.results import category
 from spotcheck.plans.models import Plan
 from spotcheck.public.actions import publication_problems
 from spotcheck.public.models import PublishedResult
-from spotcheck.public.selectors import live_results
+from spotcheck.public.selectors import published_results
 from spotcheck.results.models import ResultVersion
 
 FORMATS = {
@@ -42,11 +48,28 @@ class WithheldRecord:
     problems: list[str]
 
 
+@dataclass(frozen=True)
+class WithdrawnRecord:
+    """A withdrawn record of the plan (round): not exported; if an earlier export uploaded it,
+    the national system still shows it until the agency withdraws it there."""
+
+    record_id: int
+    entity_name: str
+    credit_code: str
+    item_numbers: tuple[str, ...]
+    withdrawn_on: date
+    reason: str
+
+
+WITHDRAWN_ADVICE = "已撤回，未导出；如已上传，请在国家企业信用信息公示系统撤回"
+
+
 @dataclass
 class GsxtExport:
     items: list[gsxt.GsxtItem] = field(default_factory=list)  # the rows of the file
     missing_code: list[gsxt.GsxtItem] = field(default_factory=list)
     withheld: list[WithheldRecord] = field(default_factory=list)
+    withdrawn: list[WithdrawnRecord] = field(default_factory=list)
 
     @property
     def rows(self) -> list[tuple[Any, ...]]:
@@ -79,16 +102,24 @@ class GsxtExport:
                 f"  {w.entity_name}（公示记录 {w.record_id}）：{'；'.join(w.problems)}"
                 for w in self.withheld
             ]
+        if self.withdrawn:
+            lines.append(f"{len(self.withdrawn)}条公示记录{WITHDRAWN_ADVICE}：")
+            lines += [
+                f"  {w.entity_name}（{w.credit_code or '无统一社会信用代码'}，"
+                f"抽查任务编号 {'、'.join(w.item_numbers) or '—'}，公示记录 {w.record_id}，"
+                f"{w.withdrawn_on:%Y-%m-%d}撤回：{w.reason}）"
+                for w in self.withdrawn
+            ]
         return lines
 
 
 def collect_gsxt(plan: Plan, *, round: int | None = None) -> GsxtExport:  # noqa: A002
     """The plan's (or one round's) published results as the national system's rows, with the
     rows left out."""
-    published = live_results().filter(plan=plan).select_related("result__visit")
+    current = published_results().filter(plan=plan).select_related("result__visit")
     if round is not None:
-        published = published.filter(result__visit__round=round)
-    records = list(published.order_by("pk"))
+        current = current.filter(result__visit__round=round)
+    records = list(current.filter(withdrawn_at__isnull=True).order_by("pk"))
     approved = _approved_snapshots(records)
     plan_items = {item.pk: item for item in plan.items.all()}
     export = GsxtExport()
@@ -101,7 +132,27 @@ def collect_gsxt(plan: Plan, *, round: int | None = None) -> GsxtExport:  # noqa
             continue
         for row in _record_items(plan, record, plan_items):
             (export.items if gsxt.has_code(row) else export.missing_code).append(row)
+    withdrawn = current.filter(withdrawn_at__isnull=False).order_by("entity_name", "pk")
+    export.withdrawn = [_withdrawn(plan, record, plan_items) for record in withdrawn]
     return export
+
+
+def _withdrawn(plan: Plan, record: PublishedResult, plan_items: dict[int, Any]) -> WithdrawnRecord:
+    """A withdrawn record as the coordinator finds it in the national system: name, code and
+    the task numbers its rows carried there."""
+    assert record.withdrawn_at is not None  # the query's condition
+    numbers = dict.fromkeys(
+        gsxt.task_number(plan.year, row.item_number, row.item_position, row.round)
+        for row in _record_items(plan, record, plan_items)
+    )
+    return WithdrawnRecord(
+        record_id=record.pk,
+        entity_name=record.entity_name,
+        credit_code=record.credit_code,
+        item_numbers=tuple(numbers),
+        withdrawn_on=timezone.localdate(record.withdrawn_at),
+        reason=record.public_withdraw_reason,
+    )
 
 
 def _approved_snapshots(records: list[PublishedResult]) -> dict[tuple[int, int], Any]:

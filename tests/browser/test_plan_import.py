@@ -47,8 +47,8 @@ def test_plan_forms_and_a_revision_fit_phone_and_desktop(
     assert check_pages(browser, live_server, paths, coordinator) == []
     publish_revision(revision=revision, actor=coordinator)
     paths = [
-        revision.get_absolute_url(),
-        published_plan.get_absolute_url(),
-        item.get_absolute_url(),
+        revision.get_absolute_url(),  # a visitor's: the portal plan page's section (301)
+        published_plan.get_public_url(),
+        item.get_public_url(),
     ]
     assert check_pages(browser, live_server, paths) == []

@@ -234,3 +234,15 @@ def test_a_changed_name_is_no_masked_form():
     assert pub.is_masked_form("张三丰修理部", " 张三丰修理部 ")
     assert not pub.is_masked_form("李**修理部", "张三丰修理部")
     assert not pub.is_masked_form("张**修理", "张三丰修理部")
+
+
+def test_the_published_hash_is_the_hash_of_what_is_shown():
+    snapshot = {"entity": {"name": "某公司"}, "inspectors": ["王五", "赵六"], "items": []}
+    stored = pub.snapshot_sha256(snapshot)
+    assert pub.published_sha256(snapshot, stored, inspector_names=True) == stored
+    hidden = pub.published_sha256(snapshot, stored, inspector_names=False)
+    assert hidden != stored
+    assert hidden == pub.snapshot_sha256({"entity": {"name": "某公司"}, "items": []})
+    # a snapshot published without names is shown whole either way: its stored hash
+    bare = {"entity": {"name": "某公司"}, "items": []}
+    assert pub.published_sha256(bare, "f" * 64, inspector_names=False) == "f" * 64

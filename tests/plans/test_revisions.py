@@ -112,13 +112,20 @@ def test_revision_keeps_the_draw_valid_and_verifiable(
         draws.prepare_draw(item=second, round=1, actor=coordinator)
     round_one = draws.round_items(published_plan, 1)
     assert second not in round_one and item in round_one
-    # The revision is public beside the plan, with the diff.
-    page = client.get(reverse("plans:revision", args=[published_plan.pk, revision.pk])).text
+    # The revision is public beside the plan, with the diff: for a visitor, the staff page
+    # of the revision is that section of the portal's plan page.
+    page = client.get(
+        reverse("plans:revision", args=[published_plan.pk, revision.pk]), follow=True
+    ).text
     assert "上级部署专项整治" in page and "2022年7月1日" in page
-    assert "最低抽查比例（%）" in page and ">5<" in page and ">8<" in page
-    assert "撤回事项 2." in page and "新增事项 13." in page
-    plan_page = client.get(published_plan.get_absolute_url()).text
-    assert "第1次调整" in plan_page and "已撤回" in plan_page
+    assert "最低抽查比例（%） 5 → 8" in page
+    assert "撤回事项2 " in page and "新增事项13 " in page
+    assert "第1次调整" in page and "已撤回" in page
+    client.force_login(coordinator)
+    staff = client.get(reverse("plans:revision", args=[published_plan.pk, revision.pk])).text
+    assert "最低抽查比例（%）" in staff and ">5<" in staff and ">8<" in staff
+    assert "撤回事项 2." in staff and "新增事项 13." in staff
+    client.logout()
     actions = list(AuditEntry.objects.values_list("action", flat=True))
     assert actions.count("plan.revision_change") == 3
     assert {"plan.revision_start", "plan.revision_publish"} <= set(actions)
@@ -200,7 +207,8 @@ def test_draft_revision_is_staff_only_and_web_flow(
     assert "治安大队" in page and "禁毒大队" in page
     url = revision.get_absolute_url()
     client.logout()
-    assert client.get(url).status_code == 404  # a draft is not public
+    draft = client.get(url)  # a draft is not public: a visitor is asked to sign in
+    assert draft.status_code == 302 and draft["Location"].startswith(reverse("login"))
     client.force_login(other_users_by_role[Role.COORDINATOR])
     assert client.get(url).status_code == 404
     client.force_login(coordinator)
@@ -208,7 +216,7 @@ def test_draft_revision_is_staff_only_and_web_flow(
     item.refresh_from_db()
     assert item.responsible_unit_name == "禁毒大队" and item.responsible_unit.name == "禁毒大队"
     client.logout()
-    assert client.get(url).status_code == 200
+    assert client.get(url, follow=True).status_code == 200
 
 
 def test_a_revision_is_dated_at_its_moments(seed_plan_bytes, coordinator):

@@ -8,11 +8,13 @@ pytestmark = pytest.mark.django_db
 
 
 def test_public_sees_published_plans_only(client, seed_plan):
-    assert client.get(reverse("plans:detail", args=[seed_plan.pk])).status_code == 404
-    assert seed_plan.title not in client.get(reverse("plans:list")).content.decode()
+    # a visitor is sent to the portal's pages (tests/plans/test_visitors.py)
+    draft = client.get(reverse("plans:detail", args=[seed_plan.pk]), follow=True)
+    assert draft.status_code == 404
+    assert seed_plan.title not in client.get(reverse("plans:list"), follow=True).content.decode()
     seed_plan.status = Plan.Status.PUBLISHED
     seed_plan.save()
-    page = client.get(reverse("plans:detail", args=[seed_plan.pk]))
+    page = client.get(reverse("plans:detail", args=[seed_plan.pk]), follow=True)
     assert page.status_code == 200
     assert "对计算机信息系统安全保护的监督检查" in page.content.decode()
 

@@ -6,6 +6,7 @@ another release is never served. Draw steps: tests/draws/test_public_cache.py.""
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import zipfile
@@ -112,6 +113,20 @@ def test_a_hit_is_the_page_a_fresh_render_makes(
     cache.clear_public_pages()
     fresh = served(client, url)
     assert not is_hit(fresh) and fresh.content == hit.content
+
+
+def test_pages_are_compressed_for_clients_that_accept_it(client, published):
+    # a fresh page and a hit alike: the same bytes once decompressed, and caches told both ways
+    url = reverse("public:task_results", args=[published[0].items.first().plan_item_id])
+    plain = served(client, url)
+    for answer in (plain, served(client, url)):
+        assert "Content-Encoding" not in answer
+    for _ in range(2):  # a fresh page (the cache emptied), then a hit
+        zipped = client.get(url, headers={"accept-encoding": "gzip, deflate"})
+        assert zipped["Content-Encoding"] == "gzip" and "Accept-Encoding" in zipped["Vary"]
+        assert gzip.decompress(zipped.content) == plain.content
+        assert len(zipped.content) < len(plain.content)
+        cache.clear_public_pages()
 
 
 def test_publication_and_withdrawal_replace_cached_pages(

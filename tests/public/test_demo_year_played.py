@@ -173,7 +173,7 @@ def check_the_plan_and_the_directory_are_dated_before_the_first_draw(client):
     dated = AuditEntry.objects.exclude(action="demo.play_year").values_list("created_at", flat=True)
     assert {timezone.localtime(moment).year for moment in dated} <= {2022, 2023}
     published = timezone.localtime(plan.published_at)
-    page = client.get(plan.get_absolute_url()).content.decode()
+    page = client.get(plan.get_public_url()).content.decode()
     assert f">{published.year}年{published.month}月{published.day}日</time>公开" in page
 
 

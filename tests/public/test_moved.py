@@ -79,3 +79,9 @@ def test_unpublished_plans_matching_is_not_public(client, matched, coordinator):
     client.force_login(coordinator)  # staff too: the public pages are the same for everyone
     assert client.get(reverse("public:matching", args=[matched.pk])).status_code == 404
     assert str(matched) not in client.get(reverse("public:matchings")).content.decode()
+
+
+def test_the_portals_prefix_answers_301_to_its_home(client):
+    response = client.get("/public/")
+    assert response.status_code == 301 and response["Location"] == reverse("home")
+    assert client.get(response["Location"]).status_code == 200

@@ -24,6 +24,7 @@ from spotcheck.draws.actions import active_selections
 from spotcheck.draws.models import Draw, DrawSelection
 from spotcheck.inspections.models import Visit
 from spotcheck.lib import opendata as spec
+from spotcheck.lib import publication as pub
 from spotcheck.public import actions, opendata
 from spotcheck.public.cache import clear_public_pages
 from spotcheck.public.models import (
@@ -117,6 +118,59 @@ def test_inspector_names_follow_the_agency_setting(client, visits, unit_leader, 
     assert read_csv(download(client, "results.csv"))[0]["inspectors"] == ""
     page = client.get(reverse("public:result", args=[PublishedResult.objects.get().pk]))
     assert names[0] not in page.content.decode()
+
+
+def test_no_published_hash_covers_hidden_inspector_names(client, visits, unit_leader, agency):
+    """With names published, a record's hash is the stored one; once the setting is off, no
+    page or file prints the stored hash (guessing names from the roster against it would find
+    them): the published hash is the hash of the displayed snapshot. The stored snapshot is
+    still checked against the stored hash (the record is not withheld)."""
+    agency.publish_inspector_names = True
+    agency.save()
+    result = approve_visit(visits[1], unit_leader)
+    actions.publish_results(results=[result], actor=unit_leader)
+    record = PublishedResult.objects.get()
+    assert record.snapshot["inspectors"]
+    stored = record.snapshot_sha256
+
+    def published_places() -> dict[str, str]:
+        clear_public_pages()
+        addresses = {
+            "result": reverse("public:result", args=[record.pk]),
+            "batch": reverse("public:batch", args=[record.publication_id]),
+            "entity": reverse("public:entity", args=[record.entity_key]),
+            "results": reverse("public:results"),
+            "feed": reverse("public:announcements"),
+            "home": reverse("home"),
+        }
+        places = {}
+        for name, address in addresses.items():
+            response = client.get(address)
+            assert response.status_code == 200, name
+            places[name] = response.content.decode()
+        places["results.csv"] = download(client, "results.csv").decode("utf-8-sig")
+        places["results.json"] = download(client, "results.json").decode()
+        return places
+
+    shown = published_places()
+    assert stored in shown["result"]
+    assert read_csv(shown["results.csv"].encode("utf-8-sig"))[0]["snapshot_sha256"] == stored
+    assert json.loads(shown["results.json"])["rows"][0]["snapshot_sha256"] == stored
+
+    agency.publish_inspector_names = False
+    agency.save()
+    hidden = published_places()
+    for name, text in hidden.items():
+        assert stored not in text, name
+    displayed = pub.displayed_snapshot(record.snapshot, inspector_names=False)
+    digest = pub.snapshot_sha256(displayed)
+    assert "inspectors" not in displayed and digest != stored
+    assert f"<code>{digest}</code>" in hidden["result"]
+    assert read_csv(hidden["results.csv"].encode("utf-8-sig"))[0]["snapshot_sha256"] == digest
+    row = json.loads(hidden["results.json"])["rows"][0]
+    assert row["snapshot_sha256"] == digest and row["withheld"] is False
+    record.refresh_from_db()
+    assert record.snapshot_sha256 == stored and pub.snapshot_matches(record.snapshot, stored)
 
 
 def test_withdrawn_and_tampered_records_are_marked_not_dropped(client, published, coordinator):
@@ -361,3 +415,45 @@ def test_a_restore_then_a_change_never_makes_files_built_after_the_backup_curren
     assert opendata.read_manifest(YEAR).version != opendata.data_version(YEAR)
     assert not opendata.year_files(YEAR, build_if_small=False).current
     assert opendata.year_files(YEAR).manifest.build != discarded.build  # rebuilt
+
+
+def test_the_index_links_the_announcements_feed_the_schema_names(client):
+    page = client.get(reverse("public:data")).content.decode()
+    feed = reverse("public:announcements")
+    assert f'href="{feed}">公告订阅（Atom）</a>' in page
+    assert f"公告订阅（Atom）：`{feed}`" in kit.document_text("open-data.md")
+
+
+JSON_TYPES = {
+    "integer": int,
+    "string": str,
+    "date": str,
+    "datetime": str,
+    "decimal": str,
+    "boolean": bool,
+    "list": list,
+    "object": dict,
+}
+
+
+def test_every_json_value_has_its_documented_type(client, published, executed_draws):
+    """docs/open-data.md's types (spotcheck.lib.opendata's fields) are the JSON's: a record's
+    item_number is the item's key (text), a selection entry carries its documented keys."""
+    checked = set()
+    for name, dataset in spec.DATASETS.items():
+        rows = json.loads(download(client, f"{name}.json"))["rows"]
+        assert rows, name
+        for row in rows:
+            for field, value in (
+                *((f, row[f.name]) for f in dataset.fields),
+                *((f, item[f.name]) for item in row.get("items", []) for f in dataset.item_fields),
+            ):
+                if value is not None:
+                    assert type(value) is JSON_TYPES[field.type], (name, field.name, value)
+                    checked.add((name, field.name))
+    assert ("results", "item_number") in checked
+    selection = json.loads(download(client, "draws.json"))["rows"][0]["selection"]
+    documented = spec.DRAWS.fields[[f.name for f in spec.DRAWS.fields].index("selection")]
+    keys = documented.meaning.split("{")[1].split("}")[0].split(", ")
+    assert selection and all(list(entry) == keys for entry in selection)
+    assert {entry["kind"] for entry in selection} <= {"drawn", "replacement"}

@@ -14,8 +14,10 @@ from spotcheck.audit.models import AuditEntry
 from spotcheck.inspections.models import Visit
 from spotcheck.lib.results import ReviewState
 from spotcheck.public import actions
+from spotcheck.public.cache import clear_public_pages
 from spotcheck.public.models import PublishedResult
 from spotcheck.registry.models import Entity
+from spotcheck.results import actions as results
 from spotcheck.results.actions import ResultPermissionError
 from tests.conftest import round_one_matched
 from tests.public.helpers import approve_visit
@@ -88,6 +90,42 @@ def test_a_late_publication_shows_overdue(client, visits, unit_leader):
     published = PublishedResult.objects.get(result=result)
     page = public_text(client, published)
     assert "逾期公示" in page and "按期" not in page
+
+
+def test_a_correction_republished_late_leaves_an_on_time_record_on_time(
+    client, visits, unit_leader
+):
+    """The deadline concerns the result's first publication: a correction republished after
+    the due day is no late publication (result pages, open data, the unit's page)."""
+    result = approve_visit(visits[0], unit_leader, problem=True)
+    actions.publish_results(results=[result], actor=unit_leader, today=date(2022, 10, 20))
+    first = PublishedResult.objects.get()
+    assert first.due_on is not None and first.published_on <= first.due_on
+    results.add_measure(
+        item_result=result.items.order_by("pk").first(),
+        kind="penalty",
+        opened_on=date(2022, 10, 20),
+        case_number="沂公（治）行罚决字〔2022〕101号",
+        text="警告",
+        amend_reason="补充行政处罚决定",
+        actor=unit_leader,
+    )
+    result.refresh_from_db()
+    results.approve_result(result=result, actor=unit_leader)
+    actions.publish_results(results=[result], actor=unit_leader, today=date(2023, 1, 5))
+    current = PublishedResult.objects.get(superseded_at__isnull=True)
+    assert current.pk != first.pk and current.published_on > current.due_on
+    clear_public_pages()
+    for record in (current, first):
+        page = public_text(client, record)
+        assert "按期公示" in page and "逾期" not in page
+    response = client.get(reverse("public:data_file", args=[2022, "results.json"]))
+    [row] = json.loads(b"".join(response.streaming_content))["rows"]
+    assert row["record_id"] == current.pk and row["corrected"] is True
+    assert row["deadline"] == "met"
+    client.force_login(unit_leader)
+    staff = client.get(reverse("publication:page")).content.decode()
+    assert '<span class="badge">按期公示</span>' in staff and "逾期" not in staff
 
 
 def test_withdrawal_needs_a_reason_is_audited_and_shown(client, visits, unit_leader, coordinator):

@@ -1,5 +1,6 @@
 """The national-system export (国家企业信用信息公示系统): published (not withdrawn) results only,
-one row per checked item, as xlsx and csv, from the command line and as a coordinator's download."""
+one row per checked item, as xlsx and csv, from the command line and as a coordinator's download;
+withdrawn records named for withdrawal there."""
 
 import csv
 import io
@@ -93,6 +94,43 @@ def test_approved_results_count_once_published_and_no_longer_once_withdrawn(
     record = PublishedResult.objects.get(result=approved_only)
     withdraw_published(published=record, reason="录入对象有误", actor=unit_leader)
     assert len(write_gsxt(io.BytesIO(), "csv", published_plan).items) == 0
+
+
+def test_a_withdrawn_record_is_named_for_withdrawal_in_the_national_system(
+    approved, published_plan, unit_leader, client, coordinator, tmp_path
+):
+    """A record uploaded before its withdrawal stays in the national system: the export says so
+    (CLI warnings, the coordinator's overview) instead of leaving it out silently."""
+    record = PublishedResult.objects.get(result=approved)
+    withdraw_published(published=record, reason="录入对象有误，联系13812345678", actor=unit_leader)
+    export = write_gsxt(io.BytesIO(), "csv", published_plan)
+    assert export.items == [] and export.missing_code == [] and export.withheld == []
+    [withdrawn] = export.withdrawn
+    assert withdrawn.record_id == record.pk and withdrawn.entity_name == "沂源县平安旅馆"
+    assert withdrawn.credit_code == "91370323MA3C000001"
+    assert withdrawn.item_numbers == ("2022-11-1", "2022-12-1")
+    advice = "已撤回，未导出；如已上传，请在国家企业信用信息公示系统撤回"
+    assert write_gsxt(io.BytesIO(), "csv", published_plan, round=2).withdrawn == []
+
+    err = io.StringIO()
+    target = tmp_path / "gsxt.csv"
+    call_command(
+        "export_gsxt", str(published_plan.pk), "--format", "csv", "-o", str(target), stderr=err
+    )
+    text = err.getvalue()
+    assert f"1条公示记录{advice}" in text
+    assert "沂源县平安旅馆（91370323MA3C000001，抽查任务编号 2022-11-1、2022-12-1" in text
+    assert f"公示记录 {record.pk}" in text and "录入对象有误" in text
+    assert "13812345678" not in text  # the reason as published: phone numbers masked
+    assert "还没有已公示" not in text
+
+    client.force_login(coordinator)
+    url = reverse("results:gsxt_overview", args=[published_plan.pk])
+    page = client.get(url + "?round=1").content.decode()
+    assert f"{advice}（1条公示记录）" in page and "共0行" in page
+    assert "2022-11-1、2022-12-1" in page and "沂源县平安旅馆" in page
+    assert "还没有已公示的检查结果" not in page
+    assert advice not in client.get(url + "?round=2").content.decode()
 
 
 def test_a_result_under_amendment_exports_what_is_published(approved, published_plan, scene):
