@@ -4,7 +4,8 @@ agencies and as an anonymous visitor, against `RIGHTS` (docs/permissions.md).
 For each endpoint the table below names the right it needs (None: public) and whether it
 reaches one object. The expected answer follows from the table:
 
-- public: 200 for everyone;
+- public: 200 for everyone; the staff plan pages (TO_PORTAL) answer a visitor 301 to the
+  portal's page of the same thing, and a signed-in user 200;
 - anonymous on a staff endpoint: the login page (views) or 401 (API);
 - a role without the right: 403, in either agency (the role is checked first);
 - the right, own agency: served (200, a redirect after a POST, or a form error);
@@ -185,6 +186,9 @@ URLS: dict[str, tuple[str | None, str, str | None]] = {
 # Namespaces checked elsewhere: Django's admin (its own staff permissions) and the API (below).
 SKIPPED_NAMESPACES = {"admin", "api"}
 
+# Public in what they show, but the staff's pages: a visitor is sent to the portal's (301)
+TO_PORTAL = {"plans:list", "plans:detail", "plans:export", "plans:item", "plans:revision"}
+
 # API operation (view function name) -> (right or None for public, object kind or None)
 API: dict[str, tuple[str | None, str | None]] = {
     "list_plans": (None, None),
@@ -249,7 +253,7 @@ def api_operations() -> dict[str, tuple[str, str]]:
 
 
 def test_every_url_and_api_operation_is_in_the_table():
-    assert url_names() == set(URLS)
+    assert url_names() == set(URLS) and TO_PORTAL.issubset(URLS)
     assert set(api_operations()) == set(API)
     used = {right for right, _, _ in URLS.values()} | {right for right, _ in API.values()}
     # The draft rights are read by selectors (who sees unpublished plans and matchings).
@@ -374,6 +378,14 @@ def outcome(response: Any, api_call: bool = False) -> str:
     return f"status {code}"
 
 
+def portal_outcome(response: Any, user: Any) -> str:
+    """A TO_PORTAL page's answer: a visitor's 301 to the portal, else the page itself (200)."""
+    code = response.status_code
+    if user is None and code == 301 and response["Location"].startswith("/public/"):
+        return "portal"
+    return "ok" if user is not None and code == 200 else f"status {code}"
+
+
 def expected(right: str | None, user: Any, own: bool, kind: str | None) -> set[str]:
     if right is None:
         return {"ok"}
@@ -441,6 +453,8 @@ def test_permission_matrix(world, users_by_role, other_users_by_role):
             url = reverse(name, args=world.args(kind, name))
             response = client.post(url, {}) if method == "POST" else client.get(url)
             got, want = outcome(response), expected(right, user, own, kind)
+            if name in TO_PORTAL:
+                got, want = portal_outcome(response, user), {"portal" if user is None else "ok"}
             if got not in want:
                 problems.append(f"{label} {method} {name} {url}: {got}, expected {want}")
             elif right and user is not None and not own and got == "ok" and method == "GET":
