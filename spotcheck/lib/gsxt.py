@@ -12,7 +12,10 @@ position in the plan (``P`` and the position).
 
 检查类型 uses the national system's vocabulary for random checks: 定向抽查 when the targets were
 drawn from a part of the directory (a target type, an industry: every plan item naming its
-检查对象), 不定向抽查 when drawn from the whole directory.
+检查对象), 不定向抽查 when drawn from the whole directory. An event-driven item (its targets the
+organisers of the registered events of its kind, every one checked, the team drawn at a
+ceremony) is 定向抽查 too: its pool is one kind of entity, checked at 100 % as a key item may be,
+and 不定向 would claim a draw from the whole directory.
 """
 
 from __future__ import annotations
@@ -62,7 +65,7 @@ class GsxtItem:
     item_position: int
     item_name: str
     round: int
-    agencies: tuple[str, ...]
+    agency: str  # one authority answers for the row: the plan's agency, joint checks too
     check_type: str
     inspected_on: date | None
     category_label: str
@@ -103,7 +106,7 @@ def rows(items: Iterable[GsxtItem]) -> list[tuple[str, str, str, str, str, str, 
             i.entity_name,
             task_number(i.year, i.item_number, i.item_position, i.round),
             task_name(i.year, i.item_name, i.round),
-            "、".join(i.agencies),
+            i.agency,
             i.check_type,
             i.inspected_on,
             i.category_label,

@@ -2,10 +2,21 @@
 
 Shared by `spotcheck export-gsxt` and the coordinators' page and download. One row per checked
 item of a result as it is published on the portal (spotcheck.public.selectors.live_results):
-the current published record, not withdrawn, with the name, code, agencies, date and categories
-of its hashed snapshot, the content the public sees. Approved results not yet published, and
+the current published record, not withdrawn, with the code, agency, date and categories of its
+hashed snapshot, the content the public sees. Approved results not yet published, and
 withdrawn records, are left out; a result under amendment keeps its published record until the
-amendment is published.
+amendment is published. What the file holds (README, "The national-system export"):
+
+- the registered name, not the portal's masked one: the national system publishes what it
+  receives under the enterprise its credit code names, and a sole trader's (个体工商户) name is
+  public there as registered. The name is the one drawn (the visit's), and the record's public
+  name must be that name with characters masked, or the record is withheld;
+- 检查实施机关 is the plan's agency alone: the agency uploading the file answers for its rows,
+  and a cooperating department (部门联合) reports its own checks from its own account; the
+  portal still names it;
+- re-checks (复查) are not rows: a re-check is the follow-up of a 责令改正 on the record checked
+  in the task (whose row already carries the category), not a second check in the task, and
+  the statistics leave them out too.
 
 Two kinds of row are not exported but listed (`GsxtExport.warnings`), so the agency uploads the
 rest and completes these: a row without 统一社会信用代码/注册号 (the national system rejects
@@ -26,6 +37,7 @@ from typing import Any
 from django.utils import timezone
 
 from spotcheck.lib import gsxt, tabular
+from spotcheck.lib.publication import is_masked_form
 from spotcheck.lib.results import category
 from spotcheck.plans.models import Plan
 from spotcheck.public.actions import publication_problems
@@ -116,7 +128,11 @@ class GsxtExport:
 def collect_gsxt(plan: Plan, *, round: int | None = None) -> GsxtExport:  # noqa: A002
     """The plan's (or one round's) published results as the national system's rows, with the
     rows left out."""
-    current = published_results().filter(plan=plan).select_related("result__visit")
+    current = (
+        published_results()
+        .filter(plan=plan, result__visit__recheck_of__isnull=True)
+        .select_related("result__visit")
+    )
     if round is not None:
         current = current.filter(result__visit__round=round)
     records = list(current.filter(withdrawn_at__isnull=True).order_by("pk"))
@@ -127,6 +143,9 @@ def collect_gsxt(plan: Plan, *, round: int | None = None) -> GsxtExport:  # noqa
         problems = publication_problems(
             record, approved=approved.get((record.result_id, record.result_version))
         )
+        registered = record.result.visit.entity_name
+        if not is_masked_form(record.entity_name, registered):
+            problems.append("公示的名称不是抽取时检查对象名称的遮蔽形式")
         if problems:
             export.withheld.append(WithheldRecord(record.pk, record.entity_name, problems))
             continue
@@ -147,7 +166,7 @@ def _withdrawn(plan: Plan, record: PublishedResult, plan_items: dict[int, Any]) 
     )
     return WithdrawnRecord(
         record_id=record.pk,
-        entity_name=record.entity_name,
+        entity_name=record.result.visit.entity_name,  # as uploaded: the registered name
         credit_code=record.credit_code,
         item_numbers=tuple(numbers),
         withdrawn_on=timezone.localdate(record.withdrawn_at),
@@ -167,11 +186,11 @@ def _approved_snapshots(records: list[PublishedResult]) -> dict[tuple[int, int],
 def _record_items(
     plan: Plan, record: PublishedResult, plan_items: dict[int, Any]
 ) -> list[gsxt.GsxtItem]:
-    """A checked record's items as published (its hashed snapshot); an item with no result
-    category (not checked) has no row."""
+    """A checked record's items as published (its hashed snapshot), under the entity's name as
+    drawn (the registered name the public one masks); an item with no result category (not
+    checked) has no row."""
     snapshot = record.snapshot
-    agencies = (snapshot.get("agency") or plan.agency.name,)
-    agencies += tuple(snapshot.get("cooperating_agencies") or ())
+    agency = snapshot.get("agency") or plan.agency.name
     entity = snapshot.get("entity") or {}
     inspected_on = snapshot.get("inspected_on")
     rows = []
@@ -182,13 +201,13 @@ def _record_items(
         rows.append(
             gsxt.GsxtItem(
                 credit_code=entity.get("credit_code") or "",
-                entity_name=entity.get("name") or record.entity_name,
+                entity_name=record.result.visit.entity_name,
                 year=plan.year,
                 item_number=item.number,
                 item_position=item.position,
                 item_name=item.name,
                 round=record.result.visit.round,
-                agencies=agencies,
+                agency=agency,
                 check_type=gsxt.check_type(item.target_type),
                 inspected_on=date.fromisoformat(inspected_on) if inspected_on else None,
                 category_label=category(entry["category"]).label,

@@ -12,7 +12,7 @@ def _item(**changes):
         "item_position": 11,
         "item_name": "旅馆业治安管理检查",
         "round": 1,
-        "agencies": ("沂源县公安局",),
+        "agency": "沂源县公安局",
         "check_type": "定向抽查",
         "inspected_on": date(2022, 9, 30),
         "category_label": "未发现问题",
@@ -41,13 +41,13 @@ def test_task_number_and_name_name_the_year_item_and_round():
     assert gsxt.task_name(2022, "旅馆业治安管理检查", 2) == "2022年度旅馆业治安管理检查（第2轮）"
 
 
-def test_rows_are_ordered_by_task_then_code_and_join_the_agencies():
+def test_rows_are_ordered_by_task_then_code():
     rows = gsxt.rows(
         [
             _item(item_number=12, credit_code="B"),
             _item(item_number=11, credit_code="B", round=2),
             _item(item_number=11, credit_code="C"),
-            _item(item_number=11, credit_code="A", agencies=("沂源县公安局", "沂源县消防救援大队")),
+            _item(item_number=11, credit_code="A"),
         ]
     )
     assert [(r[2], r[0]) for r in rows] == [
@@ -56,7 +56,7 @@ def test_rows_are_ordered_by_task_then_code_and_join_the_agencies():
         ("2022-11-2", "B"),
         ("2022-12-1", "B"),
     ]
-    assert rows[0][4] == "沂源县公安局、沂源县消防救援大队"
+    assert rows[0][4] == "沂源县公安局"
     assert rows[0][6] == date(2022, 9, 30) and rows[0][7] == "未发现问题"
 
 

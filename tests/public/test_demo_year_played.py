@@ -254,10 +254,7 @@ def check_the_year_was_played_through_the_real_actions(played):
     assert amended.details["reason"] == demo_year.MISDATED_AMENDMENT
     assert AuditEntry.objects.filter(action="result.close_measure").count() >= 3
     assert live_results().count() == Result.objects.count()  # the withdrawn one corrected
-    # The national-system file carries every published item result of the year.
-    rows = PublishedItem.objects.filter(published__in=live_results()).count()
-    export = write_gsxt(io.BytesIO(), "csv", plan)
-    assert len(export.items) + len(export.missing_code) == rows and not export.withheld
+    check_the_national_system_file(plan)
     assert verify_chain().ok
     call_command("audit", "verify", stdout=StringIO())  # every draw, matching and publication
     # A year is played once: again, it says so and prints the same summary.
@@ -271,6 +268,36 @@ def check_the_year_was_played_through_the_real_actions(played):
     assert summary in again.getvalue()
     assert "公示网站：https://sjs.example.gov.cn/（" in again.getvalue()
     assert (Result.objects.count(), AuditEntry.objects.count()) == (count, head)
+
+
+def check_the_national_system_file(plan):
+    """The file for 国家企业信用信息公示系统 carries every published item result of the year's
+    planned and event visits (not the re-checks: follow-ups of 责令改正, as in the statistics),
+    under the registered name (a sole trader's unmasked: that system publishes it as
+    registered), 检查实施机关 the plan's agency alone (joint items too), and 定向抽查 for every
+    item, the event-driven ones included (docs: README, "The national-system export")."""
+    checked = live_results().filter(result__visit__recheck_of__isnull=True)
+    rows = PublishedItem.objects.filter(published__in=checked).exclude(category="").count()
+    stream = io.BytesIO()
+    export = write_gsxt(stream, "csv", plan)
+    assert len(export.items) + len(export.missing_code) == rows and not export.withheld
+    assert Visit.objects.filter(recheck_of__isnull=False, result__publications__isnull=False)
+    lines = stream.getvalue().decode("utf-8-sig").splitlines()[1:]
+    tasks = [(line.split(",")[0], line.split(",")[2]) for line in lines]
+    assert len(tasks) == len(set(tasks))  # one row per entity and task: no re-check rows
+    names = {(i.credit_code, i.entity_name) for i in export.items}
+    sole_traders = [
+        e
+        for e in Entity.objects.filter(credit_code__startswith="92")
+        if e.legal_representative in e.name
+    ]
+    exported = [e for e in sole_traders if (e.credit_code, e.name) in names]
+    assert exported and not any("*" in name for _, name in names)
+    assert {i.agency for i in export.items} == {plan.agency.name}
+    assert Visit.objects.filter(cooperating_agencies__isnull=False, result__isnull=False)
+    event_items = {i.number for i in plan.items.filter(event_driven=True)}
+    assert event_items <= {i.item_number for i in export.items}
+    assert {i.check_type for i in export.items} == {"定向抽查"}
 
 
 def check_the_public_site_shows_all_twelve_items_and_every_draw_verifies(client, tmp_path):

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import models
 from django.urls import reverse
 
 from spotcheck.lib import gsxt
@@ -282,3 +283,32 @@ def test_the_overview_counts_the_rows_and_links_the_downloads(
     page = client.get(reverse("results:gsxt_overview", args=[published_plan.pk])).content.decode()
     assert "全部轮次" in page and "共2行" in page and "未导出" not in page
     assert f"{reverse('results:gsxt', args=[published_plan.pk])}?format=xlsx" in page
+
+
+def test_a_sole_trader_is_exported_under_its_registered_name(scene, unit_leader, published_plan):
+    """The portal masks the operator of a 个体工商户; the national system publishes the name as
+    registered under its code, so the file carries that name (README: the national-system
+    export). A record whose public name is no masked form of the drawn name is withheld."""
+    scene.entity.credit_code = "92370323MA3C000002"
+    scene.entity.name = scene.visit.entity_name = "沂源县张大山旅馆"
+    scene.entity.legal_representative = "张大山"
+    scene.entity.save()
+    scene.visit.save()
+    result = actions.save_draft(
+        visit=scene.visit, content=complete_content(scene), revision=0, actor=scene.member_a
+    )
+    result = actions.submit_result(result=result, actor=scene.member_a)
+    result = actions.approve_result(result=result, actor=unit_leader)
+    publish_results(results=[result], actor=unit_leader, today=date(2022, 10, 14))
+    record = PublishedResult.objects.get(result=result)
+    assert record.entity_name == "沂源县张**旅馆"
+    export = write_gsxt(io.BytesIO(), "csv", published_plan)
+    assert {i.entity_name for i in export.items} == {"沂源县张大山旅馆"}
+    assert {i.credit_code for i in export.items} == {"92370323MA3C000002"}
+
+    # the drawn name changed behind the actions: the public name masks it no longer
+    changed = type(scene.visit).objects.filter(pk=scene.visit.pk)
+    models.QuerySet.update(changed, entity_name="沂源县李小山旅馆")  # past the model's guard
+    export = write_gsxt(io.BytesIO(), "csv", published_plan)
+    assert export.items == [] and [w.record_id for w in export.withheld] == [record.pk]
+    assert "遮蔽形式" in export.withheld[0].problems[0]
