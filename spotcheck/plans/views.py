@@ -51,7 +51,7 @@ from spotcheck.plans.forms import (
 from spotcheck.plans.models import Plan, PlanItem, PlanRevision
 from spotcheck.plans.preview import preview_items
 from spotcheck.plans.selectors import get_managed_plan, managed_plans, plans_for_user
-from spotcheck.public.selectors import published_revisions
+from spotcheck.public.selectors import published_items, published_plans, published_revisions
 from spotcheck.registry import uploads
 
 
@@ -86,7 +86,10 @@ def staff_page(portal: Callable[..., str | None]) -> Callable[[View], View]:
             if address is None:
                 return redirect_to_login(request.get_full_path())
             query = request.META.get("QUERY_STRING", "")
-            return _sent_to_portal(f"{address}?{query}" if query else address)
+            if query:  # before the fragment, where a query belongs
+                path, hash_, fragment = address.partition("#")
+                address = f"{path}?{query}{hash_}{fragment}"
+            return _sent_to_portal(address)
 
         return wrapper
 
@@ -106,12 +109,28 @@ def _portal_revision(request: HttpRequest, plan_id: int, revision_id: int) -> st
     return reverse("public:plan", args=[plan_id]) + f"#revision-{number}"
 
 
+def _portal_plan(request: HttpRequest, plan_id: int, fmt: str = "") -> str | None:
+    """A published plan's portal page (or download); a draft has none: a visitor is sent to
+    sign in, and comes back to the staff page."""
+    if not published_plans().filter(pk=plan_id).exists():
+        return None
+    if fmt:
+        return reverse("public:plan_export", args=[plan_id, fmt])
+    return reverse("public:plan", args=[plan_id])
+
+
+def _portal_item(request: HttpRequest, plan_id: int, item_id: int) -> str | None:
+    if not published_items().filter(plan_id=plan_id, pk=item_id).exists():
+        return None
+    return reverse("public:plan_item", args=[plan_id, item_id])
+
+
 @staff_page(lambda request: reverse("public:plans"))
 def plan_list(request: HttpRequest) -> HttpResponse:
     return render(request, "plans/plan_list.html", {"plans": visible_plans(request)})
 
 
-@staff_page(lambda request, plan_id: reverse("public:plan", args=[plan_id]))
+@staff_page(_portal_plan)
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = get_object_or_404(visible_plans(request), pk=plan_id)
     items = list(plan.items.select_related("responsible_unit"))
@@ -144,7 +163,7 @@ def _visible_revisions(request: HttpRequest, plan: Plan) -> list[PlanRevision]:
     return [r for r in revisions if r.is_published or own]
 
 
-@staff_page(lambda request, plan_id, item_id: reverse("public:plan_item", args=[plan_id, item_id]))
+@staff_page(_portal_item)
 def item_detail(request: HttpRequest, plan_id: int, item_id: int) -> HttpResponse:
     plan = get_object_or_404(visible_plans(request), pk=plan_id)
     item = get_object_or_404(plan.items.select_related("responsible_unit"), pk=item_id)
@@ -157,7 +176,7 @@ def item_detail(request: HttpRequest, plan_id: int, item_id: int) -> HttpRespons
     return render(request, "plans/item_detail.html", context)
 
 
-@staff_page(lambda request, plan_id, fmt: reverse("public:plan_export", args=[plan_id, fmt]))
+@staff_page(_portal_plan)
 def plan_export(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
     return plan_download(lambda: get_object_or_404(visible_plans(request), pk=plan_id), fmt)
 

@@ -8,9 +8,11 @@ pytestmark = pytest.mark.django_db
 
 
 def test_public_sees_published_plans_only(client, seed_plan):
-    # a visitor is sent to the portal's pages (tests/plans/test_visitors.py)
+    # a visitor is sent to the portal's pages (tests/plans/test_visitors.py), or for a draft,
+    # which has none, to sign in
     draft = client.get(reverse("plans:detail", args=[seed_plan.pk]), follow=True)
-    assert draft.status_code == 404
+    assert draft.redirect_chain[-1][0].startswith(reverse("login"))
+    assert seed_plan.title not in draft.content.decode()
     assert seed_plan.title not in client.get(reverse("plans:list"), follow=True).content.decode()
     seed_plan.status = Plan.Status.PUBLISHED
     seed_plan.save()

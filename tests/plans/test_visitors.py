@@ -65,6 +65,22 @@ def test_a_revision_is_a_section_of_the_portal_plan_or_needs_a_login(
     portal = reverse("public:plan", args=[published_plan.pk])
     assert published["Location"] == f"{portal}#revision-{revision.number}"
     assert f'id="revision-{revision.number}"' in client.get(portal).content.decode()
+    # a query goes before the fragment
+    mailed = client.get(address + "?from=mail")
+    assert mailed["Location"] == f"{portal}?from=mail#revision-{revision.number}"
+
+
+def test_a_draft_plans_pages_send_visitors_to_sign_in_and_back(client, coordinator, seed_plan):
+    # a draft has no portal page: a redirect there would be a 404 whose login link leads to it
+    item = seed_plan.items.order_by("position").first().pk
+    for staff in (
+        reverse("plans:detail", args=[seed_plan.pk]),
+        reverse("plans:item", args=[seed_plan.pk, item]),
+        reverse("plans:export", args=[seed_plan.pk, "json"]),
+    ):
+        response = client.get(staff)
+        assert response.status_code == 302, staff
+        assert response["Location"] == f"{reverse('login')}?next={staff}"
 
 
 def test_the_menu_links_visitors_to_the_portal_and_staff_to_theirs(client, coordinator):
