@@ -42,7 +42,7 @@ from spotcheck.lib.results import category
 from spotcheck.plans.models import Plan
 from spotcheck.public.actions import publication_problems
 from spotcheck.public.models import PublishedResult
-from spotcheck.public.selectors import published_results
+from spotcheck.public.selectors import published_results, published_versions
 from spotcheck.results.models import ResultVersion
 
 FORMATS = {
@@ -151,7 +151,16 @@ def collect_gsxt(plan: Plan, *, round: int | None = None) -> GsxtExport:  # noqa
             continue
         for row in _record_items(plan, record, plan_items):
             (export.items if gsxt.has_code(row) else export.missing_code).append(row)
-    withdrawn = current.filter(withdrawn_at__isnull=False).order_by("entity_name", "pk")
+    # every withdrawn version, those a corrected record's republication superseded included:
+    # what was uploaded from it is still in the national system until withdrawn there
+    withdrawn = (
+        published_versions()
+        .filter(plan=plan, result__visit__recheck_of__isnull=True, withdrawn_at__isnull=False)
+        .select_related("result__visit")
+        .order_by("entity_name", "pk")
+    )
+    if round is not None:
+        withdrawn = withdrawn.filter(result__visit__round=round)
     export.withdrawn = [_withdrawn(plan, record, plan_items) for record in withdrawn]
     return export
 

@@ -134,6 +134,28 @@ def test_a_withdrawn_record_is_named_for_withdrawal_in_the_national_system(
     assert advice not in client.get(url + "?round=2").content.decode()
 
 
+def test_a_withdrawn_record_stays_named_once_its_correction_is_republished(
+    approved, published_plan, scene, unit_leader
+):
+    # withdrawn, corrected and published again: the corrected record is exported, and the
+    # withdrawn one is still named (what was uploaded from it must be withdrawn there)
+    record = PublishedResult.objects.get(result=approved)
+    withdraw_published(published=record, reason="检查日期录错", actor=unit_leader)
+    corrected = actions.amend_result(
+        result=approved,
+        reason="更正检查日期",
+        content=complete_content(scene, problem_at=2, inspected_on=date(2022, 10, 1)),
+        actor=scene.member_a,
+    )
+    corrected = actions.approve_result(result=corrected, actor=unit_leader)
+    publish_results(results=[corrected], actor=unit_leader, today=date(2022, 10, 20))
+    record.refresh_from_db()
+    assert record.superseded_at is not None
+    export = write_gsxt(io.BytesIO(), "csv", published_plan)
+    assert [w.record_id for w in export.withdrawn] == [record.pk]
+    assert {row.inspected_on for row in export.items} == {date(2022, 10, 1)}
+
+
 def test_a_result_under_amendment_exports_what_is_published(approved, published_plan, scene):
     before = len(write_gsxt(stream := io.BytesIO(), "csv", published_plan).items)
     actions.amend_result(
