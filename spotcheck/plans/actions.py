@@ -13,6 +13,7 @@ from spotcheck.accounts.orgs import canonical_agency_name, get_or_create_agency,
 from spotcheck.accounts.permissions import Actor, actor_may_act_for, ensure_actor_agency
 from spotcheck.audit.models import record
 from spotcheck.lib import planfile
+from spotcheck.lib.publication import mask_phone_numbers
 from spotcheck.limits import LimitError, check_fields
 from spotcheck.plans.models import Plan, PlanItem, PlanRevision
 from spotcheck.plans.selectors import WithdrawnColumns, withdrawn_columns
@@ -810,8 +811,38 @@ def publish_revision(
     return revision
 
 
-def revision_diff(change: dict[str, object]) -> list[tuple[str, object, object]]:
-    """(field label, before, after) of the fields a change changes."""
+_RISK_LABELS = {"low": "低风险", "medium_low": "中低风险", "medium": "中风险", "high": "高风险"}
+
+
+def shown_diff_value(key: str, value: object, *, public: bool = False) -> str:
+    """A field's value in a revision's diff as a reader reads it, not as stored: a choice by
+    its label, the directory's type by its name, yes/no, lists and risk ratios spelled out; on
+    the portal (`public`) phone numbers masked, as in every published text."""
+    if value is None or value == "" or value == [] or value == {}:
+        return ""
+    text: str
+    if key == "entity_type":
+        text = TargetType.objects.filter(pk=value).values_list("name", flat=True).first() or ""
+    elif key == "mode":
+        text = str(PlanItem.Mode(value).label) if value in PlanItem.Mode.values else str(value)
+    elif key == "category":
+        text = (
+            str(PlanItem.Category(value).label) if value in PlanItem.Category.values else str(value)
+        )
+    elif isinstance(value, bool):
+        text = "是" if value else "否"
+    elif isinstance(value, dict):
+        text = "；".join(f"{_RISK_LABELS.get(str(k), k)}{v}%" for k, v in value.items())
+    elif isinstance(value, list):
+        text = "、".join(str(v) for v in value)
+    else:
+        text = str(value)
+    return mask_phone_numbers(text) if public else text
+
+
+def revision_diff(change: dict[str, object], *, public: bool = False) -> list[tuple[str, str, str]]:
+    """(field label, before, after) of the fields a change changes, as `shown_diff_value`
+    shows them (`public`: on the portal)."""
     before = change.get("before") or {}
     after = change.get("after") or change.get("values") or {}
     if change["kind"] == "withdraw":
@@ -820,7 +851,13 @@ def revision_diff(change: dict[str, object]) -> list[tuple[str, object, object]]
     for key in ITEM_FORM_FIELDS:
         old, new = before.get(key), after.get(key)  # type: ignore[union-attr]
         if key in after and old != new and (old or new):  # type: ignore[operator]
-            rows.append((field_label(key), old, new))
+            rows.append(
+                (
+                    field_label(key),
+                    shown_diff_value(key, old, public=public),
+                    shown_diff_value(key, new, public=public),
+                )
+            )
     return rows
 
 
@@ -832,12 +869,15 @@ def drop_withdrawn_columns(*, actor: Actor, now: datetime | None = None) -> list
     before the reader dropped that column, with the review flags about them: an export's note
     that some item was withdrawn, which the staff item page showed as the item's own column
     (a withdrawal is made by a published revision only, and says so by the item's own fields).
-    Returns what it removed, per item. Idempotent: a second run finds nothing. One audit entry
-    naming, per item, the removed columns with their texts and the removed flags. Nothing
-    public changes: the exports and the portal never showed these columns."""
+    Returns what it removed, per item. Idempotent: a second run finds nothing and writes
+    nothing. One audit entry naming, per item, the removed columns with their texts and the
+    removed flags. Nothing public changes: the exports and the portal never showed these
+    columns."""
     now = now or timezone.now()
     with transaction.atomic():
         found = withdrawn_columns(PlanItem.objects.select_for_update(of=("self",)))
+        if not found:
+            return found
         for entry in found:
             item = entry.item
             ensure_actor_agency(actor, item.plan.agency_id)

@@ -30,7 +30,10 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         # each change with its fields before and after (what the staff revision page shows,
         # the page a visitor asking for it is sent to)
         "revisions": [
-            (revision, [(change, revision_diff(change)) for change in revision.changes])
+            (
+                revision,
+                [(change, revision_diff(change, public=True)) for change in revision.changes],
+            )
             for revision in published_revisions().filter(plan=plan).order_by("number")
         ],
     }

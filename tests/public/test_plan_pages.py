@@ -13,10 +13,12 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from spotcheck.draws.models import Draw
 from spotcheck.plans.actions import publish_revision, revise_item, start_revision, withdraw_item
 from spotcheck.plans.exports import EXPORT_TYPES, export_filename, export_plan_bytes
 from spotcheck.plans.forms import PlanItemForm
 from spotcheck.plans.models import Plan, PlanItem
+from spotcheck.registry.models import TargetType
 
 # Round one of the 2022 plan (tests/conftest.py), built once for the module.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_round")]
@@ -217,3 +219,28 @@ def test_a_published_withdrawal_replaces_the_cached_downloads(client, published_
     rows = xlsx_rows(after["xlsx"].content)
     assert any("已于2022-07-01经第1次计划调整撤回" in row for row in rows)
     assert all(b"13812345678" not in r.content for r in after.values())
+
+
+def test_a_revisions_changes_read_as_a_reader_reads_them(client, coordinator, published_plan):
+    # the directory's type by its name (not its id), the content without phone numbers
+    drawn = Draw.objects.values("item")
+    item = published_plan.items.exclude(pk__in=drawn).order_by("position").first()
+    other = TargetType.objects.exclude(pk=item.entity_type_id).order_by("pk").first()
+    revision = start_revision(
+        plan=published_plan, actor=coordinator, reason="专项整治", effective_date=date(2022, 6, 1)
+    )
+    data = {k: v for k, v in PlanItemForm.initial_for(item).items() if v is not None}
+    changed = {
+        **data,
+        "entity_type": other.pk,
+        "content": "咨询电话13812345678",
+    }
+    form = PlanItemForm({k: v for k, v in changed.items() if v})
+    assert form.is_valid(), form.errors
+    revise_item(revision=revision, actor=coordinator, item=item, values=form.values())
+    publish_revision(revision=revision, actor=coordinator)
+    html = client.get(reverse("public:plan", args=[published_plan.pk])).content.decode()
+    section = html.split('id="revision-1"')[1]
+    assert f"→ {other.name}" in section and f"{other.pk} →" not in section
+    assert "13812345678" not in html and "咨询电话***********" in section
+    assert "None" not in section
