@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import render
 
 from spotcheck.lib.text import describe_control, find_control, without_controls
@@ -97,3 +98,19 @@ class RefuseControlCharacters:
         self, request: HttpRequest, view: Any, args: Any, kwargs: Any
     ) -> HttpResponse | None:
         return refusal(request, kwargs)
+
+
+class VisitorPagesGZip(GZipMiddleware):
+    """Django's GZipMiddleware (with its padding against BREACH) for what visitors read: pages
+    and JSON answers to clients that accept gzip, not signed in. Left as they are: streaming
+    downloads and attachments (their Content-Length, strong ETag and sendfile kept; most are
+    files the browser saves, several already compressed) and signed-in users' pages, which
+    hold a CSRF token and personal data beside text the request chose."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if response.streaming or "attachment" in response.get("Content-Disposition", ""):
+            return response
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return response
+        return super().process_response(request, response)

@@ -68,9 +68,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # pages and downloads compressed for clients that accept it (static files: WhiteNoise's
-    # own compressed copies); public pages hold no secret, and Django pads against BREACH
-    "django.middleware.gzip.GZipMiddleware",
+    # visitors' pages compressed for clients that accept it (static files: WhiteNoise's own
+    # compressed copies); not downloads, not signed-in users' pages
+    "spotcheck.middleware.VisitorPagesGZip",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
