@@ -150,6 +150,21 @@ def test_a_record_published_before_seed_source_is_explained_by_both_rules(
     assert "1次检查人员匹配" in verify_output(capsys)
 
 
+def test_a_seed_source_that_does_not_give_the_seed_explains_nothing(
+    matched, coordinator, monkeypatch
+):
+    """The digest recorded before seed sources were published covered no seed source: the one
+    served now is accepted only when it gives the seed that digest covered, as a verifier
+    recomputes it; any other (a changed draw seed) is left named by audit verify."""
+    replace_under_the_old_rule(monkeypatch, matched, coordinator, seed_source=False)
+    source = dict(matched.seed_source)
+    source["draws"] = [{**d, "seed": "0" * 64} for d in source["draws"]]
+    models.QuerySet(TeamMatching).filter(pk=matched.pk).update(seed_source=source)
+    report = correct_matching_digests(actor="cli")
+    assert report.corrected == {} and report.unexplained == [matched.pk]
+    assert not AuditEntry.objects.filter(action=CORRECTION_ACTION).exists()
+
+
 def test_a_later_replacement_records_the_served_digest_again(
     client, matched, coordinator, monkeypatch, capsys
 ):

@@ -23,6 +23,7 @@ from spotcheck.accounts.permissions import Actor
 from spotcheck.audit.models import record
 from spotcheck.inspections.integrity import CORRECTION_ACTION, recorded_digests, served_digest
 from spotcheck.inspections.models import TeamMatching
+from spotcheck.kit.verify_draw import record_seed
 from spotcheck.lib import matching_public
 
 EARLIER_RULE_LABELS = {
@@ -83,16 +84,21 @@ def correct_matching_digests(*, actor: Actor, now: datetime | None = None) -> Co
             served = served_digest(match)
             if served == last.sha256:
                 continue
+            public = match.public_document()
             undone = next(
                 (
                     rules
-                    for rules, earlier in matching_public.earlier_forms(
-                        match.public_document(), match.document
-                    )
+                    for rules, earlier in matching_public.earlier_forms(public, match.document)
                     if matching_public.public_sha256(earlier) == last.sha256
                 ),
                 None,
             )
+            if undone is not None and matching_public.SEED_SOURCE_PUBLISHED in undone:
+                # the recorded digest covered no seed source: the one served now must give the
+                # seed that digest did cover, as a verifier recomputes it, or it explains nothing
+                seed, _ = record_seed(public)
+                if seed != public.get("seed"):
+                    undone = None
             if undone is None:
                 unexplained.append(match.pk)
                 continue
