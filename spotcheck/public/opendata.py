@@ -213,7 +213,8 @@ def _result_row(
         "withdrawn_at": _local(record.withdrawn_at),
         "withdraw_reason": record.public_withdraw_reason,
         "withheld": withheld,
-        "snapshot_sha256": record.published_sha256,
+        # none while withheld: nothing of the content is published (the page prints none)
+        "snapshot_sha256": "" if withheld else record.published_sha256,
         "items": [],
     }
     if withheld:  # the page shows the name and the warning, nothing of the content

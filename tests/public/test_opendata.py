@@ -188,6 +188,7 @@ def test_withdrawn_and_tampered_records_are_marked_not_dropped(client, published
     assert by_id[withdrawn.pk]["items"]
     assert by_id[tampered.pk]["withheld"] is True
     assert by_id[tampered.pk]["items"] == [] and by_id[tampered.pk]["inspected_on"] is None
+    assert by_id[tampered.pk]["snapshot_sha256"] == ""  # no content published, no hash of it
     assert "2022-01-01" not in json.dumps(rows)
 
 
@@ -236,6 +237,12 @@ def test_files_are_served_from_disk_until_something_is_published(
     again = client.get(reverse("public:data_file", args=[YEAR, "results.csv"]))
     assert again["X-Open-Data-Built-At"] == built  # the same file, not rebuilt
     assert again["ETag"] == f'"{manifest.files["results.csv"]["sha256"]}"'
+    # a download stays the file itself for clients that accept gzip: its ETag its SHA-256
+    zipped = client.get(
+        reverse("public:data_file", args=[YEAR, "results.csv"]),
+        headers={"accept-encoding": "gzip"},
+    )
+    assert "Content-Encoding" not in zipped and zipped["ETag"] == again["ETag"]
     result = approve_visit(visits[1], unit_leader)
     actions.publish_results(results=[result], actor=unit_leader)
     assert opendata.read_manifest(YEAR).version != opendata.data_version(YEAR)  # stale
