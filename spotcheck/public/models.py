@@ -316,16 +316,41 @@ def task_page_start(plan_item_id: int, number: int) -> tuple[TaskKey, int] | Non
     """Where page `number` (2, 3, ...) of a task starts: a stored key and how many of the rows
     after it (fewer than a page) come before the page's first row; None when the task has fewer
     rows than a page (counted from its first row then)."""
-    # With K keys and t rows above the K-th (t < SIZE), page n's first row is the
-    # (SIZE - 1 - t)-th after key K - n + 2: both keys and t read in one query.
-    size = TaskPage.SIZE
     rows = sorted(_PAGE_KEYS.run(item=plan_item_id, back=number - 2))
     if not rows:
         return None
     (_, start_on, start_id, _), (keys_count, _, _, above) = rows[0], rows[-1]
-    if keys_count - number + 2 < 1:  # past the end: skip the SIZE - 1 rows after the first key
-        return (start_on, start_id), size - 1
-    return (start_on, start_id), size - 1 - min(above, size)
+    _, skip = page_start_from(keys_count, above, number)
+    return (start_on, start_id), skip
+
+
+def page_start_from(keys_count: int, above: int, number: int) -> tuple[int, int]:
+    """Page `number`'s start from a task's key span: the number of the stored key it starts
+    after and how many rows after that key come before its first row. With K keys and t rows
+    above the K-th (t < SIZE), page n's first row is the (SIZE - 1 - t)-th after key K - n + 2;
+    past the end, the SIZE - 1 rows after the first key are skipped."""
+    size = TaskPage.SIZE
+    if keys_count - number + 2 < 1:
+        return 1, size - 1
+    return keys_count - number + 2, size - 1 - min(above, size)
+
+
+def task_key_span(plan_item_id: int) -> tuple[int, int] | None:
+    """A task's highest stored key number and the rows above that key (fewer than a page),
+    or None when it has no stored key: what `page_start_from` needs, the same for every page
+    of the task until its rows change (a publication: the portal's version moves)."""
+    rows = _PAGE_KEYS.run(item=plan_item_id, back=0)
+    return (rows[0][0], rows[0][3]) if rows else None
+
+
+def stored_key(plan_item_id: int, number: int) -> tuple[Any, Any]:
+    """The task's stored key `number` as SQL (two scalar subqueries), for `rows_older`: a page
+    read after it in the same statement as the key."""
+    # the number as a bigint expression: a prepared query's placeholder for it is beyond the
+    # column's range, which a plain value would turn into an empty result (Django 5)
+    at = Value(number, output_field=models.BigIntegerField())
+    key = TaskPage.objects.filter(plan_item=plan_item_id, number=at)
+    return Subquery(key.values("after_on")[:1]), Subquery(key.values("after_id")[:1])
 
 
 def _page_keys(item: int, back: int) -> models.QuerySet[Any]:

@@ -10,6 +10,7 @@ allocation, options) is public, so the seed cannot be chosen after seeing the po
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import pairwise
 from typing import Any
@@ -44,9 +45,11 @@ from spotcheck.public.models import (
     PublishedItem,
     PublishedResult,
     TaskPage,
+    page_start_from,
     result_cell,
     rows_older,
-    task_page_start,
+    stored_key,
+    task_key_span,
     task_rows,
 )
 from spotcheck.public.rows import result_rows, result_table, row_values
@@ -251,13 +254,22 @@ def result_index(request: HttpRequest) -> HttpResponse:
     return render(request, "public/result_index.html", {"rows": rows, "withdrawn": withdrawn[:20]})
 
 
+@dataclass(frozen=True)
+class StoredKey:
+    """A task's stored key (TaskPage) by its number, read in the statement that reads the page
+    after it."""
+
+    number: int
+
+
 class TaskKeyset:
     """Keyset paging of a task's results (newest first): `after=2023-05-06.1234`, the
     publication date and record id of the previous page's last row; a page asked for by its
     number alone starts near a stored key (TaskPage)."""
 
-    def __init__(self, plan_item_id: int) -> None:
+    def __init__(self, plan_item_id: int, portal: str = "") -> None:
         self.plan_item_id = plan_item_id
+        self.portal = portal  # the portal's key: the task's key span is kept by it
 
     def parse(self, text: str) -> tuple[date, int] | None:
         day, _, pk = text.partition(".")
@@ -268,16 +280,29 @@ class TaskKeyset:
         except ValueError:
             return None
 
-    def narrow(self, rows: Any, key: tuple[date, int]) -> Any:
+    def narrow(self, rows: Any, key: tuple[date, int] | StoredKey) -> Any:
         if isinstance(rows, _TaskRecords):
             return _TaskRecords(rows.item_id, key)
+        if isinstance(key, StoredKey):
+            return rows_older(rows, stored_key(self.plan_item_id, key.number))
         return rows_older(rows, key)
 
     def key(self, row: dict[str, Any]) -> str:
         return f"{row['published_on'].isoformat()}.{row['pk']}"
 
-    def page_start(self, number: int) -> tuple[tuple[date, int], int] | None:
-        return task_page_start(self.plan_item_id, number)
+    def page_start(self, number: int) -> tuple[StoredKey, int] | None:
+        # the task's key span kept per portal version (the same for every page of the task):
+        # the page is then read after its stored key in one statement with the key
+        span = _task_key_span(self.portal, self.plan_item_id)
+        if span is None:
+            return None
+        number_of_key, skip = page_start_from(*span, number)
+        return StoredKey(number_of_key), skip
+
+
+@memo_by_version
+def _task_key_span(portal: str, item_id: int) -> tuple[int, int] | None:
+    return task_key_span(item_id)
 
 
 def _task_records(ids: Any) -> Any:
@@ -307,11 +332,21 @@ _TASK_PAGE_AFTER = PreparedQuery(
 )
 
 
+_TASK_PAGE_AFTER_STORED = PreparedQuery(
+    lambda part, item, key: _task_records(
+        rows_older(_task_ids(item), stored_key(item, key))[part[0] : part[1]]
+    ),
+    item="int",
+    key="int",
+)
+
+
 class _TaskRecords:
     """A task's records (the result table's fields) as `Page` slices them, newest first, from
-    the start or after `key` (TaskKeyset.narrow), each slice by one prepared query."""
+    the start or after `key` (TaskKeyset.narrow: a row's key, or a stored key by its number),
+    each slice by one prepared query."""
 
-    def __init__(self, item_id: int, key: tuple[date, int] | None = None) -> None:
+    def __init__(self, item_id: int, key: tuple[date, int] | StoredKey | None = None) -> None:
         self.item_id = item_id
         self.key = key
 
@@ -319,6 +354,10 @@ class _TaskRecords:
         static = (part.start or 0, part.stop)
         if self.key is None:
             return _TASK_PAGE.run(static=static, item=self.item_id)
+        if isinstance(self.key, StoredKey):
+            return _TASK_PAGE_AFTER_STORED.run(
+                static=static, item=self.item_id, key=self.key.number
+            )
         day, pk = self.key
         return _TASK_PAGE_AFTER.run(static=static, item=self.item_id, day=day, pk=pk)
 
@@ -346,7 +385,8 @@ def task_results(request: HttpRequest, item_id: int) -> HttpResponse:
     # The page's records by their ids in the items' task index (no record row read to page
     # through a large task), through the published-only selector.
     records = _TaskRecords(item_id)
-    page = Page(records, request, count=False, size=TaskPage.SIZE, keyset=TaskKeyset(item_id))
+    keyset = TaskKeyset(item_id, portal_key(request))
+    page = Page(records, request, count=False, size=TaskPage.SIZE, keyset=keyset)
     rows = result_rows(page.object_list)
     context = {
         "task_name": heading[0],

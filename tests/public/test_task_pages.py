@@ -138,6 +138,19 @@ def test_a_page_by_number_starts_near_a_stored_key_skipping_less_than_a_page(cli
         assert all(offset < TaskPage.SIZE for offset in offsets), offsets
 
 
+def test_a_page_by_number_reads_its_stored_key_in_the_statement_of_its_rows(client, busiest_task):
+    # the task's key span is kept per portal version: a page asked for by its number is then
+    # the portal's state and one statement (its stored key and its rows)
+    item, _ = busiest_task
+    url = reverse("public:task_results", args=[item])
+    records(client, f"{url}?page=2")  # the heading and the key span kept
+    for number in (3, 4, 7):
+        with CaptureQueriesContext(connection) as queries:
+            records(client, f"{url}?page={number}")
+        assert len(queries) == 2, [q["sql"][:60] for q in queries.captured_queries]
+        assert "public_taskpage" in queries.captured_queries[-1]["sql"]
+
+
 def test_without_stored_starts_a_page_number_is_counted_from_the_first_row(client, busiest_task):
     item, _ = busiest_task
     url = reverse("public:task_results", args=[item])
