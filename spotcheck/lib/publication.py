@@ -274,13 +274,18 @@ def snapshot_matches(snapshot: dict[str, Any], stored_sha256: str) -> bool:
     the strings, whole numbers and nesting a snapshot holds, and when its hash matches, that
     text is the one published. Anything it writes otherwise (a float, a huge number) or cannot
     write only misses the hash: then the canonical text decides."""
+    if _fast_matches(snapshot, stored_sha256):
+        return True
+    return snapshot_sha256(snapshot) == stored_sha256
+
+
+def _fast_matches(snapshot: dict[str, Any], stored_sha256: str) -> bool:
+    # orjson's sorted compact text hashed: the canonical text's hash where it matches at all
     try:
         fast = orjson.dumps(snapshot, option=orjson.OPT_SORT_KEYS)
     except orjson.JSONEncodeError:
-        fast = b""
-    if fast and hashlib.sha256(fast).hexdigest() == stored_sha256:
-        return True
-    return snapshot_sha256(snapshot) == stored_sha256
+        return False
+    return hashlib.sha256(fast).hexdigest() == stored_sha256
 
 
 def matching_snapshot(text: str, stored_sha256: str) -> dict[str, Any] | None:
@@ -294,13 +299,8 @@ def matching_snapshot(text: str, stored_sha256: str) -> dict[str, Any] | None:
         fast = orjson.loads(text)
     except orjson.JSONDecodeError:
         fast = None
-    if isinstance(fast, dict):
-        try:
-            encoded = orjson.dumps(fast, option=orjson.OPT_SORT_KEYS)
-        except orjson.JSONEncodeError:
-            encoded = b""
-        if encoded and hashlib.sha256(encoded).hexdigest() == stored_sha256:
-            return fast
+    if isinstance(fast, dict) and _fast_matches(fast, stored_sha256):
+        return fast
     try:
         exact = json.loads(text)
     except ValueError:  # not JSON (a damaged record): it matches nothing
