@@ -63,7 +63,16 @@ workers, the stricter baseline (every crowd page met in every run):
     SQLite 6         2.54x 37 %   2.03x 45 %   2.37x 38 %   2.54x 36 %   met    1,150
     PostgreSQL 6     2.25x 39 %   1.75x 49 %   2.25x 37 %   2.62x 36 %   met      854
 
-The goal was met by every page in 11 runs of 12: PostgreSQL 6 of 6, SQLite 5 of 6; the cold
+Six more runs at main 725ba3e (13:51-13:59 UTC), cold pages:
+
+    PostgreSQL 7     2.42x 37 %   2.12x 43 %   2.58x 35 %   2.42x 37 %   met    1,048
+    SQLite 7         2.41x 41 %   1.69x 55 %   2.07x 43 %   2.41x 41 %   met    1,113
+    PostgreSQL 8     1.61x 43 %   1.51x 48 %   2.04x 35 %   1.94x 36 %   met      912
+    SQLite 8         2.86x 35 %   2.06x 50 %   2.22x 41 %   2.86x 34 %   met    1,006
+    PostgreSQL 9     1.93x 41 %   1.81x 43 %   2.29x 37 %   2.29x 37 %   met      922
+    SQLite 9         2.25x 42 %   1.83x 54 %   1.97x 43 %   2.11x 44 %   met      923
+
+The goal was met by every page in 17 runs of 18: PostgreSQL 9 of 9, SQLite 8 of 9; the cold
 pages' throughput 34-66 % of the baseline's in every run. The one miss, SQLite 2's cold task
 page at 3.21x (throughput 35 %), came in a run whose two baselines differed by half (760 and
 1,172 req/s; the stricter is the reference). The twelve runs before the cache moved (below)
