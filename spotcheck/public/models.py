@@ -24,8 +24,8 @@ from typing import Any
 import orjson
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When, Window
-from django.db.models.functions import Coalesce, Greatest, RowNumber
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from spotcheck.accounts.models import Agency
@@ -315,13 +315,14 @@ def rows_older(rows: models.QuerySet[Any], key: TaskKey) -> models.QuerySet[Any]
 def task_page_start(plan_item_id: int, number: int) -> tuple[TaskKey, int] | None:
     """Where page `number` (2, 3, ...) of a task starts: a stored key and how many of the rows
     after it (fewer than a page) come before the page's first row; None when the task has fewer
-    rows than a page (counted from its first row then)."""
-    rows = sorted(_PAGE_KEYS.run(item=plan_item_id, back=number - 2))
-    if not rows:
+    rows than a page (counted from its first row then). The portal reads the key in the
+    statement of the page's rows instead (public.views.TaskKeyset); this reads it alone."""
+    span = task_key_span(plan_item_id)
+    if span is None:
         return None
-    (_, start_on, start_id, _), (keys_count, _, _, above) = rows[0], rows[-1]
-    _, skip = page_start_from(keys_count, above, number)
-    return (start_on, start_id), skip
+    number_of_key, skip = page_start_from(*span, number)
+    keys = TaskPage.objects.filter(plan_item=plan_item_id, number=number_of_key)
+    return keys.values_list("after_on", "after_id").get(), skip
 
 
 def page_start_from(keys_count: int, above: int, number: int) -> tuple[int, int]:
@@ -339,8 +340,8 @@ def task_key_span(plan_item_id: int) -> tuple[int, int] | None:
     """A task's highest stored key number and the rows above that key (fewer than a page),
     or None when it has no stored key: what `page_start_from` needs, the same for every page
     of the task until its rows change (a publication: the portal's version moves)."""
-    rows = _PAGE_KEYS.run(item=plan_item_id, back=0)
-    return (rows[0][0], rows[0][3]) if rows else None
+    rows = _KEY_SPAN.run(item=plan_item_id)
+    return rows[0] if rows else None
 
 
 def stored_key(plan_item_id: int, number: int) -> tuple[Any, Any]:
@@ -353,21 +354,17 @@ def stored_key(plan_item_id: int, number: int) -> tuple[Any, Any]:
     return Subquery(key.values("after_on")[:1]), Subquery(key.values("after_id")[:1])
 
 
-def _page_keys(item: int, back: int) -> models.QuerySet[Any]:
-    # the task's highest stored key and the one `back` keys below it (or the first), the rows
-    # above the highest counted (fewer than a page: one short range of the task index; CASE
-    # counts them for that key alone), in one query
-    keys = TaskPage.objects.filter(plan_item=item)
-    highest = Subquery(keys.order_by("-number").values("number")[:1])
+def _key_span(item: int) -> models.QuerySet[Any]:
+    # the task's highest stored key and the rows above it counted (fewer than a page: one
+    # short range of the task index), in one query
     newer = rows_newer(task_rows(item), (OuterRef("after_on"), OuterRef("after_id")))
     counted = newer.order_by().values("plan_item").annotate(n=Count("*")).values("n")
-    above = Case(When(number=highest, then=Coalesce(Subquery(counted), 0)), default=Value(0))
-    found = keys.filter(Q(number=highest) | Q(number=Greatest(highest - back, 1)))
-    return found.annotate(above=above).values_list("number", "after_on", "after_id", "above")
+    highest = TaskPage.objects.filter(plan_item=item).order_by("-number")
+    return highest.annotate(above=Coalesce(Subquery(counted), 0)).values_list("number", "above")[:1]
 
 
-# every page asked for by number runs it (compiled once: spotcheck.prepared)
-_PAGE_KEYS = PreparedQuery(_page_keys, item="int", back="int")
+# a task's key span, read once a portal version by each process (compiled once: spotcheck.prepared)
+_KEY_SPAN = PreparedQuery(_key_span, item="int")
 
 
 def rebuild_task_pages(
